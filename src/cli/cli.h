@@ -1,0 +1,95 @@
+/* The command line: options from the command line, the environment and a
+ * config file; the process context; and one entry point per command. */
+#ifndef CUST_CLI_H
+#define CUST_CLI_H
+
+#include "core/core.h"
+
+/* ---- options ------------------------------------------------------------ */
+
+typedef struct cust_optspec {
+  const char *name; /* long name without "--", e.g. "from-height" */
+  int has_arg;      /* 0: a flag; 1: takes a value */
+  int is_multi;     /* may be given several times (--node, --policy, …) */
+  const char *help; /* one line for --help, with the value's name first */
+} cust_optspec;
+
+/* Parsed options: every (name, value) pair, in the order of precedence
+ * already resolved (command line over environment over config file).
+ * Embedded struct: cust_opts_init/cust_opts_release. */
+typedef struct cust_opt {
+  const char *name; /* borrowed from the spec table */
+  char *value;      /* owned; "1" for flags */
+} cust_opt;
+
+typedef struct cust_opts {
+  cust_opt *items;
+  size_t len, cap;
+  char **args; /* positional arguments, owned */
+  size_t nargs, args_cap;
+} cust_opts;
+
+void cust_opts_init(cust_opts *o);
+void cust_opts_release(cust_opts *o);
+
+/* Parses argv (without the program and command names) against `spec`
+ * (terminated by a {NULL} entry), then fills what the command line did not
+ * give from the environment (CUSTODIAN_<NAME>, dashes as underscores; multi
+ * options split on commas) and from the config file named by --config or
+ * CUSTODIAN_CONFIG (lines `name = value`, `#` comments). On a usage error
+ * writes one line to `err` and returns CUST_ERR_INVALID. */
+cust_status cust_opts_parse(cust_opts *o, const cust_optspec *spec, int argc, char **argv,
+                            char *err, size_t errlen);
+
+/* The last value of `name`, or `dflt` when absent. Borrowed from `o`. */
+const char *cust_opts_get(const cust_opts *o, const char *name, const char *dflt);
+int cust_opts_has(const cust_opts *o, const char *name);
+/* All values of a multi option, in order, into `out` (up to `max`); returns
+ * how many there are (which may exceed max). */
+size_t cust_opts_all(const cust_opts *o, const char *name, const char **out, size_t max);
+/* Parses an unsigned decimal option; CUST_ERR_INVALID with a message in
+ * `err` when it is not one. */
+cust_status cust_opts_u64(const cust_opts *o, const char *name, uint64_t dflt, uint64_t *out,
+                          char *err, size_t errlen);
+
+/* ---- the process context ------------------------------------------------ */
+
+/* Made once in main() and passed to every command. It owns the logger and
+ * the options; commands open what else they need (the store, Redland worlds)
+ * and keep it here so that one cleanup path closes everything. */
+typedef struct cust_ctx {
+  cust_logger log;
+  cust_opts opts;
+  int is_tty; /* stderr is a terminal: show progress lines */
+} cust_ctx;
+
+/* ---- commands ------------------------------------------------------------ */
+
+/* Each returns the process exit code: 0 success, 1 runtime failure, 2 usage. */
+typedef int (*cust_cmd_fn)(cust_ctx *ctx);
+
+typedef struct cust_command {
+  const char *name;
+  const char *synopsis; /* the usage line, after "custodian " */
+  const char *summary;  /* one line */
+  const cust_optspec *options;
+  cust_cmd_fn run;
+} cust_command;
+
+/* The table of commands, terminated by a {NULL} entry. */
+extern const cust_command cust_commands[];
+
+int cust_cmd_run(cust_ctx *ctx);
+int cust_cmd_index(cust_ctx *ctx);
+int cust_cmd_serve(cust_ctx *ctx);
+int cust_cmd_devnet(cust_ctx *ctx);
+int cust_cmd_query(cust_ctx *ctx);
+int cust_cmd_rewards(cust_ctx *ctx);
+int cust_cmd_custody(cust_ctx *ctx);
+int cust_cmd_export(cust_ctx *ctx);
+int cust_cmd_load(cust_ctx *ctx);
+
+/* Prints one error line "custodian: <what>" to stderr. */
+void cust_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

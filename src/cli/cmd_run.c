@@ -1,0 +1,10 @@
+/* custodian run: not available in this build yet. */
+#include "config.h"
+
+#include "cli.h"
+
+int cust_cmd_run(cust_ctx *ctx) {
+  (void)ctx;
+  cust_cli_error("the \"run\" command is not available in this build yet");
+  return 1;
+}

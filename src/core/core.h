@@ -1,0 +1,201 @@
+/* The core: status codes, logging, arenas, buffers and the RDF term and quad
+ * types that every other module speaks. No outside library is used here. */
+#ifndef CUST_CORE_H
+#define CUST_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum cust_status {
+  CUST_OK = 0,
+  CUST_ERR_NOMEM,       /* out of memory */
+  CUST_ERR_INVALID,     /* bad argument or malformed input */
+  CUST_ERR_IO,          /* a read or write failed */
+  CUST_ERR_FULL,        /* disk full */
+  CUST_ERR_READONLY,    /* the file or store is read-only */
+  CUST_ERR_NOTFOUND,    /* no such thing */
+  CUST_ERR_FORMAT,      /* a file is not what it should be */
+  CUST_ERR_VERSION,     /* a file of another schema version */
+  CUST_ERR_MISMATCH,    /* chain id or block link does not match */
+  CUST_ERR_LIMIT,       /* a configured limit was reached */
+  CUST_ERR_TIMEOUT,     /* a time limit was reached */
+  CUST_ERR_NETWORK,     /* a transient network failure */
+  CUST_ERR_REMOTE,      /* the remote side answered with an error */
+  CUST_ERR_UNSUPPORTED, /* a construct this build refuses */
+  CUST_ERR_STOPPED,     /* interrupted by a signal */
+  CUST_ERR_BUSY,        /* the resource is locked by another process */
+  CUST_ERR_INTERNAL     /* a bug: a library misbehaved */
+} cust_status;
+
+/* A short lowercase name for `st`; never NULL, static storage. */
+const char *cust_strerror(cust_status st);
+
+/* ---- logging ----------------------------------------------------------- */
+
+typedef enum cust_log_level {
+  CUST_LOG_ERROR = 0,
+  CUST_LOG_WARN,
+  CUST_LOG_INFO,
+  CUST_LOG_DEBUG
+} cust_log_level;
+
+/* The logger: owned by the process context, borrowed by every module. A NULL
+ * logger is valid and discards everything. Not thread-safe by itself: lines
+ * are written with one fprintf each, which stdio locks. */
+typedef struct cust_logger {
+  FILE *out;            /* borrowed; stderr by default */
+  cust_log_level level; /* messages above this level are dropped */
+  const char *prefix;   /* borrowed, e.g. "custodian" */
+} cust_logger;
+
+void cust_logger_init(cust_logger *log, FILE *out, cust_log_level level);
+void cust_log(const cust_logger *log, cust_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va_list ap);
+
+/* ---- the stop flag ------------------------------------------------------ */
+
+/* Set by the signal handler of main(); long loops poll it. The only global. */
+extern volatile int cust_stop_requested;
+
+/* ---- arena ------------------------------------------------------------- */
+
+/* A bump allocator for per-block and per-request memory, freed in one go.
+ * Embedded struct: cust_arena_init/cust_arena_release. */
+typedef struct cust_arena_chunk cust_arena_chunk;
+typedef struct cust_arena {
+  cust_arena_chunk *head;
+  size_t chunk_size;
+  size_t total; /* bytes handed out since the last reset */
+} cust_arena;
+
+void cust_arena_init(cust_arena *a, size_t chunk_size);
+/* Frees every chunk. Accepts an already-released or zeroed arena. */
+void cust_arena_release(cust_arena *a);
+/* Forgets everything allocated but keeps one chunk for reuse. */
+void cust_arena_reset(cust_arena *a);
+/* Aligned to 16 bytes; NULL when out of memory. Owned by the arena. */
+void *cust_arena_alloc(cust_arena *a, size_t n);
+/* A NUL-terminated copy of (s, n); NULL when out of memory. */
+char *cust_arena_strndup(cust_arena *a, const char *s, size_t n);
+char *cust_arena_strdup(cust_arena *a, const char *s);
+char *cust_arena_printf(cust_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- growable buffer --------------------------------------------------- */
+
+/* Bytes, always NUL-terminated after `len` once anything was appended.
+ * Embedded struct: cust_buf_init/cust_buf_release. */
+typedef struct cust_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} cust_buf;
+
+void cust_buf_init(cust_buf *b);
+void cust_buf_release(cust_buf *b);
+void cust_buf_reset(cust_buf *b);
+cust_status cust_buf_reserve(cust_buf *b, size_t extra);
+cust_status cust_buf_append(cust_buf *b, const void *data, size_t len);
+cust_status cust_buf_puts(cust_buf *b, const char *s);
+cust_status cust_buf_putc(cust_buf *b, char c);
+cust_status cust_buf_printf(cust_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hands the buffer's memory to the caller (free() it); the buffer is reset.
+ * Returns an empty string rather than NULL when nothing was appended. */
+char *cust_buf_steal(cust_buf *b, size_t *len);
+
+/* ---- encodings --------------------------------------------------------- */
+
+/* Standard base64 (RFC 4648, with or without padding; whitespace is not
+ * allowed). Decodes into a malloc'd buffer owned by the caller, NUL-terminated
+ * for convenience. CUST_ERR_INVALID on any bad character or length. */
+cust_status cust_base64_decode(const char *in, size_t in_len, unsigned char **out, size_t *out_len);
+/* Encodes into `b` (appends). */
+cust_status cust_base64_encode(cust_buf *b, const unsigned char *in, size_t in_len);
+/* Uppercase hex of (in, n) into out, which must hold 2n+1 bytes. */
+void cust_hex_upper(const unsigned char *in, size_t n, char *out);
+/* SHA-256 of (in, n) into out[32]. */
+void cust_sha256(const unsigned char *in, size_t n, unsigned char out[32]);
+
+/* ---- time -------------------------------------------------------------- */
+
+/* Monotonic milliseconds, for timeouts and rates. */
+uint64_t cust_now_ms(void);
+
+/* ---- RDF terms and quads ------------------------------------------------ */
+
+typedef enum cust_term_kind {
+  CUST_TERM_NONE = 0, /* absent: the default graph, or a wildcard in patterns */
+  CUST_TERM_IRI,
+  CUST_TERM_BLANK, /* value is the label without "_:" */
+  CUST_TERM_LITERAL
+} cust_term_kind;
+
+/* A term. Strings are borrowed (usually from an arena) and NUL-terminated;
+ * `len` is the byte length of `value` (literals may contain NUL bytes in
+ * theory; everything here treats them as text). `lang` and `datatype` are
+ * NULL for plain literals; at most one of them is set. */
+typedef struct cust_term {
+  cust_term_kind kind;
+  const char *value;
+  size_t len;
+  const char *lang;
+  const char *datatype;
+} cust_term;
+
+typedef struct cust_quad {
+  cust_term s, p, o, g; /* g.kind == CUST_TERM_NONE: the default graph */
+} cust_quad;
+
+cust_term cust_term_iri(const char *iri);
+cust_term cust_term_blank(const char *label);
+cust_term cust_term_literal(const char *text, const char *lang, const char *datatype);
+int cust_term_equal(const cust_term *a, const cust_term *b);
+/* Total order used for sorted exports: kind, then value, then lang, datatype. */
+int cust_term_compare(const cust_term *a, const cust_term *b);
+
+/* Appends the N-Quads form of a term (`<iri>`, `_:b`, `"text"@en`,
+ * `"1"^^<dt>`) with N-Triples escaping. */
+cust_status cust_term_write_nt(cust_buf *b, const cust_term *t);
+/* Appends one N-Quads line, with its final " .\n". */
+cust_status cust_quad_write_nq(cust_buf *b, const cust_quad *q);
+
+/* ---- a batch of changes to the graph ------------------------------------ */
+
+/* What the mapper produces for one block and the store applies in order, in
+ * one transaction: additions, and removals of every quad matching (s, p, *, g)
+ * (used for the "current" views, such as the status of an execution). */
+typedef enum cust_change_kind {
+  CUST_CHANGE_ADD = 0,
+  CUST_CHANGE_REMOVE_SP /* remove every quad with this s, p in graph g */
+} cust_change_kind;
+
+typedef struct cust_change {
+  cust_change_kind kind;
+  cust_quad q;
+} cust_change;
+
+/* A list of changes whose strings live in `arena`. Embedded struct:
+ * cust_changes_init/cust_changes_release. */
+typedef struct cust_changes {
+  cust_change *items;
+  size_t len;
+  size_t cap;
+  cust_arena arena;
+} cust_changes;
+
+void cust_changes_init(cust_changes *c);
+void cust_changes_release(cust_changes *c);
+void cust_changes_reset(cust_changes *c);
+/* Copies the quad's strings into the list's arena. */
+cust_status cust_changes_add(cust_changes *c, const cust_quad *q);
+cust_status cust_changes_remove_sp(cust_changes *c, const cust_term *s, const cust_term *p,
+                                   const cust_term *g);
+/* Drops every change from index `mark` on (to undo a half-mapped message). */
+void cust_changes_truncate(cust_changes *c, size_t mark);
+
+#endif

@@ -1,0 +1,112 @@
+/* Unit tests of the core module: encodings, arena, buffers, terms, changes. */
+#include "config.h"
+
+#include "core/core.h"
+#include "tap.h"
+
+static void test_base64(void) {
+  unsigned char *out = NULL;
+  size_t n = 0;
+  ok(cust_base64_decode("aGVsbG8=", 8, &out, &n) == CUST_OK && n == 5 &&
+         memcmp(out, "hello", 5) == 0,
+     "base64 decodes with padding");
+  free(out);
+  ok(cust_base64_decode("aGVsbG8", 7, &out, &n) == CUST_OK && n == 5, "base64 without padding");
+  free(out);
+  ok(cust_base64_decode("", 0, &out, &n) == CUST_OK && n == 0, "empty base64 is empty");
+  free(out);
+  ok(cust_base64_decode("aGV*bG8=", 8, &out, &n) == CUST_ERR_INVALID && out == NULL,
+     "a bad character is refused");
+  ok(cust_base64_decode("a", 1, &out, &n) == CUST_ERR_INVALID, "a bad length is refused");
+  ok(cust_base64_decode("aG=V", 4, &out, &n) == CUST_ERR_INVALID, "padding in the middle refused");
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_base64_encode(&b, (const unsigned char *)"hello", 5);
+  is_str(b.data, "aGVsbG8=", "base64 encodes");
+  cust_buf_release(&b);
+}
+
+static void test_sha256(void) {
+  unsigned char d[32];
+  char hex[65];
+  cust_sha256((const unsigned char *)"abc", 3, d);
+  cust_hex_upper(d, 32, hex);
+  is_str(hex, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", "sha256(abc)");
+  cust_sha256((const unsigned char *)"", 0, d);
+  cust_hex_upper(d, 32, hex);
+  is_str(hex, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", "sha256()");
+  const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  cust_sha256((const unsigned char *)m, strlen(m), d);
+  cust_hex_upper(d, 32, hex);
+  is_str(hex, "248D6A61D20638B8E5C026930C3E6039A33CE45964FF2167F6ECEDD419DB06C1",
+         "sha256 of two blocks");
+}
+
+static void test_arena(void) {
+  cust_arena a;
+  cust_arena_init(&a, 64);
+  char *s = cust_arena_strdup(&a, "short");
+  char *big = cust_arena_alloc(&a, 1000);
+  char *t = cust_arena_printf(&a, "%d-%s", 42, "x");
+  ok(s && big && t, "arena allocates small and oversized blocks");
+  memset(big, 'x', 1000);
+  is_str(s, "short", "an oversized block does not clobber earlier strings");
+  is_str(t, "42-x", "arena printf");
+  ok(((uintptr_t)big & 15u) == 0, "allocations are 16-byte aligned");
+  cust_arena_reset(&a);
+  ok(a.total == 0, "reset forgets everything");
+  cust_arena_release(&a);
+  cust_arena_release(&a);
+  cust_arena_release(NULL);
+  ok(1, "release is idempotent and NULL-safe");
+}
+
+static void test_terms(void) {
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_quad q = { cust_term_iri("http://a/s"), cust_term_iri("http://a/p"),
+                  cust_term_literal("say \"hi\"\n\\ \x01", "en", NULL), cust_term_iri("http://g") };
+  cust_quad_write_nq(&b, &q);
+  is_str(b.data, "<http://a/s> <http://a/p> \"say \\\"hi\\\"\\n\\\\ \\u0001\"@en <http://g> .\n",
+         "N-Quads escaping of literals");
+  cust_buf_reset(&b);
+  q.o = cust_term_literal("5", NULL, "http://www.w3.org/2001/XMLSchema#integer");
+  q.g.kind = CUST_TERM_NONE;
+  q.s = cust_term_blank("b0");
+  cust_quad_write_nq(&b, &q);
+  is_str(b.data, "_:b0 <http://a/p> \"5\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n",
+         "typed literal in the default graph");
+  cust_buf_release(&b);
+  cust_term x = cust_term_literal("a", "en", NULL), y = cust_term_literal("a", NULL, NULL);
+  ok(cust_term_compare(&x, &y) > 0 && !cust_term_equal(&x, &y), "language tags order terms");
+}
+
+static void test_changes(void) {
+  cust_changes c;
+  cust_changes_init(&c);
+  char s[] = "http://s";
+  cust_quad q = { cust_term_iri(s), cust_term_iri("http://p"), cust_term_literal("o", NULL, NULL),
+                  cust_term_iri("http://g") };
+  for (int i = 0; i < 1000; i++) {
+    cust_changes_add(&c, &q);
+  }
+  s[0] = 'X';
+  is_int(c.len, 1000, "a thousand changes");
+  is_str(c.items[999].q.s.value, "http://s", "changes own copies of their strings");
+  cust_changes_remove_sp(&c, &q.s, &q.p, &q.g);
+  ok(c.items[1000].kind == CUST_CHANGE_REMOVE_SP && c.items[1000].q.o.kind == CUST_TERM_NONE,
+     "a removal has no object");
+  cust_changes_truncate(&c, 10);
+  is_int(c.len, 10, "truncate drops a half-mapped message");
+  cust_changes_release(&c);
+  cust_changes_release(&c);
+}
+
+int main(void) {
+  test_base64();
+  test_sha256();
+  test_arena();
+  test_terms();
+  test_changes();
+  return done_testing();
+}
