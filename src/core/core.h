@@ -3,6 +3,7 @@
 #ifndef CUST_CORE_H
 #define CUST_CORE_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,48 @@ void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va
 
 /* Set by the signal handler of main(); long loops poll it. The only global. */
 extern volatile int cust_stop_requested;
+
+/* ---- indexer status ------------------------------------------------------ */
+
+/* What the indexer tells the server (/status, /health, /metrics): the chain
+ * module fills it, the http module reads it, through cust_index_shared. */
+#define CUST_MAX_ENDPOINTS 8
+typedef struct cust_endpoint_status {
+  char url[256];
+  int is_healthy;
+  uint64_t errors_transient; /* 429, 5xx, timeouts, cut-off bodies */
+  uint64_t errors_pruned;    /* height not available */
+  uint64_t errors_other;
+  uint64_t requests;
+} cust_endpoint_status;
+
+typedef struct cust_index_status {
+  char chain_id[128];
+  char dialect[8];          /* "0.34", "0.37", "0.38" */
+  uint64_t head_height;     /* the node's latest height */
+  uint64_t indexed_height;  /* last committed height */
+  uint64_t blocks_total;    /* blocks committed by this process */
+  uint64_t triples_total;   /* quads written by this process */
+  uint64_t credentials;     /* credentials accepted by this process */
+  uint64_t rejections;
+  uint64_t failed;
+  double blocks_per_s;      /* recent rates */
+  double triples_per_s;
+  uint64_t last_progress_ms;  /* cust_now_ms() of the last commit */
+  uint64_t last_head_ms;      /* cust_now_ms() of the last head seen to move */
+  uint64_t block_time_ms;     /* the chain's observed block time */
+  int is_running;             /* an indexer runs in this process */
+  char last_error[256];       /* the latest error, "" when none */
+  size_t nendpoints;
+  cust_endpoint_status endpoints[CUST_MAX_ENDPOINTS];
+} cust_index_status;
+
+/* The status shared between the indexer thread and the server's threads.
+ * Writers and readers hold `lock` while they touch `st`; readers copy it. */
+typedef struct cust_index_shared {
+  pthread_mutex_t lock;
+  cust_index_status st;
+} cust_index_shared;
 
 /* ---- arena ------------------------------------------------------------- */
 
@@ -163,6 +206,20 @@ int cust_term_compare(const cust_term *a, const cust_term *b);
 cust_status cust_term_write_nt(cust_buf *b, const cust_term *t);
 /* Appends one N-Quads line, with its final " .\n". */
 cust_status cust_quad_write_nq(cust_buf *b, const cust_quad *q);
+
+/* A callback that receives quads one by one; returning non-zero stops the
+ * iteration (the caller then returns CUST_OK). The quad is borrowed for the
+ * call only. */
+typedef int (*cust_quad_fn)(void *ud, const cust_quad *q);
+
+/* A read-only view of a graph store: `find` calls `fn` for every quad that
+ * matches `pattern`, where a term of kind CUST_TERM_NONE is a wildcard (a
+ * NONE graph means any graph). The store implements it; the mapper reads the
+ * facts of earlier blocks through it without depending on the store. */
+typedef struct cust_graph_view {
+  void *ud;
+  cust_status (*find)(void *ud, const cust_quad *pattern, cust_quad_fn fn, void *fn_ud);
+} cust_graph_view;
 
 /* ---- a batch of changes to the graph ------------------------------------ */
 

@@ -1,0 +1,74 @@
+/* The store: quads in Redland's sqlite layout (tables uris, blanks, literals,
+ * triples), written by a fast writer of our own and read through librdf,
+ * with the indexer's checkpoint in the same SQLite transaction as the quads.
+ * The layout and its invariants are documented at the top of store.c. */
+#ifndef CUST_STORE_H
+#define CUST_STORE_H
+
+#include <redland.h>
+
+#include "core/core.h"
+
+typedef struct cust_store cust_store;
+
+/* Where the indexer stands: written with each block's quads. */
+typedef struct cust_checkpoint {
+  uint64_t height;       /* last indexed height; 0 = nothing indexed */
+  char block_hash[72];   /* uppercase hex of that block's id */
+  char chain_id[128];    /* the chain this store follows */
+  char block_time[48];   /* RFC 3339 time of that block */
+} cust_checkpoint;
+
+enum {
+  CUST_STORE_READONLY = 1, /* open read-only (serve): writes fail with CUST_ERR_READONLY */
+  CUST_STORE_CREATE = 2    /* create the file and the layout when missing */
+};
+
+/* The well-known graphs of mapping.md. */
+#define CUST_GRAPH_LEDGER "https://w3id.org/custodian/graph/ledger"
+#define CUST_GRAPH_CURRENT "https://w3id.org/custodian/graph/current"
+#define CUST_GRAPH_POLICIES "https://w3id.org/custodian/graph/policies"
+#define CUST_GRAPH_ONTOLOGY "https://w3id.org/custodian/graph/ontology"
+
+/* Opens (or creates, with CUST_STORE_CREATE) the store at `path`. Each handle
+ * owns one SQLite connection and its own librdf world and model over the same
+ * file: open one handle per thread that reads. `log` is borrowed for the
+ * handle's life (NULL: silent). Errors: CUST_ERR_NOTFOUND (no file and no
+ * CREATE), CUST_ERR_FORMAT (not a Custodian store), CUST_ERR_VERSION (another
+ * schema version), CUST_ERR_READONLY, CUST_ERR_BUSY, CUST_ERR_IO. On failure
+ * *out is NULL and a message naming the file has been logged. */
+cust_status cust_store_open(const char *path, unsigned flags, const cust_logger *log,
+                            cust_store **out);
+/* Closes the handle, rolling back an open transaction. NULL is accepted. */
+void cust_store_close(cust_store *s);
+
+/* The checkpoint; height 0 and empty strings when nothing was indexed yet. */
+cust_status cust_store_checkpoint(cust_store *s, cust_checkpoint *out);
+/* Binds the store to a chain id on first use; CUST_ERR_MISMATCH (with a
+ * message naming both ids) if it already follows another chain. */
+cust_status cust_store_bind_chain(cust_store *s, const char *chain_id);
+
+/* Writing: begin, apply changes, set the checkpoint, commit. Nothing is
+ * visible to readers before commit; rollback (or close, or a crash) leaves the
+ * store at the previous commit. CUST_ERR_FULL when the disk is full. */
+cust_status cust_store_begin(cust_store *s);
+cust_status cust_store_add(cust_store *s, const cust_quad *q);
+cust_status cust_store_apply(cust_store *s, const cust_changes *c);
+cust_status cust_store_set_checkpoint(cust_store *s, const cust_checkpoint *cp);
+cust_status cust_store_commit(cust_store *s);
+void cust_store_rollback(cust_store *s);
+
+/* Native indexed lookup: calls `fn` for each quad matching `pattern` (kind
+ * NONE = wildcard; a NONE graph = any graph), in no particular order. */
+cust_status cust_store_find(cust_store *s, const cust_quad *pattern, cust_quad_fn fn, void *ud);
+/* A cust_graph_view over this handle (for the mapper). */
+cust_graph_view cust_store_view(cust_store *s);
+/* Number of quads in the store. */
+cust_status cust_store_count(cust_store *s, uint64_t *out);
+
+/* The librdf world and model over this handle's file, for SPARQL. Borrowed:
+ * valid until cust_store_close. */
+librdf_world *cust_store_rdf_world(cust_store *s);
+librdf_model *cust_store_rdf_model(cust_store *s);
+
+#endif
