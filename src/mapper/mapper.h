@@ -38,4 +38,28 @@ void cust_mapper_free(cust_mapper *m);
 cust_status cust_mapper_map_block(cust_mapper *m, const cust_block *b, const cust_graph_view *view,
                                   cust_changes *out, cust_mapper_stats *stats);
 
+/* Parses the RDF file at `path` (Turtle .ttl, N-Triples .nt, N-Quads .nq,
+ * RDF/XML .rdf/.xml/.owl, by extension) from memory, with network and file
+ * access and XML external entities off, and calls `fn` for each quad (its
+ * terms are borrowed for the call). `base_iri` resolves relative references
+ * (NULL: a urn of the file's digest); `graph_iri` non-NULL puts every quad in
+ * that graph, NULL keeps the file's graphs. Blank labels are renamed from the
+ * file's digest, so loading the same file twice gives the same nodes.
+ * Errors, with one line in `err`: CUST_ERR_UNSUPPORTED (unknown extension),
+ * CUST_ERR_NOTFOUND, CUST_ERR_IO, CUST_ERR_FORMAT (syntax, with the line),
+ * CUST_ERR_INVALID (a NUL in a term), CUST_ERR_NOMEM. Quads may have reached
+ * `fn` before an error: callers apply them only on CUST_OK. */
+cust_status cust_mapper_parse_file(const char *path, const char *base_iri, const char *graph_iri,
+                                   cust_quad_fn fn, void *ud, char *err, size_t errlen);
+
+typedef struct cust_store cust_store;
+
+/* Loads every .ttl file of `dir` except policy-*.ttl (reward policies, which the
+ * rewards module validates and loads into the policies graph) into the
+ * ontology graph https://w3id.org/custodian/graph/ontology, replacing what it
+ * held, in one transaction of its own (call it outside any). A file that does
+ * not parse leaves the store untouched: CUST_ERR_FORMAT, logged with its
+ * name. CUST_ERR_NOTFOUND when `dir` cannot be read. `log` may be NULL. */
+cust_status cust_mapper_load_ontology(cust_store *s, const char *dir, const cust_logger *log);
+
 #endif

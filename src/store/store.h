@@ -50,7 +50,14 @@ cust_status cust_store_bind_chain(cust_store *s, const char *chain_id);
 
 /* Writing: begin, apply changes, set the checkpoint, commit. Nothing is
  * visible to readers before commit; rollback (or close, or a crash) leaves the
- * store at the previous commit. CUST_ERR_FULL when the disk is full. */
+ * store at the previous commit. CUST_ERR_FULL when the disk is full. After a
+ * failed add/apply/set_checkpoint the caller rolls back. add and apply outside
+ * a transaction run in one of their own. Quads are stored once: adding a quad
+ * that is there already does nothing. A REMOVE_SP change with a NONE graph
+ * removes from the default graph only. set_checkpoint needs an open
+ * transaction; it binds the store to cp->chain_id when it is not yet bound
+ * (CUST_ERR_MISMATCH when bound to another). The quads and the strings of
+ * `q`, `c` and `cp` are borrowed for the call. */
 cust_status cust_store_begin(cust_store *s);
 cust_status cust_store_add(cust_store *s, const cust_quad *q);
 cust_status cust_store_apply(cust_store *s, const cust_changes *c);
@@ -66,8 +73,25 @@ cust_graph_view cust_store_view(cust_store *s);
 /* Number of quads in the store. */
 cust_status cust_store_count(cust_store *s, uint64_t *out);
 
+/* Writes the store (or only the graph `graph_iri`, when not NULL) to `out`
+ * as N-Quads, one line per distinct quad, sorted byte by byte (as
+ * `LC_ALL=C sort -u` would), so that two stores can be compared with cmp.
+ * SQLite sorts in bounded memory, spilling to temporary files. CUST_ERR_IO
+ * when `out` cannot be written. */
+cust_status cust_store_export(cust_store *s, const char *graph_iri, FILE *out);
+
+/* Refreshes the query planner's statistics now (commit does it by itself
+ * whenever the number of triples has doubled). In the open transaction, or
+ * in one of its own. */
+cust_status cust_store_analyze(cust_store *s);
+
+/* Bounds the node-id cache of this handle (defaults: 200000 terms, 32 MiB of
+ * strings); it is cleared whenever it reaches either bound. */
+void cust_store_set_cache(cust_store *s, size_t max_terms, size_t max_bytes);
+
 /* The librdf world and model over this handle's file, for SPARQL. Borrowed:
- * valid until cust_store_close. */
+ * valid until cust_store_close. Made on first call (NULL on failure, logged).
+ * librdf opens the file with its own SQLite connection. */
 librdf_world *cust_store_rdf_world(cust_store *s);
 librdf_model *cust_store_rdf_model(cust_store *s);
 

@@ -1,0 +1,1281 @@
+/* The follower: a fetch thread reads blocks ahead (skipping empty ones with
+ * /blockchain, batching /block and /block_results, failing over between
+ * endpoints) into a bounded queue; the caller's thread checks each block's
+ * chain id and link, maps it and commits it with the checkpoint. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain_int.h"
+
+#define WINDOW 20             /* block metas per /blockchain call (the node's limit) */
+#define BACKOFF_BASE_MS 100   /* first retry delay */
+#define POLL_MIN_MS 50        /* head polling, as a fraction of the block time */
+#define POLL_MAX_MS 1000
+#define LOG_EVERY_MS 10000    /* plain progress lines when not on a terminal */
+#define DRAW_EVERY_MS 250     /* progress line on a terminal */
+
+/* What flows from the fetch thread to the writer, in height order. */
+typedef enum item_kind {
+  ITEM_BLOCK, /* one block with its results */
+  ITEM_EMPTY, /* a run of empty blocks, known from their metas */
+  ITEM_END,   /* --until reached */
+  ITEM_FATAL  /* the fetcher stopped on an error */
+} item_kind;
+
+typedef struct item {
+  struct item *next;
+  item_kind kind;
+  uint64_t from, to;          /* the heights covered */
+  char first_last_hash[72];   /* last_block_id.hash of `from` */
+  char hash[72];              /* block_id.hash of `to` */
+  char chain_id[128];
+  char time[48];              /* of `to` */
+  size_t endpoint;            /* who served it */
+  cust_block block;           /* ITEM_BLOCK */
+  cust_status st;             /* ITEM_FATAL */
+  char msg[512];
+} item;
+
+struct cust_chain {
+  cust_chain_config cfg;
+  cust_store *store;
+  cust_mapper *mapper;
+  cust_index_shared *shared;
+  const cust_logger *log;
+  chain_endpoint ep[CUST_MAX_ENDPOINTS];
+  size_t nep;
+  char chain_id[128];
+  char dialect[8];
+  int is_connected;
+  int has_curl;
+  char error[512];        /* the caller's thread */
+  char ferror[512];       /* the fetch thread's, handed over in an ITEM_FATAL */
+  cust_status fstatus;
+  cust_status status; /* of c->error */
+  pthread_t fetcher;
+  int has_fetcher;
+  volatile int stopping; /* the writer tells the fetcher to stop */
+  uint64_t rng;
+
+  pthread_mutex_t qlock;
+  pthread_cond_t qcond;
+  item *qhead, *qtail;
+  size_t qlen;
+
+  uint64_t known_head; /* the head, for the writer's progress (under qlock) */
+
+  /* the fetch thread's own state */
+  uint64_t next;     /* next height to hand over */
+  uint64_t head;     /* best known head */
+  size_t cur;        /* preferred endpoint */
+  uint64_t block_time_ms;
+  uint64_t head_seen_ms;
+  uint64_t attempt_height; /* "other" errors at this height so far */
+  unsigned attempts;
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static int should_stop(const cust_chain *c) {
+  return c->stopping || cust_stop_requested;
+}
+
+/* Sleeps up to `ms`, waking early on a stop. Returns -1 when stopping. */
+static int nap(cust_chain *c, uint64_t ms) {
+  uint64_t end = cust_now_ms() + ms;
+  while (!should_stop(c)) {
+    uint64_t now = cust_now_ms();
+    if (now >= end) {
+      return 0;
+    }
+    uint64_t d = end - now > 50 ? 50 : end - now;
+    struct timespec ts = { 0, (long)d * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  return -1;
+}
+
+static uint64_t poll_ms(const cust_chain *c) {
+  uint64_t p = c->block_time_ms / 4;
+  return p < POLL_MIN_MS ? POLL_MIN_MS : p > POLL_MAX_MS ? POLL_MAX_MS : p;
+}
+
+static const char *dialect_name(cust_dialect d) {
+  return d == CUST_DIALECT_034 ? "0.34" : d == CUST_DIALECT_037 ? "0.37" : "0.38";
+}
+
+static void shared_lock(cust_chain *c) {
+  if (c->shared != NULL) {
+    pthread_mutex_lock(&c->shared->lock);
+  }
+}
+
+static void shared_unlock(cust_chain *c) {
+  if (c->shared != NULL) {
+    pthread_mutex_unlock(&c->shared->lock);
+  }
+}
+
+/* Copies an endpoint's health into the shared status. */
+static void shared_endpoint(cust_chain *c, size_t i) {
+  if (c->shared == NULL) {
+    return;
+  }
+  const chain_endpoint *e = &c->ep[i];
+  shared_lock(c);
+  cust_endpoint_status *s = &c->shared->st.endpoints[i];
+  snprintf(s->url, sizeof s->url, "%s", e->url);
+  s->is_healthy = e->failures == 0;
+  s->errors_transient = e->errors_transient;
+  s->errors_pruned = e->errors_pruned;
+  s->errors_other = e->errors_other;
+  s->requests = e->requests;
+  shared_unlock(c);
+}
+
+static void shared_error(cust_chain *c, const char *msg) {
+  if (c->shared == NULL) {
+    return;
+  }
+  shared_lock(c);
+  snprintf(c->shared->st.last_error, sizeof c->shared->st.last_error, "%s", msg);
+  shared_unlock(c);
+}
+
+/* Records a fatal error: in the fetch thread's buffer when called there,
+ * which the writer then reads from the ITEM_FATAL, else in c->error. */
+__attribute__((format(printf, 3, 4))) static cust_status set_error(cust_chain *c, cust_status st,
+                                                                   const char *fmt, ...) {
+  int is_fetcher = c->has_fetcher && pthread_equal(pthread_self(), c->fetcher);
+  char *buf = is_fetcher ? c->ferror : c->error;
+  size_t len = is_fetcher ? sizeof c->ferror : sizeof c->error;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, len, fmt, ap);
+  va_end(ap);
+  if (is_fetcher) {
+    c->fstatus = st;
+  } else {
+    c->status = st;
+  }
+  shared_error(c, buf);
+  return st;
+}
+
+/* ---- the queue ------------------------------------------------------------------ */
+
+static item *item_new(item_kind kind) {
+  item *it = calloc(1, sizeof *it);
+  if (it != NULL) {
+    it->kind = kind;
+    cust_block_init(&it->block);
+  }
+  return it;
+}
+
+static void item_free(item *it) {
+  if (it == NULL) {
+    return;
+  }
+  cust_block_release(&it->block);
+  free(it);
+}
+
+/* Hands `it` to the writer, waiting for room; consumes it. -1 when stopping. */
+static int push(cust_chain *c, item *it) {
+  pthread_mutex_lock(&c->qlock);
+  while (c->qlen >= c->cfg.queue_blocks && !should_stop(c)) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&c->qcond, &c->qlock, &ts);
+  }
+  if (should_stop(c) && it->kind != ITEM_FATAL) {
+    pthread_mutex_unlock(&c->qlock);
+    item_free(it);
+    return -1;
+  }
+  it->next = NULL;
+  if (c->qtail != NULL) {
+    c->qtail->next = it;
+  } else {
+    c->qhead = it;
+  }
+  c->qtail = it;
+  c->qlen++;
+  pthread_cond_broadcast(&c->qcond);
+  pthread_mutex_unlock(&c->qlock);
+  return 0;
+}
+
+/* The next item, waiting up to `ms`; NULL when none came. */
+static item *pop(cust_chain *c, uint64_t ms) {
+  pthread_mutex_lock(&c->qlock);
+  if (c->qhead == NULL && ms > 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&c->qcond, &c->qlock, &ts);
+  }
+  item *it = c->qhead;
+  if (it != NULL) {
+    c->qhead = it->next;
+    if (c->qhead == NULL) {
+      c->qtail = NULL;
+    }
+    c->qlen--;
+    pthread_cond_broadcast(&c->qcond);
+  }
+  pthread_mutex_unlock(&c->qlock);
+  return it;
+}
+
+/* The next item if it is an empty run that continues at `from`. */
+static item *pop_empty_at(cust_chain *c, uint64_t from) {
+  item *it = NULL;
+  pthread_mutex_lock(&c->qlock);
+  if (c->qhead != NULL && c->qhead->kind == ITEM_EMPTY && c->qhead->from == from) {
+    it = c->qhead;
+    c->qhead = it->next;
+    if (c->qhead == NULL) {
+      c->qtail = NULL;
+    }
+    c->qlen--;
+    pthread_cond_broadcast(&c->qcond);
+  }
+  pthread_mutex_unlock(&c->qlock);
+  return it;
+}
+
+/* ---- endpoints ------------------------------------------------------------------- */
+
+/* The outcome of one fetch step. */
+typedef enum step { STEP_OK, STEP_RETRY, STEP_FATAL, STEP_STOP } step;
+
+static void note_ok(cust_chain *c, size_t i) {
+  chain_endpoint *e = &c->ep[i];
+  if (e->failures >= 3) {
+    cust_log(c->log, CUST_LOG_INFO, "node \"%s\" answers again", e->url);
+  }
+  e->failures = 0;
+  e->ready_ms = 0;
+  shared_endpoint(c, i);
+}
+
+/* Records a failure of kind `k` and backs the endpoint off. */
+static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg) {
+  chain_endpoint *e = &c->ep[i];
+  switch (k) {
+    case CHAIN_TRANSIENT:
+      e->errors_transient++;
+      break;
+    case CHAIN_PRUNED:
+      e->errors_pruned++;
+      break;
+    case CHAIN_OTHER:
+      e->errors_other++;
+      break;
+    default:
+      break;
+  }
+  e->failures++;
+  uint64_t d = cust_chain_backoff_ms(e->failures, BACKOFF_BASE_MS, c->cfg.backoff_max_ms,
+                                     cust_chain_rand(&c->rng));
+  e->ready_ms = cust_now_ms() + d;
+  cust_log_level level = e->failures == 3 || (e->failures > 3 && e->failures % 20 == 0)
+                             ? CUST_LOG_WARN
+                             : CUST_LOG_DEBUG;
+  cust_log(c->log, level, "node \"%s\": %s error (%s); %u in a row, retrying in %" PRIu64 " ms",
+           e->url, cust_chain_kind_name(k), msg, e->failures, d);
+  shared_endpoint(c, i);
+}
+
+/* Reads an endpoint's /status: its chain, dialect, head and lowest height.
+ * Returns STEP_OK, STEP_RETRY (the endpoint failed: backed off),
+ * STEP_FATAL (another chain, an unknown version) or STEP_STOP. */
+static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
+  chain_endpoint *e = &c->ep[i];
+  char err[256] = "";
+  uint64_t lowest = 0;
+  cust_status st = cust_chain_endpoint_get(e, "/status", err, sizeof err);
+  if (st == CUST_ERR_STOPPED) {
+    return STEP_STOP;
+  }
+  chain_kind k = cust_chain_classify(st != CUST_OK, e->http_status, e->body.data, e->body.len,
+                                     &lowest, msg, msglen);
+  if (st != CUST_OK) {
+    snprintf(msg, msglen, "%s", err);
+  }
+  if (k != CHAIN_OK) {
+    note_failure(c, i, k == CHAIN_NOT_YET ? CHAIN_TRANSIENT : k, msg);
+    return STEP_RETRY;
+  }
+  chain_status s;
+  if (cust_chain_parse_status(e->body.data, e->body.len, &s, msg, msglen) != CUST_OK) {
+    note_failure(c, i, CHAIN_OTHER, msg);
+    return STEP_RETRY;
+  }
+  cust_dialect d;
+  if (cust_dialect_from_version(s.version, &d) != CUST_OK) {
+    set_error(c, CUST_ERR_UNSUPPORTED,
+              "node \"%s\" runs CometBFT \"%s\", which this indexer cannot read (0.34, 0.37 and "
+              "0.38 are known): use another node",
+              e->url, s.version);
+    return STEP_FATAL;
+  }
+  if (c->chain_id[0] == '\0') {
+    snprintf(c->chain_id, sizeof c->chain_id, "%s", s.network);
+  } else if (strcmp(c->chain_id, s.network) != 0) {
+    set_error(c, CUST_ERR_MISMATCH,
+              "node \"%s\" serves chain \"%s\" but the index follows \"%s\": remove it from --node "
+              "(nothing was written)",
+              e->url, s.network, c->chain_id);
+    return STEP_FATAL;
+  }
+  if (!e->has_status) {
+    cust_log(c->log, CUST_LOG_DEBUG,
+             "node \"%s\": chain \"%s\", CometBFT %s, heights %" PRIu64 "..%" PRIu64, e->url,
+             s.network, s.version, s.earliest ? s.earliest : 1, s.latest);
+  }
+  e->has_status = 1;
+  e->dialect = d;
+  e->head = s.latest;
+  if (s.earliest > e->lowest) {
+    e->lowest = s.earliest;
+  }
+  note_ok(c, i);
+  return STEP_OK;
+}
+
+/* The endpoint to ask for `height` (0: any): one that may have it, ready
+ * soonest, the current one first. Waits until it is ready. -1 when none
+ * may have it; -2 when stopping. */
+static int pick(cust_chain *c, uint64_t height) {
+  int best = -1;
+  for (size_t i = 0; i < c->nep; i++) {
+    const chain_endpoint *e = &c->ep[i];
+    if (height != 0 && e->lowest > height) {
+      continue;
+    }
+    if (best < 0 || e->ready_ms < c->ep[best].ready_ms) {
+      best = (int)i;
+    }
+  }
+  const chain_endpoint *cur = &c->ep[c->cur];
+  if (best >= 0 && cur->ready_ms <= cust_now_ms() && (height == 0 || cur->lowest <= height)) {
+    best = (int)c->cur;
+  }
+  if (best < 0) {
+    return -1;
+  }
+  uint64_t now = cust_now_ms();
+  if (c->ep[best].ready_ms > now && nap(c, c->ep[best].ready_ms - now) != 0) {
+    return -2;
+  }
+  return best;
+}
+
+static step fatal_pruned(cust_chain *c, uint64_t height) {
+  char list[384] = "";
+  size_t n = 0;
+  for (size_t i = 0; i < c->nep && n < sizeof list; i++) {
+    int w = snprintf(list + n, sizeof list - n, "%s\"%s\" from %" PRIu64, i ? ", " : "",
+                     c->ep[i].url, c->ep[i].lowest);
+    if (w < 0) {
+      break;
+    }
+    n += (size_t)w;
+  }
+  set_error(c, CUST_ERR_NOTFOUND,
+            "height %" PRIu64 " is not available on any node (pruned: %s): add an archive node "
+            "with --node, or index a new store from a later height with --from-height",
+            height, list);
+  return STEP_FATAL;
+}
+
+/* Learns the head from an endpoint's /status; keeps the block time. */
+static step refresh_head(cust_chain *c) {
+  char msg[256];
+  int i = pick(c, 0);
+  if (i < 0) {
+    return STEP_STOP;
+  }
+  step s = read_status(c, (size_t)i, msg, sizeof msg);
+  if (s != STEP_OK) {
+    return s;
+  }
+  uint64_t h = c->ep[i].head, now = cust_now_ms();
+  if (h > c->head) {
+    if (c->head_seen_ms != 0 && h - c->head <= 3 && c->head != 0) {
+      uint64_t per = (now - c->head_seen_ms) / (h - c->head);
+      if (per > 0) {
+        c->block_time_ms = (c->block_time_ms * 3 + per) / 4;
+      }
+    }
+    c->head = h;
+    c->head_seen_ms = now;
+    pthread_mutex_lock(&c->qlock);
+    c->known_head = h;
+    pthread_mutex_unlock(&c->qlock);
+    shared_lock(c);
+    if (c->shared != NULL) {
+      c->shared->st.head_height = h;
+      c->shared->st.last_head_ms = now;
+      c->shared->st.block_time_ms = c->block_time_ms;
+    }
+    shared_unlock(c);
+  }
+  return STEP_OK;
+}
+
+/* ---- fetching ------------------------------------------------------------------- */
+
+/* An "other" error at `height`: retried on every endpoint a few times, then
+ * fatal, since it will not go away by waiting. */
+static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st,
+                        const char *msg) {
+  unsigned limit = (unsigned)(3 * c->nep) < 5 ? 5 : (unsigned)(3 * c->nep);
+  if (c->attempt_height != height) {
+    c->attempt_height = height;
+    c->attempts = 0;
+  }
+  c->attempts++;
+  note_failure(c, i, CHAIN_OTHER, msg);
+  if (c->attempts >= limit) {
+    set_error(c, st == CUST_OK ? CUST_ERR_REMOTE : st,
+              "height %" PRIu64 ": %s (node \"%s\"; %u attempts over %zu node%s): check the node "
+              "or add another with --node",
+              height, msg, c->ep[i].url, c->attempts, c->nep, c->nep > 1 ? "s" : "");
+    return STEP_FATAL;
+  }
+  return STEP_RETRY;
+}
+
+/* Handles the failure of a request for `height` on endpoint i. */
+static step failed(cust_chain *c, size_t i, uint64_t height, chain_kind k, uint64_t lowest,
+                   const char *msg) {
+  chain_endpoint *e = &c->ep[i];
+  switch (k) {
+    case CHAIN_NOT_YET:
+      /* not an error: the node is behind or the results are not saved yet */
+      e->ready_ms = cust_now_ms() + poll_ms(c);
+      return STEP_RETRY;
+    case CHAIN_PRUNED:
+      e->lowest = lowest > height ? lowest : height + 1;
+      e->errors_pruned++;
+      cust_log(c->log, c->nep > 1 ? CUST_LOG_INFO : CUST_LOG_DEBUG,
+               "node \"%s\" no longer has height %" PRIu64 " (lowest %" PRIu64 ")%s", e->url,
+               height, e->lowest, c->nep > 1 ? ": asking another node" : "");
+      shared_endpoint(c, i);
+      return STEP_RETRY;
+    case CHAIN_TRANSIENT:
+      note_failure(c, i, k, msg);
+      return STEP_RETRY;
+    default:
+      return other_error(c, i, height, CUST_ERR_REMOTE, msg);
+  }
+}
+
+/* Reads the metas of [lo, hi]. *have is set when they cover the range, so
+ * that empty blocks can be skipped. */
+static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain_meta *m,
+                        int *have) {
+  chain_endpoint *e = &c->ep[i];
+  char path[128], err[256] = "", msg[256] = "";
+  uint64_t lowest = 0, last = 0;
+  *have = 0;
+  snprintf(path, sizeof path, "/blockchain?minHeight=%" PRIu64 "&maxHeight=%" PRIu64, lo, hi);
+  cust_status st = cust_chain_endpoint_get(e, path, err, sizeof err);
+  if (st == CUST_ERR_STOPPED) {
+    return STEP_STOP;
+  }
+  chain_kind k = cust_chain_classify(st != CUST_OK, e->http_status, e->body.data, e->body.len,
+                                     &lowest, msg, sizeof msg);
+  if (st != CUST_OK) {
+    snprintf(msg, sizeof msg, "%s", err);
+  }
+  if (k == CHAIN_OTHER) {
+    /* an endpoint without /blockchain (a proxy, a light server) still
+     * serves blocks: fetch them all */
+    cust_log(c->log, CUST_LOG_INFO, "node \"%s\" does not serve /blockchain (%s): fetching every "
+             "block", e->url, msg);
+    e->no_blockchain = 1;
+    return STEP_OK;
+  }
+  if (k == CHAIN_NOT_YET) {
+    return STEP_OK; /* fetch the blocks; they say what is there */
+  }
+  if (k != CHAIN_OK) {
+    return failed(c, i, lo, k, lowest, msg);
+  }
+  if (cust_chain_parse_metas(e->body.data, e->body.len, lo, hi, m, &last, msg, sizeof msg) !=
+      CUST_OK) {
+    note_failure(c, i, CHAIN_TRANSIENT, msg);
+    return STEP_RETRY;
+  }
+  note_ok(c, i);
+  for (uint64_t h = lo; h <= hi; h++) {
+    if (!m[h - lo].is_present) {
+      return STEP_OK; /* pruned below, or behind above: fetch the blocks */
+    }
+  }
+  for (uint64_t h = lo + 1; h <= hi; h++) {
+    if (strcmp(m[h - lo].last_hash, m[h - lo - 1].hash) != 0) {
+      set_error(c, CUST_ERR_MISMATCH,
+                "node \"%s\" returned block %" PRIu64 " that does not link to block %" PRIu64
+                " (last_block_id %s, block %" PRIu64 " is %s): stop using this node (nothing "
+                "was written)",
+                e->url, h, h - 1, m[h - lo].last_hash, h - 1, m[h - lo - 1].hash);
+      return STEP_FATAL;
+    }
+  }
+  *have = 1;
+  return STEP_OK;
+}
+
+/* Fetches the blocks and results of heights[0..n) from endpoint i in
+ * batches, into got[] (items, by position). Stops at the first height that
+ * fails; *nok is how many heights succeeded from the start. */
+static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_t n,
+                         const chain_meta *metas, uint64_t lo, item **got, size_t *nok) {
+  chain_endpoint *e = &c->ep[i];
+  chain_req reqs[2 * WINDOW];
+  chain_reply replies[2 * WINDOW];
+  cust_buf out;
+  char err[256] = "";
+  step result = STEP_OK;
+  size_t nreq = 2 * n;
+  *nok = 0;
+  memset(replies, 0, sizeof replies);
+  cust_buf_init(&out);
+  for (size_t k = 0; k < n; k++) {
+    reqs[2 * k].height = heights[k];
+    reqs[2 * k].is_results = 0;
+    reqs[2 * k + 1].height = heights[k];
+    reqs[2 * k + 1].is_results = 1;
+  }
+  /* one POST per `batch` requests, all to this endpoint */
+  for (size_t at = 0; at < nreq; at += c->cfg.batch) {
+    size_t m = nreq - at < c->cfg.batch ? nreq - at : c->cfg.batch;
+    cust_buf_reset(&out);
+    if (cust_chain_batch_build(&out, reqs + at, m) != CUST_OK) {
+      result = STEP_FATAL;
+      set_error(c, CUST_ERR_NOMEM, "out of memory");
+      goto cleanup;
+    }
+    cust_status st = cust_chain_endpoint_post(e, out.data, out.len, err, sizeof err);
+    if (st == CUST_ERR_STOPPED) {
+      result = STEP_STOP;
+      goto cleanup;
+    }
+    if (st != CUST_OK || e->http_status == 429 || e->http_status == 408 ||
+        e->http_status >= 502) {
+      for (size_t k = at; k < nreq; k++) {
+        replies[k].kind = CHAIN_TRANSIENT;
+        if (st != CUST_OK) {
+          snprintf(replies[k].msg, sizeof replies[k].msg, "%s", err);
+        } else {
+          snprintf(replies[k].msg, sizeof replies[k].msg, "HTTP %ld", e->http_status);
+        }
+      }
+      break;
+    }
+    if (cust_chain_batch_parse(e->body.data, e->body.len, replies + at, m) != CUST_OK) {
+      result = STEP_FATAL;
+      set_error(c, CUST_ERR_NOMEM, "out of memory");
+      goto cleanup;
+    }
+    int all_ok = 1;
+    for (size_t k = at; k < at + m; k++) {
+      all_ok = all_ok && replies[k].kind == CHAIN_OK;
+    }
+    if (!all_ok) {
+      for (size_t k = at + m; k < nreq; k++) {
+        replies[k].kind = CHAIN_TRANSIENT;
+        snprintf(replies[k].msg, sizeof replies[k].msg, "%s", "not asked");
+      }
+      break;
+    }
+  }
+
+  for (size_t k = 0; k < n; k++) {
+    chain_reply *b = &replies[2 * k], *r = &replies[2 * k + 1];
+    uint64_t h = heights[k];
+    if (b->kind != CHAIN_OK || r->kind != CHAIN_OK) {
+      chain_reply *bad = b->kind != CHAIN_OK ? b : r;
+      result = failed(c, i, h, bad->kind, bad->lowest, bad->msg);
+      goto cleanup;
+    }
+    item *it = item_new(ITEM_BLOCK);
+    char why[512];
+    if (it == NULL) {
+      result = STEP_FATAL;
+      set_error(c, CUST_ERR_NOMEM, "out of memory");
+      goto cleanup;
+    }
+    cust_status st = cust_block_parse(&it->block, b->json, b->len, r->json, r->len, e->dialect,
+                                      why, sizeof why);
+    if (st == CUST_OK && it->block.height != h) {
+      snprintf(why, sizeof why, "asked for block %" PRIu64 ", got %" PRIu64, h, it->block.height);
+      st = CUST_ERR_MISMATCH;
+    }
+    if (st == CUST_OK && metas != NULL && strcmp(it->block.hash, metas[h - lo].hash) != 0) {
+      snprintf(why, sizeof why, "block %" PRIu64 " has hash %s but its meta said %s", h,
+               it->block.hash, metas[h - lo].hash);
+      st = CUST_ERR_MISMATCH;
+    }
+    if (st != CUST_OK) {
+      item_free(it);
+      if (st == CUST_ERR_NOMEM) {
+        set_error(c, st, "out of memory");
+        result = STEP_FATAL;
+      } else {
+        result = other_error(c, i, h, st, why);
+      }
+      goto cleanup;
+    }
+    it->from = it->to = h;
+    it->endpoint = i;
+    snprintf(it->first_last_hash, sizeof it->first_last_hash, "%s", it->block.last_hash);
+    snprintf(it->hash, sizeof it->hash, "%s", it->block.hash);
+    snprintf(it->chain_id, sizeof it->chain_id, "%s", it->block.chain_id);
+    snprintf(it->time, sizeof it->time, "%s", it->block.time);
+    got[k] = it;
+    *nok = k + 1;
+  }
+  note_ok(c, i);
+cleanup:
+  for (size_t k = 0; k < nreq; k++) {
+    cust_chain_reply_clear(&replies[k]);
+  }
+  cust_buf_release(&out);
+  return result;
+}
+
+/* One window of at most WINDOW heights from c->next: hands over what it
+ * could fetch, in order, and advances c->next. */
+static step fetch_window(cust_chain *c, uint64_t hi) {
+  uint64_t lo = c->next;
+  chain_meta metas[WINDOW];
+  uint64_t heights[WINDOW];
+  item *got[WINDOW];
+  size_t n = 0, nok = 0;
+  int have = 0;
+  step s;
+
+  int i = pick(c, lo);
+  if (i == -2) {
+    return STEP_STOP;
+  }
+  if (i < 0) {
+    return fatal_pruned(c, lo);
+  }
+  c->cur = (size_t)i;
+  chain_endpoint *e = &c->ep[i];
+  if (!e->has_status) {
+    char msg[256];
+    s = read_status(c, (size_t)i, msg, sizeof msg);
+    if (s != STEP_OK || e->lowest > lo) {
+      return s == STEP_OK ? STEP_RETRY : s;
+    }
+  }
+  if (!c->cfg.no_skip_empty && !e->no_blockchain && hi > lo) {
+    s = fetch_metas(c, (size_t)i, lo, hi, metas, &have);
+    if (s != STEP_OK) {
+      return s;
+    }
+  }
+  for (uint64_t h = lo; h <= hi; h++) {
+    if (!have || metas[h - lo].num_txs > 0) {
+      heights[n++] = h;
+    }
+  }
+  memset(got, 0, sizeof got);
+  s = STEP_OK;
+  if (n > 0) {
+    s = fetch_blocks(c, (size_t)i, heights, n, have ? metas : NULL, lo, got, &nok);
+  }
+
+  /* hand over, in height order, the empty runs and the fetched blocks */
+  size_t k = 0;
+  uint64_t h = lo;
+  while (h <= hi) {
+    if (have && metas[h - lo].num_txs == 0) {
+      uint64_t end = h;
+      while (end + 1 <= hi && metas[end + 1 - lo].num_txs == 0) {
+        end++;
+      }
+      item *it = item_new(ITEM_EMPTY);
+      if (it == NULL) {
+        s = STEP_FATAL;
+        set_error(c, CUST_ERR_NOMEM, "out of memory");
+        break;
+      }
+      it->from = h;
+      it->to = end;
+      it->endpoint = (size_t)i;
+      snprintf(it->first_last_hash, sizeof it->first_last_hash, "%s", metas[h - lo].last_hash);
+      snprintf(it->hash, sizeof it->hash, "%s", metas[end - lo].hash);
+      snprintf(it->chain_id, sizeof it->chain_id, "%s", metas[end - lo].chain_id);
+      snprintf(it->time, sizeof it->time, "%s", metas[end - lo].time);
+      if (push(c, it) != 0) {
+        s = STEP_STOP;
+        break;
+      }
+      h = end + 1;
+      c->next = h;
+      continue;
+    }
+    if (k >= nok) {
+      break; /* the fetch stopped here */
+    }
+    item *it = got[k];
+    got[k++] = NULL;
+    if (push(c, it) != 0) {
+      s = STEP_STOP;
+      break;
+    }
+    h++;
+    c->next = h;
+  }
+  for (size_t j = 0; j < WINDOW; j++) {
+    item_free(got[j]);
+  }
+  if (c->next > c->attempt_height) {
+    c->attempts = 0;
+  }
+  return s;
+}
+
+static void *fetch_main(void *arg) {
+  cust_chain *c = arg;
+  step s = STEP_OK;
+  uint64_t until = c->cfg.until;
+  pthread_mutex_lock(&c->qlock); /* waits until c->fetcher is set */
+  pthread_mutex_unlock(&c->qlock);
+  while (!should_stop(c)) {
+    if (until != 0 && c->next > until) {
+      item *it = item_new(ITEM_END);
+      if (it != NULL) {
+        push(c, it);
+      }
+      return NULL;
+    }
+    uint64_t target = until != 0 && until < c->head ? until : c->head;
+    if (c->next > target) {
+      /* at the head: poll for the next block */
+      if (nap(c, poll_ms(c)) != 0) {
+        break;
+      }
+      s = refresh_head(c);
+    } else {
+      uint64_t hi = c->next + WINDOW - 1 < target ? c->next + WINDOW - 1 : target;
+      s = fetch_window(c, hi);
+    }
+    if (s == STEP_FATAL) {
+      item *it = item_new(ITEM_FATAL);
+      if (it != NULL) {
+        snprintf(it->msg, sizeof it->msg, "%s", c->ferror);
+        it->st = c->fstatus != CUST_OK ? c->fstatus : CUST_ERR_REMOTE;
+        push(c, it);
+      }
+      return NULL;
+    }
+    if (s == STEP_STOP) {
+      break;
+    }
+  }
+  return NULL;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+void cust_chain_config_init(cust_chain_config *c) {
+  memset(c, 0, sizeof *c);
+}
+
+cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust_mapper *mapper,
+                           cust_index_shared *shared, const cust_logger *log, cust_chain **out) {
+  cust_status st = CUST_OK;
+  *out = NULL;
+  if (cfg == NULL || store == NULL || cfg->nnodes == 0 || cfg->nnodes > CUST_MAX_ENDPOINTS ||
+      cfg->batch > 10) {
+    cust_log(log, CUST_LOG_ERROR, "the follower needs 1 to %d nodes and a batch of 1 to 10",
+             CUST_MAX_ENDPOINTS);
+    return CUST_ERR_INVALID;
+  }
+  cust_chain *c = calloc(1, sizeof *c);
+  if (c == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  c->cfg = *cfg;
+  c->cfg.nodes = NULL;
+  if (c->cfg.batch == 0) {
+    c->cfg.batch = 10;
+  }
+  if (c->cfg.timeout_ms == 0) {
+    c->cfg.timeout_ms = 15000;
+  }
+  if (c->cfg.backoff_max_ms == 0) {
+    c->cfg.backoff_max_ms = 10000;
+  }
+  if (c->cfg.startup_ms == 0) {
+    c->cfg.startup_ms = 60000;
+  }
+  if (c->cfg.queue_blocks == 0) {
+    c->cfg.queue_blocks = 256;
+  }
+  c->store = store;
+  c->mapper = mapper;
+  c->shared = shared;
+  c->log = log;
+  c->block_time_ms = 1000;
+  c->rng = cust_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
+  pthread_mutex_init(&c->qlock, NULL);
+  pthread_cond_init(&c->qcond, NULL);
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    free(c);
+    cust_log(log, CUST_LOG_ERROR, "libcurl could not start");
+    return CUST_ERR_INTERNAL;
+  }
+  c->has_curl = 1;
+  for (size_t i = 0; i < cfg->nnodes; i++) {
+    st = cust_chain_endpoint_init(&c->ep[i], cfg->nodes[i], c->cfg.timeout_ms, &c->stopping,
+                                  &cust_stop_requested);
+    c->nep = i + 1;
+    if (st != CUST_OK) {
+      cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s",
+               cfg->nodes[i] ? cfg->nodes[i] : "",
+               st == CUST_ERR_INVALID ? "not an http:// or https:// URL" : cust_strerror(st));
+      cust_chain_free(c);
+      return st;
+    }
+  }
+  if (shared != NULL) {
+    pthread_mutex_lock(&shared->lock);
+    shared->st.nendpoints = c->nep;
+    shared->st.block_time_ms = c->block_time_ms;
+    pthread_mutex_unlock(&shared->lock);
+    for (size_t i = 0; i < c->nep; i++) {
+      shared_endpoint(c, i);
+    }
+  }
+  *out = c;
+  return CUST_OK;
+}
+
+void cust_chain_free(cust_chain *c) {
+  if (c == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < c->nep; i++) {
+    cust_chain_endpoint_release(&c->ep[i]);
+  }
+  item *it = c->qhead;
+  while (it != NULL) {
+    item *next = it->next;
+    item_free(it);
+    it = next;
+  }
+  pthread_mutex_destroy(&c->qlock);
+  pthread_cond_destroy(&c->qcond);
+  if (c->has_curl) {
+    curl_global_cleanup();
+  }
+  free(c);
+}
+
+const char *cust_chain_error(const cust_chain *c) {
+  return c != NULL ? c->error : "";
+}
+
+const char *cust_chain_id(const cust_chain *c) {
+  return c != NULL ? c->chain_id : "";
+}
+
+void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper) {
+  c->mapper = mapper;
+}
+
+cust_status cust_chain_connect(cust_chain *c) {
+  char msg[256] = "";
+  uint64_t deadline = cust_now_ms() + c->cfg.startup_ms;
+  if (c->is_connected) {
+    return CUST_OK;
+  }
+  for (;;) {
+    int any = 0;
+    for (size_t i = 0; i < c->nep; i++) {
+      if (c->ep[i].has_status) {
+        any = 1;
+        continue;
+      }
+      step s = read_status(c, i, msg, sizeof msg);
+      if (s == STEP_FATAL) {
+        return c->status != CUST_OK ? c->status : CUST_ERR_MISMATCH;
+      }
+      if (s == STEP_STOP) {
+        return CUST_ERR_STOPPED;
+      }
+      any = any || s == STEP_OK;
+    }
+    if (any) {
+      break;
+    }
+    if (cust_now_ms() >= deadline) {
+      return set_error(c, CUST_ERR_NETWORK,
+                       "no node answered /status (%s: %s): check --node and that the node "
+                       "runs",
+                       c->ep[c->nep - 1].url, msg);
+    }
+    cust_log(c->log, CUST_LOG_INFO, "waiting for a node to answer (%s: %s)",
+             c->ep[c->nep - 1].url, msg);
+    if (nap(c, 1000) != 0) {
+      return CUST_ERR_STOPPED;
+    }
+  }
+  for (size_t i = 0; i < c->nep; i++) {
+    if (c->ep[i].has_status) {
+      snprintf(c->dialect, sizeof c->dialect, "%s", dialect_name(c->ep[i].dialect));
+      if (c->ep[i].head > c->head) {
+        c->head = c->ep[i].head;
+      }
+    }
+  }
+  c->head_seen_ms = cust_now_ms();
+  c->known_head = c->head;
+
+  cust_checkpoint cp;
+  cust_status st = cust_store_checkpoint(c->store, &cp);
+  if (st != CUST_OK) {
+    return set_error(c, st, "cannot read the checkpoint of the store: %s", cust_strerror(st));
+  }
+  if (cp.chain_id[0] != '\0' && strcmp(cp.chain_id, c->chain_id) != 0) {
+    return set_error(c, CUST_ERR_MISMATCH,
+                     "the store follows chain \"%s\" but the node serves \"%s\": use a node of "
+                     "\"%s\", or another --db for \"%s\"",
+                     cp.chain_id, c->chain_id, cp.chain_id, c->chain_id);
+  }
+  st = cust_store_bind_chain(c->store, c->chain_id);
+  if (st != CUST_OK) {
+    return set_error(c, st, "cannot bind the store to chain \"%s\": %s", c->chain_id,
+                     cust_strerror(st));
+  }
+  if (c->shared != NULL) {
+    shared_lock(c);
+    snprintf(c->shared->st.chain_id, sizeof c->shared->st.chain_id, "%s", c->chain_id);
+    snprintf(c->shared->st.dialect, sizeof c->shared->st.dialect, "%s", c->dialect);
+    c->shared->st.head_height = c->head;
+    c->shared->st.last_head_ms = c->head_seen_ms;
+    c->shared->st.indexed_height = cp.height;
+    shared_unlock(c);
+  }
+  c->is_connected = 1;
+  return CUST_OK;
+}
+
+/* ---- the writer ----------------------------------------------------------------- */
+
+/* Progress and rates, kept by the writer. */
+typedef struct progress {
+  uint64_t start_ms;
+  uint64_t last_rate_ms, last_draw_ms, last_log_ms;
+  uint64_t rate_blocks, rate_triples; /* totals at last_rate_ms */
+  uint64_t blocks, triples;           /* totals */
+  uint64_t logged_height;
+  double blocks_per_s, triples_per_s;
+  int has_line;
+} progress;
+
+static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp, int force) {
+  uint64_t now = cust_now_ms();
+  if (now - p->last_rate_ms >= 1000) {
+    double dt = (double)(now - p->last_rate_ms) / 1000.0;
+    double b = (double)(p->blocks - p->rate_blocks) / dt;
+    double t = (double)(p->triples - p->rate_triples) / dt;
+    p->blocks_per_s = p->blocks_per_s == 0 ? b : 0.5 * p->blocks_per_s + 0.5 * b;
+    p->triples_per_s = p->triples_per_s == 0 ? t : 0.5 * p->triples_per_s + 0.5 * t;
+    p->rate_blocks = p->blocks;
+    p->rate_triples = p->triples;
+    p->last_rate_ms = now;
+  }
+  shared_lock(c);
+  if (c->shared != NULL) {
+    c->shared->st.blocks_per_s = p->blocks_per_s;
+    c->shared->st.triples_per_s = p->triples_per_s;
+  }
+  shared_unlock(c);
+  pthread_mutex_lock(&c->qlock);
+  uint64_t head = c->known_head;
+  pthread_mutex_unlock(&c->qlock);
+  uint64_t target = c->cfg.until != 0 && (c->cfg.until < head || head == 0) ? c->cfg.until : head;
+  if (target < cp->height) {
+    target = cp->height;
+  }
+  char eta[32] = "-";
+  if (p->blocks_per_s > 0.5 && target > cp->height) {
+    uint64_t secs = (uint64_t)((double)(target - cp->height) / p->blocks_per_s);
+    snprintf(eta, sizeof eta, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, secs / 3600,
+             secs / 60 % 60, secs % 60);
+  }
+  if (c->cfg.is_tty) {
+    if (force || now - p->last_draw_ms >= DRAW_EVERY_MS) {
+      fprintf(stderr, "\r\033[Kheight %" PRIu64 " / %" PRIu64 "  %.0f blocks/s  %.0f triples/s  "
+              "ETA %s", cp->height, target, p->blocks_per_s, p->triples_per_s, eta);
+      fflush(stderr);
+      p->has_line = 1;
+      p->last_draw_ms = now;
+    }
+  } else if ((force || now - p->last_log_ms >= LOG_EVERY_MS) && cp->height != p->logged_height) {
+    cust_log(c->log, CUST_LOG_INFO,
+             "indexed height %" PRIu64 " of %" PRIu64 " (%.0f blocks/s, %.0f triples/s, eta %s)",
+             cp->height, target, p->blocks_per_s, p->triples_per_s, eta);
+    p->logged_height = cp->height;
+    p->last_log_ms = now;
+  }
+}
+
+/* The checks every item passes before anything of it is written. */
+static cust_status check_item(cust_chain *c, const item *it, const cust_checkpoint *cp,
+                              uint64_t expected) {
+  const char *url = c->ep[it->endpoint].url;
+  if (it->from != expected) {
+    return set_error(c, CUST_ERR_INTERNAL, "expected height %" PRIu64 " but got %" PRIu64,
+                     expected, it->from);
+  }
+  if (strcmp(it->chain_id, c->chain_id) != 0) {
+    return set_error(c, CUST_ERR_MISMATCH,
+                     "node \"%s\" served block %" PRIu64 " of chain \"%s\" but the index follows "
+                     "\"%s\": remove it from --node (nothing was written)",
+                     url, it->from, it->chain_id, c->chain_id);
+  }
+  if (cp->block_hash[0] != '\0' && cp->height + 1 == it->from &&
+      strcmp(it->first_last_hash, cp->block_hash) != 0) {
+    return set_error(c, CUST_ERR_MISMATCH,
+                     "block %" PRIu64 " from node \"%s\" does not link to block %" PRIu64
+                     " of the store (its last_block_id is \"%s\", the store holds \"%s\"): the "
+                     "node follows another chain or fork; check --node (nothing was written)",
+                     it->from, url, cp->height, it->first_last_hash, cp->block_hash);
+  }
+  return CUST_OK;
+}
+
+static cust_status commit(cust_chain *c, const cust_changes *changes, const cust_checkpoint *cp) {
+  cust_status st = cust_store_begin(c->store);
+  if (st == CUST_OK && changes != NULL) {
+    st = cust_store_apply(c->store, changes);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_set_checkpoint(c->store, cp);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_commit(c->store);
+  }
+  if (st != CUST_OK) {
+    cust_store_rollback(c->store);
+    return set_error(c, st, "cannot write height %" PRIu64 " to the store: %s%s", cp->height,
+                     cust_strerror(st),
+                     st == CUST_ERR_FULL ? ": free some space and run again, it resumes" : "");
+  }
+  return CUST_OK;
+}
+
+static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start) {
+  cust_changes changes;
+  cust_graph_view view = cust_store_view(c->store);
+  progress p;
+  cust_status st = CUST_OK;
+  uint64_t expected = start;
+  memset(&p, 0, sizeof p);
+  p.start_ms = p.last_rate_ms = cust_now_ms();
+  cust_changes_init(&changes);
+  while (!cust_stop_requested) {
+    item *it = pop(c, 200);
+    if (it == NULL) {
+      show_progress(c, &p, cp, 0);
+      continue;
+    }
+    if (it->kind == ITEM_END) {
+      item_free(it);
+      break;
+    }
+    if (it->kind == ITEM_FATAL) {
+      snprintf(c->error, sizeof c->error, "%s", it->msg);
+      st = it->st;
+      item_free(it);
+      break;
+    }
+    st = check_item(c, it, cp, expected);
+    if (st != CUST_OK) {
+      item_free(it);
+      break;
+    }
+    cust_checkpoint next = *cp;
+    cust_mapper_stats stats;
+    memset(&stats, 0, sizeof stats);
+    cust_changes_reset(&changes);
+    if (it->kind == ITEM_EMPTY) {
+      /* runs of empty blocks that follow are committed together */
+      item *more;
+      while ((more = pop_empty_at(c, it->to + 1)) != NULL) {
+        if (strcmp(more->first_last_hash, it->hash) != 0 ||
+            strcmp(more->chain_id, it->chain_id) != 0) {
+          st = set_error(c, CUST_ERR_MISMATCH,
+                         "block %" PRIu64 " from node \"%s\" does not link to block %" PRIu64
+                         ": check --node (nothing was written)",
+                         more->from, c->ep[more->endpoint].url, more->from - 1);
+          item_free(more);
+          break;
+        }
+        it->to = more->to;
+        snprintf(it->hash, sizeof it->hash, "%s", more->hash);
+        snprintf(it->time, sizeof it->time, "%s", more->time);
+        item_free(more);
+      }
+      if (st != CUST_OK) {
+        item_free(it);
+        break;
+      }
+    } else {
+      st = cust_mapper_map_block(c->mapper, &it->block, &view, &changes, &stats);
+      if (st != CUST_OK) {
+        set_error(c, st, "cannot map block %" PRIu64 ": %s", it->from, cust_strerror(st));
+        item_free(it);
+        break;
+      }
+    }
+    next.height = it->to;
+    snprintf(next.block_hash, sizeof next.block_hash, "%s", it->hash);
+    snprintf(next.chain_id, sizeof next.chain_id, "%s", c->chain_id);
+    snprintf(next.block_time, sizeof next.block_time, "%s", it->time);
+    st = commit(c, it->kind == ITEM_BLOCK ? &changes : NULL, &next);
+    uint64_t nblocks = it->to - it->from + 1;
+    item_free(it);
+    if (st != CUST_OK) {
+      break;
+    }
+    *cp = next;
+    expected = cp->height + 1;
+    p.blocks += nblocks;
+    p.triples += changes.len;
+    shared_lock(c);
+    if (c->shared != NULL) {
+      cust_index_status *s = &c->shared->st;
+      s->indexed_height = cp->height;
+      s->blocks_total += nblocks;
+      s->triples_total += changes.len;
+      s->credentials += stats.credentials;
+      s->rejections += stats.rejections;
+      s->failed += stats.failed;
+      s->last_progress_ms = cust_now_ms();
+      if (s->head_height < cp->height) {
+        s->head_height = cp->height;
+      }
+    }
+    shared_unlock(c);
+    show_progress(c, &p, cp, 0);
+  }
+  show_progress(c, &p, cp, 1);
+  if (p.has_line) {
+    fputc('\n', stderr);
+  }
+  double secs = (double)(cust_now_ms() - p.start_ms) / 1000.0;
+  cust_log(c->log, CUST_LOG_INFO,
+           "indexed up to height %" PRIu64 ": %" PRIu64 " blocks and %" PRIu64
+           " triples in %.1f s",
+           cp->height, p.blocks, p.triples, secs);
+  cust_changes_release(&changes);
+  return st;
+}
+
+cust_status cust_chain_run(cust_chain *c) {
+  cust_checkpoint cp;
+  cust_status st;
+  if (c->mapper == NULL) {
+    return set_error(c, CUST_ERR_INVALID, "the follower has no mapper");
+  }
+  c->error[0] = '\0';
+  st = cust_chain_connect(c);
+  if (st == CUST_ERR_STOPPED) {
+    return CUST_OK;
+  }
+  if (st != CUST_OK) {
+    return st;
+  }
+  st = cust_store_checkpoint(c->store, &cp);
+  if (st != CUST_OK) {
+    return set_error(c, st, "cannot read the checkpoint of the store: %s", cust_strerror(st));
+  }
+  uint64_t start = cp.height + 1;
+  if (cp.height == 0) {
+    start = c->cfg.from_height ? c->cfg.from_height : 1;
+  } else if (c->cfg.from_height != 0 && c->cfg.from_height != start) {
+    cust_log(c->log, CUST_LOG_WARN,
+             "ignoring --from-height %" PRIu64 ": the store holds heights up to %" PRIu64
+             ", resuming at %" PRIu64,
+             c->cfg.from_height, cp.height, start);
+  }
+  if (c->cfg.until != 0 && start > c->cfg.until) {
+    cust_log(c->log, CUST_LOG_INFO, "the store is already at height %" PRIu64 ": nothing to do",
+             cp.height);
+    return CUST_OK;
+  }
+  cust_log(c->log, CUST_LOG_INFO,
+           "following chain \"%s\" from height %" PRIu64 " (head %" PRIu64 ", CometBFT %s, %zu "
+           "node%s)",
+           c->chain_id, start, c->head, c->dialect, c->nep, c->nep > 1 ? "s" : "");
+  shared_lock(c);
+  if (c->shared != NULL) {
+    c->shared->st.is_running = 1;
+    c->shared->st.last_progress_ms = cust_now_ms();
+  }
+  shared_unlock(c);
+
+  c->next = start;
+  c->stopping = 0;
+  c->ferror[0] = '\0';
+  c->fstatus = CUST_OK;
+  /* the fetcher may run before pthread_create returns: hold the queue lock
+   * so that it sees c->fetcher set before its first push */
+  pthread_mutex_lock(&c->qlock);
+  c->has_fetcher = 1;
+  if (pthread_create(&c->fetcher, NULL, fetch_main, c) != 0) {
+    c->has_fetcher = 0;
+    pthread_mutex_unlock(&c->qlock);
+    return set_error(c, CUST_ERR_INTERNAL, "cannot start the fetch thread");
+  }
+  pthread_mutex_unlock(&c->qlock);
+  st = write_loop(c, &cp, start);
+  c->stopping = 1;
+  pthread_mutex_lock(&c->qlock);
+  pthread_cond_broadcast(&c->qcond);
+  pthread_mutex_unlock(&c->qlock);
+  pthread_join(c->fetcher, NULL);
+  c->has_fetcher = 0;
+  for (item *it; (it = pop(c, 0)) != NULL;) {
+    item_free(it);
+  }
+  shared_lock(c);
+  if (c->shared != NULL) {
+    c->shared->st.is_running = 0;
+  }
+  shared_unlock(c);
+  return st;
+}

@@ -1,0 +1,613 @@
+/* The custody query: a breadth-first walk of the DAG around a resource over
+ * the fact layer (indexed lookups, memoized; bulk reads once the walk grows),
+ * and its JSON answer:
+ *
+ *   {"resource", "direction":"up"|"down", "depth", "asOfHeight",
+ *    "truncated":false, "message":null,
+ *    "resources":[{"iri","depth","title","type":"Dataset"|"DigitalService"|null,
+ *                  "category","provider","describedBy","storedAt":[IRI…]}],
+ *    "executions":[{"iri","depth","status","order","zone","payer",
+ *                   "orchestrationService","startedAt","endedAt","evidence":[…]}],
+ *    "edges":[{"from","to","type":"used"|"generated"|"partOf","tx","blockTime"}]}
+ *
+ * `depth` counts executions: an execution `d` steps from the start has depth
+ * d (the start itself, when it is an execution, has depth 0) and a resource
+ * has the depth of the execution that reached it. Edges go from the execution
+ * to the resource it used or generated, and from a sub-execution to its
+ * parent; each carries the transaction (and its block time) of the earliest
+ * live report that asserted it. Nodes and edges are sorted by IRI. When the
+ * walk reaches its node limit it stops, and the answer says so with
+ * "truncated":true and a message. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "custody.h"
+
+#define PROV "http://www.w3.org/ns/prov#"
+
+enum { NODE_RESOURCE = 0, NODE_EXECUTION = 1 };
+enum { EDGE_USED = 0, EDGE_GENERATED, EDGE_PARTOF };
+static const char *const edge_names[] = { "used", "generated", "partOf" };
+
+typedef struct node {
+  const char *iri;
+  int kind;
+  unsigned depth;
+} node;
+
+typedef struct edge {
+  const char *from, *to;
+  int type;
+  const cust_custody_cred *cred; /* the earliest live report asserting it */
+} edge;
+
+typedef struct cwalk {
+  cust_custody_facts *f;
+  int is_upstream;
+  unsigned max_depth;
+  size_t max_nodes;
+  int is_truncated;
+  int has_prefetched;
+  cust_arena arena;
+  cust_custody_map nodes_by; /* "k iri" -> node */
+  cust_custody_map edges_by; /* "type from to" -> edge */
+  node **nodes;
+  size_t nnodes, capnodes;
+  edge **edges;
+  size_t nedges, capedges;
+  size_t head; /* the queue is nodes[head..] */
+} cwalk;
+
+static cust_status grow(void **items, size_t *cap, size_t len, size_t size) {
+  if (len < *cap) {
+    return CUST_OK;
+  }
+  size_t ncap = *cap ? *cap * 2 : 64;
+  void *n = realloc(*items, ncap * size);
+  if (n == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  *items = n;
+  *cap = ncap;
+  return CUST_OK;
+}
+
+/* The predicates a large walk reads in bulk rather than node by node. */
+static const char *const bulk_predicates[] = {
+  CUST_EXEC "hasConsumedResource",
+  CUST_EXEC "hasProducedResource",
+  CUST_EXEC "partOfExecution",
+  CUST_EXEC "executionOf",
+  CUST_CRED_NS "credentialSubject",
+  CUST_ORDER "hasExecutionOrder",
+};
+#define BULK_AFTER 256
+
+static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth) {
+  char *key = cust_arena_printf(&w->arena, "%d%s", kind, iri);
+  if (key == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  if (cust_custody_map_get(&w->nodes_by, key)) {
+    return CUST_OK;
+  }
+  if (w->nnodes >= w->max_nodes) {
+    w->is_truncated = 1;
+    return CUST_OK;
+  }
+  cust_status st = grow((void **)&w->nodes, &w->capnodes, w->nnodes, sizeof *w->nodes);
+  node *n = st == CUST_OK ? cust_arena_alloc(&w->arena, sizeof *n) : NULL;
+  if (n == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  n->iri = iri;
+  n->kind = kind;
+  n->depth = depth;
+  w->nodes[w->nnodes++] = n;
+  if (!w->has_prefetched && w->nnodes > BULK_AFTER) {
+    w->has_prefetched = 1;
+    for (size_t i = 0; st == CUST_OK && i < sizeof bulk_predicates / sizeof *bulk_predicates;
+         i++) {
+      st = cust_custody_facts_prefetch(w->f, bulk_predicates[i], NULL);
+    }
+    if (st != CUST_OK) {
+      return st;
+    }
+  }
+  return cust_custody_map_put(&w->nodes_by, key, n);
+}
+
+static cust_status add_edge(cwalk *w, const char *from, const char *to, int type,
+                            const char *graph) {
+  const cust_custody_cred *c = NULL;
+  cust_status st = CUST_OK;
+  if (graph) {
+    st = cust_custody_facts_cred(w->f, graph, &c);
+    if (st != CUST_OK) {
+      return st;
+    }
+  }
+  char *key = cust_arena_printf(&w->arena, "%d\x1f%s\x1f%s", type, from, to);
+  if (key == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  edge *e = cust_custody_map_get(&w->edges_by, key);
+  if (e) {
+    if (c && (e->cred == NULL || cust_custody_cred_compare(c, e->cred) < 0)) {
+      e->cred = c;
+    }
+    return CUST_OK;
+  }
+  st = grow((void **)&w->edges, &w->capedges, w->nedges, sizeof *w->edges);
+  e = st == CUST_OK ? cust_arena_alloc(&w->arena, sizeof *e) : NULL;
+  if (e == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  e->from = from;
+  e->to = to;
+  e->type = type;
+  e->cred = c;
+  w->edges[w->nedges++] = e;
+  return cust_custody_map_put(&w->edges_by, key, e);
+}
+
+static int is_known_node(cwalk *w, const char *iri, int kind) {
+  char *k = cust_arena_printf(&w->arena, "%d%s", kind, iri);
+  return k && cust_custody_map_get(&w->nodes_by, k) != NULL;
+}
+
+/* One step from execution `x` (depth d): its inputs (upstream) or outputs
+ * (downstream), the executions on their other side, and its parts or parent. */
+static cust_status expand_execution(cwalk *w, const node *x) {
+  cust_custody_values vs, others;
+  const char *near = w->is_upstream ? CUST_EXEC "hasConsumedResource"
+                                    : CUST_EXEC "hasProducedResource";
+  const char *far = w->is_upstream ? CUST_EXEC "hasProducedResource"
+                                   : CUST_EXEC "hasConsumedResource";
+  cust_status st = cust_custody_facts_objects(w->f, x->iri, near, NULL, &vs);
+  for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
+    const cust_custody_value *r = &vs.items[i];
+    if (r->kind == CUST_TERM_LITERAL) {
+      continue;
+    }
+    int is_new = !is_known_node(w, r->value, NODE_RESOURCE);
+    st = add_node(w, r->value, NODE_RESOURCE, x->depth);
+    if (st == CUST_OK && !w->is_truncated) {
+      st = add_edge(w, x->iri, r->value, w->is_upstream ? EDGE_USED : EDGE_GENERATED, r->graph);
+    }
+    if (st != CUST_OK || !is_new || x->depth + 1 > w->max_depth) {
+      continue;
+    }
+    st = cust_custody_facts_subjects(w->f, far, r->value, NULL, &others);
+    for (size_t j = 0; st == CUST_OK && j < others.len && !w->is_truncated; j++) {
+      const cust_custody_value *y = &others.items[j];
+      st = add_node(w, y->value, NODE_EXECUTION, x->depth + 1);
+      if (st == CUST_OK && !w->is_truncated) {
+        st = add_edge(w, y->value, r->value, w->is_upstream ? EDGE_GENERATED : EDGE_USED,
+                      y->graph);
+      }
+    }
+  }
+  /* upstream: the parts of x; downstream: the execution x is part of */
+  if (st == CUST_OK && !w->is_truncated) {
+    if (w->is_upstream) {
+      st = cust_custody_facts_subjects(w->f, CUST_EXEC "partOfExecution", x->iri, NULL, &vs);
+    } else {
+      st = cust_custody_facts_objects(w->f, x->iri, CUST_EXEC "partOfExecution", NULL, &vs);
+    }
+  }
+  for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
+    const cust_custody_value *y = &vs.items[i];
+    if (y->kind == CUST_TERM_LITERAL) {
+      continue;
+    }
+    st = add_node(w, y->value, NODE_EXECUTION, x->depth);
+    if (st == CUST_OK && !w->is_truncated) {
+      st = add_edge(w, w->is_upstream ? y->value : x->iri, w->is_upstream ? x->iri : y->value,
+                    EDGE_PARTOF, y->graph);
+    }
+  }
+  return st;
+}
+
+/* From the start resource: the executions that generated it (upstream) or
+ * used it (downstream), one step away. */
+static cust_status expand_start_resource(cwalk *w, const node *r) {
+  cust_custody_values vs;
+  if (w->max_depth < 1) {
+    return CUST_OK;
+  }
+  const char *pred = w->is_upstream ? CUST_EXEC "hasProducedResource"
+                                    : CUST_EXEC "hasConsumedResource";
+  cust_status st = cust_custody_facts_subjects(w->f, pred, r->iri, NULL, &vs);
+  for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
+    st = add_node(w, vs.items[i].value, NODE_EXECUTION, 1);
+    if (st == CUST_OK && !w->is_truncated) {
+      st = add_edge(w, vs.items[i].value, r->iri, w->is_upstream ? EDGE_GENERATED : EDGE_USED,
+                    vs.items[i].graph);
+    }
+  }
+  return st;
+}
+
+/* ---- the answer ---------------------------------------------------------------- */
+
+static int node_cmp(const void *pa, const void *pb) {
+  const node *a = *(node *const *)pa, *b = *(node *const *)pb;
+  return strcmp(a->iri, b->iri);
+}
+
+static int edge_cmp(const void *pa, const void *pb) {
+  const edge *a = *(edge *const *)pa, *b = *(edge *const *)pb;
+  int c = strcmp(a->from, b->from);
+  if (c == 0) {
+    c = strcmp(a->to, b->to);
+  }
+  if (c == 0) {
+    c = a->type - b->type;
+  }
+  return c;
+}
+
+static const char *local_name(const char *iri) {
+  if (iri == NULL) {
+    return NULL;
+  }
+  const char *s = strrchr(iri, '/');
+  const char *h = strrchr(iri, '#');
+  if (h && (!s || h > s)) {
+    s = h;
+  }
+  return s ? s + 1 : iri;
+}
+
+static cust_status put_field(cust_buf *b, const char *name, const char *value) {
+  cust_status st = cust_buf_printf(b, ",\"%s\":", name);
+  if (st == CUST_OK) {
+    st = cust_custody_json_string(b, value);
+  }
+  return st;
+}
+
+static cust_status put_values(cust_buf *b, const char *name, const cust_custody_values *vs) {
+  cust_status st = cust_buf_printf(b, ",\"%s\":[", name);
+  for (size_t i = 0; st == CUST_OK && i < vs->len; i++) {
+    st = i ? cust_buf_putc(b, ',') : CUST_OK;
+    if (st == CUST_OK) {
+      st = cust_custody_json_string(b, vs->items[i].value);
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, ']');
+  }
+  return st;
+}
+
+/* The value of `pred` on `s` asserted in `graph` (or any live graph). */
+static cust_status first_value(cust_custody_facts *f, const char *s, const char *pred,
+                               const char *graph, const char **out) {
+  cust_custody_values vs;
+  *out = NULL;
+  cust_status st = cust_custody_facts_objects(f, s, pred, graph, &vs);
+  for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+    if (*out == NULL || strcmp(vs.items[i].value, *out) < 0) {
+      *out = vs.items[i].value;
+    }
+  }
+  return st;
+}
+
+static cust_status put_resource(cwalk *w, cust_buf *b, const node *n) {
+  const cust_custody_cred *d = NULL;
+  const char *title = NULL, *category = NULL, *type = NULL;
+  cust_custody_values stored = { NULL, 0 };
+  cust_status st = cust_custody_facts_description(w->f, n->iri, &d);
+  if (st == CUST_OK && d) {
+    int is_dataset = strcmp(d->type, CUST_DSD "DatasetDescriptionCredential") == 0;
+    type = is_dataset ? "Dataset" : "DigitalService";
+    st = first_value(w->f, n->iri, is_dataset ? CUST_DSD "hasTitle" : CUST_SVC "hasTitle",
+                     d->iri, &title);
+    if (st == CUST_OK && !is_dataset) {
+      st = first_value(w->f, n->iri, CUST_SVC "hasCategory", d->iri, &category);
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_facts_objects(w->f, n->iri, CUST_PUB "servedBy", NULL, &stored);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "{\"iri\":");
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_json_string(b, n->iri);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "title", title);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "type", type);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "category", local_name(category));
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "provider", d ? d->issuer : NULL);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "describedBy", d ? d->iri : NULL);
+  }
+  if (st == CUST_OK) {
+    st = put_values(b, "storedAt", &stored);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, '}');
+  }
+  return st;
+}
+
+static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
+  const char *status = NULL, *started = NULL, *ended = NULL;
+  cust_custody_order o;
+  cust_custody_values evidence = { NULL, 0 };
+  cust_status st = cust_custody_facts_status(w->f, n->iri, &status);
+  if (st == CUST_OK) {
+    st = cust_custody_facts_order(w->f, n->iri, &o);
+  }
+  if (st == CUST_OK) {
+    st = first_value(w->f, n->iri, PROV "startedAtTime", NULL, &started);
+  }
+  if (st == CUST_OK) {
+    st = first_value(w->f, n->iri, PROV "endedAtTime", NULL, &ended);
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_facts_objects(w->f, n->iri, CUST_EXEC "hasExecutionEvidence", NULL,
+                                    &evidence);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "{\"iri\":");
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_json_string(b, n->iri);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "status", local_name(status));
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "order", o.order);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "zone", o.zone);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "payer", o.payer);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "orchestrationService", o.service);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "startedAt", started);
+  }
+  if (st == CUST_OK) {
+    st = put_field(b, "endedAt", ended);
+  }
+  if (st == CUST_OK) {
+    st = put_values(b, "evidence", &evidence);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, '}');
+  }
+  return st;
+}
+
+static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_buf *b) {
+  qsort(w->nodes, w->nnodes, sizeof *w->nodes, node_cmp);
+  qsort(w->edges, w->nedges, sizeof *w->edges, edge_cmp);
+  cust_status st = cust_buf_puts(b, "{\"resource\":");
+  if (st == CUST_OK) {
+    st = cust_custody_json_string(b, iri);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_printf(b, ",\"direction\":\"%s\",\"depth\":%u,\"asOfHeight\":%llu",
+                         w->is_upstream ? "up" : "down", w->max_depth, (unsigned long long)height);
+  }
+  if (st == CUST_OK && w->is_truncated) {
+    st = cust_buf_printf(b,
+                         ",\"truncated\":true,\"message\":\"the walk stopped at %zu nodes: "
+                         "ask for a smaller depth\"",
+                         w->max_nodes);
+  } else if (st == CUST_OK) {
+    st = cust_buf_puts(b, ",\"truncated\":false,\"message\":null");
+  }
+  for (int kind = 0; st == CUST_OK && kind < 2; kind++) {
+    st = cust_buf_puts(b, kind == NODE_RESOURCE ? ",\"resources\":[" : ",\"executions\":[");
+    int is_first = 1;
+    for (size_t i = 0; st == CUST_OK && i < w->nnodes; i++) {
+      if (w->nodes[i]->kind != kind) {
+        continue;
+      }
+      st = is_first ? CUST_OK : cust_buf_putc(b, ',');
+      is_first = 0;
+      if (st == CUST_OK) {
+        st = kind == NODE_RESOURCE ? put_resource(w, b, w->nodes[i])
+                                   : put_execution(w, b, w->nodes[i]);
+      }
+    }
+    if (st == CUST_OK) {
+      st = cust_buf_putc(b, ']');
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, ",\"edges\":[");
+  }
+  for (size_t i = 0; st == CUST_OK && i < w->nedges; i++) {
+    const edge *e = w->edges[i];
+    st = cust_buf_puts(b, i ? ",{\"from\":" : "{\"from\":");
+    if (st == CUST_OK) {
+      st = cust_custody_json_string(b, e->from);
+    }
+    if (st == CUST_OK) {
+      st = put_field(b, "to", e->to);
+    }
+    if (st == CUST_OK) {
+      st = cust_buf_printf(b, ",\"type\":\"%s\"", edge_names[e->type]);
+    }
+    if (st == CUST_OK) {
+      st = put_field(b, "tx", e->cred ? e->cred->tx : NULL);
+    }
+    if (st == CUST_OK) {
+      st = put_field(b, "blockTime", e->cred ? e->cred->block_time : NULL);
+    }
+    if (st == CUST_OK) {
+      st = cust_buf_putc(b, '}');
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "]}");
+  }
+  return st;
+}
+
+/* ---- the query -------------------------------------------------------------------- */
+
+/* Whether anything is known of `iri`, and whether it is an execution. */
+static cust_status identify(cust_custody_facts *f, const char *iri, int *is_known,
+                            int *is_execution) {
+  const char *status = NULL;
+  cust_custody_order o;
+  cust_custody_values vs;
+  const cust_custody_cred *d = NULL;
+  *is_known = 0;
+  *is_execution = 0;
+  cust_status st = cust_custody_facts_status(f, iri, &status);
+  if (st == CUST_OK) {
+    st = cust_custody_facts_order(f, iri, &o);
+  }
+  if (st != CUST_OK) {
+    return st;
+  }
+  if (status || o.order || o.service) {
+    *is_known = *is_execution = 1;
+    return CUST_OK;
+  }
+  static const char *const preds[] = { CUST_EXEC "hasConsumedResource",
+                                       CUST_EXEC "hasProducedResource" };
+  for (int i = 0; i < 2; i++) {
+    st = cust_custody_facts_objects(f, iri, preds[i], NULL, &vs);
+    if (st != CUST_OK) {
+      return st;
+    }
+    if (vs.len > 0) {
+      *is_known = *is_execution = 1;
+      return CUST_OK;
+    }
+  }
+  for (int i = 0; i < 2; i++) {
+    st = cust_custody_facts_subjects(f, preds[i], iri, NULL, &vs);
+    if (st != CUST_OK) {
+      return st;
+    }
+    if (vs.len > 0) {
+      *is_known = 1;
+      return CUST_OK;
+    }
+  }
+  st = cust_custody_facts_description(f, iri, &d);
+  *is_known = d != NULL;
+  return st;
+}
+
+cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
+                              int is_upstream, unsigned depth, size_t max_nodes,
+                              cust_buf *json_out, char *err, size_t errlen) {
+  cust_status st = CUST_OK;
+  cwalk w;
+  char tmp[16];
+  int is_known = 0, is_execution = 0;
+  const char *start = NULL;
+  size_t mark = json_out->len;
+  memset(&w, 0, sizeof w);
+  cust_arena_init(&w.arena, 64 * 1024);
+  cust_custody_map_init(&w.nodes_by);
+  cust_custody_map_init(&w.edges_by);
+  w.is_upstream = is_upstream;
+  w.max_depth = depth;
+  w.max_nodes = max_nodes ? max_nodes : CUST_CUSTODY_MAX_NODES;
+  if (err == NULL || errlen == 0) {
+    err = tmp;
+    errlen = sizeof tmp;
+  }
+  err[0] = '\0';
+  if (iri == NULL || iri[0] == '\0') {
+    snprintf(err, errlen, "no resource given: name one by its IRI");
+    st = CUST_ERR_INVALID;
+    goto done;
+  }
+  if (depth > CUST_CUSTODY_MAX_DEPTH) {
+    snprintf(err, errlen, "depth %u is too large: give at most %u", depth,
+             CUST_CUSTODY_MAX_DEPTH);
+    st = CUST_ERR_INVALID;
+    goto done;
+  }
+  st = cust_custody_facts_new(view, &w.f);
+  if (st == CUST_OK) {
+    start = cust_arena_strdup(&w.arena, iri);
+    st = start ? identify(w.f, start, &is_known, &is_execution) : CUST_ERR_NOMEM;
+  }
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    goto done;
+  }
+  if (!is_known) {
+    snprintf(err, errlen, "unknown resource \"%s\": no credential or execution names it", iri);
+    st = CUST_ERR_NOTFOUND;
+    goto done;
+  }
+  st = add_node(&w, start, is_execution ? NODE_EXECUTION : NODE_RESOURCE, 0);
+  for (; st == CUST_OK && w.head < w.nnodes && !w.is_truncated; w.head++) {
+    const node *n = w.nodes[w.head];
+    if (n->kind == NODE_EXECUTION) {
+      st = expand_execution(&w, n);
+    } else if (w.head == 0) {
+      st = expand_start_resource(&w, n);
+    }
+  }
+  if (st == CUST_OK) {
+    st = put_answer(&w, iri, height, json_out);
+  }
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot walk the custody of \"%s\": %s", iri, cust_strerror(st));
+  }
+done:
+  if (st != CUST_OK) {
+    json_out->len = mark;
+    if (json_out->data) {
+      json_out->data[mark] = '\0';
+    }
+  }
+  free(w.nodes);
+  free(w.edges);
+  cust_custody_map_release(&w.nodes_by);
+  cust_custody_map_release(&w.edges_by);
+  cust_arena_release(&w.arena);
+  cust_custody_facts_free(w.f);
+  return st;
+}
+
+cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, unsigned depth,
+                               cust_buf *json_out, char *err, size_t errlen) {
+  cust_checkpoint cp;
+  cust_status st = cust_store_checkpoint(s, &cp);
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot read the store's checkpoint: %s", cust_strerror(st));
+    return st;
+  }
+  cust_graph_view view = cust_store_view(s);
+  return cust_custody_walk(&view, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
+}

@@ -1,0 +1,163 @@
+/* Custody: the chain of custody around a resource (executions, what they
+ * used and generated, sub-executions), walked natively over indexed lookups,
+ * and the memoized fact layer that the reward engine walks as well. */
+#ifndef CUST_CUSTODY_H
+#define CUST_CUSTODY_H
+
+#include "core/core.h"
+#include "store/store.h"
+
+/* ---- vocabulary (mapping.md) ------------------------------------------- */
+
+#define CUST_NS "https://w3id.org/custodian/ns#"
+#define CUST_RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#define CUST_CRED_NS "https://www.w3.org/2018/credentials#"
+#define CUST_OKP4_SCHEMA "https://w3id.org/okp4/ontology/v3/schema/credential/"
+#define CUST_OKP4_THES "https://w3id.org/okp4/ontology/v3/thesaurus/"
+#define CUST_DSD CUST_OKP4_SCHEMA "dataset/description/"
+#define CUST_SVC CUST_OKP4_SCHEMA "digital-service/description/"
+#define CUST_PUB CUST_OKP4_SCHEMA "digital-resource/publication/"
+#define CUST_ORDER CUST_OKP4_SCHEMA "orchestration-service/execution-order/"
+#define CUST_EXEC CUST_OKP4_SCHEMA "orchestration-service/execution/"
+#define CUST_STATUS_DELIVERED CUST_OKP4_THES "digital-service-execution-status/Delivered"
+#define CUST_CATEGORY_STORAGE CUST_OKP4_THES "digital-service-category/Storage"
+
+/* ---- the fact layer ------------------------------------------------------ */
+
+/* Per-request memoized lookups over a graph view: each (node, predicate,
+ * graph) is asked of the view once, and facts of revoked credentials (those
+ * with `cust:revokedIn` in the ledger) are left out. Not thread-safe: one per
+ * request. */
+typedef struct cust_custody_facts cust_custody_facts;
+
+/* One answer of a lookup. Strings are owned by the facts object. */
+typedef struct cust_custody_value {
+  const char *value;     /* IRI, "_:label" for a blank node, or literal text */
+  cust_term_kind kind;   /* CUST_TERM_IRI, CUST_TERM_BLANK or CUST_TERM_LITERAL */
+  const char *predicate; /* the predicate (useful with a wildcard lookup) */
+  const char *graph;     /* the graph that asserted it; NULL: the default graph */
+} cust_custody_value;
+
+typedef struct cust_custody_values {
+  const cust_custody_value *items; /* owned by the facts object */
+  size_t len;
+} cust_custody_values;
+
+/* What the store says about one credential. Owned by the facts object. */
+typedef struct cust_custody_cred {
+  const char *iri;
+  const char *type;       /* its one non-VC type, or NULL */
+  const char *subject;    /* cred:credentialSubject, or NULL */
+  const char *issuer;     /* cred:issuer, or NULL */
+  const char *tx;         /* the transaction that submitted it, or NULL */
+  const char *block_time; /* that transaction's cust:blockTime, or NULL */
+  uint64_t height, tx_index, msg_index; /* its place in the chain (0 when unknown) */
+  int is_revoked;
+} cust_custody_cred;
+
+/* Makes the fact layer over `view` (borrowed for the object's life; the view
+ * must not change meanwhile). Reads the revoked credentials once.
+ * Errors: CUST_ERR_NOMEM, or what the view returns. */
+cust_status cust_custody_facts_new(const cust_graph_view *view, cust_custody_facts **out);
+void cust_custody_facts_free(cust_custody_facts *f);
+
+/* The objects of (node, predicate) in `graph`; `graph` NULL means any graph
+ * but a revoked credential's; `predicate` NULL is a wildcard. `node` is an
+ * IRI, or "_:label" for a blank node. The answer is valid until the object is
+ * freed. */
+cust_status cust_custody_facts_objects(cust_custody_facts *f, const char *node,
+                                       const char *predicate, const char *graph,
+                                       cust_custody_values *out);
+/* The subjects of (predicate, object IRI) in `graph` (NULL: as above). */
+cust_status cust_custody_facts_subjects(cust_custody_facts *f, const char *predicate,
+                                        const char *object, const char *graph,
+                                        cust_custody_values *out);
+/* Reads every quad of `predicate` (in `graph`, or any) in one call so that
+ * later lookups of it, in both directions, are answered from memory. */
+cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predicate,
+                                        const char *graph);
+/* The credential `iri` (a credential is its own graph). *out is never NULL on
+ * success; unknown fields are NULL/0. */
+cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
+                                    const cust_custody_cred **out);
+/* Orders credentials by their place in the chain, then by IRI: < 0 when `a`
+ * came first. */
+int cust_custody_cred_compare(const cust_custody_cred *a, const cust_custody_cred *b);
+
+/* The current status of an execution (`cust:status` in the current graph,
+ * else the status of its latest report), or NULL when unknown. */
+cust_status cust_custody_facts_status(cust_custody_facts *f, const char *execution,
+                                      const char **out);
+
+/* An execution's order and what its latest live order credential says. */
+typedef struct cust_custody_order {
+  const char *order;      /* exec:executionOf, or NULL */
+  const char *credential; /* the order credential, or NULL */
+  const char *service;    /* the orchestration service: the order credential's
+                             subject, else the execution report's */
+  const char *payer;      /* the order credential's issuer, or NULL */
+  const char *zone;       /* order:inZone, or NULL */
+} cust_custody_order;
+cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
+                                     cust_custody_order *out);
+
+/* The latest live description credential (dataset or digital service) whose
+ * subject is `resource`; *out NULL when nothing describes it. */
+cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
+                                           const cust_custody_cred **out);
+
+/* ---- a string map ------------------------------------------------------ */
+
+/* A hash map from NUL-terminated strings to pointers, for visited sets and
+ * memo tables. Keys are borrowed (they must outlive the map, usually in an
+ * arena); values are borrowed. Embedded struct: cust_custody_map_init and
+ * cust_custody_map_release. */
+typedef struct cust_custody_map_slot {
+  const char *key;
+  uint64_t hash;
+  void *value;
+} cust_custody_map_slot;
+typedef struct cust_custody_map {
+  cust_custody_map_slot *slots;
+  size_t cap, len;
+} cust_custody_map;
+
+void cust_custody_map_init(cust_custody_map *m);
+void cust_custody_map_release(cust_custody_map *m);
+uint64_t cust_custody_map_hash(const char *key);
+/* The value of `key`, or NULL. */
+void *cust_custody_map_get(const cust_custody_map *m, const char *key);
+/* Sets `key` to `value` (replacing any value). CUST_ERR_NOMEM. */
+cust_status cust_custody_map_put(cust_custody_map *m, const char *key, void *value);
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* Appends `s` as a JSON string (quoted, escaped); NULL appends null. */
+cust_status cust_custody_json_string(cust_buf *b, const char *s);
+
+/* ---- the custody query ------------------------------------------------------ */
+
+/* Default and hard limits of a walk. */
+#define CUST_CUSTODY_DEFAULT_DEPTH 16
+#define CUST_CUSTODY_MAX_DEPTH 1024
+#define CUST_CUSTODY_MAX_NODES 50000
+
+/* The custody DAG around `iri` (a resource or an execution), upstream
+ * (`is_upstream`: what it was made from) or downstream (what was made from
+ * it), `depth` execution steps away at most, as JSON appended to `json_out`
+ * (the format is documented at the top of custody.c). Reaching the node limit
+ * is not an error: the answer then has "truncated":true and a "message".
+ * Errors (with one line in `err`): CUST_ERR_NOTFOUND (nothing is known of
+ * `iri`: 404), CUST_ERR_INVALID (a bad parameter: 400), CUST_ERR_NOMEM, or a
+ * store error. `s` is borrowed for the call. */
+cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, unsigned depth,
+                               cust_buf *json_out, char *err, size_t errlen);
+
+/* The same walk over any graph view (what cust_custody_query runs, and what
+ * the unit tests call without a store); `height` is reported as asOfHeight,
+ * `max_nodes` bounds the answer (0: CUST_CUSTODY_MAX_NODES). */
+cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
+                              int is_upstream, unsigned depth, size_t max_nodes,
+                              cust_buf *json_out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,675 @@
+/* The fact layer: memoized lookups over a graph view that leave out revoked
+ * credentials, and what the walks need to know of credentials, executions,
+ * orders and descriptions (graph shapes of mapping.md). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "custody.h"
+
+/* ---- string map ------------------------------------------------------------ */
+
+void cust_custody_map_init(cust_custody_map *m) {
+  m->slots = NULL;
+  m->cap = 0;
+  m->len = 0;
+}
+
+void cust_custody_map_release(cust_custody_map *m) {
+  if (m == NULL) {
+    return;
+  }
+  free(m->slots);
+  cust_custody_map_init(m);
+}
+
+uint64_t cust_custody_map_hash(const char *key) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+    h ^= *p;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static cust_custody_map_slot *map_find(const cust_custody_map *m, const char *key, uint64_t h) {
+  size_t mask = m->cap - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    cust_custody_map_slot *sl = &m->slots[i];
+    if (sl->key == NULL || (sl->hash == h && strcmp(sl->key, key) == 0)) {
+      return sl;
+    }
+  }
+}
+
+void *cust_custody_map_get(const cust_custody_map *m, const char *key) {
+  if (m->cap == 0) {
+    return NULL;
+  }
+  cust_custody_map_slot *sl = map_find(m, key, cust_custody_map_hash(key));
+  return sl->key ? sl->value : NULL;
+}
+
+static cust_status map_grow(cust_custody_map *m) {
+  size_t cap = m->cap ? m->cap * 2 : 64;
+  cust_custody_map_slot *old = m->slots;
+  size_t oldcap = m->cap;
+  m->slots = calloc(cap, sizeof *m->slots);
+  if (m->slots == NULL) {
+    m->slots = old;
+    return CUST_ERR_NOMEM;
+  }
+  m->cap = cap;
+  for (size_t i = 0; i < oldcap; i++) {
+    if (old[i].key) {
+      *map_find(m, old[i].key, old[i].hash) = old[i];
+    }
+  }
+  free(old);
+  return CUST_OK;
+}
+
+cust_status cust_custody_map_put(cust_custody_map *m, const char *key, void *value) {
+  if ((m->len + 1) * 4 > m->cap * 3) {
+    cust_status st = map_grow(m);
+    if (st != CUST_OK) {
+      return st;
+    }
+  }
+  uint64_t h = cust_custody_map_hash(key);
+  cust_custody_map_slot *sl = map_find(m, key, h);
+  if (sl->key == NULL) {
+    sl->key = key;
+    sl->hash = h;
+    m->len++;
+  }
+  sl->value = value;
+  return CUST_OK;
+}
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+cust_status cust_custody_json_string(cust_buf *b, const char *s) {
+  if (s == NULL) {
+    return cust_buf_puts(b, "null");
+  }
+  cust_status st = cust_buf_putc(b, '"');
+  const char *run = s;
+  for (const char *p = s; st == CUST_OK && *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      continue;
+    }
+    st = cust_buf_append(b, run, (size_t)(p - run));
+    if (st == CUST_OK) {
+      if (c == '"' || c == '\\') {
+        char esc[3] = { '\\', (char)c, 0 };
+        st = cust_buf_puts(b, esc);
+      } else if (c == '\n') {
+        st = cust_buf_puts(b, "\\n");
+      } else if (c == '\t') {
+        st = cust_buf_puts(b, "\\t");
+      } else if (c == '\r') {
+        st = cust_buf_puts(b, "\\r");
+      } else {
+        st = cust_buf_printf(b, "\\u%04x", c);
+      }
+    }
+    run = p + 1;
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, run);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, '"');
+  }
+  return st;
+}
+
+/* ---- the fact layer ------------------------------------------------------------ */
+
+typedef struct vlist {
+  cust_custody_value *items;
+  size_t len, cap;
+} vlist;
+
+struct cust_custody_facts {
+  cust_graph_view view;
+  cust_arena arena;
+  cust_custody_map strings;  /* interned strings */
+  cust_custody_map memo;     /* lookup key -> vlist */
+  cust_custody_map complete; /* "dir pred graph" prefetched -> non-NULL */
+  cust_custody_map revoked;  /* credential -> non-NULL */
+  cust_custody_map creds;    /* credential -> cust_custody_cred */
+  cust_custody_map descs;    /* resource -> cust_custody_cred, or &no_desc */
+  cust_buf key;
+};
+
+static const cust_custody_cred no_desc;
+
+static const char *intern(cust_custody_facts *f, const char *s) {
+  const char *v = cust_custody_map_get(&f->strings, s);
+  if (v) {
+    return v;
+  }
+  char *c = cust_arena_strdup(&f->arena, s);
+  if (c == NULL || cust_custody_map_put(&f->strings, c, c) != CUST_OK) {
+    return NULL;
+  }
+  return c;
+}
+
+static const char *intern_blank(cust_custody_facts *f, const char *label) {
+  cust_buf_reset(&f->key);
+  if (cust_buf_puts(&f->key, "_:") != CUST_OK || cust_buf_puts(&f->key, label) != CUST_OK) {
+    return NULL;
+  }
+  return intern(f, f->key.data);
+}
+
+static cust_status vlist_push(cust_custody_facts *f, vlist *l, const cust_custody_value *v) {
+  if (l->len == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 2;
+    cust_custody_value *items = cust_arena_alloc(&f->arena, cap * sizeof *items);
+    if (items == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    if (l->len) {
+      memcpy(items, l->items, l->len * sizeof *items);
+    }
+    l->items = items;
+    l->cap = cap;
+  }
+  l->items[l->len++] = *v;
+  return CUST_OK;
+}
+
+/* Builds the memo key in f->key: direction, predicate, graph, node. */
+static cust_status make_key(cust_custody_facts *f, char dir, const char *pred, const char *graph,
+                            const char *node) {
+  cust_buf_reset(&f->key);
+  cust_status st = cust_buf_printf(&f->key, "%c%s\x1f%s\x1f%s", dir, pred ? pred : "*",
+                                   graph ? graph : "", node ? node : "");
+  return st;
+}
+
+static vlist *memo_list(cust_custody_facts *f, int *is_new) {
+  vlist *l = cust_custody_map_get(&f->memo, f->key.data);
+  *is_new = 0;
+  if (l) {
+    return l;
+  }
+  const char *k = cust_arena_strdup(&f->arena, f->key.data);
+  l = cust_arena_alloc(&f->arena, sizeof *l);
+  if (k == NULL || l == NULL) {
+    return NULL;
+  }
+  memset(l, 0, sizeof *l);
+  if (cust_custody_map_put(&f->memo, k, l) != CUST_OK) {
+    return NULL;
+  }
+  *is_new = 1;
+  return l;
+}
+
+static cust_term node_term(const char *node) {
+  if (node[0] == '_' && node[1] == ':') {
+    return cust_term_blank(node + 2);
+  }
+  return cust_term_iri(node);
+}
+
+static const char *term_string(cust_custody_facts *f, const cust_term *t) {
+  if (t->kind == CUST_TERM_BLANK) {
+    return intern_blank(f, t->value);
+  }
+  return intern(f, t->value);
+}
+
+typedef struct collect_ctx {
+  cust_custody_facts *f;
+  vlist *list;
+  int want_subject; /* collect the subject (else the object) */
+  int is_any_graph; /* leave out revoked credentials' graphs */
+  cust_status st;
+} collect_ctx;
+
+static int collect_cb(void *ud, const cust_quad *q) {
+  collect_ctx *c = ud;
+  cust_custody_facts *f = c->f;
+  if (c->is_any_graph && q->g.kind == CUST_TERM_IRI &&
+      cust_custody_map_get(&f->revoked, q->g.value)) {
+    return 0;
+  }
+  const cust_term *t = c->want_subject ? &q->s : &q->o;
+  cust_custody_value v = { 0 };
+  v.kind = t->kind;
+  v.value = term_string(f, t);
+  v.predicate = intern(f, q->p.value);
+  v.graph = q->g.kind == CUST_TERM_NONE ? NULL : term_string(f, &q->g);
+  if (v.value == NULL || v.predicate == NULL || (q->g.kind != CUST_TERM_NONE && !v.graph)) {
+    c->st = CUST_ERR_NOMEM;
+    return 1;
+  }
+  c->st = vlist_push(f, c->list, &v);
+  return c->st != CUST_OK;
+}
+
+static cust_status lookup(cust_custody_facts *f, char dir, const char *node, const char *pred,
+                          const char *graph, cust_custody_values *out) {
+  out->items = NULL;
+  out->len = 0;
+  cust_status st = make_key(f, dir, pred, graph, NULL);
+  if (st != CUST_OK) {
+    return st;
+  }
+  int is_complete = cust_custody_map_get(&f->complete, f->key.data) != NULL;
+  st = make_key(f, dir, pred, graph, node);
+  if (st != CUST_OK) {
+    return st;
+  }
+  if (is_complete) {
+    vlist *l = cust_custody_map_get(&f->memo, f->key.data);
+    if (l) {
+      out->items = l->items;
+      out->len = l->len;
+    }
+    return CUST_OK;
+  }
+  int is_new = 0;
+  vlist *l = memo_list(f, &is_new);
+  if (l == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  if (is_new) {
+    cust_quad pat;
+    memset(&pat, 0, sizeof pat);
+    if (dir == 'o') {
+      pat.s = node_term(node);
+    } else {
+      pat.o = node_term(node);
+    }
+    if (pred) {
+      pat.p = cust_term_iri(pred);
+    }
+    if (graph) {
+      pat.g = cust_term_iri(graph);
+    }
+    collect_ctx c = { f, l, dir == 's', graph == NULL, CUST_OK };
+    st = f->view.find(f->view.ud, &pat, collect_cb, &c);
+    if (st == CUST_OK) {
+      st = c.st;
+    }
+    if (st != CUST_OK) {
+      l->len = 0;
+      /* forget the half-filled answer so that a retry asks again */
+      make_key(f, dir, pred, graph, node);
+      cust_custody_map_put(&f->memo, cust_arena_strdup(&f->arena, f->key.data), NULL);
+      return st;
+    }
+  }
+  out->items = l->items;
+  out->len = l->len;
+  return CUST_OK;
+}
+
+cust_status cust_custody_facts_objects(cust_custody_facts *f, const char *node,
+                                       const char *predicate, const char *graph,
+                                       cust_custody_values *out) {
+  return lookup(f, 'o', node, predicate, graph, out);
+}
+
+cust_status cust_custody_facts_subjects(cust_custody_facts *f, const char *predicate,
+                                        const char *object, const char *graph,
+                                        cust_custody_values *out) {
+  return lookup(f, 's', object, predicate, graph, out);
+}
+
+typedef struct prefetch_ctx {
+  cust_custody_facts *f;
+  const char *pred, *graph;
+  cust_status st;
+} prefetch_ctx;
+
+static cust_status prefetch_add(cust_custody_facts *f, char dir, const char *node,
+                                const char *pred, const char *graph,
+                                const cust_custody_value *v) {
+  cust_status st = make_key(f, dir, pred, graph, node);
+  int is_new = 0;
+  vlist *l = st == CUST_OK ? memo_list(f, &is_new) : NULL;
+  if (l == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  return vlist_push(f, l, v);
+}
+
+static int prefetch_cb(void *ud, const cust_quad *q) {
+  prefetch_ctx *c = ud;
+  cust_custody_facts *f = c->f;
+  if (c->graph == NULL && q->g.kind == CUST_TERM_IRI &&
+      cust_custody_map_get(&f->revoked, q->g.value)) {
+    return 0;
+  }
+  const char *s = term_string(f, &q->s);
+  const char *o = term_string(f, &q->o);
+  const char *g = q->g.kind == CUST_TERM_NONE ? NULL : term_string(f, &q->g);
+  if (s == NULL || o == NULL || (q->g.kind != CUST_TERM_NONE && g == NULL)) {
+    c->st = CUST_ERR_NOMEM;
+    return 1;
+  }
+  cust_custody_value vo = { o, q->o.kind, c->pred, g };
+  cust_custody_value vs = { s, q->s.kind, c->pred, g };
+  c->st = prefetch_add(f, 'o', s, c->pred, c->graph, &vo);
+  if (c->st == CUST_OK && q->o.kind != CUST_TERM_LITERAL) {
+    c->st = prefetch_add(f, 's', o, c->pred, c->graph, &vs);
+  }
+  return c->st != CUST_OK;
+}
+
+cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predicate,
+                                        const char *graph) {
+  cust_status st = make_key(f, 'o', predicate, graph, NULL);
+  if (st != CUST_OK) {
+    return st;
+  }
+  if (cust_custody_map_get(&f->complete, f->key.data)) {
+    return CUST_OK;
+  }
+  prefetch_ctx c = { f, intern(f, predicate), graph ? intern(f, graph) : NULL, CUST_OK };
+  if (c.pred == NULL || (graph && c.graph == NULL)) {
+    return CUST_ERR_NOMEM;
+  }
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  pat.p = cust_term_iri(predicate);
+  if (graph) {
+    pat.g = cust_term_iri(graph);
+  }
+  st = f->view.find(f->view.ud, &pat, prefetch_cb, &c);
+  if (st == CUST_OK) {
+    st = c.st;
+  }
+  for (int i = 0; st == CUST_OK && i < 2; i++) {
+    st = make_key(f, i ? 's' : 'o', predicate, graph, NULL);
+    const char *k = st == CUST_OK ? cust_arena_strdup(&f->arena, f->key.data) : NULL;
+    st = k ? cust_custody_map_put(&f->complete, k, (void *)k) : CUST_ERR_NOMEM;
+  }
+  return st;
+}
+
+static int revoked_cb(void *ud, const cust_quad *q) {
+  collect_ctx *c = ud;
+  if (q->s.kind != CUST_TERM_IRI) {
+    return 0;
+  }
+  const char *s = intern(c->f, q->s.value);
+  c->st = s ? cust_custody_map_put(&c->f->revoked, s, (void *)s) : CUST_ERR_NOMEM;
+  return c->st != CUST_OK;
+}
+
+cust_status cust_custody_facts_new(const cust_graph_view *view, cust_custody_facts **out) {
+  *out = NULL;
+  cust_custody_facts *f = calloc(1, sizeof *f);
+  if (f == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  f->view = *view;
+  cust_arena_init(&f->arena, 64 * 1024);
+  cust_custody_map_init(&f->strings);
+  cust_custody_map_init(&f->memo);
+  cust_custody_map_init(&f->complete);
+  cust_custody_map_init(&f->revoked);
+  cust_custody_map_init(&f->creds);
+  cust_custody_map_init(&f->descs);
+  cust_buf_init(&f->key);
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  pat.p = cust_term_iri(CUST_NS "revokedIn");
+  pat.g = cust_term_iri(CUST_GRAPH_LEDGER);
+  collect_ctx c = { f, NULL, 0, 0, CUST_OK };
+  cust_status st = view->find(view->ud, &pat, revoked_cb, &c);
+  if (st == CUST_OK) {
+    st = c.st;
+  }
+  if (st != CUST_OK) {
+    cust_custody_facts_free(f);
+    return st;
+  }
+  *out = f;
+  return CUST_OK;
+}
+
+void cust_custody_facts_free(cust_custody_facts *f) {
+  if (f == NULL) {
+    return;
+  }
+  cust_custody_map_release(&f->strings);
+  cust_custody_map_release(&f->memo);
+  cust_custody_map_release(&f->complete);
+  cust_custody_map_release(&f->revoked);
+  cust_custody_map_release(&f->creds);
+  cust_custody_map_release(&f->descs);
+  cust_buf_release(&f->key);
+  cust_arena_release(&f->arena);
+  free(f);
+}
+
+/* ---- credentials ------------------------------------------------------------------ */
+
+static uint64_t parse_u64(const char *s) {
+  uint64_t v = 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    v = v * 10 + (uint64_t)(*s - '0');
+  }
+  return v;
+}
+
+cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
+                                    const cust_custody_cred **out) {
+  *out = cust_custody_map_get(&f->creds, iri);
+  if (*out) {
+    return CUST_OK;
+  }
+  cust_custody_cred *c = cust_arena_alloc(&f->arena, sizeof *c);
+  const char *key = intern(f, iri);
+  if (c == NULL || key == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  memset(c, 0, sizeof *c);
+  c->iri = key;
+  c->is_revoked = cust_custody_map_get(&f->revoked, iri) != NULL;
+  cust_custody_values vs;
+  cust_status st = cust_custody_facts_objects(f, key, NULL, key, &vs);
+  for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+    const cust_custody_value *v = &vs.items[i];
+    if (strcmp(v->predicate, CUST_RDF_TYPE) == 0) {
+      if (strcmp(v->value, CUST_CRED_NS "VerifiableCredential") != 0 &&
+          (c->type == NULL || strcmp(v->value, c->type) < 0)) {
+        c->type = v->value;
+      }
+    } else if (strcmp(v->predicate, CUST_CRED_NS "credentialSubject") == 0) {
+      c->subject = v->value;
+    } else if (strcmp(v->predicate, CUST_CRED_NS "issuer") == 0) {
+      c->issuer = v->value;
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_facts_objects(f, key, CUST_NS "submittedIn", CUST_GRAPH_LEDGER, &vs);
+  }
+  if (st == CUST_OK && vs.len > 0) {
+    c->tx = vs.items[0].value;
+    st = cust_custody_facts_objects(f, c->tx, NULL, CUST_GRAPH_LEDGER, &vs);
+    for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+      const char *p = vs.items[i].predicate;
+      if (strcmp(p, CUST_NS "height") == 0) {
+        c->height = parse_u64(vs.items[i].value);
+      } else if (strcmp(p, CUST_NS "txIndex") == 0) {
+        c->tx_index = parse_u64(vs.items[i].value);
+      } else if (strcmp(p, CUST_NS "msgIndex") == 0) {
+        c->msg_index = parse_u64(vs.items[i].value);
+      } else if (strcmp(p, CUST_NS "blockTime") == 0) {
+        c->block_time = vs.items[i].value;
+      }
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_map_put(&f->creds, key, c);
+  }
+  if (st == CUST_OK) {
+    *out = c;
+  }
+  return st;
+}
+
+int cust_custody_cred_compare(const cust_custody_cred *a, const cust_custody_cred *b) {
+  if (a->height != b->height) {
+    return a->height < b->height ? -1 : 1;
+  }
+  if (a->tx_index != b->tx_index) {
+    return a->tx_index < b->tx_index ? -1 : 1;
+  }
+  if (a->msg_index != b->msg_index) {
+    return a->msg_index < b->msg_index ? -1 : 1;
+  }
+  return strcmp(a->iri, b->iri);
+}
+
+/* The value asserted by the latest live credential among `vs` (the graph of
+ * each value is its credential); NULL when none. */
+static cust_status latest_value(cust_custody_facts *f, const cust_custody_values *vs,
+                                const cust_custody_value **out, const cust_custody_cred **cred) {
+  *out = NULL;
+  if (cred) {
+    *cred = NULL;
+  }
+  const cust_custody_cred *best = NULL;
+  for (size_t i = 0; i < vs->len; i++) {
+    const cust_custody_value *v = &vs->items[i];
+    const cust_custody_cred *c = NULL;
+    if (v->graph == NULL) {
+      continue;
+    }
+    cust_status st = cust_custody_facts_cred(f, v->graph, &c);
+    if (st != CUST_OK) {
+      return st;
+    }
+    if (c->is_revoked) {
+      continue;
+    }
+    if (best == NULL || cust_custody_cred_compare(c, best) > 0 ||
+        (c == best && strcmp(v->value, (*out)->value) > 0)) {
+      best = c;
+      *out = v;
+    }
+  }
+  if (cred) {
+    *cred = best;
+  }
+  return CUST_OK;
+}
+
+cust_status cust_custody_facts_status(cust_custody_facts *f, const char *execution,
+                                      const char **out) {
+  *out = NULL;
+  cust_custody_values vs;
+  cust_status st =
+      cust_custody_facts_objects(f, execution, CUST_NS "status", CUST_GRAPH_CURRENT, &vs);
+  if (st != CUST_OK) {
+    return st;
+  }
+  if (vs.len > 0) {
+    *out = vs.items[0].value;
+    return CUST_OK;
+  }
+  st = cust_custody_facts_objects(f, execution, CUST_EXEC "hasExecutionStatus", NULL, &vs);
+  const cust_custody_value *v = NULL;
+  if (st == CUST_OK) {
+    st = latest_value(f, &vs, &v, NULL);
+  }
+  if (st == CUST_OK && v) {
+    *out = v->value;
+  }
+  return st;
+}
+
+cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
+                                     cust_custody_order *out) {
+  memset(out, 0, sizeof *out);
+  cust_custody_values vs;
+  const cust_custody_value *v = NULL;
+  const cust_custody_cred *c = NULL;
+  cust_status st = cust_custody_facts_objects(f, execution, CUST_EXEC "executionOf", NULL, &vs);
+  if (st == CUST_OK) {
+    st = latest_value(f, &vs, &v, NULL);
+  }
+  if (st == CUST_OK && v) {
+    out->order = v->value;
+    st = cust_custody_facts_subjects(f, CUST_ORDER "hasExecutionOrder", v->value, NULL, &vs);
+    if (st == CUST_OK) {
+      st = latest_value(f, &vs, &v, &c);
+    }
+    if (st == CUST_OK && v) {
+      out->credential = c->iri;
+      out->service = v->value;
+      out->payer = c->issuer;
+      st = cust_custody_facts_objects(f, out->order, CUST_ORDER "inZone", c->iri, &vs);
+      if (st == CUST_OK && vs.len > 0) {
+        out->zone = vs.items[0].value;
+      }
+    }
+  }
+  if (st == CUST_OK && out->service == NULL) {
+    st = cust_custody_facts_subjects(f, CUST_EXEC "hasExecution", execution, NULL, &vs);
+    if (st == CUST_OK) {
+      st = latest_value(f, &vs, &v, NULL);
+    }
+    if (st == CUST_OK && v) {
+      out->service = v->value;
+    }
+  }
+  return st;
+}
+
+cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
+                                           const cust_custody_cred **out) {
+  *out = NULL;
+  const cust_custody_cred *d = cust_custody_map_get(&f->descs, resource);
+  if (d) {
+    *out = d == &no_desc ? NULL : d;
+    return CUST_OK;
+  }
+  cust_custody_values vs;
+  cust_status st =
+      cust_custody_facts_subjects(f, CUST_CRED_NS "credentialSubject", resource, NULL, &vs);
+  const cust_custody_cred *best = NULL;
+  for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+    const cust_custody_value *v = &vs.items[i];
+    const cust_custody_cred *c = NULL;
+    if (v->graph == NULL || strcmp(v->graph, v->value) != 0) {
+      continue;
+    }
+    st = cust_custody_facts_cred(f, v->value, &c);
+    if (st != CUST_OK || c->is_revoked || c->type == NULL) {
+      continue;
+    }
+    if (strcmp(c->type, CUST_DSD "DatasetDescriptionCredential") != 0 &&
+        strcmp(c->type, CUST_SVC "DigitalServiceDescriptionCredential") != 0) {
+      continue;
+    }
+    if (best == NULL || cust_custody_cred_compare(c, best) > 0) {
+      best = c;
+    }
+  }
+  const char *key = st == CUST_OK ? intern(f, resource) : NULL;
+  if (st == CUST_OK && key == NULL) {
+    st = CUST_ERR_NOMEM;
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_map_put(&f->descs, key, best ? (void *)best : (void *)&no_desc);
+  }
+  if (st == CUST_OK) {
+    *out = best;
+  }
+  return st;
+}

@@ -1,0 +1,49 @@
+/* The HTTP server (libmicrohttpd): the SPARQL 1.1 Protocol endpoint, the
+ * canned queries, custody and rewards, operations (/status, /health,
+ * /metrics) and the dashboard's static files. The routes are documented at
+ * the top of server.c. */
+#ifndef CUST_HTTP_H
+#define CUST_HTTP_H
+
+#include "core/core.h"
+#include "sparql/sparql.h"
+
+typedef struct cust_http cust_http;
+
+/* What the server needs. Every pointer is borrowed for the call to
+ * cust_http_start only (the server copies what it keeps), except `index`,
+ * which is borrowed until cust_http_stop. */
+typedef struct cust_http_config {
+  const char *listen;      /* "HOST:PORT" or "[V6]:PORT"; port 0 binds a free port */
+  const char *db_path;     /* the store, opened read-only */
+  const char *web_dir;     /* NULL: cust_http_data_dir("web") */
+  const char *queries_dir; /* NULL: cust_http_data_dir("queries") */
+  cust_sparql_limits limits;
+  unsigned threads;           /* store handles and concurrent store requests; 0: 4 */
+  size_t max_body;            /* request body limit in bytes; 0: 1 MiB */
+  cust_index_shared *index; /* NULL: serve only */
+} cust_http_config;
+
+/* Defaults: 127.0.0.1:8080, ./custodian.db, installed data dirs. */
+void cust_http_config_init(cust_http_config *c);
+
+/* Opens the store and the query engine, reads the canned queries and starts
+ * listening. `log` is borrowed until cust_http_stop. On success *out is the
+ * running server (stop it with cust_http_stop); on failure *out is NULL and
+ * the reason was logged. Errors: CUST_ERR_INVALID (bad listen address or
+ * canned query), CUST_ERR_NETWORK (cannot bind), the store's errors,
+ * CUST_ERR_NOMEM. */
+cust_status cust_http_start(const cust_http_config *c, const cust_logger *log, cust_http **out);
+/* "http://HOST:PORT" with the bound port; borrowed until cust_http_stop. */
+const char *cust_http_url(const cust_http *h);
+/* Stops listening, waits for the requests in hand and frees everything. */
+void cust_http_stop(cust_http *h); /* NULL-safe */
+
+/* Where the shipped data directory `name` ("web", "queries", "ontology")
+ * lives: `option` when given (returned as is, even if missing, so that the
+ * caller reports it), else CUST_PKGDATADIR/name when it is a directory, else
+ * CUST_SRCDIR/name. The result is written to `buf` (of `len` bytes) and
+ * returned; NULL when it does not fit. */
+const char *cust_http_data_dir(const char *option, const char *name, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,197 @@
+/* What the files of the http module share: the pure pieces (query strings,
+ * paths, Accept headers, canned-query headers, gzip) and the operations
+ * counters. Nothing here does I/O except the canned-query directory scan. */
+#ifndef CUST_HTTP_INT_H
+#define CUST_HTTP_INT_H
+
+#include "core/core.h"
+
+/* ---- query strings and form bodies ---------------------------------------- */
+
+typedef struct http_param {
+  const char *name;  /* decoded, NUL-terminated; in the arena */
+  const char *value; /* decoded, NUL-terminated; in the arena */
+} http_param;
+
+/* Name/value pairs in their order; the array and strings live in `arena`
+ * (borrowed for the list's life). Embedded struct: zero it, then parse. */
+typedef struct http_params {
+  http_param *items;
+  size_t len, cap;
+  cust_arena *arena;
+} http_params;
+
+/* Appends the pairs of an application/x-www-form-urlencoded string (a URL's
+ * query or a form body): '&' or ';' separated, '+' is a space, %XX escapes.
+ * CUST_ERR_INVALID when a name or value decodes to a NUL byte or a bad escape;
+ * CUST_ERR_NOMEM. */
+cust_status http_params_parse(http_params *p, cust_arena *arena, const char *s, size_t len);
+/* The first value of `name`, or NULL. Borrowed from the list. */
+const char *http_params_get(const http_params *p, const char *name);
+/* How many values `name` has; the first `max` go to out[]. */
+size_t http_params_all(const http_params *p, const char *name, const char **out, size_t max);
+
+/* Decodes %XX escapes of (s, n) into `out` (at least n+1 bytes); `is_form`
+ * turns '+' into a space. Returns the decoded length, or (size_t)-1 on a bad
+ * escape or a decoded NUL byte. */
+size_t http_unescape(const char *s, size_t n, int is_form, char *out);
+
+/* ---- paths ----------------------------------------------------------------- */
+
+/* Normalises the raw path of a request URL (before '?'): decodes escapes,
+ * collapses repeated slashes, and refuses "." and ".." segments, backslashes,
+ * NUL bytes and control characters. Writes "/a/b" to `out`. CUST_ERR_INVALID
+ * when refused, CUST_ERR_LIMIT when it does not fit. */
+cust_status http_path_normalise(const char *raw, size_t n, char *out, size_t outlen);
+
+/* The Content-Type of a static file, by extension. Static string. */
+const char *http_content_type(const char *path);
+
+/* ---- Accept headers --------------------------------------------------------- */
+
+/* The quality (0..1000) that an Accept header gives a media type
+ * ("type/subtype"): the most specific matching range wins; NULL or empty
+ * header accepts everything (1000). */
+int http_accept_quality(const char *accept, const char *type);
+/* Whether Accept-Encoding asks for gzip (q > 0, or '*'). */
+int http_accepts_gzip(const char *accept_encoding);
+/* gzip-compresses (in, n) into `out` (appends). CUST_ERR_NOMEM/INTERNAL. */
+cust_status http_gzip(const char *in, size_t n, cust_buf *out);
+
+/* ---- canned queries ---------------------------------------------------------- */
+
+typedef enum http_param_type {
+  HTTP_PARAM_IRI = 0,
+  HTTP_PARAM_LITERAL,
+  HTTP_PARAM_INTEGER
+} http_param_type;
+
+typedef struct http_qparam {
+  char *name; /* owned; the SPARQL variable without '?' */
+  http_param_type type;
+  char *description; /* owned, may be "" */
+} http_qparam;
+
+/* A canned query read from NAME.rq: its comment header and its text.
+ * Everything is owned: release with http_canned_release. */
+typedef struct http_canned {
+  char *name;
+  char *title;
+  char *description;
+  http_qparam *params;
+  size_t nparams;
+  char *text;
+} http_canned;
+
+/* Parses the header of a .rq file: leading comment lines
+ *   # title: …          # description: … (may repeat; lines are joined)
+ *   # param: NAME (iri|literal|integer) — description
+ * Other comment lines are ignored. CUST_ERR_FORMAT with a message in `err`
+ * when the title is missing or a param line is malformed. */
+cust_status http_canned_parse(const char *name, const char *text, size_t len, http_canned *out,
+                              char *err, size_t errlen);
+void http_canned_release(http_canned *c);
+
+/* Checks a parameter value against its type: an absolute IRI without
+ * spaces or <>"{}|^`\ characters, a decimal integer, or any literal text up
+ * to 4096 bytes. Returns NULL when valid, else a static reason. */
+const char *http_param_check(http_param_type type, const char *value);
+const char *http_param_type_name(http_param_type type);
+
+/* The canned queries of a directory, sorted by name. */
+typedef struct http_catalog {
+  http_canned *items;
+  size_t len;
+} http_catalog;
+
+/* Reads every NAME.rq of `dir` (NAME of [A-Za-z0-9_-]). A missing directory
+ * gives an empty catalogue; a malformed file is CUST_ERR_FORMAT, logged. */
+cust_status http_catalog_load(http_catalog *c, const char *dir, const cust_logger *log);
+const http_canned *http_catalog_find(const http_catalog *c, const char *name);
+void http_catalog_release(http_catalog *c);
+
+/* ---- JSON text ------------------------------------------------------------- */
+
+/* Appends a JSON string literal (with quotes) of the NUL-terminated `s`. */
+cust_status http_json_string(cust_buf *b, const char *s);
+
+/* ---- operations counters ----------------------------------------------------- */
+
+#define HTTP_HIST_BUCKETS 12
+extern const double http_hist_bounds[HTTP_HIST_BUCKETS]; /* seconds; the last is +Inf */
+
+#define HTTP_STATUS_SLOTS 9
+extern const int http_status_slots[HTTP_STATUS_SLOTS]; /* 200 … ; 0 = any other */
+
+typedef struct http_metrics {
+  pthread_mutex_t lock;
+  uint64_t queries[HTTP_STATUS_SLOTS];
+  uint64_t buckets[HTTP_HIST_BUCKETS];
+  double duration_sum;
+  uint64_t duration_count;
+  uint64_t requests;
+} http_metrics;
+
+void http_metrics_init(http_metrics *m);
+void http_metrics_release(http_metrics *m);
+/* Records one query (SPARQL or canned) with its status and duration. */
+void http_metrics_query(http_metrics *m, int status, double seconds);
+
+/* ---- the server object, shared by server.c and ops.c ----------------------------- */
+
+#include "http.h"
+#include "store/store.h"
+
+/* Read-only store handles, one per thread that uses one at a time. */
+typedef struct http_pool {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  cust_store **idle;
+  size_t nidle, nopen, max;
+  char *path;
+  const cust_logger *log;
+} http_pool;
+
+/* Takes a handle (opening one when none is idle and fewer than max are
+ * open), waiting up to `wait_ms`. CUST_ERR_BUSY when none came in time. */
+cust_status http_pool_get(http_pool *p, uint64_t wait_ms, cust_store **out);
+void http_pool_put(http_pool *p, cust_store *s);
+
+/* What the store says about itself, refreshed at most every few hundred
+ * milliseconds. */
+typedef struct http_store_info {
+  int is_ok;
+  char error[160];
+  cust_checkpoint cp;
+  uint64_t quads, credentials, rejections, failed; /* with_count only */
+  uint64_t stamp; /* changes whenever the store file changes */
+} http_store_info;
+
+struct MHD_Daemon;
+struct cust_http {
+  struct MHD_Daemon *mhd;
+  const cust_logger *log;
+  char url[320];
+  char *db_path;
+  char *web_root; /* realpath of the web directory, or NULL */
+  cust_sparql *sparql;
+  http_catalog catalog;
+  cust_index_shared *index;
+  size_t max_body;
+  http_pool pool;
+  http_metrics metrics;
+  pthread_mutex_t info_lock;
+  http_store_info info;
+  uint64_t info_ms, count_ms;
+  uint64_t started_ms;
+};
+
+/* The store's checkpoint (and, when `with_count`, its size), cached. */
+void http_store_info_get(cust_http *h, int with_count, http_store_info *out);
+
+/* The operations routes: fill `out` and return the HTTP status. */
+int http_ops_status(cust_http *h, cust_buf *out);
+int http_ops_health(cust_http *h, cust_buf *out);
+int http_ops_metrics(cust_http *h, cust_buf *out);
+
+#endif

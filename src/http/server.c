@@ -1,0 +1,1133 @@
+/* The HTTP server: routing, the SPARQL 1.1 Protocol, canned queries,
+ * custody and rewards, static files, CORS, gzip and limits.
+ *
+ * Routes (every answer carries Access-Control-Allow-Origin: *; OPTIONS on
+ * any route is a CORS preflight; errors are JSON {"error","detail"}):
+ *   GET|POST /sparql          SPARQL 1.1 Protocol: ?query=, form POST,
+ *                             application/sparql-query POST, default-graph-uri,
+ *                             named-graph-uri, format=; without a query the
+ *                             service description (Turtle)
+ *   GET /queries              the canned queries as JSON
+ *   GET /queries/NAME?p=v     runs a canned query, parameters bound as terms
+ *   GET /custody?resource=IRI&direction=up|down&depth=N
+ *   GET /rewards?execution=IRI[&amount=N][&policy=IRI]
+ *   GET /status, /health, /metrics
+ *   GET /…                    files of web/ (/ is index.html), GET and HEAD only
+ *
+ * Threads: one per connection (bounded by CONNECTION_LIMIT), so a long
+ * query or a slow client never holds another request; queries themselves run
+ * under the query module's time limits, and custody/rewards take a store
+ * handle from a small pool. Request bodies above max_body get 413. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "http_int.h"
+#include "custody/custody.h"
+#include "rewards/rewards.h"
+
+#define CONNECTION_LIMIT 256
+#define PER_IP_LIMIT 128
+#define CONNECTION_TIMEOUT_S 30
+#define CONNECTION_MEMORY (256 * 1024)
+#define GZIP_MIN 1024
+#define STATIC_MAX (8u * 1024 * 1024)
+#define POOL_WAIT_MS 5000
+#define MAX_GRAPHS 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* ---- per-request state ---------------------------------------------------------- */
+
+typedef struct http_req {
+  cust_http *h;
+  cust_arena arena;
+  char *uri; /* the raw request target */
+  cust_buf body;
+  int is_started;
+  int is_too_large;
+  http_params params;
+} http_req;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  (void)c;
+  http_req *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    return NULL;
+  }
+  r->h = cls;
+  r->uri = strdup(uri ? uri : "/");
+  if (r->uri == NULL) {
+    free(r);
+    return NULL;
+  }
+  cust_arena_init(&r->arena, 4096);
+  cust_buf_init(&r->body);
+  return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)c;
+  (void)toe;
+  http_req *r = *con_cls;
+  if (r != NULL) {
+    cust_arena_release(&r->arena);
+    cust_buf_release(&r->body);
+    free(r->uri);
+    free(r);
+    *con_cls = NULL;
+  }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+  char line[512];
+  vsnprintf(line, sizeof line, fmt, ap);
+  size_t n = strlen(line);
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+    line[--n] = '\0';
+  }
+  cust_log(cls, CUST_LOG_DEBUG, "http: %s", line);
+}
+
+/* ---- responses ----------------------------------------------------------------------- */
+
+static int is_compressible(const char *type) {
+  if (strncmp(type, "image/", 6) == 0) {
+    return strncmp(type, "image/svg", 9) == 0;
+  }
+  return strncmp(type, "font/", 5) != 0 && strcmp(type, "application/octet-stream") != 0;
+}
+
+/* Sends `body` (consumed) with the headers every answer carries. */
+static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
+                                 cust_buf *body, const char *allow, const char *retry_after) {
+  cust_buf gz;
+  cust_buf_init(&gz);
+  int is_gzip = 0;
+  if (body->len > GZIP_MIN && is_compressible(type) &&
+      http_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"))) {
+    if (http_gzip(body->data, body->len, &gz) == CUST_OK) {
+      cust_buf_release(body);
+      *body = gz;
+      cust_buf_init(&gz);
+      is_gzip = 1;
+    }
+    cust_buf_release(&gz);
+  }
+  size_t len = 0;
+  char *data = cust_buf_steal(body, &len);
+  struct MHD_Response *resp = NULL;
+  if (data != NULL) {
+    resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+      free(data);
+    }
+  }
+  if (resp == NULL) {
+    return MHD_NO; /* out of memory: MHD closes the connection */
+  }
+  MHD_add_response_header(resp, "Content-Type", type);
+  MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+  MHD_add_response_header(resp, "Vary", "Accept, Accept-Encoding");
+  MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (is_gzip) {
+    MHD_add_response_header(resp, "Content-Encoding", "gzip");
+  }
+  if (allow != NULL) {
+    MHD_add_response_header(resp, "Allow", allow);
+  }
+  if (retry_after != NULL) {
+    MHD_add_response_header(resp, "Retry-After", retry_after);
+  }
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static enum MHD_Result send_error_ex(struct MHD_Connection *c, int status, const char *error,
+                                     const char *detail, const char *allow,
+                                     const char *retry_after) {
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_status st = cust_buf_puts(&b, "{\"error\": ");
+  if (st == CUST_OK) {
+    st = http_json_string(&b, error);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(&b, ", \"detail\": ");
+  }
+  if (st == CUST_OK) {
+    st = http_json_string(&b, detail ? detail : "");
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(&b, "}\n");
+  }
+  if (st != CUST_OK) {
+    cust_buf_release(&b);
+    return MHD_NO;
+  }
+  return send_body(c, status, "application/json", &b, allow, retry_after);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *error,
+                                  const char *detail) {
+  return send_error_ex(c, status, error, detail, NULL, status == 503 ? "5" : NULL);
+}
+
+static enum MHD_Result send_preflight(struct MHD_Connection *c, const char *allow) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+  if (resp == NULL) {
+    return MHD_NO;
+  }
+  const char *asked = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  "Access-Control-Request-Headers");
+  MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+  MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
+  MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                          asked != NULL && strlen(asked) < 1024 && strpbrk(asked, "\r\n") == NULL ?
+                              asked :
+                              "Accept, Accept-Encoding, Content-Type, Cache-Control");
+  MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+  MHD_add_response_header(resp, "Allow", allow);
+  MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+/* ---- the store's state, cached ------------------------------------------------------- */
+
+/* A number that changes when the store file or its WAL changes. */
+static uint64_t file_stamp(const char *db_path) {
+  uint64_t x = 1469598103934665603ull;
+  const char *suffix[] = { "", "-wal" };
+  char path[PATH_MAX];
+  for (size_t i = 0; i < 2; i++) {
+    struct stat sb;
+    snprintf(path, sizeof path, "%s%s", db_path, suffix[i]);
+    if (stat(path, &sb) == 0) {
+      uint64_t v[3] = { (uint64_t)sb.st_size, (uint64_t)sb.st_mtim.tv_sec,
+                        (uint64_t)sb.st_mtim.tv_nsec };
+      for (size_t k = 0; k < 3; k++) {
+        x = (x ^ v[k]) * 1099511628211ull;
+      }
+    }
+  }
+  return x | 1u;
+}
+
+static int count_one(void *ud, const cust_quad *q) {
+  (void)q;
+  (*(uint64_t *)ud)++;
+  return 0;
+}
+
+static cust_status count_pattern(cust_store *s, const char *p, const char *o, uint64_t *out) {
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  pat.p = cust_term_iri(p);
+  if (o != NULL) {
+    pat.o = cust_term_iri(o);
+  }
+  pat.g = cust_term_iri(CUST_GRAPH_LEDGER);
+  *out = 0;
+  return cust_store_find(s, &pat, count_one, out);
+}
+
+#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#define CUST_NS_ "https://w3id.org/custodian/ns#"
+
+static cust_status count_store(cust_store *s, http_store_info *info) {
+  cust_status st = cust_store_count(s, &info->quads);
+  if (st == CUST_OK) {
+    st = count_pattern(s, CUST_NS_ "submittedIn", NULL, &info->credentials);
+  }
+  if (st == CUST_OK) {
+    st = count_pattern(s, RDF_TYPE, CUST_NS_ "Rejection", &info->rejections);
+  }
+  if (st == CUST_OK) {
+    st = count_pattern(s, RDF_TYPE, CUST_NS_ "FailedSubmission", &info->failed);
+  }
+  return st;
+}
+
+void http_store_info_get(cust_http *h, int with_count, http_store_info *out) {
+  uint64_t now = cust_now_ms();
+  pthread_mutex_lock(&h->info_lock);
+  uint64_t stamp = file_stamp(h->db_path);
+  int is_fresh = h->info_ms != 0 && now - h->info_ms < 500 && h->info.stamp == stamp;
+  int is_count_fresh = h->count_ms != 0 && now - h->count_ms < 5000 && h->info.stamp == stamp;
+  if (!is_fresh || (with_count && !is_count_fresh)) {
+    cust_store *s = NULL;
+    cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
+    if (st == CUST_OK) {
+      st = cust_store_checkpoint(s, &h->info.cp);
+    }
+    if (st == CUST_OK && with_count) {
+      st = count_store(s, &h->info);
+      h->count_ms = now;
+    }
+    http_pool_put(&h->pool, s);
+    h->info.is_ok = st == CUST_OK;
+    if (st != CUST_OK) {
+      snprintf(h->info.error, sizeof h->info.error, "the store does not answer: %s",
+               cust_strerror(st));
+      h->count_ms = 0;
+    } else {
+      h->info.error[0] = '\0';
+    }
+    h->info.stamp = stamp;
+    h->info_ms = now;
+  }
+  *out = h->info;
+  pthread_mutex_unlock(&h->info_lock);
+}
+
+static uint64_t cache_key(cust_http *h) {
+  uint64_t key = file_stamp(h->db_path);
+  if (h->index != NULL) {
+    pthread_mutex_lock(&h->index->lock);
+    key = (key ^ h->index->st.indexed_height) * 1099511628211ull;
+    pthread_mutex_unlock(&h->index->lock);
+  }
+  return key | 1u;
+}
+
+/* ---- store handles ---------------------------------------------------------------------- */
+
+cust_status http_pool_get(http_pool *p, uint64_t wait_ms, cust_store **out) {
+  cust_status st = CUST_OK;
+  *out = NULL;
+  uint64_t deadline = cust_now_ms() + wait_ms;
+  pthread_mutex_lock(&p->lock);
+  for (;;) {
+    if (p->nidle > 0) {
+      *out = p->idle[--p->nidle];
+      break;
+    }
+    if (p->nopen < p->max) {
+      st = cust_store_open(p->path, CUST_STORE_READONLY, p->log, out);
+      if (st == CUST_OK) {
+        p->nopen++;
+      }
+      break;
+    }
+    uint64_t now = cust_now_ms();
+    if (now >= deadline) {
+      st = CUST_ERR_BUSY;
+      break;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t wait = deadline - now;
+    ts.tv_sec += (time_t)(wait / 1000);
+    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+  }
+  pthread_mutex_unlock(&p->lock);
+  return st;
+}
+
+void http_pool_put(http_pool *p, cust_store *s) {
+  if (s == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&p->lock);
+  p->idle[p->nidle++] = s;
+  pthread_cond_signal(&p->cond);
+  pthread_mutex_unlock(&p->lock);
+}
+
+static cust_status pool_init(http_pool *p, const char *path, size_t max, const cust_logger *log) {
+  memset(p, 0, sizeof *p);
+  p->idle = calloc(max, sizeof *p->idle);
+  p->path = strdup(path);
+  if (p->idle == NULL || p->path == NULL) {
+    free(p->idle);
+    free(p->path);
+    return CUST_ERR_NOMEM;
+  }
+  p->max = max;
+  p->log = log;
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_cond_init(&p->cond, NULL);
+  return CUST_OK;
+}
+
+static void pool_release(http_pool *p) {
+  if (p->idle == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < p->nidle; i++) {
+    cust_store_close(p->idle[i]);
+  }
+  free(p->idle);
+  free(p->path);
+  pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->cond);
+  memset(p, 0, sizeof *p);
+}
+
+/* ---- /sparql ------------------------------------------------------------------------------- */
+
+static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c,
+                                   cust_sparql_result *res, uint64_t t0) {
+  double seconds = (double)(cust_now_ms() - t0) / 1000.0;
+  http_metrics_query(&h->metrics, res->http_status, seconds);
+  const char *type = res->content_type ? res->content_type : "application/json";
+  return send_body(c, res->http_status, type, &res->body, NULL,
+                   res->http_status == 503 ? "5" : NULL);
+}
+
+static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_req *r,
+                                 cust_sparql_request *q) {
+  const char *defaults[MAX_GRAPHS], *named[MAX_GRAPHS];
+  size_t nd = http_params_all(&r->params, "default-graph-uri", defaults, MAX_GRAPHS);
+  size_t nn = http_params_all(&r->params, "named-graph-uri", named, MAX_GRAPHS);
+  if (nd > MAX_GRAPHS || nn > MAX_GRAPHS) {
+    return send_error(c, 400, "too many graphs",
+                      "at most 64 default-graph-uri and 64 named-graph-uri parameters");
+  }
+  q->accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+  q->format = http_params_get(&r->params, "format");
+  q->default_graphs = defaults;
+  q->ndefault = nd;
+  q->named_graphs = named;
+  q->nnamed = nn;
+  q->cache_key_height = cache_key(h);
+  uint64_t t0 = cust_now_ms();
+  cust_sparql_result res;
+  cust_sparql_result_init(&res);
+  cust_status st = cust_sparql_run(h->sparql, q, &res);
+  enum MHD_Result ret;
+  if (st != CUST_OK) {
+    http_metrics_query(&h->metrics, 503, (double)(cust_now_ms() - t0) / 1000.0);
+    ret = send_error(c, 503, "overloaded", "the server is out of memory: try again later");
+  } else {
+    ret = send_result(h, c, &res, t0);
+  }
+  cust_sparql_result_release(&res);
+  return ret;
+}
+
+/* Writes an IRI for the service description, or nothing if the Host header
+ * could break out of <…>. */
+static cust_status sd_endpoint(cust_http *h, struct MHD_Connection *c, cust_buf *b) {
+  const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+  if (host != NULL && host[0] != '\0' && strlen(host) < 256 &&
+      strpbrk(host, " <>\"{}|^`\\/\t\r\n") == NULL) {
+    return cust_buf_printf(b, "<http://%s/sparql>", host);
+  }
+  return cust_buf_printf(b, "<%s/sparql>", h->url);
+}
+
+static enum MHD_Result service_description(cust_http *h, struct MHD_Connection *c) {
+  const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+  if (http_accept_quality(accept, "text/turtle") == 0 &&
+      http_accept_quality(accept, "text/plain") == 0) {
+    return send_error(c, 406, "not acceptable",
+                      "the service description is served as text/turtle only");
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_status st = cust_buf_puts(
+      &b, "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+          "@prefix fmt: <http://www.w3.org/ns/formats/> .\n"
+          "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+          "[] a sd:Service ;\n"
+          "  rdfs:label \"Custodian SPARQL endpoint (read-only)\" ;\n"
+          "  sd:endpoint ");
+  if (st == CUST_OK) {
+    st = sd_endpoint(h, c, &b);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(
+        &b, " ;\n"
+            "  sd:supportedLanguage sd:SPARQL11Query ;\n"
+            "  sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;\n"
+            "  sd:resultFormat fmt:SPARQL_Results_JSON, fmt:SPARQL_Results_XML,\n"
+            "    fmt:SPARQL_Results_CSV, fmt:SPARQL_Results_TSV, fmt:Turtle, fmt:N-Triples,\n"
+            "    fmt:N-Quads, fmt:RDF_XML ;\n"
+            "  sd:defaultDataset [\n"
+            "    a sd:Dataset ;\n"
+            "    sd:defaultGraph [ a sd:Graph ] ;\n"
+            "    sd:namedGraph [ a sd:NamedGraph ; sd:name <" CUST_GRAPH_LEDGER "> ],\n"
+            "      [ a sd:NamedGraph ; sd:name <" CUST_GRAPH_CURRENT "> ],\n"
+            "      [ a sd:NamedGraph ; sd:name <" CUST_GRAPH_POLICIES "> ],\n"
+            "      [ a sd:NamedGraph ; sd:name <" CUST_GRAPH_ONTOLOGY "> ]\n"
+            "  ] .\n");
+  }
+  if (st != CUST_OK) {
+    cust_buf_release(&b);
+    return MHD_NO;
+  }
+  return send_body(c, 200, "text/turtle; charset=utf-8", &b, NULL, NULL);
+}
+
+/* The media type of a Content-Type header, without parameters. */
+static int media_is(const char *ctype, const char *type) {
+  if (ctype == NULL) {
+    return 0;
+  }
+  while (*ctype == ' ') {
+    ctype++;
+  }
+  size_t n = strlen(type);
+  return strncasecmp(ctype, type, n) == 0 &&
+         (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+static enum MHD_Result route_sparql(cust_http *h, struct MHD_Connection *c, http_req *r,
+                                    const char *method) {
+  cust_sparql_request q;
+  memset(&q, 0, sizeof q);
+  if (strcmp(method, "POST") == 0) {
+    const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (media_is(ctype, "application/x-www-form-urlencoded")) {
+      cust_status st =
+          http_params_parse(&r->params, &r->arena, r->body.data ? r->body.data : "", r->body.len);
+      if (st == CUST_ERR_NOMEM) {
+        return send_error(c, 503, "overloaded", "out of memory");
+      }
+      if (st != CUST_OK) {
+        return send_error(c, 400, "bad form body", "a bad %-escape or a NUL byte in the form");
+      }
+    } else if (media_is(ctype, "application/sparql-query")) {
+      if (r->body.len == 0 || memchr(r->body.data, '\0', r->body.len) != NULL) {
+        return send_error(c, 400, "bad query", "the request body is empty or holds a NUL byte");
+      }
+      if (http_params_get(&r->params, "query") != NULL) {
+        return send_error(c, 400, "bad request",
+                          "a query in the body and in the URL: send only one");
+      }
+      q.query = r->body.data;
+    } else if (media_is(ctype, "application/sparql-update")) {
+      return send_error(c, 400, "update refused",
+                        "this endpoint is read-only: SPARQL Update is not accepted");
+    } else {
+      return send_error_ex(c, 415, "unsupported media type",
+                           "POST a query as application/sparql-query or as a form "
+                           "(application/x-www-form-urlencoded)",
+                           NULL, NULL);
+    }
+  }
+  if (http_params_get(&r->params, "update") != NULL) {
+    return send_error(c, 400, "update refused",
+                      "this endpoint is read-only: SPARQL Update is not accepted");
+  }
+  if (q.query == NULL) {
+    const char *qs[2];
+    size_t n = http_params_all(&r->params, "query", qs, 2);
+    if (n > 1) {
+      return send_error(c, 400, "bad request", "exactly one \"query\" parameter is allowed");
+    }
+    if (n == 0) {
+      if (strcmp(method, "POST") == 0) {
+        return send_error(c, 400, "missing query", "the form has no \"query\" field");
+      }
+      return service_description(h, c);
+    }
+    q.query = qs[0];
+  }
+  return run_query(h, c, r, &q);
+}
+
+/* ---- /queries ---------------------------------------------------------------------------- */
+
+static enum MHD_Result route_catalog(cust_http *h, struct MHD_Connection *c) {
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_status st = cust_buf_puts(&b, "{\"queries\": [");
+  for (size_t i = 0; st == CUST_OK && i < h->catalog.len; i++) {
+    const http_canned *q = &h->catalog.items[i];
+    st = cust_buf_puts(&b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
+    st = st ? st : http_json_string(&b, q->name);
+    st = st ? st : cust_buf_puts(&b, ", \"title\": ");
+    st = st ? st : http_json_string(&b, q->title);
+    st = st ? st : cust_buf_puts(&b, ", \"description\": ");
+    st = st ? st : http_json_string(&b, q->description);
+    st = st ? st : cust_buf_printf(&b, ", \"url\": \"/queries/%s\", \"parameters\": [", q->name);
+    for (size_t k = 0; st == CUST_OK && k < q->nparams; k++) {
+      st = cust_buf_puts(&b, k ? ", {\"name\": " : "{\"name\": ");
+      st = st ? st : http_json_string(&b, q->params[k].name);
+      st = st ? st : cust_buf_puts(&b, ", \"type\": ");
+      st = st ? st : http_json_string(&b, http_param_type_name(q->params[k].type));
+      st = st ? st : cust_buf_puts(&b, ", \"description\": ");
+      st = st ? st : http_json_string(&b, q->params[k].description);
+      st = st ? st : cust_buf_putc(&b, '}');
+    }
+    st = st ? st : cust_buf_puts(&b, "], \"query\": ");
+    st = st ? st : http_json_string(&b, q->text);
+    st = st ? st : cust_buf_putc(&b, '}');
+  }
+  st = st ? st : cust_buf_puts(&b, "\n]}\n");
+  if (st != CUST_OK) {
+    cust_buf_release(&b);
+    return send_error(c, 503, "overloaded", "out of memory");
+  }
+  return send_body(c, 200, "application/json", &b, NULL, NULL);
+}
+
+static int is_reserved_param(const char *name) {
+  return strcmp(name, "format") == 0 || name[0] == '_';
+}
+
+static enum MHD_Result route_canned(cust_http *h, struct MHD_Connection *c, http_req *r,
+                                    const char *name) {
+  const http_canned *q = http_catalog_find(&h->catalog, name);
+  char detail[512];
+  if (q == NULL) {
+    snprintf(detail, sizeof detail, "no canned query \"%.64s\": GET /queries lists them", name);
+    return send_error(c, 404, "unknown query", detail);
+  }
+  for (size_t i = 0; i < r->params.len; i++) {
+    const char *pn = r->params.items[i].name;
+    int is_known = is_reserved_param(pn);
+    for (size_t k = 0; k < q->nparams && !is_known; k++) {
+      is_known = strcmp(q->params[k].name, pn) == 0;
+    }
+    if (!is_known) {
+      snprintf(detail, sizeof detail, "query \"%s\" has no parameter \"%.64s\"", q->name, pn);
+      return send_error(c, 400, "unknown parameter", detail);
+    }
+  }
+  const char **names = cust_arena_alloc(&r->arena, (q->nparams + 1) * sizeof *names);
+  cust_term *values = cust_arena_alloc(&r->arena, (q->nparams + 1) * sizeof *values);
+  if (names == NULL || values == NULL) {
+    return send_error(c, 503, "overloaded", "out of memory");
+  }
+  for (size_t k = 0; k < q->nparams; k++) {
+    const char *vals[2];
+    size_t n = http_params_all(&r->params, q->params[k].name, vals, 2);
+    if (n == 0) {
+      snprintf(detail, sizeof detail, "query \"%s\" needs parameter \"%s\" (%s): %s", q->name,
+               q->params[k].name, http_param_type_name(q->params[k].type),
+               q->params[k].description);
+      return send_error(c, 400, "missing parameter", detail);
+    }
+    if (n > 1) {
+      snprintf(detail, sizeof detail, "parameter \"%s\" is given %zu times", q->params[k].name,
+               n);
+      return send_error(c, 400, "invalid parameter", detail);
+    }
+    const char *why = http_param_check(q->params[k].type, vals[0]);
+    if (why != NULL) {
+      snprintf(detail, sizeof detail, "parameter \"%s\": %s", q->params[k].name, why);
+      return send_error(c, 400, "invalid parameter", detail);
+    }
+    names[k] = q->params[k].name;
+    switch (q->params[k].type) {
+      case HTTP_PARAM_IRI:
+        values[k] = cust_term_iri(vals[0]);
+        break;
+      case HTTP_PARAM_INTEGER:
+        values[k] =
+            cust_term_literal(vals[0], NULL, "http://www.w3.org/2001/XMLSchema#integer");
+        break;
+      case HTTP_PARAM_LITERAL:
+        values[k] = cust_term_literal(vals[0], NULL, NULL);
+        break;
+    }
+  }
+  cust_sparql_request req;
+  memset(&req, 0, sizeof req);
+  req.query = q->text;
+  req.bind_names = names;
+  req.bind_values = values;
+  req.nbind = q->nparams;
+  return run_query(h, c, r, &req);
+}
+
+/* ---- /custody and /rewards -------------------------------------------------------------- */
+
+static int status_of(cust_status st) {
+  switch (st) {
+    case CUST_OK:
+      return 200;
+    case CUST_ERR_NOTFOUND:
+      return 404;
+    case CUST_ERR_INVALID:
+      return 400;
+    case CUST_ERR_BUSY:
+    case CUST_ERR_TIMEOUT:
+    case CUST_ERR_NOMEM:
+    case CUST_ERR_LIMIT:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+static enum MHD_Result send_call(cust_http *h, struct MHD_Connection *c, cust_status st,
+                                 cust_buf *json, const char *err) {
+  (void)h;
+  if (st == CUST_OK) {
+    return send_body(c, 200, "application/json", json, NULL, NULL);
+  }
+  cust_buf_release(json);
+  int status = status_of(st);
+  const char *what = status == 404 ? "not found" :
+                     status == 400 ? "invalid parameter" :
+                     status == 503 ? "unavailable" :
+                                     "internal error";
+  return send_error(c, status, what, err[0] ? err : cust_strerror(st));
+}
+
+static enum MHD_Result route_custody(cust_http *h, struct MHD_Connection *c, http_req *r) {
+  const char *resource = http_params_get(&r->params, "resource");
+  const char *direction = http_params_get(&r->params, "direction");
+  const char *depth_s = http_params_get(&r->params, "depth");
+  char err[512] = "";
+  if (resource == NULL) {
+    return send_error(c, 400, "missing parameter", "\"resource\" (an IRI) is required");
+  }
+  const char *why = http_param_check(HTTP_PARAM_IRI, resource);
+  if (why != NULL) {
+    snprintf(err, sizeof err, "parameter \"resource\": %s", why);
+    return send_error(c, 400, "invalid parameter", err);
+  }
+  int is_up = 1;
+  if (direction != NULL && strcmp(direction, "down") == 0) {
+    is_up = 0;
+  } else if (direction != NULL && strcmp(direction, "up") != 0) {
+    return send_error(c, 400, "invalid parameter", "\"direction\" is \"up\" or \"down\"");
+  }
+  unsigned depth = CUST_CUSTODY_DEFAULT_DEPTH;
+  if (depth_s != NULL) {
+    char *end = NULL;
+    unsigned long d = strtoul(depth_s, &end, 10);
+    if (depth_s[0] < '0' || depth_s[0] > '9' || *end != '\0' || d < 1 ||
+        d > CUST_CUSTODY_MAX_DEPTH) {
+      return send_error(c, 400, "invalid parameter",
+                        "\"depth\" is an integer from 1 to " STR(CUST_CUSTODY_MAX_DEPTH));
+    }
+    depth = (unsigned)d;
+  }
+  cust_store *s = NULL;
+  cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
+  if (st != CUST_OK) {
+    return send_error(c, 503, "overloaded", "no store handle is free: try again later");
+  }
+  cust_buf json;
+  cust_buf_init(&json);
+  st = cust_custody_query(s, resource, is_up, depth, &json, err, sizeof err);
+  http_pool_put(&h->pool, s);
+  return send_call(h, c, st, &json, err);
+}
+
+static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, http_req *r) {
+  const char *execution = http_params_get(&r->params, "execution");
+  const char *amount = http_params_get(&r->params, "amount");
+  const char *policy = http_params_get(&r->params, "policy");
+  char err[512] = "";
+  if (execution == NULL) {
+    return send_error(c, 400, "missing parameter", "\"execution\" (an IRI) is required");
+  }
+  const char *why = http_param_check(HTTP_PARAM_IRI, execution);
+  if (why == NULL && policy != NULL && (why = http_param_check(HTTP_PARAM_IRI, policy)) != NULL) {
+    snprintf(err, sizeof err, "parameter \"policy\": %s", why);
+    return send_error(c, 400, "invalid parameter", err);
+  }
+  if (why != NULL) {
+    snprintf(err, sizeof err, "parameter \"execution\": %s", why);
+    return send_error(c, 400, "invalid parameter", err);
+  }
+  if (amount != NULL) {
+    size_t n = strlen(amount);
+    if (n == 0 || n > 60 || strspn(amount, "0123456789") != n) {
+      return send_error(c, 400, "invalid parameter", "\"amount\" is a non-negative integer");
+    }
+  }
+  cust_store *s = NULL;
+  cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
+  if (st != CUST_OK) {
+    return send_error(c, 503, "overloaded", "no store handle is free: try again later");
+  }
+  cust_buf json;
+  cust_buf_init(&json);
+  st = cust_rewards_query(s, execution, amount, policy, &json, err, sizeof err);
+  http_pool_put(&h->pool, s);
+  return send_call(h, c, st, &json, err);
+}
+
+/* ---- static files ------------------------------------------------------------------------ */
+
+static enum MHD_Result route_static(cust_http *h, struct MHD_Connection *c, const char *path) {
+  char full[PATH_MAX], real[PATH_MAX];
+  if (h->web_root == NULL) {
+    return send_error(c, 404, "not found", "no dashboard is installed (web/ is missing)");
+  }
+  size_t n = strlen(path);
+  int is_dir_path = n > 0 && path[n - 1] == '/';
+  int len = snprintf(full, sizeof full, "%s%s%s", h->web_root, path, is_dir_path ? "index.html" : "");
+  if (len < 0 || (size_t)len >= sizeof full || realpath(full, real) == NULL) {
+    return send_error(c, 404, "not found", "no such file or route");
+  }
+  size_t rn = strlen(h->web_root);
+  if (strncmp(real, h->web_root, rn) != 0 || real[rn] != '/') {
+    return send_error(c, 404, "not found", "no such file or route");
+  }
+  int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat sb;
+  if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (fd >= 0) {
+      close(fd);
+    }
+    return send_error(c, 404, "not found", "no such file or route");
+  }
+  if ((size_t)sb.st_size <= STATIC_MAX) {
+    cust_buf b;
+    cust_buf_init(&b);
+    cust_status st = cust_buf_reserve(&b, (size_t)sb.st_size);
+    size_t got = 0;
+    while (st == CUST_OK && got < (size_t)sb.st_size) {
+      ssize_t k = read(fd, b.data + got, (size_t)sb.st_size - got);
+      if (k <= 0) {
+        st = CUST_ERR_IO;
+        break;
+      }
+      got += (size_t)k;
+    }
+    close(fd);
+    if (st != CUST_OK) {
+      cust_buf_release(&b);
+      return send_error(c, 500, "internal error", "cannot read the file");
+    }
+    b.len = got;
+    b.data[got] = '\0';
+    return send_body(c, 200, http_content_type(real), &b, NULL, NULL);
+  }
+  struct MHD_Response *resp = MHD_create_response_from_fd((size_t)sb.st_size, fd);
+  if (resp == NULL) {
+    close(fd);
+    return MHD_NO;
+  }
+  MHD_add_response_header(resp, "Content-Type", http_content_type(real));
+  MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+  MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+/* ---- routing ------------------------------------------------------------------------------ */
+
+#define ALLOW_READ "GET, HEAD, OPTIONS"
+#define ALLOW_SPARQL "GET, HEAD, POST, OPTIONS"
+
+static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req *r,
+                                const char *method) {
+  char path[2048];
+  char *uri = r->uri;
+  char *frag = strchr(uri, '#');
+  if (frag != NULL) {
+    *frag = '\0';
+  }
+  char *qmark = strchr(uri, '?');
+  size_t plen = qmark ? (size_t)(qmark - uri) : strlen(uri);
+  cust_status st = http_path_normalise(uri, plen, path, sizeof path);
+  if (st != CUST_OK) {
+    return send_error(c, st == CUST_ERR_LIMIT ? 414 : 400, "bad path",
+                      "the path has \"..\", a bad %-escape or control characters");
+  }
+  if (qmark != NULL) {
+    st = http_params_parse(&r->params, &r->arena, qmark + 1, strlen(qmark + 1));
+    if (st == CUST_ERR_NOMEM) {
+      return send_error(c, 503, "overloaded", "out of memory");
+    }
+    if (st != CUST_OK) {
+      return send_error(c, 400, "bad query string", "a bad %-escape or a NUL byte");
+    }
+  } else {
+    r->params.arena = &r->arena;
+  }
+  int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+  int is_options = strcmp(method, "OPTIONS") == 0;
+  if (strcmp(path, "/sparql") == 0) {
+    if (is_options) {
+      return send_preflight(c, ALLOW_SPARQL);
+    }
+    if (!is_get && strcmp(method, "POST") != 0) {
+      return send_error_ex(c, 405, "method not allowed", "/sparql accepts GET and POST",
+                           ALLOW_SPARQL, NULL);
+    }
+    return route_sparql(h, c, r, method);
+  }
+  if (is_options) {
+    return send_preflight(c, ALLOW_READ);
+  }
+  if (!is_get) {
+    char detail[128];
+    snprintf(detail, sizeof detail, "%.64s accepts GET and HEAD only", path);
+    return send_error_ex(c, 405, "method not allowed", detail, ALLOW_READ, NULL);
+  }
+  if (strcmp(path, "/queries") == 0 || strcmp(path, "/queries/") == 0) {
+    return route_catalog(h, c);
+  }
+  if (strncmp(path, "/queries/", 9) == 0) {
+    return route_canned(h, c, r, path + 9);
+  }
+  if (strcmp(path, "/custody") == 0) {
+    return route_custody(h, c, r);
+  }
+  if (strcmp(path, "/rewards") == 0) {
+    return route_rewards(h, c, r);
+  }
+  if (strcmp(path, "/status") == 0 || strcmp(path, "/health") == 0 ||
+      strcmp(path, "/metrics") == 0) {
+    cust_buf b;
+    cust_buf_init(&b);
+    int status = path[1] == 's' ? http_ops_status(h, &b) :
+                 path[1] == 'h' ? http_ops_health(h, &b) :
+                                  http_ops_metrics(h, &b);
+    if (status == 0) {
+      cust_buf_release(&b);
+      return send_error(c, 503, "overloaded", "out of memory");
+    }
+    return send_body(c, status,
+                     path[1] == 'm' ? "text/plain; version=0.0.4; charset=utf-8" :
+                                      "application/json",
+                     &b, NULL, status == 503 ? "5" : NULL);
+  }
+  return route_static(h, c, path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+  (void)url;
+  (void)version;
+  cust_http *h = cls;
+  http_req *r = *con_cls;
+  if (r == NULL) {
+    return send_error(c, 503, "overloaded", "out of memory");
+  }
+  if (!r->is_started) {
+    r->is_started = 1;
+    pthread_mutex_lock(&h->metrics.lock);
+    h->metrics.requests++;
+    pthread_mutex_unlock(&h->metrics.lock);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
+      char detail[128];
+      snprintf(detail, sizeof detail, "the request body is larger than %zu bytes", h->max_body);
+      return send_error(c, 413, "request too large", detail);
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    if (r->is_too_large || r->body.len + *upload_data_size > h->max_body) {
+      r->is_too_large = 1;
+      cust_buf_release(&r->body);
+    } else if (cust_buf_append(&r->body, upload_data, *upload_data_size) != CUST_OK) {
+      return MHD_NO;
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (r->is_too_large) {
+    char detail[128];
+    snprintf(detail, sizeof detail, "the request body is larger than %zu bytes", h->max_body);
+    return send_error(c, 413, "request too large", detail);
+  }
+  return dispatch(h, c, r, method);
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+void cust_http_config_init(cust_http_config *c) {
+  memset(c, 0, sizeof *c);
+  c->listen = "127.0.0.1:8080";
+  c->db_path = "custodian.db";
+  c->threads = 4;
+  c->max_body = 1024 * 1024;
+}
+
+/* Splits "HOST:PORT" / "[V6]:PORT" and resolves it. */
+static cust_status resolve(const char *listen, struct sockaddr_storage *sa, socklen_t *salen,
+                           const cust_logger *log) {
+  char host[256];
+  const char *port;
+  if (listen[0] == '[') {
+    const char *close = strchr(listen, ']');
+    if (close == NULL || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof host) {
+      goto bad;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(close - listen - 1), listen + 1);
+    port = close + 2;
+  } else {
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || (size_t)(colon - listen) >= sizeof host) {
+      goto bad;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    port = colon + 1;
+  }
+  if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) || atol(port) > 65535) {
+    goto bad;
+  }
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+  if (rc != 0 || res == NULL) {
+    cust_log(log, CUST_LOG_ERROR, "cannot resolve listen address \"%s\": %s", listen,
+             gai_strerror(rc));
+    return CUST_ERR_INVALID;
+  }
+  memcpy(sa, res->ai_addr, res->ai_addrlen);
+  *salen = res->ai_addrlen;
+  freeaddrinfo(res);
+  return CUST_OK;
+bad:
+  cust_log(log, CUST_LOG_ERROR, "bad listen address \"%s\": use HOST:PORT (port 0: any free port)",
+           listen);
+  return CUST_ERR_INVALID;
+}
+
+cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log, cust_http **out) {
+  cust_status st = CUST_OK;
+  char dir[PATH_MAX];
+  struct sockaddr_storage sa;
+  socklen_t salen = 0;
+  *out = NULL;
+  cust_http *h = calloc(1, sizeof *h);
+  if (h == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  h->log = log;
+  h->index = cfg->index;
+  h->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
+  h->started_ms = cust_now_ms();
+  http_metrics_init(&h->metrics);
+  pthread_mutex_init(&h->info_lock, NULL);
+  const char *db = cfg->db_path ? cfg->db_path : "custodian.db";
+  h->db_path = strdup(db);
+  if (h->db_path == NULL) {
+    st = CUST_ERR_NOMEM;
+    goto fail;
+  }
+  st = pool_init(&h->pool, db, cfg->threads ? cfg->threads : 4, log);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  /* Open one handle now, so that a missing or foreign store fails the start. */
+  cust_store *probe = NULL;
+  st = http_pool_get(&h->pool, 0, &probe);
+  http_pool_put(&h->pool, probe);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  st = cust_sparql_new(db, &cfg->limits, log, &h->sparql);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  const char *qdir = cust_http_data_dir(cfg->queries_dir, "queries", dir, sizeof dir);
+  if (qdir == NULL) {
+    st = CUST_ERR_INVALID;
+    goto fail;
+  }
+  st = http_catalog_load(&h->catalog, qdir, log);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  const char *wdir = cust_http_data_dir(cfg->web_dir, "web", dir, sizeof dir);
+  char real[PATH_MAX];
+  if (wdir != NULL && realpath(wdir, real) != NULL) {
+    h->web_root = strdup(real);
+    if (h->web_root == NULL) {
+      st = CUST_ERR_NOMEM;
+      goto fail;
+    }
+  } else {
+    cust_log(log, CUST_LOG_WARN, "no dashboard: cannot find the web directory \"%s\"",
+             wdir ? wdir : "web");
+  }
+  st = resolve(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, &salen, log);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                   MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  if (sa.ss_family == AF_INET6) {
+    flags |= MHD_USE_IPv6;
+  }
+  h->mhd = MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)(uintptr_t)log,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
+  if (h->mhd == NULL) {
+    cust_log(log, CUST_LOG_ERROR,
+             "cannot listen on \"%s\": the address is in use or not local: choose another "
+             "--listen",
+             cfg->listen ? cfg->listen : "127.0.0.1:8080");
+    st = CUST_ERR_NETWORK;
+    goto fail;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  unsigned port = info ? info->port : 0;
+  char hostbuf[NI_MAXHOST];
+  if (getnameinfo((struct sockaddr *)&sa, salen, hostbuf, sizeof hostbuf, NULL, 0,
+                  NI_NUMERICHOST) != 0) {
+    snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
+  }
+  if (strcmp(hostbuf, "0.0.0.0") == 0) {
+    snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
+  } else if (strcmp(hostbuf, "::") == 0) {
+    snprintf(hostbuf, sizeof hostbuf, "::1");
+  }
+  snprintf(h->url, sizeof h->url, sa.ss_family == AF_INET6 ? "http://[%s]:%u" : "http://%s:%u",
+           hostbuf, port);
+  cust_log(log, CUST_LOG_INFO, "serving \"%s\" with %zu canned queries", h->db_path,
+           h->catalog.len);
+  *out = h;
+  return CUST_OK;
+fail:
+  cust_http_stop(h);
+  return st;
+}
+
+const char *cust_http_url(const cust_http *h) {
+  return h->url;
+}
+
+void cust_http_stop(cust_http *h) {
+  if (h == NULL) {
+    return;
+  }
+  if (h->mhd != NULL) {
+    MHD_stop_daemon(h->mhd);
+  }
+  cust_sparql_free(h->sparql);
+  http_catalog_release(&h->catalog);
+  pool_release(&h->pool);
+  http_metrics_release(&h->metrics);
+  pthread_mutex_destroy(&h->info_lock);
+  free(h->web_root);
+  free(h->db_path);
+  free(h);
+}

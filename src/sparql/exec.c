@@ -1,0 +1,1385 @@
+/* Executing one request inside a worker: refuse what must not run (updates,
+ * SERVICE, graphs from outside the store), repair or refuse what rasqal
+ * 0.9.33 would answer wrongly, bind canned-query parameters in the parsed
+ * query, run it over the store, and write the answer.
+ *
+ * What rasqal gets wrong, and what happens here (each has a test):
+ *   property paths, FILTER [NOT] EXISTS   parse errors, named in the message
+ *   MINUS, SERVICE                        refused before execution
+ *   DESCRIBE                              evaluated here (concise bounded
+ *                                         description of each resource)
+ *   GROUP_CONCAT(...; SEPARATOR=s)        refused unless s is " "
+ *   GROUP BY (expr AS ?v), GROUP BY expr  refused (BIND it, GROUP BY ?v)
+ *   DISTINCT aggregate with others        refused (one query each)
+ *   aggregates over no solutions          the one row is written here
+ *   COUNT(?v) counts unbound ?v           rewritten SUM(IF(BOUND(?v),1,0))
+ *   COUNT(DISTINCT ?v), ?v maybe unbound  refused
+ *   VALUES ?x { ... } (short form)        rewritten to VALUES (?x) { (...) }
+ *   REPLACE drops the language tag        rewritten to put it back */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sparql/sparql_int.h"
+
+#define BASE_IRI "https://w3id.org/custodian/"
+#define XSD "http://www.w3.org/2001/XMLSchema#"
+
+struct sq_exec {
+  cust_store *store;
+  const cust_logger *log;
+  librdf_world *lw;
+  librdf_model *model;
+  raptor_world *raw;
+  rasqal_world *rw;
+  raptor_uri *base;
+  char parse_error[512]; /* the first error rasqal logged for this query */
+};
+
+static void on_rasqal_log(void *ud, raptor_log_message *m) {
+  sq_exec *x = ud;
+  if (m->level < RAPTOR_LOG_LEVEL_ERROR || x->parse_error[0] != '\0') {
+    return;
+  }
+  if (m->locator != NULL && m->locator->line > 0) {
+    if (m->locator->column > 0) {
+      snprintf(x->parse_error, sizeof x->parse_error, "line %d, column %d: %s", m->locator->line,
+               m->locator->column, m->text);
+    } else {
+      snprintf(x->parse_error, sizeof x->parse_error, "line %d: %s", m->locator->line, m->text);
+    }
+  } else {
+    snprintf(x->parse_error, sizeof x->parse_error, "%s", m->text);
+  }
+}
+
+cust_status sq_exec_new(cust_store *store, const cust_logger *log, sq_exec **out) {
+  *out = NULL;
+  sq_exec *x = calloc(1, sizeof *x);
+  if (x == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  x->store = store;
+  x->log = log;
+  x->lw = cust_store_rdf_world(store);
+  x->model = cust_store_rdf_model(store);
+  if (x->lw == NULL || x->model == NULL) {
+    free(x);
+    return CUST_ERR_INTERNAL;
+  }
+  x->raw = librdf_world_get_raptor(x->lw);
+  x->rw = rasqal_new_world();
+  if (x->rw == NULL) {
+    free(x);
+    return CUST_ERR_NOMEM;
+  }
+  rasqal_world_set_raptor(x->rw, x->raw);
+  rasqal_world_set_log_handler(x->rw, x, on_rasqal_log);
+  if (rasqal_world_open(x->rw) != 0 || sq_source_register(x->rw) != 0) {
+    rasqal_free_world(x->rw);
+    free(x);
+    return CUST_ERR_INTERNAL;
+  }
+  x->base = raptor_new_uri(x->raw, (const unsigned char *)BASE_IRI);
+  *out = x;
+  return CUST_OK;
+}
+
+void sq_exec_free(sq_exec *x) {
+  if (x == NULL) {
+    return;
+  }
+  if (x->base != NULL) {
+    raptor_free_uri(x->base);
+  }
+  rasqal_free_world(x->rw);
+  free(x);
+}
+
+/* ---- one request's state --------------------------------------------------- */
+
+typedef struct run {
+  sq_exec *x;
+  const sq_request *req;
+  cust_sparql_result *r;
+  rasqal_query *q;
+  sq_dataset d;
+  librdf_node **graphs; /* every graph of the store */
+  size_t ngraphs;
+  librdf_node **own; /* nodes made for this request */
+  size_t nown, capown;
+  rasqal_literal **binds; /* the values of req->bind_names */
+  /* what the walk over expressions found */
+  const void **seen;
+  size_t nseen, capseen;
+  int naggs, ndistinct;
+  const char *refusal;
+  char refusal_buf[256];
+  const char *const *certain; /* names of variables bound in every solution */
+  size_t ncertain;
+  char **certain_own;
+  size_t capcertain;
+} run;
+
+static int own_node(run *u, librdf_node *n) {
+  if (n == NULL) {
+    return 0;
+  }
+  if (u->nown == u->capown) {
+    size_t cap = u->capown ? u->capown * 2 : 16;
+    librdf_node **o = realloc(u->own, cap * sizeof *o);
+    if (o == NULL) {
+      librdf_free_node(n);
+      return 0;
+    }
+    u->own = o;
+    u->capown = cap;
+  }
+  u->own[u->nown++] = n;
+  return 1;
+}
+
+static void run_release(run *u) {
+  for (size_t i = 0; i < u->nown; i++) {
+    librdf_free_node(u->own[i]);
+  }
+  free(u->own);
+  free(u->graphs);
+  free(u->d.defaults);
+  free(u->d.named);
+  if (u->binds != NULL) {
+    for (size_t i = 0; i < u->req->nbind; i++) {
+      if (u->binds[i] != NULL) {
+        rasqal_free_literal(u->binds[i]);
+      }
+    }
+    free(u->binds);
+  }
+  free(u->seen);
+  for (size_t i = 0; i < u->ncertain; i++) {
+    free(u->certain_own[i]);
+  }
+  free(u->certain_own);
+  if (u->q != NULL) {
+    rasqal_free_query(u->q);
+  }
+}
+
+static void refuse(run *u, const char *msg) {
+  if (u->refusal == NULL) {
+    u->refusal = msg;
+  }
+}
+
+/* ---- the store's graphs and the dataset ---------------------------------------- */
+
+static cust_status list_graphs(run *u) {
+  librdf_iterator *it = librdf_model_get_contexts(u->x->model);
+  if (it == NULL) {
+    return CUST_OK; /* a store without graphs */
+  }
+  cust_status st = CUST_OK;
+  size_t cap = 0;
+  while (!librdf_iterator_end(it)) {
+    librdf_node *n = librdf_iterator_get_object(it);
+    if (n != NULL && librdf_node_is_resource(n)) {
+      if (u->ngraphs == cap) {
+        cap = cap ? cap * 2 : 16;
+        librdf_node **g = realloc(u->graphs, cap * sizeof *g);
+        if (g == NULL) {
+          st = CUST_ERR_NOMEM;
+          break;
+        }
+        u->graphs = g;
+      }
+      librdf_node *c = librdf_new_node_from_node(n);
+      if (!own_node(u, c)) {
+        st = CUST_ERR_NOMEM;
+        break;
+      }
+      u->graphs[u->ngraphs++] = c;
+    }
+    librdf_iterator_next(it);
+  }
+  librdf_free_iterator(it);
+  return st;
+}
+
+static librdf_node *store_graph(run *u, const char *iri) {
+  for (size_t i = 0; i < u->ngraphs; i++) {
+    const char *s = (const char *)librdf_uri_as_string(librdf_node_get_uri(u->graphs[i]));
+    if (strcmp(s, iri) == 0) {
+      return u->graphs[i];
+    }
+  }
+  return NULL;
+}
+
+/* Resolves a list of graph IRIs to the store's graphs; 0 and a refusal when
+ * one is not a graph of the store. */
+static int resolve_graphs(run *u, const char *const *iris, size_t n, librdf_node ***out,
+                          size_t *nout) {
+  /* an empty list is an empty graph, distinct from NULL (all graphs) */
+  librdf_node **v = calloc(n ? n : 1, sizeof *v);
+  if (v == NULL) {
+    refuse(u, "out of memory");
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    v[i] = store_graph(u, iris[i]);
+    if (v[i] == NULL) {
+      snprintf(u->refusal_buf, sizeof u->refusal_buf,
+               "graph <%.180s> is not a graph of this store: FROM, FROM NAMED and the graph "
+               "parameters may only name the store's graphs",
+               iris[i]);
+      refuse(u, u->refusal_buf);
+      free(v);
+      return 0;
+    }
+  }
+  *out = v;
+  *nout = n;
+  return 1;
+}
+
+static int setup_dataset(run *u) {
+  const sq_request *req = u->req;
+  rasqal_query *q = u->q;
+  const char **from = NULL, **from_named = NULL;
+  const char *const *fromv, *const *namedv;
+  size_t nfrom = 0, nnamed = 0;
+  int ok = 0;
+  raptor_sequence *dgs = rasqal_query_get_data_graph_sequence(q);
+  int ndg = dgs ? raptor_sequence_size(dgs) : 0;
+  from = calloc((size_t)ndg + 1, sizeof *from);
+  from_named = calloc((size_t)ndg + 1, sizeof *from_named);
+  if (from == NULL || from_named == NULL) {
+    refuse(u, "out of memory");
+    goto done;
+  }
+  for (int i = 0; i < ndg; i++) {
+    rasqal_data_graph *dg = raptor_sequence_get_at(dgs, i);
+    if (dg->name_uri != NULL && (dg->flags & RASQAL_DATA_GRAPH_NAMED)) {
+      from_named[nnamed++] = (const char *)raptor_uri_as_string(dg->name_uri);
+    } else if (dg->uri != NULL) {
+      from[nfrom++] = (const char *)raptor_uri_as_string(dg->uri);
+    }
+  }
+  fromv = from;
+  namedv = from_named;
+  /* the protocol's parameters replace the query's FROM and FROM NAMED, but
+   * what the query names must be in the store all the same */
+  if ((nfrom > 0 || nnamed > 0) &&
+      (!resolve_graphs(u, from, nfrom, &u->d.defaults, &u->d.ndefaults) ||
+       !resolve_graphs(u, from_named, nnamed, &u->d.named, &u->d.nnamed))) {
+    goto done;
+  }
+  free(u->d.defaults);
+  free(u->d.named);
+  u->d.defaults = NULL;
+  u->d.named = NULL;
+  if (req->ndefault > 0 || req->nnamed > 0) {
+    fromv = req->default_graphs;
+    nfrom = req->ndefault;
+    namedv = req->named_graphs;
+    nnamed = req->nnamed;
+  }
+  if (nfrom > 0 || nnamed > 0) {
+    if (!resolve_graphs(u, fromv, nfrom, &u->d.defaults, &u->d.ndefaults) ||
+        !resolve_graphs(u, namedv, nnamed, &u->d.named, &u->d.nnamed)) {
+      goto done;
+    }
+  } else {
+    /* the default graph is the merge of every graph; GRAPH visits them all */
+    u->d.defaults = NULL;
+    u->d.named = calloc(u->ngraphs ? u->ngraphs : 1, sizeof *u->d.named);
+    if (u->d.named == NULL) {
+      refuse(u, "out of memory");
+      goto done;
+    }
+    if (u->ngraphs) {
+      memcpy(u->d.named, u->graphs, u->ngraphs * sizeof *u->d.named);
+    }
+    u->d.nnamed = u->ngraphs;
+  }
+  /* rasqal walks the named graphs of its data graph list for GRAPH ?g */
+  while (dgs != NULL && raptor_sequence_size(dgs) > 0) {
+    rasqal_data_graph *dg = raptor_sequence_pop(dgs);
+    rasqal_free_data_graph(dg);
+  }
+  for (size_t i = 0; i < u->d.nnamed; i++) {
+    raptor_uri *g = librdf_node_get_uri(u->d.named[i]);
+    rasqal_data_graph *dg = rasqal_new_data_graph_from_uri(u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED,
+                                                           NULL, NULL, NULL);
+    if (dg == NULL || rasqal_query_add_data_graph(q, dg) != 0) {
+      refuse(u, "out of memory");
+      goto done;
+    }
+  }
+  ok = 1;
+done:
+  free(from);
+  free(from_named);
+  return ok;
+}
+
+/* ---- walking the query ------------------------------------------------------------ */
+
+static int mark_seen(run *u, const void *p) {
+  for (size_t i = 0; i < u->nseen; i++) {
+    if (u->seen[i] == p) {
+      return 0;
+    }
+  }
+  if (u->nseen == u->capseen) {
+    size_t cap = u->capseen ? u->capseen * 2 : 64;
+    const void **s = realloc(u->seen, cap * sizeof *s);
+    if (s == NULL) {
+      return 1;
+    }
+    u->seen = s;
+    u->capseen = cap;
+  }
+  u->seen[u->nseen++] = p;
+  return 1;
+}
+
+static int is_certain(run *u, const unsigned char *name) {
+  for (size_t i = 0; i < u->ncertain; i++) {
+    if (strcmp(u->certain[i], (const char *)name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void add_certain(run *u, rasqal_literal *l) {
+  rasqal_variable *v = rasqal_literal_as_variable(l);
+  if (v == NULL || is_certain(u, v->name)) {
+    return;
+  }
+  if (u->ncertain == u->capcertain) {
+    size_t cap = u->capcertain ? u->capcertain * 2 : 16;
+    char **c = realloc(u->certain_own, cap * sizeof *c);
+    if (c == NULL) {
+      return;
+    }
+    u->certain_own = c;
+    u->certain = (const char *const *)c;
+    u->capcertain = cap;
+  }
+  char *s = strdup((const char *)v->name);
+  if (s != NULL) {
+    u->certain_own[u->ncertain++] = s;
+  }
+}
+
+/* Variables bound in every solution: those of triple patterns reached from
+ * the top through groups and GRAPH only. */
+static void find_certain(run *u, rasqal_graph_pattern *gp) {
+  if (gp == NULL) {
+    return;
+  }
+  rasqal_graph_pattern_operator op = rasqal_graph_pattern_get_operator(gp);
+  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_BASIC) {
+    rasqal_triple *t;
+    for (int i = 0; (t = rasqal_graph_pattern_get_triple(gp, i)) != NULL; i++) {
+      add_certain(u, t->subject);
+      add_certain(u, t->predicate);
+      add_certain(u, t->object);
+      if (t->origin) {
+        add_certain(u, t->origin);
+      }
+    }
+    return;
+  }
+  if (op != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP && op != RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
+    return;
+  }
+  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
+    rasqal_literal *o = rasqal_graph_pattern_get_origin(gp);
+    if (o != NULL) {
+      add_certain(u, o);
+    }
+  }
+  rasqal_graph_pattern *sub;
+  for (int i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)) != NULL; i++) {
+    find_certain(u, sub);
+  }
+}
+
+static int is_aggregate_op(rasqal_op op) {
+  return op == RASQAL_EXPR_COUNT || op == RASQAL_EXPR_SUM || op == RASQAL_EXPR_AVG ||
+         op == RASQAL_EXPR_MIN || op == RASQAL_EXPR_MAX || op == RASQAL_EXPR_SAMPLE ||
+         op == RASQAL_EXPR_GROUP_CONCAT;
+}
+
+static rasqal_expression *int_expr(rasqal_world *rw, int v) {
+  rasqal_literal *l = rasqal_new_integer_literal(rw, RASQAL_LITERAL_INTEGER, v);
+  return l ? rasqal_new_literal_expression(rw, l) : NULL;
+}
+
+/* COUNT(?v) -> SUM(IF(BOUND(?v), 1, 0)): rasqal counts unbound values. */
+static int rewrite_count(run *u, rasqal_expression *e) {
+  rasqal_world *rw = u->x->rw;
+  rasqal_expression *bound = rasqal_new_1op_expression(rw, RASQAL_EXPR_BOUND, e->arg1);
+  e->arg1 = NULL;
+  if (bound == NULL) {
+    return 0;
+  }
+  rasqal_expression *one = int_expr(rw, 1), *zero = int_expr(rw, 0);
+  if (one == NULL || zero == NULL) {
+    rasqal_free_expression(bound);
+    if (one) {
+      rasqal_free_expression(one);
+    }
+    if (zero) {
+      rasqal_free_expression(zero);
+    }
+    return 0;
+  }
+  rasqal_expression *cond = rasqal_new_3op_expression(rw, RASQAL_EXPR_IF, bound, one, zero);
+  if (cond == NULL) {
+    return 0;
+  }
+  e->op = RASQAL_EXPR_SUM;
+  e->arg1 = cond;
+  return 1;
+}
+
+/* REPLACE(s, p, r[, f]) -> IF(LANG(s) = "", REPLACE(...),
+ * STRLANG(REPLACE(...), LANG(s))): rasqal drops the language tag. */
+static int rewrite_replace(run *u, rasqal_expression *e) {
+  rasqal_world *rw = u->x->rw;
+  rasqal_expression *s = e->arg1;
+  rasqal_expression *inner =
+      e->arg4 ? rasqal_new_4op_expression(rw, RASQAL_EXPR_REPLACE, e->arg1, e->arg2, e->arg3,
+                                          e->arg4)
+              : rasqal_new_3op_expression(rw, RASQAL_EXPR_REPLACE, e->arg1, e->arg2, e->arg3);
+  e->arg1 = e->arg2 = e->arg3 = e->arg4 = NULL;
+  if (inner == NULL) {
+    return 0;
+  }
+  char *empty = strdup("");
+  rasqal_literal *el =
+      empty ? rasqal_new_string_literal(rw, (unsigned char *)empty, NULL, NULL, NULL) : NULL;
+  rasqal_expression *lang1 =
+      rasqal_new_1op_expression(rw, RASQAL_EXPR_LANG, rasqal_new_expression_from_expression(s));
+  rasqal_expression *cond =
+      rasqal_new_2op_expression(rw, RASQAL_EXPR_EQ, lang1, el ? rasqal_new_literal_expression(rw, el) : NULL);
+  rasqal_expression *lang2 =
+      rasqal_new_1op_expression(rw, RASQAL_EXPR_LANG, rasqal_new_expression_from_expression(s));
+  rasqal_expression *tagged = rasqal_new_2op_expression(
+      rw, RASQAL_EXPR_STRLANG, rasqal_new_expression_from_expression(inner), lang2);
+  if (cond == NULL || tagged == NULL) {
+    if (cond) {
+      rasqal_free_expression(cond);
+    }
+    if (tagged) {
+      rasqal_free_expression(tagged);
+    }
+    rasqal_free_expression(inner);
+    return 0;
+  }
+  e->op = RASQAL_EXPR_IF;
+  e->arg1 = cond;
+  e->arg2 = inner;
+  e->arg3 = tagged;
+  return 1;
+}
+
+static rasqal_literal *bound_value(run *u, const unsigned char *name) {
+  for (size_t i = 0; i < u->req->nbind; i++) {
+    if (u->binds[i] != NULL && strcmp(u->req->bind_names[i], (const char *)name) == 0) {
+      return u->binds[i];
+    }
+  }
+  return NULL;
+}
+
+static void walk_expr(run *u, rasqal_expression *e) {
+  if (e == NULL || !mark_seen(u, e)) {
+    return;
+  }
+  switch (e->op) {
+  case RASQAL_EXPR_LITERAL: {
+    rasqal_variable *v = rasqal_literal_as_variable(e->literal);
+    rasqal_literal *b = v && u->binds ? bound_value(u, v->name) : NULL;
+    if (b != NULL) {
+      rasqal_free_literal(e->literal);
+      e->literal = rasqal_new_literal_from_literal(b);
+    }
+    return;
+  }
+  case RASQAL_EXPR_GROUP_CONCAT:
+    if (e->literal != NULL) {
+      const unsigned char *sep = rasqal_literal_as_string(e->literal);
+      if (sep == NULL || strcmp((const char *)sep, " ") != 0) {
+        refuse(u, "GROUP_CONCAT with a SEPARATOR other than \" \" is not supported by this "
+                  "endpoint (rasqal ignores it)");
+      }
+    }
+    break;
+  case RASQAL_EXPR_COUNT: {
+    rasqal_variable *v =
+        e->arg1 && e->arg1->op == RASQAL_EXPR_LITERAL ? rasqal_literal_as_variable(e->arg1->literal)
+                                                      : NULL;
+    if (e->arg1 == NULL || e->arg1->op == RASQAL_EXPR_VARSTAR) {
+      break;
+    }
+    if (e->flags & RASQAL_EXPR_FLAG_DISTINCT) {
+      if (v == NULL) {
+        refuse(u, "COUNT(DISTINCT expression) is not supported: COUNT(DISTINCT ?var) of a "
+                  "variable bound in every solution is");
+      } else if (!is_certain(u, v->name)) {
+        refuse(u, "COUNT(DISTINCT ?var) of a variable that may be unbound (OPTIONAL, UNION, "
+                  "BIND) is not supported by this endpoint (rasqal counts the unbound value)");
+      }
+      break;
+    }
+    if (v == NULL) {
+      refuse(u, "COUNT of an expression is not supported: use COUNT(*) or COUNT(?var)");
+      break;
+    }
+    u->naggs++;
+    if (!rewrite_count(u, e)) {
+      refuse(u, "out of memory");
+    }
+    mark_seen(u, e->arg1);
+    return; /* the new arguments need no walk */
+  }
+  case RASQAL_EXPR_REPLACE:
+    walk_expr(u, e->arg1);
+    walk_expr(u, e->arg2);
+    walk_expr(u, e->arg3);
+    walk_expr(u, e->arg4);
+    if (!rewrite_replace(u, e)) {
+      refuse(u, "out of memory");
+    }
+    mark_seen(u, e->arg1);
+    mark_seen(u, e->arg2);
+    mark_seen(u, e->arg3);
+    return;
+  default:
+    break;
+  }
+  if (is_aggregate_op(e->op)) {
+    u->naggs++;
+    if (e->flags & RASQAL_EXPR_FLAG_DISTINCT) {
+      u->ndistinct++;
+    }
+  }
+  walk_expr(u, e->arg1);
+  walk_expr(u, e->arg2);
+  walk_expr(u, e->arg3);
+  walk_expr(u, e->arg4);
+  if (e->args != NULL) {
+    for (int i = 0; i < raptor_sequence_size(e->args); i++) {
+      walk_expr(u, raptor_sequence_get_at(e->args, i));
+    }
+  }
+}
+
+static void bind_literal(run *u, rasqal_literal **slot) {
+  rasqal_variable *v = rasqal_literal_as_variable(*slot);
+  rasqal_literal *b = v && u->binds ? bound_value(u, v->name) : NULL;
+  if (b != NULL) {
+    rasqal_free_literal(*slot);
+    *slot = rasqal_new_literal_from_literal(b);
+  }
+}
+
+static void bind_triples(run *u, raptor_sequence *seq) {
+  for (int i = 0; seq != NULL && i < raptor_sequence_size(seq); i++) {
+    rasqal_triple *t = raptor_sequence_get_at(seq, i);
+    bind_literal(u, &t->subject);
+    bind_literal(u, &t->predicate);
+    bind_literal(u, &t->object);
+    if (t->origin != NULL) {
+      bind_literal(u, &t->origin);
+    }
+  }
+}
+
+static int walk_gp(rasqal_query *q, rasqal_graph_pattern *gp, void *ud) {
+  run *u = ud;
+  (void)q;
+  switch (rasqal_graph_pattern_get_operator(gp)) {
+  case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE:
+    refuse(u, "SERVICE is not allowed: queries read only this store");
+    break;
+  case RASQAL_GRAPH_PATTERN_OPERATOR_MINUS:
+    refuse(u, "MINUS is not supported by this endpoint: use OPTIONAL with FILTER(!BOUND(?v))");
+    break;
+  default:
+    break;
+  }
+  walk_expr(u, rasqal_graph_pattern_get_filter_expression(gp));
+  rasqal_variable *v = rasqal_graph_pattern_get_variable(gp);
+  if (v != NULL) {
+    walk_expr(u, v->expression);
+  }
+  return 0;
+}
+
+static void walk_seq_vars(run *u, raptor_sequence *seq) {
+  for (int i = 0; seq != NULL && i < raptor_sequence_size(seq); i++) {
+    rasqal_variable *v = raptor_sequence_get_at(seq, i);
+    if (v != NULL) {
+      walk_expr(u, v->expression);
+    }
+  }
+}
+
+static void walk_seq_exprs(run *u, raptor_sequence *seq) {
+  for (int i = 0; seq != NULL && i < raptor_sequence_size(seq); i++) {
+    walk_expr(u, raptor_sequence_get_at(seq, i));
+  }
+}
+
+static void check_query(run *u) {
+  rasqal_query *q = u->q;
+  find_certain(u, rasqal_query_get_query_graph_pattern(q));
+  bind_triples(u, rasqal_query_get_triple_sequence(q));
+  bind_triples(u, rasqal_query_get_construct_triples_sequence(q));
+  rasqal_query_graph_pattern_visit2(q, walk_gp, u);
+  walk_seq_vars(u, rasqal_query_get_bound_variable_sequence(q));
+  walk_seq_vars(u, rasqal_query_get_all_variable_sequence(q));
+  walk_seq_vars(u, rasqal_query_get_anonymous_variable_sequence(q));
+  walk_seq_exprs(u, rasqal_query_get_order_conditions_sequence(q));
+  walk_seq_exprs(u, rasqal_query_get_having_conditions_sequence(q));
+  raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(q);
+  for (int i = 0; groups != NULL && i < raptor_sequence_size(groups); i++) {
+    rasqal_expression *g = raptor_sequence_get_at(groups, i);
+    rasqal_variable *v = g && g->op == RASQAL_EXPR_LITERAL ? rasqal_literal_as_variable(g->literal)
+                                                           : NULL;
+    if (v == NULL || v->expression != NULL) {
+      refuse(u, "GROUP BY an expression or (expression AS ?var) is not supported by this "
+                "endpoint: BIND(expression AS ?var) in WHERE and GROUP BY ?var");
+    }
+  }
+  if (u->ndistinct > 0 && u->naggs > 1) {
+    refuse(u, "an aggregate with DISTINCT next to other aggregates is not supported by this "
+              "endpoint (rasqal gives them all the same value): run one query per DISTINCT "
+              "aggregate");
+  }
+}
+
+/* ---- bindings ------------------------------------------------------------------------- */
+
+static rasqal_literal *literal_from_term(run *u, const cust_term *t) {
+  rasqal_world *rw = u->x->rw;
+  switch (t->kind) {
+  case CUST_TERM_IRI: {
+    raptor_uri *uri = raptor_new_uri(u->x->raw, (const unsigned char *)t->value);
+    return uri ? rasqal_new_uri_literal(rw, uri) : NULL;
+  }
+  case CUST_TERM_LITERAL: {
+    char *s = malloc(t->len + 1);
+    char *lang = t->lang ? strdup(t->lang) : NULL;
+    raptor_uri *dt =
+        t->datatype && !t->lang ? raptor_new_uri(u->x->raw, (const unsigned char *)t->datatype)
+                                : NULL;
+    if (s == NULL) {
+      free(lang);
+      if (dt) {
+        raptor_free_uri(dt);
+      }
+      return NULL;
+    }
+    memcpy(s, t->value, t->len);
+    s[t->len] = '\0';
+    return rasqal_new_string_literal(rw, (unsigned char *)s, lang, dt, NULL);
+  }
+  default:
+    return NULL;
+  }
+}
+
+static int prepare_binds(run *u) {
+  const sq_request *req = u->req;
+  if (req->nbind == 0) {
+    return 1;
+  }
+  u->binds = calloc(req->nbind, sizeof *u->binds);
+  if (u->binds == NULL) {
+    refuse(u, "out of memory");
+    return 0;
+  }
+  for (size_t i = 0; i < req->nbind; i++) {
+    const char *name = req->bind_names[i];
+    if (!rasqal_query_has_variable2(u->q, RASQAL_VARIABLE_TYPE_NORMAL,
+                                    (const unsigned char *)name)) {
+      snprintf(u->refusal_buf, sizeof u->refusal_buf, "the query has no variable \"?%.100s\"",
+               name);
+      refuse(u, u->refusal_buf);
+      return 0;
+    }
+    if (req->bind_values[i].kind != CUST_TERM_IRI &&
+        req->bind_values[i].kind != CUST_TERM_LITERAL) {
+      snprintf(u->refusal_buf, sizeof u->refusal_buf,
+               "the value of \"%.100s\" must be an IRI or a literal", name);
+      refuse(u, u->refusal_buf);
+      return 0;
+    }
+    u->binds[i] = literal_from_term(u, &req->bind_values[i]);
+    if (u->binds[i] == NULL) {
+      snprintf(u->refusal_buf, sizeof u->refusal_buf,
+               "the value of \"%.100s\" is not a valid term of its type", name);
+      refuse(u, u->refusal_buf);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* ---- reading results ------------------------------------------------------------------- */
+
+static void term_from_literal(rasqal_literal *l, cust_term *out) {
+  memset(out, 0, sizeof *out);
+  if (l == NULL) {
+    return;
+  }
+  switch (l->type) {
+  case RASQAL_LITERAL_URI: {
+    size_t len = 0;
+    out->kind = CUST_TERM_IRI;
+    out->value = (const char *)raptor_uri_as_counted_string(l->value.uri, &len);
+    out->len = len;
+    return;
+  }
+  case RASQAL_LITERAL_BLANK:
+    out->kind = CUST_TERM_BLANK;
+    out->value = (const char *)l->string;
+    out->len = l->string_len;
+    return;
+  case RASQAL_LITERAL_UNKNOWN:
+  case RASQAL_LITERAL_VARIABLE:
+  case RASQAL_LITERAL_PATTERN:
+  case RASQAL_LITERAL_QNAME:
+    return;
+  default: {
+    size_t len = 0;
+    int err = 0;
+    const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, &err);
+    if (s == NULL || err) {
+      return;
+    }
+    out->kind = CUST_TERM_LITERAL;
+    out->value = (const char *)s;
+    out->len = len;
+    if (l->language != NULL && l->language[0] != '\0') {
+      out->lang = l->language;
+    } else {
+      raptor_uri *dt = rasqal_literal_datatype(l);
+      out->datatype = dt ? (const char *)raptor_uri_as_string(dt) : NULL;
+    }
+  }
+  }
+}
+
+static int limit_reached(run *u, size_t n) {
+  if (n <= u->req->max_results) {
+    return 0;
+  }
+  snprintf(u->refusal_buf, sizeof u->refusal_buf,
+           "the query gives more than %llu results (the limit): add LIMIT or narrow it",
+           (unsigned long long)u->req->max_results);
+  return 1;
+}
+
+/* The one row of an aggregate query over no solutions, which rasqal omits:
+ * COUNT, SUM and AVG are 0, GROUP_CONCAT "", MIN, MAX and SAMPLE unbound. */
+static const char *empty_aggregate_row(run *u, sq_table *t) {
+  rasqal_query *q = u->q;
+  raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(q);
+  raptor_sequence *having = rasqal_query_get_having_conditions_sequence(q);
+  if (u->naggs == 0 || t->nrows > 0 || (groups && raptor_sequence_size(groups) > 0) ||
+      rasqal_query_get_offset(q) > 0 || rasqal_query_get_limit(q) == 0) {
+    return NULL;
+  }
+  if (having && raptor_sequence_size(having) > 0) {
+    return "HAVING over aggregates of no solutions is not supported by this endpoint";
+  }
+  raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(q);
+  cust_term *row = sq_table_add_row(t);
+  if (row == NULL) {
+    return "out of memory";
+  }
+  for (size_t i = 0; i < t->nvars; i++) {
+    rasqal_variable *v = NULL;
+    for (int j = 0; proj != NULL && j < raptor_sequence_size(proj); j++) {
+      rasqal_variable *c = raptor_sequence_get_at(proj, j);
+      if (strcmp((const char *)c->name, t->vars[i]) == 0) {
+        v = c;
+      }
+    }
+    rasqal_expression *e = v ? v->expression : NULL;
+    if (e != NULL && e->op == RASQAL_EXPR_LITERAL) {
+      rasqal_variable *inner = rasqal_literal_as_variable(e->literal);
+      e = inner ? inner->expression : e;
+    }
+    if (e == NULL) {
+      continue;
+    }
+    cust_term val = { 0 };
+    switch (e->op) {
+    case RASQAL_EXPR_COUNT:
+    case RASQAL_EXPR_SUM:
+    case RASQAL_EXPR_AVG:
+      val = cust_term_literal("0", NULL, XSD "integer");
+      break;
+    case RASQAL_EXPR_GROUP_CONCAT:
+      val = cust_term_literal("", NULL, NULL);
+      break;
+    case RASQAL_EXPR_MIN:
+    case RASQAL_EXPR_MAX:
+    case RASQAL_EXPR_SAMPLE:
+      continue;
+    case RASQAL_EXPR_LITERAL:
+      if (rasqal_literal_as_variable(e->literal) == NULL) {
+        term_from_literal(e->literal, &val);
+        break;
+      }
+      continue;
+    default:
+      return "an expression over aggregates of no solutions is not supported by this endpoint";
+    }
+    if (sq_table_set(t, &row[i], &val) != CUST_OK) {
+      return "out of memory";
+    }
+  }
+  return NULL;
+}
+
+static cust_status read_bindings(run *u, rasqal_query_results *res, sq_table *t) {
+  int n = rasqal_query_results_get_bindings_count(res);
+  cust_status st = CUST_OK;
+  for (int i = 0; i < n && st == CUST_OK; i++) {
+    st = sq_table_add_var(t, (const char *)rasqal_query_results_get_binding_name(res, i));
+  }
+  while (st == CUST_OK && !rasqal_query_results_finished(res)) {
+    if (limit_reached(u, t->nrows + 1)) {
+      return CUST_ERR_LIMIT;
+    }
+    cust_term *row = sq_table_add_row(t);
+    if (row == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    for (int i = 0; i < n && st == CUST_OK; i++) {
+      rasqal_literal *l = rasqal_query_results_get_binding_value(res, i);
+      if (l == NULL && u->binds) {
+        l = bound_value(u, (const unsigned char *)t->vars[i]);
+      }
+      cust_term v;
+      term_from_literal(l, &v);
+      if (v.kind != CUST_TERM_NONE) {
+        st = sq_table_set(t, &row[i], &v);
+      }
+    }
+    if (rasqal_query_results_next(res) != 0) {
+      break;
+    }
+  }
+  return st;
+}
+
+typedef struct graph_out {
+  cust_quad *q;
+  size_t n, cap;
+  cust_arena arena;
+} graph_out;
+
+static cust_status graph_add(graph_out *g, const cust_term t[3]) {
+  if (g->n == g->cap) {
+    size_t cap = g->cap ? g->cap * 2 : 64;
+    cust_quad *q = realloc(g->q, cap * sizeof *q);
+    if (q == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    g->q = q;
+    g->cap = cap;
+  }
+  cust_quad *q = &g->q[g->n];
+  memset(q, 0, sizeof *q);
+  cust_term *dst[3] = { &q->s, &q->p, &q->o };
+  for (int i = 0; i < 3; i++) {
+    *dst[i] = t[i];
+    dst[i]->value = cust_arena_strndup(&g->arena, t[i].value ? t[i].value : "", t[i].len);
+    dst[i]->lang = t[i].lang ? cust_arena_strdup(&g->arena, t[i].lang) : NULL;
+    dst[i]->datatype = t[i].datatype ? cust_arena_strdup(&g->arena, t[i].datatype) : NULL;
+    if (dst[i]->value == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+  }
+  g->n++;
+  return CUST_OK;
+}
+
+static void graph_release(graph_out *g) {
+  free(g->q);
+  cust_arena_release(&g->arena);
+}
+
+static cust_status read_graph(run *u, rasqal_query_results *res, graph_out *g) {
+  cust_status st = CUST_OK;
+  while (st == CUST_OK) {
+    raptor_statement *s = rasqal_query_results_get_triple(res);
+    if (s == NULL) {
+      break;
+    }
+    if (limit_reached(u, g->n + 1)) {
+      return CUST_ERR_LIMIT;
+    }
+    cust_term t[3];
+    sq_term_from_raptor(s->subject, &t[0]);
+    sq_term_from_raptor(s->predicate, &t[1]);
+    sq_term_from_raptor(s->object, &t[2]);
+    st = graph_add(g, t);
+    if (rasqal_query_results_next_triple(res) != 0) {
+      break;
+    }
+  }
+  return st;
+}
+
+/* ---- DESCRIBE ---------------------------------------------------------------------------- */
+
+/* Adds to `g` the concise bounded description of `node`: its triples in the
+ * default graph, and recursively those of blank nodes they lead to. */
+static cust_status describe_node(run *u, librdf_node *node, graph_out *g, cust_buf *key,
+                                 librdf_node ***queue, size_t *nq, size_t *capq) {
+  sq_dataset *d = &u->d;
+  librdf_node *const *graphs = d->defaults;
+  size_t ngraphs = d->defaults ? d->ndefaults : 1;
+  cust_status st = CUST_OK;
+  for (size_t gi = 0; gi < ngraphs && st == CUST_OK; gi++) {
+    librdf_statement *pat =
+        librdf_new_statement_from_nodes(d->lw, librdf_new_node_from_node(node), NULL, NULL);
+    if (pat == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    librdf_stream *s = graphs ? librdf_model_find_statements_in_context(d->model, pat, graphs[gi])
+                              : librdf_model_find_statements(d->model, pat);
+    librdf_free_statement(pat);
+    if (s == NULL) {
+      return CUST_ERR_IO;
+    }
+    for (; st == CUST_OK && !librdf_stream_end(s); librdf_stream_next(s)) {
+      librdf_statement *stmt = librdf_stream_get_object(s);
+      cust_term t[3];
+      sq_term_from_raptor(stmt->subject, &t[0]);
+      sq_term_from_raptor(stmt->predicate, &t[1]);
+      sq_term_from_raptor(stmt->object, &t[2]);
+      /* a triple in several graphs is described once */
+      size_t mark = key->len;
+      for (int i = 0; i < 3 && st == CUST_OK; i++) {
+        st = cust_term_write_nt(key, &t[i]);
+      }
+      if (st == CUST_OK) {
+        st = cust_buf_putc(key, '\n');
+      }
+      if (st != CUST_OK) {
+        break;
+      }
+      const char *line = key->data + mark;
+      size_t linelen = key->len - mark;
+      int dup = 0;
+      for (size_t off = 0; off < mark;) {
+        const char *nl = memchr(key->data + off, '\n', mark - off);
+        size_t l = (size_t)(nl - (key->data + off)) + 1;
+        if (l == linelen && memcmp(key->data + off, line, l) == 0) {
+          dup = 1;
+          break;
+        }
+        off += l;
+      }
+      if (dup) {
+        key->len = mark;
+        continue;
+      }
+      if (limit_reached(u, g->n + 1)) {
+        st = CUST_ERR_LIMIT;
+        break;
+      }
+      st = graph_add(g, t);
+      if (st == CUST_OK && t[2].kind == CUST_TERM_BLANK) {
+        if (*nq == *capq) {
+          size_t cap = *capq ? *capq * 2 : 16;
+          librdf_node **nqv = realloc(*queue, cap * sizeof *nqv);
+          if (nqv == NULL) {
+            st = CUST_ERR_NOMEM;
+            break;
+          }
+          *queue = nqv;
+          *capq = cap;
+        }
+        (*queue)[(*nq)++] = librdf_new_node_from_node(stmt->object);
+      }
+    }
+    librdf_free_stream(s);
+  }
+  return st;
+}
+
+static int node_in(librdf_node **v, size_t n, librdf_node *x) {
+  for (size_t i = 0; i < n; i++) {
+    if (librdf_node_equals(v[i], x)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static cust_status describe(run *u, librdf_node **targets, size_t ntargets, graph_out *g) {
+  librdf_node **queue = NULL, **done = NULL;
+  size_t nq = 0, capq = 0, ndone = 0;
+  cust_buf key;
+  cust_status st = CUST_OK;
+  cust_buf_init(&key);
+  done = calloc(1, sizeof *done);
+  for (size_t i = 0; i < ntargets && st == CUST_OK; i++) {
+    if (nq == capq) {
+      size_t cap = capq ? capq * 2 : 16;
+      librdf_node **nqv = realloc(queue, cap * sizeof *nqv);
+      if (nqv == NULL) {
+        st = CUST_ERR_NOMEM;
+        break;
+      }
+      queue = nqv;
+      capq = cap;
+    }
+    queue[nq++] = librdf_new_node_from_node(targets[i]);
+  }
+  size_t head = 0;
+  while (st == CUST_OK && head < nq) {
+    librdf_node *n = queue[head++];
+    if (n == NULL || node_in(done, ndone, n)) {
+      continue;
+    }
+    librdf_node **dv = realloc(done, (ndone + 1) * sizeof *dv);
+    if (dv == NULL) {
+      st = CUST_ERR_NOMEM;
+      break;
+    }
+    done = dv;
+    done[ndone++] = n;
+    queue[head - 1] = NULL;
+    st = describe_node(u, n, g, &key, &queue, &nq, &capq);
+  }
+  for (size_t i = 0; i < nq; i++) {
+    if (queue[i] != NULL) {
+      librdf_free_node(queue[i]);
+    }
+  }
+  for (size_t i = 0; i < ndone; i++) {
+    librdf_free_node(done[i]);
+  }
+  free(queue);
+  free(done);
+  cust_buf_release(&key);
+  return st;
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+static int parse(run *u, const char *text) {
+  u->x->parse_error[0] = '\0';
+  u->q = rasqal_new_query(u->x->rw, "sparql11-query", NULL);
+  if (u->q == NULL) {
+    return 0;
+  }
+  rasqal_query_set_user_data(u->q, &u->d);
+  rasqal_query_set_feature(u->q, RASQAL_FEATURE_NO_NET, 1);
+  return rasqal_query_prepare(u->q, (const unsigned char *)text, u->x->base) == 0;
+}
+
+static cust_status parse_failed(run *u, const char *text) {
+  const char *msg = u->x->parse_error[0] ? u->x->parse_error : "the query cannot be parsed";
+  const char *why = sq_lex_diagnose(text, msg);
+  if (why != NULL) {
+    char detail[900];
+    snprintf(detail, sizeof detail, "%s (parser: %s)", why, msg);
+    return sq_fail(u->r, 400, "unsupported query", detail);
+  }
+  return sq_fail(u->r, 400, "malformed query", msg);
+}
+
+static int is_update_keyword(const char *kw) {
+  static const char *const upd[] = { "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE",
+                                     "DROP",   "COPY",   "MOVE", "ADD",   "WITH" };
+  for (size_t i = 0; i < sizeof upd / sizeof upd[0]; i++) {
+    if (strcmp(kw, upd[i]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Parses, checks, binds and executes `text` as u->q; NULL with u->r set on
+ * failure. */
+static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *failed) {
+  *failed = 1;
+  if (u->q == NULL && !parse(u, text)) {
+    parse_failed(u, text);
+    return NULL;
+  }
+  if (list_graphs(u) != CUST_OK) {
+    sq_fail(u->r, 503, "out of memory", "the query engine ran out of memory");
+    return NULL;
+  }
+  if (!prepare_binds(u)) {
+    sq_fail(u->r, 400, "bad parameter", u->refusal);
+    return NULL;
+  }
+  check_query(u);
+  if (u->refusal == NULL) {
+    setup_dataset(u);
+  }
+  if (u->refusal != NULL) {
+    sq_fail(u->r, 400, "unsupported query", u->refusal);
+    return NULL;
+  }
+  u->x->parse_error[0] = '\0';
+  rasqal_query_results *res = rasqal_query_execute(u->q);
+  if (res == NULL || u->d.has_error) {
+    if (res != NULL) {
+      rasqal_free_query_results(res);
+    }
+    sq_fail(u->r, u->d.has_error ? 500 : 400, "query failed",
+            u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed");
+    return NULL;
+  }
+  *failed = 0;
+  return res;
+}
+
+static cust_status answer_graph(run *u, graph_out *g, sq_format f) {
+  cust_sparql_result *r = u->r;
+  cust_buf_reset(&r->body);
+  cust_status st = sq_write_graph(&r->body, f, g->q, g->n, u->x->raw);
+  if (st != CUST_OK) {
+    return sq_fail(r, 500, "internal error", "the result could not be written");
+  }
+  r->http_status = 200;
+  r->content_type = sq_format_type(f);
+  return CUST_OK;
+}
+
+static cust_status limit_or_fail(run *u, cust_status st) {
+  if (st == CUST_ERR_LIMIT) {
+    return sq_fail(u->r, 413, "result too large", u->refusal_buf);
+  }
+  return sq_fail(u->r, st == CUST_ERR_NOMEM ? 503 : 500, "query failed", cust_strerror(st));
+}
+
+static cust_status run_describe(run *u, const char *text) {
+  sq_format f = sq_format_pick(u->req->format, u->req->accept, 1);
+  if (f == SQ_FMT_NONE) {
+    return sq_fail(u->r, 406, "not acceptable",
+                   "DESCRIBE answers text/turtle, application/n-triples, application/n-quads "
+                   "or application/rdf+xml");
+  }
+  if (!parse(u, text)) {
+    return parse_failed(u, text);
+  }
+  /* the constant targets, before the query is replaced by its SELECT */
+  librdf_node **targets = NULL;
+  size_t nt = 0;
+  graph_out g;
+  memset(&g, 0, sizeof g);
+  cust_arena_init(&g.arena, 64 * 1024);
+  cust_status st = CUST_OK;
+  raptor_sequence *ds = rasqal_query_get_describe_sequence(u->q);
+  int n = ds ? raptor_sequence_size(ds) : 0;
+  targets = calloc((size_t)n + 1, sizeof *targets);
+  if (targets == NULL) {
+    graph_release(&g);
+    return sq_fail(u->r, 503, "out of memory", "the query engine ran out of memory");
+  }
+  for (int i = 0; i < n; i++) {
+    rasqal_literal *l = raptor_sequence_get_at(ds, i);
+    if (l->type == RASQAL_LITERAL_URI) {
+      targets[nt++] = librdf_new_node_from_uri(u->x->lw, (librdf_uri *)l->value.uri);
+    }
+  }
+  char *select = NULL;
+  st = sq_lex_describe_as_select(text, &select);
+  rasqal_free_query(u->q);
+  u->q = NULL;
+  if (st == CUST_OK && select != NULL) {
+    int failed = 0;
+    rasqal_query_results *res = prepare_and_execute(u, select, &failed);
+    if (failed) {
+      goto done;
+    }
+    sq_table t;
+    sq_table_init(&t);
+    st = read_bindings(u, res, &t);
+    rasqal_free_query_results(res);
+    for (size_t i = 0; st == CUST_OK && i < t.nrows * t.nvars; i++) {
+      const cust_term *c = &t.cells[i];
+      librdf_node *node = NULL;
+      if (c->kind == CUST_TERM_IRI) {
+        node = librdf_new_node_from_uri_string(u->x->lw, (const unsigned char *)c->value);
+      } else if (c->kind == CUST_TERM_BLANK) {
+        node = librdf_new_node_from_blank_identifier(u->x->lw, (const unsigned char *)c->value);
+      }
+      if (node == NULL) {
+        continue;
+      }
+      if (node_in(targets, nt, node)) {
+        librdf_free_node(node);
+        continue;
+      }
+      librdf_node **tv = realloc(targets, (nt + 1) * sizeof *tv);
+      if (tv == NULL) {
+        librdf_free_node(node);
+        st = CUST_ERR_NOMEM;
+        break;
+      }
+      targets = tv;
+      targets[nt++] = node;
+    }
+    sq_table_release(&t);
+  } else if (st == CUST_OK) {
+    /* no WHERE: the dataset is still the request's */
+    if (!parse(u, text) || list_graphs(u) != CUST_OK || (check_query(u), u->refusal != NULL) ||
+        !setup_dataset(u)) {
+      if (u->refusal != NULL) {
+        sq_fail(u->r, 400, "unsupported query", u->refusal);
+      } else {
+        sq_fail(u->r, 500, "query failed", "the query could not be prepared");
+      }
+      goto done;
+    }
+  }
+  if (st == CUST_OK) {
+    st = describe(u, targets, nt, &g);
+  }
+  if (st == CUST_OK) {
+    st = answer_graph(u, &g, f);
+  } else {
+    limit_or_fail(u, st);
+  }
+done:
+  for (size_t i = 0; i < nt; i++) {
+    if (targets[i] != NULL) {
+      librdf_free_node(targets[i]);
+    }
+  }
+  free(targets);
+  free(select);
+  graph_release(&g);
+  return CUST_OK;
+}
+
+cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r) {
+  run u;
+  char kw[16];
+  char *rewritten = NULL;
+  cust_status st = CUST_OK;
+  memset(&u, 0, sizeof u);
+  u.x = x;
+  u.req = req;
+  u.r = r;
+  u.d.lw = x->lw;
+  u.d.model = x->model;
+  u.d.rw = x->rw;
+  u.d.raw = x->raw;
+
+  sq_lex_first_keyword(req->query, kw, sizeof kw);
+  if (is_update_keyword(kw)) {
+    st = sq_fail(r, 400, "update not allowed",
+                 "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
+                 "CREATE, DROP …) is refused");
+    goto done;
+  }
+  if (sq_lex_rewrite(req->query, &rewritten) != CUST_OK) {
+    st = sq_fail(r, 503, "out of memory", "the query engine ran out of memory");
+    goto done;
+  }
+  const char *text = rewritten ? rewritten : req->query;
+  if (strcmp(kw, "DESCRIBE") == 0) {
+    st = run_describe(&u, text);
+    goto done;
+  }
+  if (!parse(&u, text)) {
+    st = parse_failed(&u, text);
+    goto done;
+  }
+  rasqal_query_verb verb = rasqal_query_get_verb(u.q);
+  if (verb != RASQAL_QUERY_VERB_SELECT && verb != RASQAL_QUERY_VERB_ASK &&
+      verb != RASQAL_QUERY_VERB_CONSTRUCT) {
+    st = sq_fail(r, 400, "update not allowed", "this endpoint is read-only");
+    goto done;
+  }
+  int is_graph = verb == RASQAL_QUERY_VERB_CONSTRUCT;
+  sq_format f = sq_format_pick(req->format, req->accept, is_graph);
+  if (f == SQ_FMT_NONE) {
+    st = sq_fail(r, 406, "not acceptable",
+                 is_graph ? "CONSTRUCT answers text/turtle, application/n-triples, "
+                            "application/n-quads or application/rdf+xml"
+                          : "SELECT and ASK answer application/sparql-results+json, "
+                            "application/sparql-results+xml, text/csv or "
+                            "text/tab-separated-values");
+    goto done;
+  }
+  int failed = 0;
+  rasqal_query_results *res = prepare_and_execute(&u, text, &failed);
+  if (failed) {
+    goto done;
+  }
+  cust_buf_reset(&r->body);
+  if (verb == RASQAL_QUERY_VERB_ASK) {
+    int b = rasqal_query_results_get_boolean(res);
+    st = b < 0 ? CUST_ERR_INTERNAL : sq_write_boolean(&r->body, f, b);
+  } else if (is_graph) {
+    graph_out g;
+    memset(&g, 0, sizeof g);
+    cust_arena_init(&g.arena, 64 * 1024);
+    st = read_graph(&u, res, &g);
+    if (st == CUST_OK && !u.d.has_error) {
+      rasqal_free_query_results(res);
+      res = NULL;
+      st = answer_graph(&u, &g, f);
+      graph_release(&g);
+      goto done;
+    }
+    graph_release(&g);
+  } else {
+    sq_table t;
+    sq_table_init(&t);
+    st = read_bindings(&u, res, &t);
+    const char *why = st == CUST_OK ? empty_aggregate_row(&u, &t) : NULL;
+    if (why != NULL) {
+      sq_table_release(&t);
+      rasqal_free_query_results(res);
+      st = sq_fail(r, 400, "unsupported query", why);
+      goto done;
+    }
+    if (st == CUST_OK) {
+      st = sq_write_table(&r->body, f, &t);
+    }
+    sq_table_release(&t);
+  }
+  if (res != NULL) {
+    rasqal_free_query_results(res);
+  }
+  if (u.d.has_error) {
+    st = sq_fail(r, 500, "query failed", "reading the store failed");
+    goto done;
+  }
+  if (st != CUST_OK) {
+    st = limit_or_fail(&u, st);
+    goto done;
+  }
+  r->http_status = 200;
+  r->content_type = sq_format_type(f);
+done:
+  free(rewritten);
+  run_release(&u);
+  return st == CUST_ERR_NOMEM ? st : CUST_OK;
+}

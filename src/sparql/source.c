@@ -1,0 +1,491 @@
+/* The triples source that rasqal matches patterns against: the store's librdf
+ * model, with the dataset of the query (the default graph is the merge of all
+ * graphs unless the request names some; GRAPH visits the store's graphs). It
+ * never dereferences a URI: a graph that is not in the store is empty. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sparql/sparql_int.h"
+
+/* ---- conversions ------------------------------------------------------------ */
+
+static char *dup_n(const unsigned char *s, size_t n) {
+  char *c = malloc(n + 1);
+  if (c != NULL) {
+    memcpy(c, s, n);
+    c[n] = '\0';
+  }
+  return c;
+}
+
+librdf_node *sq_node_from_literal(sq_dataset *d, rasqal_literal *l) {
+  if (l == NULL) {
+    return NULL;
+  }
+  switch (l->type) {
+  case RASQAL_LITERAL_URI:
+    return librdf_new_node_from_uri(d->lw, (librdf_uri *)l->value.uri);
+  case RASQAL_LITERAL_BLANK:
+    return librdf_new_node_from_blank_identifier(d->lw, l->string);
+  case RASQAL_LITERAL_VARIABLE:
+  case RASQAL_LITERAL_PATTERN:
+  case RASQAL_LITERAL_QNAME:
+  case RASQAL_LITERAL_UNKNOWN:
+    return NULL;
+  default: {
+    size_t len = 0;
+    int err = 0;
+    const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, &err);
+    if (s == NULL || err) {
+      return NULL;
+    }
+    raptor_uri *dt = rasqal_literal_datatype(l);
+    const char *lang = l->language;
+    if (l->type == RASQAL_LITERAL_STRING && lang == NULL) {
+      dt = l->datatype;
+    }
+    return librdf_new_node_from_typed_counted_literal(
+        d->lw, s, len, lang, lang ? strlen(lang) : 0, lang ? NULL : (librdf_uri *)dt);
+  }
+  }
+}
+
+rasqal_literal *sq_literal_from_node(sq_dataset *d, librdf_node *n) {
+  const raptor_term *t = n;
+  switch (t->type) {
+  case RAPTOR_TERM_TYPE_URI:
+    return rasqal_new_uri_literal(d->rw, raptor_uri_copy(t->value.uri));
+  case RAPTOR_TERM_TYPE_BLANK: {
+    char *b = dup_n(t->value.blank.string, t->value.blank.string_len);
+    return b ? rasqal_new_simple_literal(d->rw, RASQAL_LITERAL_BLANK, (unsigned char *)b) : NULL;
+  }
+  case RAPTOR_TERM_TYPE_LITERAL: {
+    char *s = dup_n(t->value.literal.string, t->value.literal.string_len);
+    char *lang = NULL;
+    raptor_uri *dt = NULL;
+    if (s == NULL) {
+      return NULL;
+    }
+    if (t->value.literal.language != NULL && t->value.literal.language_len > 0) {
+      lang = dup_n(t->value.literal.language, t->value.literal.language_len);
+      if (lang == NULL) {
+        free(s);
+        return NULL;
+      }
+    } else if (t->value.literal.datatype != NULL) {
+      dt = raptor_uri_copy(t->value.literal.datatype);
+    }
+    /* rasqal takes the strings and the datatype, also when it fails */
+    return rasqal_new_string_literal(d->rw, (unsigned char *)s, lang, dt, NULL);
+  }
+  default:
+    return NULL;
+  }
+}
+
+void sq_term_from_raptor(const raptor_term *t, cust_term *out) {
+  memset(out, 0, sizeof *out);
+  if (t == NULL) {
+    return;
+  }
+  switch (t->type) {
+  case RAPTOR_TERM_TYPE_URI: {
+    size_t len = 0;
+    out->kind = CUST_TERM_IRI;
+    out->value = (const char *)raptor_uri_as_counted_string(t->value.uri, &len);
+    out->len = len;
+    break;
+  }
+  case RAPTOR_TERM_TYPE_BLANK:
+    out->kind = CUST_TERM_BLANK;
+    out->value = (const char *)t->value.blank.string;
+    out->len = t->value.blank.string_len;
+    break;
+  case RAPTOR_TERM_TYPE_LITERAL:
+    out->kind = CUST_TERM_LITERAL;
+    out->value = (const char *)t->value.literal.string;
+    out->len = t->value.literal.string_len;
+    if (t->value.literal.language != NULL && t->value.literal.language_len > 0) {
+      out->lang = (const char *)t->value.literal.language;
+    } else if (t->value.literal.datatype != NULL) {
+      out->datatype = (const char *)raptor_uri_as_string(t->value.literal.datatype);
+    }
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---- a set of statements, to merge graphs ---------------------------------- */
+
+typedef struct seen_entry {
+  struct seen_entry *next;
+  uint64_t hash;
+  size_t len;
+  char key[];
+} seen_entry;
+
+typedef struct seen_set {
+  seen_entry **buckets;
+  size_t nbuckets, count;
+} seen_set;
+
+static uint64_t fnv(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; i++) {
+    h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  }
+  return h;
+}
+
+static void seen_release(seen_set *s) {
+  for (size_t i = 0; i < s->nbuckets; i++) {
+    seen_entry *e = s->buckets[i];
+    while (e != NULL) {
+      seen_entry *n = e->next;
+      free(e);
+      e = n;
+    }
+  }
+  free(s->buckets);
+  memset(s, 0, sizeof *s);
+}
+
+/* Adds the key; returns 1 when it is new, 0 when seen, -1 on OOM. */
+static int seen_add(seen_set *s, const char *key, size_t len) {
+  if (s->count >= s->nbuckets) {
+    size_t nb = s->nbuckets ? s->nbuckets * 2 : 256;
+    seen_entry **b = calloc(nb, sizeof *b);
+    if (b == NULL) {
+      return -1;
+    }
+    for (size_t i = 0; i < s->nbuckets; i++) {
+      seen_entry *e = s->buckets[i];
+      while (e != NULL) {
+        seen_entry *n = e->next;
+        e->next = b[e->hash % nb];
+        b[e->hash % nb] = e;
+        e = n;
+      }
+    }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = nb;
+  }
+  uint64_t h = fnv(key, len);
+  for (seen_entry *e = s->buckets[h % s->nbuckets]; e != NULL; e = e->next) {
+    if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0) {
+      return 0;
+    }
+  }
+  seen_entry *e = malloc(sizeof *e + len);
+  if (e == NULL) {
+    return -1;
+  }
+  e->hash = h;
+  e->len = len;
+  memcpy(e->key, key, len);
+  e->next = s->buckets[h % s->nbuckets];
+  s->buckets[h % s->nbuckets] = e;
+  s->count++;
+  return 1;
+}
+
+/* ---- matching ------------------------------------------------------------------ */
+
+typedef struct sq_match {
+  sq_dataset *d;
+  librdf_statement *pattern;
+  librdf_node *const *graphs; /* iterate these graphs in turn, or NULL */
+  size_t ngraphs, next_graph;
+  librdf_node *current_graph; /* the graph of the current stream (borrowed) */
+  librdf_node *fixed_graph;   /* owned: a single graph */
+  int is_all;                 /* every graph at once */
+  int is_dedup;
+  int is_done;
+  librdf_stream *stream;
+  seen_set seen;
+  cust_buf key;
+} sq_match;
+
+static void match_free(sq_match *m) {
+  if (m == NULL) {
+    return;
+  }
+  if (m->stream != NULL) {
+    librdf_free_stream(m->stream);
+  }
+  if (m->pattern != NULL) {
+    librdf_free_statement(m->pattern);
+  }
+  if (m->fixed_graph != NULL) {
+    librdf_free_node(m->fixed_graph);
+  }
+  seen_release(&m->seen);
+  cust_buf_release(&m->key);
+  free(m);
+}
+
+static int statement_key(sq_match *m, librdf_statement *st) {
+  cust_term t[3];
+  cust_buf_reset(&m->key);
+  sq_term_from_raptor(st->subject, &t[0]);
+  sq_term_from_raptor(st->predicate, &t[1]);
+  sq_term_from_raptor(st->object, &t[2]);
+  for (int i = 0; i < 3; i++) {
+    if (cust_term_write_nt(&m->key, &t[i]) != CUST_OK || cust_buf_putc(&m->key, ' ') != CUST_OK) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Moves to the next acceptable statement, opening graphs' streams in turn. */
+static void match_settle(sq_match *m) {
+  for (;;) {
+    if (m->stream == NULL || librdf_stream_end(m->stream)) {
+      if (m->stream != NULL) {
+        librdf_free_stream(m->stream);
+        m->stream = NULL;
+      }
+      if (m->is_all && m->next_graph == 0) {
+        m->next_graph = 1;
+        m->stream = librdf_model_find_statements(m->d->model, m->pattern);
+      } else if (m->fixed_graph != NULL && m->next_graph == 0) {
+        m->next_graph = 1;
+        m->current_graph = m->fixed_graph;
+        m->stream = librdf_model_find_statements_in_context(m->d->model, m->pattern, m->fixed_graph);
+      } else if (m->graphs != NULL && m->next_graph < m->ngraphs) {
+        m->current_graph = m->graphs[m->next_graph++];
+        m->stream =
+            librdf_model_find_statements_in_context(m->d->model, m->pattern, m->current_graph);
+      } else {
+        m->is_done = 1;
+        return;
+      }
+      if (m->stream == NULL) {
+        m->d->has_error = 1;
+        m->is_done = 1;
+        return;
+      }
+      continue;
+    }
+    if (!m->is_dedup) {
+      return;
+    }
+    librdf_statement *st = librdf_stream_get_object(m->stream);
+    if (st == NULL || statement_key(m, st) != 0) {
+      m->d->has_error = 1;
+      m->is_done = 1;
+      return;
+    }
+    int r = seen_add(&m->seen, m->key.data, m->key.len);
+    if (r < 0) {
+      m->d->has_error = 1;
+      m->is_done = 1;
+      return;
+    }
+    if (r == 1) {
+      return;
+    }
+    librdf_stream_next(m->stream);
+  }
+}
+
+/* Sets up a match of `t`: variables with a value are constants; the others
+ * are reported in `bindings`. */
+static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bindings[4]) {
+  sq_match *m = calloc(1, sizeof *m);
+  librdf_node *nodes[3] = { NULL, NULL, NULL };
+  rasqal_literal *parts[3] = { t->subject, t->predicate, t->object };
+  if (m == NULL) {
+    return NULL;
+  }
+  m->d = d;
+  cust_buf_init(&m->key);
+  for (int i = 0; i < 3; i++) {
+    rasqal_variable *v = rasqal_literal_as_variable(parts[i]);
+    if (bindings != NULL) {
+      bindings[i] = v;
+    }
+    rasqal_literal *c = v ? v->value : parts[i];
+    if (c != NULL) {
+      nodes[i] = sq_node_from_literal(d, c);
+      if (nodes[i] == NULL) {
+        goto fail;
+      }
+    }
+  }
+  m->pattern = librdf_new_statement_from_nodes(d->lw, nodes[0], nodes[1], nodes[2]);
+  nodes[0] = nodes[1] = nodes[2] = NULL; /* consumed */
+  if (m->pattern == NULL) {
+    goto fail;
+  }
+  if (t->origin != NULL) {
+    rasqal_variable *v = rasqal_literal_as_variable(t->origin);
+    rasqal_literal *c = v ? v->value : t->origin;
+    if (bindings != NULL) {
+      bindings[3] = v;
+    }
+    if (c != NULL) {
+      m->fixed_graph = sq_node_from_literal(d, c);
+      if (m->fixed_graph == NULL) {
+        goto fail;
+      }
+    } else {
+      m->graphs = d->named;
+      m->ngraphs = d->nnamed;
+    }
+  } else if (d->defaults != NULL) {
+    m->graphs = d->defaults;
+    m->ngraphs = d->ndefaults;
+    m->is_dedup = d->ndefaults > 1;
+  } else {
+    m->is_all = 1;
+    m->is_dedup = 1;
+  }
+  match_settle(m);
+  return m;
+fail:
+  for (int i = 0; i < 3; i++) {
+    if (nodes[i] != NULL) {
+      librdf_free_node(nodes[i]);
+    }
+  }
+  d->has_error = 1;
+  match_free(m);
+  return NULL;
+}
+
+static int set_var(sq_match *m, rasqal_variable *v, librdf_node *n) {
+  rasqal_literal *l = sq_literal_from_node(m->d, n);
+  if (l == NULL) {
+    m->d->has_error = 1;
+    return 0;
+  }
+  rasqal_variable_set_value(v, l);
+  return 1;
+}
+
+static rasqal_triple_parts bind_match(rasqal_triples_match *rtm, void *ud,
+                                      rasqal_variable *bindings[4], rasqal_triple_parts parts) {
+  sq_match *m = rtm->user_data;
+  unsigned result = 0;
+  (void)ud;
+  if (m->is_done || m->stream == NULL) {
+    return RASQAL_TRIPLE_NONE;
+  }
+  librdf_statement *st = librdf_stream_get_object(m->stream);
+  if (st == NULL) {
+    return RASQAL_TRIPLE_NONE;
+  }
+  librdf_node *n[3] = { st->subject, st->predicate, st->object };
+  static const unsigned bit[3] = { RASQAL_TRIPLE_SUBJECT, RASQAL_TRIPLE_PREDICATE,
+                                   RASQAL_TRIPLE_OBJECT };
+  /* a variable used twice in the triple must take the same value */
+  for (int i = 0; i < 3; i++) {
+    if (bindings[i] == NULL || !(parts & bit[i])) {
+      continue;
+    }
+    int is_repeat = 0;
+    for (int j = 0; j < i; j++) {
+      if (bindings[j] == bindings[i] && (parts & bit[j])) {
+        if (!librdf_node_equals(n[j], n[i])) {
+          return RASQAL_TRIPLE_NONE;
+        }
+        is_repeat = 1;
+      }
+    }
+    if (!is_repeat) {
+      if (!set_var(m, bindings[i], n[i])) {
+        return RASQAL_TRIPLE_NONE;
+      }
+      result |= bit[i];
+    }
+  }
+  if (bindings[3] != NULL && (parts & RASQAL_TRIPLE_ORIGIN) && m->current_graph != NULL) {
+    if (!set_var(m, bindings[3], m->current_graph)) {
+      return RASQAL_TRIPLE_NONE;
+    }
+    result |= RASQAL_TRIPLE_ORIGIN;
+  }
+  return (rasqal_triple_parts)result;
+}
+
+static void next_match(rasqal_triples_match *rtm, void *ud) {
+  sq_match *m = rtm->user_data;
+  (void)ud;
+  if (!m->is_done && m->stream != NULL) {
+    librdf_stream_next(m->stream);
+    match_settle(m);
+  }
+}
+
+static int is_end(rasqal_triples_match *rtm, void *ud) {
+  sq_match *m = rtm->user_data;
+  (void)ud;
+  return m == NULL || m->is_done;
+}
+
+static void finish_match(rasqal_triples_match *rtm, void *ud) {
+  (void)ud;
+  match_free(rtm->user_data);
+  rtm->user_data = NULL;
+}
+
+typedef struct sq_source {
+  sq_dataset *d;
+} sq_source;
+
+static int init_triples_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *ud,
+                              rasqal_triple_meta *meta, rasqal_triple *t) {
+  sq_source *src = ud;
+  (void)rts;
+  rtm->bind_match = bind_match;
+  rtm->next_match = next_match;
+  rtm->is_end = is_end;
+  rtm->finish = finish_match;
+  rtm->user_data = match_new(src->d, t, meta->bindings);
+  return rtm->user_data == NULL;
+}
+
+static int triple_present(rasqal_triples_source *rts, void *ud, rasqal_triple *t) {
+  sq_source *src = ud;
+  (void)rts;
+  sq_match *m = match_new(src->d, t, NULL);
+  int found = m != NULL && !m->is_done;
+  match_free(m);
+  return found;
+}
+
+static void free_source(void *ud) {
+  (void)ud;
+}
+
+static int new_source(rasqal_query *q, void *factory_ud, void *ud, rasqal_triples_source *rts) {
+  sq_source *src = ud;
+  (void)factory_ud;
+  src->d = rasqal_query_get_user_data(q);
+  if (src->d == NULL) {
+    return 1;
+  }
+  rts->version = 1;
+  rts->user_data = src;
+  rts->init_triples_match = init_triples_match;
+  rts->triple_present = triple_present;
+  rts->free_triples_source = free_source;
+  return 0;
+}
+
+static int register_factory(rasqal_triples_source_factory *f) {
+  f->version = 1;
+  f->user_data_size = sizeof(sq_source);
+  f->new_triples_source = new_source;
+  return 0;
+}
+
+int sq_source_register(rasqal_world *rw) {
+  return rasqal_set_triples_source_factory(rw, register_factory, NULL);
+}

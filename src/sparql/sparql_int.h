@@ -1,0 +1,134 @@
+/* What the files of the query module share: the request as a worker sees it,
+ * the executor that runs one request inside a worker process, the lexer that
+ * rewrites and diagnoses query text, and the result writers. */
+#ifndef CUST_SPARQL_INT_H
+#define CUST_SPARQL_INT_H
+
+#include <rasqal.h>
+#include <redland.h>
+
+#include "sparql/sparql.h"
+#include "store/store.h"
+
+/* ---- result formats ------------------------------------------------------- */
+
+typedef enum sq_format {
+  SQ_FMT_NONE = 0,
+  SQ_FMT_JSON,
+  SQ_FMT_XML,
+  SQ_FMT_CSV,
+  SQ_FMT_TSV,
+  SQ_FMT_TURTLE,
+  SQ_FMT_NTRIPLES,
+  SQ_FMT_NQUADS,
+  SQ_FMT_RDFXML
+} sq_format;
+
+/* The media type of a format; static. */
+const char *sq_format_type(sq_format f);
+/* Picks the format of an answer: `format` (a short name such as "json" or a
+ * media type) wins over `accept` (an HTTP Accept header with q-values). For
+ * `is_graph` (CONSTRUCT, DESCRIBE) only RDF formats qualify, otherwise only
+ * result formats. SQ_FMT_NONE when nothing acceptable is offered. */
+sq_format sq_format_pick(const char *format, const char *accept, int is_graph);
+
+/* ---- a solution sequence, as the writers see it --------------------------- */
+
+/* One row: `values[i]` is the value of variable i, kind NONE when unbound. */
+typedef struct sq_table {
+  const char **vars; /* names without '?' */
+  size_t nvars;
+  cust_term *cells; /* nrows * nvars */
+  size_t nrows, cap;
+  cust_arena arena; /* the strings of vars and cells */
+} sq_table;
+
+void sq_table_init(sq_table *t);
+void sq_table_release(sq_table *t);
+cust_status sq_table_add_var(sq_table *t, const char *name);
+/* Appends an all-unbound row and returns it (nvars cells), NULL on OOM. */
+cust_term *sq_table_add_row(sq_table *t);
+/* Copies a term's strings into the table's arena. */
+cust_status sq_table_set(sq_table *t, cust_term *cell, const cust_term *v);
+
+/* W3C SPARQL 1.1 result formats (JSON, XML, CSV, TSV). */
+cust_status sq_write_table(cust_buf *b, sq_format f, const sq_table *t);
+cust_status sq_write_boolean(cust_buf *b, sq_format f, int value);
+/* RDF formats for graph results: triples as cust_quad with g NONE. */
+cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n,
+                           raptor_world *rw);
+/* A JSON string with its quotes. */
+cust_status sq_json_string(cust_buf *b, const char *s, size_t len);
+/* The JSON error body {"error": ..., "detail": ...}. */
+cust_status sq_error_body(cust_buf *b, const char *error, const char *detail);
+
+/* ---- query text ------------------------------------------------------------ */
+
+/* Rewrites what rasqal misreads but can be said otherwise, on tokens of the
+ * query's own text (values are never pasted): the one-variable form
+ * `VALUES ?x { a b }` becomes `VALUES (?x) { (a) (b) }`. *out is the new text
+ * (malloc'd) or NULL when nothing changed. */
+cust_status sq_lex_rewrite(const char *query, char **out);
+/* The first keyword of the query after its prologue, uppercased into `kw`
+ * (e.g. "SELECT", "INSERT"); "" when there is none. */
+void sq_lex_first_keyword(const char *query, char *kw, size_t kwlen);
+/* A DESCRIBE query as the SELECT of its variables: *out (malloc'd) is the
+ * text with "DESCRIBE targets" replaced by "SELECT ?vars" (or "SELECT *"),
+ * NULL when the query has no WHERE clause. */
+cust_status sq_lex_describe_as_select(const char *query, char **out);
+/* When rasqal refuses a query, names the construct it does not support when
+ * the text uses one (EXISTS, property paths …); NULL otherwise. Static. */
+const char *sq_lex_diagnose(const char *query, const char *parser_message);
+
+/* ---- executing one request (inside a worker) ------------------------------- */
+
+typedef struct sq_request {
+  const char *query;
+  const char *accept;
+  const char *format;
+  const char *const *default_graphs;
+  size_t ndefault;
+  const char *const *named_graphs;
+  size_t nnamed;
+  const char *const *bind_names;
+  const cust_term *bind_values;
+  size_t nbind;
+  uint64_t max_results;
+} sq_request;
+
+typedef struct sq_exec sq_exec;
+
+/* The executor over an open store handle (borrowed for its life). */
+cust_status sq_exec_new(cust_store *store, const cust_logger *log, sq_exec **out);
+void sq_exec_free(sq_exec *x);
+/* Runs one request: fills status, content type and body of `r`. */
+cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r);
+
+/* Sets r to an error answer. */
+cust_status sq_fail(cust_sparql_result *r, int status, const char *error, const char *detail);
+
+/* ---- the triples source ---------------------------------------------------- */
+
+/* What the triples source of one query matches against. */
+typedef struct sq_dataset {
+  librdf_world *lw;
+  librdf_model *model;
+  rasqal_world *rw;
+  raptor_world *raw;
+  librdf_node **defaults; /* the default graph: the merge of these, or NULL: all */
+  size_t ndefaults;
+  librdf_node **named; /* graphs GRAPH may visit, or NULL: every graph */
+  size_t nnamed;
+  int has_error;
+} sq_dataset;
+
+/* Registers the triples source on a rasqal world; the dataset of each query
+ * is its rasqal user data. */
+int sq_source_register(rasqal_world *rw);
+/* Conversions between librdf nodes and rasqal literals (new objects). */
+librdf_node *sq_node_from_literal(sq_dataset *d, rasqal_literal *l);
+rasqal_literal *sq_literal_from_node(sq_dataset *d, librdf_node *n);
+/* A term view of a raptor term; strings borrowed from it. */
+void sq_term_from_raptor(const raptor_term *t, cust_term *out);
+
+#endif
