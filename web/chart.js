@@ -6,7 +6,7 @@ export const ROLE_COLOURS = {
   DataProvider: '#0b5cad',
   ProcessingProvider: '#6639ba',
   StorageProvider: '#8a5a00',
-  OrchestrationProvider: '#1a7f37',
+  OrchestrationProvider: '#116329',
   Tax: '#57606a',
   Refund: '#b42318',
 };

@@ -3,12 +3,12 @@
 import { s } from './dom.js';
 
 const SIZES = {
-  h: { w: 184, hgt: 54, gapLayer: 64, gapNode: 20 },
+  h: { w: 176, hgt: 54, gapLayer: 56, gapNode: 18 },
   v: { w: 160, hgt: 56, gapLayer: 70, gapNode: 16 },
 };
 
 export const STATUS_COLOURS = {
-  Delivered: { fill: '#d7f2df', stroke: '#1a7f37' },
+  Delivered: { fill: '#d7f2df', stroke: '#116329' },
   Failed: { fill: '#fde0de', stroke: '#b42318' },
   InExecution: { fill: '#fff1c2', stroke: '#8a5a00' },
   Cancelled: { fill: '#e9ecef', stroke: '#57606a' },
@@ -208,7 +208,7 @@ export function draw(lay, opts) {
   }
   svg.append(edgesG);
   const nodesG = s('g', { class: 'nodes' });
-  const maxChars = lay.orient === 'h' ? 22 : 19;
+  const maxChars = lay.orient === 'h' ? 21 : 19;
   for (const n of lay.nodes) {
     const c = colours(n);
     const st = statusName(n.status);

@@ -49,6 +49,18 @@ export function shorten(iri) {
   return iri;
 }
 
+/* A short label for long identifiers: "urn:uuid:1a2b3c4d…", "did:key:…Xy12Ab". Display only. */
+export function compact(iri) {
+  const t = shorten(iri);
+  let m = /^urn:uuid:([0-9a-f]{8})[0-9a-f-]{20,}$/i.exec(t);
+  if (m) return `urn:uuid:${m[1]}…`;
+  m = /^urn:cosmos:[^:]+:tx:([0-9A-F]{8})[0-9A-F]{16,}$/i.exec(t);
+  if (m) return `tx ${m[1]}…`;
+  m = /^did:key:(\w{4})\w{12,}(\w{6})$/.exec(t);
+  if (m) return `did:key:${m[1]}…${m[2]}`;
+  return t;
+}
+
 /* The last segment of a concept IRI ("…/execution-status/Delivered" gives "Delivered"). */
 export function localName(iri) {
   if (typeof iri !== 'string') return '';

@@ -3,23 +3,71 @@
 import { getJSON, sparql } from './api.js';
 import { h, clear, errorBox, field, loading, put, s } from './dom.js';
 import { draw, flow, layout, statusName, STATUS_COLOURS, KIND_COLOURS } from './dag.js';
-import { expand, iriLink, looksLikeIri, prefixBlock, route, shorten, valueNode } from './rdf.js';
+import { compact, expand, iriLink, looksLikeIri, prefixBlock, route, shorten, valueNode } from './rdf.js';
 
 const SHOWN = new Set(['id', 'iri', 'kind', 'label', 'type', 'status', 'depth']);
 
-/* The server's node and edge spellings, brought to {id, kind, label, type, status, depth} and {from, to, kind}. */
+/* The answer of GET /custody ({resource, resources, executions, edges}) as
+   {root, nodes:[{id, kind, label, type, status, depth, …}], edges:[{from, to, kind, …}]}.
+   A generic {nodes, edges} answer is accepted as well. */
 export function normalise(json) {
-  const nodes = (json.nodes || []).map((n) => ({
-    ...n,
-    id: n.id || n.iri || n.resource,
-    kind: (n.kind || n.class || 'resource').toLowerCase(),
-    label: n.label || n.title || n.name || shorten(n.id || n.iri || ''),
-    depth: n.depth === undefined || n.depth === null ? undefined : Number(n.depth),
-  }));
-  const ids = new Set(nodes.map((n) => n.id));
-  const edges = (json.edges || []).map((e) => ({ ...e, from: e.from || e.source || e.s, to: e.to || e.target || e.o, kind: e.kind || e.type || e.predicate || '' }))
-    .filter((e) => ids.has(e.from) && ids.has(e.to));
-  return { root: json.root || json.resource, direction: json.direction, nodes, edges };
+  const byId = new Map();
+  const add = (n) => {
+    const id = n.id || n.iri || n.resource;
+    if (!id) return;
+    byId.set(id, { ...(byId.get(id) || {}), ...n, id });
+  };
+  for (const r of json.resources || []) {
+    add({ ...r, kind: r.type === 'DigitalService' ? 'service' : 'resource' });
+  }
+  for (const x of json.executions || []) add({ ...x, kind: 'execution' });
+  for (const n of json.nodes || []) add({ ...n, kind: (n.kind || 'resource').toLowerCase() });
+  const nodes = [...byId.values()].map((n) => {
+    const { iri, ...rest } = n;
+    return {
+      ...rest,
+      label: n.label || n.title || n.name || compact(n.id),
+      depth: n.depth === undefined || n.depth === null ? undefined : Number(n.depth),
+    };
+  });
+  const edges = (json.edges || []).map((e) => ({ ...e, from: e.from || e.source, to: e.to || e.target, kind: e.kind || e.type || '' }))
+    .filter((e) => byId.has(e.from) && byId.has(e.to));
+  return { root: json.root || json.resource, direction: json.direction, truncated: !!json.truncated, message: json.message, asOfHeight: json.asOfHeight, nodes, edges };
+}
+
+/* The fields of a node, sorted into the questions a person asks of custody. */
+const ASPECTS = [
+  ['What', ['title', 'type', 'category', 'status', 'describedBy']],
+  ['How', ['orchestrationService', 'order', 'evidence']],
+  ['Where', ['zone', 'storedAt']],
+  ['When', ['startedAt', 'endedAt']],
+  ['Who', ['provider', 'payer']],
+];
+const INTERNAL = new Set(['id', 'kind', 'label', 'depth', 'x', 'y', 'w', 'h', 'layer', 'index']);
+
+function aspects(n, edges) {
+  const used = new Set(INTERNAL);
+  const out = [];
+  for (const [name, keys] of ASPECTS) {
+    const rows = [];
+    for (const k of keys) {
+      used.add(k);
+      if (n[k] === undefined || n[k] === null || (Array.isArray(n[k]) && !n[k].length)) continue;
+      rows.push([k, n[k]]);
+    }
+    if (name === 'When') {
+      for (const e of edges) {
+        if ((e.from === n.id || e.to === n.id) && e.blockTime) {
+          rows.push([`${e.kind} ${e.from === n.id ? '→' : '←'} ${compact(e.from === n.id ? e.to : e.from)}`,
+            h('span', null, e.blockTime, e.tx ? [' in ', iriLink(e.tx, compact(e.tx))] : null)]);
+        }
+      }
+    }
+    if (rows.length) out.push([name, rows]);
+  }
+  const rest = Object.entries(n).filter(([k, v]) => !used.has(k) && v !== null && v !== undefined);
+  if (rest.length) out.push(['Other', rest]);
+  return out;
 }
 
 function describe(n) {
@@ -28,6 +76,7 @@ function describe(n) {
 
 function renderValue(v, depth = 0) {
   if (v === null || v === undefined) return document.createTextNode('–');
+  if (v instanceof Node) return v;
   if (Array.isArray(v)) {
     if (!v.length) return document.createTextNode('none');
     return h('ul', { class: 'values' }, v.map((x) => h('li', null, renderValue(x, depth + 1))));
@@ -72,9 +121,19 @@ SELECT DISTINCT ?resource WHERE { GRAPH ?g { ?resource prov:wasDerivedFrom ?a } 
       put(box, h('p', null, 'No derived resource is indexed yet: custody chains appear when executions report what they produced.'));
       return;
     }
-    put(box, h('h2', null, 'Derived resources to start from'), h('ul', { class: 'plain-list' }, res.rows.map((r) => h('li', null,
-      h('a', { href: route('custody', { resource: r.resource.value, direction: 'up' }) }, shorten(r.resource.value)), ' ',
-      h('span', { class: 'hint' }, '(upstream)')))));
+    put(box, h('h2', null, 'Where did it come from?'),
+      h('p', { class: 'hint' }, 'Resources produced by executions, with at least two generations behind them: explore upstream.'),
+      h('ul', { class: 'plain-list' }, res.rows.map((r) => h('li', null,
+        h('a', { href: route('custody', { resource: r.resource.value, direction: 'up' }) }, shorten(r.resource.value))))));
+    const src = await sparql(`${prefixBlock(['cust', 'dsd', 'prov'])}
+SELECT DISTINCT ?resource ?title WHERE { ?resource a cust:Dataset . ?e prov:used ?resource . OPTIONAL { ?resource dsd:hasTitle ?title } } ORDER BY ?title LIMIT 20`, ctx.signal);
+    if (src.rows && src.rows.length) {
+      put(box, h('h2', null, 'Where did it go?'),
+        h('p', { class: 'hint' }, 'Registered datasets that executions consumed: explore downstream.'),
+        h('ul', { class: 'plain-list' }, src.rows.map((r) => h('li', null,
+          h('a', { href: route('custody', { resource: r.resource.value, direction: 'down' }) }, r.title ? r.title.value : shorten(r.resource.value)),
+          ' ', h('span', { class: 'hint' }, compact(r.resource.value))))));
+    }
   } catch (e) {
     if (!ctx.signal.aborted) put(clear(box), errorBox(e, 'no suggestions'));
   }
@@ -120,7 +179,8 @@ export async function render(main, params, ctx) {
   const executions = data.nodes.filter((n) => n.kind === 'execution').length;
   put(area, h('div', { class: 'view-head' },
     h('h2', { id: 'dag-h' }, `${direction === 'up' ? 'Upstream' : 'Downstream'} of `, iriLink(resource)),
-    h('p', { class: 'count', role: 'status' }, `${data.nodes.length} nodes (${executions} executions), ${data.edges.length} edges.`)));
+    h('p', { class: 'count', role: 'status' }, `${data.nodes.length} nodes (${executions} executions), ${data.edges.length} edges${data.asOfHeight ? `, as of height ${data.asOfHeight}` : ''}.`)));
+  if (data.truncated) put(area, h('p', { class: 'note' }, data.message || 'The walk stopped early: ask for a smaller depth.'));
   if (data.nodes.length === 0) {
     put(area, h('p', { class: 'empty' }, 'Nothing is known about the custody of this resource.'));
     return;
@@ -136,7 +196,6 @@ export async function render(main, params, ctx) {
     selected = n.id;
     for (const el of canvas.querySelectorAll('g.node')) el.classList.toggle('selected', el.dataset.id === n.id);
     for (const el of canvas.querySelectorAll('path.edge')) el.classList.toggle('hot', el.dataset.from === n.id || el.dataset.to === n.id);
-    const extra = Object.fromEntries(Object.entries(n).filter(([k]) => !SHOWN.has(k) && !['x', 'y', 'w', 'h', 'layer', 'index'].includes(k)));
     const ins = flowEdges.filter((e) => e.to === n.id).map((e) => e.from);
     const outs = flowEdges.filter((e) => e.from === n.id).map((e) => e.to);
     const nodeLink = (id) => {
@@ -154,12 +213,11 @@ export async function render(main, params, ctx) {
       h('dl', { class: 'kv' },
         h('dt', null, 'IRI'), h('dd', null, iriLink(n.id, n.id)),
         h('dt', null, 'Kind'), h('dd', null, n.kind),
-        n.type ? [h('dt', null, 'Type'), h('dd', null, renderValue(n.type))] : null,
-        n.status ? [h('dt', null, 'Status'), h('dd', null, h('span', { class: `status-chip s-${statusName(n.status)}` }, statusName(n.status)))] : null,
-        h('dt', null, 'Depth'), h('dd', null, String(n.depth))),
-      Object.keys(extra).length ? renderValue(extra) : null,
-      ins.length ? [h('h4', null, 'From'), h('ul', { class: 'values' }, ins.map((id) => h('li', null, nodeLink(id))))] : null,
-      outs.length ? [h('h4', null, 'To'), h('ul', { class: 'values' }, outs.map((id) => h('li', null, nodeLink(id))))] : null,
+        h('dt', null, 'Depth'), h('dd', null, `${n.depth ?? '–'}${n.kind === 'execution' ? ' (executions away from the start)' : ''}`)),
+      aspects(n, data.edges).map(([name, rows]) => [h('h4', null, name), h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', null, k),
+        h('dd', null, k === 'status' ? h('span', { class: `status-chip s-${statusName(v)}` }, statusName(v)) : renderValue(v))]))]),
+      ins.length ? [h('h4', null, n.kind === 'execution' ? 'Used' : 'Generated by'), h('ul', { class: 'values' }, ins.map((id) => h('li', null, nodeLink(id))))] : null,
+      outs.length ? [h('h4', null, n.kind === 'execution' ? 'Generated' : 'Used by'), h('ul', { class: 'values' }, outs.map((id) => h('li', null, nodeLink(id))))] : null,
       h('div', { class: 'toolbar' },
         h('a', { class: 'button', href: route('resource', { iri: n.id }) }, 'Resource page'),
         n.id !== data.root ? h('a', { class: 'button', href: route('custody', { resource: n.id, direction, depth }) }, 'Centre here') : null,
@@ -167,37 +225,58 @@ export async function render(main, params, ctx) {
     if (g && window.matchMedia('(max-width: 900px)').matches) panel.scrollIntoView({ block: 'nearest' });
   }
 
+  const rootId = data.root || resource;
+  let orientation = 'auto';
+  let zoom = null; // null: automatic; otherwise a scale factor
+  let lastRoom = -1;
+
+  /* Left to right when it fits the width readably, else whichever of the two needs less shrinking. */
+  function pickLayout(room) {
+    const mk = (vertical) => layout(data.nodes, flowEdges, { direction, root: rootId, vertical });
+    if (orientation !== 'auto') return mk(orientation === 'v');
+    const hor = mk(false);
+    if (hor.width * 0.8 <= room) return hor;
+    const ver = mk(true);
+    return ver.width < hor.width ? ver : hor;
+  }
+
   function paint() {
-    const vertical = canvas.clientWidth > 0 && canvas.clientWidth < 640;
-    const lay = layout(data.nodes, flowEdges, { direction, root: data.root || resource, vertical });
-    const svg = draw(lay, { onSelect: select, describe, root: data.root || resource, label: `Custody graph of ${shorten(resource)}, ${direction}stream` });
+    const room = Math.max(200, canvas.clientWidth - 2);
+    lastRoom = canvas.clientWidth;
+    const lay = pickLayout(room);
+    const fit = Math.min(1, room / lay.width);
+    const scale = zoom === null ? Math.max(fit, 0.75) : zoom;
+    const svg = draw(lay, { onSelect: select, describe, root: rootId, label: `Custody graph of ${shorten(resource)}, ${direction}stream, ${lay.orient === 'h' ? 'left to right' : 'top to bottom'}` });
+    svg.setAttribute('width', String(Math.round(lay.width * scale)));
+    svg.setAttribute('height', String(Math.round(lay.height * scale)));
+    canvas.classList.toggle('vertical', lay.orient === 'v');
     put(clear(canvas), svg);
-    // Fit the drawing to the width when that keeps text readable; otherwise scroll, showing the root.
-    const room = canvas.clientWidth - 2;
-    if (lay.width > room && room / lay.width >= 0.62) {
-      svg.setAttribute('width', String(room));
-      svg.setAttribute('height', String(Math.round((lay.height * room) / lay.width)));
-    } else if (lay.width > room) {
-      const r = lay.nodes.find((x) => x.id === (data.root || resource));
-      if (r) canvas.scrollLeft = Math.max(0, r.x + r.w / 2 - room / 2);
-    }
-    if (lay.orient === 'v' && lay.height > canvas.clientHeight) {
-      const r = lay.nodes.find((x) => x.id === (data.root || resource));
-      if (r && direction === 'up') canvas.scrollTop = Math.max(0, r.y - canvas.clientHeight + r.h + 20);
-    }
+    zoomLabel.textContent = `${Math.round(scale * 100)}%`;
+    // Show the start of the walk when the drawing is larger than its frame.
+    const r = lay.nodes.find((x) => x.id === rootId);
+    if (r && lay.width * scale > room) canvas.scrollLeft = Math.max(0, (r.x + r.w / 2) * scale - room / 2);
+    if (r && lay.orient === 'v' && lay.height * scale > canvas.clientHeight) canvas.scrollTop = Math.max(0, (r.y + r.h) * scale - canvas.clientHeight + 20);
     if (selected) {
       const n = data.nodes.find((x) => x.id === selected);
       if (n) select(n, null);
     }
   }
+  const zoomLabel = h('span', { class: 'hint', 'aria-live': 'polite' });
+  const currentScale = () => Number(canvas.querySelector('svg').getAttribute('width')) / layoutWidth();
+  const layoutWidth = () => Number(canvas.querySelector('svg').getAttribute('viewBox').split(' ')[2]);
+  const orientSel = h('select', { 'aria-label': 'Layout', onchange: () => { orientation = orientSel.value; paint(); } },
+    h('option', { value: 'auto' }, 'Layout: automatic'),
+    h('option', { value: 'h' }, 'Layout: left to right'),
+    h('option', { value: 'v' }, 'Layout: top to bottom'));
+  canvas.before(h('div', { class: 'toolbar dag-tools' },
+    orientSel,
+    h('button', { type: 'button', 'aria-label': 'Zoom out', onclick: () => { zoom = Math.max(0.3, currentScale() / 1.25); paint(); } }, '−'),
+    h('button', { type: 'button', 'aria-label': 'Zoom in', onclick: () => { zoom = Math.min(2, currentScale() * 1.25); paint(); } }, '+'),
+    h('button', { type: 'button', onclick: () => { zoom = Math.min(1, (canvas.clientWidth - 2) / layoutWidth()); paint(); } }, 'Fit'),
+    zoomLabel));
   paint();
-  let lastVertical = canvas.clientWidth < 640;
   const onResize = () => {
-    const v = canvas.clientWidth < 640;
-    if (v !== lastVertical) {
-      lastVertical = v;
-      paint();
-    }
+    if (Math.abs(canvas.clientWidth - lastRoom) > 40) paint();
   };
   window.addEventListener('resize', onResize);
 

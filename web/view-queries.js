@@ -1,8 +1,8 @@
 // Canned queries: a gallery of GET /queries, and for each a form for its
 // parameters that runs GET /queries/NAME?param=value and shows the rows.
-import { cannedQuery, getJSON } from './api.js';
-import { h, clear, errorBox, field, loading, put } from './dom.js';
-import { expand, route } from './rdf.js';
+import { cannedQuery, getJSON, sparql } from './api.js';
+import { h, clear, errorBox, field, loading, newId, put } from './dom.js';
+import { GRAPHS, expand, localName, prefixBlock, route } from './rdf.js';
 import { resultsView } from './table.js';
 
 /* Parameters as [{name, label, description, type, required, default, example}] whatever the server's spelling. */
@@ -11,13 +11,38 @@ export function normaliseParams(p) {
   const list = Array.isArray(p) ? p : Object.entries(p).map(([name, v]) => (typeof v === 'object' && v ? { name, ...v } : { name, description: String(v) }));
   return list.map((x) => (typeof x === 'string' ? { name: x } : x)).map((x) => ({
     name: x.name,
-    label: x.label || x.title || x.name,
+    label: x.label || x.title || (x.name ? x.name.charAt(0).toUpperCase() + x.name.slice(1) : ''),
     description: x.description || x.comment || '',
     type: x.type || x.datatype || '',
     required: x.required !== undefined ? !!x.required : x.optional !== undefined ? !x.optional : x.default === undefined,
     default: x.default !== undefined ? String(x.default) : '',
     example: x.example !== undefined ? String(x.example) : '',
   }));
+}
+
+/* Candidate values for the usual IRI parameters, so nobody has to know an IRI by heart. */
+const SUGGEST = {
+  execution: `SELECT DISTINCT ?v ?label WHERE { GRAPH <${GRAPHS.current}> { ?v cust:status ?label } } ORDER BY ?v LIMIT 300`,
+  resource: `SELECT DISTINCT ?v ?label WHERE { { ?v a cust:Dataset OPTIONAL { ?v dsd:hasTitle ?label } } UNION { ?v a cust:DigitalService OPTIONAL { ?v svc:hasTitle ?label } } UNION { ?v prov:wasGeneratedBy ?e } } ORDER BY ?label ?v LIMIT 300`,
+  zone: `SELECT DISTINCT ?v ?label WHERE { ?v a cust:Zone OPTIONAL { ?v zone:hasTitle ?label } } ORDER BY ?label ?v LIMIT 300`,
+  issuer: `SELECT DISTINCT ?v WHERE { ?c cred:issuer ?v } ORDER BY ?v LIMIT 300`,
+};
+
+async function suggest(input, name, signal) {
+  const q = SUGGEST[name];
+  if (!q) return;
+  try {
+    const res = await sparql(`${prefixBlock()}\n${q}`, signal);
+    if (!res.rows || !res.rows.length) return;
+    const list = h('datalist', { id: newId('dl') }, res.rows.filter((r) => r.v && r.v.type === 'uri').map((r) =>
+      h('option', { value: r.v.value }, r.label ? (r.label.type === 'uri' ? localName(r.label.value) : r.label.value) : '')));
+    input.after(list);
+    input.setAttribute('list', list.id);
+    const hint = input.parentElement.querySelector('.hint');
+    if (hint) hint.append(` ${res.rows.length} suggestion${res.rows.length === 1 ? '' : 's'} as you type.`);
+  } catch {
+    /* suggestions are a convenience */
+  }
 }
 
 async function loadList(signal) {
@@ -63,6 +88,7 @@ async function detail(main, name, params, ctx, list) {
     });
     input.value = params.get(p.name) || p.default || '';
     inputs.set(p.name, input);
+    if (isIriParam(p)) suggest(input, p.name, ctx.signal);
     return field(`${p.label}${p.required ? '' : ' (optional)'}`, input, [p.description, p.type ? `(${p.type})` : ''].filter(Boolean).join(' '));
   });
   const out = h('section', { class: 'results-area', 'aria-live': 'polite', 'aria-busy': 'false' });
@@ -74,7 +100,11 @@ async function detail(main, name, params, ctx, list) {
     h('p', { class: 'crumbs' }, h('a', { href: '#/queries' }, 'Canned queries'), ' › ', q.name),
     h('h1', null, q.title || q.name),
     q.description ? h('p', { class: 'lead' }, q.description) : null,
-    form, out);
+    form,
+    q.query ? h('details', { class: 'card sparql-text' }, h('summary', null, 'The SPARQL of this query'),
+      h('pre', { tabindex: '0' }, q.query),
+      h('p', null, h('a', { href: route('sparql', { query: q.query }) }, 'Open it in the SPARQL console'), ' (parameters stay unbound there).')) : null,
+    out);
 
   async function run(fromForm) {
     const values = {};

@@ -2,7 +2,7 @@
 // object, across named graphs, grouped by property, with links to neighbours.
 import { sparql } from './api.js';
 import { h, clear, errorBox, field, loading, put } from './dom.js';
-import { GRAPHS, expand, iriLink, localName, prefixBlock, renderTerm, route, shorten, sparqlIri } from './rdf.js';
+import { GRAPHS, compact, expand, iriLink, localName, prefixBlock, renderTerm, route, shorten, sparqlIri } from './rdf.js';
 
 const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
 const TITLE_PROPS = [
@@ -47,7 +47,8 @@ async function browse(main, ctx) {
       const seen = new Set();
       const items = res.rows.filter((r) => r.resource && !seen.has(r.resource.value) && seen.add(r.resource.value));
       box.lastChild.replaceWith(items.length
-        ? h('ul', { class: 'plain-list' }, items.map((r) => h('li', null, iriLink(r.resource.value, r.title ? r.title.value : shorten(r.resource.value)))))
+        ? h('ul', { class: 'plain-list' }, items.map((r) => h('li', null, iriLink(r.resource.value, r.title ? r.title.value : shorten(r.resource.value)),
+          r.title ? h('span', { class: 'hint' }, ` ${compact(r.resource.value)}`) : null)))
         : h('p', null, 'None yet.'));
     } catch (e) {
       if (!ctx.signal.aborted) box.lastChild.replaceWith(errorBox(e));
@@ -108,7 +109,7 @@ export async function render(main, params, ctx) {
   const S = sparqlIri(iri);
   const qOut = `SELECT ?p ?o ?g WHERE { GRAPH ?g { ${S} ?p ?o } } LIMIT ${LIMIT}`;
   const qIn = `SELECT ?s ?p ?g WHERE { GRAPH ?g { ?s ?p ${S} } } LIMIT ${LIMIT}`;
-  const qGraph = `SELECT (COUNT(*) AS ?triples) WHERE { GRAPH ${S} { ?s ?p ?o } }`;
+  const qGraph = `SELECT (COUNT(?s) AS ?triples) WHERE { GRAPH ${S} { ?s ?p ?o } }`;
   const [out, inc, graph] = await Promise.allSettled([sparql(qOut, ctx.signal), sparql(qIn, ctx.signal), sparql(qGraph, ctx.signal)]);
   if (ctx.signal.aborted) return;
   clear(body);
@@ -126,6 +127,8 @@ export async function render(main, params, ctx) {
     const first = [...title.values()][0].term.value;
     head.querySelector('h1').textContent = first;
     ctx.setTitle(first);
+  } else if (shorten(iri) === iri) {
+    head.querySelector('.full-iri').remove();
   }
   const triplesInGraph = graph.status === 'fulfilled' && graph.value.rows && graph.value.rows[0] && graph.value.rows[0].triples ? Number(graph.value.rows[0].triples.value) : 0;
   const isExecution = types.some((t) => /#(Execution|Activity)$/.test(t)) || byOut.has('http://www.w3.org/ns/prov#used') || byOut.has('http://www.w3.org/ns/prov#generated');
@@ -145,8 +148,8 @@ export async function render(main, params, ctx) {
       h('a', { href: route('sparql', { query: `${prefixBlock()}\n\nSELECT ?s ?p ?o\nWHERE { GRAPH ${S} { ?s ?p ?o } }\n` }) }, 'list them in the console'), '.'));
   }
   const cols = h('div', { class: 'resource-cols' });
-  if (byOut.size) put(cols, h('section', { class: 'card' }, h('h2', null, 'What it says'), propTable(`Statements with ${shorten(iri)} as subject`, byOut, iri, propOrder)));
-  if (byIn.size) put(cols, h('section', { class: 'card' }, h('h2', null, 'What points to it'), propTable(`Statements with ${shorten(iri)} as object`, byIn, iri, (a, b) => shorten(a).localeCompare(shorten(b)))));
+  if (byOut.size) put(cols, h('section', { class: 'card' }, h('h2', null, 'What it says'), propTable('Statements with this resource as subject', byOut, iri, propOrder)));
+  if (byIn.size) put(cols, h('section', { class: 'card' }, h('h2', null, 'What points to it'), propTable('Statements with this resource as object', byIn, iri, (a, b) => shorten(a).localeCompare(shorten(b)))));
   put(body, cols);
   if (outRows.length >= LIMIT || inRows.length >= LIMIT) put(body, h('p', { class: 'hint' }, `Only the first ${LIMIT} statements of each side are shown.`));
   for (const r of [out, inc]) {

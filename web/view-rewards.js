@@ -3,7 +3,7 @@
 import { getJSON, sparql } from './api.js';
 import { h, clear, errorBox, field, fmtInt, loading, put } from './dom.js';
 import { barChart, big, percent, ROLE_COLOURS, stackedBar } from './chart.js';
-import { expand, GRAPHS, iriLink, localName, prefixBlock, route, shorten } from './rdf.js';
+import { compact, expand, GRAPHS, iriLink, localName, prefixBlock, route, shorten } from './rdf.js';
 
 const Q_EXECUTIONS = `${prefixBlock(['cust'])}
 SELECT ?execution ?status
@@ -98,7 +98,7 @@ function result(r) {
   const payouts = [...(r.payouts || [])].sort((a, b) => (big(b.amount) > big(a.amount) ? 1 : big(b.amount) < big(a.amount) ? -1 : 0));
   put(wrap, h('section', { class: 'card' },
     h('h3', null, 'By payee'),
-    barChart(payouts.map((p) => ({ key: roleName(p.role), amount: p.amount, label: h('span', null, h('span', { class: 'swatch', style: `background:${ROLE_COLOURS[roleName(p.role)] || '#0b5cad'}`, 'aria-hidden': 'true' }), shorten(p.payee)) })), { label: 'Amount per payee', total: r.total })));
+    barChart(payouts.map((p) => ({ key: roleName(p.role), amount: p.amount, label: h('span', null, h('span', { class: 'swatch', style: `background:${ROLE_COLOURS[roleName(p.role)] || '#0b5cad'}`, 'aria-hidden': 'true' }), h('span', { title: p.payee }, compact(p.payee)), h('span', { class: 'hint' }, ` ${roleName(p.role)}`)) })), { label: 'Amount per payee', total: r.total })));
   put(wrap, h('section', { class: 'card' },
     h('h3', { id: 'payouts-h' }, 'Payouts and why'),
     h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': 'payouts-h', tabindex: '0' },

@@ -25,7 +25,7 @@ LIMIT 100`,
     title: 'Credentials by type',
     query: `SELECT ?type (COUNT(DISTINCT ?credential) AS ?credentials)
 WHERE {
-  GRAPH ?credential { ?credential a cred:VerifiableCredential , ?type . }
+  ?credential a cred:VerifiableCredential , ?type .
   FILTER (?type != cred:VerifiableCredential)
 }
 GROUP BY ?type
@@ -92,9 +92,11 @@ export function errorOffset(text, detail) {
   const m = /line\s*:?\s*(\d+)(?:\D{1,12}col(?:umn)?\s*:?\s*(\d+))?/i.exec(detail || '');
   if (m) {
     const line = Number(m[1]);
-    const col = m[2] ? Number(m[2]) : 1;
     const lines = text.split('\n');
     if (line >= 1 && line <= lines.length) {
+      let col = m[2] ? Number(m[2]) : 1;
+      const near = /\bat '([^']+)'/.exec(detail);
+      if (!m[2] && near && lines[line - 1].includes(near[1])) col = lines[line - 1].indexOf(near[1]) + 1;
       let off = 0;
       for (let i = 0; i < line - 1; i += 1) off += lines[i].length + 1;
       return { offset: off + Math.min(Math.max(col - 1, 0), lines[line - 1].length), line, col };
@@ -117,6 +119,17 @@ export async function render(main, params, ctx) {
   editor.value = params.get('query') || sessionStorage.getItem('custodian.query') || withPrefixes(EXAMPLES[0].query);
   const examples = h('select', { id: 'examples' }, h('option', { value: '' }, 'Choose an example…'),
     h('optgroup', { label: 'Examples' }, EXAMPLES.map((e, i) => h('option', { value: `b${i}` }, e.title))));
+  const gutter = h('pre', { class: 'gutter', 'aria-hidden': 'true' });
+  const syncGutter = () => {
+    const n = editor.value.split('\n').length;
+    if (gutter.dataset.n !== String(n)) {
+      gutter.textContent = Array.from({ length: n }, (_, i) => i + 1).join('\n');
+      gutter.dataset.n = String(n);
+    }
+    gutter.scrollTop = editor.scrollTop;
+  };
+  editor.addEventListener('input', syncGutter);
+  editor.addEventListener('scroll', syncGutter);
   const runBtn = h('button', { type: 'submit', class: 'primary', id: 'run-query' }, 'Run query');
   const errorArea = h('div', { class: 'error-area', id: 'query-error' });
   const out = h('section', { class: 'results-area', 'aria-labelledby': 'results-h' });
@@ -128,14 +141,20 @@ export async function render(main, params, ctx) {
     h('form', { class: 'sparql-form', onsubmit: (ev) => { ev.preventDefault(); run(); } },
       h('div', { class: 'toolbar' },
         field('Examples', examples),
-        h('button', { type: 'button', onclick: () => { editor.value = withPrefixes(''); editor.focus(); editor.setSelectionRange(editor.value.length, editor.value.length); } }, 'Clear (keep prefixes)')),
+        h('button', { type: 'button', onclick: () => { editor.value = withPrefixes(''); syncGutter(); editor.focus(); editor.setSelectionRange(editor.value.length, editor.value.length); } }, 'Clear (keep prefixes)')),
       h('label', { for: 'sparql-editor', class: 'editor-label' }, 'Query'),
-      editor,
+      h('div', { class: 'editor-wrap' }, gutter, editor),
       h('p', { class: 'hint', id: 'editor-hint' }, 'Ctrl+Enter (⌘+Enter) runs the query. Tab leaves the editor.'),
       errorArea,
       h('div', { class: 'toolbar' }, runBtn)),
     out);
 
+  syncGutter();
+  // The prefixes fill the first lines: show the query itself.
+  requestAnimationFrame(() => {
+    editor.scrollTop = editor.scrollHeight;
+    syncGutter();
+  });
   examples.addEventListener('change', () => {
     const v = examples.value;
     if (v.startsWith('b')) editor.value = withPrefixes(EXAMPLES[Number(v.slice(1))].query);
@@ -148,6 +167,9 @@ export async function render(main, params, ctx) {
       }
     }
     clear(errorArea);
+    syncGutter();
+    editor.scrollTop = editor.scrollHeight;
+    syncGutter();
   });
   editor.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
@@ -191,7 +213,13 @@ export async function render(main, params, ctx) {
         const lineText = query.split('\n')[pos.line - 1] || '';
         put(box, h('p', null, `At line ${pos.line}, column ${pos.col}:`),
           h('pre', { class: 'error-where' }, `${lineText}\n${' '.repeat(Math.max(0, pos.col - 1))}^`),
-          h('button', { type: 'button', onclick: () => { editor.focus(); editor.setSelectionRange(pos.offset, Math.min(query.length, pos.offset + 1)); } }, 'Show in the editor'));
+          h('button', { type: 'button', onclick: () => {
+            editor.focus();
+            editor.setSelectionRange(pos.offset, Math.min(query.length, pos.offset + 1));
+            const lh = parseFloat(getComputedStyle(editor).lineHeight) || 20;
+            editor.scrollTop = Math.max(0, (pos.line - 3) * lh);
+            syncGutter();
+          } }, 'Show in the editor'));
       }
       put(errorArea, box);
       editor.setAttribute('aria-errormessage', 'query-error');

@@ -26,7 +26,7 @@ function num(v) {
 export const Q_CREDENTIALS = `${prefixBlock(['cred'])}
 SELECT ?type (COUNT(DISTINCT ?credential) AS ?credentials)
 WHERE {
-  GRAPH ?credential { ?credential a cred:VerifiableCredential , ?type . }
+  ?credential a cred:VerifiableCredential , ?type .
   FILTER (?type != cred:VerifiableCredential)
 }
 GROUP BY ?type
@@ -44,10 +44,10 @@ WHERE { GRAPH <${GRAPHS.ledger}> { ?rejection a cust:Rejection ; cust:reason ?re
 GROUP BY ?reason
 ORDER BY DESC(?rejections)`;
 
-function card(label, value, extra) {
+function card(label, value, extra, small) {
   return h('div', { class: 'card stat' },
     h('dt', null, label),
-    h('dd', null, h('span', { class: 'stat-value' }, value), extra ? h('span', { class: 'stat-extra' }, extra) : null));
+    h('dd', null, h('span', { class: `stat-value${small ? ' small' : ''}` }, value), extra ? h('span', { class: 'stat-extra' }, extra) : null));
 }
 
 function countTable(caption, headers, rows, makeLabel) {
@@ -71,7 +71,7 @@ function rowsOf(res, keyVar, nVar) {
 
 export async function render(main, params, ctx) {
   const auto = h('input', { type: 'checkbox', id: 'auto-refresh', checked: true });
-  const updated = h('span', { class: 'updated', 'aria-live': 'polite' });
+  const updated = h('span', { class: 'updated' });
   const statsBox = h('div', { class: 'stats-area' });
   const countsBox = h('div', { class: 'counts-area' });
   put(main, 
@@ -111,14 +111,17 @@ export async function render(main, params, ctx) {
       ? Object.values(creds).reduce((a, b) => a + (Number(b) || 0), 0) : creds;
     put(clear(statsBox), 
       h('dl', { class: 'cards' },
-        card('Chain', chain || '–'),
+        card('Chain', chain || '–', pick(st, 'dialect') ? `dialect ${pick(st, 'dialect')}` : null, true),
         card('Indexed height', fmtInt(indexed), head !== undefined ? `of ${fmtInt(head)} (head)` : null),
         card('Lag', lag === undefined ? '–' : `${fmtInt(lag)} block${lag === 1 ? '' : 's'}`,
           lag === undefined ? null : (lag <= 3 ? 'in step with the chain' : 'catching up')),
-        card('Speed', speed === undefined ? '–' : `${speed.toFixed(speed < 10 ? 1 : 0)} blocks/s`),
+        card('Speed', speed === undefined ? '–' : `${speed.toFixed(speed < 10 ? 1 : 0)} blocks/s`,
+          lag === 0 ? 'waiting for the next block' : pick(st, 'triples_per_s') !== undefined ? `${Math.round(num(pick(st, 'triples_per_s')))} triples/s` : null),
         card('Triples', fmtInt(triples)),
         card('Credentials', fmtInt(credTotal)),
-        card('Rejections', fmtInt(typeof rejections === 'object' && rejections ? Object.keys(rejections).length : rejections))),
+        card('Rejections', fmtInt(typeof rejections === 'object' && rejections ? Object.keys(rejections).length : rejections),
+          pick(st, 'failed_submissions') !== undefined ? `and ${fmtInt(pick(st, 'failed_submissions'))} failed transactions` : null)),
+      pick(st, 'healthy') === false ? h('p', { class: 'error', role: 'alert' }, h('strong', null, 'Unhealthy: '), pick(st, 'unhealthy_reason') || pick(st, 'last_error') || 'see /health') : null,
       head ? h('div', { class: 'progress-line' },
         h('label', { for: 'sync-progress' }, `Indexed ${pct}% of the chain`),
         h('progress', { id: 'sync-progress', max: String(head), value: String(indexed || 0) })) : null,

@@ -18,6 +18,9 @@ typedef enum chain_kind {
 
 const char *cust_chain_kind_name(chain_kind k);
 
+/* Copies `src` into dst[n], cut to fit: for messages and fixed fields. */
+void cust_chain_copy_text(char *dst, size_t n, const char *src);
+
 /* Classifies the `data` (or `message`) text of a JSON-RPC error. Sets
  * *lowest to the endpoint's lowest height for CHAIN_PRUNED. */
 chain_kind cust_chain_classify_text(const char *text, uint64_t *lowest);

@@ -132,7 +132,7 @@ static void shared_endpoint(cust_chain *c, size_t i) {
   const chain_endpoint *e = &c->ep[i];
   shared_lock(c);
   cust_endpoint_status *s = &c->shared->st.endpoints[i];
-  snprintf(s->url, sizeof s->url, "%s", e->url);
+  cust_chain_copy_text(s->url, sizeof s->url, e->url);
   s->is_healthy = e->failures == 0;
   s->errors_transient = e->errors_transient;
   s->errors_pruned = e->errors_pruned;
@@ -146,7 +146,7 @@ static void shared_error(cust_chain *c, const char *msg) {
     return;
   }
   shared_lock(c);
-  snprintf(c->shared->st.last_error, sizeof c->shared->st.last_error, "%s", msg);
+  cust_chain_copy_text(c->shared->st.last_error, sizeof c->shared->st.last_error, msg);
   shared_unlock(c);
 }
 
@@ -321,7 +321,7 @@ static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
   chain_kind k = cust_chain_classify(st != CUST_OK, e->http_status, e->body.data, e->body.len,
                                      &lowest, msg, msglen);
   if (st != CUST_OK) {
-    snprintf(msg, msglen, "%s", err);
+    cust_chain_copy_text(msg, msglen, err);
   }
   if (k != CHAIN_OK) {
     note_failure(c, i, k == CHAIN_NOT_YET ? CHAIN_TRANSIENT : k, msg);
@@ -341,7 +341,7 @@ static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
     return STEP_FATAL;
   }
   if (c->chain_id[0] == '\0') {
-    snprintf(c->chain_id, sizeof c->chain_id, "%s", s.network);
+    cust_chain_copy_text(c->chain_id, sizeof c->chain_id, s.network);
   } else if (strcmp(c->chain_id, s.network) != 0) {
     set_error(c, CUST_ERR_MISMATCH,
               "node \"%s\" serves chain \"%s\" but the index follows \"%s\": remove it from --node "
@@ -509,7 +509,7 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
   chain_kind k = cust_chain_classify(st != CUST_OK, e->http_status, e->body.data, e->body.len,
                                      &lowest, msg, sizeof msg);
   if (st != CUST_OK) {
-    snprintf(msg, sizeof msg, "%s", err);
+    cust_chain_copy_text(msg, sizeof msg, err);
   }
   if (k == CHAIN_OTHER) {
     /* an endpoint without /blockchain (a proxy, a light server) still
@@ -590,7 +590,7 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
       for (size_t k = at; k < nreq; k++) {
         replies[k].kind = CHAIN_TRANSIENT;
         if (st != CUST_OK) {
-          snprintf(replies[k].msg, sizeof replies[k].msg, "%s", err);
+          cust_chain_copy_text(replies[k].msg, sizeof replies[k].msg, err);
         } else {
           snprintf(replies[k].msg, sizeof replies[k].msg, "HTTP %ld", e->http_status);
         }
@@ -609,7 +609,7 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
     if (!all_ok) {
       for (size_t k = at + m; k < nreq; k++) {
         replies[k].kind = CHAIN_TRANSIENT;
-        snprintf(replies[k].msg, sizeof replies[k].msg, "%s", "not asked");
+        cust_chain_copy_text(replies[k].msg, sizeof replies[k].msg, "not asked");
       }
       break;
     }
@@ -653,10 +653,10 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
     }
     it->from = it->to = h;
     it->endpoint = i;
-    snprintf(it->first_last_hash, sizeof it->first_last_hash, "%s", it->block.last_hash);
-    snprintf(it->hash, sizeof it->hash, "%s", it->block.hash);
-    snprintf(it->chain_id, sizeof it->chain_id, "%s", it->block.chain_id);
-    snprintf(it->time, sizeof it->time, "%s", it->block.time);
+    cust_chain_copy_text(it->first_last_hash, sizeof it->first_last_hash, it->block.last_hash);
+    cust_chain_copy_text(it->hash, sizeof it->hash, it->block.hash);
+    cust_chain_copy_text(it->chain_id, sizeof it->chain_id, it->block.chain_id);
+    cust_chain_copy_text(it->time, sizeof it->time, it->block.time);
     got[k] = it;
     *nok = k + 1;
   }
@@ -731,10 +731,10 @@ static step fetch_window(cust_chain *c, uint64_t hi) {
       it->from = h;
       it->to = end;
       it->endpoint = (size_t)i;
-      snprintf(it->first_last_hash, sizeof it->first_last_hash, "%s", metas[h - lo].last_hash);
-      snprintf(it->hash, sizeof it->hash, "%s", metas[end - lo].hash);
-      snprintf(it->chain_id, sizeof it->chain_id, "%s", metas[end - lo].chain_id);
-      snprintf(it->time, sizeof it->time, "%s", metas[end - lo].time);
+      cust_chain_copy_text(it->first_last_hash, sizeof it->first_last_hash, metas[h - lo].last_hash);
+      cust_chain_copy_text(it->hash, sizeof it->hash, metas[end - lo].hash);
+      cust_chain_copy_text(it->chain_id, sizeof it->chain_id, metas[end - lo].chain_id);
+      cust_chain_copy_text(it->time, sizeof it->time, metas[end - lo].time);
       if (push(c, it) != 0) {
         s = STEP_STOP;
         break;
@@ -792,7 +792,7 @@ static void *fetch_main(void *arg) {
     if (s == STEP_FATAL) {
       item *it = item_new(ITEM_FATAL);
       if (it != NULL) {
-        snprintf(it->msg, sizeof it->msg, "%s", c->ferror);
+        cust_chain_copy_text(it->msg, sizeof it->msg, c->ferror);
         it->st = c->fstatus != CUST_OK ? c->fstatus : CUST_ERR_REMOTE;
         push(c, it);
       }
@@ -953,7 +953,7 @@ cust_status cust_chain_connect(cust_chain *c) {
   }
   for (size_t i = 0; i < c->nep; i++) {
     if (c->ep[i].has_status) {
-      snprintf(c->dialect, sizeof c->dialect, "%s", dialect_name(c->ep[i].dialect));
+      cust_chain_copy_text(c->dialect, sizeof c->dialect, dialect_name(c->ep[i].dialect));
       if (c->ep[i].head > c->head) {
         c->head = c->ep[i].head;
       }
@@ -980,8 +980,8 @@ cust_status cust_chain_connect(cust_chain *c) {
   }
   if (c->shared != NULL) {
     shared_lock(c);
-    snprintf(c->shared->st.chain_id, sizeof c->shared->st.chain_id, "%s", c->chain_id);
-    snprintf(c->shared->st.dialect, sizeof c->shared->st.dialect, "%s", c->dialect);
+    cust_chain_copy_text(c->shared->st.chain_id, sizeof c->shared->st.chain_id, c->chain_id);
+    cust_chain_copy_text(c->shared->st.dialect, sizeof c->shared->st.dialect, c->dialect);
     c->shared->st.head_height = c->head;
     c->shared->st.last_head_ms = c->head_seen_ms;
     c->shared->st.indexed_height = cp.height;
@@ -1043,7 +1043,7 @@ static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp,
       p->has_line = 1;
       p->last_draw_ms = now;
     }
-  } else if ((force || now - p->last_log_ms >= LOG_EVERY_MS) && cp->height != p->logged_height) {
+  } else if (!force && now - p->last_log_ms >= LOG_EVERY_MS && cp->height != p->logged_height) {
     cust_log(c->log, CUST_LOG_INFO,
              "indexed height %" PRIu64 " of %" PRIu64 " (%.0f blocks/s, %.0f triples/s, eta %s)",
              cp->height, target, p->blocks_per_s, p->triples_per_s, eta);
@@ -1104,7 +1104,7 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
   cust_status st = CUST_OK;
   uint64_t expected = start;
   memset(&p, 0, sizeof p);
-  p.start_ms = p.last_rate_ms = cust_now_ms();
+  p.start_ms = p.last_rate_ms = p.last_log_ms = cust_now_ms();
   cust_changes_init(&changes);
   while (!cust_stop_requested) {
     item *it = pop(c, 200);
@@ -1117,7 +1117,7 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
       break;
     }
     if (it->kind == ITEM_FATAL) {
-      snprintf(c->error, sizeof c->error, "%s", it->msg);
+      cust_chain_copy_text(c->error, sizeof c->error, it->msg);
       st = it->st;
       item_free(it);
       break;
@@ -1145,8 +1145,8 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
           break;
         }
         it->to = more->to;
-        snprintf(it->hash, sizeof it->hash, "%s", more->hash);
-        snprintf(it->time, sizeof it->time, "%s", more->time);
+        cust_chain_copy_text(it->hash, sizeof it->hash, more->hash);
+        cust_chain_copy_text(it->time, sizeof it->time, more->time);
         item_free(more);
       }
       if (st != CUST_OK) {
@@ -1162,9 +1162,9 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
       }
     }
     next.height = it->to;
-    snprintf(next.block_hash, sizeof next.block_hash, "%s", it->hash);
-    snprintf(next.chain_id, sizeof next.chain_id, "%s", c->chain_id);
-    snprintf(next.block_time, sizeof next.block_time, "%s", it->time);
+    cust_chain_copy_text(next.block_hash, sizeof next.block_hash, it->hash);
+    cust_chain_copy_text(next.chain_id, sizeof next.chain_id, c->chain_id);
+    cust_chain_copy_text(next.block_time, sizeof next.block_time, it->time);
     st = commit(c, it->kind == ITEM_BLOCK ? &changes : NULL, &next);
     uint64_t nblocks = it->to - it->from + 1;
     item_free(it);

@@ -10,6 +10,18 @@
 
 #include "chain_int.h"
 
+void cust_chain_copy_text(char *dst, size_t n, const char *src) {
+  size_t len = strlen(src);
+  if (n == 0) {
+    return;
+  }
+  if (len >= n) {
+    len = n - 1;
+  }
+  memcpy(dst, src, len);
+  dst[len] = '\0';
+}
+
 const char *cust_chain_kind_name(chain_kind k) {
   switch (k) {
     case CHAIN_OK:
@@ -88,6 +100,20 @@ static const char *error_text(json_t *error) {
   return json_is_string(error) ? json_string_value(error) : "(no message)";
 }
 
+/* The kind of a JSON-RPC error object. An "Internal error" (-32603) that is
+ * none of the known ones is taken as transient: CometBFT answers that way
+ * when its stores time out under load. Other codes (unknown method, bad
+ * parameters) will not go away by waiting. */
+static chain_kind classify_error(json_t *error, uint64_t *lowest) {
+  chain_kind k = cust_chain_classify_text(error_text(error), lowest);
+  json_t *code = json_object_get(error, "code");
+  if (k == CHAIN_OTHER && json_is_integer(code) && json_integer_value(code) == -32603 &&
+      strstr(error_text(error), "transaction indexing is disabled") == NULL) {
+    k = CHAIN_TRANSIENT;
+  }
+  return k;
+}
+
 chain_kind cust_chain_classify(int curl_failed, long http_status, const char *body, size_t len,
                                uint64_t *lowest, char *msg, size_t msglen) {
   json_error_t jerr;
@@ -112,9 +138,8 @@ chain_kind cust_chain_classify(int curl_failed, long http_status, const char *bo
   json_t *error = json_object_get(root, "error");
   json_t *result = json_object_get(root, "result");
   if (error != NULL && !json_is_null(error)) {
-    const char *text = error_text(error);
-    k = cust_chain_classify_text(text, lowest);
-    put_msg(msg, msglen, "%s", text);
+    k = classify_error(error, lowest);
+    put_msg(msg, msglen, "%s", error_text(error));
   } else if (json_is_object(result) && http_status == 200) {
     k = CHAIN_OK;
   } else if (http_status >= 500) {
@@ -185,7 +210,7 @@ static void set_all(chain_reply *replies, size_t n, chain_kind k, uint64_t lowes
     cust_chain_reply_clear(&replies[i]);
     replies[i].kind = k;
     replies[i].lowest = lowest;
-    snprintf(replies[i].msg, sizeof replies[i].msg, "%s", text);
+    cust_chain_copy_text(replies[i].msg, sizeof replies[i].msg, text);
   }
 }
 
@@ -220,8 +245,8 @@ cust_status cust_chain_batch_parse(const char *body, size_t len, chain_reply *re
     json_t *error = json_object_get(root, "error");
     uint64_t lowest = 0;
     if (error != NULL && !json_is_null(error)) {
-      const char *text = error_text(error);
-      set_all(replies, n, cust_chain_classify_text(text, &lowest), lowest, text);
+      chain_kind k = classify_error(error, &lowest);
+      set_all(replies, n, k, lowest, error_text(error));
     } else {
       set_all(replies, n, CHAIN_OTHER, 0, "a batch was answered with one object");
     }
@@ -244,9 +269,8 @@ cust_status cust_chain_batch_parse(const char *body, size_t len, chain_reply *re
     json_t *error = json_object_get(el, "error");
     json_t *result = json_object_get(el, "result");
     if (error != NULL && !json_is_null(error)) {
-      const char *text = error_text(error);
-      r->kind = cust_chain_classify_text(text, &r->lowest);
-      snprintf(r->msg, sizeof r->msg, "%s", text);
+      r->kind = classify_error(error, &r->lowest);
+      cust_chain_copy_text(r->msg, sizeof r->msg, error_text(error));
     } else if (json_is_object(result)) {
       r->json = json_dumps(result, JSON_COMPACT);
       if (r->json == NULL) {
@@ -257,7 +281,7 @@ cust_status cust_chain_batch_parse(const char *body, size_t len, chain_reply *re
       r->kind = CHAIN_OK;
     } else {
       r->kind = CHAIN_OTHER;
-      snprintf(r->msg, sizeof r->msg, "%s", "a reply without result or error");
+      cust_chain_copy_text(r->msg, sizeof r->msg, "a reply without result or error");
     }
   }
   json_decref(root);

@@ -72,8 +72,8 @@ int cust_cmd_load(cust_ctx *ctx) {
   for (size_t i = 0; i < ctx->opts.nargs; i++) {
     load_sink ls = { &changes, CUST_OK };
     size_t before = changes.len;
-    cust_status st = cust_mapper_parse_file(ctx->opts.args[i], base, graph, add_quad, &ls, err,
-                                            sizeof err);
+    cust_status st =
+        cust_mapper_parse_file(ctx->opts.args[i], base, graph, add_quad, &ls, err, sizeof err);
     if (st == CUST_OK && ls.st != CUST_OK) {
       st = ls.st;
       snprintf(err, sizeof err, "cannot load \"%s\": %s", ctx->opts.args[i], cust_strerror(st));

@@ -40,7 +40,7 @@ typedef struct node {
 typedef struct edge {
   const char *from, *to;
   int type;
-  const cust_custody_cred *cred; /* the earliest live report asserting it */
+  const char *graph; /* the earliest live report asserting it */
 } edge;
 
 typedef struct cwalk {
@@ -119,28 +119,41 @@ static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth)
   return cust_custody_map_put(&w->nodes_by, key, n);
 }
 
+/* The earlier of two reports (credential graphs) in chain order. */
+static cust_status earlier(cwalk *w, const char *a, const char *b, const char **out) {
+  const cust_custody_cred *ca = NULL, *cb = NULL;
+  cust_status st = cust_custody_facts_cred(w->f, a, &ca);
+  if (st == CUST_OK) {
+    st = cust_custody_facts_cred(w->f, b, &cb);
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_facts_locate(w->f, ca);
+  }
+  if (st == CUST_OK) {
+    st = cust_custody_facts_locate(w->f, cb);
+  }
+  if (st == CUST_OK) {
+    *out = cust_custody_cred_compare(ca, cb) <= 0 ? a : b;
+  }
+  return st;
+}
+
 static cust_status add_edge(cwalk *w, const char *from, const char *to, int type,
                             const char *graph) {
-  const cust_custody_cred *c = NULL;
-  cust_status st = CUST_OK;
-  if (graph) {
-    st = cust_custody_facts_cred(w->f, graph, &c);
-    if (st != CUST_OK) {
-      return st;
-    }
-  }
   char *key = cust_arena_printf(&w->arena, "%d\x1f%s\x1f%s", type, from, to);
   if (key == NULL) {
     return CUST_ERR_NOMEM;
   }
   edge *e = cust_custody_map_get(&w->edges_by, key);
   if (e) {
-    if (c && (e->cred == NULL || cust_custody_cred_compare(c, e->cred) < 0)) {
-      e->cred = c;
+    if (graph && e->graph == NULL) {
+      e->graph = graph;
+    } else if (graph && strcmp(graph, e->graph) != 0) {
+      return earlier(w, graph, e->graph, &e->graph);
     }
     return CUST_OK;
   }
-  st = grow((void **)&w->edges, &w->capedges, w->nedges, sizeof *w->edges);
+  cust_status st = grow((void **)&w->edges, &w->capedges, w->nedges, sizeof *w->edges);
   e = st == CUST_OK ? cust_arena_alloc(&w->arena, sizeof *e) : NULL;
   if (e == NULL) {
     return CUST_ERR_NOMEM;
@@ -148,7 +161,7 @@ static cust_status add_edge(cwalk *w, const char *from, const char *to, int type
   e->from = from;
   e->to = to;
   e->type = type;
-  e->cred = c;
+  e->graph = graph;
   w->edges[w->nedges++] = e;
   return cust_custody_map_put(&w->edges_by, key, e);
 }
@@ -407,8 +420,12 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
 }
 
 static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_buf *b) {
-  qsort(w->nodes, w->nnodes, sizeof *w->nodes, node_cmp);
-  qsort(w->edges, w->nedges, sizeof *w->edges, edge_cmp);
+  if (w->nnodes > 1) {
+    qsort(w->nodes, w->nnodes, sizeof *w->nodes, node_cmp);
+  }
+  if (w->nedges > 1) {
+    qsort(w->edges, w->nedges, sizeof *w->edges, edge_cmp);
+  }
   cust_status st = cust_buf_puts(b, "{\"resource\":");
   if (st == CUST_OK) {
     st = cust_custody_json_string(b, iri);
@@ -448,7 +465,16 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
   }
   for (size_t i = 0; st == CUST_OK && i < w->nedges; i++) {
     const edge *e = w->edges[i];
-    st = cust_buf_puts(b, i ? ",{\"from\":" : "{\"from\":");
+    const cust_custody_cred *c = NULL;
+    if (e->graph) {
+      st = cust_custody_facts_cred(w->f, e->graph, &c);
+      if (st == CUST_OK) {
+        st = cust_custody_facts_locate(w->f, c);
+      }
+    }
+    if (st == CUST_OK) {
+      st = cust_buf_puts(b, i ? ",{\"from\":" : "{\"from\":");
+    }
     if (st == CUST_OK) {
       st = cust_custody_json_string(b, e->from);
     }
@@ -459,10 +485,10 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
       st = cust_buf_printf(b, ",\"type\":\"%s\"", edge_names[e->type]);
     }
     if (st == CUST_OK) {
-      st = put_field(b, "tx", e->cred ? e->cred->tx : NULL);
+      st = put_field(b, "tx", c ? c->tx : NULL);
     }
     if (st == CUST_OK) {
-      st = put_field(b, "blockTime", e->cred ? e->cred->block_time : NULL);
+      st = put_field(b, "blockTime", c ? c->block_time : NULL);
     }
     if (st == CUST_OK) {
       st = cust_buf_putc(b, '}');
@@ -526,6 +552,23 @@ static cust_status identify(cust_custody_facts *f, const char *iri, int *is_know
 cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
                               int is_upstream, unsigned depth, size_t max_nodes,
                               cust_buf *json_out, char *err, size_t errlen) {
+  cust_custody_facts *f = NULL;
+  cust_status st = cust_custody_facts_new(view, &f);
+  if (st != CUST_OK) {
+    if (err && errlen) {
+      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    }
+    return st;
+  }
+  st = cust_custody_walk_facts(f, height, iri, is_upstream, depth, max_nodes, json_out, err,
+                               errlen);
+  cust_custody_facts_free(f);
+  return st;
+}
+
+cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, const char *iri,
+                                    int is_upstream, unsigned depth, size_t max_nodes,
+                                    cust_buf *json_out, char *err, size_t errlen) {
   cust_status st = CUST_OK;
   cwalk w;
   char tmp[16];
@@ -555,11 +598,9 @@ cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, cons
     st = CUST_ERR_INVALID;
     goto done;
   }
-  st = cust_custody_facts_new(view, &w.f);
-  if (st == CUST_OK) {
-    start = cust_arena_strdup(&w.arena, iri);
-    st = start ? identify(w.f, start, &is_known, &is_execution) : CUST_ERR_NOMEM;
-  }
+  w.f = f;
+  start = cust_arena_strdup(&w.arena, iri);
+  st = start ? identify(w.f, start, &is_known, &is_execution) : CUST_ERR_NOMEM;
   if (st != CUST_OK) {
     snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
     goto done;
@@ -596,12 +637,17 @@ done:
   cust_custody_map_release(&w.nodes_by);
   cust_custody_map_release(&w.edges_by);
   cust_arena_release(&w.arena);
-  cust_custody_facts_free(w.f);
   return st;
 }
 
 cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, unsigned depth,
                                cust_buf *json_out, char *err, size_t errlen) {
+  return cust_custody_query_cached(NULL, s, iri, is_upstream, depth, json_out, err, errlen);
+}
+
+cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, const char *iri,
+                                      int is_upstream, unsigned depth, cust_buf *json_out,
+                                      char *err, size_t errlen) {
   cust_checkpoint cp;
   cust_status st = cust_store_checkpoint(s, &cp);
   if (st != CUST_OK) {
@@ -609,5 +655,16 @@ cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, 
     return st;
   }
   cust_graph_view view = cust_store_view(s);
-  return cust_custody_walk(&view, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
+  if (cache == NULL) {
+    return cust_custody_walk(&view, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
+  }
+  cust_custody_facts *f = NULL;
+  st = cust_custody_cache_facts(cache, &view, &cp, &f);
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    return st;
+  }
+  st = cust_custody_walk_facts(f, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
+  cust_custody_cache_trim(cache);
+  return st;
 }

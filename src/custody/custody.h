@@ -51,8 +51,11 @@ typedef struct cust_custody_cred {
   const char *issuer;     /* cred:issuer, or NULL */
   const char *tx;         /* the transaction that submitted it, or NULL */
   const char *block_time; /* that transaction's cust:blockTime, or NULL */
-  uint64_t height, tx_index, msg_index; /* its place in the chain (0 when unknown) */
+  /* its place in the chain (0 when unknown): the transaction's height and
+     index, the message's index in it (and inside an authz MsgExec) */
+  uint64_t height, tx_index, msg_index, inner_index;
   int is_revoked;
+  int is_located; /* tx, block_time and the place are filled in */
 } cust_custody_cred;
 
 /* Makes the fact layer over `view` (borrowed for the object's life; the view
@@ -76,11 +79,15 @@ cust_status cust_custody_facts_subjects(cust_custody_facts *f, const char *predi
  * later lookups of it, in both directions, are answered from memory. */
 cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predicate,
                                         const char *graph);
-/* The credential `iri` (a credential is its own graph). *out is never NULL on
- * success; unknown fields are NULL/0. */
+/* The credential `iri` (a credential is its own graph): its type, subject,
+ * issuer, and whether it was revoked; not yet located (see below). *out is
+ * never NULL on success; unknown fields are NULL/0. */
 cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
                                     const cust_custody_cred **out);
-/* Orders credentials by their place in the chain, then by IRI: < 0 when `a`
+/* Fills in where `cred` (from cust_custody_facts_cred) was submitted: its
+ * transaction, block time and place in the chain (two lookups, once). */
+cust_status cust_custody_facts_locate(cust_custody_facts *f, const cust_custody_cred *cred);
+/* Orders located credentials by their place in the chain, then by IRI: < 0 when `a`
  * came first. */
 int cust_custody_cred_compare(const cust_custody_cred *a, const cust_custody_cred *b);
 
@@ -105,6 +112,30 @@ cust_status cust_custody_facts_order(cust_custody_facts *f, const char *executio
  * subject is `resource`; *out NULL when nothing describes it. */
 cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
                                            const cust_custody_cred **out);
+
+/* Bytes the facts object holds (its memo grows with every lookup). */
+size_t cust_custody_facts_bytes(const cust_custody_facts *f);
+
+/* ---- a cache across requests ----------------------------------------------- */
+
+/* Keeps one facts object between requests for as long as the store stays at
+ * the same checkpoint (height and block hash) and the same handle, so that
+ * repeated walks are answered from memory; dropped when it grows past
+ * CUST_CUSTODY_CACHE_BYTES. One per reading thread (as store handles are);
+ * not thread-safe. Writes that do not move the checkpoint (policies, the
+ * ontology) are not facts and do not need it dropped. */
+typedef struct cust_custody_cache cust_custody_cache;
+#define CUST_CUSTODY_CACHE_BYTES ((size_t)512 << 20)
+
+cust_status cust_custody_cache_new(cust_custody_cache **out);
+void cust_custody_cache_free(cust_custody_cache *c);
+/* The facts for `view` (borrowed for the cache's life or until the next call)
+ * at checkpoint `cp`: the cached ones when both match, else new ones. *out is
+ * owned by the cache. */
+cust_status cust_custody_cache_facts(cust_custody_cache *c, const cust_graph_view *view,
+                                     const cust_checkpoint *cp, cust_custody_facts **out);
+/* Drops the facts if they grew too large (called after each request). */
+void cust_custody_cache_trim(cust_custody_cache *c);
 
 /* ---- a string map ------------------------------------------------------ */
 
@@ -153,11 +184,21 @@ cust_status cust_custody_json_string(cust_buf *b, const char *s);
 cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, unsigned depth,
                                cust_buf *json_out, char *err, size_t errlen);
 
+/* cust_custody_query with the facts of `cache` (NULL: none), for a server
+ * thread that answers many requests with one store handle. */
+cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, const char *iri,
+                                      int is_upstream, unsigned depth, cust_buf *json_out,
+                                      char *err, size_t errlen);
+
 /* The same walk over any graph view (what cust_custody_query runs, and what
  * the unit tests call without a store); `height` is reported as asOfHeight,
  * `max_nodes` bounds the answer (0: CUST_CUSTODY_MAX_NODES). */
 cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
                               int is_upstream, unsigned depth, size_t max_nodes,
                               cust_buf *json_out, char *err, size_t errlen);
+/* The same walk over a facts object (borrowed). */
+cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, const char *iri,
+                                    int is_upstream, unsigned depth, size_t max_nodes,
+                                    cust_buf *json_out, char *err, size_t errlen);
 
 #endif

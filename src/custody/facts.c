@@ -495,10 +495,32 @@ cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
     }
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_objects(f, key, CUST_NS "submittedIn", CUST_GRAPH_LEDGER, &vs);
+    st = cust_custody_map_put(&f->creds, key, c);
   }
-  if (st == CUST_OK && vs.len > 0) {
-    c->tx = vs.items[0].value;
+  if (st == CUST_OK) {
+    *out = c;
+  }
+  return st;
+}
+
+cust_status cust_custody_facts_locate(cust_custody_facts *f, const cust_custody_cred *cred) {
+  cust_custody_cred *c = (cust_custody_cred *)cred; /* owned by f, filled once */
+  cust_custody_values vs;
+  if (c->is_located) {
+    return CUST_OK;
+  }
+  cust_status st = cust_custody_facts_objects(f, c->iri, NULL, CUST_GRAPH_LEDGER, &vs);
+  for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+    const char *p = vs.items[i].predicate;
+    if (strcmp(p, CUST_NS "submittedIn") == 0) {
+      c->tx = vs.items[i].value;
+    } else if (strcmp(p, CUST_NS "msgIndex") == 0) {
+      c->msg_index = parse_u64(vs.items[i].value);
+    } else if (strcmp(p, CUST_NS "innerIndex") == 0) {
+      c->inner_index = parse_u64(vs.items[i].value);
+    }
+  }
+  if (st == CUST_OK && c->tx) {
     st = cust_custody_facts_objects(f, c->tx, NULL, CUST_GRAPH_LEDGER, &vs);
     for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
       const char *p = vs.items[i].predicate;
@@ -506,18 +528,13 @@ cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
         c->height = parse_u64(vs.items[i].value);
       } else if (strcmp(p, CUST_NS "txIndex") == 0) {
         c->tx_index = parse_u64(vs.items[i].value);
-      } else if (strcmp(p, CUST_NS "msgIndex") == 0) {
-        c->msg_index = parse_u64(vs.items[i].value);
       } else if (strcmp(p, CUST_NS "blockTime") == 0) {
         c->block_time = vs.items[i].value;
       }
     }
   }
   if (st == CUST_OK) {
-    st = cust_custody_map_put(&f->creds, key, c);
-  }
-  if (st == CUST_OK) {
-    *out = c;
+    c->is_located = 1;
   }
   return st;
 }
@@ -532,11 +549,15 @@ int cust_custody_cred_compare(const cust_custody_cred *a, const cust_custody_cre
   if (a->msg_index != b->msg_index) {
     return a->msg_index < b->msg_index ? -1 : 1;
   }
+  if (a->inner_index != b->inner_index) {
+    return a->inner_index < b->inner_index ? -1 : 1;
+  }
   return strcmp(a->iri, b->iri);
 }
 
-/* The value asserted by the latest live credential among `vs` (the graph of
- * each value is its credential); NULL when none. */
+/* The value asserted by the latest credential among `vs` (the graph of each
+ * value is its credential; revoked ones are already left out); NULL when
+ * none. Credentials are located in the chain only when there is a choice. */
 static cust_status latest_value(cust_custody_facts *f, const cust_custody_values *vs,
                                 const cust_custody_value **out, const cust_custody_cred **cred) {
   *out = NULL;
@@ -544,6 +565,26 @@ static cust_status latest_value(cust_custody_facts *f, const cust_custody_values
     *cred = NULL;
   }
   const cust_custody_cred *best = NULL;
+  const cust_custody_value *first = NULL;
+  int is_choice = 0;
+  for (size_t i = 0; i < vs->len; i++) {
+    const cust_custody_value *v = &vs->items[i];
+    if (v->graph == NULL) {
+      continue;
+    }
+    if (first == NULL) {
+      first = v;
+    } else if (v->graph != first->graph || strcmp(v->value, first->value) != 0) {
+      is_choice = 1;
+    }
+  }
+  if (first == NULL) {
+    return CUST_OK;
+  }
+  if (!is_choice) {
+    *out = first;
+    return cred ? cust_custody_facts_cred(f, first->graph, cred) : CUST_OK;
+  }
   for (size_t i = 0; i < vs->len; i++) {
     const cust_custody_value *v = &vs->items[i];
     const cust_custody_cred *c = NULL;
@@ -551,14 +592,14 @@ static cust_status latest_value(cust_custody_facts *f, const cust_custody_values
       continue;
     }
     cust_status st = cust_custody_facts_cred(f, v->graph, &c);
+    if (st == CUST_OK) {
+      st = cust_custody_facts_locate(f, c);
+    }
     if (st != CUST_OK) {
       return st;
     }
-    if (c->is_revoked) {
-      continue;
-    }
-    if (best == NULL || cust_custody_cred_compare(c, best) > 0 ||
-        (c == best && strcmp(v->value, (*out)->value) > 0)) {
+    int c_cmp = best == NULL ? 1 : cust_custody_cred_compare(c, best);
+    if (c_cmp > 0 || (c_cmp == 0 && strcmp(v->value, (*out)->value) > 0)) {
       best = c;
       *out = v;
     }
@@ -650,16 +691,23 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
       continue;
     }
     st = cust_custody_facts_cred(f, v->value, &c);
-    if (st != CUST_OK || c->is_revoked || c->type == NULL) {
+    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best) {
       continue;
     }
     if (strcmp(c->type, CUST_DSD "DatasetDescriptionCredential") != 0 &&
         strcmp(c->type, CUST_SVC "DigitalServiceDescriptionCredential") != 0) {
       continue;
     }
-    if (best == NULL || cust_custody_cred_compare(c, best) > 0) {
-      best = c;
+    if (best != NULL) {
+      st = cust_custody_facts_locate(f, c);
+      if (st == CUST_OK) {
+        st = cust_custody_facts_locate(f, best);
+      }
+      if (st != CUST_OK || cust_custody_cred_compare(c, best) < 0) {
+        continue;
+      }
     }
+    best = c;
   }
   const char *key = st == CUST_OK ? intern(f, resource) : NULL;
   if (st == CUST_OK && key == NULL) {
@@ -672,4 +720,58 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
     *out = best;
   }
   return st;
+}
+
+size_t cust_custody_facts_bytes(const cust_custody_facts *f) {
+  return f->arena.total + (f->memo.cap + f->strings.cap + f->creds.cap + f->descs.cap) *
+                              sizeof(cust_custody_map_slot);
+}
+
+/* ---- the cache ---------------------------------------------------------------------- */
+
+struct cust_custody_cache {
+  cust_custody_facts *f;
+  void *view_ud;
+  uint64_t height;
+  char block_hash[72];
+};
+
+cust_status cust_custody_cache_new(cust_custody_cache **out) {
+  *out = calloc(1, sizeof **out);
+  return *out ? CUST_OK : CUST_ERR_NOMEM;
+}
+
+void cust_custody_cache_free(cust_custody_cache *c) {
+  if (c == NULL) {
+    return;
+  }
+  cust_custody_facts_free(c->f);
+  free(c);
+}
+
+cust_status cust_custody_cache_facts(cust_custody_cache *c, const cust_graph_view *view,
+                                     const cust_checkpoint *cp, cust_custody_facts **out) {
+  *out = NULL;
+  if (c->f && c->view_ud == view->ud && c->f->view.find == view->find &&
+      c->height == cp->height && strcmp(c->block_hash, cp->block_hash) == 0) {
+    *out = c->f;
+    return CUST_OK;
+  }
+  cust_custody_facts_free(c->f);
+  c->f = NULL;
+  cust_status st = cust_custody_facts_new(view, &c->f);
+  if (st == CUST_OK) {
+    c->view_ud = view->ud;
+    c->height = cp->height;
+    snprintf(c->block_hash, sizeof c->block_hash, "%s", cp->block_hash);
+    *out = c->f;
+  }
+  return st;
+}
+
+void cust_custody_cache_trim(cust_custody_cache *c) {
+  if (c && c->f && cust_custody_facts_bytes(c->f) > CUST_CUSTODY_CACHE_BYTES) {
+    cust_custody_facts_free(c->f);
+    c->f = NULL;
+  }
 }

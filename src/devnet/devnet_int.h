@@ -116,8 +116,8 @@ void cust_devnet_block_release(cust_devnet_block *b);
 
 /* What the manifest learns while blocks are built (see manifest.c). */
 typedef struct cust_devnet_notes {
-  cust_buf *out;   /* JSON items are appended here, each preceded by ",\n" but the first */
-  uint64_t limit;  /* the last height the manifest covers */
+  cust_buf *out;  /* JSON items are appended here, each preceded by ",\n" but the first */
+  uint64_t limit; /* the last height the manifest covers */
   size_t nitems;
   uint64_t n_accepted, n_revoked, n_rejected, n_failed, n_other_contract;
   uint64_t n_executions, n_delivered, n_failed_exec, n_cancelled, n_in_execution;

@@ -100,17 +100,17 @@ cust_status cust_devnet_manifest_write(cust_buf *o, FILE *f, const cust_devnet_w
     }
   }
   if (st == CUST_OK) {
-    st = cust_buf_printf(
-        o,
-        "\n],\"summary\":{\"txs\":%" PRIu64 ",\"failed_txs\":%" PRIu64
-        ",\"credentials_accepted\":%" PRIu64 ",\"credentials_revoked\":%" PRIu64
-        ",\"credentials_rejected\":%" PRIu64 ",\"credentials_failed\":%" PRIu64
-        ",\"credentials_other_contract\":%" PRIu64 ",\"quads_accepted\":%" PRIu64
-        ",\"executions\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"failed\":%" PRIu64
-        ",\"cancelled\":%" PRIu64 ",\"in_execution\":%" PRIu64 "}}\n",
-        notes.n_txs, notes.n_failed_txs, notes.n_accepted, notes.n_revoked, notes.n_rejected,
-        notes.n_failed, notes.n_other_contract, notes.n_quads, notes.n_executions,
-        notes.n_delivered, notes.n_failed_exec, notes.n_cancelled, notes.n_in_execution);
+    st = cust_buf_printf(o,
+                         "\n],\"summary\":{\"txs\":%" PRIu64 ",\"failed_txs\":%" PRIu64
+                         ",\"credentials_accepted\":%" PRIu64 ",\"credentials_revoked\":%" PRIu64
+                         ",\"credentials_rejected\":%" PRIu64 ",\"credentials_failed\":%" PRIu64
+                         ",\"credentials_other_contract\":%" PRIu64 ",\"quads_accepted\":%" PRIu64
+                         ",\"executions\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"failed\":%" PRIu64
+                         ",\"cancelled\":%" PRIu64 ",\"in_execution\":%" PRIu64 "}}\n",
+                         notes.n_txs, notes.n_failed_txs, notes.n_accepted, notes.n_revoked,
+                         notes.n_rejected, notes.n_failed, notes.n_other_contract, notes.n_quads,
+                         notes.n_executions, notes.n_delivered, notes.n_failed_exec,
+                         notes.n_cancelled, notes.n_in_execution);
   }
   if (st == CUST_OK) {
     st = drain(o, f);

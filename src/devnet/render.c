@@ -79,8 +79,8 @@ static cust_status put_header(cust_buf *o, const cust_devnet_world *w, const cus
     st = cust_devnet_json_str(o, w->chain_id);
   }
   if (st == CUST_OK) {
-    st = cust_buf_printf(o, ",\"height\":\"%" PRIu64 "\",\"time\":\"%s\",\"last_block_id\":",
-                         b->height, b->time);
+    st = cust_buf_printf(
+        o, ",\"height\":\"%" PRIu64 "\",\"time\":\"%s\",\"last_block_id\":", b->height, b->time);
   }
   if (st == CUST_OK) {
     st = put_block_id(o, prev != NULL ? prev->hash : "");
@@ -127,8 +127,7 @@ cust_status cust_devnet_render_block(cust_buf *o, const cust_devnet_world *w,
     st = cust_buf_puts(o, "]},\"evidence\":{\"evidence\":[]},\"last_commit\":{");
   }
   if (st == CUST_OK) {
-    st = cust_buf_printf(o, "\"height\":\"%" PRIu64 "\",\"round\":0,\"block_id\":",
-                         b->height - 1);
+    st = cust_buf_printf(o, "\"height\":\"%" PRIu64 "\",\"round\":0,\"block_id\":", b->height - 1);
   }
   if (st == CUST_OK) {
     st = put_block_id(o, prev != NULL ? prev->hash : "");
@@ -194,8 +193,7 @@ static cust_status put_attr(cust_buf *o, const char *k, const char *v, cust_dial
   return st;
 }
 
-static cust_status put_events(cust_buf *o, const cust_devnet_event *ev, size_t n,
-                              cust_dialect d) {
+static cust_status put_events(cust_buf *o, const cust_devnet_event *ev, size_t n, cust_dialect d) {
   cust_status st = cust_buf_putc(o, '[');
   for (size_t i = 0; st == CUST_OK && i < n; i++) {
     const cust_devnet_event *e = &ev[i];
@@ -299,21 +297,22 @@ static cust_status put_log(cust_buf *o, const cust_devnet_tx *t) {
   return st;
 }
 
-/* The TxMsgData of a successful MsgExecuteContract tx, one response per
- * message, as 0.38 nodes return it (SDK 0.50: msg_responses = 2). */
-static cust_status put_data(cust_buf *o, const cust_devnet_tx *t) {
+/* The TxMsgData of a successful tx, one entry per message: SDK 0.46 (0.34)
+ * lists MsgData{msg_type} in field 1, later SDKs the responses in field 2. */
+static cust_status put_data(cust_buf *o, const cust_devnet_tx *t, cust_dialect d) {
+  static const char req[] = "/cosmwasm.wasm.v1.MsgExecuteContract";
   static const char resp[] = "/cosmwasm.wasm.v1.MsgExecuteContractResponse";
-  unsigned char one[2 + 2 + sizeof resp];
-  unsigned char buf[8 * sizeof one];
-  size_t n = 0, rl = sizeof resp - 1;
-  one[0] = 0x12;
-  one[1] = (unsigned char)(rl + 2);
-  one[2] = 0x0a;
-  one[3] = (unsigned char)rl;
-  memcpy(one + 4, resp, rl);
+  const char *type = d == CUST_DIALECT_034 ? req : resp;
+  size_t tl = d == CUST_DIALECT_034 ? sizeof req - 1 : sizeof resp - 1;
+  unsigned char buf[8 * (4 + sizeof resp)];
+  size_t n = 0;
   for (size_t m = 0; m < t->nmsgs && m < 8; m++) {
-    memcpy(buf + n, one, rl + 4);
-    n += rl + 4;
+    buf[n++] = d == CUST_DIALECT_034 ? 0x0a : 0x12;
+    buf[n++] = (unsigned char)(tl + 2);
+    buf[n++] = 0x0a;
+    buf[n++] = (unsigned char)tl;
+    memcpy(buf + n, type, tl);
+    n += tl;
   }
   cust_status st = cust_buf_putc(o, '"');
   if (st == CUST_OK) {
@@ -330,7 +329,7 @@ static cust_status put_tx_result(cust_buf *o, const cust_devnet_tx *t, cust_dial
   cust_buf_init(&log);
   cust_status st = cust_buf_printf(o, "{\"code\":%u,\"data\":", t->code);
   if (st == CUST_OK) {
-    st = t->code == 0 ? put_data(o, t) : cust_buf_puts(o, "null");
+    st = t->code == 0 ? put_data(o, t, d) : cust_buf_puts(o, "null");
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(o, ",\"log\":");
@@ -348,10 +347,9 @@ static cust_status put_tx_result(cust_buf *o, const cust_devnet_tx *t, cust_dial
     }
   }
   if (st == CUST_OK) {
-    st = cust_buf_printf(o,
-                         ",\"info\":\"\",\"gas_wanted\":\"%" PRIu64 "\",\"gas_used\":\"%" PRIu64
-                         "\",\"events\":",
-                         t->gas_wanted, t->gas_used);
+    st = cust_buf_printf(
+        o, ",\"info\":\"\",\"gas_wanted\":\"%" PRIu64 "\",\"gas_used\":\"%" PRIu64 "\",\"events\":",
+        t->gas_wanted, t->gas_used);
   }
   if (st == CUST_OK) {
     st = put_events(o, t->events, t->nevents, d);

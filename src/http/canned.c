@@ -345,8 +345,8 @@ cust_status http_catalog_load(http_catalog *c, const char *dir, const cust_logge
     st = http_canned_parse(name, text.data ? text.data : "", text.len, &c->items[c->len], err,
                            sizeof err);
     if (st != CUST_OK) {
-      cust_log(log, CUST_LOG_ERROR, "canned query \"%s\": %s: fix its comment header",
-               path.data, err);
+      cust_log(log, CUST_LOG_ERROR, "canned query \"%s\": %s: fix its comment header", path.data,
+               err);
       goto done;
     }
     c->len++;

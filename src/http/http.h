@@ -19,8 +19,8 @@ typedef struct cust_http_config {
   const char *web_dir;     /* NULL: cust_http_data_dir("web") */
   const char *queries_dir; /* NULL: cust_http_data_dir("queries") */
   cust_sparql_limits limits;
-  unsigned threads;           /* store handles and concurrent store requests; 0: 4 */
-  size_t max_body;            /* request body limit in bytes; 0: 1 MiB */
+  unsigned threads;         /* store handles and concurrent store requests; 0: 4 */
+  size_t max_body;          /* request body limit in bytes; 0: 1 MiB */
   cust_index_shared *index; /* NULL: serve only */
 } cust_http_config;
 

@@ -164,7 +164,7 @@ typedef struct http_store_info {
   char error[160];
   cust_checkpoint cp;
   uint64_t quads, credentials, rejections, failed; /* with_count only */
-  uint64_t stamp; /* changes whenever the store file changes */
+  uint64_t stamp;                                  /* changes whenever the store file changes */
 } http_store_info;
 
 struct MHD_Daemon;

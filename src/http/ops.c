@@ -54,14 +54,12 @@ static void diagnose(const snapshot *s, char *why, size_t n) {
     return;
   }
   const cust_index_status *st = &s->st;
-  uint64_t stall = st->block_time_ms * 20 > HEALTH_STALL_MS ? st->block_time_ms * 20 :
-                                                              HEALTH_STALL_MS;
+  uint64_t stall =
+      st->block_time_ms * 20 > HEALTH_STALL_MS ? st->block_time_ms * 20 : HEALTH_STALL_MS;
   if (!st->is_running) {
-    snprintf(why, n, "the indexer has stopped%s%s", st->last_error[0] ? ": " : "",
-             st->last_error);
+    snprintf(why, n, "the indexer has stopped%s%s", st->last_error[0] ? ": " : "", st->last_error);
   } else if (st->head_height == 0) {
-    snprintf(why, n, "no node has answered yet%s%s", st->last_error[0] ? ": " : "",
-             st->last_error);
+    snprintf(why, n, "no node has answered yet%s%s", st->last_error[0] ? ": " : "", st->last_error);
   } else if (st->last_head_ms != 0 && s->now_ms > st->last_head_ms &&
              s->now_ms - st->last_head_ms > stall) {
     snprintf(why, n, "stalled node: the head (%llu) has not moved for %llu s",
@@ -95,8 +93,8 @@ int http_ops_health(cust_http *h, cust_buf *b) {
     CK(http_json_string(b, why));
     CK(cust_buf_puts(b, ", "));
   }
-  CK(cust_buf_printf(b, "\"indexer\": %s, \"indexed_height\": %llu",
-                     s.has_index ? "true" : "false", (unsigned long long)indexed_height(&s)));
+  CK(cust_buf_printf(b, "\"indexer\": %s, \"indexed_height\": %llu", s.has_index ? "true" : "false",
+                     (unsigned long long)indexed_height(&s)));
   if (s.has_index) {
     CK(cust_buf_printf(b, ", \"head_height\": %llu, \"lag\": %llu",
                        (unsigned long long)s.st.head_height, (unsigned long long)lag_of(&s)));
@@ -119,21 +117,20 @@ int http_ops_status(cust_http *h, cust_buf *b) {
     CK(http_json_string(b, why));
   }
   CK(cust_buf_printf(b, ",\n  \"indexer\": \"%s\"",
-                     !s.has_index      ? "not running in this process" :
-                     s.st.is_running ? "running" :
-                                       "stopped"));
+                     !s.has_index      ? "not running in this process"
+                     : s.st.is_running ? "running"
+                                       : "stopped"));
   CK(cust_buf_printf(b, ",\n  \"indexed_height\": %llu", (unsigned long long)indexed_height(&s)));
   if (s.has_index) {
-    CK(cust_buf_printf(b,
-                       ",\n  \"head_height\": %llu,\n  \"lag\": %llu,\n  \"dialect\": \"%s\","
-                       "\n  \"blocks_per_s\": %.2f,\n  \"triples_per_s\": %.1f,"
-                       "\n  \"blocks_indexed\": %llu,\n  \"triples_indexed\": %llu,"
-                       "\n  \"block_time_ms\": %llu",
-                       (unsigned long long)s.st.head_height, (unsigned long long)lag_of(&s),
-                       s.st.dialect, s.st.blocks_per_s, s.st.triples_per_s,
-                       (unsigned long long)s.st.blocks_total,
-                       (unsigned long long)s.st.triples_total,
-                       (unsigned long long)s.st.block_time_ms));
+    CK(cust_buf_printf(
+        b,
+        ",\n  \"head_height\": %llu,\n  \"lag\": %llu,\n  \"dialect\": \"%s\","
+        "\n  \"blocks_per_s\": %.2f,\n  \"triples_per_s\": %.1f,"
+        "\n  \"blocks_indexed\": %llu,\n  \"triples_indexed\": %llu,"
+        "\n  \"block_time_ms\": %llu",
+        (unsigned long long)s.st.head_height, (unsigned long long)lag_of(&s), s.st.dialect,
+        s.st.blocks_per_s, s.st.triples_per_s, (unsigned long long)s.st.blocks_total,
+        (unsigned long long)s.st.triples_total, (unsigned long long)s.st.block_time_ms));
   } else {
     CK(cust_buf_puts(b, ",\n  \"head_height\": null,\n  \"lag\": null"));
   }
@@ -156,15 +153,14 @@ int http_ops_status(cust_http *h, cust_buf *b) {
                        "\"pruned\": %llu, \"other\": %llu}}",
                        e->is_healthy ? "true" : "false", (unsigned long long)e->requests,
                        (unsigned long long)e->errors_transient,
-                       (unsigned long long)e->errors_pruned,
-                       (unsigned long long)e->errors_other));
+                       (unsigned long long)e->errors_pruned, (unsigned long long)e->errors_other));
   }
   CK(cust_buf_puts(b, "],\n  \"last_error\": "));
   CK(http_json_string(b, s.has_index ? s.st.last_error : ""));
   CK(cust_buf_puts(b, ",\n  \"store\": "));
   CK(http_json_string(b, h->db_path));
-  CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n",
-                     h->catalog.len, (unsigned long long)((s.now_ms - h->started_ms) / 1000)));
+  CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", h->catalog.len,
+                     (unsigned long long)((s.now_ms - h->started_ms) / 1000)));
   return 200;
 }
 
@@ -186,8 +182,8 @@ static cust_status label(cust_buf *b, const char *v) {
 
 static cust_status metric(cust_buf *b, const char *name, const char *type, const char *help,
                           double value) {
-  return cust_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type,
-                         name, value);
+  return cust_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name,
+                         value);
 }
 
 int http_ops_metrics(cust_http *h, cust_buf *b) {
@@ -204,8 +200,8 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
               (double)s.st.blocks_total));
     CK(metric(b, "custodian_blocks_per_second", "gauge", "Recent indexing rate.",
               s.st.blocks_per_s));
-    CK(metric(b, "custodian_indexed_triples_total", "counter",
-              "Quads written by this process.", (double)s.st.triples_total));
+    CK(metric(b, "custodian_indexed_triples_total", "counter", "Quads written by this process.",
+              (double)s.st.triples_total));
     CK(metric(b, "custodian_indexer_up", "gauge", "1 when the indexer runs.",
               s.st.is_running ? 1.0 : 0.0));
   }

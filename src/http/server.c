@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -193,14 +194,14 @@ static enum MHD_Result send_preflight(struct MHD_Connection *c, const char *allo
   if (resp == NULL) {
     return MHD_NO;
   }
-  const char *asked = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "Access-Control-Request-Headers");
+  const char *asked =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Headers");
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
   MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                          asked != NULL && strlen(asked) < 1024 && strpbrk(asked, "\r\n") == NULL ?
-                              asked :
-                              "Accept, Accept-Encoding, Content-Type, Cache-Control");
+                          asked != NULL && strlen(asked) < 1024 && strpbrk(asked, "\r\n") == NULL
+                              ? asked
+                              : "Accept, Accept-Encoding, Content-Type, Cache-Control");
   MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
   MHD_add_response_header(resp, "Allow", allow);
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
@@ -386,11 +387,18 @@ static void pool_release(http_pool *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* Monotonic seconds with sub-millisecond resolution, for the duration histogram. */
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* ---- /sparql ------------------------------------------------------------------------------- */
 
-static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c,
-                                   cust_sparql_result *res, uint64_t t0) {
-  double seconds = (double)(cust_now_ms() - t0) / 1000.0;
+static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c, cust_sparql_result *res,
+                                   double t0) {
+  double seconds = now_s() - t0;
   http_metrics_query(&h->metrics, res->http_status, seconds);
   const char *type = res->content_type ? res->content_type : "application/json";
   return send_body(c, res->http_status, type, &res->body, NULL,
@@ -413,13 +421,13 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   q->named_graphs = named;
   q->nnamed = nn;
   q->cache_key_height = cache_key(h);
-  uint64_t t0 = cust_now_ms();
+  double t0 = now_s();
   cust_sparql_result res;
   cust_sparql_result_init(&res);
   cust_status st = cust_sparql_run(h->sparql, q, &res);
   enum MHD_Result ret;
   if (st != CUST_OK) {
-    http_metrics_query(&h->metrics, 503, (double)(cust_now_ms() - t0) / 1000.0);
+    http_metrics_query(&h->metrics, 503, now_s() - t0);
     ret = send_error(c, 503, "overloaded", "the server is out of memory: try again later");
   } else {
     ret = send_result(h, c, &res, t0);
@@ -448,13 +456,13 @@ static enum MHD_Result service_description(cust_http *h, struct MHD_Connection *
   }
   cust_buf b;
   cust_buf_init(&b);
-  cust_status st = cust_buf_puts(
-      &b, "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
-          "@prefix fmt: <http://www.w3.org/ns/formats/> .\n"
-          "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
-          "[] a sd:Service ;\n"
-          "  rdfs:label \"Custodian SPARQL endpoint (read-only)\" ;\n"
-          "  sd:endpoint ");
+  cust_status st =
+      cust_buf_puts(&b, "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+                        "@prefix fmt: <http://www.w3.org/ns/formats/> .\n"
+                        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+                        "[] a sd:Service ;\n"
+                        "  rdfs:label \"Custodian SPARQL endpoint (read-only)\" ;\n"
+                        "  sd:endpoint ");
   if (st == CUST_OK) {
     st = sd_endpoint(h, c, &b);
   }
@@ -624,8 +632,7 @@ static enum MHD_Result route_canned(cust_http *h, struct MHD_Connection *c, http
       return send_error(c, 400, "missing parameter", detail);
     }
     if (n > 1) {
-      snprintf(detail, sizeof detail, "parameter \"%s\" is given %zu times", q->params[k].name,
-               n);
+      snprintf(detail, sizeof detail, "parameter \"%s\" is given %zu times", q->params[k].name, n);
       return send_error(c, 400, "invalid parameter", detail);
     }
     const char *why = http_param_check(q->params[k].type, vals[0]);
@@ -639,8 +646,7 @@ static enum MHD_Result route_canned(cust_http *h, struct MHD_Connection *c, http
         values[k] = cust_term_iri(vals[0]);
         break;
       case HTTP_PARAM_INTEGER:
-        values[k] =
-            cust_term_literal(vals[0], NULL, "http://www.w3.org/2001/XMLSchema#integer");
+        values[k] = cust_term_literal(vals[0], NULL, "http://www.w3.org/2001/XMLSchema#integer");
         break;
       case HTTP_PARAM_LITERAL:
         values[k] = cust_term_literal(vals[0], NULL, NULL);
@@ -684,10 +690,10 @@ static enum MHD_Result send_call(cust_http *h, struct MHD_Connection *c, cust_st
   }
   cust_buf_release(json);
   int status = status_of(st);
-  const char *what = status == 404 ? "not found" :
-                     status == 400 ? "invalid parameter" :
-                     status == 503 ? "unavailable" :
-                                     "internal error";
+  const char *what = status == 404   ? "not found"
+                     : status == 400 ? "invalid parameter"
+                     : status == 503 ? "unavailable"
+                                     : "internal error";
   return send_error(c, status, what, err[0] ? err : cust_strerror(st));
 }
 
@@ -777,7 +783,8 @@ static enum MHD_Result route_static(cust_http *h, struct MHD_Connection *c, cons
   }
   size_t n = strlen(path);
   int is_dir_path = n > 0 && path[n - 1] == '/';
-  int len = snprintf(full, sizeof full, "%s%s%s", h->web_root, path, is_dir_path ? "index.html" : "");
+  int len =
+      snprintf(full, sizeof full, "%s%s%s", h->web_root, path, is_dir_path ? "index.html" : "");
   if (len < 0 || (size_t)len >= sizeof full || realpath(full, real) == NULL) {
     return send_error(c, 404, "not found", "no such file or route");
   }
@@ -895,25 +902,23 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
       strcmp(path, "/metrics") == 0) {
     cust_buf b;
     cust_buf_init(&b);
-    int status = path[1] == 's' ? http_ops_status(h, &b) :
-                 path[1] == 'h' ? http_ops_health(h, &b) :
-                                  http_ops_metrics(h, &b);
+    int status = path[1] == 's'   ? http_ops_status(h, &b)
+                 : path[1] == 'h' ? http_ops_health(h, &b)
+                                  : http_ops_metrics(h, &b);
     if (status == 0) {
       cust_buf_release(&b);
       return send_error(c, 503, "overloaded", "out of memory");
     }
-    return send_body(c, status,
-                     path[1] == 'm' ? "text/plain; version=0.0.4; charset=utf-8" :
-                                      "application/json",
-                     &b, NULL, status == 503 ? "5" : NULL);
+    return send_body(
+        c, status, path[1] == 'm' ? "text/plain; version=0.0.4; charset=utf-8" : "application/json",
+        &b, NULL, status == 503 ? "5" : NULL);
   }
   return route_static(h, c, path);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
   (void)url;
   (void)version;
   cust_http *h = cls;
@@ -1068,17 +1073,17 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (st != CUST_OK) {
     goto fail;
   }
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                   MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+                   MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (sa.ss_family == AF_INET6) {
     flags |= MHD_USE_IPv6;
   }
   h->mhd = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)(uintptr_t)log,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)(uintptr_t)log, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
   if (h->mhd == NULL) {
     cust_log(log, CUST_LOG_ERROR,

@@ -181,7 +181,8 @@ cust_status http_path_normalise(const char *raw, size_t n, char *out, size_t out
     if (seg == 0) {
       continue;
     }
-    if ((seg == 1 && dec[start] == '.') || (seg == 2 && dec[start] == '.' && dec[start + 1] == '.')) {
+    if ((seg == 1 && dec[start] == '.') ||
+        (seg == 2 && dec[start] == '.' && dec[start + 1] == '.')) {
       st = CUST_ERR_INVALID;
       goto done;
     }

@@ -115,7 +115,7 @@ typedef struct msgctx {
   const cust_tx *tx;
   const cust_msg *msg;
   cust_term tx_iri;
-  smap *tx_seen; /* ledger (p, o) pairs already written for this tx */
+  smap *tx_seen;         /* ledger (p, o) pairs already written for this tx */
   const char *msg_label; /* "3" or "3.1" (authz) */
   char blank_prefix[48];
 } msgctx;
@@ -522,20 +522,6 @@ static int same(const cust_term *a, const cust_term *b) {
          (a->len == 0 || memcmp(a->value, b->value, a->len) == 0);
 }
 
-/* Whether `g` names one of the submission's proof graphs. */
-static int is_proof_graph(const cust_mapper *m, const cust_term *g) {
-  if (g->kind == CUST_TERM_NONE) {
-    return 0;
-  }
-  for (size_t i = 0; i < m->nquads; i++) {
-    const cust_quad *q = &m->quads[i];
-    if (term_is(&q->p, NS_SEC "proof") && same(&q->o, g)) {
-      return 1;
-    }
-  }
-  return 0;
-}
-
 /* The objects of (s, p) among the kept quads, up to max; returns the count. */
 static size_t objects(const cust_mapper *m, const char *keep, const cust_term *s, const char *p,
                       const cust_term **out, size_t max) {
@@ -801,8 +787,8 @@ static void lock_funds(msgctx *c, const char *keep, const cust_term *issuer, cus
     if (is_new) {
       cust_term tmp;
       *slot = (void *)(uintptr_t)(o->kind == CUST_TERM_IRI &&
-                                  view_find(k, o, NS_CUST "lockedAmount", NULL, &k->ledger, 2,
-                                            &tmp, 1) == 1);
+                                  view_find(k, o, NS_CUST "lockedAmount", NULL, &k->ledger, 2, &tmp,
+                                            1) == 1);
     }
     if (*slot != NULL) {
       continue; /* the first order credential's payment stands */
@@ -901,8 +887,8 @@ static void map_submission(msgctx *c, json_t *args) {
   size_t b64_len = json_string_length(data);
   if (b64_len / 4 * 3 > m->max_submission + 3) {
     snprintf(reason, sizeof reason,
-             "the credential is about %zu bytes, more than the limit of %zu bytes",
-             b64_len / 4 * 3, m->max_submission);
+             "the credential is about %zu bytes, more than the limit of %zu bytes", b64_len / 4 * 3,
+             m->max_submission);
     reject(c, NULL, reason);
     goto cleanup;
   }
@@ -916,9 +902,8 @@ static void map_submission(msgctx *c, json_t *args) {
     goto cleanup;
   }
   if (nq_len > m->max_submission) {
-    snprintf(reason, sizeof reason,
-             "the credential is %zu bytes, more than the limit of %zu bytes", nq_len,
-             m->max_submission);
+    snprintf(reason, sizeof reason, "the credential is %zu bytes, more than the limit of %zu bytes",
+             nq_len, m->max_submission);
     reject(c, NULL, reason);
     goto cleanup;
   }
@@ -927,9 +912,14 @@ static void map_submission(msgctx *c, json_t *args) {
     goto cleanup;
   }
   char perr[400];
+  st = cust_mapper_nquads_check(nq, nq_len, perr, sizeof perr);
+  if (st != CUST_OK) {
+    snprintf(reason, sizeof reason, "the claims are not N-Quads: %s", perr);
+    reject(c, NULL, reason);
+    goto cleanup;
+  }
   st = cust_mapper_rdf_parse(m->world, "nquads", nq, nq_len, "urn:custodian:submission",
-                             c->blank_prefix, &m->sub_arena, collect_quad, &sc, perr,
-                             sizeof perr);
+                             c->blank_prefix, &m->sub_arena, collect_quad, &sc, perr, sizeof perr);
   if (st == CUST_ERR_NOMEM || sc.st == CUST_ERR_NOMEM) {
     k->fatal = CUST_ERR_NOMEM;
     goto cleanup;
@@ -948,8 +938,30 @@ static void map_submission(msgctx *c, json_t *args) {
     k->fatal = CUST_ERR_NOMEM;
     goto cleanup;
   }
-  for (size_t i = 0; i < m->nquads; i++) {
-    keep[i] = !is_proof_graph(m, &m->quads[i].g);
+  /* the proof graphs are the objects of sec:proof; their quads are dropped */
+  smap proofs;
+  cust_smap_init(&proofs, &m->sub_arena);
+  for (size_t i = 0; i < m->nquads && k->fatal == CUST_OK; i++) {
+    const cust_quad *q = &m->quads[i];
+    size_t n = 0;
+    const char *key = term_is(&q->p, NS_SEC "proof") ? term_key(&m->sub_arena, &q->o, &n) : NULL;
+    if (key != NULL && cust_smap_slot(&proofs, key, n, 1, NULL) == NULL) {
+      k->fatal = CUST_ERR_NOMEM;
+    } else if (key == NULL && term_is(&q->p, NS_SEC "proof")) {
+      k->fatal = CUST_ERR_NOMEM;
+    }
+  }
+  for (size_t i = 0; i < m->nquads && k->fatal == CUST_OK; i++) {
+    const cust_term *g = &m->quads[i].g;
+    size_t n = 0;
+    const char *key = g->kind != CUST_TERM_NONE ? term_key(&m->sub_arena, g, &n) : NULL;
+    if (g->kind != CUST_TERM_NONE && key == NULL) {
+      k->fatal = CUST_ERR_NOMEM;
+    }
+    keep[i] = key == NULL || cust_smap_slot(&proofs, key, n, 0, NULL) == NULL;
+  }
+  if (k->fatal != CUST_OK) {
+    goto cleanup;
   }
   const cust_term *cred, *subject, *issuer, *type;
   if (check(m, keep, reason, sizeof reason, &cred, &subject, &issuer, &type) != NULL) {
@@ -1161,8 +1173,9 @@ static void map_tx(blk *k, const cust_tx *tx) {
       } else if (kind == MSG_REVOKE) {
         map_revocation(&c, args);
       } else {
-        reject(&c, NULL, "the message to the dataverse is not a JSON object with one known "
-                         "action");
+        reject(&c, NULL,
+               "the message to the dataverse is not a JSON object with one known "
+               "action");
       }
     }
     json_decref(root);
@@ -1203,8 +1216,7 @@ cust_status cust_mapper_new(const cust_mapper_config *cfg, const cust_logger *lo
   }
   st = cust_mapper_rdf_world(&m->world);
   if (st != CUST_OK) {
-    cust_log(log, CUST_LOG_ERROR, "cannot start the RDF parser (raptor): %s",
-             cust_strerror(st));
+    cust_log(log, CUST_LOG_ERROR, "cannot start the RDF parser (raptor): %s", cust_strerror(st));
   }
 
 cleanup:

@@ -11,18 +11,18 @@
 typedef struct cust_mapper cust_mapper;
 
 typedef struct cust_mapper_config {
-  const char *chain_id;           /* borrowed; used in transaction IRIs */
-  const char *const *dataverses;  /* borrowed; contracts to index; none: any */
+  const char *chain_id;          /* borrowed; used in transaction IRIs */
+  const char *const *dataverses; /* borrowed; contracts to index; none: any */
   size_t ndataverses;
-  size_t max_submission;          /* bytes of decoded N-Quads; 0: 1 MiB */
+  size_t max_submission; /* bytes of decoded N-Quads; 0: 1 MiB */
 } cust_mapper_config;
 
 typedef struct cust_mapper_stats {
   uint64_t credentials; /* accepted credentials */
   uint64_t rejections;
-  uint64_t failed;      /* failed transactions recorded */
+  uint64_t failed; /* failed transactions recorded */
   uint64_t revocations;
-  uint64_t quads;       /* changes produced */
+  uint64_t quads; /* changes produced */
 } cust_mapper_stats;
 
 /* Makes a mapper; the config's strings are copied. Owns one raptor world. */

@@ -70,4 +70,10 @@ cust_status cust_mapper_rdf_parse(raptor_world *world, const char *syntax,
                                   const char *blank_prefix, cust_arena *arena, cust_quad_fn fn,
                                   void *ud, char *err, size_t errlen);
 
+/* Checks (data, len) against the N-Quads grammar (stricter than raptor where
+ * raptor would leak: see parse.c); CUST_ERR_FORMAT with "line L: what" in
+ * `err` when it does not conform. */
+cust_status cust_mapper_nquads_check(const unsigned char *data, size_t len, char *err,
+                                     size_t errlen);
+
 #endif

@@ -139,6 +139,7 @@ typedef struct parse_ctx {
   void *ud;
   cust_status st;
   int is_stopped;
+  int is_datatype_leaky; /* see on_statement */
   char *err;
   size_t errlen;
 } parse_ctx;
@@ -246,6 +247,13 @@ static int convert(parse_ctx *c, const raptor_term *rt, cust_term *t) {
 
 static void on_statement(void *ud, raptor_statement *rs) {
   parse_ctx *c = ud;
+  /* raptor 2.0.15's N-Triples/N-Quads term reader keeps one reference too
+   * many to the (interned) datatype IRI of each typed literal; dropping it
+   * here keeps a long-running mapper from growing with every new datatype */
+  if (c->is_datatype_leaky && rs->object != NULL && rs->object->type == RAPTOR_TERM_TYPE_LITERAL &&
+      rs->object->value.literal.datatype != NULL) {
+    raptor_free_uri(rs->object->value.literal.datatype);
+  }
   if (c->st != CUST_OK || c->is_stopped) {
     return;
   }
@@ -282,6 +290,8 @@ cust_status cust_mapper_rdf_parse(raptor_world *world, const char *syntax,
   cust_smap_init(&c.blanks, arena);
   c.fn = fn;
   c.ud = ud;
+  c.is_datatype_leaky = raptor_version_decimal <= 20015 &&
+                        (strcmp(syntax, "nquads") == 0 || strcmp(syntax, "ntriples") == 0);
   c.err = err;
   c.errlen = errlen;
   if (err != NULL && errlen > 0) {
@@ -313,8 +323,8 @@ cust_status cust_mapper_rdf_parse(raptor_world *world, const char *syntax,
   } else if (c.st == CUST_OK) {
     /* raptor reports syntax errors through the log handler, not the result */
     static const unsigned char empty[1] = { 0 };
-    if (raptor_parser_parse_chunk(c.parser, len ? data : empty, len, 1) != 0 &&
-        c.st == CUST_OK && !c.is_stopped) {
+    if (raptor_parser_parse_chunk(c.parser, len ? data : empty, len, 1) != 0 && c.st == CUST_OK &&
+        !c.is_stopped) {
       c.st = CUST_ERR_FORMAT;
       if (err != NULL && errlen > 0 && err[0] == '\0') {
         snprintf(err, errlen, "syntax error");
@@ -334,6 +344,303 @@ cleanup:
   return st;
 }
 
+/* ---- a strict check of N-Quads --------------------------------------------------- */
+
+/* raptor 2.0.15 leaks the terms of a statement it rejects after reading
+ * some of them, so a submission is checked against the N-Quads grammar of
+ * RDF 1.1 first (UTF-8, IRIs with a scheme, escapes, labels, language tags,
+ * 3 or 4 terms of the right kinds per line); raptor then parses what passed. */
+enum { TOK_NONE = 0, TOK_IRI, TOK_BLANK, TOK_LITERAL };
+
+typedef struct scan {
+  const unsigned char *p;
+  size_t i, len;
+  const char *what;
+} scan;
+
+static int is_alpha(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+
+static int hex_value(unsigned char c) {
+  if (is_digit(c)) {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+/* Length of the valid UTF-8 sequence at s->i, or 0. */
+static size_t utf8_len(const scan *s) {
+  const unsigned char *p = s->p + s->i;
+  size_t left = s->len - s->i;
+  unsigned char c = p[0];
+  size_t n;
+  uint32_t cp, min;
+  if (c < 0x80) {
+    return 1;
+  } else if ((c & 0xE0) == 0xC0) {
+    n = 2, cp = c & 0x1F, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, cp = c & 0x0F, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (left < n) {
+    return 0;
+  }
+  for (size_t k = 1; k < n; k++) {
+    if ((p[k] & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (p[k] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+/* A \uXXXX or \UXXXXXXXX at s->i (on the backslash); advances. */
+static int uchar(scan *s) {
+  size_t n = s->p[s->i + 1] == 'u' ? 4 : 8;
+  if (s->i + 2 + n > s->len) {
+    return -1;
+  }
+  uint32_t cp = 0;
+  for (size_t k = 0; k < n; k++) {
+    int h = hex_value(s->p[s->i + 2 + k]);
+    if (h < 0) {
+      return -1;
+    }
+    cp = (cp << 4) | (uint32_t)h;
+  }
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return -1; /* no NUL, no surrogate, nothing beyond Unicode */
+  }
+  s->i += 2 + n;
+  return 0;
+}
+
+static int iri(scan *s) {
+  size_t start = ++s->i; /* after '<' */
+  if (s->i >= s->len || !is_alpha(s->p[s->i])) {
+    s->what = "an IRI must start with a scheme (an absolute IRI)";
+    return -1;
+  }
+  while (s->i < s->len && (is_alpha(s->p[s->i]) || is_digit(s->p[s->i]) || s->p[s->i] == '+' ||
+                           s->p[s->i] == '-' || s->p[s->i] == '.')) {
+    s->i++;
+  }
+  if (s->i >= s->len || s->p[s->i] != ':') {
+    s->what = "an IRI must start with a scheme (an absolute IRI)";
+    return -1;
+  }
+  (void)start;
+  while (s->i < s->len && s->p[s->i] != '>') {
+    unsigned char c = s->p[s->i];
+    if (c == '\\') {
+      if (s->i + 1 >= s->len || (s->p[s->i + 1] != 'u' && s->p[s->i + 1] != 'U') || uchar(s) != 0) {
+        s->what = "an IRI holds a bad escape";
+        return -1;
+      }
+      continue;
+    }
+    if (c <= 0x20 || strchr("<\"{}|^`", c) != NULL) {
+      s->what = "an IRI holds a character that IRIs cannot hold";
+      return -1;
+    }
+    size_t n = utf8_len(s);
+    if (n == 0) {
+      s->what = "an IRI is not valid UTF-8";
+      return -1;
+    }
+    s->i += n;
+  }
+  if (s->i >= s->len) {
+    s->what = "an IRI is not closed by '>'";
+    return -1;
+  }
+  s->i++;
+  return 0;
+}
+
+static int is_label_ascii(unsigned char c) {
+  return is_alpha(c) || is_digit(c) || c == '_' || c == '-' || c == '.';
+}
+
+static int blank(scan *s) {
+  s->i += 2; /* after "_:" */
+  size_t start = s->i;
+  if (s->i >= s->len || !(is_alpha(s->p[s->i]) || is_digit(s->p[s->i]) || s->p[s->i] == '_')) {
+    s->what = "a blank node label must start with a letter, a digit or '_'";
+    return -1;
+  }
+  while (s->i < s->len && is_label_ascii(s->p[s->i])) {
+    s->i++;
+  }
+  while (s->i > start && s->p[s->i - 1] == '.') {
+    s->i--; /* a final '.' ends the statement, not the label */
+  }
+  return 0;
+}
+
+static int literal(scan *s) {
+  s->i++; /* after '"' */
+  while (s->i < s->len && s->p[s->i] != '"') {
+    unsigned char c = s->p[s->i];
+    if (c == '\n' || c == '\r') {
+      s->what = "a literal is not closed by '\"' on its line";
+      return -1;
+    }
+    if (c == '\\') {
+      unsigned char e = s->i + 1 < s->len ? s->p[s->i + 1] : 0;
+      if (e == 'u' || e == 'U') {
+        if (uchar(s) != 0) {
+          s->what = "a literal holds a bad \\u escape (or a NUL)";
+          return -1;
+        }
+        continue;
+      }
+      if (e == 0 || strchr("tbnrf\"\\", e) == NULL) { /* raptor refuses \' */
+        s->what = "a literal holds a bad escape";
+        return -1;
+      }
+      s->i += 2;
+      continue;
+    }
+    size_t n = c == 0 ? 0 : utf8_len(s);
+    if (n == 0) {
+      s->what = "a literal is not valid UTF-8, or holds a NUL";
+      return -1;
+    }
+    s->i += n;
+  }
+  if (s->i >= s->len) {
+    s->what = "a literal is not closed by '\"'";
+    return -1;
+  }
+  s->i++;
+  if (s->i < s->len && s->p[s->i] == '@') {
+    s->i++;
+    size_t start = s->i;
+    while (s->i < s->len && is_alpha(s->p[s->i])) {
+      s->i++;
+    }
+    if (s->i == start) {
+      s->what = "a language tag must start with a letter";
+      return -1;
+    }
+    while (s->i < s->len && s->p[s->i] == '-') {
+      size_t sub = ++s->i;
+      while (s->i < s->len && (is_alpha(s->p[s->i]) || is_digit(s->p[s->i]))) {
+        s->i++;
+      }
+      if (s->i == sub) {
+        s->what = "a language tag has an empty part";
+        return -1;
+      }
+    }
+  } else if (s->i + 1 < s->len && s->p[s->i] == '^' && s->p[s->i + 1] == '^') {
+    s->i += 2;
+    if (s->i >= s->len || s->p[s->i] != '<') {
+      s->what = "a datatype must be an IRI";
+      return -1;
+    }
+    return iri(s);
+  }
+  return 0;
+}
+
+cust_status cust_mapper_nquads_check(const unsigned char *data, size_t len, char *err,
+                                     size_t errlen) {
+  scan s = { data, 0, len, NULL };
+  size_t line = 1;
+  int kinds[4];
+  size_t nterms = 0;
+  while (s.i < len && s.what == NULL) {
+    unsigned char c = data[s.i];
+    if (c == '\n' || c == '\r') {
+      if (nterms > 0) {
+        s.what = "the statement ends before its final '.'";
+        break;
+      }
+      line += c == '\n';
+      s.i++;
+    } else if (c == ' ' || c == '\t') {
+      s.i++;
+    } else if (c == '#') {
+      while (s.i < len && data[s.i] != '\n' && data[s.i] != '\r') {
+        size_t n = utf8_len(&s);
+        if (n == 0 || data[s.i] == 0) {
+          s.what = "a comment is not valid UTF-8";
+          break;
+        }
+        s.i += n;
+      }
+    } else if (c == '.') {
+      if (nterms < 3) {
+        s.what = "a statement needs a subject, a predicate and an object";
+      } else if (kinds[0] == TOK_LITERAL || kinds[1] != TOK_IRI ||
+                 (nterms == 4 && kinds[3] == TOK_LITERAL)) {
+        s.what = kinds[1] != TOK_IRI ? "the predicate must be an IRI"
+                                     : "a literal can be neither subject nor graph name";
+      }
+      nterms = 0;
+      s.i++;
+      /* nothing but blanks or a comment may follow on the line */
+      while (s.what == NULL && s.i < len && (data[s.i] == ' ' || data[s.i] == '\t')) {
+        s.i++;
+      }
+      if (s.what == NULL && s.i < len && data[s.i] != '\n' && data[s.i] != '\r' &&
+          data[s.i] != '#') {
+        s.what = "a statement must end its line";
+      }
+    } else {
+      if (nterms == 4) {
+        s.what = "a statement has at most four terms";
+        break;
+      }
+      int kind = TOK_NONE, rc = -1;
+      if (c == '<') {
+        kind = TOK_IRI;
+        rc = iri(&s);
+      } else if (c == '_' && s.i + 1 < len && data[s.i + 1] == ':') {
+        kind = TOK_BLANK;
+        rc = blank(&s);
+      } else if (c == '"') {
+        kind = TOK_LITERAL;
+        rc = literal(&s);
+      } else {
+        s.what = "unexpected character";
+      }
+      if (rc != 0) {
+        break;
+      }
+      kinds[nterms++] = kind;
+    }
+  }
+  if (s.what == NULL && nterms > 0) {
+    s.what = "the statement ends before its final '.'";
+  }
+  if (s.what != NULL) {
+    snprintf(err, errlen, "line %zu: %s", line, s.what);
+    return CUST_ERR_FORMAT;
+  }
+  return CUST_OK;
+}
+
 /* ---- files ----------------------------------------------------------------------- */
 
 static const char *syntax_of(const char *path) {
@@ -341,8 +648,8 @@ static const char *syntax_of(const char *path) {
     const char *ext;
     const char *syntax;
   } table[] = {
-    { ".ttl", "turtle" },  { ".turtle", "turtle" }, { ".nt", "ntriples" }, { ".nq", "nquads" },
-    { ".rdf", "rdfxml" },  { ".xml", "rdfxml" },    { ".owl", "rdfxml" },
+    { ".ttl", "turtle" }, { ".turtle", "turtle" }, { ".nt", "ntriples" }, { ".nq", "nquads" },
+    { ".rdf", "rdfxml" }, { ".xml", "rdfxml" },    { ".owl", "rdfxml" },
   };
   size_t n = strlen(path);
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {

@@ -388,7 +388,9 @@ static cust_status answer_split(walk *w, const mpz_t total, const char *payer, c
   cust_rewards_alloc_init(&alloc);
   mpz_t t, qpow;
   mpz_inits(t, qpow, NULL);
-  qsort(w->earned, w->nearned, sizeof *w->earned, earned_cmp);
+  if (w->nearned > 1) {
+    qsort(w->earned, w->nearned, sizeof *w->earned, earned_cmp);
+  }
   groups = calloc(w->nearned ? w->nearned : 1, sizeof *groups);
   lines = calloc(w->nearned ? w->nearned : 1, sizeof *lines);
   refs = calloc(w->nearned ? w->nearned : 1, sizeof *refs);
@@ -457,7 +459,9 @@ static cust_status answer_split(walk *w, const mpz_t total, const char *payer, c
       nrefs++;
     }
   }
-  qsort(refs, nrefs, sizeof *refs, payout_cmp);
+  if (nrefs > 1) {
+    qsort(refs, nrefs, sizeof *refs, payout_cmp);
+  }
   for (size_t i = 0; st == CUST_OK && i < nrefs; i++) {
     st = i ? cust_buf_putc(b, ',') : CUST_OK;
     if (st == CUST_OK) {
@@ -576,31 +580,23 @@ static int is_amount(const char *s) {
   return 1;
 }
 
-/* The funds locked with `order`: the latest live assertion of
- * cust:lockedAmount (and its cust:lockedDenom from the same graph). */
+/* The funds locked with `order` (cust:lockedAmount and cust:lockedDenom, in
+ * the ledger graph: the indexer locks the first coin once). */
 static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t total,
                                 const char **denom) {
   cust_custody_values vs, ds;
-  const cust_custody_cred *best = NULL;
-  const char *amount = NULL, *graph = NULL;
-  cust_status st = cust_custody_facts_objects(f, order, CUST_NS "lockedAmount", NULL, &vs);
+  cust_status st =
+      cust_custody_facts_objects(f, order, CUST_NS "lockedAmount", CUST_GRAPH_LEDGER, &vs);
+  const char *amount = NULL;
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
-    const cust_custody_cred *c = NULL;
-    if (!is_amount(vs.items[i].value)) {
-      continue;
-    }
-    if (vs.items[i].graph) {
-      st = cust_custody_facts_cred(f, vs.items[i].graph, &c);
-    }
-    if (st == CUST_OK && (amount == NULL || (c && best && cust_custody_cred_compare(c, best) > 0))) {
-      best = c;
+    if (is_amount(vs.items[i].value) &&
+        (amount == NULL || strcmp(vs.items[i].value, amount) < 0)) {
       amount = vs.items[i].value;
-      graph = vs.items[i].graph;
     }
   }
   if (st == CUST_OK && amount) {
     mpz_set_str(total, amount, 10);
-    st = cust_custody_facts_objects(f, order, CUST_NS "lockedDenom", graph, &ds);
+    st = cust_custody_facts_objects(f, order, CUST_NS "lockedDenom", CUST_GRAPH_LEDGER, &ds);
     if (st == CUST_OK && ds.len > 0) {
       *denom = ds.items[0].value;
     }
@@ -612,8 +608,25 @@ cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
                                  const char *execution, const char *amount,
                                  const char *policy_iri, cust_buf *json_out, char *err,
                                  size_t errlen) {
-  cust_status st = CUST_OK;
   cust_custody_facts *f = NULL;
+  cust_status st = cust_custody_facts_new(view, &f);
+  if (st != CUST_OK) {
+    if (err && errlen) {
+      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    }
+    return st;
+  }
+  st = cust_rewards_compute_facts(f, view, height, execution, amount, policy_iri, json_out, err,
+                                  errlen);
+  cust_custody_facts_free(f);
+  return st;
+}
+
+cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
+                                       uint64_t height, const char *execution,
+                                       const char *amount, const char *policy_iri,
+                                       cust_buf *json_out, char *err, size_t errlen) {
+  cust_status st = CUST_OK;
   cust_rewards_policies ps;
   walk w;
   mpz_t total;
@@ -649,10 +662,7 @@ cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
   if (st != CUST_OK) {
     goto done;
   }
-  st = cust_custody_facts_new(view, &f);
-  if (st == CUST_OK) {
-    st = cust_custody_facts_status(f, execution, &status);
-  }
+  st = cust_custody_facts_status(f, execution, &status);
   if (st == CUST_OK) {
     st = cust_custody_facts_order(f, execution, &order);
   }
@@ -729,7 +739,6 @@ done:
   cust_custody_map_release(&w.visited);
   cust_custody_map_release(&w.earned_by);
   cust_arena_release(&w.arena);
-  cust_custody_facts_free(f);
   cust_rewards_policies_release(&ps);
   mpz_clear(total);
   return st;
@@ -738,6 +747,13 @@ done:
 cust_status cust_rewards_query(cust_store *s, const char *execution, const char *amount,
                                const char *policy_iri, cust_buf *json_out, char *err,
                                size_t errlen) {
+  return cust_rewards_query_cached(NULL, s, execution, amount, policy_iri, json_out, err, errlen);
+}
+
+cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
+                                      const char *execution, const char *amount,
+                                      const char *policy_iri, cust_buf *json_out, char *err,
+                                      size_t errlen) {
   cust_checkpoint cp;
   cust_status st = cust_store_checkpoint(s, &cp);
   if (st != CUST_OK) {
@@ -745,6 +761,18 @@ cust_status cust_rewards_query(cust_store *s, const char *execution, const char 
     return st;
   }
   cust_graph_view view = cust_store_view(s);
-  return cust_rewards_compute(&view, cp.height, execution, amount, policy_iri, json_out, err,
-                              errlen);
+  if (cache == NULL) {
+    return cust_rewards_compute(&view, cp.height, execution, amount, policy_iri, json_out, err,
+                                errlen);
+  }
+  cust_custody_facts *f = NULL;
+  st = cust_custody_cache_facts(cache, &view, &cp, &f);
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    return st;
+  }
+  st = cust_rewards_compute_facts(f, &view, cp.height, execution, amount, policy_iri, json_out,
+                                  err, errlen);
+  cust_custody_cache_trim(cache);
+  return st;
 }

@@ -71,7 +71,7 @@ void cust_rewards_policies_release(cust_rewards_policies *ps);
 /* The built-in default policy (the numbers of rewards.md), used when the
  * policies graph has no default. Static storage. */
 const cust_rewards_policy *cust_rewards_policy_builtin(void);
-#define CUST_REWARDS_BUILTIN_POLICY "https://w3id.org/custodian/ns#DefaultRewardPolicy"
+#define CUST_REWARDS_BUILTIN_POLICY "urn:policy:default"
 
 /* Reads every cust:RewardPolicy of `quads` (borrowed; `lines[i]` is the line
  * of quads[i] in `source`, or `lines` NULL) into `ps` and validates each:
@@ -140,12 +140,27 @@ cust_status cust_rewards_query(cust_store *s, const char *execution, const char 
                                const char *policy_iri, cust_buf *json_out, char *err,
                                size_t errlen);
 
+/* cust_rewards_query with the facts of `cache` (NULL: none; see custody.h),
+ * for a server thread that answers many requests with one store handle. */
+typedef struct cust_custody_cache cust_custody_cache;
+cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
+                                      const char *execution, const char *amount,
+                                      const char *policy_iri, cust_buf *json_out, char *err,
+                                      size_t errlen);
+
 /* The same over any graph view (what the unit tests call without a store);
  * `height` is reported as asOfHeight. */
 cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
                                  const char *execution, const char *amount,
                                  const char *policy_iri, cust_buf *json_out, char *err,
                                  size_t errlen);
+
+/* The same with a facts object (borrowed) over `view`. */
+typedef struct cust_custody_facts cust_custody_facts;
+cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
+                                       uint64_t height, const char *execution,
+                                       const char *amount, const char *policy_iri,
+                                       cust_buf *json_out, char *err, size_t errlen);
 
 /* ---- loading policies --------------------------------------------------------------- */
 

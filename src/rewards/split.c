@@ -104,7 +104,9 @@ cust_status cust_rewards_split(const mpz_t amount, cust_rewards_share *shares, s
     mpz_fdiv_qr(shares[i].amount, r->rem, t, total_w);
     mpz_sub(left, left, shares[i].amount);
   }
-  qsort(ranks, nranks, sizeof *ranks, rank_cmp);
+  if (nranks > 1) {
+    qsort(ranks, nranks, sizeof *ranks, rank_cmp);
+  }
   /* fewer units are left than items of positive weight */
   for (size_t i = 0; i < nranks && mpz_sgn(left) > 0; i++) {
     cust_rewards_share *sh = &shares[ranks[i].index];

@@ -116,7 +116,7 @@ typedef struct run {
   size_t nseen, capseen;
   int naggs, ndistinct;
   const char *refusal;
-  char refusal_buf[256];
+  char refusal_buf[512];
   const char *const *certain; /* names of variables bound in every solution */
   size_t ncertain;
   char **certain_own;

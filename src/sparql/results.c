@@ -146,7 +146,7 @@ sq_format sq_format_pick(const char *format, const char *accept, int is_graph) {
       f = dflt;
       spec = 0;
     } else if (tlen > 2 && p[tlen - 1] == '*' && p[tlen - 2] == '/') {
-      /* type/*: the default if it matches, else the first of that type */
+      /* "type/any": the default if it matches, else the first of that type */
       spec = 1;
       const fmt_info *d = info_of(dflt);
       if (strncasecmp(d->type, p, tlen - 1) == 0) {

@@ -11,6 +11,8 @@ typedef struct cust_sparql_limits {
   uint64_t timeout_ms;   /* 0: 10000 */
   uint64_t max_results;  /* rows or triples; 0: 100000 */
   size_t max_query_len;  /* bytes; 0: 1 MiB */
+  unsigned workers;       /* worker processes (queries at once); 0: 2 */
+  size_t max_cache_bytes; /* result cache; 0: 64 MiB */
 } cust_sparql_limits;
 
 /* An engine over the store at `db_path` (opened read-only). Thread-safe:

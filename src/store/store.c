@@ -135,8 +135,8 @@ cust_status cust_store_fail(cust_store *s, int rc, const char *what) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       cust_log(s ? s->log : NULL, CUST_LOG_ERROR,
-               "%s \"%s\": locked by another process (%s); run one writer per store", what,
-               path, msg);
+               "%s \"%s\": locked by another process (%s); run one writer per store", what, path,
+               msg);
       return CUST_ERR_BUSY;
     case SQLITE_NOTADB:
       cust_log(s ? s->log : NULL, CUST_LOG_ERROR,
@@ -151,18 +151,16 @@ cust_status cust_store_fail(cust_store *s, int rc, const char *what) {
       cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": out of memory", what, path);
       return CUST_ERR_NOMEM;
     case SQLITE_CANTOPEN:
-      cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": %s; check the path", what, path,
-               msg);
+      cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": %s; check the path", what, path, msg);
       return CUST_ERR_IO;
     case SQLITE_INTERRUPT:
       return CUST_ERR_STOPPED;
     case SQLITE_IOERR:
-      cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": input/output error (%s)", what,
-               path, msg);
+      cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": input/output error (%s)", what, path,
+               msg);
       return CUST_ERR_IO;
     default:
-      cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": %s (sqlite %d)", what, path, msg,
-               rc);
+      cust_log(s ? s->log : NULL, CUST_LOG_ERROR, "%s \"%s\": %s (sqlite %d)", what, path, msg, rc);
       return CUST_ERR_INTERNAL;
   }
 }
@@ -334,8 +332,8 @@ static cust_status open_unchanging_if_needed(cust_store *s) {
   if (st == CUST_OK) {
     sqlite3_close_v2(s->db);
     s->db = NULL;
-    rc = sqlite3_open_v2(uri.data, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                         NULL);
+    rc = sqlite3_open_v2(uri.data, &s->db,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     st = rc == SQLITE_OK ? CUST_OK : cust_store_fail(s, rc, "cannot open store");
   }
   if (st == CUST_OK) {
@@ -365,8 +363,7 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
       return errno == ENOENT ? CUST_ERR_NOTFOUND : CUST_ERR_IO;
     }
   } else if (!S_ISREG(sb.st_mode)) {
-    cust_log(log, CUST_LOG_ERROR, "cannot open store \"%s\": not a regular file; pass --db",
-             path);
+    cust_log(log, CUST_LOG_ERROR, "cannot open store \"%s\": not a regular file; pass --db", path);
     return CUST_ERR_FORMAT;
   }
   cust_status st = CUST_OK;

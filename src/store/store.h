@@ -13,10 +13,10 @@ typedef struct cust_store cust_store;
 
 /* Where the indexer stands: written with each block's quads. */
 typedef struct cust_checkpoint {
-  uint64_t height;       /* last indexed height; 0 = nothing indexed */
-  char block_hash[72];   /* uppercase hex of that block's id */
-  char chain_id[128];    /* the chain this store follows */
-  char block_time[48];   /* RFC 3339 time of that block */
+  uint64_t height;     /* last indexed height; 0 = nothing indexed */
+  char block_hash[72]; /* uppercase hex of that block's id */
+  char chain_id[128];  /* the chain this store follows */
+  char block_time[48]; /* RFC 3339 time of that block */
 } cust_checkpoint;
 
 enum {

@@ -195,7 +195,8 @@ cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cus
                                  const cust_term *graph) {
   int64_t sid = 0, pid = 0, gid = 0;
   if ((subj->kind != CUST_TERM_IRI && subj->kind != CUST_TERM_BLANK) ||
-      pred->kind != CUST_TERM_IRI || (graph->kind != CUST_TERM_NONE && graph->kind != CUST_TERM_IRI)) {
+      pred->kind != CUST_TERM_IRI ||
+      (graph->kind != CUST_TERM_NONE && graph->kind != CUST_TERM_IRI)) {
     cust_log(s->log, CUST_LOG_ERROR, "cannot write store \"%s\": invalid removal pattern", s->path);
     return CUST_ERR_INVALID;
   }

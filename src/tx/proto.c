@@ -16,6 +16,10 @@
  * limited by its size anyway; this bounds the work on hostile input). */
 #define MAX_MSGS 65536
 
+/* What a missing bytes field reads as, so that no pointer arithmetic is
+ * ever done on NULL. */
+static const unsigned char no_bytes[1] = { 0 };
+
 enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_FIXED32 = 5 };
 
 /* A cursor over protobuf bytes. */
@@ -343,7 +347,7 @@ static cust_status decode_any(dec *d, const unsigned char *p, size_t n, const ms
   pb_field f;
   const char *why = NULL;
   const char *type_url = NULL;
-  const unsigned char *value = NULL;
+  const unsigned char *value = no_bytes;
   size_t value_len = 0;
   int rc;
   while ((rc = pb_next(&r, &f, &why)) == 1) {
@@ -416,6 +420,10 @@ cust_status cust_tx_decode(cust_arena *arena, const unsigned char *raw, size_t l
   }
   tx->msgs = NULL;
   tx->nmsgs = 0;
+  if (raw == NULL) {
+    raw = no_bytes;
+    len = 0;
+  }
   cust_sha256(raw, len, digest);
   cust_hex_upper(digest, 32, tx->hash);
 
@@ -423,7 +431,7 @@ cust_status cust_tx_decode(cust_arena *arena, const unsigned char *raw, size_t l
   pb_reader r = { raw, raw + len };
   pb_field f;
   const char *why = NULL;
-  const unsigned char *body = NULL;
+  const unsigned char *body = no_bytes;
   size_t body_len = 0;
   int has_body = 0;
   int rc;

@@ -119,7 +119,7 @@ static const char *mg_cred(memgraph *g, const char *type, const char *subject,
   mg_add(g, c, CUST_NS "submittedIn", tx, MG_LEDGER);
   mg_add(g, tx, CUST_NS "height", h, MG_LEDGER);
   mg_add(g, tx, CUST_NS "txIndex", "\"0", MG_LEDGER);
-  mg_add(g, tx, CUST_NS "msgIndex", "\"0", MG_LEDGER);
+  mg_add(g, c, CUST_NS "msgIndex", "\"0", MG_LEDGER);
   mg_add(g, tx, CUST_NS "blockTime", "\"2024-01-01T00:00:00Z", MG_LEDGER);
   return c;
 }

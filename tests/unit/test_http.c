@@ -105,8 +105,7 @@ static void test_gzip(void) {
   }
   ok(http_gzip(in.data, in.len, &out) == CUST_OK, "gzip compresses");
   ok(out.len > 18 && out.len < in.len / 4, "gzip is smaller (%zu < %zu)", out.len, in.len);
-  ok((unsigned char)out.data[0] == 0x1f && (unsigned char)out.data[1] == 0x8b,
-     "gzip magic bytes");
+  ok((unsigned char)out.data[0] == 0x1f && (unsigned char)out.data[1] == 0x8b, "gzip magic bytes");
   z_stream z;
   memset(&z, 0, sizeof z);
   char *back = malloc(in.len + 16);
@@ -213,8 +212,7 @@ static void test_catalog(void) {
                          "rejections" };
   for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
     const http_canned *q = http_catalog_find(&cat, must[i]);
-    ok(q != NULL && q->title[0] && q->description[0], "canned query \"%s\" has a header",
-       must[i]);
+    ok(q != NULL && q->title[0] && q->description[0], "canned query \"%s\" has a header", must[i]);
     for (size_t k = 0; q != NULL && k < q->nparams; k++) {
       char var[80];
       snprintf(var, sizeof var, "?%s", q->params[k].name);

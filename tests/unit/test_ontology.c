@@ -13,10 +13,10 @@
 
 typedef struct tally {
   size_t n;
-  size_t weights;     /* cust:weightBps values */
+  size_t weights; /* cust:weightBps values */
   long weight_sum;
-  int is_default;     /* <urn:policy:default> a cust:RewardPolicy */
-  int has_zone;       /* cust:appliesToZone */
+  int is_default; /* <urn:policy:default> a cust:RewardPolicy */
+  int has_zone;   /* cust:appliesToZone */
   long decay_p, decay_q, max_depth, tax;
   size_t labels, comments;
 } tally;
@@ -71,8 +71,8 @@ static void test_ontology_files(void) {
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     tally t;
     memset(&t, 0, sizeof t);
-    cust_status st = cust_mapper_parse_file(path, NULL, "https://w3id.org/custodian/graph/ontology", count, &t, err,
-                                            sizeof err);
+    cust_status st = cust_mapper_parse_file(path, NULL, "https://w3id.org/custodian/graph/ontology",
+                                            count, &t, err, sizeof err);
     if (!ok(st == CUST_OK && t.n > 0, "ontology/%s parses (%zu triples)", e->d_name, t.n)) {
       tap_diag("%s", err);
     }
@@ -126,8 +126,8 @@ static void test_queries(void) {
     rasqal_query *q = rasqal_new_query(w, "sparql", NULL);
     raptor_uri *base =
         raptor_new_uri(rasqal_world_get_raptor(w), (const unsigned char *)"http://localhost/");
-    int rc = q != NULL && b.data != NULL ? rasqal_query_prepare(q, (unsigned char *)b.data, base)
-                                         : -1;
+    int rc =
+        q != NULL && b.data != NULL ? rasqal_query_prepare(q, (unsigned char *)b.data, base) : -1;
     ok(rc == 0, "queries/%s parses", e->d_name);
     if (base != NULL) {
       raptor_free_uri(base);

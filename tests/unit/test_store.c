@@ -133,9 +133,8 @@ static librdf_node *rdf_node(librdf_world *w, const cust_term *t) {
       return librdf_new_node_from_blank_identifier(w, (const unsigned char *)t->value);
     case CUST_TERM_LITERAL: {
       librdf_uri *dt = t->datatype ? librdf_new_uri(w, (const unsigned char *)t->datatype) : NULL;
-      librdf_node *n =
-          librdf_new_node_from_typed_counted_literal(w, (const unsigned char *)t->value, t->len,
-                                                     t->lang, t->lang ? strlen(t->lang) : 0, dt);
+      librdf_node *n = librdf_new_node_from_typed_counted_literal(
+          w, (const unsigned char *)t->value, t->len, t->lang, t->lang ? strlen(t->lang) : 0, dt);
       if (dt != NULL) {
         librdf_free_uri(dt);
       }
@@ -300,8 +299,10 @@ static void test_open_and_create(void) {
   ok(sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0,
      "the store is in WAL mode");
   sqlite3_finalize(q);
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                     "('uris','blanks','literals','triples','uriindex')", -1, &q, NULL);
+  sqlite3_prepare_v2(db,
+                     "SELECT count(*) FROM sqlite_master WHERE name IN "
+                     "('uris','blanks','literals','triples','uriindex')",
+                     -1, &q, NULL);
   ok(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 5,
      "Redland's tables and uriindex exist");
   sqlite3_finalize(q);
@@ -448,15 +449,15 @@ static void test_writer_and_find(void) {
   is_int(find_count(s, pat), 0, "an unknown subject matches nothing");
 
   /* The terms arrive intact. */
-  cust_quad expect = quad(cust_term_blank("b2"), "http://example.org/name",
-                          cust_term_literal("Zoë \"the\" \\ \n\t", "fr-BE", NULL),
-                          "http://example.org/g1");
+  cust_quad expect =
+      quad(cust_term_blank("b2"), "http://example.org/name",
+           cust_term_literal("Zoë \"the\" \\ \n\t", "fr-BE", NULL), "http://example.org/g1");
   cust_buf b1;
   cust_buf_init(&b1);
   cust_quad_write_nq(&b1, &expect);
   char *dump = export_of(s, "http://example.org/g1");
   ok(dump != NULL && strstr(dump, b1.data) != NULL, "a literal with quotes, newline, tab, "
-                                                      "backslash and a language comes back");
+                                                    "backslash and a language comes back");
   free(dump);
   cust_buf_release(&b1);
   cust_store_close(s);
@@ -562,11 +563,11 @@ static void test_equivalence(void) {
   char *ea = export_of(a, NULL), *eb = export_of(b, NULL);
   ok(ea != NULL && eb != NULL && strcmp(ea, eb) == 0 && strlen(ea) > 100,
      "librdf and the writer give the same export");
-  size_t lines = 0;
+  size_t nlines = 0;
   for (const char *p = eb; p != NULL && *p != '\0'; p++) {
-    lines += *p == '\n';
+    nlines += *p == '\n';
   }
-  is_int(lines, n, "one line per quad");
+  is_int(nlines, n, "one line per quad");
   char *lb = librdf_dump(b), *sb = store_dump(b);
   ok(lb != NULL && sb != NULL && strcmp(lb, sb) == 0 && strlen(sb) > 100,
      "librdf reads the writer's store as the same quads");
@@ -580,8 +581,10 @@ static void test_equivalence(void) {
   /* librdf finds by pattern in the writer's store, through our indexes. */
   librdf_world *wb = cust_store_rdf_world(b);
   librdf_model *mb = cust_store_rdf_model(b);
-  librdf_node *ns = librdf_new_node_from_uri_string(wb, (const unsigned char *)"http://example.org/s");
-  librdf_node *np = librdf_new_node_from_uri_string(wb, (const unsigned char *)"http://example.org/n");
+  librdf_node *ns =
+      librdf_new_node_from_uri_string(wb, (const unsigned char *)"http://example.org/s");
+  librdf_node *np =
+      librdf_new_node_from_uri_string(wb, (const unsigned char *)"http://example.org/n");
   librdf_statement *pattern = librdf_new_statement_from_nodes(wb, ns, np, NULL);
   librdf_stream *found = librdf_model_find_statements(mb, pattern);
   int k = 0;
@@ -628,9 +631,9 @@ static void test_cache_bound(void) {
     char sbuf[64], obuf[64];
     snprintf(sbuf, sizeof sbuf, "urn:s:%d", i % 700);
     snprintf(obuf, sizeof obuf, "v%d", i % 333);
-    cust_quad q = quad(cust_term_iri(sbuf), i % 2 ? "urn:p:a" : "urn:p:b",
-                       cust_term_literal(obuf, i % 3 ? NULL : "en", NULL),
-                       i % 5 ? "urn:g:1" : NULL);
+    cust_quad q =
+        quad(cust_term_iri(sbuf), i % 2 ? "urn:p:a" : "urn:p:b",
+             cust_term_literal(obuf, i % 3 ? NULL : "en", NULL), i % 5 ? "urn:g:1" : NULL);
     st = cust_store_add(a, &q);
     if (st == CUST_OK) {
       st = cust_store_add(b, &q);
@@ -667,8 +670,8 @@ static cust_status write_block(cust_store *s, const char *chain, uint64_t h, int
     st = cust_store_remove_sp(s, &cur, &latest, &gc);
   }
   if (st == CUST_OK) {
-    cust_quad q = quad(cur, "urn:p:latest", cust_term_literal(hv, NULL, XSD "integer"),
-                       CUST_GRAPH_CURRENT);
+    cust_quad q =
+        quad(cur, "urn:p:latest", cust_term_literal(hv, NULL, XSD "integer"), CUST_GRAPH_CURRENT);
     st = cust_store_add(s, &q);
   }
   if (st == CUST_OK) {
@@ -948,8 +951,9 @@ static void test_crash_atomicity(void) {
   }
   ok(kills >= 35, "the writer was killed mid-run %d times", kills);
   ok(bad == 0, "after every kill -9 the store is exactly at a block boundary");
-  ok(advanced >= 10 && last > 0, "and indexing went on from there (%d rounds advanced, height %llu)",
-     advanced, (unsigned long long)last);
+  ok(advanced >= 10 && last > 0,
+     "and indexing went on from there (%d rounds advanced, height %llu)", advanced,
+     (unsigned long long)last);
 }
 
 int main(void) {

@@ -192,6 +192,21 @@ static void test_authz_and_multi(void) {
          strcmp(tx.msgs[0].grantee, "okp41g") == 0,
      "an empty MsgExec is listed once");
 
+  /* Any messages without a value field */
+  cust_buf_reset(&any1);
+  put_str(&any1, 1, "/cosmwasm.wasm.v1.MsgExecuteContract");
+  cust_buf_reset(&any2);
+  put_str(&any2, 1, "/cosmos.authz.v1beta1.MsgExec");
+  cust_buf_reset(&body);
+  put_len(&body, 1, any1.data, any1.len);
+  put_len(&body, 1, any2.data, any2.len);
+  cust_buf_reset(&raw);
+  wrap_raw(&raw, &body);
+  ok(decode_buf(&a, &raw, &tx, err, sizeof err) == CUST_OK && tx.nmsgs == 2 &&
+         strcmp(tx.msgs[0].sender, "") == 0 && tx.msgs[0].json_len == 0 &&
+         strcmp(tx.msgs[1].grantee, "") == 0,
+     "messages without a value decode as empty");
+
   /* MsgExec nested beyond the limit */
   cust_buf_reset(&inner);
   put_str(&inner, 1, "/cosmwasm.wasm.v1.MsgExecuteContract");

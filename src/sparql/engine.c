@@ -1,0 +1,903 @@
+/* The engine: a pool of worker processes that run queries, a result cache,
+ * and the time limit. rasqal cannot be interrupted, so each query runs in a
+ * worker process that is killed (SIGKILL) when its time is up, and replaced.
+ *
+ * Processes. cust_sparql_new forks a spawner, a small process that forks the
+ * workers on request: workers then come from a single-threaded parent even
+ * when the engine's process has many threads. Each worker opens its own
+ * read-only store handle after the fork, forbids itself new sockets
+ * (seccomp), and answers requests one at a time over a socket pair:
+ *
+ *   frame    = u32 length (host order), payload
+ *   request  = query accept format max_results ndefault {iri} nnamed {iri}
+ *              nbind {name kind value lang datatype}
+ *   response = status content_type body
+ *
+ * where each field is a u32 length then the bytes (0xFFFFFFFF: absent) and
+ * numbers are decimal text. Workers and the spawner die with the engine's
+ * process (PR_SET_PDEATHSIG) and when their socket closes. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#endif
+
+#include "sparql/sparql_int.h"
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define DEFAULT_MAX_RESULTS 100000
+#define DEFAULT_MAX_QUERY (1024 * 1024)
+#define DEFAULT_WORKERS 2
+#define DEFAULT_CACHE_BYTES (64u * 1024 * 1024)
+#define MAX_FRAME (512u * 1024 * 1024)
+#define ABSENT 0xFFFFFFFFu
+
+/* ---- framing ------------------------------------------------------------------- */
+
+static cust_status put_field(cust_buf *b, const char *s, size_t n) {
+  uint32_t len = s ? (uint32_t)n : ABSENT;
+  cust_status st = cust_buf_append(b, &len, sizeof len);
+  return st == CUST_OK && s ? cust_buf_append(b, s, n) : st;
+}
+
+static cust_status put_str(cust_buf *b, const char *s) {
+  return put_field(b, s, s ? strlen(s) : 0);
+}
+
+static cust_status put_num(cust_buf *b, uint64_t v) {
+  char tmp[24];
+  int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+  return put_field(b, tmp, (size_t)n);
+}
+
+typedef struct reader {
+  const char *p, *end;
+  cust_arena *arena;
+  int is_bad;
+} reader;
+
+/* A NUL-terminated copy in the arena, or NULL when absent. */
+static const char *get_str(reader *rd, size_t *len) {
+  uint32_t n;
+  if (rd->is_bad || (size_t)(rd->end - rd->p) < sizeof n) {
+    rd->is_bad = 1;
+    return NULL;
+  }
+  memcpy(&n, rd->p, sizeof n);
+  rd->p += sizeof n;
+  if (n == ABSENT) {
+    return NULL;
+  }
+  if ((size_t)(rd->end - rd->p) < n) {
+    rd->is_bad = 1;
+    return NULL;
+  }
+  char *s = cust_arena_strndup(rd->arena, rd->p, n);
+  rd->p += n;
+  if (s == NULL) {
+    rd->is_bad = 1;
+  }
+  if (len != NULL) {
+    *len = n;
+  }
+  return s;
+}
+
+static uint64_t get_num(reader *rd) {
+  const char *s = get_str(rd, NULL);
+  return s ? strtoull(s, NULL, 10) : 0;
+}
+
+static int write_all(int fd, const void *data, size_t n) {
+  const char *p = data;
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w <= 0) {
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int send_frame(int fd, const cust_buf *b) {
+  uint32_t len = (uint32_t)b->len;
+  if (write_all(fd, &len, sizeof len) != 0) {
+    return -1;
+  }
+  return write_all(fd, b->data, b->len);
+}
+
+/* Reads n bytes before `deadline_ms` (0: no deadline). Returns 0, -1 on
+ * EOF or error, -2 on timeout. */
+static int read_all(int fd, void *data, size_t n, uint64_t deadline_ms) {
+  char *p = data;
+  while (n > 0) {
+    if (deadline_ms != 0) {
+      uint64_t now = cust_now_ms();
+      if (now >= deadline_ms) {
+        return -2;
+      }
+      struct pollfd pfd = { .fd = fd, .events = POLLIN };
+      int pr = poll(&pfd, 1, (int)(deadline_ms - now));
+      if (pr < 0 && errno == EINTR) {
+        continue;
+      }
+      if (pr == 0) {
+        return -2;
+      }
+      if (pr < 0) {
+        return -1;
+      }
+    }
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) {
+      continue;
+    }
+    if (r <= 0) {
+      return -1;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+/* A frame into `b`; same returns as read_all. */
+static int recv_frame(int fd, cust_buf *b, uint64_t deadline_ms) {
+  uint32_t len;
+  int rc = read_all(fd, &len, sizeof len, deadline_ms);
+  if (rc != 0) {
+    return rc;
+  }
+  if (len > MAX_FRAME) {
+    return -1;
+  }
+  cust_buf_reset(b);
+  if (cust_buf_reserve(b, len) != CUST_OK) {
+    return -1;
+  }
+  rc = read_all(fd, b->data, len, deadline_ms);
+  if (rc == 0) {
+    b->len = len;
+    b->data[len] = '\0';
+  }
+  return rc;
+}
+
+/* ---- the worker ------------------------------------------------------------------------ */
+
+/* Forbids new sockets in this process: whatever rasqal or raptor might try to
+ * fetch (SERVICE, a data graph, an XML entity) fails at the lowest level. */
+static void seal_network(const cust_logger *log) {
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#if defined(__x86_64__)
+  const unsigned arch = AUDIT_ARCH_X86_64;
+#else
+  const unsigned arch = AUDIT_ARCH_AARCH64;
+#endif
+  struct sock_filter filter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_connect, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { .len = (unsigned short)(sizeof filter / sizeof filter[0]),
+                             .filter = filter };
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+    cust_log(log, CUST_LOG_WARN, "sparql: cannot forbid sockets to query workers: %s",
+             strerror(errno));
+  }
+#else
+  cust_log(log, CUST_LOG_DEBUG, "sparql: no seccomp on this platform");
+#endif
+}
+
+static void answer(int fd, const cust_sparql_result *r) {
+  cust_buf b;
+  cust_buf_init(&b);
+  if (put_num(&b, (uint64_t)r->http_status) == CUST_OK && put_str(&b, r->content_type) == CUST_OK &&
+      put_field(&b, r->body.data ? r->body.data : "", r->body.len) == CUST_OK) {
+    send_frame(fd, &b);
+  }
+  cust_buf_release(&b);
+}
+
+static void worker_main(int fd, const char *db_path, const cust_logger *log) {
+  cust_store *store = NULL;
+  sq_exec *x = NULL;
+  cust_buf in;
+  cust_arena arena;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  cust_status st = cust_store_open(db_path, CUST_STORE_READONLY, log, &store);
+  if (st == CUST_OK) {
+    st = sq_exec_new(store, log, &x);
+  }
+  seal_network(log);
+  cust_buf_init(&in);
+  cust_arena_init(&arena, 16 * 1024);
+  while (recv_frame(fd, &in, 0) == 0) {
+    cust_sparql_result r;
+    sq_request req;
+    reader rd = { in.data, in.data + in.len, &arena, 0 };
+    memset(&req, 0, sizeof req);
+    cust_sparql_result_init(&r);
+    req.query = get_str(&rd, NULL);
+    req.accept = get_str(&rd, NULL);
+    req.format = get_str(&rd, NULL);
+    req.max_results = get_num(&rd);
+    req.ndefault = (size_t)get_num(&rd);
+    const char **dg = cust_arena_alloc(&arena, (req.ndefault + 1) * sizeof *dg);
+    for (size_t i = 0; dg && i < req.ndefault && !rd.is_bad; i++) {
+      dg[i] = get_str(&rd, NULL);
+    }
+    req.default_graphs = dg;
+    req.nnamed = (size_t)get_num(&rd);
+    const char **ng = cust_arena_alloc(&arena, (req.nnamed + 1) * sizeof *ng);
+    for (size_t i = 0; ng && i < req.nnamed && !rd.is_bad; i++) {
+      ng[i] = get_str(&rd, NULL);
+    }
+    req.named_graphs = ng;
+    req.nbind = (size_t)get_num(&rd);
+    const char **names = cust_arena_alloc(&arena, (req.nbind + 1) * sizeof *names);
+    cust_term *vals = cust_arena_alloc(&arena, (req.nbind + 1) * sizeof *vals);
+    for (size_t i = 0; names && vals && i < req.nbind && !rd.is_bad; i++) {
+      names[i] = get_str(&rd, NULL);
+      memset(&vals[i], 0, sizeof vals[i]);
+      vals[i].kind = (cust_term_kind)get_num(&rd);
+      vals[i].value = get_str(&rd, &vals[i].len);
+      vals[i].lang = get_str(&rd, NULL);
+      vals[i].datatype = get_str(&rd, NULL);
+      if (vals[i].value == NULL) {
+        rd.is_bad = 1;
+      }
+    }
+    req.bind_names = names;
+    req.bind_values = vals;
+    if (rd.is_bad || req.query == NULL || !dg || !ng || !names || !vals) {
+      sq_fail(&r, 500, "internal error", "a malformed request reached the query worker");
+    } else if (x == NULL) {
+      sq_fail(&r, 503, "store unavailable",
+              "the query worker cannot open the store: see the server's log");
+    } else if (sq_exec_run(x, &req, &r) != CUST_OK) {
+      sq_fail(&r, 503, "out of memory", "the query engine ran out of memory");
+    }
+    answer(fd, &r);
+    cust_sparql_result_release(&r);
+    cust_arena_reset(&arena);
+  }
+  cust_arena_release(&arena);
+  cust_buf_release(&in);
+  sq_exec_free(x);
+  cust_store_close(store);
+}
+
+/* ---- the spawner ----------------------------------------------------------------------------- */
+
+static int send_fd(int sock, int fd, pid_t pid) {
+  struct msghdr msg;
+  struct iovec iov = { .iov_base = &pid, .iov_len = sizeof pid };
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&msg, 0, sizeof msg);
+  memset(&u, 0, sizeof u);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof pid ? 0 : -1;
+}
+
+static int recv_fd(int sock, int *fd, pid_t *pid) {
+  struct msghdr msg;
+  struct iovec iov = { .iov_base = pid, .iov_len = sizeof *pid };
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (n != (ssize_t)sizeof *pid || c == NULL || c->cmsg_type != SCM_RIGHTS) {
+    return -1;
+  }
+  memcpy(fd, CMSG_DATA(c), sizeof *fd);
+  return 0;
+}
+
+static void spawner_main(int sock, const char *db_path, const cust_logger *log) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sa.sa_flags = SA_NOCLDWAIT; /* workers are reaped by the kernel */
+  sigaction(SIGCHLD, &sa, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  for (;;) {
+    char c;
+    ssize_t n = read(sock, &c, 1);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      send_fd(sock, -1, -1);
+      continue;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(sock);
+      close(sv[0]);
+      sa.sa_handler = SIG_DFL;
+      sa.sa_flags = 0;
+      sigaction(SIGCHLD, &sa, NULL);
+      worker_main(sv[1], db_path, log);
+      _exit(0);
+    }
+    close(sv[1]);
+    if (pid < 0 || send_fd(sock, sv[0], pid) != 0) {
+      if (pid > 0) {
+        kill(pid, SIGKILL);
+      }
+    }
+    close(sv[0]);
+  }
+}
+
+/* ---- the cache --------------------------------------------------------------------------------- */
+
+typedef struct cache_entry {
+  struct cache_entry *prev, *next; /* most recent first */
+  char *key;
+  size_t keylen;
+  int status;
+  const char *content_type;
+  char *body;
+  size_t len;
+} cache_entry;
+
+typedef struct worker_slot {
+  pid_t pid;
+  int fd; /* -1: to be spawned */
+  int is_busy;
+} worker_slot;
+
+struct cust_sparql {
+  char *db_path;
+  cust_sparql_limits limits;
+  const cust_logger *log;
+  pthread_mutex_t lock; /* slots and cache */
+  pthread_cond_t idle;
+  pthread_mutex_t spawn_lock;
+  int spawner_fd;
+  pid_t spawner_pid;
+  worker_slot *slots;
+  size_t nslots;
+  cache_entry *head, *tail;
+  size_t cache_bytes;
+  uint64_t cache_height;
+};
+
+static void entry_free(cache_entry *e) {
+  if (e != NULL) {
+    free(e->key);
+    free(e->body);
+    free(e);
+  }
+}
+
+static void cache_unlink(cust_sparql *e, cache_entry *c) {
+  if (c->prev) {
+    c->prev->next = c->next;
+  } else {
+    e->head = c->next;
+  }
+  if (c->next) {
+    c->next->prev = c->prev;
+  } else {
+    e->tail = c->prev;
+  }
+  c->prev = c->next = NULL;
+  e->cache_bytes -= c->len + c->keylen + sizeof *c;
+}
+
+static void cache_push(cust_sparql *e, cache_entry *c) {
+  c->prev = NULL;
+  c->next = e->head;
+  if (e->head) {
+    e->head->prev = c;
+  }
+  e->head = c;
+  if (e->tail == NULL) {
+    e->tail = c;
+  }
+  e->cache_bytes += c->len + c->keylen + sizeof *c;
+}
+
+static void cache_clear(cust_sparql *e) {
+  while (e->head != NULL) {
+    cache_entry *c = e->head;
+    cache_unlink(e, c);
+    entry_free(c);
+  }
+}
+
+static cust_status cache_key(const cust_sparql_request *req, sq_format *unused, cust_buf *k) {
+  (void)unused;
+  cust_status st = put_str(k, req->query);
+  if (st == CUST_OK) {
+    st = put_str(k, req->accept);
+  }
+  if (st == CUST_OK) {
+    st = put_str(k, req->format);
+  }
+  if (st == CUST_OK) {
+    st = put_num(k, req->ndefault);
+  }
+  for (size_t i = 0; i < req->ndefault && st == CUST_OK; i++) {
+    st = put_str(k, req->default_graphs[i]);
+  }
+  if (st == CUST_OK) {
+    st = put_num(k, req->nnamed);
+  }
+  for (size_t i = 0; i < req->nnamed && st == CUST_OK; i++) {
+    st = put_str(k, req->named_graphs[i]);
+  }
+  if (st == CUST_OK) {
+    st = put_num(k, req->nbind);
+  }
+  for (size_t i = 0; i < req->nbind && st == CUST_OK; i++) {
+    const cust_term *v = &req->bind_values[i];
+    st = put_str(k, req->bind_names[i]);
+    if (st == CUST_OK) {
+      st = put_num(k, (uint64_t)v->kind);
+    }
+    if (st == CUST_OK) {
+      st = put_field(k, v->value, v->value ? v->len : 0);
+    }
+    if (st == CUST_OK) {
+      st = put_str(k, v->lang);
+    }
+    if (st == CUST_OK) {
+      st = put_str(k, v->datatype);
+    }
+  }
+  if (st == CUST_OK) {
+    st = put_num(k, req->cache_key_height);
+  }
+  return st;
+}
+
+static int cache_get(cust_sparql *e, const cust_buf *key, cust_sparql_result *r) {
+  int hit = 0;
+  pthread_mutex_lock(&e->lock);
+  for (cache_entry *c = e->head; c != NULL; c = c->next) {
+    if (c->keylen == key->len && memcmp(c->key, key->data, key->len) == 0) {
+      cust_buf_reset(&r->body);
+      if (cust_buf_append(&r->body, c->body, c->len) == CUST_OK) {
+        r->http_status = c->status;
+        r->content_type = c->content_type;
+        r->is_cached = 1;
+        hit = 1;
+        cache_unlink(e, c);
+        cache_push(e, c);
+      }
+      break;
+    }
+  }
+  pthread_mutex_unlock(&e->lock);
+  return hit;
+}
+
+static void cache_put(cust_sparql *e, const cust_buf *key, uint64_t height,
+                      const cust_sparql_result *r) {
+  size_t max = e->limits.max_cache_bytes ? e->limits.max_cache_bytes : DEFAULT_CACHE_BYTES;
+  size_t cost = r->body.len + key->len + sizeof(cache_entry);
+  if (cost > max / 8) {
+    return; /* one answer may not take the cache for itself */
+  }
+  cache_entry *c = calloc(1, sizeof *c);
+  if (c == NULL) {
+    return;
+  }
+  c->key = malloc(key->len);
+  c->body = malloc(r->body.len ? r->body.len : 1);
+  if (c->key == NULL || c->body == NULL) {
+    entry_free(c);
+    return;
+  }
+  memcpy(c->key, key->data, key->len);
+  c->keylen = key->len;
+  if (r->body.len) {
+    memcpy(c->body, r->body.data, r->body.len);
+  }
+  c->len = r->body.len;
+  c->status = r->http_status;
+  c->content_type = r->content_type;
+  pthread_mutex_lock(&e->lock);
+  if (height > e->cache_height) {
+    /* a new block: every older answer is stale */
+    cache_clear(e);
+    e->cache_height = height;
+  }
+  if (height < e->cache_height) {
+    pthread_mutex_unlock(&e->lock);
+    entry_free(c);
+    return;
+  }
+  cache_push(e, c);
+  while (e->cache_bytes > max && e->tail != NULL) {
+    cache_entry *old = e->tail;
+    cache_unlink(e, old);
+    entry_free(old);
+  }
+  pthread_mutex_unlock(&e->lock);
+}
+
+/* ---- the pool ---------------------------------------------------------------------------------- */
+
+static int spawn_worker(cust_sparql *e, worker_slot *w) {
+  int fd = -1;
+  pid_t pid = -1;
+  pthread_mutex_lock(&e->spawn_lock);
+  char c = 'S';
+  if (write_all(e->spawner_fd, &c, 1) != 0 || recv_fd(e->spawner_fd, &fd, &pid) != 0) {
+    fd = -1;
+  }
+  pthread_mutex_unlock(&e->spawn_lock);
+  if (fd < 0 || pid <= 0) {
+    cust_log(e->log, CUST_LOG_ERROR, "sparql: cannot start a query worker");
+    return -1;
+  }
+  w->fd = fd;
+  w->pid = pid;
+  return 0;
+}
+
+static void kill_worker(worker_slot *w) {
+  if (w->fd >= 0) {
+    close(w->fd);
+    w->fd = -1;
+  }
+  if (w->pid > 0) {
+    kill(w->pid, SIGKILL);
+    w->pid = -1;
+  }
+}
+
+cust_status cust_sparql_new(const char *db_path, const cust_sparql_limits *limits,
+                            const cust_logger *log, cust_sparql **out) {
+  *out = NULL;
+  cust_sparql *e = calloc(1, sizeof *e);
+  if (e == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  if (limits != NULL) {
+    e->limits = *limits;
+  }
+  if (e->limits.timeout_ms == 0) {
+    e->limits.timeout_ms = DEFAULT_TIMEOUT_MS;
+  }
+  if (e->limits.max_results == 0) {
+    e->limits.max_results = DEFAULT_MAX_RESULTS;
+  }
+  if (e->limits.max_query_len == 0) {
+    e->limits.max_query_len = DEFAULT_MAX_QUERY;
+  }
+  if (e->limits.workers == 0) {
+    e->limits.workers = DEFAULT_WORKERS;
+  }
+  e->log = log;
+  e->spawner_fd = -1;
+  e->db_path = strdup(db_path);
+  e->nslots = e->limits.workers;
+  e->slots = calloc(e->nslots, sizeof *e->slots);
+  if (e->db_path == NULL || e->slots == NULL) {
+    free(e->db_path);
+    free(e->slots);
+    free(e);
+    return CUST_ERR_NOMEM;
+  }
+  pthread_mutex_init(&e->lock, NULL);
+  pthread_mutex_init(&e->spawn_lock, NULL);
+  pthread_cond_init(&e->idle, NULL);
+  for (size_t i = 0; i < e->nslots; i++) {
+    e->slots[i].fd = -1;
+    e->slots[i].pid = -1;
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    cust_log(log, CUST_LOG_ERROR, "sparql: socketpair: %s", strerror(errno));
+    cust_sparql_free(e);
+    return CUST_ERR_IO;
+  }
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    cust_log(log, CUST_LOG_ERROR, "sparql: cannot fork the worker spawner: %s", strerror(errno));
+    close(sv[0]);
+    close(sv[1]);
+    cust_sparql_free(e);
+    return CUST_ERR_IO;
+  }
+  if (pid == 0) {
+    close(sv[0]);
+    spawner_main(sv[1], e->db_path, log);
+    _exit(0);
+  }
+  close(sv[1]);
+  e->spawner_fd = sv[0];
+  e->spawner_pid = pid;
+  for (size_t i = 0; i < e->nslots; i++) {
+    if (spawn_worker(e, &e->slots[i]) != 0) {
+      cust_sparql_free(e);
+      return CUST_ERR_IO;
+    }
+  }
+  *out = e;
+  return CUST_OK;
+}
+
+void cust_sparql_free(cust_sparql *e) {
+  if (e == NULL) {
+    return;
+  }
+  for (size_t i = 0; e->slots && i < e->nslots; i++) {
+    kill_worker(&e->slots[i]);
+  }
+  if (e->spawner_fd >= 0) {
+    close(e->spawner_fd);
+  }
+  if (e->spawner_pid > 0) {
+    kill(e->spawner_pid, SIGKILL);
+    waitpid(e->spawner_pid, NULL, 0);
+  }
+  cache_clear(e);
+  pthread_mutex_destroy(&e->lock);
+  pthread_mutex_destroy(&e->spawn_lock);
+  pthread_cond_destroy(&e->idle);
+  free(e->slots);
+  free(e->db_path);
+  free(e);
+}
+
+void cust_sparql_result_init(cust_sparql_result *r) {
+  memset(r, 0, sizeof *r);
+  cust_buf_init(&r->body);
+  r->content_type = "application/json";
+}
+
+void cust_sparql_result_release(cust_sparql_result *r) {
+  if (r != NULL) {
+    cust_buf_release(&r->body);
+  }
+}
+
+static worker_slot *acquire(cust_sparql *e, uint64_t deadline) {
+  worker_slot *w = NULL;
+  pthread_mutex_lock(&e->lock);
+  for (;;) {
+    for (size_t i = 0; i < e->nslots; i++) {
+      if (!e->slots[i].is_busy) {
+        w = &e->slots[i];
+        w->is_busy = 1;
+        break;
+      }
+    }
+    if (w != NULL || cust_now_ms() >= deadline) {
+      break;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t wait = deadline - cust_now_ms();
+    if (wait > 100) {
+      wait = 100; /* re-check the clock, which may not be the cond's */
+    }
+    ts.tv_sec += (time_t)(wait / 1000);
+    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&e->idle, &e->lock, &ts);
+  }
+  pthread_mutex_unlock(&e->lock);
+  return w;
+}
+
+static void release(cust_sparql *e, worker_slot *w) {
+  pthread_mutex_lock(&e->lock);
+  w->is_busy = 0;
+  pthread_cond_signal(&e->idle);
+  pthread_mutex_unlock(&e->lock);
+}
+
+static cust_status encode_request(const cust_sparql *e, const cust_sparql_request *req,
+                                  cust_buf *b) {
+  cust_status st = put_str(b, req->query);
+  if (st == CUST_OK) {
+    st = put_str(b, req->accept);
+  }
+  if (st == CUST_OK) {
+    st = put_str(b, req->format);
+  }
+  if (st == CUST_OK) {
+    st = put_num(b, e->limits.max_results);
+  }
+  if (st == CUST_OK) {
+    st = put_num(b, req->ndefault);
+  }
+  for (size_t i = 0; i < req->ndefault && st == CUST_OK; i++) {
+    st = put_str(b, req->default_graphs[i]);
+  }
+  if (st == CUST_OK) {
+    st = put_num(b, req->nnamed);
+  }
+  for (size_t i = 0; i < req->nnamed && st == CUST_OK; i++) {
+    st = put_str(b, req->named_graphs[i]);
+  }
+  if (st == CUST_OK) {
+    st = put_num(b, req->nbind);
+  }
+  for (size_t i = 0; i < req->nbind && st == CUST_OK; i++) {
+    const cust_term *v = &req->bind_values[i];
+    st = put_str(b, req->bind_names[i]);
+    if (st == CUST_OK) {
+      st = put_num(b, (uint64_t)v->kind);
+    }
+    if (st == CUST_OK) {
+      st = put_field(b, v->value ? v->value : "", v->value ? v->len : 0);
+    }
+    if (st == CUST_OK) {
+      st = put_str(b, v->lang);
+    }
+    if (st == CUST_OK) {
+      st = put_str(b, v->datatype);
+    }
+  }
+  return st;
+}
+
+/* The static content type that equals `s`. */
+static const char *static_type(const char *s) {
+  static const sq_format all[] = { SQ_FMT_JSON,   SQ_FMT_XML,      SQ_FMT_CSV,
+                                   SQ_FMT_TSV,    SQ_FMT_TURTLE,   SQ_FMT_NTRIPLES,
+                                   SQ_FMT_NQUADS, SQ_FMT_RDFXML };
+  for (size_t i = 0; s != NULL && i < sizeof all / sizeof all[0]; i++) {
+    if (strcmp(sq_format_type(all[i]), s) == 0) {
+      return sq_format_type(all[i]);
+    }
+  }
+  return "application/json";
+}
+
+static cust_status run_in_worker(cust_sparql *e, const cust_sparql_request *req,
+                                 cust_sparql_result *r) {
+  uint64_t start = cust_now_ms();
+  uint64_t timeout = e->limits.timeout_ms;
+  char detail[160];
+  worker_slot *w = acquire(e, start + timeout);
+  if (w == NULL) {
+    snprintf(detail, sizeof detail,
+             "all %zu query workers stayed busy for %llu ms: try again later", e->nslots,
+             (unsigned long long)timeout);
+    return sq_fail(r, 503, "overloaded", detail);
+  }
+  cust_buf b;
+  cust_arena arena;
+  cust_buf_init(&b);
+  cust_arena_init(&arena, 4096);
+  cust_status st = CUST_OK;
+  if (w->fd < 0 && spawn_worker(e, w) != 0) {
+    st = sq_fail(r, 503, "overloaded", "no query worker could be started");
+    goto done;
+  }
+  st = encode_request(e, req, &b);
+  if (st != CUST_OK) {
+    goto done;
+  }
+  uint64_t deadline = cust_now_ms() + timeout;
+  int rc = send_frame(w->fd, &b) == 0 ? recv_frame(w->fd, &b, deadline) : -1;
+  if (rc != 0) {
+    kill_worker(w);
+    if (rc == -2) {
+      snprintf(detail, sizeof detail, "query timed out after %llu ms",
+               (unsigned long long)timeout);
+      cust_log(e->log, CUST_LOG_INFO, "sparql: %s; its worker was stopped", detail);
+      st = sq_fail(r, 503, "timeout", detail);
+    } else {
+      cust_log(e->log, CUST_LOG_ERROR, "sparql: a query worker died");
+      st = sq_fail(r, 500, "query failed", "the query worker stopped unexpectedly");
+    }
+    spawn_worker(e, w);
+    goto done;
+  }
+  reader rd = { b.data, b.data + b.len, &arena, 0 };
+  int status = (int)get_num(&rd);
+  const char *type = get_str(&rd, NULL);
+  size_t len = 0;
+  const char *body = get_str(&rd, &len);
+  if (rd.is_bad || body == NULL) {
+    st = sq_fail(r, 500, "internal error", "a malformed answer came from the query worker");
+    goto done;
+  }
+  r->http_status = status;
+  r->content_type = static_type(type);
+  cust_buf_reset(&r->body);
+  st = cust_buf_append(&r->body, body, len);
+done:
+  cust_buf_release(&b);
+  cust_arena_release(&arena);
+  release(e, w);
+  return st;
+}
+
+cust_status cust_sparql_run(cust_sparql *e, const cust_sparql_request *req,
+                            cust_sparql_result *r) {
+  cust_buf key;
+  cust_status st;
+  r->is_cached = 0;
+  if (req->query == NULL || req->query[0] == '\0') {
+    return sq_fail(r, 400, "malformed query", "no query was given");
+  }
+  size_t qlen = strlen(req->query);
+  if (qlen > e->limits.max_query_len) {
+    char detail[160];
+    snprintf(detail, sizeof detail, "the query is %zu bytes long; the limit is %zu bytes", qlen,
+             e->limits.max_query_len);
+    return sq_fail(r, 413, "query too long", detail);
+  }
+  cust_buf_init(&key);
+  int use_cache = req->cache_key_height != 0 && cache_key(req, NULL, &key) == CUST_OK;
+  if (use_cache && cache_get(e, &key, r)) {
+    cust_buf_release(&key);
+    return CUST_OK;
+  }
+  st = run_in_worker(e, req, r);
+  if (st == CUST_OK && use_cache && r->http_status == 200) {
+    cache_put(e, &key, req->cache_key_height, r);
+  }
+  cust_buf_release(&key);
+  return st;
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# kill -9 at random moments of a backfill, 20 times, restarting each time:
+# the final store equals a clean run (data and checkpoint commit together).
+# Then SIGTERM while following: exit 0, and the store resumes cleanly.
+. "${srcdir:-.}/tests/integration/chain_lib.sh"
+
+N=300
+start_devnet dn --seed 5 --blocks $N --block-time 0
+index_to clean.db $N --node "$URL" || fail "clean index"
+export_to clean.db clean.nq
+
+kills=0
+i=0
+while [ $i -lt 20 ]; do
+  "$CUSTODIAN" index --db "$TMP/crash.db" --until $N --node "$URL" >/dev/null 2>"$TMP/crash.log" &
+  pid=$!
+  sleep "0.$(random_below 9)$(random_below 10)"
+  if kill -9 $pid 2>/dev/null; then
+    kills=$((kills + 1))
+  fi
+  wait $pid 2>/dev/null
+  i=$((i + 1))
+done
+[ $kills -ge 15 ] || fail "most runs were killed in flight ($kills of 20)"
+index_to crash.db $N --node "$URL" || { cat "$TMP/crash.db.log" >&2; fail "index after crashes"; }
+export_to crash.db crash.nq
+same clean.nq crash.nq "after $kills kills the store equals a clean run"
+
+# SIGTERM while following the head: the block in hand is finished, exit 0
+start_devnet live --seed 5 --block-time 200
+"$CUSTODIAN" index --db "$TMP/live.db" --node "$URL" >/dev/null 2>"$TMP/live.log" &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 0 ] || { cat "$TMP/live.log" >&2; fail "SIGTERM exits 0 (got $rc)"; }
+grep -q "indexed up to height" "$TMP/live.log" || fail "SIGTERM reports where it stopped"
+h=$(sed -n 's/.*indexed up to height \([0-9]*\).*/\1/p' "$TMP/live.log" | tail -n 1)
+next=$((h + 3))
+index_to live.db $next --node "$URL" || { cat "$TMP/live.db.log" >&2; fail "resume after SIGTERM"; }
+grep -q "from height $((h + 1)) " "$TMP/live.db.log" || fail "resumes at the checkpoint + 1"
+pass

@@ -1,0 +1,149 @@
+#!/bin/sh
+# custodian serve answers: SPARQL results in each format, the dataset
+# parameters, every canned query's rows on the known dataset
+# (tests/data/http_graph.nq), custody and rewards, and the query metrics.
+. "${srcdir:-.}/tests/integration/lib.sh"
+. "$srcdir/tests/integration/http_lib.sh"
+
+make_store "$TMP/s.db"
+serve srv --db "$TMP/s.db"
+
+EX=https://example.org
+ST=https://w3id.org/okp4/ontology/v3/thesaurus/digital-service-execution-status
+# csv PATH: the CSV answer without its header, sorted, CRs removed.
+csv() {
+  get "$1" -H 'Accept: text/csv' >/dev/null
+  [ "$(status)" = 200 ] || fail "$1: expected 200, got $(status): $(head -c 300 "$TMP/body")"
+  tr -d '\r' <"$TMP/body" | sed 1d | LC_ALL=C sort
+}
+# same NAME ACTUAL EXPECTED (compared sorted, as csv gives them)
+same() {
+  exp=$(printf '%s\n' "$3" | LC_ALL=C sort | sed '/^$/d')
+  [ "$2" = "$exp" ] || fail "$1:
+--- got
+$2
+--- expected
+$3"
+}
+
+# ---- /sparql formats and dataset parameters
+q='SELECT ?t WHERE { <https://example.org/dataset/d1> <https://w3id.org/okp4/ontology/v3/schema/credential/dataset/description/hasTitle> ?t }'
+get /sparql --get --data-urlencode "query=$q" | grep -q '"value": *"Dataset One"' \
+  || fail "JSON results by default: $(cat "$TMP/body")"
+header Content-Type | grep -q 'application/sparql-results+json' || fail "JSON type"
+get /sparql --get --data-urlencode "query=$q" -H 'Accept: application/sparql-results+xml' \
+  | grep -q '<literal>Dataset One</literal>' || fail "XML results: $(cat "$TMP/body")"
+get /sparql --get --data-urlencode "query=$q" --data-urlencode 'format=tsv' \
+  | grep -q '"Dataset One"' || fail "format=tsv: $(cat "$TMP/body")"
+get /sparql --get --data-urlencode "query=$q" -H 'Accept: text/csv' -H 'Accept-Encoding: gzip' \
+  >/dev/null
+grep -q 'Dataset One' "$TMP/body" || fail "small CSV is not compressed"
+get /sparql --data-urlencode 'query=CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }' \
+  -H 'Accept-Encoding: gzip' >/dev/null
+header Content-Type | grep -q 'text/turtle' || fail "CONSTRUCT is Turtle by default"
+header Content-Encoding | grep -q gzip || fail "a large CONSTRUCT answer is gzipped"
+gzip -dc <"$TMP/body" | grep -q 'Dataset One' || fail "the gzipped Turtle holds the data"
+get /sparql --data-urlencode 'query=ASK { ?s ?p ?o }' | grep -q '"boolean": *true' \
+  || fail "ASK answers true"
+n=$(csv "/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D&default-graph-uri=https%3A%2F%2Fw3id.org%2Fcustodian%2Fgraph%2Fcurrent")
+same "default-graph-uri restricts the default graph" "$n" "3"
+g=$(csv "/sparql?query=SELECT%20DISTINCT%20%3Fg%20WHERE%20%7B%20GRAPH%20%3Fg%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20%7D&named-graph-uri=https%3A%2F%2Fw3id.org%2Fcustodian%2Fgraph%2Fcurrent")
+same "named-graph-uri restricts GRAPH" "$g" "https://w3id.org/custodian/graph/current"
+get /sparql --data-urlencode 'query=SELECT * WHERE { ?s ?p }' >/dev/null
+[ "$(status)" = 400 ] || fail "a malformed query is 400"
+grep -q '"detail"' "$TMP/body" || fail "a malformed query has a detail"
+expect 400 /sparql --data-urlencode 'query=LOAD <http://example.org/x>'
+expect 400 /sparql --data-urlencode 'query=SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }'
+
+# ---- canned queries, each on the known dataset
+same lineage "$(csv "/queries/lineage?resource=$EX/dataset/p2")" \
+"1,,urn:uuid:exec-2,$EX/dataset/d3,
+1,,urn:uuid:exec-2,$EX/dataset/p1,Derived One
+2,$EX/dataset/p1,urn:uuid:exec-1,$EX/dataset/d1,Dataset One
+2,$EX/dataset/p1,urn:uuid:exec-1,$EX/dataset/d2,Dataset Two
+2,$EX/dataset/p1,urn:uuid:exec-1,did:key:svc-proc,Processor"
+
+same impact "$(csv "/queries/impact?resource=$EX/dataset/d1")" \
+"1,urn:uuid:exec-1,$EX/dataset/p1,$ST/Delivered
+2,urn:uuid:exec-2,$EX/dataset/p2,$ST/InExecution"
+
+dossier=$(csv "/queries/execution?execution=urn:uuid:exec-1")
+for row in "order,urn:uuid:order-1,,," "payer,did:key:payer,,," "zone,$EX/zone/z1,,," \
+  "parameter,param-order-1,,," "orchestration service,did:key:orch,,," \
+  "status,$ST/Delivered,,," "report,$ST/InExecution,$EX/cred/e1-a,5,2024-05-01T00:05:00Z" \
+  "report,$ST/Delivered,$EX/cred/e1-b,6,2024-05-01T00:06:00Z" "consumed,$EX/dataset/d1,,," \
+  "produced,$EX/dataset/p1,,," "evidence,sha256:e1,,," "locked amount,1000000,,4,2024-05-01T00:04:00Z" \
+  "locked denom,uknow,,,"; do
+  printf '%s\n' "$dossier" | grep -q -x -F "$row" || fail "the dossier has \"$row\":
+$dossier"
+done
+[ "$(printf '%s\n' "$dossier" | grep -c '^transaction,')" -eq 2 ] || fail "two report transactions"
+
+zone=$(csv "/queries/zone?zone=$EX/zone/z1")
+[ "$(printf '%s\n' "$zone" | wc -l)" -eq 10 ] || fail "zone: 10 rows:
+$zone"
+printf '%s\n' "$zone" | grep -q -x -F "urn:uuid:order-2,urn:uuid:exec-2,$ST/InExecution,produced,$EX/dataset/p2" \
+  || fail "zone lists what exec-2 produced"
+same "zone of nothing" "$(csv "/queries/zone?zone=$EX/zone/none")" ""
+
+prov=$(csv "/queries/provider?issuer=did:key:alice")
+same provider "$(printf '%s\n' "$prov" | cut -d, -f1,4,6)" \
+"$EX/cred/d1,2,urn:uuid:exec-1
+$EX/cred/p1,12,urn:uuid:exec-2
+$EX/cred/pub-d1,2,urn:uuid:exec-1"
+prov=$(csv "/queries/provider?issuer=did:key:bob")
+printf '%s\n' "$prov" | grep -q ",8,urn:uuid:exec-3$" || fail "provider shows the revocation:
+$prov"
+
+same used-before-registered "$(csv /queries/compliance-used-before-registered)" \
+  "$EX/dataset/p1,urn:uuid:exec-2,10,12,$EX/cred/p1"
+same unregistered-inputs "$(csv /queries/compliance-unregistered-inputs)" \
+  "$EX/dataset/d3,urn:uuid:exec-2"
+same revoked-still-used "$(csv /queries/compliance-revoked-still-used)" \
+  "$EX/dataset/d2,$EX/cred/d2,8,urn:uuid:exec-3,9"
+same no-final-report "$(csv /queries/compliance-no-final-report)" \
+  "urn:uuid:exec-2,$ST/InExecution,urn:uuid:order-2,2024-05-01T00:10:00Z"
+same paid-not-delivered "$(csv /queries/compliance-paid-not-delivered)" \
+  "urn:uuid:order-2,did:key:payer,500,uknow,7,urn:uuid:exec-2,$ST/InExecution"
+same usage-datasets "$(csv /queries/usage-datasets)" \
+"$EX/dataset/d1,1,1000000
+$EX/dataset/d2,2,1000300
+$EX/dataset/p1,1,500"
+same usage-services "$(csv /queries/usage-services)" \
+"did:key:orch,3,1000800
+did:key:svc-proc,2,1000300"
+same usage-zones "$(csv /queries/usage-zones)" "$EX/zone/z1,3,1000800"
+rej=$(csv /queries/rejections)
+printf '%s\n' "$rej" | grep -q '^rejected,.*,11,.*,okp41mallory,not valid base64,' \
+  || fail "rejections lists the rejection:
+$rej"
+printf '%s\n' "$rej" | grep -q '^failed,.*,13,.*,out of gas,' || fail "rejections lists the failure"
+
+# Parameters are bound as terms: what looks like SPARQL is only a value, and
+# what could not be an IRI never reaches the query.
+same "a hostile IRI is a value" "$(csv "/queries/lineage?resource=urn:x:%27%29%3BDROP%23x")" ""
+expect 400 "/queries/lineage?resource=urn:x:%7D%20UNION%20%7B"
+same "an IRI that matches nothing" "$(csv "/queries/impact?resource=urn:nothing")" ""
+get '/queries/usage-zones?format=json' >/dev/null
+grep -q '"zone"' "$TMP/body" || fail "format= applies to canned queries"
+
+# ---- custody and rewards
+get "/custody?resource=$EX/dataset/p2" >/dev/null
+[ "$(status)" = 200 ] || fail "/custody is 200 (got $(status)): $(cat "$TMP/body")"
+grep -q 'urn:uuid:exec-1' "$TMP/body" || fail "custody goes up two generations"
+get "/custody?resource=$EX/dataset/d1&direction=down&depth=1" >/dev/null
+[ "$(status)" = 200 ] || fail "/custody down is 200"
+grep -q 'urn:uuid:exec-1' "$TMP/body" || fail "custody down finds exec-1"
+get "/rewards?execution=urn:uuid:exec-1" >/dev/null
+[ "$(status)" = 200 ] || fail "/rewards is 200 (got $(status)): $(cat "$TMP/body")"
+grep -q '"total": *"1000000"' "$TMP/body" || fail "/rewards splits the locked funds"
+get "/rewards?execution=urn:uuid:exec-1&amount=100" >/dev/null
+grep -q '"total": *"100"' "$TMP/body" || fail "/rewards takes an amount"
+
+# ---- the query metrics counted all this
+get /metrics >/dev/null
+n=$(sed -n 's/^custodian_queries_total{status="200"} //p' "$TMP/body")
+[ "${n:-0}" -ge 20 ] || fail "queries are counted ($n)"
+n=$(sed -n 's/^custodian_queries_total{status="400"} //p' "$TMP/body")
+[ "${n:-0}" -ge 1 ] || fail "failed queries are counted ($n)"
+pass

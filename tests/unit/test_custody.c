@@ -1,0 +1,190 @@
+/* Unit tests of the custody walk and its fact layer, over an in-memory graph
+ * with the shapes of mapping.md. */
+#include "config.h"
+
+#include "memgraph.h"
+#include "tap.h"
+
+static void example(memgraph *g) {
+  mg_dataset(g, "urn:d0", "did:key:alice");
+  mg_service(g, "urn:a1", "did:key:bob", "DataProcessing");
+  mg_service(g, "urn:s1", "did:key:storeco", "Storage");
+  mg_publication(g, "urn:d0", "urn:s1", "did:key:alice");
+  mg_order(g, "urn:order1", "did:key:o", "did:key:payer", "did:key:zone", "5");
+  const char *in1[] = { "urn:d0", "urn:a1", "urn:s1", NULL };
+  const char *out1[] = { "urn:d1", NULL };
+  mg_report(g, "urn:e1", "urn:order1", "did:key:o", NULL, NULL, "InExecution");
+  mg_report(g, "urn:e1", "urn:order1", "did:key:o", in1, out1, "Delivered");
+  mg_add(g, "urn:e1", "http://www.w3.org/ns/prov#startedAtTime", "\"2024-01-01T00:00:00Z",
+         "urn:cred:7");
+  const char *in2[] = { "urn:d1", "urn:a2", NULL };
+  const char *out2[] = { "urn:out", NULL };
+  mg_report(g, "urn:e2", "urn:order1", "did:key:o", in2, out2, "Delivered");
+}
+
+static cust_status custody(memgraph *g, const char *iri, int up, unsigned depth, size_t max,
+                           cust_buf *b, char *err, size_t errlen) {
+  cust_graph_view v = mg_view(g);
+  cust_buf_reset(b);
+  return cust_custody_walk(&v, 7, iri, up, depth, max, b, err, errlen);
+}
+
+static int count(const char *hay, const char *needle) {
+  int n = 0;
+  for (const char *p = hay ? strstr(hay, needle) : NULL; p; p = strstr(p + 1, needle)) {
+    n++;
+  }
+  return n;
+}
+
+static void test_walks(void) {
+  memgraph g;
+  cust_buf b;
+  char err[300];
+  mg_init(&g);
+  cust_buf_init(&b);
+  example(&g);
+  cust_status st = custody(&g, "urn:out", 1, 16, 0, &b, err, sizeof err);
+  ok(st == CUST_OK, "upstream of the output is answered: %s", st ? err : "");
+  ok(strstr(b.data, "{\"resource\":\"urn:out\",\"direction\":\"up\",\"depth\":16,\"asOfHeight\":7,"
+                    "\"truncated\":false,\"message\":null"),
+     "the head of the answer");
+  ok(count(b.data, "{\"iri\":\"urn:") == 8, "six resources and two executions: %d",
+     count(b.data, "{\"iri\":\"urn:"));
+  ok(strstr(b.data, "{\"iri\":\"urn:d0\",\"depth\":2,\"title\":\"title of urn:d0\","
+                    "\"type\":\"Dataset\",\"category\":null,\"provider\":\"did:key:alice\","
+                    "\"describedBy\":\"urn:cred:1\",\"storedAt\":[\"urn:s1\"]}"),
+     "a dataset: title, type, provider, where it is stored");
+  ok(strstr(b.data, "\"type\":\"DigitalService\",\"category\":\"Storage\""),
+     "a storage service has its category");
+  ok(strstr(b.data, "{\"iri\":\"urn:e1\",\"depth\":2,\"status\":\"Delivered\",\"order\":"
+                    "\"urn:order1\",\"zone\":\"did:key:zone\",\"payer\":\"did:key:payer\","
+                    "\"orchestrationService\":\"did:key:o\",\"startedAt\":\"2024-01-01T00:00:00Z\""),
+     "an execution: status, order, zone, payer, orchestration service, times");
+  ok(strstr(b.data, "{\"from\":\"urn:e1\",\"to\":\"urn:d1\",\"type\":\"generated\",\"tx\":"
+                    "\"urn:cosmos:test:tx:"),
+     "a generated edge with its transaction");
+  ok(strstr(b.data, "\"blockTime\":\"2024-01-01T00:00:00Z\""), "edges carry the block time");
+  ok(strstr(b.data, "{\"from\":\"urn:e2\",\"to\":\"urn:d1\",\"type\":\"used\""),
+     "a used edge");
+  ok(count(b.data, "\"type\":\"used\"") == 5 && count(b.data, "\"type\":\"generated\"") == 2,
+     "every edge once");
+
+  st = custody(&g, "urn:out", 1, 1, 0, &b, err, sizeof err);
+  ok(st == CUST_OK && strstr(b.data, "urn:e2") && strstr(b.data, "urn:d1") &&
+         !strstr(b.data, "urn:e1") && !strstr(b.data, "urn:d0"),
+     "depth 1 stops after the producing execution's inputs");
+  st = custody(&g, "urn:out", 1, 0, 0, &b, err, sizeof err);
+  ok(st == CUST_OK && count(b.data, "{\"iri\":") == 1, "depth 0 is the resource alone");
+
+  st = custody(&g, "urn:d0", 0, 16, 0, &b, err, sizeof err);
+  ok(st == CUST_OK && strstr(b.data, "\"direction\":\"down\"") &&
+         strstr(b.data, "{\"iri\":\"urn:out\"") && strstr(b.data, "{\"iri\":\"urn:e2\"") &&
+         !strstr(b.data, "{\"iri\":\"urn:a1\""),
+     "downstream of a source reaches the final output, not the other inputs");
+  st = custody(&g, "urn:e2", 1, 16, 0, &b, err, sizeof err);
+  ok(st == CUST_OK && strstr(b.data, "{\"iri\":\"urn:e2\",\"depth\":0") &&
+         strstr(b.data, "{\"iri\":\"urn:e1\",\"depth\":1") && !strstr(b.data, "urn:out"),
+     "upstream of an execution starts from its inputs");
+
+  st = custody(&g, "urn:out", 1, 16, 3, &b, err, sizeof err);
+  ok(st == CUST_OK && strstr(b.data, "\"truncated\":true,\"message\":\"the walk stopped at 3"),
+     "the node limit truncates the answer with a message");
+  ok(custody(&g, "urn:nothing", 1, 16, 0, &b, err, sizeof err) == CUST_ERR_NOTFOUND &&
+         strstr(err, "urn:nothing") && b.len == 0,
+     "an unknown resource is not found: %s", err);
+  ok(custody(&g, "", 1, 16, 0, &b, err, sizeof err) == CUST_ERR_INVALID, "no IRI is invalid");
+  ok(custody(&g, "urn:out", 1, 100000, 0, &b, err, sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "depth"),
+     "a huge depth is refused");
+  ok(custody(&g, "urn:d0", 1, 16, 0, &b, err, sizeof err) == CUST_OK &&
+         count(b.data, "{\"iri\":") == 1,
+     "a described source has no upstream");
+  mg_release(&g);
+  cust_buf_release(&b);
+}
+
+static void test_cycles_and_parts(void) {
+  memgraph g;
+  cust_buf b, b2;
+  char err[300];
+  mg_init(&g);
+  cust_buf_init(&b);
+  cust_buf_init(&b2);
+  mg_order(&g, "urn:o", "did:key:orch", "did:key:payer", NULL, NULL);
+  const char *x[] = { "urn:x", NULL }, *y[] = { "urn:y", NULL };
+  mg_report(&g, "urn:e1", "urn:o", "did:key:orch", x, y, "Delivered");
+  mg_report(&g, "urn:e2", "urn:o", "did:key:orch", y, x, "Delivered");
+  mg_report(&g, "urn:part", "urn:o", "did:key:orch", NULL, NULL, "Failed");
+  mg_add(&g, "urn:part", CUST_EXEC "partOfExecution", "urn:e1", "urn:cred:p");
+  const char *rv = mg_report(&g, "urn:e1", "urn:o", "did:key:orch",
+                             (const char *[]){ "urn:revoked-input", NULL }, NULL, "Delivered");
+  mg_revoke(&g, rv);
+  cust_status st = custody(&g, "urn:y", 1, 16, 0, &b, err, sizeof err);
+  ok(st == CUST_OK && count(b.data, "{\"iri\":") == 5, "a cycle ends (x, y, e1, e2, part)");
+  ok(strstr(b.data, "{\"from\":\"urn:part\",\"to\":\"urn:e1\",\"type\":\"partOf\""),
+     "a sub-execution is linked to its parent");
+  ok(!strstr(b.data, "urn:revoked-input"), "a revoked report's inputs are left out");
+  ok(strstr(b.data, "{\"iri\":\"urn:part\",\"depth\":1,\"status\":\"Failed\""),
+     "a sub-execution has its parent's depth and its own status");
+  mg_shuffle(&g, 3);
+  st = custody(&g, "urn:y", 1, 16, 0, &b2, err, sizeof err);
+  ok(st == CUST_OK && strcmp(b.data, b2.data) == 0, "the answer does not depend on order");
+  mg_release(&g);
+  cust_buf_release(&b);
+  cust_buf_release(&b2);
+}
+
+static void test_facts(void) {
+  memgraph g;
+  mg_init(&g);
+  example(&g);
+  cust_graph_view v = mg_view(&g);
+  cust_custody_facts *f = NULL;
+  ok(cust_custody_facts_new(&v, &f) == CUST_OK, "facts over a view");
+  cust_custody_values vs;
+  int before = g.finds;
+  cust_custody_facts_objects(f, "urn:e1", CUST_EXEC "hasConsumedResource", NULL, &vs);
+  int once = g.finds;
+  cust_custody_facts_objects(f, "urn:e1", CUST_EXEC "hasConsumedResource", NULL, &vs);
+  ok(vs.len == 3 && once == before + 1 && g.finds == once, "a lookup is asked of the view once");
+  ok(cust_custody_facts_prefetch(f, CUST_EXEC "hasProducedResource", NULL) == CUST_OK,
+     "prefetch");
+  int after = g.finds;
+  cust_custody_facts_subjects(f, CUST_EXEC "hasProducedResource", "urn:d1", NULL, &vs);
+  ok(vs.len == 1 && strcmp(vs.items[0].value, "urn:e1") == 0 && g.finds == after,
+     "prefetched lookups are answered from memory");
+  cust_custody_facts_subjects(f, CUST_EXEC "hasProducedResource", "urn:d0", NULL, &vs);
+  ok(vs.len == 0 && g.finds == after, "a prefetched miss is a miss without asking");
+  const char *status = NULL;
+  cust_custody_facts_status(f, "urn:e1", &status);
+  is_str(status, CUST_STATUS_DELIVERED, "the current status");
+  cust_custody_order o;
+  cust_custody_facts_order(f, "urn:e1", &o);
+  ok(o.order && strcmp(o.order, "urn:order1") == 0 && strcmp(o.service, "did:key:o") == 0 &&
+         strcmp(o.payer, "did:key:payer") == 0 && strcmp(o.zone, "did:key:zone") == 0,
+     "the order: service, payer, zone");
+  const cust_custody_cred *d = NULL;
+  cust_custody_facts_description(f, "urn:d0", &d);
+  ok(d && !d->is_located && cust_custody_facts_locate(f, d) == CUST_OK, "a credential is located on demand");
+  ok(d && strcmp(d->issuer, "did:key:alice") == 0 && d->height == 1 && d->tx != NULL,
+     "the description, with its place in the chain");
+  cust_custody_facts_description(f, "urn:d1", &d);
+  ok(d == NULL, "nothing describes a derived resource");
+  cust_custody_facts_free(f);
+  cust_custody_facts_free(NULL);
+  mg_release(&g);
+
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_custody_json_string(&b, "a\"b\\c\n\x01é");
+  is_str(b.data, "\"a\\\"b\\\\c\\n\\u0001é\"", "JSON strings are escaped");
+  cust_buf_release(&b);
+}
+
+int main(void) {
+  test_walks();
+  test_cycles_and_parts();
+  test_facts();
+  return done_testing();
+}
