@@ -131,7 +131,8 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
                          P(&g, "did:key:company-%llu", (unsigned long long)(i % 7)));
     add(&g, svc, CUST_SVC "hasCategory",
         i >= nalgos && i < nalgos + nstorage ? CUST_CATEGORY_STORAGE
-                                             : CUST_OKP4_THES "digital-service-category/DeepLearning",
+                                             : CUST_OKP4_THES
+            "digital-service-category/DeepLearning",
         c);
   }
   if (commit(&g) != 0) {
@@ -146,8 +147,8 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
       const char *order = P(&g, "urn:uuid:order-%llu", e);
       const char *orch = P(&g, "did:key:orchestrator-%llu", e % 2);
       const char *payer = P(&g, "did:key:consumer-%llu", e % 97);
-      const char *oc = cred(&g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", orch,
-                            payer);
+      const char *oc =
+          cred(&g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", orch, payer);
       add(&g, orch, CUST_ORDER "hasExecutionOrder", order, oc);
       add(&g, order, CUST_ORDER "inZone", "did:key:zone-bench", oc);
       add(&g, order, CUST_NS "lockedAmount", P(&g, "\"%llu", 1000000 + e), CUST_GRAPH_LEDGER);
@@ -163,10 +164,11 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
       const char *in[5];
       int nin = 0;
       for (int i = 0; i < 3; i++) {
-        in[nin++] = layer == 0 ? P(&g, "did:key:dataset-%llu", rnd() % (unsigned)nsources)
-                               : P(&g, "urn:uuid:data-%llu",
-                                   (unsigned long long)(layer - 1) * (unsigned)width +
-                                       rnd() % (unsigned)width);
+        in[nin++] =
+            layer == 0
+                ? P(&g, "did:key:dataset-%llu", rnd() % (unsigned)nsources)
+                : P(&g, "urn:uuid:data-%llu",
+                    (unsigned long long)(layer - 1) * (unsigned)width + rnd() % (unsigned)width);
       }
       in[nin++] = P(&g, "did:key:algo-%llu", rnd() % (unsigned)nalgos);
       if (rnd() % 4 == 0) {

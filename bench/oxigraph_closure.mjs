@@ -13,7 +13,7 @@ const [file, iri, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg || 5);
 const t0 = performance.now();
 const store = new oxigraph.Store();
-store.load(readFileSync(file, "utf8"), { format: "application/n-quads", unchecked: true });
+store.load(readFileSync(file, "utf8"), { format: "application/n-quads", lenient: true });
 const loadS = (performance.now() - t0) / 1000;
 const query = `PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT DISTINCT ?source WHERE { <${iri}> prov:wasDerivedFrom+ ?source }`;

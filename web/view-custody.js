@@ -105,13 +105,11 @@ function legend() {
 
 async function suggestions(box, ctx) {
   const q = `${prefixBlock(['prov'])}
-SELECT DISTINCT ?resource WHERE {
-  GRAPH ?g1 { ?resource prov:wasDerivedFrom ?a }
-  GRAPH ?g2 { ?a prov:wasDerivedFrom ?b }
-}
+SELECT DISTINCT ?resource WHERE { ?resource prov:wasDerivedFrom ?a . ?a prov:wasDerivedFrom ?b }
+ORDER BY ?resource
 LIMIT 12`;
   const q2 = `${prefixBlock(['prov'])}
-SELECT DISTINCT ?resource WHERE { GRAPH ?g { ?resource prov:wasDerivedFrom ?a } } LIMIT 12`;
+SELECT DISTINCT ?resource WHERE { ?resource prov:wasDerivedFrom ?a } ORDER BY ?resource LIMIT 12`;
   put(box, loading('Looking for resources with a custody chain…'));
   try {
     let res = await sparql(q, ctx.signal);

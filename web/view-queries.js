@@ -89,7 +89,7 @@ async function detail(main, name, params, ctx, list) {
     input.value = params.get(p.name) || p.default || '';
     inputs.set(p.name, input);
     if (isIriParam(p)) suggest(input, p.name, ctx.signal);
-    return field(`${p.label}${p.required ? '' : ' (optional)'}`, input, [p.description, p.type ? `(${p.type})` : ''].filter(Boolean).join(' '));
+    return field(`${p.label}${p.required ? '' : ' (optional)'}`, input, `${[p.description, p.type ? `(${p.type})` : ''].filter(Boolean).join(' ')}.`);
   });
   const out = h('section', { class: 'results-area', 'aria-live': 'polite', 'aria-busy': 'false' });
   const form = h('form', { class: 'card query-form', onsubmit: (ev) => { ev.preventDefault(); run(true); } },

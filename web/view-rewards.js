@@ -105,11 +105,11 @@ function result(r) {
       h('table', { class: 'data payouts', id: 'payouts' },
         h('thead', null, h('tr', null, ['Payee', 'Role', 'Amount', 'Share', 'Explanation'].map((x, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, x)))),
         h('tbody', null, payouts.map((p) => h('tr', null,
-          h('td', null, iriLink(p.payee)),
-          h('td', null, h('span', { class: 'swatch', style: `background:${ROLE_COLOURS[roleName(p.role)] || '#0b5cad'}`, 'aria-hidden': 'true' }), roleName(p.role)),
-          h('td', { class: 'num amount', 'data-amount': p.amount }, fmtInt(p.amount)),
-          h('td', { class: 'num' }, `${percent(p.amount, r.total)}%`),
-          h('td', null, explain(p))))),
+          h('td', { 'data-label': 'Payee' }, iriLink(p.payee)),
+          h('td', { 'data-label': 'Role' }, h('span', { class: 'swatch', style: `background:${ROLE_COLOURS[roleName(p.role)] || '#0b5cad'}`, 'aria-hidden': 'true' }), roleName(p.role)),
+          h('td', { class: 'num amount', 'data-amount': p.amount, 'data-label': 'Amount' }, fmtInt(p.amount)),
+          h('td', { class: 'num', 'data-label': 'Share' }, `${percent(p.amount, r.total)}%`),
+          h('td', { 'data-label': 'Why' }, explain(p))))),
         h('tfoot', null, h('tr', null, h('th', { scope: 'row', colspan: '2' }, 'Total paid'),
           h('td', { class: 'num' }, fmtInt(String(payouts.reduce((a, p) => a + big(p.amount), 0n)))), h('td'), h('td')))))));
   return wrap;

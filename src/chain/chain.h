@@ -20,7 +20,7 @@ typedef struct cust_chain_config {
   int no_skip_empty;        /* fetch every block instead of skipping empty ones */
   uint64_t timeout_ms;      /* one HTTP request; 0: 15000 */
   uint64_t backoff_max_ms;  /* cap of the retry delay; 0: 10000 */
-  uint64_t startup_ms;      /* how long to wait for a first /status; 0: 60000 */
+  uint64_t startup_ms;      /* how long to wait for a first /status; 0: 30000 */
   size_t queue_blocks;      /* blocks fetched ahead of the writer; 0: 256 */
 } cust_chain_config;
 
@@ -47,12 +47,11 @@ cust_status cust_chain_connect(cust_chain *c);
 /* Sets the mapper (borrowed until cust_chain_free) before cust_chain_run. */
 void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper);
 
-/* Indexes: connects when not done yet, resumes at the checkpoint + 1 (or from_height on an empty store) and runs
- * until `until` is committed, cust_stop_requested is set (the block in hand
- * is committed or rolled back), or a fatal error. Returns CUST_OK in the
- * first two cases. Fatal errors, with the reason in cust_chain_error():
- * CUST_ERR_MISMATCH (another chain id, a block that does not link to the
- * stored one, transactions and results that disagree on every endpoint),
+/* Indexes: connects when not done yet, resumes at the checkpoint + 1 (or from_height on an empty
+ * store) and runs until `until` is committed, cust_stop_requested is set (the block in hand is
+ * committed or rolled back), or a fatal error. Returns CUST_OK in the first two cases. Fatal
+ * errors, with the reason in cust_chain_error(): CUST_ERR_MISMATCH (another chain id, a block that
+ * does not link to the stored one, transactions and results that disagree on every endpoint),
  * CUST_ERR_NOTFOUND (a height that no endpoint has: pruned everywhere),
  * CUST_ERR_NETWORK (no endpoint answered at start), CUST_ERR_REMOTE, the
  * store's and the mapper's errors. */

@@ -76,10 +76,10 @@ cust_status cust_chain_batch_parse(const char *body, size_t len, chain_reply *re
 /* ---- /status and /blockchain --------------------------------------------------- */
 
 typedef struct chain_status {
-  char network[128];  /* the chain id */
-  char version[64];   /* node_info.version */
-  uint64_t latest;    /* sync_info.latest_block_height */
-  uint64_t earliest;  /* sync_info.earliest_block_height (0 when absent) */
+  char network[128]; /* the chain id */
+  char version[64];  /* node_info.version */
+  uint64_t latest;   /* sync_info.latest_block_height */
+  uint64_t earliest; /* sync_info.earliest_block_height (0 when absent) */
   int is_catching_up;
 } chain_status;
 
@@ -124,13 +124,13 @@ typedef struct chain_endpoint {
   const volatile int *abort_a; /* non-zero: abort the transfer in hand */
   const volatile int *abort_b;
   /* health */
-  int has_status;      /* /status was read */
+  int has_status; /* /status was read */
   cust_dialect dialect;
-  uint64_t lowest;     /* lowest height the endpoint has; 0: unknown */
-  uint64_t head;       /* its latest height */
-  unsigned failures;   /* consecutive failures */
-  uint64_t ready_ms;   /* do not use before this cust_now_ms() */
-  int no_blockchain;   /* /blockchain is not served: fetch every block */
+  uint64_t lowest;   /* lowest height the endpoint has; 0: unknown */
+  uint64_t head;     /* its latest height */
+  unsigned failures; /* consecutive failures */
+  uint64_t ready_ms; /* do not use before this cust_now_ms() */
+  int no_blockchain; /* /blockchain is not served: fetch every block */
   /* counters, copied into cust_index_status */
   uint64_t requests, errors_transient, errors_pruned, errors_other;
 } chain_endpoint;

@@ -15,12 +15,12 @@
 
 #include "chain_int.h"
 
-#define WINDOW 20             /* block metas per /blockchain call (the node's limit) */
-#define BACKOFF_BASE_MS 100   /* first retry delay */
-#define POLL_MIN_MS 50        /* head polling, as a fraction of the block time */
+#define WINDOW 20           /* block metas per /blockchain call (the node's limit) */
+#define BACKOFF_BASE_MS 100 /* first retry delay */
+#define POLL_MIN_MS 50      /* head polling, as a fraction of the block time */
 #define POLL_MAX_MS 1000
-#define LOG_EVERY_MS 10000    /* plain progress lines when not on a terminal */
-#define DRAW_EVERY_MS 250     /* progress line on a terminal */
+#define LOG_EVERY_MS 10000 /* plain progress lines when not on a terminal */
+#define DRAW_EVERY_MS 250  /* progress line on a terminal */
 
 /* What flows from the fetch thread to the writer, in height order. */
 typedef enum item_kind {
@@ -33,14 +33,14 @@ typedef enum item_kind {
 typedef struct item {
   struct item *next;
   item_kind kind;
-  uint64_t from, to;          /* the heights covered */
-  char first_last_hash[72];   /* last_block_id.hash of `from` */
-  char hash[72];              /* block_id.hash of `to` */
+  uint64_t from, to;        /* the heights covered */
+  char first_last_hash[72]; /* last_block_id.hash of `from` */
+  char hash[72];            /* block_id.hash of `to` */
   char chain_id[128];
-  char time[48];              /* of `to` */
-  size_t endpoint;            /* who served it */
-  cust_block block;           /* ITEM_BLOCK */
-  cust_status st;             /* ITEM_FATAL */
+  char time[48];    /* of `to` */
+  size_t endpoint;  /* who served it */
+  cust_block block; /* ITEM_BLOCK */
+  cust_status st;   /* ITEM_FATAL */
   char msg[512];
 } item;
 
@@ -56,8 +56,8 @@ struct cust_chain {
   char dialect[8];
   int is_connected;
   int has_curl;
-  char error[512];        /* the caller's thread */
-  char ferror[512];       /* the fetch thread's, handed over in an ITEM_FATAL */
+  char error[512];  /* the caller's thread */
+  char ferror[512]; /* the fetch thread's, handed over in an ITEM_FATAL */
   cust_status fstatus;
   cust_status status; /* of c->error */
   pthread_t fetcher;
@@ -73,9 +73,9 @@ struct cust_chain {
   uint64_t known_head; /* the head, for the writer's progress (under qlock) */
 
   /* the fetch thread's own state */
-  uint64_t next;     /* next height to hand over */
-  uint64_t head;     /* best known head */
-  size_t cur;        /* preferred endpoint */
+  uint64_t next; /* next height to hand over */
+  uint64_t head; /* best known head */
+  size_t cur;    /* preferred endpoint */
   uint64_t block_time_ms;
   uint64_t head_seen_ms;
   uint64_t attempt_height; /* "other" errors at this height so far */
@@ -449,8 +449,7 @@ static step refresh_head(cust_chain *c) {
 
 /* An "other" error at `height`: retried on every endpoint a few times, then
  * fatal, since it will not go away by waiting. */
-static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st,
-                        const char *msg) {
+static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st, const char *msg) {
   unsigned limit = (unsigned)(3 * c->nep) < 5 ? 5 : (unsigned)(3 * c->nep);
   if (c->attempt_height != height) {
     c->attempt_height = height;
@@ -514,8 +513,10 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
   if (k == CHAIN_OTHER) {
     /* an endpoint without /blockchain (a proxy, a light server) still
      * serves blocks: fetch them all */
-    cust_log(c->log, CUST_LOG_INFO, "node \"%s\" does not serve /blockchain (%s): fetching every "
-             "block", e->url, msg);
+    cust_log(c->log, CUST_LOG_INFO,
+             "node \"%s\" does not serve /blockchain (%s): fetching every "
+             "block",
+             e->url, msg);
     e->no_blockchain = 1;
     return STEP_OK;
   }
@@ -585,8 +586,7 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
       result = STEP_STOP;
       goto cleanup;
     }
-    if (st != CUST_OK || e->http_status == 429 || e->http_status == 408 ||
-        e->http_status >= 502) {
+    if (st != CUST_OK || e->http_status == 429 || e->http_status == 408 || e->http_status >= 502) {
       for (size_t k = at; k < nreq; k++) {
         replies[k].kind = CHAIN_TRANSIENT;
         if (st != CUST_OK) {
@@ -630,8 +630,8 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
       set_error(c, CUST_ERR_NOMEM, "out of memory");
       goto cleanup;
     }
-    cust_status st = cust_block_parse(&it->block, b->json, b->len, r->json, r->len, e->dialect,
-                                      why, sizeof why);
+    cust_status st =
+        cust_block_parse(&it->block, b->json, b->len, r->json, r->len, e->dialect, why, sizeof why);
     if (st == CUST_OK && it->block.height != h) {
       snprintf(why, sizeof why, "asked for block %" PRIu64 ", got %" PRIu64, h, it->block.height);
       st = CUST_ERR_MISMATCH;
@@ -731,7 +731,8 @@ static step fetch_window(cust_chain *c, uint64_t hi) {
       it->from = h;
       it->to = end;
       it->endpoint = (size_t)i;
-      cust_chain_copy_text(it->first_last_hash, sizeof it->first_last_hash, metas[h - lo].last_hash);
+      cust_chain_copy_text(it->first_last_hash, sizeof it->first_last_hash,
+                           metas[h - lo].last_hash);
       cust_chain_copy_text(it->hash, sizeof it->hash, metas[end - lo].hash);
       cust_chain_copy_text(it->chain_id, sizeof it->chain_id, metas[end - lo].chain_id);
       cust_chain_copy_text(it->time, sizeof it->time, metas[end - lo].time);
@@ -837,7 +838,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
     c->cfg.backoff_max_ms = 10000;
   }
   if (c->cfg.startup_ms == 0) {
-    c->cfg.startup_ms = 60000;
+    c->cfg.startup_ms = 30000;
   }
   if (c->cfg.queue_blocks == 0) {
     c->cfg.queue_blocks = 256;
@@ -861,8 +862,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
                                   &cust_stop_requested);
     c->nep = i + 1;
     if (st != CUST_OK) {
-      cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s",
-               cfg->nodes[i] ? cfg->nodes[i] : "",
+      cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s", cfg->nodes[i] ? cfg->nodes[i] : "",
                st == CUST_ERR_INVALID ? "not an http:// or https:// URL" : cust_strerror(st));
       cust_chain_free(c);
       return st;
@@ -945,8 +945,8 @@ cust_status cust_chain_connect(cust_chain *c) {
                        "runs",
                        c->ep[c->nep - 1].url, msg);
     }
-    cust_log(c->log, CUST_LOG_INFO, "waiting for a node to answer (%s: %s)",
-             c->ep[c->nep - 1].url, msg);
+    cust_log(c->log, CUST_LOG_INFO, "waiting for a node to answer (%s: %s)", c->ep[c->nep - 1].url,
+             msg);
     if (nap(c, 1000) != 0) {
       return CUST_ERR_STOPPED;
     }
@@ -1032,13 +1032,15 @@ static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp,
   char eta[32] = "-";
   if (p->blocks_per_s > 0.5 && target > cp->height) {
     uint64_t secs = (uint64_t)((double)(target - cp->height) / p->blocks_per_s);
-    snprintf(eta, sizeof eta, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, secs / 3600,
-             secs / 60 % 60, secs % 60);
+    snprintf(eta, sizeof eta, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, secs / 3600, secs / 60 % 60,
+             secs % 60);
   }
   if (c->cfg.is_tty) {
     if (force || now - p->last_draw_ms >= DRAW_EVERY_MS) {
-      fprintf(stderr, "\r\033[Kheight %" PRIu64 " / %" PRIu64 "  %.0f blocks/s  %.0f triples/s  "
-              "ETA %s", cp->height, target, p->blocks_per_s, p->triples_per_s, eta);
+      fprintf(stderr,
+              "\r\033[Kheight %" PRIu64 " / %" PRIu64 "  %.0f blocks/s  %.0f triples/s  "
+              "ETA %s",
+              cp->height, target, p->blocks_per_s, p->triples_per_s, eta);
       fflush(stderr);
       p->has_line = 1;
       p->last_draw_ms = now;
@@ -1057,8 +1059,8 @@ static cust_status check_item(cust_chain *c, const item *it, const cust_checkpoi
                               uint64_t expected) {
   const char *url = c->ep[it->endpoint].url;
   if (it->from != expected) {
-    return set_error(c, CUST_ERR_INTERNAL, "expected height %" PRIu64 " but got %" PRIu64,
-                     expected, it->from);
+    return set_error(c, CUST_ERR_INTERNAL, "expected height %" PRIu64 " but got %" PRIu64, expected,
+                     it->from);
   }
   if (strcmp(it->chain_id, c->chain_id) != 0) {
     return set_error(c, CUST_ERR_MISMATCH,
@@ -1197,9 +1199,8 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
     fputc('\n', stderr);
   }
   double secs = (double)(cust_now_ms() - p.start_ms) / 1000.0;
-  cust_log(c->log, CUST_LOG_INFO,
-           "indexed up to height %" PRIu64 ": %" PRIu64 " blocks and %" PRIu64
-           " triples in %.1f s",
+  cust_log(c->log, p.blocks > 0 || st == CUST_OK ? CUST_LOG_INFO : CUST_LOG_DEBUG,
+           "indexed up to height %" PRIu64 ": %" PRIu64 " blocks and %" PRIu64 " triples in %.1f s",
            cp->height, p.blocks, p.triples, secs);
   cust_changes_release(&changes);
   return st;

@@ -310,8 +310,7 @@ static void copy_str(char *dst, size_t n, json_t *v) {
   snprintf(dst, n, "%s", s ? s : "");
 }
 
-static json_t *load_result(const char *body, size_t len, char *msg, size_t msglen,
-                           json_t **root) {
+static json_t *load_result(const char *body, size_t len, char *msg, size_t msglen, json_t **root) {
   json_error_t jerr;
   *root = body != NULL ? json_loadb(body, len, 0, &jerr) : NULL;
   if (*root == NULL) {

@@ -29,8 +29,7 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
   char err[256] = "";
   uint64_t from = 0, batch = 0, maxsub = 0;
   if (ctx->opts.nargs > 0) {
-    cust_cli_error("unexpected argument \"%s\": run \"custodian index --help\"",
-                   ctx->opts.args[0]);
+    cust_cli_error("unexpected argument \"%s\": run \"custodian index --help\"", ctx->opts.args[0]);
     return 2;
   }
   if (cust_opts_u64(&ctx->opts, "from-height", 0, &from, err, sizeof err) != CUST_OK ||
@@ -64,6 +63,7 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
   cfg->until = until;
   cfg->batch = (unsigned)batch;
   cfg->is_tty = ctx->is_tty && ctx->log.level >= CUST_LOG_INFO;
+  cfg->no_skip_empty = cust_opts_has(&ctx->opts, "no-skip-empty");
   return 0;
 }
 
@@ -99,8 +99,8 @@ int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
     cust_cli_error("cannot open the store \"%s\": %s", ix->db_path, cust_strerror(st));
     return 1;
   }
-  const char *odir = cust_http_data_dir(cust_opts_get(&ctx->opts, "ontology", NULL), "ontology",
-                                        dir, sizeof dir);
+  const char *odir =
+      cust_http_data_dir(cust_opts_get(&ctx->opts, "ontology", NULL), "ontology", dir, sizeof dir);
   if (odir == NULL) {
     cust_cli_error("the ontology folder's path is too long: give a shorter --ontology");
     return 1;
@@ -147,7 +147,7 @@ int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx) {
   st = cust_chain_run(ix->chain);
   if (st != CUST_OK) {
     cust_cli_error("%s", cust_chain_error(ix->chain)[0] ? cust_chain_error(ix->chain)
-                                                         : cust_strerror(st));
+                                                        : cust_strerror(st));
     return 1;
   }
   return 0;

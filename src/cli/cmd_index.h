@@ -14,8 +14,8 @@ typedef struct cust_cli_indexer {
   cust_store *store;
   cust_mapper *mapper;
   cust_chain *chain;
-  cust_devnet *devnet; /* the embedded devnet, when no --node was given */
-  const char *db_path; /* borrowed from the options */
+  cust_devnet *devnet;        /* the embedded devnet, when no --node was given */
+  const char *db_path;        /* borrowed from the options */
   const char *dataverses[64]; /* borrowed from the options or the devnet */
   size_t ndataverses;
   uint64_t max_submission;

@@ -27,8 +27,7 @@ int cust_cmd_rewards(cust_ctx *ctx) {
   }
   struct stat sb;
   if (stat(db, &sb) != 0) {
-    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db",
-                   db);
+    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
     return 1;
   }
   cust_store *s = NULL;

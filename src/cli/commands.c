@@ -50,6 +50,7 @@ static const cust_optspec run_opts[] = {
 static const cust_optspec index_opts[] = {
   CHAIN_OPTS,
   { "until", 1, 0, "HEIGHT  stop after indexing HEIGHT" },
+  { "no-skip-empty", 0, 0, "      fetch every block (do not skip empty ones with /blockchain)" },
   { "policy", 1, 1, "FILE.ttl  a reward policy (repeat)" },
   { "ontology", 1, 0, "DIR  the ontology files (default: the installed ontology/)" },
   OPT_DB,

@@ -76,17 +76,24 @@ static cust_status grow(void **items, size_t *cap, size_t len, size_t size) {
 
 /* The predicates a large walk reads in bulk rather than node by node. */
 static const char *const bulk_predicates[] = {
-  CUST_EXEC "hasConsumedResource",
-  CUST_EXEC "hasProducedResource",
-  CUST_EXEC "partOfExecution",
-  CUST_EXEC "executionOf",
-  CUST_CRED_NS "credentialSubject",
-  CUST_ORDER "hasExecutionOrder",
+  CUST_EXEC "hasConsumedResource", CUST_EXEC "hasProducedResource",  CUST_EXEC "partOfExecution",
+  CUST_EXEC "executionOf",         CUST_CRED_NS "credentialSubject", CUST_ORDER "hasExecutionOrder",
 };
 #define BULK_AFTER 256
 
+/* "0iri" for a resource, "1iri" for an execution, in the walk's arena. */
+static char *node_key(cwalk *w, const char *iri, int kind) {
+  size_t n = strlen(iri);
+  char *key = cust_arena_alloc(&w->arena, n + 2);
+  if (key) {
+    key[0] = (char)('0' + kind);
+    memcpy(key + 1, iri, n + 1);
+  }
+  return key;
+}
+
 static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth) {
-  char *key = cust_arena_printf(&w->arena, "%d%s", kind, iri);
+  char *key = node_key(w, iri, kind);
   if (key == NULL) {
     return CUST_ERR_NOMEM;
   }
@@ -108,8 +115,7 @@ static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth)
   w->nodes[w->nnodes++] = n;
   if (!w->has_prefetched && w->nnodes > BULK_AFTER) {
     w->has_prefetched = 1;
-    for (size_t i = 0; st == CUST_OK && i < sizeof bulk_predicates / sizeof *bulk_predicates;
-         i++) {
+    for (size_t i = 0; st == CUST_OK && i < sizeof bulk_predicates / sizeof *bulk_predicates; i++) {
       st = cust_custody_facts_prefetch(w->f, bulk_predicates[i], NULL);
     }
     if (st != CUST_OK) {
@@ -140,7 +146,14 @@ static cust_status earlier(cwalk *w, const char *a, const char *b, const char **
 
 static cust_status add_edge(cwalk *w, const char *from, const char *to, int type,
                             const char *graph) {
-  char *key = cust_arena_printf(&w->arena, "%d\x1f%s\x1f%s", type, from, to);
+  size_t nf = strlen(from), nt = strlen(to);
+  char *key = cust_arena_alloc(&w->arena, nf + nt + 3);
+  if (key) {
+    key[0] = (char)('0' + type);
+    memcpy(key + 1, from, nf);
+    key[nf + 1] = '\x1f';
+    memcpy(key + nf + 2, to, nt + 1);
+  }
   if (key == NULL) {
     return CUST_ERR_NOMEM;
   }
@@ -167,7 +180,7 @@ static cust_status add_edge(cwalk *w, const char *from, const char *to, int type
 }
 
 static int is_known_node(cwalk *w, const char *iri, int kind) {
-  char *k = cust_arena_printf(&w->arena, "%d%s", kind, iri);
+  char *k = node_key(w, iri, kind);
   return k && cust_custody_map_get(&w->nodes_by, k) != NULL;
 }
 
@@ -175,10 +188,10 @@ static int is_known_node(cwalk *w, const char *iri, int kind) {
  * (downstream), the executions on their other side, and its parts or parent. */
 static cust_status expand_execution(cwalk *w, const node *x) {
   cust_custody_values vs, others;
-  const char *near = w->is_upstream ? CUST_EXEC "hasConsumedResource"
-                                    : CUST_EXEC "hasProducedResource";
-  const char *far = w->is_upstream ? CUST_EXEC "hasProducedResource"
-                                   : CUST_EXEC "hasConsumedResource";
+  const char *near =
+      w->is_upstream ? CUST_EXEC "hasConsumedResource" : CUST_EXEC "hasProducedResource";
+  const char *far =
+      w->is_upstream ? CUST_EXEC "hasProducedResource" : CUST_EXEC "hasConsumedResource";
   cust_status st = cust_custody_facts_objects(w->f, x->iri, near, NULL, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
     const cust_custody_value *r = &vs.items[i];
@@ -198,8 +211,7 @@ static cust_status expand_execution(cwalk *w, const node *x) {
       const cust_custody_value *y = &others.items[j];
       st = add_node(w, y->value, NODE_EXECUTION, x->depth + 1);
       if (st == CUST_OK && !w->is_truncated) {
-        st = add_edge(w, y->value, r->value, w->is_upstream ? EDGE_GENERATED : EDGE_USED,
-                      y->graph);
+        st = add_edge(w, y->value, r->value, w->is_upstream ? EDGE_GENERATED : EDGE_USED, y->graph);
       }
     }
   }
@@ -232,8 +244,8 @@ static cust_status expand_start_resource(cwalk *w, const node *r) {
   if (w->max_depth < 1) {
     return CUST_OK;
   }
-  const char *pred = w->is_upstream ? CUST_EXEC "hasProducedResource"
-                                    : CUST_EXEC "hasConsumedResource";
+  const char *pred =
+      w->is_upstream ? CUST_EXEC "hasProducedResource" : CUST_EXEC "hasConsumedResource";
   cust_status st = cust_custody_facts_subjects(w->f, pred, r->iri, NULL, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
     st = add_node(w, vs.items[i].value, NODE_EXECUTION, 1);
@@ -277,7 +289,13 @@ static const char *local_name(const char *iri) {
 }
 
 static cust_status put_field(cust_buf *b, const char *name, const char *value) {
-  cust_status st = cust_buf_printf(b, ",\"%s\":", name);
+  cust_status st = cust_buf_puts(b, ",\"");
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, name);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "\":");
+  }
   if (st == CUST_OK) {
     st = cust_custody_json_string(b, value);
   }
@@ -320,8 +338,8 @@ static cust_status put_resource(cwalk *w, cust_buf *b, const node *n) {
   if (st == CUST_OK && d) {
     int is_dataset = strcmp(d->type, CUST_DSD "DatasetDescriptionCredential") == 0;
     type = is_dataset ? "Dataset" : "DigitalService";
-    st = first_value(w->f, n->iri, is_dataset ? CUST_DSD "hasTitle" : CUST_SVC "hasTitle",
-                     d->iri, &title);
+    st = first_value(w->f, n->iri, is_dataset ? CUST_DSD "hasTitle" : CUST_SVC "hasTitle", d->iri,
+                     &title);
     if (st == CUST_OK && !is_dataset) {
       st = first_value(w->f, n->iri, CUST_SVC "hasCategory", d->iri, &category);
     }
@@ -377,8 +395,8 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
     st = first_value(w->f, n->iri, PROV "endedAtTime", NULL, &ended);
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_objects(w->f, n->iri, CUST_EXEC "hasExecutionEvidence", NULL,
-                                    &evidence);
+    st =
+        cust_custody_facts_objects(w->f, n->iri, CUST_EXEC "hasExecutionEvidence", NULL, &evidence);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, "{\"iri\":");
@@ -550,8 +568,8 @@ static cust_status identify(cust_custody_facts *f, const char *iri, int *is_know
 }
 
 cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
-                              int is_upstream, unsigned depth, size_t max_nodes,
-                              cust_buf *json_out, char *err, size_t errlen) {
+                              int is_upstream, unsigned depth, size_t max_nodes, cust_buf *json_out,
+                              char *err, size_t errlen) {
   cust_custody_facts *f = NULL;
   cust_status st = cust_custody_facts_new(view, &f);
   if (st != CUST_OK) {
@@ -560,8 +578,8 @@ cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, cons
     }
     return st;
   }
-  st = cust_custody_walk_facts(f, height, iri, is_upstream, depth, max_nodes, json_out, err,
-                               errlen);
+  st =
+      cust_custody_walk_facts(f, height, iri, is_upstream, depth, max_nodes, json_out, err, errlen);
   cust_custody_facts_free(f);
   return st;
 }
@@ -593,8 +611,7 @@ cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, cons
     goto done;
   }
   if (depth > CUST_CUSTODY_MAX_DEPTH) {
-    snprintf(err, errlen, "depth %u is too large: give at most %u", depth,
-             CUST_CUSTODY_MAX_DEPTH);
+    snprintf(err, errlen, "depth %u is too large: give at most %u", depth, CUST_CUSTODY_MAX_DEPTH);
     st = CUST_ERR_INVALID;
     goto done;
   }

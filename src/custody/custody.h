@@ -169,8 +169,8 @@ cust_status cust_custody_json_string(cust_buf *b, const char *s);
 /* ---- the custody query ------------------------------------------------------ */
 
 /* Default and hard limits of a walk. */
-#define CUST_CUSTODY_DEFAULT_DEPTH 16
-#define CUST_CUSTODY_MAX_DEPTH 1024
+#define CUST_CUSTODY_DEFAULT_DEPTH 16u
+#define CUST_CUSTODY_MAX_DEPTH 1024u
 #define CUST_CUSTODY_MAX_NODES 50000
 
 /* The custody DAG around `iri` (a resource or an execution), upstream
@@ -194,8 +194,8 @@ cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, 
  * the unit tests call without a store); `height` is reported as asOfHeight,
  * `max_nodes` bounds the answer (0: CUST_CUSTODY_MAX_NODES). */
 cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
-                              int is_upstream, unsigned depth, size_t max_nodes,
-                              cust_buf *json_out, char *err, size_t errlen);
+                              int is_upstream, unsigned depth, size_t max_nodes, cust_buf *json_out,
+                              char *err, size_t errlen);
 /* The same walk over a facts object (borrowed). */
 cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, const char *iri,
                                     int is_upstream, unsigned depth, size_t max_nodes,

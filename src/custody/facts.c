@@ -30,6 +30,10 @@ uint64_t cust_custody_map_hash(const char *key) {
     h ^= *p;
     h *= 1099511628211ULL;
   }
+  /* FNV's low bits barely depend on the last bytes, where IRIs differ */
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
   return h;
 }
 
@@ -134,11 +138,25 @@ typedef struct vlist {
   size_t len, cap;
 } vlist;
 
+/* One memoized lookup of a node: direction ('o': objects of the node, 's':
+ * subjects; 0: forgotten), predicate and graph (NULL: any), the answer. */
+typedef struct memo_entry {
+  char dir;
+  const char *pred, *graph;
+  vlist *list;
+} memo_entry;
+
+/* An interned string and the lookups made of it as a node. */
+typedef struct nodeinfo {
+  const char *s;
+  memo_entry *e;
+  size_t n, cap;
+} nodeinfo;
+
 struct cust_custody_facts {
   cust_graph_view view;
   cust_arena arena;
-  cust_custody_map strings;  /* interned strings */
-  cust_custody_map memo;     /* lookup key -> vlist */
+  cust_custody_map strings;  /* interned string -> nodeinfo */
   cust_custody_map complete; /* "dir pred graph" prefetched -> non-NULL */
   cust_custody_map revoked;  /* credential -> non-NULL */
   cust_custody_map creds;    /* credential -> cust_custody_cred */
@@ -148,16 +166,65 @@ struct cust_custody_facts {
 
 static const cust_custody_cred no_desc;
 
-static const char *intern(cust_custody_facts *f, const char *s) {
-  const char *v = cust_custody_map_get(&f->strings, s);
-  if (v) {
-    return v;
+static nodeinfo *node_info(cust_custody_facts *f, const char *s) {
+  nodeinfo *ni = cust_custody_map_get(&f->strings, s);
+  if (ni) {
+    return ni;
   }
+  ni = cust_arena_alloc(&f->arena, sizeof *ni);
   char *c = cust_arena_strdup(&f->arena, s);
-  if (c == NULL || cust_custody_map_put(&f->strings, c, c) != CUST_OK) {
+  if (ni == NULL || c == NULL) {
     return NULL;
   }
-  return c;
+  memset(ni, 0, sizeof *ni);
+  ni->s = c;
+  return cust_custody_map_put(&f->strings, c, ni) == CUST_OK ? ni : NULL;
+}
+
+static const char *intern(cust_custody_facts *f, const char *s) {
+  nodeinfo *ni = node_info(f, s);
+  return ni ? ni->s : NULL;
+}
+
+static int same_str(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static vlist *memo_find(const nodeinfo *ni, char dir, const char *pred, const char *graph) {
+  for (size_t i = 0; i < ni->n; i++) {
+    const memo_entry *e = &ni->e[i];
+    if (e->dir == dir && same_str(e->pred, pred) && same_str(e->graph, graph)) {
+      return e->list;
+    }
+  }
+  return NULL;
+}
+
+static memo_entry *memo_add(cust_custody_facts *f, nodeinfo *ni, char dir, const char *pred,
+                            const char *graph) {
+  if (ni->n == ni->cap) {
+    size_t cap = ni->cap ? ni->cap * 2 : 4;
+    memo_entry *e = cust_arena_alloc(&f->arena, cap * sizeof *e);
+    if (e == NULL) {
+      return NULL;
+    }
+    if (ni->n) {
+      memcpy(e, ni->e, ni->n * sizeof *e);
+    }
+    ni->e = e;
+    ni->cap = cap;
+  }
+  memo_entry *e = &ni->e[ni->n];
+  e->dir = dir;
+  e->pred = pred ? intern(f, pred) : NULL;
+  e->graph = graph ? intern(f, graph) : NULL;
+  e->list = cust_arena_alloc(&f->arena, sizeof *e->list);
+  if ((pred && !e->pred) || (graph && !e->graph) || e->list == NULL) {
+    return NULL;
+  }
+  memset(e->list, 0, sizeof *e->list);
+  ni->n++;
+  return e;
 }
 
 static const char *intern_blank(cust_custody_facts *f, const char *label) {
@@ -185,32 +252,27 @@ static cust_status vlist_push(cust_custody_facts *f, vlist *l, const cust_custod
   return CUST_OK;
 }
 
-/* Builds the memo key in f->key: direction, predicate, graph, node. */
+/* Builds in f->key the key of a lookup (node NULL: of a bulk-read predicate). */
 static cust_status make_key(cust_custody_facts *f, char dir, const char *pred, const char *graph,
                             const char *node) {
   cust_buf_reset(&f->key);
-  cust_status st = cust_buf_printf(&f->key, "%c%s\x1f%s\x1f%s", dir, pred ? pred : "*",
-                                   graph ? graph : "", node ? node : "");
+  cust_status st = cust_buf_putc(&f->key, dir);
+  if (st == CUST_OK) {
+    st = cust_buf_puts(&f->key, pred ? pred : "*");
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(&f->key, '\x1f');
+  }
+  if (st == CUST_OK && graph) {
+    st = cust_buf_puts(&f->key, graph);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(&f->key, '\x1f');
+  }
+  if (st == CUST_OK && node) {
+    st = cust_buf_puts(&f->key, node);
+  }
   return st;
-}
-
-static vlist *memo_list(cust_custody_facts *f, int *is_new) {
-  vlist *l = cust_custody_map_get(&f->memo, f->key.data);
-  *is_new = 0;
-  if (l) {
-    return l;
-  }
-  const char *k = cust_arena_strdup(&f->arena, f->key.data);
-  l = cust_arena_alloc(&f->arena, sizeof *l);
-  if (k == NULL || l == NULL) {
-    return NULL;
-  }
-  memset(l, 0, sizeof *l);
-  if (cust_custody_map_put(&f->memo, k, l) != CUST_OK) {
-    return NULL;
-  }
-  *is_new = 1;
-  return l;
 }
 
 static cust_term node_term(const char *node) {
@@ -260,54 +322,54 @@ static cust_status lookup(cust_custody_facts *f, char dir, const char *node, con
                           const char *graph, cust_custody_values *out) {
   out->items = NULL;
   out->len = 0;
-  cust_status st = make_key(f, dir, pred, graph, NULL);
-  if (st != CUST_OK) {
-    return st;
-  }
-  int is_complete = cust_custody_map_get(&f->complete, f->key.data) != NULL;
-  st = make_key(f, dir, pred, graph, node);
-  if (st != CUST_OK) {
-    return st;
-  }
-  if (is_complete) {
-    vlist *l = cust_custody_map_get(&f->memo, f->key.data);
-    if (l) {
-      out->items = l->items;
-      out->len = l->len;
-    }
+  nodeinfo *ni = cust_custody_map_get(&f->strings, node);
+  vlist *known = ni ? memo_find(ni, dir, pred, graph) : NULL;
+  if (known) {
+    out->items = known->items;
+    out->len = known->len;
     return CUST_OK;
   }
-  int is_new = 0;
-  vlist *l = memo_list(f, &is_new);
-  if (l == NULL) {
-    return CUST_ERR_NOMEM;
-  }
-  if (is_new) {
-    cust_quad pat;
-    memset(&pat, 0, sizeof pat);
-    if (dir == 'o') {
-      pat.s = node_term(node);
-    } else {
-      pat.o = node_term(node);
-    }
-    if (pred) {
-      pat.p = cust_term_iri(pred);
-    }
-    if (graph) {
-      pat.g = cust_term_iri(graph);
-    }
-    collect_ctx c = { f, l, dir == 's', graph == NULL, CUST_OK };
-    st = f->view.find(f->view.ud, &pat, collect_cb, &c);
-    if (st == CUST_OK) {
-      st = c.st;
-    }
-    if (st != CUST_OK) {
-      l->len = 0;
-      /* forget the half-filled answer so that a retry asks again */
-      make_key(f, dir, pred, graph, node);
-      cust_custody_map_put(&f->memo, cust_arena_strdup(&f->arena, f->key.data), NULL);
+  cust_status st = CUST_OK;
+  if (f->complete.len > 0) {
+    /* a predicate read in bulk: a miss is an answer */
+    st = make_key(f, dir, pred, graph, NULL);
+    if (st != CUST_OK || cust_custody_map_get(&f->complete, f->key.data) != NULL) {
       return st;
     }
+  }
+  ni = ni ? ni : node_info(f, node);
+  memo_entry *e = ni ? memo_add(f, ni, dir, pred, graph) : NULL;
+  if (e == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  vlist *l = e->list;
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  if (dir == 'o') {
+    pat.s = node_term(node);
+  } else {
+    pat.o = node_term(node);
+  }
+  if (pred) {
+    pat.p = cust_term_iri(pred);
+  }
+  if (graph) {
+    pat.g = cust_term_iri(graph);
+  }
+  collect_ctx c = { f, l, dir == 's', graph == NULL, CUST_OK };
+  st = f->view.find(f->view.ud, &pat, collect_cb, &c);
+  if (st == CUST_OK) {
+    st = c.st;
+  }
+  if (st != CUST_OK) {
+    /* forget the half-filled answer so that a retry asks again */
+    l->len = 0;
+    for (size_t i = 0; i < ni->n; i++) {
+      if (ni->e[i].list == l) {
+        ni->e[i].dir = 0;
+      }
+    }
+    return st;
   }
   out->items = l->items;
   out->len = l->len;
@@ -332,14 +394,19 @@ typedef struct prefetch_ctx {
   cust_status st;
 } prefetch_ctx;
 
-static cust_status prefetch_add(cust_custody_facts *f, char dir, const char *node,
-                                const char *pred, const char *graph,
-                                const cust_custody_value *v) {
-  cust_status st = make_key(f, dir, pred, graph, node);
-  int is_new = 0;
-  vlist *l = st == CUST_OK ? memo_list(f, &is_new) : NULL;
-  if (l == NULL) {
+static cust_status prefetch_add(cust_custody_facts *f, char dir, const char *node, const char *pred,
+                                const char *graph, const cust_custody_value *v) {
+  nodeinfo *ni = node_info(f, node);
+  if (ni == NULL) {
     return CUST_ERR_NOMEM;
+  }
+  vlist *l = memo_find(ni, dir, pred, graph);
+  if (l == NULL) {
+    memo_entry *e = memo_add(f, ni, dir, pred, graph);
+    if (e == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    l = e->list;
   }
   return vlist_push(f, l, v);
 }
@@ -417,7 +484,6 @@ cust_status cust_custody_facts_new(const cust_graph_view *view, cust_custody_fac
   f->view = *view;
   cust_arena_init(&f->arena, 64 * 1024);
   cust_custody_map_init(&f->strings);
-  cust_custody_map_init(&f->memo);
   cust_custody_map_init(&f->complete);
   cust_custody_map_init(&f->revoked);
   cust_custody_map_init(&f->creds);
@@ -445,7 +511,6 @@ void cust_custody_facts_free(cust_custody_facts *f) {
     return;
   }
   cust_custody_map_release(&f->strings);
-  cust_custody_map_release(&f->memo);
   cust_custody_map_release(&f->complete);
   cust_custody_map_release(&f->revoked);
   cust_custody_map_release(&f->creds);
@@ -723,8 +788,8 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
 }
 
 size_t cust_custody_facts_bytes(const cust_custody_facts *f) {
-  return f->arena.total + (f->memo.cap + f->strings.cap + f->creds.cap + f->descs.cap) *
-                              sizeof(cust_custody_map_slot);
+  return f->arena.total +
+         (f->strings.cap + f->creds.cap + f->descs.cap) * sizeof(cust_custody_map_slot);
 }
 
 /* ---- the cache ---------------------------------------------------------------------- */
@@ -752,8 +817,8 @@ void cust_custody_cache_free(cust_custody_cache *c) {
 cust_status cust_custody_cache_facts(cust_custody_cache *c, const cust_graph_view *view,
                                      const cust_checkpoint *cp, cust_custody_facts **out) {
   *out = NULL;
-  if (c->f && c->view_ud == view->ud && c->f->view.find == view->find &&
-      c->height == cp->height && strcmp(c->block_hash, cp->block_hash) == 0) {
+  if (c->f && c->view_ud == view->ud && c->f->view.find == view->find && c->height == cp->height &&
+      strcmp(c->block_hash, cp->block_hash) == 0) {
     *out = c->f;
     return CUST_OK;
   }

@@ -106,12 +106,19 @@ static int results_pending(const cust_devnet *d, uint64_t h, uint64_t head) {
          cust_devnet_hash(d->w.seed, 0x70656e64, h, 0, 0) % 2 == 0;
 }
 
-static cust_status build(const cust_devnet *d, uint64_t h, cust_devnet_block *b) {
+/* Builds block h and remembers its hash, which the next height's link needs. */
+static cust_status build(cust_devnet *d, uint64_t h, cust_devnet_block *b) {
   cust_status st = cust_devnet_block_build(&d->w, h, b, NULL);
   if (st != CUST_OK) {
     cust_log(d->log, CUST_LOG_ERROR, "devnet: cannot build block %" PRIu64 ": %s", h,
              cust_strerror(st));
+    return st;
   }
+  hash_slot *s = &d->cache[h % HASH_CACHE];
+  pthread_mutex_lock(&d->lock);
+  s->height = h;
+  memcpy(s->hash, b->hash, 65);
+  pthread_mutex_unlock(&d->lock);
   return st;
 }
 
@@ -132,10 +139,6 @@ static cust_status hash_at(cust_devnet *d, uint64_t h, char out[65]) {
   cust_status st = build(d, h, &b);
   if (st == CUST_OK) {
     memcpy(out, b.hash, 65);
-    pthread_mutex_lock(&d->lock);
-    s->height = h;
-    memcpy(s->hash, b.hash, 65);
-    pthread_mutex_unlock(&d->lock);
   }
   cust_devnet_block_release(&b);
   return st;
@@ -259,12 +262,6 @@ static int m_block(cust_devnet *d, const rpc_params *p, cust_buf *out, rpc_err *
   }
   if (st == CUST_OK) {
     st = cust_devnet_render_block(out, &d->w, &b, has_prev ? &prev : NULL);
-  }
-  if (st == CUST_OK && b.ntxs > 0) {
-    pthread_mutex_lock(&d->lock);
-    d->cache[h % HASH_CACHE].height = h;
-    memcpy(d->cache[h % HASH_CACHE].hash, b.hash, 65);
-    pthread_mutex_unlock(&d->lock);
   }
   cust_devnet_block_release(&b);
   return st == CUST_OK ? 0 : internal(e, st);

@@ -634,6 +634,18 @@ cust_status cust_mapper_nquads_check(const unsigned char *data, size_t len, char
   if (s.what == NULL && nterms > 0) {
     s.what = "the statement ends before its final '.'";
   }
+  if (s.what != NULL && s.i < len && strcmp(s.what, "unexpected character") == 0) {
+    unsigned char c = data[s.i];
+    if (c > 0x20 && c < 0x7f) {
+      snprintf(err, errlen,
+               "line %zu: unexpected character '%c' (N-Quads terms start with <, _: "
+               "or \")",
+               line, c);
+    } else {
+      snprintf(err, errlen, "line %zu: unexpected byte 0x%02x", line, c);
+    }
+    return CUST_ERR_FORMAT;
+  }
   if (s.what != NULL) {
     snprintf(err, errlen, "line %zu: %s", line, s.what);
     return CUST_ERR_FORMAT;

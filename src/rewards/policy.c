@@ -248,8 +248,8 @@ static cust_status read_weights(const reader *rd, const cust_term *subject,
           cust_rewards_role_name((cust_rewards_role)r));
       st = CUST_ERR_INVALID;
     } else if (st == CUST_OK && w > 10000) {
-      say(rd->err, rd->errlen, rd->source, w_line, p->iri,
-          "cust:weightBps %u is more than 10000", w);
+      say(rd->err, rd->errlen, rd->source, w_line, p->iri, "cust:weightBps %u is more than 10000",
+          w);
       st = CUST_ERR_INVALID;
     }
     cust_arena_release(&scratch);
@@ -367,12 +367,11 @@ cust_status cust_rewards_policies_parse(cust_rewards_policies *ps, const cust_qu
       } else if ((o->zone == NULL && p->zone == NULL) ||
                  (o->zone && p->zone && strcmp(o->zone, p->zone) == 0)) {
         if (p->zone) {
-          say(err, errlen, source, p->line, p->iri, "zone <%s> already has policy <%s>",
-              p->zone, o->iri);
+          say(err, errlen, source, p->line, p->iri, "zone <%s> already has policy <%s>", p->zone,
+              o->iri);
         } else {
           say(err, errlen, source, p->line, p->iri,
-              "<%s> is already the default policy (give one of them cust:appliesToZone)",
-              o->iri);
+              "<%s> is already the default policy (give one of them cust:appliesToZone)", o->iri);
         }
         st = CUST_ERR_INVALID;
       }

@@ -139,8 +139,7 @@ static unsigned find_line(const text_lines *tl, unsigned from, const char *a, co
   return 0;
 }
 
-static unsigned subject_line(const text_lines *tl, const quadvec *v, const cust_term *s,
-                             int hops) {
+static unsigned subject_line(const text_lines *tl, const quadvec *v, const cust_term *s, int hops) {
   if (s->kind == CUST_TERM_IRI) {
     unsigned at = find_line(tl, 1, s->value, NULL);
     return at ? at : find_line(tl, 1, tail(s->value), NULL);
@@ -176,14 +175,13 @@ static cust_status read_file(cust_rewards_policies *ps, const char *path, quadve
                              size_t errlen) {
   size_t start = v->len;
   char why[400];
-  cust_status st = cust_mapper_parse_file(path, NULL, CUST_GRAPH_POLICIES, collect_cb, v, why,
-                                          sizeof why);
+  cust_status st =
+      cust_mapper_parse_file(path, NULL, CUST_GRAPH_POLICIES, collect_cb, v, why, sizeof why);
   if (st == CUST_OK) {
     st = v->st;
   }
   if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read reward policies: %s",
-             why[0] ? why : cust_strerror(st));
+    snprintf(err, errlen, "cannot read reward policies: %s", why[0] ? why : cust_strerror(st));
     v->len = start;
     return st;
   }
@@ -198,8 +196,8 @@ static cust_status read_file(cust_rewards_policies *ps, const char *path, quadve
     lines[i - start] = quad_line(&tl, v, &v->items[i]);
   }
   if (st == CUST_OK) {
-    st = cust_rewards_policies_parse(ps, v->items + start, lines, v->len - start, path, err,
-                                     errlen);
+    st =
+        cust_rewards_policies_parse(ps, v->items + start, lines, v->len - start, path, err, errlen);
   } else {
     snprintf(err, errlen, "cannot read \"%s\": %s", path, cust_strerror(st));
   }
@@ -211,8 +209,8 @@ static cust_status read_file(cust_rewards_policies *ps, const char *path, quadve
   return st;
 }
 
-cust_status cust_rewards_policies_read_file(cust_rewards_policies *ps, const char *path,
-                                            char *err, size_t errlen) {
+cust_status cust_rewards_policies_read_file(cust_rewards_policies *ps, const char *path, char *err,
+                                            size_t errlen) {
   cust_arena a;
   cust_arena_init(&a, 16 * 1024);
   quadvec v = { NULL, 0, 0, &a, CUST_OK };
@@ -286,8 +284,7 @@ static cust_status write_graph(cust_store *s, const quadvec *v, char *err, size_
     cust_store_rollback(s);
   }
   if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot write the reward policies to the store: %s",
-             cust_strerror(st));
+    snprintf(err, errlen, "cannot write the reward policies to the store: %s", cust_strerror(st));
   }
   cust_changes_release(&ch);
   free(old.items);
@@ -295,8 +292,8 @@ static cust_status write_graph(cust_store *s, const quadvec *v, char *err, size_
   return st;
 }
 
-cust_status cust_rewards_load_policies(cust_store *s, const char *const *paths, size_t n,
-                                       char *err, size_t errlen) {
+cust_status cust_rewards_load_policies(cust_store *s, const char *const *paths, size_t n, char *err,
+                                       size_t errlen) {
   cust_arena a;
   cust_rewards_policies ps, shipped;
   quadvec v, dv;

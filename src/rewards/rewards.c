@@ -35,7 +35,7 @@ typedef struct walk {
   cust_custody_facts *f;
   const cust_rewards_policy *pol;
   cust_arena arena;
-  cust_custody_map visited; /* execution -> non-NULL */
+  cust_custody_map visited;   /* execution -> non-NULL */
   cust_custody_map earned_by; /* "role resource" -> earned */
   earned **earned;
   size_t nearned, capearned;
@@ -280,9 +280,9 @@ static cust_status put_mpz(cust_buf *b, const mpz_t v) {
   return st;
 }
 
-static cust_status put_head(cust_buf *b, const char *execution, const char *status,
-                            int is_eligible, const mpz_t total, const char *denom,
-                            const cust_rewards_policy *pol, const char *zone, uint64_t height) {
+static cust_status put_head(cust_buf *b, const char *execution, const char *status, int is_eligible,
+                            const mpz_t total, const char *denom, const cust_rewards_policy *pol,
+                            const char *zone, uint64_t height) {
   cust_status st = cust_buf_puts(b, "{\"execution\":");
   if (st == CUST_OK) {
     st = cust_custody_json_string(b, execution);
@@ -540,8 +540,8 @@ static int quadvec_cb(void *ud, const cust_quad *q) {
   return v->st != CUST_OK;
 }
 
-static cust_status read_policies(const cust_graph_view *view, cust_rewards_policies *ps,
-                                 char *err, size_t errlen) {
+static cust_status read_policies(const cust_graph_view *view, cust_rewards_policies *ps, char *err,
+                                 size_t errlen) {
   cust_arena a;
   cust_arena_init(&a, 16 * 1024);
   quadvec v = { NULL, 0, 0, &a, CUST_OK };
@@ -589,8 +589,7 @@ static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t 
       cust_custody_facts_objects(f, order, CUST_NS "lockedAmount", CUST_GRAPH_LEDGER, &vs);
   const char *amount = NULL;
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
-    if (is_amount(vs.items[i].value) &&
-        (amount == NULL || strcmp(vs.items[i].value, amount) < 0)) {
+    if (is_amount(vs.items[i].value) && (amount == NULL || strcmp(vs.items[i].value, amount) < 0)) {
       amount = vs.items[i].value;
     }
   }
@@ -605,9 +604,8 @@ static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t 
 }
 
 cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
-                                 const char *execution, const char *amount,
-                                 const char *policy_iri, cust_buf *json_out, char *err,
-                                 size_t errlen) {
+                                 const char *execution, const char *amount, const char *policy_iri,
+                                 cust_buf *json_out, char *err, size_t errlen) {
   cust_custody_facts *f = NULL;
   cust_status st = cust_custody_facts_new(view, &f);
   if (st != CUST_OK) {
@@ -623,9 +621,9 @@ cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
 }
 
 cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
-                                       uint64_t height, const char *execution,
-                                       const char *amount, const char *policy_iri,
-                                       cust_buf *json_out, char *err, size_t errlen) {
+                                       uint64_t height, const char *execution, const char *amount,
+                                       const char *policy_iri, cust_buf *json_out, char *err,
+                                       size_t errlen) {
   cust_status st = CUST_OK;
   cust_rewards_policies ps;
   walk w;
@@ -667,8 +665,7 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
     st = cust_custody_facts_order(f, execution, &order);
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_objects(f, execution, CUST_EXEC "hasConsumedResource", NULL,
-                                    &consumed);
+    st = cust_custody_facts_objects(f, execution, CUST_EXEC "hasConsumedResource", NULL, &consumed);
   }
   if (st != CUST_OK) {
     snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
@@ -707,8 +704,8 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
   }
   is_eligible = status && strcmp(status, CUST_STATUS_DELIVERED) == 0;
   if (st == CUST_OK) {
-    st = put_head(json_out, execution, status, is_eligible, total, denom, w.pol, order.zone,
-                  height);
+    st =
+        put_head(json_out, execution, status, is_eligible, total, denom, w.pol, order.zone, height);
   }
   if (st == CUST_OK && !is_eligible) {
     st = cust_buf_puts(json_out, ",\"tax\":{\"recipient\":null,\"amount\":\"0\"},\"roles\":[],"
@@ -723,8 +720,7 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
     }
   }
   if (st != CUST_OK && err[0] == '\0') {
-    snprintf(err, errlen, "cannot compute the rewards of \"%s\": %s", execution,
-             cust_strerror(st));
+    snprintf(err, errlen, "cannot compute the rewards of \"%s\": %s", execution, cust_strerror(st));
   }
 done:
   if (st != CUST_OK) {
@@ -771,8 +767,8 @@ cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
     snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
     return st;
   }
-  st = cust_rewards_compute_facts(f, &view, cp.height, execution, amount, policy_iri, json_out,
-                                  err, errlen);
+  st = cust_rewards_compute_facts(f, &view, cp.height, execution, amount, policy_iri, json_out, err,
+                                  errlen);
   cust_custody_cache_trim(cache);
   return st;
 }

@@ -46,15 +46,15 @@ cust_status cust_rewards_split(const mpz_t amount, cust_rewards_share *shares, s
 /* ---- policies ------------------------------------------------------------------ */
 
 typedef struct cust_rewards_policy {
-  const char *iri;                       /* the policy's IRI */
-  const char *zone;                      /* cust:appliesToZone; NULL: the default */
-  unsigned weight_bps[CUST_ROLE_COUNT];  /* cust:roleWeight, 0 for absent roles */
-  unsigned p, q;                         /* cust:decayNumerator, cust:decayDenominator */
-  unsigned max_depth;                    /* cust:maxDepth */
-  unsigned tax_bps;                      /* cust:taxBps (0 when absent) */
-  const char *tax_recipient;             /* cust:taxRecipient, or NULL */
-  const char *source;                    /* where it was read, for messages */
-  unsigned line;                         /* the line of its rdf:type, 0 unknown */
+  const char *iri;                      /* the policy's IRI */
+  const char *zone;                     /* cust:appliesToZone; NULL: the default */
+  unsigned weight_bps[CUST_ROLE_COUNT]; /* cust:roleWeight, 0 for absent roles */
+  unsigned p, q;                        /* cust:decayNumerator, cust:decayDenominator */
+  unsigned max_depth;                   /* cust:maxDepth */
+  unsigned tax_bps;                     /* cust:taxBps (0 when absent) */
+  const char *tax_recipient;            /* cust:taxRecipient, or NULL */
+  const char *source;                   /* where it was read, for messages */
+  unsigned line;                        /* the line of its rdf:type, 0 unknown */
 } cust_rewards_policy;
 
 /* A set of policies whose strings live in `arena`.
@@ -108,12 +108,12 @@ void cust_rewards_line_init(cust_rewards_line *l, cust_rewards_role role, const 
 void cust_rewards_line_release(cust_rewards_line *l);
 
 typedef struct cust_rewards_alloc {
-  mpz_t tax;                         /* floor(T·taxBps/10000) */
-  mpz_t pool;                        /* T − tax */
+  mpz_t tax;                          /* floor(T·taxBps/10000) */
+  mpz_t pool;                         /* T − tax */
   mpz_t role_amount[CUST_ROLE_COUNT]; /* each role's bucket */
   int has_role[CUST_ROLE_COUNT];      /* the role has a line and a weight */
-  mpz_t unassigned; /* the pool when no role can take it (no line, or only
-                       lines of roles of weight 0); otherwise 0 */
+  mpz_t unassigned;                   /* the pool when no role can take it (no line, or only
+                                         lines of roles of weight 0); otherwise 0 */
 } cust_rewards_alloc;
 
 void cust_rewards_alloc_init(cust_rewards_alloc *a);
@@ -151,16 +151,15 @@ cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
 /* The same over any graph view (what the unit tests call without a store);
  * `height` is reported as asOfHeight. */
 cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
-                                 const char *execution, const char *amount,
-                                 const char *policy_iri, cust_buf *json_out, char *err,
-                                 size_t errlen);
+                                 const char *execution, const char *amount, const char *policy_iri,
+                                 cust_buf *json_out, char *err, size_t errlen);
 
 /* The same with a facts object (borrowed) over `view`. */
 typedef struct cust_custody_facts cust_custody_facts;
 cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
-                                       uint64_t height, const char *execution,
-                                       const char *amount, const char *policy_iri,
-                                       cust_buf *json_out, char *err, size_t errlen);
+                                       uint64_t height, const char *execution, const char *amount,
+                                       const char *policy_iri, cust_buf *json_out, char *err,
+                                       size_t errlen);
 
 /* ---- loading policies --------------------------------------------------------------- */
 
@@ -170,14 +169,14 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
  * and replaces the policies graph in one transaction. On any error nothing
  * is written and `err` names the file, the line and the rule broken
  * (CUST_ERR_INVALID), or the file that cannot be read (CUST_ERR_IO). */
-cust_status cust_rewards_load_policies(cust_store *s, const char *const *paths, size_t n,
-                                       char *err, size_t errlen);
+cust_status cust_rewards_load_policies(cust_store *s, const char *const *paths, size_t n, char *err,
+                                       size_t errlen);
 
 /* Reads the policies of the RDF file `path` (Turtle, by its extension) into
  * `ps`, validated, with the file's line in every message (CUST_ERR_INVALID);
  * CUST_ERR_FORMAT for a syntax error, CUST_ERR_IO / CUST_ERR_NOTFOUND when
  * it cannot be read. Nothing is added to `ps` on failure. */
-cust_status cust_rewards_policies_read_file(cust_rewards_policies *ps, const char *path,
-                                            char *err, size_t errlen);
+cust_status cust_rewards_policies_read_file(cust_rewards_policies *ps, const char *path, char *err,
+                                            size_t errlen);
 
 #endif

@@ -117,6 +117,9 @@ typedef struct run {
   int naggs, ndistinct;
   const char *refusal;
   char refusal_buf[512];
+  rasqal_op *proj_ops; /* per projected variable: its aggregate, or 0 */
+  rasqal_literal **proj_consts; /* or its constant value (borrowed) */
+  int nproj;
   const char *const *certain; /* names of variables bound in every solution */
   size_t ncertain;
   char **certain_own;
@@ -158,6 +161,8 @@ static void run_release(run *u) {
     free(u->binds);
   }
   free(u->seen);
+  free(u->proj_ops);
+  free(u->proj_consts);
   for (size_t i = 0; i < u->ncertain; i++) {
     free(u->certain_own[i]);
   }
@@ -449,45 +454,22 @@ static int rewrite_count(run *u, rasqal_expression *e) {
   return 1;
 }
 
-/* REPLACE(s, p, r[, f]) -> IF(LANG(s) = "", REPLACE(...),
- * STRLANG(REPLACE(...), LANG(s))): rasqal drops the language tag. */
+/* REPLACE(s, ...) -> REPLACE(CONCAT(s), ...): rasqal's REPLACE takes the
+ * language tag away from the value of `s` itself (a variable then loses it in
+ * every later use); CONCAT makes a copy, and fails on what REPLACE fails on. */
 static int rewrite_replace(run *u, rasqal_expression *e) {
   rasqal_world *rw = u->x->rw;
-  rasqal_expression *s = e->arg1;
-  rasqal_expression *inner =
-      e->arg4 ? rasqal_new_4op_expression(rw, RASQAL_EXPR_REPLACE, e->arg1, e->arg2, e->arg3,
-                                          e->arg4)
-              : rasqal_new_3op_expression(rw, RASQAL_EXPR_REPLACE, e->arg1, e->arg2, e->arg3);
-  e->arg1 = e->arg2 = e->arg3 = e->arg4 = NULL;
-  if (inner == NULL) {
+  raptor_sequence *args = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
+                                              (raptor_data_print_handler)rasqal_expression_print);
+  if (args == NULL) {
     return 0;
   }
-  char *empty = strdup("");
-  rasqal_literal *el =
-      empty ? rasqal_new_string_literal(rw, (unsigned char *)empty, NULL, NULL, NULL) : NULL;
-  rasqal_expression *lang1 =
-      rasqal_new_1op_expression(rw, RASQAL_EXPR_LANG, rasqal_new_expression_from_expression(s));
-  rasqal_expression *cond =
-      rasqal_new_2op_expression(rw, RASQAL_EXPR_EQ, lang1, el ? rasqal_new_literal_expression(rw, el) : NULL);
-  rasqal_expression *lang2 =
-      rasqal_new_1op_expression(rw, RASQAL_EXPR_LANG, rasqal_new_expression_from_expression(s));
-  rasqal_expression *tagged = rasqal_new_2op_expression(
-      rw, RASQAL_EXPR_STRLANG, rasqal_new_expression_from_expression(inner), lang2);
-  if (cond == NULL || tagged == NULL) {
-    if (cond) {
-      rasqal_free_expression(cond);
-    }
-    if (tagged) {
-      rasqal_free_expression(tagged);
-    }
-    rasqal_free_expression(inner);
+  if (raptor_sequence_push(args, e->arg1) != 0) {
+    e->arg1 = NULL; /* the sequence freed it */
     return 0;
   }
-  e->op = RASQAL_EXPR_IF;
-  e->arg1 = cond;
-  e->arg2 = inner;
-  e->arg3 = tagged;
-  return 1;
+  e->arg1 = rasqal_new_expr_seq_expression(rw, RASQAL_EXPR_CONCAT, args);
+  return e->arg1 != NULL;
 }
 
 static rasqal_literal *bound_value(run *u, const unsigned char *name) {
@@ -550,7 +532,16 @@ static void walk_expr(run *u, rasqal_expression *e) {
     mark_seen(u, e->arg1);
     return; /* the new arguments need no walk */
   }
-  case RASQAL_EXPR_REPLACE:
+  case RASQAL_EXPR_REPLACE: {
+    /* rasqal substitutes $n group references wrongly */
+    const unsigned char *rep = e->arg3 && e->arg3->op == RASQAL_EXPR_LITERAL &&
+                                       rasqal_literal_as_variable(e->arg3->literal) == NULL
+                                   ? rasqal_literal_as_string(e->arg3->literal)
+                                   : NULL;
+    if (rep == NULL || strchr((const char *)rep, '$') != NULL) {
+      refuse(u, "REPLACE is supported with a constant replacement string without $ group "
+                "references only (rasqal substitutes them wrongly)");
+    }
     walk_expr(u, e->arg1);
     walk_expr(u, e->arg2);
     walk_expr(u, e->arg3);
@@ -559,9 +550,8 @@ static void walk_expr(run *u, rasqal_expression *e) {
       refuse(u, "out of memory");
     }
     mark_seen(u, e->arg1);
-    mark_seen(u, e->arg2);
-    mark_seen(u, e->arg3);
     return;
+  }
   default:
     break;
   }
@@ -639,8 +629,36 @@ static void walk_seq_exprs(run *u, raptor_sequence *seq) {
   }
 }
 
+/* What each projected variable is, for the row of aggregates over no
+ * solution: rasqal moves the aggregates away during execution. */
+static void record_projection(run *u) {
+  raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(u->q);
+  int n = proj ? raptor_sequence_size(proj) : 0;
+  u->proj_ops = calloc((size_t)n + 1, sizeof *u->proj_ops);
+  u->proj_consts = calloc((size_t)n + 1, sizeof *u->proj_consts);
+  if (u->proj_ops == NULL || u->proj_consts == NULL) {
+    return;
+  }
+  u->nproj = n;
+  for (int i = 0; i < n; i++) {
+    rasqal_variable *v = raptor_sequence_get_at(proj, i);
+    rasqal_expression *e = v->expression;
+    if (e == NULL) {
+      u->proj_ops[i] = RASQAL_EXPR_UNKNOWN;
+    } else if (is_aggregate_op(e->op)) {
+      u->proj_ops[i] = e->op;
+    } else if (e->op == RASQAL_EXPR_LITERAL && rasqal_literal_as_variable(e->literal) == NULL) {
+      u->proj_ops[i] = RASQAL_EXPR_LITERAL;
+      u->proj_consts[i] = e->literal;
+    } else {
+      u->proj_ops[i] = RASQAL_EXPR_LAST; /* an expression */
+    }
+  }
+}
+
 static void check_query(run *u) {
   rasqal_query *q = u->q;
+  record_projection(u);
   find_certain(u, rasqal_query_get_query_graph_pattern(q));
   bind_triples(u, rasqal_query_get_triple_sequence(q));
   bind_triples(u, rasqal_query_get_construct_triples_sequence(q));
@@ -809,23 +827,15 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
     return "out of memory";
   }
   for (size_t i = 0; i < t->nvars; i++) {
-    rasqal_variable *v = NULL;
-    for (int j = 0; proj != NULL && j < raptor_sequence_size(proj); j++) {
+    int k = -1;
+    for (int j = 0; proj != NULL && j < raptor_sequence_size(proj) && j < u->nproj; j++) {
       rasqal_variable *c = raptor_sequence_get_at(proj, j);
       if (strcmp((const char *)c->name, t->vars[i]) == 0) {
-        v = c;
+        k = j;
       }
     }
-    rasqal_expression *e = v ? v->expression : NULL;
-    if (e != NULL && e->op == RASQAL_EXPR_LITERAL) {
-      rasqal_variable *inner = rasqal_literal_as_variable(e->literal);
-      e = inner ? inner->expression : e;
-    }
-    if (e == NULL) {
-      continue;
-    }
     cust_term val = { 0 };
-    switch (e->op) {
+    switch (k < 0 ? RASQAL_EXPR_UNKNOWN : u->proj_ops[k]) {
     case RASQAL_EXPR_COUNT:
     case RASQAL_EXPR_SUM:
     case RASQAL_EXPR_AVG:
@@ -834,18 +844,16 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
     case RASQAL_EXPR_GROUP_CONCAT:
       val = cust_term_literal("", NULL, NULL);
       break;
-    case RASQAL_EXPR_MIN:
-    case RASQAL_EXPR_MAX:
-    case RASQAL_EXPR_SAMPLE:
-      continue;
     case RASQAL_EXPR_LITERAL:
-      if (rasqal_literal_as_variable(e->literal) == NULL) {
-        term_from_literal(e->literal, &val);
-        break;
+      term_from_literal(u->proj_consts[k], &val);
+      if (val.kind == CUST_TERM_NONE) {
+        continue;
       }
-      continue;
-    default:
+      break;
+    case RASQAL_EXPR_LAST:
       return "an expression over aggregates of no solutions is not supported by this endpoint";
+    default:
+      continue; /* MIN, MAX, SAMPLE, a plain variable: unbound */
     }
     if (sq_table_set(t, &row[i], &val) != CUST_OK) {
       return "out of memory";
@@ -859,6 +867,15 @@ static cust_status read_bindings(run *u, rasqal_query_results *res, sq_table *t)
   cust_status st = CUST_OK;
   for (int i = 0; i < n && st == CUST_OK; i++) {
     st = sq_table_add_var(t, (const char *)rasqal_query_results_get_binding_name(res, i));
+  }
+  if (n <= 0) {
+    /* no solution: rasqal does not name the variables then */
+    raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(u->q);
+    for (int i = 0; proj != NULL && i < raptor_sequence_size(proj) && st == CUST_OK; i++) {
+      rasqal_variable *v = raptor_sequence_get_at(proj, i);
+      st = sq_table_add_var(t, (const char *)v->name);
+    }
+    return st;
   }
   while (st == CUST_OK && !rasqal_query_results_finished(res)) {
     if (limit_reached(u, t->nrows + 1)) {
@@ -1156,6 +1173,66 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
   return res;
 }
 
+/* Whether the WHERE clause of the SELECT `text` has any solution, under the
+ * same dataset and bindings: -1 when that cannot be told. */
+static int where_has_solutions(run *u, const char *text) {
+  char *ask = NULL;
+  int answer = -1;
+  if (sq_lex_where_as_ask(text, &ask) != CUST_OK || ask == NULL) {
+    return -1;
+  }
+  run v;
+  cust_sparql_result r;
+  memset(&v, 0, sizeof v);
+  cust_sparql_result_init(&r);
+  v.x = u->x;
+  v.req = u->req;
+  v.r = &r;
+  v.d.lw = u->d.lw;
+  v.d.model = u->d.model;
+  v.d.rw = u->d.rw;
+  v.d.raw = u->d.raw;
+  int failed = 0;
+  rasqal_query_results *res = prepare_and_execute(&v, ask, &failed);
+  if (!failed) {
+    answer = rasqal_query_results_get_boolean(res);
+    rasqal_free_query_results(res);
+    if (v.d.has_error) {
+      answer = -1;
+    }
+  }
+  run_release(&v);
+  cust_sparql_result_release(&r);
+  free(ask);
+  return answer < 0 ? -1 : answer;
+}
+
+/* rasqal answers a GROUP BY over no solution with one group whose keys are
+ * unbound and whose COUNT(*) is 1: such a lone row is checked. */
+static const char *check_lone_group(run *u, sq_table *t, const char *text) {
+  raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(u->q);
+  if (groups == NULL || raptor_sequence_size(groups) == 0 || t->nrows != 1) {
+    return NULL;
+  }
+  for (int i = 0; i < raptor_sequence_size(groups); i++) {
+    rasqal_expression *g = raptor_sequence_get_at(groups, i);
+    rasqal_variable *v = g ? rasqal_literal_as_variable(g->literal) : NULL;
+    for (size_t j = 0; v != NULL && j < t->nvars; j++) {
+      if (strcmp(t->vars[j], (const char *)v->name) == 0 && t->cells[j].kind != CUST_TERM_NONE) {
+        return NULL; /* a real group */
+      }
+    }
+  }
+  int has = where_has_solutions(u, text);
+  if (has < 0) {
+    return "a GROUP BY whose only group has unbound keys cannot be checked by this endpoint";
+  }
+  if (has == 0) {
+    t->nrows = 0;
+  }
+  return NULL;
+}
+
 static cust_status answer_graph(run *u, graph_out *g, sq_format f) {
   cust_sparql_result *r = u->r;
   cust_buf_reset(&r->body);
@@ -1353,7 +1430,10 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     sq_table t;
     sq_table_init(&t);
     st = read_bindings(&u, res, &t);
-    const char *why = st == CUST_OK ? empty_aggregate_row(&u, &t) : NULL;
+    const char *why = st == CUST_OK ? check_lone_group(&u, &t, text) : NULL;
+    if (why == NULL && st == CUST_OK) {
+      why = empty_aggregate_row(&u, &t);
+    }
     if (why != NULL) {
       sq_table_release(&t);
       rasqal_free_query_results(res);

@@ -219,6 +219,9 @@ cust_status sq_lex_rewrite(const char *query, char **out) {
       tok c = next_tok(query, &q);
       if (punct_is(query, c, '}') || c.kind == TOK_END) {
         p = c.kind == TOK_END ? q : c.start;
+        if (st == CUST_OK) {
+          st = cust_buf_putc(&b, ' ');
+        }
         break;
       }
       size_t end = value_end(query, p);
@@ -333,4 +336,77 @@ const char *sq_lex_diagnose(const char *query, const char *parser_message) {
     prev = t;
   }
   return NULL;
+}
+
+cust_status sq_lex_where_as_ask(const char *query, char **out) {
+  size_t pos = 0;
+  tok t;
+  *out = NULL;
+  do {
+    t = next_tok(query, &pos);
+  } while (t.kind != TOK_END && !tok_is(query, t, "SELECT"));
+  if (t.kind == TOK_END) {
+    return CUST_ERR_INVALID;
+  }
+  size_t select = t.start;
+  cust_buf from;
+  cust_buf_init(&from);
+  cust_status st = CUST_OK;
+  int depth = 0;
+  size_t open = 0;
+  for (;;) {
+    t = next_tok(query, &pos);
+    if (t.kind == TOK_END) {
+      cust_buf_release(&from);
+      return CUST_ERR_INVALID;
+    }
+    if (punct_is(query, t, '(')) {
+      depth++;
+    } else if (punct_is(query, t, ')')) {
+      depth--;
+    } else if (depth == 0 && punct_is(query, t, '{')) {
+      open = t.start;
+      break;
+    } else if (depth == 0 && tok_is(query, t, "FROM")) {
+      size_t p = pos;
+      tok n = next_tok(query, &p);
+      if (tok_is(query, n, "NAMED")) {
+        n = next_tok(query, &p);
+      }
+      if (st == CUST_OK) {
+        st = cust_buf_printf(&from, " %.*s", (int)(p - t.start), query + t.start);
+      }
+      pos = p;
+    }
+  }
+  int braces = 1;
+  while (braces > 0) {
+    t = next_tok(query, &pos);
+    if (t.kind == TOK_END) {
+      cust_buf_release(&from);
+      return CUST_ERR_INVALID;
+    }
+    if (punct_is(query, t, '{')) {
+      braces++;
+    } else if (punct_is(query, t, '}')) {
+      braces--;
+    }
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  if (st == CUST_OK) {
+    st = cust_buf_append(&b, query, select);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_printf(&b, "ASK%s ", from.len ? from.data : "");
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_append(&b, query + open, pos - open);
+  }
+  if (st == CUST_OK) {
+    *out = cust_buf_steal(&b, NULL);
+  }
+  cust_buf_release(&b);
+  cust_buf_release(&from);
+  return st;
 }

@@ -76,6 +76,9 @@ void sq_lex_first_keyword(const char *query, char *kw, size_t kwlen);
  * text with "DESCRIBE targets" replaced by "SELECT ?vars" (or "SELECT *"),
  * NULL when the query has no WHERE clause. */
 cust_status sq_lex_describe_as_select(const char *query, char **out);
+/* The WHERE clause of a SELECT (with its prologue and FROM clauses) as an
+ * ASK, to learn whether it has solutions. */
+cust_status sq_lex_where_as_ask(const char *query, char **out);
 /* When rasqal refuses a query, names the construct it does not support when
  * the text uses one (EXISTS, property paths …); NULL otherwise. Static. */
 const char *sq_lex_diagnose(const char *query, const char *parser_message);

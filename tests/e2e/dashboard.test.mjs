@@ -236,6 +236,11 @@ test('custody explorer: draws the known chain, details on click and by keyboard'
   await node.focus();
   await page.keyboard.press('Enter');
   assert.match(await page.textContent('#node-detail'), new RegExp(known.chain3[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  // Arrow keys walk the drawing: towards the sources, then back.
+  const vertical = (await page.getAttribute('svg.dag', 'aria-label')).includes('top to bottom');
+  await page.keyboard.press(vertical ? 'ArrowUp' : 'ArrowLeft');
+  const moved = await page.evaluate(() => document.activeElement.dataset.id);
+  assert.ok(moved && moved !== known.chain3[1] && layers[moved] < layers[known.chain3[1]], 'an arrow key moves to the layer before');
   await labelled(page, 'custody');
   noErrors(page, 'custody');
   await shot(page, 'custody');

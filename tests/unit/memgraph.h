@@ -17,7 +17,7 @@ typedef struct memgraph {
   cust_arena arena;
   unsigned height; /* the next transaction's height */
   unsigned ncred;
-  int finds;       /* calls of find, to check the memo */
+  int finds; /* calls of find, to check the memo */
 } memgraph;
 
 static void mg_init(memgraph *g) {
@@ -62,8 +62,7 @@ static void mg_add(memgraph *g, const char *s, const char *p, const char *o, con
 }
 
 static int mg_match(const cust_term *pat, const cust_term *t) {
-  return pat->kind == CUST_TERM_NONE ||
-         (pat->kind == t->kind && strcmp(pat->value, t->value) == 0);
+  return pat->kind == CUST_TERM_NONE || (pat->kind == t->kind && strcmp(pat->value, t->value) == 0);
 }
 
 static cust_status mg_find(void *ud, const cust_quad *pat, cust_quad_fn fn, void *fn_ud) {
@@ -107,8 +106,7 @@ static const char *mg_str(memgraph *g, const char *fmt, const char *a) {
 
 /* A new credential graph of `type` about `subject` by `issuer`, recorded in
  * the ledger at the next height. Returns its IRI. */
-static const char *mg_cred(memgraph *g, const char *type, const char *subject,
-                           const char *issuer) {
+static const char *mg_cred(memgraph *g, const char *type, const char *subject, const char *issuer) {
   const char *c = cust_arena_printf(&g->arena, "urn:cred:%u", ++g->ncred);
   const char *tx = cust_arena_printf(&g->arena, "urn:cosmos:test:tx:%u", g->ncred);
   const char *h = cust_arena_printf(&g->arena, "\"%u", g->height++);
@@ -133,9 +131,8 @@ static const char *mg_dataset(memgraph *g, const char *r, const char *issuer) {
 static const char *mg_service(memgraph *g, const char *r, const char *issuer,
                               const char *category) {
   const char *c = mg_cred(g, CUST_SVC "DigitalServiceDescriptionCredential", r, issuer);
-  mg_add(g, r, CUST_SVC "hasCategory", mg_str(g, CUST_OKP4_THES "digital-service-category/%s",
-                                                category),
-         c);
+  mg_add(g, r, CUST_SVC "hasCategory",
+         mg_str(g, CUST_OKP4_THES "digital-service-category/%s", category), c);
   mg_add(g, r, CUST_SVC "hasTitle", mg_str(g, "\"service %s", r), c);
   return c;
 }
@@ -149,10 +146,10 @@ static const char *mg_publication(memgraph *g, const char *r, const char *storag
 
 /* An order by `payer` to orchestration service `service`, in `zone` (may be
  * NULL), with `locked` funds (may be NULL). */
-static const char *mg_order(memgraph *g, const char *order, const char *service,
-                            const char *payer, const char *zone, const char *locked) {
-  const char *c = mg_cred(g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", service,
-                          payer);
+static const char *mg_order(memgraph *g, const char *order, const char *service, const char *payer,
+                            const char *zone, const char *locked) {
+  const char *c =
+      mg_cred(g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", service, payer);
   mg_add(g, service, CUST_ORDER "hasExecutionOrder", order, c);
   if (zone) {
     mg_add(g, order, CUST_ORDER "inZone", zone, c);
@@ -166,11 +163,10 @@ static const char *mg_order(memgraph *g, const char *order, const char *service,
 
 /* An execution report: `inputs` and `outputs` are NULL-terminated lists
  * (may be NULL); `status` a local name ("Delivered"), also made current. */
-static const char *mg_report(memgraph *g, const char *exec, const char *order,
-                             const char *service, const char *const *inputs,
-                             const char *const *outputs, const char *status) {
-  const char *c = mg_cred(g, CUST_EXEC "OrchestrationServiceExecutionCredential", service,
-                          service);
+static const char *mg_report(memgraph *g, const char *exec, const char *order, const char *service,
+                             const char *const *inputs, const char *const *outputs,
+                             const char *status) {
+  const char *c = mg_cred(g, CUST_EXEC "OrchestrationServiceExecutionCredential", service, service);
   const char *st = mg_str(g, CUST_OKP4_THES "digital-service-execution-status/%s", status);
   mg_add(g, service, CUST_EXEC "hasExecution", exec, c);
   mg_add(g, exec, CUST_EXEC "executionOf", order, c);

@@ -58,8 +58,7 @@ static void test_classify(void) {
                   &lowest),
          CHAIN_OTHER, "an unknown method is another error");
   is_int(classify(0, 200, "[1,2]", &lowest), CHAIN_OTHER, "a list where an object is due");
-  is_int(classify(0, 500,
-                  RPC_ERR("min height 101 can't be greater than max height 100"), &lowest),
+  is_int(classify(0, 500, RPC_ERR("min height 101 can't be greater than max height 100"), &lowest),
          CHAIN_NOT_YET, "/blockchain above the head is 'not yet'");
 
   char msg[64];

@@ -57,16 +57,16 @@ static void test_walks(void) {
      "a dataset: title, type, provider, where it is stored");
   ok(strstr(b.data, "\"type\":\"DigitalService\",\"category\":\"Storage\""),
      "a storage service has its category");
-  ok(strstr(b.data, "{\"iri\":\"urn:e1\",\"depth\":2,\"status\":\"Delivered\",\"order\":"
-                    "\"urn:order1\",\"zone\":\"did:key:zone\",\"payer\":\"did:key:payer\","
-                    "\"orchestrationService\":\"did:key:o\",\"startedAt\":\"2024-01-01T00:00:00Z\""),
+  ok(strstr(b.data,
+            "{\"iri\":\"urn:e1\",\"depth\":2,\"status\":\"Delivered\",\"order\":"
+            "\"urn:order1\",\"zone\":\"did:key:zone\",\"payer\":\"did:key:payer\","
+            "\"orchestrationService\":\"did:key:o\",\"startedAt\":\"2024-01-01T00:00:00Z\""),
      "an execution: status, order, zone, payer, orchestration service, times");
   ok(strstr(b.data, "{\"from\":\"urn:e1\",\"to\":\"urn:d1\",\"type\":\"generated\",\"tx\":"
                     "\"urn:cosmos:test:tx:"),
      "a generated edge with its transaction");
   ok(strstr(b.data, "\"blockTime\":\"2024-01-01T00:00:00Z\""), "edges carry the block time");
-  ok(strstr(b.data, "{\"from\":\"urn:e2\",\"to\":\"urn:d1\",\"type\":\"used\""),
-     "a used edge");
+  ok(strstr(b.data, "{\"from\":\"urn:e2\",\"to\":\"urn:d1\",\"type\":\"used\""), "a used edge");
   ok(count(b.data, "\"type\":\"used\"") == 5 && count(b.data, "\"type\":\"generated\"") == 2,
      "every edge once");
 
@@ -148,8 +148,7 @@ static void test_facts(void) {
   int once = g.finds;
   cust_custody_facts_objects(f, "urn:e1", CUST_EXEC "hasConsumedResource", NULL, &vs);
   ok(vs.len == 3 && once == before + 1 && g.finds == once, "a lookup is asked of the view once");
-  ok(cust_custody_facts_prefetch(f, CUST_EXEC "hasProducedResource", NULL) == CUST_OK,
-     "prefetch");
+  ok(cust_custody_facts_prefetch(f, CUST_EXEC "hasProducedResource", NULL) == CUST_OK, "prefetch");
   int after = g.finds;
   cust_custody_facts_subjects(f, CUST_EXEC "hasProducedResource", "urn:d1", NULL, &vs);
   ok(vs.len == 1 && strcmp(vs.items[0].value, "urn:e1") == 0 && g.finds == after,
@@ -166,7 +165,8 @@ static void test_facts(void) {
      "the order: service, payer, zone");
   const cust_custody_cred *d = NULL;
   cust_custody_facts_description(f, "urn:d0", &d);
-  ok(d && !d->is_located && cust_custody_facts_locate(f, d) == CUST_OK, "a credential is located on demand");
+  ok(d && !d->is_located && cust_custody_facts_locate(f, d) == CUST_OK,
+     "a credential is located on demand");
   ok(d && strcmp(d->issuer, "did:key:alice") == 0 && d->height == 1 && d->tx != NULL,
      "the description, with its place in the chain");
   cust_custody_facts_description(f, "urn:d1", &d);

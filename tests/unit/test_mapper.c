@@ -526,9 +526,11 @@ static void test_rejections(void) {
   ok(reason_has("# only a comment\n<urn:a> <urn:b> <urn:c> .\n", "no node is typed"),
      "comments are allowed");
   snprintf(buf, sizeof buf, "%s<did:key:subject> <urn:p> \"nul\\u0000byte\" .\n", good);
-  const char *nul = rejection_of(buf, strlen(buf));
-  ok(nul == NULL || strstr(nul, "NUL") != NULL || strstr(nul, "N-Quads") != NULL,
-     "a NUL in a literal is refused or cut, never stored: %s", nul ? nul : "accepted");
+  ok(reason_has(buf, "or a NUL"), "a NUL in a literal is refused");
+  static const char raw_nul[] = "<urn:a> <urn:b> \"raw\0nul\" .\n";
+  const char *why = rejection_of(raw_nul, sizeof raw_nul - 1);
+  ok(why != NULL && strstr(why, "holds a NUL") != NULL, "a raw NUL byte is refused: %s",
+     why ? why : "accepted");
 
   /* size */
   cust_buf big;
@@ -662,12 +664,38 @@ static void test_sizes(void) {
   cust_msg *msg = tb_tx(&t, HASH_A, 0, 1);
   set_nq(&t, msg, b.data);
   cust_mapper_stats st = { 0 };
-  is_int(run(m, &f, &t, &st), CUST_OK, "a large submission maps");
+  cust_changes c;
+  cust_changes_init(&c);
+  uint64_t t0 = cust_now_ms();
+  is_int(cust_mapper_map_block(m, &t.b, NULL, &c, &st), CUST_OK, "a large submission maps");
+  tap_diag("%zu bytes of N-Quads mapped in %llu ms", nq_bytes,
+           (unsigned long long)(cust_now_ms() - t0));
+  /* the in-memory store checks duplicates the slow way: apply only the credential */
+  for (size_t i = 0; i < c.len; i++) {
+    const cust_quad *q = &c.items[i].q;
+    if (q->g.kind == CUST_TERM_IRI && strcmp(q->g.value, "urn:cred:huge") == 0) {
+      if (f.n == f.cap) {
+        f.cap = f.cap ? f.cap * 2 : 1024;
+        f.q = realloc(f.q, f.cap * sizeof *f.q);
+      }
+      f.q[f.n].s = dup_term(&f.a, &q->s);
+      f.q[f.n].p = dup_term(&f.a, &q->p);
+      f.q[f.n].o = dup_term(&f.a, &q->o);
+      f.q[f.n].g = dup_term(&f.a, &q->g);
+      f.n++;
+    }
+  }
+  cust_changes_release(&c);
   ok(st.credentials == 1 && nq_bytes > 800000, "a %zu-byte credential under the 1 MiB default",
      nq_bytes);
   is_int(count_graph(&f, "urn:cred:huge"), 6 + 30000, "all its quads are kept");
-  ok(has(&f, "_:t0123456789ABCDEFm0b5000 <urn:p:b> _:t0123456789ABCDEFm0b5001 <urn:cred:huge>"),
-     "blank nodes are numbered in order of first appearance");
+  int is_numbered = 0;
+  for (size_t i = 0; i < f.n; i++) {
+    is_numbered |= f.q[i].s.kind == CUST_TERM_BLANK && f.q[i].o.kind == CUST_TERM_BLANK &&
+                   strcmp(f.q[i].s.value, "t0123456789ABCDEFm0b5000") == 0 &&
+                   strcmp(f.q[i].o.value, "t0123456789ABCDEFm0b5001") == 0;
+  }
+  ok(is_numbered, "blank nodes are numbered in order of first appearance");
   cust_buf_release(&b);
   tb_release(&t);
   fs_release(&f);

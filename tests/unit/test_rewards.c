@@ -262,8 +262,8 @@ static void test_policy_rules(void) {
     if (cases[i].why == NULL) {
       ok(st == CUST_OK, "%s", cases[i].name);
     } else {
-      ok(st == CUST_ERR_INVALID && strstr(err, cases[i].why) && strstr(err, "urn:policy:p"),
-         "%s", cases[i].name);
+      ok(st == CUST_ERR_INVALID && strstr(err, cases[i].why) && strstr(err, "urn:policy:p"), "%s",
+         cases[i].name);
       if (!strstr(err, cases[i].why)) {
         tap_diag("message: %s", err);
       }
@@ -329,15 +329,16 @@ static void test_policy_file(void) {
   char err[400] = "";
   char name[64];
   snprintf(name, sizeof name, "test-rewards-%ld.ttl", (long)getpid());
-  const char *bad = "@prefix cust: <https://w3id.org/custodian/ns#> .\n"
-                    "<urn:policy:z> a cust:RewardPolicy ;\n"
-                    "  cust:appliesToZone <did:key:zone> ;\n"
-                    "  cust:roleWeight [ cust:role cust:DataProvider ; cust:weightBps 4000 ] ,\n"
-                    "                  [ cust:role cust:ProcessingProvider ; cust:weightBps 3000 ] ;\n"
-                    "  cust:decayNumerator 1 ;\n"
-                    "  cust:decayDenominator 2 ;\n"
-                    "  cust:maxDepth 20 ;\n"
-                    "  cust:taxBps 0 .\n";
+  const char *bad =
+      "@prefix cust: <https://w3id.org/custodian/ns#> .\n"
+      "<urn:policy:z> a cust:RewardPolicy ;\n"
+      "  cust:appliesToZone <did:key:zone> ;\n"
+      "  cust:roleWeight [ cust:role cust:DataProvider ; cust:weightBps 4000 ] ,\n"
+      "                  [ cust:role cust:ProcessingProvider ; cust:weightBps 3000 ] ;\n"
+      "  cust:decayNumerator 1 ;\n"
+      "  cust:decayDenominator 2 ;\n"
+      "  cust:maxDepth 20 ;\n"
+      "  cust:taxBps 0 .\n";
   const char *path = write_file(name, bad);
   cust_rewards_policies ps;
   cust_rewards_policies_init(&ps);
@@ -442,7 +443,8 @@ static void test_worked_example(void) {
     "{\"role\":\"ProcessingProvider\",\"weightBps\":3000,\"amount\":\"300001\"}",
     "{\"role\":\"StorageProvider\",\"weightBps\":1000,\"amount\":\"100000\"}",
     "{\"role\":\"OrchestrationProvider\",\"weightBps\":2000,\"amount\":\"200001\"}",
-    "{\"payee\":\"did:key:alice\",\"role\":\"DataProvider\",\"amount\":\"400001\",\"score\":\"128\","
+    "{\"payee\":\"did:key:alice\",\"role\":\"DataProvider\",\"amount\":\"400001\",\"score\":"
+    "\"128\","
     "\"resources\":[{\"resource\":\"urn:d0\",\"depth\":1}]}",
     "{\"payee\":\"did:key:carol\",\"role\":\"ProcessingProvider\",\"amount\":\"200001\","
     "\"score\":\"256\",\"resources\":[{\"resource\":\"urn:a2\",\"depth\":0}]},"
@@ -581,14 +583,13 @@ static void test_cases(void) {
   const char *bad = mg_report(&g, "urn:e", "urn:o", "did:key:orch", r2, NULL, "Delivered");
   mg_revoke(&g, dc);
   mg_revoke(&g, bad);
-  ok(rewards(&g, "urn:e", NULL, NULL, &b, err, sizeof err) == CUST_OK &&
-         !strstr(b.data, ALICE) && strstr(b.data, BOB) && !strstr(b.data, CAROL) &&
-         conserves(b.data, &np),
+  ok(rewards(&g, "urn:e", NULL, NULL, &b, err, sizeof err) == CUST_OK && !strstr(b.data, ALICE) &&
+         strstr(b.data, BOB) && !strstr(b.data, CAROL) && conserves(b.data, &np),
      "revoked descriptions and reports are ignored");
   /* a newer description replaces the payee */
   mg_dataset(&g, "urn:r1", CAROL);
-  ok(rewards(&g, "urn:e", NULL, NULL, &b, err, sizeof err) == CUST_OK &&
-         strstr(b.data, CAROL) && !strstr(b.data, BOB),
+  ok(rewards(&g, "urn:e", NULL, NULL, &b, err, sizeof err) == CUST_OK && strstr(b.data, CAROL) &&
+         !strstr(b.data, BOB),
      "the payee is the issuer of the latest description");
   mg_release(&g);
 
@@ -625,7 +626,8 @@ static void test_cases(void) {
          strstr(b.data, "\"tax\":{\"recipient\":\"did:key:treasury\",\"amount\":\"99\"}") &&
          strstr(b.data, "\"payee\":\"did:key:storeco\",\"role\":\"StorageProvider\",\"amount\":"
                         "\"450\"") &&
-         strstr(b.data, "\"payee\":\"did:key:alice\",\"role\":\"DataProvider\",\"amount\":\"450\"") &&
+         strstr(b.data,
+                "\"payee\":\"did:key:alice\",\"role\":\"DataProvider\",\"amount\":\"450\"") &&
          !strstr(b.data, "OrchestrationProvider") && conserves(b.data, &np),
      "the zone's policy applies: tax, storage via publication, roles of weight 0 left out");
   ok(rewards(&g, "urn:e", NULL, "urn:policy:dflt", &b, err, sizeof err) == CUST_OK &&
@@ -654,8 +656,8 @@ static void test_cases(void) {
      "a bad amount is refused: %s", err);
   ok(rewards(&g, "urn:e2", "-5", NULL, &b, err, sizeof err) == CUST_ERR_INVALID,
      "a negative amount is refused");
-  ok(rewards(&g, "urn:e2", "340282366920938463463374607431768211457", NULL, &b, err,
-             sizeof err) == CUST_OK &&
+  ok(rewards(&g, "urn:e2", "340282366920938463463374607431768211457", NULL, &b, err, sizeof err) ==
+             CUST_OK &&
          conserves(b.data, &np) && np == 5,
      "an amount above 2^128 is split exactly");
   mg_release(&g);
@@ -700,8 +702,7 @@ static void random_dag(memgraph *g, unsigned seed, int nexec, const char **last)
     }
     have++;
   }
-  mg_order(g, "urn:order", "did:key:orch", PAYER, NULL,
-           "340282366920938463463374607431768211455");
+  mg_order(g, "urn:order", "did:key:orch", PAYER, NULL, "340282366920938463463374607431768211455");
   mg_service(g, "did:key:orch", "did:key:opz", "DataProcessing");
   for (int e = 0; e < nexec; e++) {
     const char *in[5] = { NULL };
