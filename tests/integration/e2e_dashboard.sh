@@ -3,7 +3,7 @@
 # against the real server, following a devnet of 30 blocks: every view loads
 # without console errors, a SPARQL query shows rows, the custody explorer draws
 # a known chain, the rewards view shows a split that sums to the amount.
-# Screenshots go to tests/e2e/screenshots/ (or $E2E_SCREENSHOTS).
+# Screenshots go to $builddir/tests/e2e/screenshots/ (or $E2E_SCREENSHOTS).
 . "${srcdir:-.}/tests/integration/lib.sh"
 
 e2e="$srcdir/tests/e2e"
@@ -66,7 +66,9 @@ set -- run --node "$node_url" --db "$TMP/e2e.db" --listen 127.0.0.1:0 --quiet \
 [ -n "$dataverse" ] && set -- "$@" --dataverse "$dataverse"
 start_custodian server "$@"
 
-shots=${E2E_SCREENSHOTS:-$e2e/screenshots}
+# The run writes its screenshots into the build tree; the README's copies in
+# tests/e2e/screenshots/ are refreshed with E2E_SCREENSHOTS=$srcdir/tests/e2e/screenshots.
+shots=${E2E_SCREENSHOTS:-${builddir:-$TMP}/tests/e2e/screenshots}
 mkdir -p "$shots" 2>/dev/null && touch "$shots/.write-test" 2>/dev/null || shots="$TMP/screenshots"
 rm -f "$shots/.write-test"
 mkdir -p "$shots"
