@@ -33,19 +33,29 @@ done
 rm -f "$work"/warm.db*
 "$CUSTODIAN" index --quiet --node "$url" --db "$work/warm.db" --until "$N" || exit 1
 
+# wall time, and the indexer's own CPU time (user + system): on a busy
+# machine the first depends on the neighbours, the second much less
 run() {
   id=$1 label=$2; shift 2
   rm -f "$work/$id.db" "$work/$id.db-wal" "$work/$id.db-shm"
   start=$(date +%s.%N)
-  "$CUSTODIAN" index --quiet --node "$url" --db "$work/$id.db" --until "$N" "$@" || exit 1
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%U %S" -o "$work/$id.cpu" \
+      "$CUSTODIAN" index --quiet --node "$url" --db "$work/$id.db" --until "$N" "$@" || exit 1
+  else
+    "$CUSTODIAN" index --quiet --node "$url" --db "$work/$id.db" --until "$N" "$@" || exit 1
+    echo "0 0" >"$work/$id.cpu"
+  fi
   end=$(date +%s.%N)
-  awk -v n="$N" -v s="$start" -v e="$end" -v m="$label" \
-    'BEGIN { printf "%-28s %8d %9.2f %10.0f\n", m, n, e - s, n / (e - s) }'
+  cpu=$(awk '{ print $1 + $2 }' "$work/$id.cpu")
+  awk -v n="$N" -v s="$start" -v e="$end" -v m="$label" -v c="$cpu" \
+    'BEGIN { printf "%-24s %7d %8.2f %9.0f %8.2f %11.2f\n", m, n, e - s, n / (e - s), c, (c > 0 ? 1000 * c / n : 0) }'
 }
 
 empty=$(curl -s "$url/blockchain?minHeight=1&maxHeight=20" 2>/dev/null | grep -o '"num_txs":"0"' | wc -l)
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "backfill of $N devnet blocks (scale $SCALE; $empty of the first 20 blocks are empty)"
-printf "%-28s %8s %9s %10s\n" "mode" "blocks" "seconds" "blocks/s"
+printf "%-24s %7s %8s %9s %8s %11s\n" "mode" "blocks" "wall s" "blocks/s" "cpu s" "cpu ms/blk"
 run skip10 "skip-empty, batch 10"
 run every10 "every block, batch 10" --no-skip-empty
 run skip2 "skip-empty, batch 2" --batch 2

@@ -211,6 +211,12 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static double cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int dcmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -222,34 +228,38 @@ static int dcmp(const void *a, const void *b) {
 static int time_one(cust_store *s, int kind, cust_custody_cache *cache, int runs, const char *iri,
                     const char *exec) {
   double *t = calloc((size_t)runs, sizeof *t);
+  double *ct = calloc((size_t)runs, sizeof *ct);
   cust_buf b;
   char err[400];
   cust_buf_init(&b);
   for (int r = cache ? -1 : 0; r < runs; r++) {
     cust_buf_reset(&b);
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = cpu_ms();
     cust_status st =
         kind == 0 ? cust_custody_query_cached(cache, s, iri, 1, 64, &b, err, sizeof err)
                   : cust_rewards_query_cached(cache, s, exec, NULL, NULL, &b, err, sizeof err);
-    double dt = now_ms() - t0;
+    double dt = now_ms() - t0, dc = cpu_ms() - c0;
     if (st != CUST_OK) {
       fprintf(stderr, "%s\n", err);
       return 1;
     }
     if (r >= 0) {
       t[r] = dt;
+      ct[r] = dc;
     }
   }
   qsort(t, (size_t)runs, sizeof *t, dcmp);
+  qsort(ct, (size_t)runs, sizeof *ct, dcmp);
   int n = 0;
   const char *what = kind == 0 ? "{\"iri\":" : "\"payee\":";
   for (const char *p = strstr(b.data, what); p; p = strstr(p + 1, what)) {
     n++;
   }
-  printf("%s %s median_ms %.2f p90_ms %.2f bytes %zu %s %d\n", kind == 0 ? "custody" : "rewards",
-         cache ? "warm" : "cold", t[runs / 2], t[(runs * 9) / 10], b.len,
-         kind == 0 ? "nodes" : "payouts", n);
+  printf("%s %s median_ms %.2f p90_ms %.2f cpu_median_ms %.2f bytes %zu %s %d\n",
+         kind == 0 ? "custody" : "rewards", cache ? "warm" : "cold", t[runs / 2],
+         t[(runs * 9) / 10], ct[runs / 2], b.len, kind == 0 ? "nodes" : "payouts", n);
   free(t);
+  free(ct);
   cust_buf_release(&b);
   return 0;
 }

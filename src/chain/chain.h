@@ -27,6 +27,10 @@ typedef struct cust_chain_config {
 /* Sets the defaults above (all zero) and nothing else. */
 void cust_chain_config_init(cust_chain_config *c);
 
+/* CUST_OK when `url` can name an endpoint: http://, https://, tcp:// (read
+ * as http://) or host:port; CUST_ERR_INVALID otherwise. */
+cust_status cust_chain_check_url(const char *url);
+
 /* Makes a follower. `store`, `mapper` (may be NULL until
  * cust_chain_set_mapper), `shared` (may be NULL) and `log` are borrowed
  * until cust_chain_free; the config's strings are copied. Opens no

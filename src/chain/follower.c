@@ -19,8 +19,9 @@
 #define BACKOFF_BASE_MS 100 /* first retry delay */
 #define POLL_MIN_MS 50      /* head polling, as a fraction of the block time */
 #define POLL_MAX_MS 1000
-#define LOG_EVERY_MS 10000 /* plain progress lines when not on a terminal */
-#define DRAW_EVERY_MS 250  /* progress line on a terminal */
+#define LOG_EVERY_MS 10000       /* plain progress lines when not on a terminal */
+#define DRAW_EVERY_MS 250        /* progress line on a terminal */
+#define QUEUE_BYTES (256u << 20) /* memory of the blocks fetched ahead, at most */
 
 /* What flows from the fetch thread to the writer, in height order. */
 typedef enum item_kind {
@@ -40,6 +41,7 @@ typedef struct item {
   char time[48];    /* of `to` */
   size_t endpoint;  /* who served it */
   cust_block block; /* ITEM_BLOCK */
+  size_t bytes;     /* memory held, for the queue budget */
   cust_status st;   /* ITEM_FATAL */
   char msg[512];
 } item;
@@ -69,6 +71,7 @@ struct cust_chain {
   pthread_cond_t qcond;
   item *qhead, *qtail;
   size_t qlen;
+  size_t qbytes; /* memory held by the queued blocks */
 
   uint64_t known_head; /* the head, for the writer's progress (under qlock) */
 
@@ -191,8 +194,10 @@ static void item_free(item *it) {
 
 /* Hands `it` to the writer, waiting for room; consumes it. -1 when stopping. */
 static int push(cust_chain *c, item *it) {
+  it->bytes = sizeof *it + it->block.arena.total;
   pthread_mutex_lock(&c->qlock);
-  while (c->qlen >= c->cfg.queue_blocks && !should_stop(c)) {
+  while ((c->qlen >= c->cfg.queue_blocks || (c->qlen > 0 && c->qbytes >= QUEUE_BYTES)) &&
+         !should_stop(c)) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += 100 * 1000000L;
@@ -215,6 +220,7 @@ static int push(cust_chain *c, item *it) {
   }
   c->qtail = it;
   c->qlen++;
+  c->qbytes += it->bytes;
   pthread_cond_broadcast(&c->qcond);
   pthread_mutex_unlock(&c->qlock);
   return 0;
@@ -241,6 +247,7 @@ static item *pop(cust_chain *c, uint64_t ms) {
       c->qtail = NULL;
     }
     c->qlen--;
+    c->qbytes -= it->bytes;
     pthread_cond_broadcast(&c->qcond);
   }
   pthread_mutex_unlock(&c->qlock);
@@ -258,6 +265,7 @@ static item *pop_empty_at(cust_chain *c, uint64_t from) {
       c->qtail = NULL;
     }
     c->qlen--;
+    c->qbytes -= it->bytes;
     pthread_cond_broadcast(&c->qcond);
   }
   pthread_mutex_unlock(&c->qlock);
@@ -305,6 +313,12 @@ static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg)
   cust_log(c->log, level, "node \"%s\": %s error (%s); %u in a row, retrying in %" PRIu64 " ms",
            e->url, cust_chain_kind_name(k), msg, e->failures, d);
   shared_endpoint(c, i);
+  if (c->shared != NULL) {
+    char line[256];
+    snprintf(line, sizeof line, "node \"%.120s\": %s error: %.100s", e->url,
+             cust_chain_kind_name(k), msg);
+    shared_error(c, line);
+  }
 }
 
 /* Reads an endpoint's /status: its chain, dialect, head and lowest height.

@@ -435,3 +435,8 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen) {
   }
   return CUST_OK;
 }
+
+cust_status cust_chain_check_url(const char *url) {
+  char tmp[256];
+  return cust_chain_normalize_url(url, tmp, sizeof tmp);
+}

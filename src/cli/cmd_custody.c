@@ -34,7 +34,7 @@ int cust_cmd_custody(cust_ctx *ctx) {
   }
   if (depth > CUST_CUSTODY_MAX_DEPTH) {
     cust_cli_error("--depth %llu is too large: give at most %u", (unsigned long long)depth,
-                   CUST_CUSTODY_MAX_DEPTH);
+                   (unsigned)CUST_CUSTODY_MAX_DEPTH);
     return 2;
   }
   struct stat sb;

@@ -48,6 +48,12 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
     cust_cli_error("at most %d --node endpoints are supported (got %zu)", CUST_MAX_ENDPOINTS, n);
     return 2;
   }
+  for (size_t i = 0; i < n; i++) {
+    if (cust_chain_check_url(nodes[i]) != CUST_OK) {
+      cust_cli_error("--node \"%s\" is not an http:// or https:// URL", nodes[i]);
+      return 2;
+    }
+  }
   ix->ndataverses = cust_opts_all(&ctx->opts, "dataverse", ix->dataverses,
                                   sizeof ix->dataverses / sizeof ix->dataverses[0]);
   if (ix->ndataverses > sizeof ix->dataverses / sizeof ix->dataverses[0]) {

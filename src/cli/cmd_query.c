@@ -105,7 +105,7 @@ int cust_cmd_query(cust_ctx *ctx) {
   const char *db = cust_opts_get(o, "db", "./custodian.db");
   FILE *probe = fopen(db, "rb");
   if (probe == NULL) {
-    cust_cli_error("cannot open store \"%s\": no such file (use --db PATH)", db);
+    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
     rc = 1;
     goto done;
   }

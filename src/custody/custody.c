@@ -3,7 +3,7 @@
  * and its JSON answer:
  *
  *   {"resource", "direction":"up"|"down", "depth", "asOfHeight",
- *    "truncated":false, "message":null,
+ *    "truncated":false, "depthReached":false, "message":null,
  *    "resources":[{"iri","depth","title","type":"Dataset"|"DigitalService"|null,
  *                  "category","provider","describedBy","storedAt":[IRI…]}],
  *    "executions":[{"iri","depth","status","order","zone","payer",
@@ -17,7 +17,8 @@
  * parent; each carries the transaction (and its block time) of the earliest
  * live report that asserted it. Nodes and edges are sorted by IRI. When the
  * walk reaches its node limit it stops, and the answer says so with
- * "truncated":true and a message. */
+ * "truncated":true and a message; when executions lie beyond the depth asked
+ * for, "depthReached" is true and the message says so. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -48,7 +49,8 @@ typedef struct cwalk {
   int is_upstream;
   unsigned max_depth;
   size_t max_nodes;
-  int is_truncated;
+  int is_truncated;     /* the node limit stopped the walk */
+  int is_depth_reached; /* executions lie beyond the depth asked for */
   int has_prefetched;
   cust_arena arena;
   cust_custody_map nodes_by; /* "k iri" -> node */
@@ -92,8 +94,12 @@ static char *node_key(cwalk *w, const char *iri, int kind) {
   return key;
 }
 
-static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth) {
+/* Adds a node unless known; *is_new (may be NULL) tells which. */
+static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned depth, int *is_new) {
   char *key = node_key(w, iri, kind);
+  if (is_new) {
+    *is_new = 0;
+  }
   if (key == NULL) {
     return CUST_ERR_NOMEM;
   }
@@ -113,6 +119,9 @@ static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth)
   n->kind = kind;
   n->depth = depth;
   w->nodes[w->nnodes++] = n;
+  if (is_new) {
+    *is_new = 1;
+  }
   if (!w->has_prefetched && w->nnodes > BULK_AFTER) {
     w->has_prefetched = 1;
     for (size_t i = 0; st == CUST_OK && i < sizeof bulk_predicates / sizeof *bulk_predicates; i++) {
@@ -142,6 +151,10 @@ static cust_status earlier(cwalk *w, const char *a, const char *b, const char **
     *out = cust_custody_cred_compare(ca, cb) <= 0 ? a : b;
   }
   return st;
+}
+
+static cust_status add_node(cwalk *w, const char *iri, int kind, unsigned depth) {
+  return add_node_new(w, iri, kind, depth, NULL);
 }
 
 static cust_status add_edge(cwalk *w, const char *from, const char *to, int type,
@@ -179,11 +192,6 @@ static cust_status add_edge(cwalk *w, const char *from, const char *to, int type
   return cust_custody_map_put(&w->edges_by, key, e);
 }
 
-static int is_known_node(cwalk *w, const char *iri, int kind) {
-  char *k = node_key(w, iri, kind);
-  return k && cust_custody_map_get(&w->nodes_by, k) != NULL;
-}
-
 /* One step from execution `x` (depth d): its inputs (upstream) or outputs
  * (downstream), the executions on their other side, and its parts or parent. */
 static cust_status expand_execution(cwalk *w, const node *x) {
@@ -198,15 +206,19 @@ static cust_status expand_execution(cwalk *w, const node *x) {
     if (r->kind == CUST_TERM_LITERAL) {
       continue;
     }
-    int is_new = !is_known_node(w, r->value, NODE_RESOURCE);
-    st = add_node(w, r->value, NODE_RESOURCE, x->depth);
+    int is_new = 0;
+    st = add_node_new(w, r->value, NODE_RESOURCE, x->depth, &is_new);
     if (st == CUST_OK && !w->is_truncated) {
       st = add_edge(w, x->iri, r->value, w->is_upstream ? EDGE_USED : EDGE_GENERATED, r->graph);
     }
-    if (st != CUST_OK || !is_new || x->depth + 1 > w->max_depth) {
+    if (st != CUST_OK || !is_new) {
       continue;
     }
     st = cust_custody_facts_subjects(w->f, far, r->value, NULL, &others);
+    if (st == CUST_OK && x->depth + 1 > w->max_depth) {
+      w->is_depth_reached |= others.len > 0;
+      continue;
+    }
     for (size_t j = 0; st == CUST_OK && j < others.len && !w->is_truncated; j++) {
       const cust_custody_value *y = &others.items[j];
       st = add_node(w, y->value, NODE_EXECUTION, x->depth + 1);
@@ -241,12 +253,13 @@ static cust_status expand_execution(cwalk *w, const node *x) {
  * used it (downstream), one step away. */
 static cust_status expand_start_resource(cwalk *w, const node *r) {
   cust_custody_values vs;
-  if (w->max_depth < 1) {
-    return CUST_OK;
-  }
   const char *pred =
       w->is_upstream ? CUST_EXEC "hasProducedResource" : CUST_EXEC "hasConsumedResource";
   cust_status st = cust_custody_facts_subjects(w->f, pred, r->iri, NULL, &vs);
+  if (st == CUST_OK && w->max_depth < 1) {
+    w->is_depth_reached = vs.len > 0;
+    return CUST_OK;
+  }
   for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
     st = add_node(w, vs.items[i].value, NODE_EXECUTION, 1);
     if (st == CUST_OK && !w->is_truncated) {
@@ -452,13 +465,23 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
     st = cust_buf_printf(b, ",\"direction\":\"%s\",\"depth\":%u,\"asOfHeight\":%llu",
                          w->is_upstream ? "up" : "down", w->max_depth, (unsigned long long)height);
   }
+  if (st == CUST_OK) {
+    st =
+        cust_buf_printf(b, ",\"truncated\":%s,\"depthReached\":%s",
+                        w->is_truncated ? "true" : "false", w->is_depth_reached ? "true" : "false");
+  }
   if (st == CUST_OK && w->is_truncated) {
     st = cust_buf_printf(b,
-                         ",\"truncated\":true,\"message\":\"the walk stopped at %zu nodes: "
-                         "ask for a smaller depth\"",
+                         ",\"message\":\"the walk stopped at %zu nodes: ask for a smaller "
+                         "depth\"",
                          w->max_nodes);
+  } else if (st == CUST_OK && w->is_depth_reached) {
+    st = cust_buf_printf(b,
+                         ",\"message\":\"the walk stopped at depth %u and there is more beyond "
+                         "it: ask for a larger depth\"",
+                         w->max_depth);
   } else if (st == CUST_OK) {
-    st = cust_buf_puts(b, ",\"truncated\":false,\"message\":null");
+    st = cust_buf_puts(b, ",\"message\":null");
   }
   for (int kind = 0; st == CUST_OK && kind < 2; kind++) {
     st = cust_buf_puts(b, kind == NODE_RESOURCE ? ",\"resources\":[" : ",\"executions\":[");
@@ -611,7 +634,8 @@ cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, cons
     goto done;
   }
   if (depth > CUST_CUSTODY_MAX_DEPTH) {
-    snprintf(err, errlen, "depth %u is too large: give at most %u", depth, CUST_CUSTODY_MAX_DEPTH);
+    snprintf(err, errlen, "depth %u is too large: give at most %u", depth,
+             (unsigned)CUST_CUSTODY_MAX_DEPTH);
     st = CUST_ERR_INVALID;
     goto done;
   }

@@ -169,15 +169,17 @@ cust_status cust_custody_json_string(cust_buf *b, const char *s);
 /* ---- the custody query ------------------------------------------------------ */
 
 /* Default and hard limits of a walk. */
-#define CUST_CUSTODY_DEFAULT_DEPTH 16u
-#define CUST_CUSTODY_MAX_DEPTH 1024u
+#define CUST_CUSTODY_DEFAULT_DEPTH 16
+#define CUST_CUSTODY_MAX_DEPTH 1024
 #define CUST_CUSTODY_MAX_NODES 50000
 
 /* The custody DAG around `iri` (a resource or an execution), upstream
  * (`is_upstream`: what it was made from) or downstream (what was made from
  * it), `depth` execution steps away at most, as JSON appended to `json_out`
  * (the format is documented at the top of custody.c). Reaching the node limit
- * is not an error: the answer then has "truncated":true and a "message".
+ * is not an error (CUST_ERR_LIMIT is never returned): the answer then has
+ * "truncated":true and a "message"; reaching the depth with more beyond it
+ * sets "depthReached":true.
  * Errors (with one line in `err`): CUST_ERR_NOTFOUND (nothing is known of
  * `iri`: 404), CUST_ERR_INVALID (a bad parameter: 400), CUST_ERR_NOMEM, or a
  * store error. `s` is borrowed for the call. */

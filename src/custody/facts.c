@@ -143,6 +143,7 @@ typedef struct vlist {
 typedef struct memo_entry {
   char dir;
   const char *pred, *graph;
+  size_t pred_len;
   vlist *list;
 } memo_entry;
 
@@ -190,12 +191,22 @@ static int same_str(const char *a, const char *b) {
   return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static vlist *memo_find(const nodeinfo *ni, char dir, const char *pred, const char *graph) {
+/* Predicates share long prefixes: compare lengths and last bytes first. */
+static vlist *memo_find(const nodeinfo *ni, char dir, const char *pred, size_t pred_len,
+                        const char *graph) {
   for (size_t i = 0; i < ni->n; i++) {
     const memo_entry *e = &ni->e[i];
-    if (e->dir == dir && same_str(e->pred, pred) && same_str(e->graph, graph)) {
-      return e->list;
+    if (e->dir != dir || e->pred_len != pred_len) {
+      continue;
     }
+    if (pred && (e->pred == NULL || e->pred[pred_len - 1] != pred[pred_len - 1] ||
+                 memcmp(e->pred, pred, pred_len) != 0)) {
+      continue;
+    }
+    if ((pred == NULL) != (e->pred == NULL) || !same_str(e->graph, graph)) {
+      continue;
+    }
+    return e->list;
   }
   return NULL;
 }
@@ -217,6 +228,7 @@ static memo_entry *memo_add(cust_custody_facts *f, nodeinfo *ni, char dir, const
   memo_entry *e = &ni->e[ni->n];
   e->dir = dir;
   e->pred = pred ? intern(f, pred) : NULL;
+  e->pred_len = pred ? strlen(pred) : 0;
   e->graph = graph ? intern(f, graph) : NULL;
   e->list = cust_arena_alloc(&f->arena, sizeof *e->list);
   if ((pred && !e->pred) || (graph && !e->graph) || e->list == NULL) {
@@ -322,25 +334,31 @@ static cust_status lookup(cust_custody_facts *f, char dir, const char *node, con
                           const char *graph, cust_custody_values *out) {
   out->items = NULL;
   out->len = 0;
+  size_t pred_len = pred ? strlen(pred) : 0;
   nodeinfo *ni = cust_custody_map_get(&f->strings, node);
-  vlist *known = ni ? memo_find(ni, dir, pred, graph) : NULL;
+  vlist *known = ni ? memo_find(ni, dir, pred, pred_len, graph) : NULL;
   if (known) {
     out->items = known->items;
     out->len = known->len;
     return CUST_OK;
   }
   cust_status st = CUST_OK;
+  int is_complete = 0;
   if (f->complete.len > 0) {
-    /* a predicate read in bulk: a miss is an answer */
+    /* a predicate read in bulk: a miss is an answer, remembered as one */
     st = make_key(f, dir, pred, graph, NULL);
-    if (st != CUST_OK || cust_custody_map_get(&f->complete, f->key.data) != NULL) {
+    if (st != CUST_OK) {
       return st;
     }
+    is_complete = cust_custody_map_get(&f->complete, f->key.data) != NULL;
   }
   ni = ni ? ni : node_info(f, node);
   memo_entry *e = ni ? memo_add(f, ni, dir, pred, graph) : NULL;
   if (e == NULL) {
     return CUST_ERR_NOMEM;
+  }
+  if (is_complete) {
+    return CUST_OK;
   }
   vlist *l = e->list;
   cust_quad pat;
@@ -400,7 +418,7 @@ static cust_status prefetch_add(cust_custody_facts *f, char dir, const char *nod
   if (ni == NULL) {
     return CUST_ERR_NOMEM;
   }
-  vlist *l = memo_find(ni, dir, pred, graph);
+  vlist *l = memo_find(ni, dir, pred, pred ? strlen(pred) : 0, graph);
   if (l == NULL) {
     memo_entry *e = memo_add(f, ni, dir, pred, graph);
     if (e == NULL) {

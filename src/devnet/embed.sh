@@ -10,9 +10,9 @@ i=0
 for f in "$@"; do
   echo ''
   echo "static const unsigned char fixture_$i[] = {"
-  od -An -v -tx1 "$f" | sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d' -e 's/  */, 0x/g' \
-    -e 's/^/  0x/' -e 's/$/,/'
-  echo '  0x00'
+  { od -An -v -tx1 "$f" | tr -s ' ' '\n' | sed '/^$/d'; echo 00; } |
+    awk '{ printf "%s0x%s,", (NR % 16 == 1 ? "  " : " "), $1; if (NR % 16 == 0) printf "\n" }
+         END { if (NR % 16) printf "\n" }'
   echo '};'
   i=$((i + 1))
 done

@@ -193,35 +193,53 @@ static cust_status put_attr(cust_buf *o, const char *k, const char *v, cust_dial
   return st;
 }
 
-static cust_status put_events(cust_buf *o, const cust_devnet_event *ev, size_t n, cust_dialect d) {
+static cust_status put_event(cust_buf *o, const cust_devnet_event *e, cust_dialect d) {
+  cust_status st = cust_buf_puts(o, "{\"type\":");
+  if (st == CUST_OK) {
+    st = cust_devnet_json_str(o, e->type);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(o, ",\"attributes\":[");
+  }
+  for (size_t j = 0; st == CUST_OK && j < e->nattrs; j++) {
+    if (j > 0) {
+      st = cust_buf_putc(o, ',');
+    }
+    if (st == CUST_OK) {
+      st = put_attr(o, e->attrs[j].key, e->attrs[j].value, d);
+    }
+  }
+  if (st == CUST_OK && d == CUST_DIALECT_038 && e->msg_index >= 0) {
+    char mi[16];
+    snprintf(mi, sizeof mi, "%d", e->msg_index);
+    st = cust_buf_puts(o, e->nattrs ? "," : "");
+    if (st == CUST_OK) {
+      st = put_attr(o, "msg_index", mi, d);
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(o, "]}");
+  }
+  return st;
+}
+
+/* A list of events. `dup_tx`: transaction-level events twice, as SDK 0.46
+ * nodes reported the ante handler's events (readers must not assume that
+ * events are unique). */
+static cust_status put_events(cust_buf *o, const cust_devnet_event *ev, size_t n, cust_dialect d,
+                              int dup_tx) {
   cust_status st = cust_buf_putc(o, '[');
+  int first = 1;
   for (size_t i = 0; st == CUST_OK && i < n; i++) {
-    const cust_devnet_event *e = &ev[i];
-    st = cust_buf_puts(o, i ? ",{\"type\":" : "{\"type\":");
-    if (st == CUST_OK) {
-      st = cust_devnet_json_str(o, e->type);
-    }
-    if (st == CUST_OK) {
-      st = cust_buf_puts(o, ",\"attributes\":[");
-    }
-    for (size_t j = 0; st == CUST_OK && j < e->nattrs; j++) {
-      if (j > 0) {
+    int times = dup_tx && ev[i].msg_index < 0 ? 2 : 1;
+    for (int k = 0; st == CUST_OK && k < times; k++) {
+      if (!first) {
         st = cust_buf_putc(o, ',');
       }
+      first = 0;
       if (st == CUST_OK) {
-        st = put_attr(o, e->attrs[j].key, e->attrs[j].value, d);
+        st = put_event(o, &ev[i], d);
       }
-    }
-    if (st == CUST_OK && d == CUST_DIALECT_038 && e->msg_index >= 0) {
-      char mi[16];
-      snprintf(mi, sizeof mi, "%d", e->msg_index);
-      st = cust_buf_puts(o, e->nattrs ? "," : "");
-      if (st == CUST_OK) {
-        st = put_attr(o, "msg_index", mi, d);
-      }
-    }
-    if (st == CUST_OK) {
-      st = cust_buf_puts(o, "]}");
     }
   }
   if (st == CUST_OK) {
@@ -352,7 +370,7 @@ static cust_status put_tx_result(cust_buf *o, const cust_devnet_tx *t, cust_dial
         t->gas_wanted, t->gas_used);
   }
   if (st == CUST_OK) {
-    st = put_events(o, t->events, t->nevents, d);
+    st = put_events(o, t->events, t->nevents, d, d == CUST_DIALECT_034);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(o, ",\"codespace\":");
@@ -406,7 +424,7 @@ static cust_status put_block_events(cust_buf *o, const cust_devnet_world *w, uin
       ev[i].attrs[ev[i].nattrs++] = (cust_devnet_attr){ "mode", "BeginBlock" };
     }
   }
-  return put_events(o, ev, 3, d);
+  return put_events(o, ev, 3, d, 0);
 }
 
 cust_status cust_devnet_render_results(cust_buf *o, const cust_devnet_world *w,

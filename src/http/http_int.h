@@ -183,6 +183,8 @@ struct cust_http {
   pthread_mutex_t info_lock;
   http_store_info info;
   uint64_t info_ms, count_ms;
+  pthread_mutex_t key_lock;
+  uint64_t last_stamp, generation; /* the result cache's key (key_lock) */
   uint64_t started_ms;
 };
 

@@ -298,14 +298,19 @@ void http_store_info_get(cust_http *h, int with_count, http_store_info *out) {
   pthread_mutex_unlock(&h->info_lock);
 }
 
+/* The query module's cache key: a generation that grows whenever the store
+ * file changes (a commit of the indexer, in this process or another), so
+ * that cached answers are never older than the store. */
 static uint64_t cache_key(cust_http *h) {
-  uint64_t key = file_stamp(h->db_path);
-  if (h->index != NULL) {
-    pthread_mutex_lock(&h->index->lock);
-    key = (key ^ h->index->st.indexed_height) * 1099511628211ull;
-    pthread_mutex_unlock(&h->index->lock);
+  uint64_t stamp = file_stamp(h->db_path);
+  pthread_mutex_lock(&h->key_lock);
+  if (stamp != h->last_stamp) {
+    h->last_stamp = stamp;
+    h->generation++;
   }
-  return key | 1u;
+  uint64_t key = h->generation;
+  pthread_mutex_unlock(&h->key_lock);
+  return key;
 }
 
 /* ---- store handles ---------------------------------------------------------------------- */
@@ -1027,6 +1032,7 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   h->started_ms = cust_now_ms();
   http_metrics_init(&h->metrics);
   pthread_mutex_init(&h->info_lock, NULL);
+  pthread_mutex_init(&h->key_lock, NULL);
   const char *db = cfg->db_path ? cfg->db_path : "custodian.db";
   h->db_path = strdup(db);
   if (h->db_path == NULL) {
@@ -1132,6 +1138,7 @@ void cust_http_stop(cust_http *h) {
   pool_release(&h->pool);
   http_metrics_release(&h->metrics);
   pthread_mutex_destroy(&h->info_lock);
+  pthread_mutex_destroy(&h->key_lock);
   free(h->web_root);
   free(h->db_path);
   free(h);

@@ -36,10 +36,19 @@
  *   current graph <https://w3id.org/custodian/graph/current>
  *     E cust:status <status concept>: the latest non-revoked report's status
  *
+ * T is the report's exec:hasExecutionTime, else the block time. O and E are
+ * the objects of order:hasExecutionOrder and exec:hasExecution; S is the
+ * credential subject.
+ *
  * Decisions the spec leaves open: a credential IRI is used once (a second
  * submission, even after a revocation, is a rejection); revoking an unknown
  * or already revoked credential is a rejection; a revocation recomputes the
- * current status of the executions the revoked report was about. */
+ * current status of the executions the revoked report was about; an order's
+ * payment is locked by the first order credential that names it; with no
+ * dataverse configured, only submit_claims and revoke_claims messages count
+ * (so a failed transfer to some other contract is not a failed submission);
+ * N-Quads are held to the RDF 1.1 grammar (one statement per line, absolute
+ * IRIs, valid UTF-8, no NUL) before raptor parses them. */
 #include "config.h"
 
 #include <jansson.h>

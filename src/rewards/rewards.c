@@ -183,6 +183,13 @@ static cust_status visit(walk *w, const char *x, unsigned d) {
   return st;
 }
 
+static const char *const sparse_predicates[] = {
+  CUST_EXEC "partOfExecution",
+  CUST_PUB "servedBy",
+  CUST_SVC "hasCategory",
+};
+#define BULK_AFTER 64
+
 /* Breadth first, one depth at a time, so that each (role, resource) and each
  * execution is first reached at its smallest depth; sub-executions join the
  * depth of their parent before the next depth starts. */
@@ -194,6 +201,13 @@ static cust_status run_walk(walk *w, const char *execution) {
   for (unsigned d = 0; st == CUST_OK && w->cur.len > 0; d++) {
     for (size_t i = 0; st == CUST_OK && i < w->cur.len; i++) {
       st = visit(w, w->cur.items[i], d);
+    }
+    /* a large walk reads the sparse predicates (one fact per sub-execution,
+       publication or service) in bulk rather than node by node */
+    for (size_t i = 0; st == CUST_OK && w->visited.len > BULK_AFTER &&
+                       i < sizeof sparse_predicates / sizeof *sparse_predicates;
+         i++) {
+      st = cust_custody_facts_prefetch(w->f, sparse_predicates[i], NULL);
     }
     w->cur.len = 0;
     for (size_t i = 0; st == CUST_OK && i < w->next.len; i++) {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -44,6 +45,7 @@
 #define DEFAULT_MAX_QUERY (1024 * 1024)
 #define DEFAULT_WORKERS 2
 #define DEFAULT_CACHE_BYTES (64u * 1024 * 1024)
+#define DEFAULT_MAX_MEMORY ((size_t)2 * 1024 * 1024 * 1024)
 #define MAX_FRAME (512u * 1024 * 1024)
 #define ABSENT 0xFFFFFFFFu
 
@@ -228,12 +230,29 @@ static void answer(int fd, const cust_sparql_result *r) {
   cust_buf_release(&b);
 }
 
-static void worker_main(int fd, const char *db_path, const cust_logger *log) {
+/* Bounds a worker's memory, so that a query that sorts or joins too much
+ * fails in its worker instead of starving the machine. Not under
+ * AddressSanitizer, which reserves terabytes of address space. */
+static void limit_memory(size_t bytes, const cust_logger *log) {
+#if !defined(__SANITIZE_ADDRESS__)
+  struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
+  if (setrlimit(RLIMIT_AS, &rl) != 0) {
+    cust_log(log, CUST_LOG_WARN, "sparql: cannot limit the memory of query workers: %s",
+             strerror(errno));
+  }
+#else
+  (void)bytes;
+  (void)log;
+#endif
+}
+
+static void worker_main(int fd, const char *db_path, size_t max_memory, const cust_logger *log) {
   cust_store *store = NULL;
   sq_exec *x = NULL;
   cust_buf in;
   cust_arena arena;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  limit_memory(max_memory, log);
   cust_status st = cust_store_open(db_path, CUST_STORE_READONLY, log, &store);
   if (st == CUST_OK) {
     st = sq_exec_new(store, log, &x);
@@ -344,8 +363,18 @@ static int recv_fd(int sock, int *fd, pid_t *pid) {
   return 0;
 }
 
-static void spawner_main(int sock, const char *db_path, const cust_logger *log) {
+/* Closes what the spawner inherited (the store's files, listening sockets):
+ * workers hold only their own. */
+static void close_inherited(int keep) {
+  if (keep > 3) {
+    close_range(3, (unsigned)keep - 1, 0);
+  }
+  close_range((unsigned)keep + 1, ~0u, 0);
+}
+
+static void spawner_main(int sock, const char *db_path, size_t max_memory, const cust_logger *log) {
   struct sigaction sa;
+  close_inherited(sock);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_IGN;
   sa.sa_flags = SA_NOCLDWAIT; /* workers are reaped by the kernel */
@@ -372,7 +401,7 @@ static void spawner_main(int sock, const char *db_path, const cust_logger *log) 
       sa.sa_handler = SIG_DFL;
       sa.sa_flags = 0;
       sigaction(SIGCHLD, &sa, NULL);
-      worker_main(sv[1], db_path, log);
+      worker_main(sv[1], db_path, max_memory, log);
       _exit(0);
     }
     close(sv[1]);
@@ -385,7 +414,8 @@ static void spawner_main(int sock, const char *db_path, const cust_logger *log) 
   }
 }
 
-/* ---- the cache --------------------------------------------------------------------------------- */
+/* ---- the cache ---------------------------------------------------------------------------------
+ */
 
 typedef struct cache_entry {
   struct cache_entry *prev, *next; /* most recent first */
@@ -575,7 +605,8 @@ static void cache_put(cust_sparql *e, const cust_buf *key, uint64_t height,
   pthread_mutex_unlock(&e->lock);
 }
 
-/* ---- the pool ---------------------------------------------------------------------------------- */
+/* ---- the pool ----------------------------------------------------------------------------------
+ */
 
 static int spawn_worker(cust_sparql *e, worker_slot *w) {
   int fd = -1;
@@ -625,6 +656,9 @@ cust_status cust_sparql_new(const char *db_path, const cust_sparql_limits *limit
   if (e->limits.max_query_len == 0) {
     e->limits.max_query_len = DEFAULT_MAX_QUERY;
   }
+  if (e->limits.max_memory == 0) {
+    e->limits.max_memory = DEFAULT_MAX_MEMORY;
+  }
   if (e->limits.workers == 0) {
     e->limits.workers = DEFAULT_WORKERS;
   }
@@ -663,7 +697,7 @@ cust_status cust_sparql_new(const char *db_path, const cust_sparql_limits *limit
   }
   if (pid == 0) {
     close(sv[0]);
-    spawner_main(sv[1], e->db_path, log);
+    spawner_main(sv[1], e->db_path, e->limits.max_memory, log);
     _exit(0);
   }
   close(sv[1]);
@@ -801,9 +835,8 @@ static cust_status encode_request(const cust_sparql *e, const cust_sparql_reques
 
 /* The static content type that equals `s`. */
 static const char *static_type(const char *s) {
-  static const sq_format all[] = { SQ_FMT_JSON,   SQ_FMT_XML,      SQ_FMT_CSV,
-                                   SQ_FMT_TSV,    SQ_FMT_TURTLE,   SQ_FMT_NTRIPLES,
-                                   SQ_FMT_NQUADS, SQ_FMT_RDFXML };
+  static const sq_format all[] = { SQ_FMT_JSON,   SQ_FMT_XML,      SQ_FMT_CSV,    SQ_FMT_TSV,
+                                   SQ_FMT_TURTLE, SQ_FMT_NTRIPLES, SQ_FMT_NQUADS, SQ_FMT_RDFXML };
   for (size_t i = 0; s != NULL && i < sizeof all / sizeof all[0]; i++) {
     if (strcmp(sq_format_type(all[i]), s) == 0) {
       return sq_format_type(all[i]);
@@ -842,13 +875,13 @@ static cust_status run_in_worker(cust_sparql *e, const cust_sparql_request *req,
   if (rc != 0) {
     kill_worker(w);
     if (rc == -2) {
-      snprintf(detail, sizeof detail, "query timed out after %llu ms",
-               (unsigned long long)timeout);
+      snprintf(detail, sizeof detail, "query timed out after %llu ms", (unsigned long long)timeout);
       cust_log(e->log, CUST_LOG_INFO, "sparql: %s; its worker was stopped", detail);
       st = sq_fail(r, 503, "timeout", detail);
     } else {
       cust_log(e->log, CUST_LOG_ERROR, "sparql: a query worker died");
-      st = sq_fail(r, 500, "query failed", "the query worker stopped unexpectedly");
+      st = sq_fail(r, 500, "query failed",
+                   "the query worker stopped (out of memory, or a fault in the engine)");
     }
     spawn_worker(e, w);
     goto done;
@@ -873,8 +906,7 @@ done:
   return st;
 }
 
-cust_status cust_sparql_run(cust_sparql *e, const cust_sparql_request *req,
-                            cust_sparql_result *r) {
+cust_status cust_sparql_run(cust_sparql *e, const cust_sparql_request *req, cust_sparql_result *r) {
   cust_buf key;
   cust_status st;
   r->is_cached = 0;

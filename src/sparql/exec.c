@@ -117,7 +117,7 @@ typedef struct run {
   int naggs, ndistinct;
   const char *refusal;
   char refusal_buf[512];
-  rasqal_op *proj_ops; /* per projected variable: its aggregate, or 0 */
+  rasqal_op *proj_ops;          /* per projected variable: its aggregate, or 0 */
   rasqal_literal **proj_consts; /* or its constant value (borrowed) */
   int nproj;
   const char *const *certain; /* names of variables bound in every solution */
@@ -316,8 +316,8 @@ static int setup_dataset(run *u) {
   }
   for (size_t i = 0; i < u->d.nnamed; i++) {
     raptor_uri *g = librdf_node_get_uri(u->d.named[i]);
-    rasqal_data_graph *dg = rasqal_new_data_graph_from_uri(u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED,
-                                                           NULL, NULL, NULL);
+    rasqal_data_graph *dg =
+        rasqal_new_data_graph_from_uri(u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED, NULL, NULL, NULL);
     if (dg == NULL || rasqal_query_add_data_graph(q, dg) != 0) {
       refuse(u, "out of memory");
       goto done;
@@ -486,74 +486,74 @@ static void walk_expr(run *u, rasqal_expression *e) {
     return;
   }
   switch (e->op) {
-  case RASQAL_EXPR_LITERAL: {
-    rasqal_variable *v = rasqal_literal_as_variable(e->literal);
-    rasqal_literal *b = v && u->binds ? bound_value(u, v->name) : NULL;
-    if (b != NULL) {
-      rasqal_free_literal(e->literal);
-      e->literal = rasqal_new_literal_from_literal(b);
-    }
-    return;
-  }
-  case RASQAL_EXPR_GROUP_CONCAT:
-    if (e->literal != NULL) {
-      const unsigned char *sep = rasqal_literal_as_string(e->literal);
-      if (sep == NULL || strcmp((const char *)sep, " ") != 0) {
-        refuse(u, "GROUP_CONCAT with a SEPARATOR other than \" \" is not supported by this "
-                  "endpoint (rasqal ignores it)");
+    case RASQAL_EXPR_LITERAL: {
+      rasqal_variable *v = rasqal_literal_as_variable(e->literal);
+      rasqal_literal *b = v && u->binds ? bound_value(u, v->name) : NULL;
+      if (b != NULL) {
+        rasqal_free_literal(e->literal);
+        e->literal = rasqal_new_literal_from_literal(b);
       }
+      return;
     }
-    break;
-  case RASQAL_EXPR_COUNT: {
-    rasqal_variable *v =
-        e->arg1 && e->arg1->op == RASQAL_EXPR_LITERAL ? rasqal_literal_as_variable(e->arg1->literal)
-                                                      : NULL;
-    if (e->arg1 == NULL || e->arg1->op == RASQAL_EXPR_VARSTAR) {
+    case RASQAL_EXPR_GROUP_CONCAT:
+      if (e->literal != NULL) {
+        const unsigned char *sep = rasqal_literal_as_string(e->literal);
+        if (sep == NULL || strcmp((const char *)sep, " ") != 0) {
+          refuse(u, "GROUP_CONCAT with a SEPARATOR other than \" \" is not supported by this "
+                    "endpoint (rasqal ignores it)");
+        }
+      }
       break;
-    }
-    if (e->flags & RASQAL_EXPR_FLAG_DISTINCT) {
+    case RASQAL_EXPR_COUNT: {
+      rasqal_variable *v = e->arg1 && e->arg1->op == RASQAL_EXPR_LITERAL
+                               ? rasqal_literal_as_variable(e->arg1->literal)
+                               : NULL;
+      if (e->arg1 == NULL || e->arg1->op == RASQAL_EXPR_VARSTAR) {
+        break;
+      }
+      if (e->flags & RASQAL_EXPR_FLAG_DISTINCT) {
+        if (v == NULL) {
+          refuse(u, "COUNT(DISTINCT expression) is not supported: COUNT(DISTINCT ?var) of a "
+                    "variable bound in every solution is");
+        } else if (!is_certain(u, v->name)) {
+          refuse(u, "COUNT(DISTINCT ?var) of a variable that may be unbound (OPTIONAL, UNION, "
+                    "BIND) is not supported by this endpoint (rasqal counts the unbound value)");
+        }
+        break;
+      }
       if (v == NULL) {
-        refuse(u, "COUNT(DISTINCT expression) is not supported: COUNT(DISTINCT ?var) of a "
-                  "variable bound in every solution is");
-      } else if (!is_certain(u, v->name)) {
-        refuse(u, "COUNT(DISTINCT ?var) of a variable that may be unbound (OPTIONAL, UNION, "
-                  "BIND) is not supported by this endpoint (rasqal counts the unbound value)");
+        refuse(u, "COUNT of an expression is not supported: use COUNT(*) or COUNT(?var)");
+        break;
       }
+      u->naggs++;
+      if (!rewrite_count(u, e)) {
+        refuse(u, "out of memory");
+      }
+      mark_seen(u, e->arg1);
+      return; /* the new arguments need no walk */
+    }
+    case RASQAL_EXPR_REPLACE: {
+      /* rasqal substitutes $n group references wrongly */
+      const unsigned char *rep = e->arg3 && e->arg3->op == RASQAL_EXPR_LITERAL &&
+                                         rasqal_literal_as_variable(e->arg3->literal) == NULL
+                                     ? rasqal_literal_as_string(e->arg3->literal)
+                                     : NULL;
+      if (rep == NULL || strchr((const char *)rep, '$') != NULL) {
+        refuse(u, "REPLACE is supported with a constant replacement string without $ group "
+                  "references only (rasqal substitutes them wrongly)");
+      }
+      walk_expr(u, e->arg1);
+      walk_expr(u, e->arg2);
+      walk_expr(u, e->arg3);
+      walk_expr(u, e->arg4);
+      if (!rewrite_replace(u, e)) {
+        refuse(u, "out of memory");
+      }
+      mark_seen(u, e->arg1);
+      return;
+    }
+    default:
       break;
-    }
-    if (v == NULL) {
-      refuse(u, "COUNT of an expression is not supported: use COUNT(*) or COUNT(?var)");
-      break;
-    }
-    u->naggs++;
-    if (!rewrite_count(u, e)) {
-      refuse(u, "out of memory");
-    }
-    mark_seen(u, e->arg1);
-    return; /* the new arguments need no walk */
-  }
-  case RASQAL_EXPR_REPLACE: {
-    /* rasqal substitutes $n group references wrongly */
-    const unsigned char *rep = e->arg3 && e->arg3->op == RASQAL_EXPR_LITERAL &&
-                                       rasqal_literal_as_variable(e->arg3->literal) == NULL
-                                   ? rasqal_literal_as_string(e->arg3->literal)
-                                   : NULL;
-    if (rep == NULL || strchr((const char *)rep, '$') != NULL) {
-      refuse(u, "REPLACE is supported with a constant replacement string without $ group "
-                "references only (rasqal substitutes them wrongly)");
-    }
-    walk_expr(u, e->arg1);
-    walk_expr(u, e->arg2);
-    walk_expr(u, e->arg3);
-    walk_expr(u, e->arg4);
-    if (!rewrite_replace(u, e)) {
-      refuse(u, "out of memory");
-    }
-    mark_seen(u, e->arg1);
-    return;
-  }
-  default:
-    break;
   }
   if (is_aggregate_op(e->op)) {
     u->naggs++;
@@ -597,14 +597,14 @@ static int walk_gp(rasqal_query *q, rasqal_graph_pattern *gp, void *ud) {
   run *u = ud;
   (void)q;
   switch (rasqal_graph_pattern_get_operator(gp)) {
-  case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE:
-    refuse(u, "SERVICE is not allowed: queries read only this store");
-    break;
-  case RASQAL_GRAPH_PATTERN_OPERATOR_MINUS:
-    refuse(u, "MINUS is not supported by this endpoint: use OPTIONAL with FILTER(!BOUND(?v))");
-    break;
-  default:
-    break;
+    case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE:
+      refuse(u, "SERVICE is not allowed: queries read only this store");
+      break;
+    case RASQAL_GRAPH_PATTERN_OPERATOR_MINUS:
+      refuse(u, "MINUS is not supported by this endpoint: use OPTIONAL with FILTER(!BOUND(?v))");
+      break;
+    default:
+      break;
   }
   walk_expr(u, rasqal_graph_pattern_get_filter_expression(gp));
   rasqal_variable *v = rasqal_graph_pattern_get_variable(gp);
@@ -656,9 +656,37 @@ static void record_projection(run *u) {
   }
 }
 
+/* SELECT (expr AS ?v) with ?v used in the pattern is an error in SPARQL;
+ * rasqal answers it with the pattern's value. */
+static void check_projection(run *u) {
+  raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(u->q);
+  raptor_sequence *triples = rasqal_query_get_triple_sequence(u->q);
+  for (int i = 0; proj != NULL && i < raptor_sequence_size(proj); i++) {
+    rasqal_variable *v = raptor_sequence_get_at(proj, i);
+    if (v->expression == NULL) {
+      continue;
+    }
+    for (int j = 0; triples != NULL && j < raptor_sequence_size(triples); j++) {
+      rasqal_triple *t = raptor_sequence_get_at(triples, j);
+      if (rasqal_literal_as_variable(t->subject) == v ||
+          rasqal_literal_as_variable(t->predicate) == v ||
+          rasqal_literal_as_variable(t->object) == v ||
+          (t->origin && rasqal_literal_as_variable(t->origin) == v)) {
+        snprintf(u->refusal_buf, sizeof u->refusal_buf,
+                 "?%.100s is already used in the pattern: SELECT (... AS ?%.100s) needs a "
+                 "new variable",
+                 (const char *)v->name, (const char *)v->name);
+        refuse(u, u->refusal_buf);
+        return;
+      }
+    }
+  }
+}
+
 static void check_query(run *u) {
   rasqal_query *q = u->q;
   record_projection(u);
+  check_projection(u);
   find_certain(u, rasqal_query_get_query_graph_pattern(q));
   bind_triples(u, rasqal_query_get_triple_sequence(q));
   bind_triples(u, rasqal_query_get_construct_triples_sequence(q));
@@ -671,8 +699,8 @@ static void check_query(run *u) {
   raptor_sequence *groups = rasqal_query_get_group_conditions_sequence(q);
   for (int i = 0; groups != NULL && i < raptor_sequence_size(groups); i++) {
     rasqal_expression *g = raptor_sequence_get_at(groups, i);
-    rasqal_variable *v = g && g->op == RASQAL_EXPR_LITERAL ? rasqal_literal_as_variable(g->literal)
-                                                           : NULL;
+    rasqal_variable *v =
+        g && g->op == RASQAL_EXPR_LITERAL ? rasqal_literal_as_variable(g->literal) : NULL;
     if (v == NULL || v->expression != NULL) {
       refuse(u, "GROUP BY an expression or (expression AS ?var) is not supported by this "
                 "endpoint: BIND(expression AS ?var) in WHERE and GROUP BY ?var");
@@ -686,35 +714,6 @@ static void check_query(run *u) {
 }
 
 /* ---- bindings ------------------------------------------------------------------------- */
-
-static rasqal_literal *literal_from_term(run *u, const cust_term *t) {
-  rasqal_world *rw = u->x->rw;
-  switch (t->kind) {
-  case CUST_TERM_IRI: {
-    raptor_uri *uri = raptor_new_uri(u->x->raw, (const unsigned char *)t->value);
-    return uri ? rasqal_new_uri_literal(rw, uri) : NULL;
-  }
-  case CUST_TERM_LITERAL: {
-    char *s = malloc(t->len + 1);
-    char *lang = t->lang ? strdup(t->lang) : NULL;
-    raptor_uri *dt =
-        t->datatype && !t->lang ? raptor_new_uri(u->x->raw, (const unsigned char *)t->datatype)
-                                : NULL;
-    if (s == NULL) {
-      free(lang);
-      if (dt) {
-        raptor_free_uri(dt);
-      }
-      return NULL;
-    }
-    memcpy(s, t->value, t->len);
-    s[t->len] = '\0';
-    return rasqal_new_string_literal(rw, (unsigned char *)s, lang, dt, NULL);
-  }
-  default:
-    return NULL;
-  }
-}
 
 static int prepare_binds(run *u) {
   const sq_request *req = u->req;
@@ -742,7 +741,7 @@ static int prepare_binds(run *u) {
       refuse(u, u->refusal_buf);
       return 0;
     }
-    u->binds[i] = literal_from_term(u, &req->bind_values[i]);
+    u->binds[i] = sq_literal_from_term(&u->d, &req->bind_values[i]);
     if (u->binds[i] == NULL) {
       snprintf(u->refusal_buf, sizeof u->refusal_buf,
                "the value of \"%.100s\" is not a valid term of its type", name);
@@ -754,49 +753,6 @@ static int prepare_binds(run *u) {
 }
 
 /* ---- reading results ------------------------------------------------------------------- */
-
-static void term_from_literal(rasqal_literal *l, cust_term *out) {
-  memset(out, 0, sizeof *out);
-  if (l == NULL) {
-    return;
-  }
-  switch (l->type) {
-  case RASQAL_LITERAL_URI: {
-    size_t len = 0;
-    out->kind = CUST_TERM_IRI;
-    out->value = (const char *)raptor_uri_as_counted_string(l->value.uri, &len);
-    out->len = len;
-    return;
-  }
-  case RASQAL_LITERAL_BLANK:
-    out->kind = CUST_TERM_BLANK;
-    out->value = (const char *)l->string;
-    out->len = l->string_len;
-    return;
-  case RASQAL_LITERAL_UNKNOWN:
-  case RASQAL_LITERAL_VARIABLE:
-  case RASQAL_LITERAL_PATTERN:
-  case RASQAL_LITERAL_QNAME:
-    return;
-  default: {
-    size_t len = 0;
-    int err = 0;
-    const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, &err);
-    if (s == NULL || err) {
-      return;
-    }
-    out->kind = CUST_TERM_LITERAL;
-    out->value = (const char *)s;
-    out->len = len;
-    if (l->language != NULL && l->language[0] != '\0') {
-      out->lang = l->language;
-    } else {
-      raptor_uri *dt = rasqal_literal_datatype(l);
-      out->datatype = dt ? (const char *)raptor_uri_as_string(dt) : NULL;
-    }
-  }
-  }
-}
 
 static int limit_reached(run *u, size_t n) {
   if (n <= u->req->max_results) {
@@ -836,24 +792,24 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
     }
     cust_term val = { 0 };
     switch (k < 0 ? RASQAL_EXPR_UNKNOWN : u->proj_ops[k]) {
-    case RASQAL_EXPR_COUNT:
-    case RASQAL_EXPR_SUM:
-    case RASQAL_EXPR_AVG:
-      val = cust_term_literal("0", NULL, XSD "integer");
-      break;
-    case RASQAL_EXPR_GROUP_CONCAT:
-      val = cust_term_literal("", NULL, NULL);
-      break;
-    case RASQAL_EXPR_LITERAL:
-      term_from_literal(u->proj_consts[k], &val);
-      if (val.kind == CUST_TERM_NONE) {
-        continue;
-      }
-      break;
-    case RASQAL_EXPR_LAST:
-      return "an expression over aggregates of no solutions is not supported by this endpoint";
-    default:
-      continue; /* MIN, MAX, SAMPLE, a plain variable: unbound */
+      case RASQAL_EXPR_COUNT:
+      case RASQAL_EXPR_SUM:
+      case RASQAL_EXPR_AVG:
+        val = cust_term_literal("0", NULL, XSD "integer");
+        break;
+      case RASQAL_EXPR_GROUP_CONCAT:
+        val = cust_term_literal("", NULL, NULL);
+        break;
+      case RASQAL_EXPR_LITERAL:
+        sq_term_from_literal(u->proj_consts[k], &val);
+        if (val.kind == CUST_TERM_NONE) {
+          continue;
+        }
+        break;
+      case RASQAL_EXPR_LAST:
+        return "an expression over aggregates of no solutions is not supported by this endpoint";
+      default:
+        continue; /* MIN, MAX, SAMPLE, a plain variable: unbound */
     }
     if (sq_table_set(t, &row[i], &val) != CUST_OK) {
       return "out of memory";
@@ -891,7 +847,7 @@ static cust_status read_bindings(run *u, rasqal_query_results *res, sq_table *t)
         l = bound_value(u, (const unsigned char *)t->vars[i]);
       }
       cust_term v;
-      term_from_literal(l, &v);
+      sq_term_from_literal(l, &v);
       if (v.kind != CUST_TERM_NONE) {
         st = sq_table_set(t, &row[i], &v);
       }
@@ -964,28 +920,40 @@ static cust_status read_graph(run *u, rasqal_query_results *res, graph_out *g) {
 
 /* ---- DESCRIBE ---------------------------------------------------------------------------- */
 
+static int node_in(librdf_node **v, size_t n, librdf_node *x) {
+  for (size_t i = 0; i < n; i++) {
+    if (librdf_node_equals(v[i], x)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Adds to `g` the concise bounded description of `node`: its triples in the
  * default graph, and recursively those of blank nodes they lead to. */
 static cust_status describe_node(run *u, librdf_node *node, graph_out *g, cust_buf *key,
                                  librdf_node ***queue, size_t *nq, size_t *capq) {
   sq_dataset *d = &u->d;
-  librdf_node *const *graphs = d->defaults;
-  size_t ngraphs = d->defaults ? d->ndefaults : 1;
   cust_status st = CUST_OK;
-  for (size_t gi = 0; gi < ngraphs && st == CUST_OK; gi++) {
+  {
     librdf_statement *pat =
         librdf_new_statement_from_nodes(d->lw, librdf_new_node_from_node(node), NULL, NULL);
     if (pat == NULL) {
       return CUST_ERR_NOMEM;
     }
-    librdf_stream *s = graphs ? librdf_model_find_statements_in_context(d->model, pat, graphs[gi])
-                              : librdf_model_find_statements(d->model, pat);
+    librdf_stream *s = librdf_model_find_statements(d->model, pat);
     librdf_free_statement(pat);
     if (s == NULL) {
       return CUST_ERR_IO;
     }
     for (; st == CUST_OK && !librdf_stream_end(s); librdf_stream_next(s)) {
       librdf_statement *stmt = librdf_stream_get_object(s);
+      if (d->defaults != NULL) {
+        librdf_node *ctx = librdf_stream_get_context2(s);
+        if (ctx == NULL || !node_in(d->defaults, d->ndefaults, ctx)) {
+          continue;
+        }
+      }
       cust_term t[3];
       sq_term_from_raptor(stmt->subject, &t[0]);
       sq_term_from_raptor(stmt->predicate, &t[1]);
@@ -1039,15 +1007,6 @@ static cust_status describe_node(run *u, librdf_node *node, graph_out *g, cust_b
     librdf_free_stream(s);
   }
   return st;
-}
-
-static int node_in(librdf_node **v, size_t n, librdf_node *x) {
-  for (size_t i = 0; i < n; i++) {
-    if (librdf_node_equals(v[i], x)) {
-      return 1;
-    }
-  }
-  return 0;
 }
 
 static cust_status describe(run *u, librdf_node **targets, size_t ntargets, graph_out *g) {
@@ -1192,6 +1151,7 @@ static int where_has_solutions(run *u, const char *text) {
   v.d.model = u->d.model;
   v.d.rw = u->d.rw;
   v.d.raw = u->d.raw;
+  v.d.store = u->d.store;
   int failed = 0;
   rasqal_query_results *res = prepare_and_execute(&v, ask, &failed);
   if (!failed) {
@@ -1366,6 +1326,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
   u.d.model = x->model;
   u.d.rw = x->rw;
   u.d.raw = x->raw;
+  u.d.store = x->store;
 
   sq_lex_first_keyword(req->query, kw, sizeof kw);
   if (is_update_keyword(kw)) {

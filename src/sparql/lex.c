@@ -73,8 +73,7 @@ static tok next_tok(const char *s, size_t *pos) {
     while (s[j] != '\0') {
       if (s[j] == '\\' && s[j + 1] != '\0') {
         j += 2;
-      } else if (s[j] == (char)c &&
-                 (!is_long || (s[j + 1] == (char)c && s[j + 2] == (char)c))) {
+      } else if (s[j] == (char)c && (!is_long || (s[j + 1] == (char)c && s[j + 2] == (char)c))) {
         j += is_long ? 3 : 1;
         break;
       } else {
@@ -83,8 +82,8 @@ static tok next_tok(const char *s, size_t *pos) {
     }
     t.kind = TOK_STRING;
     i = j;
-  } else if ((c == '?' || c == '$') && is_word_char((unsigned char)s[i + 1]) &&
-             s[i + 1] != ':' && s[i + 1] != '.') {
+  } else if ((c == '?' || c == '$') && is_word_char((unsigned char)s[i + 1]) && s[i + 1] != ':' &&
+             s[i + 1] != '.') {
     size_t j = i + 1;
     while (isalnum((unsigned char)s[j]) || s[j] == '_' || (unsigned char)s[j] >= 0x80) {
       j++;

@@ -41,12 +41,18 @@ static const struct {
   const char *alias;
   sq_format f;
 } aliases[] = {
-  { "application/json", SQ_FMT_JSON }, { "srj", SQ_FMT_JSON },
-  { "application/xml", SQ_FMT_XML },   { "text/xml", SQ_FMT_XML },
-  { "srx", SQ_FMT_XML },               { "ttl", SQ_FMT_TURTLE },
-  { "nt", SQ_FMT_NTRIPLES },           { "text/plain", SQ_FMT_NTRIPLES },
-  { "nq", SQ_FMT_NQUADS },             { "rdf", SQ_FMT_RDFXML },
-  { "xml-rdf", SQ_FMT_RDFXML },        { "application/x-turtle", SQ_FMT_TURTLE },
+  { "application/json", SQ_FMT_JSON },
+  { "srj", SQ_FMT_JSON },
+  { "application/xml", SQ_FMT_XML },
+  { "text/xml", SQ_FMT_XML },
+  { "srx", SQ_FMT_XML },
+  { "ttl", SQ_FMT_TURTLE },
+  { "nt", SQ_FMT_NTRIPLES },
+  { "text/plain", SQ_FMT_NTRIPLES },
+  { "nq", SQ_FMT_NQUADS },
+  { "rdf", SQ_FMT_RDFXML },
+  { "xml-rdf", SQ_FMT_RDFXML },
+  { "application/x-turtle", SQ_FMT_TURTLE },
 };
 
 const char *sq_format_type(sq_format f) {
@@ -243,23 +249,23 @@ cust_status sq_json_string(cust_buf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len && st == CUST_OK; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-    case '"':
-      st = cust_buf_puts(b, "\\\"");
-      break;
-    case '\\':
-      st = cust_buf_puts(b, "\\\\");
-      break;
-    case '\n':
-      st = cust_buf_puts(b, "\\n");
-      break;
-    case '\r':
-      st = cust_buf_puts(b, "\\r");
-      break;
-    case '\t':
-      st = cust_buf_puts(b, "\\t");
-      break;
-    default:
-      st = c < 0x20 ? cust_buf_printf(b, "\\u%04x", c) : cust_buf_putc(b, (char)c);
+      case '"':
+        st = cust_buf_puts(b, "\\\"");
+        break;
+      case '\\':
+        st = cust_buf_puts(b, "\\\\");
+        break;
+      case '\n':
+        st = cust_buf_puts(b, "\\n");
+        break;
+      case '\r':
+        st = cust_buf_puts(b, "\\r");
+        break;
+      case '\t':
+        st = cust_buf_puts(b, "\\t");
+        break;
+      default:
+        st = c < 0x20 ? cust_buf_printf(b, "\\u%04x", c) : cust_buf_putc(b, (char)c);
     }
   }
   return st == CUST_OK ? cust_buf_putc(b, '"') : st;
@@ -270,27 +276,27 @@ static cust_status xml_text(cust_buf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len && st == CUST_OK; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-    case '<':
-      st = cust_buf_puts(b, "&lt;");
-      break;
-    case '>':
-      st = cust_buf_puts(b, "&gt;");
-      break;
-    case '&':
-      st = cust_buf_puts(b, "&amp;");
-      break;
-    case '"':
-      st = cust_buf_puts(b, "&quot;");
-      break;
-    default:
-      /* characters XML 1.0 cannot carry at all are written as U+FFFD */
-      if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
-        st = cust_buf_puts(b, "\xEF\xBF\xBD");
-      } else if (c == '\r') {
-        st = cust_buf_puts(b, "&#13;");
-      } else {
-        st = cust_buf_putc(b, (char)c);
-      }
+      case '<':
+        st = cust_buf_puts(b, "&lt;");
+        break;
+      case '>':
+        st = cust_buf_puts(b, "&gt;");
+        break;
+      case '&':
+        st = cust_buf_puts(b, "&amp;");
+        break;
+      case '"':
+        st = cust_buf_puts(b, "&quot;");
+        break;
+      default:
+        /* characters XML 1.0 cannot carry at all are written as U+FFFD */
+        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
+          st = cust_buf_puts(b, "\xEF\xBF\xBD");
+        } else if (c == '\r') {
+          st = cust_buf_puts(b, "&#13;");
+        } else {
+          st = cust_buf_putc(b, (char)c);
+        }
     }
   }
   return st;
@@ -330,8 +336,9 @@ static cust_status tsv_term(cust_buf *b, const cust_term *t) {
 
 static cust_status json_term(cust_buf *b, const cust_term *t) {
   cust_status st;
-  const char *type = t->kind == CUST_TERM_IRI ? "uri" : t->kind == CUST_TERM_BLANK ? "bnode"
-                                                                                   : "literal";
+  const char *type = t->kind == CUST_TERM_IRI     ? "uri"
+                     : t->kind == CUST_TERM_BLANK ? "bnode"
+                                                  : "literal";
   st = cust_buf_printf(b, "{\"type\": \"%s\", \"value\": ", type);
   if (st == CUST_OK) {
     st = sq_json_string(b, t->value, t->len);
@@ -507,53 +514,53 @@ static cust_status write_sv(cust_buf *b, const sq_table *t, int is_tsv) {
 
 cust_status sq_write_table(cust_buf *b, sq_format f, const sq_table *t) {
   switch (f) {
-  case SQ_FMT_JSON:
-    return write_json(b, t);
-  case SQ_FMT_XML:
-    return write_xml(b, t);
-  case SQ_FMT_CSV:
-    return write_sv(b, t, 0);
-  case SQ_FMT_TSV:
-    return write_sv(b, t, 1);
-  default:
-    return CUST_ERR_INVALID;
+    case SQ_FMT_JSON:
+      return write_json(b, t);
+    case SQ_FMT_XML:
+      return write_xml(b, t);
+    case SQ_FMT_CSV:
+      return write_sv(b, t, 0);
+    case SQ_FMT_TSV:
+      return write_sv(b, t, 1);
+    default:
+      return CUST_ERR_INVALID;
   }
 }
 
 cust_status sq_write_boolean(cust_buf *b, sq_format f, int value) {
   const char *v = value ? "true" : "false";
   switch (f) {
-  case SQ_FMT_JSON:
-    return cust_buf_printf(b, "{\"head\": {}, \"boolean\": %s}\n", v);
-  case SQ_FMT_XML:
-    return cust_buf_printf(b, XML_HEAD "  <head/>\n  <boolean>%s</boolean>\n</sparql>\n", v);
-  case SQ_FMT_CSV:
-    return cust_buf_printf(b, "_askResult\r\n%s\r\n", v);
-  case SQ_FMT_TSV:
-    return cust_buf_printf(b, "?_askResult\n%s\n", v);
-  default:
-    return CUST_ERR_INVALID;
+    case SQ_FMT_JSON:
+      return cust_buf_printf(b, "{\"head\": {}, \"boolean\": %s}\n", v);
+    case SQ_FMT_XML:
+      return cust_buf_printf(b, XML_HEAD "  <head/>\n  <boolean>%s</boolean>\n</sparql>\n", v);
+    case SQ_FMT_CSV:
+      return cust_buf_printf(b, "_askResult\r\n%s\r\n", v);
+    case SQ_FMT_TSV:
+      return cust_buf_printf(b, "?_askResult\n%s\n", v);
+    default:
+      return CUST_ERR_INVALID;
   }
 }
 
 static raptor_term *raptor_from_cust(raptor_world *rw, const cust_term *t) {
   switch (t->kind) {
-  case CUST_TERM_IRI:
-    return raptor_new_term_from_counted_uri_string(rw, (const unsigned char *)t->value, t->len);
-  case CUST_TERM_BLANK:
-    return raptor_new_term_from_counted_blank(rw, (const unsigned char *)t->value, t->len);
-  case CUST_TERM_LITERAL: {
-    raptor_uri *dt = t->datatype ? raptor_new_uri(rw, (const unsigned char *)t->datatype) : NULL;
-    raptor_term *r = raptor_new_term_from_counted_literal(
-        rw, (const unsigned char *)t->value, t->len, dt, (const unsigned char *)t->lang,
-        t->lang ? (unsigned char)strlen(t->lang) : 0);
-    if (dt != NULL) {
-      raptor_free_uri(dt);
+    case CUST_TERM_IRI:
+      return raptor_new_term_from_counted_uri_string(rw, (const unsigned char *)t->value, t->len);
+    case CUST_TERM_BLANK:
+      return raptor_new_term_from_counted_blank(rw, (const unsigned char *)t->value, t->len);
+    case CUST_TERM_LITERAL: {
+      raptor_uri *dt = t->datatype ? raptor_new_uri(rw, (const unsigned char *)t->datatype) : NULL;
+      raptor_term *r = raptor_new_term_from_counted_literal(
+          rw, (const unsigned char *)t->value, t->len, dt, (const unsigned char *)t->lang,
+          t->lang ? (unsigned char)strlen(t->lang) : 0);
+      if (dt != NULL) {
+        raptor_free_uri(dt);
+      }
+      return r;
     }
-    return r;
-  }
-  default:
-    return NULL;
+    default:
+      return NULL;
   }
 }
 
@@ -566,9 +573,9 @@ static cust_status write_rdfxml(cust_buf *b, const cust_quad *q, size_t n, rapto
     goto done;
   }
   for (size_t i = 0; i < n; i++) {
-    raptor_statement *s = raptor_new_statement_from_nodes(
-        rw, raptor_from_cust(rw, &q[i].s), raptor_from_cust(rw, &q[i].p),
-        raptor_from_cust(rw, &q[i].o), NULL);
+    raptor_statement *s = raptor_new_statement_from_nodes(rw, raptor_from_cust(rw, &q[i].s),
+                                                          raptor_from_cust(rw, &q[i].p),
+                                                          raptor_from_cust(rw, &q[i].o), NULL);
     if (s == NULL) {
       goto done;
     }

@@ -25,63 +25,138 @@ librdf_node *sq_node_from_literal(sq_dataset *d, rasqal_literal *l) {
     return NULL;
   }
   switch (l->type) {
-  case RASQAL_LITERAL_URI:
-    return librdf_new_node_from_uri(d->lw, (librdf_uri *)l->value.uri);
-  case RASQAL_LITERAL_BLANK:
-    return librdf_new_node_from_blank_identifier(d->lw, l->string);
-  case RASQAL_LITERAL_VARIABLE:
-  case RASQAL_LITERAL_PATTERN:
-  case RASQAL_LITERAL_QNAME:
-  case RASQAL_LITERAL_UNKNOWN:
-    return NULL;
-  default: {
-    size_t len = 0;
-    int err = 0;
-    const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, &err);
-    if (s == NULL || err) {
+    case RASQAL_LITERAL_URI:
+      return librdf_new_node_from_uri(d->lw, (librdf_uri *)l->value.uri);
+    case RASQAL_LITERAL_BLANK:
+      return librdf_new_node_from_blank_identifier(d->lw, l->string);
+    case RASQAL_LITERAL_VARIABLE:
+    case RASQAL_LITERAL_PATTERN:
+    case RASQAL_LITERAL_QNAME:
+    case RASQAL_LITERAL_UNKNOWN:
       return NULL;
+    default: {
+      size_t len = 0;
+      int err = 0;
+      const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, &err);
+      if (s == NULL || err) {
+        return NULL;
+      }
+      raptor_uri *dt = rasqal_literal_datatype(l);
+      const char *lang = l->language;
+      if (l->type == RASQAL_LITERAL_STRING && lang == NULL) {
+        dt = l->datatype;
+      }
+      return librdf_new_node_from_typed_counted_literal(
+          d->lw, s, len, lang, lang ? strlen(lang) : 0, lang ? NULL : (librdf_uri *)dt);
     }
-    raptor_uri *dt = rasqal_literal_datatype(l);
-    const char *lang = l->language;
-    if (l->type == RASQAL_LITERAL_STRING && lang == NULL) {
-      dt = l->datatype;
-    }
-    return librdf_new_node_from_typed_counted_literal(
-        d->lw, s, len, lang, lang ? strlen(lang) : 0, lang ? NULL : (librdf_uri *)dt);
-  }
   }
 }
 
 rasqal_literal *sq_literal_from_node(sq_dataset *d, librdf_node *n) {
   const raptor_term *t = n;
   switch (t->type) {
-  case RAPTOR_TERM_TYPE_URI:
-    return rasqal_new_uri_literal(d->rw, raptor_uri_copy(t->value.uri));
-  case RAPTOR_TERM_TYPE_BLANK: {
-    char *b = dup_n(t->value.blank.string, t->value.blank.string_len);
-    return b ? rasqal_new_simple_literal(d->rw, RASQAL_LITERAL_BLANK, (unsigned char *)b) : NULL;
-  }
-  case RAPTOR_TERM_TYPE_LITERAL: {
-    char *s = dup_n(t->value.literal.string, t->value.literal.string_len);
-    char *lang = NULL;
-    raptor_uri *dt = NULL;
-    if (s == NULL) {
-      return NULL;
+    case RAPTOR_TERM_TYPE_URI:
+      return rasqal_new_uri_literal(d->rw, raptor_uri_copy(t->value.uri));
+    case RAPTOR_TERM_TYPE_BLANK: {
+      char *b = dup_n(t->value.blank.string, t->value.blank.string_len);
+      return b ? rasqal_new_simple_literal(d->rw, RASQAL_LITERAL_BLANK, (unsigned char *)b) : NULL;
     }
-    if (t->value.literal.language != NULL && t->value.literal.language_len > 0) {
-      lang = dup_n(t->value.literal.language, t->value.literal.language_len);
-      if (lang == NULL) {
-        free(s);
+    case RAPTOR_TERM_TYPE_LITERAL: {
+      char *s = dup_n(t->value.literal.string, t->value.literal.string_len);
+      char *lang = NULL;
+      raptor_uri *dt = NULL;
+      if (s == NULL) {
         return NULL;
       }
-    } else if (t->value.literal.datatype != NULL) {
-      dt = raptor_uri_copy(t->value.literal.datatype);
+      if (t->value.literal.language != NULL && t->value.literal.language_len > 0) {
+        lang = dup_n(t->value.literal.language, t->value.literal.language_len);
+        if (lang == NULL) {
+          free(s);
+          return NULL;
+        }
+      } else if (t->value.literal.datatype != NULL) {
+        dt = raptor_uri_copy(t->value.literal.datatype);
+      }
+      /* rasqal takes the strings and the datatype, also when it fails */
+      return rasqal_new_string_literal(d->rw, (unsigned char *)s, lang, dt, NULL);
     }
-    /* rasqal takes the strings and the datatype, also when it fails */
-    return rasqal_new_string_literal(d->rw, (unsigned char *)s, lang, dt, NULL);
+    default:
+      return NULL;
   }
-  default:
-    return NULL;
+}
+
+void sq_term_from_literal(rasqal_literal *l, cust_term *out) {
+  memset(out, 0, sizeof *out);
+  if (l == NULL) {
+    return;
+  }
+  switch (l->type) {
+    case RASQAL_LITERAL_URI: {
+      size_t len = 0;
+      out->kind = CUST_TERM_IRI;
+      out->value = (const char *)raptor_uri_as_counted_string(l->value.uri, &len);
+      out->len = len;
+      return;
+    }
+    case RASQAL_LITERAL_BLANK:
+      out->kind = CUST_TERM_BLANK;
+      out->value = (const char *)l->string;
+      out->len = l->string_len;
+      return;
+    case RASQAL_LITERAL_UNKNOWN:
+    case RASQAL_LITERAL_VARIABLE:
+    case RASQAL_LITERAL_PATTERN:
+    case RASQAL_LITERAL_QNAME:
+      return;
+    default: {
+      size_t len = 0;
+      int err = 0;
+      const unsigned char *s = rasqal_literal_as_counted_string(l, &len, 0, &err);
+      if (s == NULL || err) {
+        return;
+      }
+      out->kind = CUST_TERM_LITERAL;
+      out->value = (const char *)s;
+      out->len = len;
+      if (l->language != NULL && l->language[0] != '\0') {
+        out->lang = l->language;
+      } else {
+        raptor_uri *dt = rasqal_literal_datatype(l);
+        out->datatype = dt ? (const char *)raptor_uri_as_string(dt) : NULL;
+      }
+    }
+  }
+}
+
+rasqal_literal *sq_literal_from_term(sq_dataset *d, const cust_term *t) {
+  switch (t->kind) {
+    case CUST_TERM_IRI: {
+      raptor_uri *uri =
+          raptor_new_uri_from_counted_string(d->raw, (const unsigned char *)t->value, t->len);
+      return uri ? rasqal_new_uri_literal(d->rw, uri) : NULL;
+    }
+    case CUST_TERM_BLANK: {
+      char *b = dup_n((const unsigned char *)t->value, t->len);
+      return b ? rasqal_new_simple_literal(d->rw, RASQAL_LITERAL_BLANK, (unsigned char *)b) : NULL;
+    }
+    case CUST_TERM_LITERAL: {
+      char *s = dup_n((const unsigned char *)t->value, t->len);
+      char *lang = t->lang ? strdup(t->lang) : NULL;
+      raptor_uri *dt = t->datatype && !t->lang
+                           ? raptor_new_uri(d->raw, (const unsigned char *)t->datatype)
+                           : NULL;
+      if (s == NULL || (t->lang && lang == NULL)) {
+        free(s);
+        free(lang);
+        if (dt) {
+          raptor_free_uri(dt);
+        }
+        return NULL;
+      }
+      return rasqal_new_string_literal(d->rw, (unsigned char *)s, lang, dt, NULL);
+    }
+    default:
+      return NULL;
   }
 }
 
@@ -91,30 +166,30 @@ void sq_term_from_raptor(const raptor_term *t, cust_term *out) {
     return;
   }
   switch (t->type) {
-  case RAPTOR_TERM_TYPE_URI: {
-    size_t len = 0;
-    out->kind = CUST_TERM_IRI;
-    out->value = (const char *)raptor_uri_as_counted_string(t->value.uri, &len);
-    out->len = len;
-    break;
-  }
-  case RAPTOR_TERM_TYPE_BLANK:
-    out->kind = CUST_TERM_BLANK;
-    out->value = (const char *)t->value.blank.string;
-    out->len = t->value.blank.string_len;
-    break;
-  case RAPTOR_TERM_TYPE_LITERAL:
-    out->kind = CUST_TERM_LITERAL;
-    out->value = (const char *)t->value.literal.string;
-    out->len = t->value.literal.string_len;
-    if (t->value.literal.language != NULL && t->value.literal.language_len > 0) {
-      out->lang = (const char *)t->value.literal.language;
-    } else if (t->value.literal.datatype != NULL) {
-      out->datatype = (const char *)raptor_uri_as_string(t->value.literal.datatype);
+    case RAPTOR_TERM_TYPE_URI: {
+      size_t len = 0;
+      out->kind = CUST_TERM_IRI;
+      out->value = (const char *)raptor_uri_as_counted_string(t->value.uri, &len);
+      out->len = len;
+      break;
     }
-    break;
-  default:
-    break;
+    case RAPTOR_TERM_TYPE_BLANK:
+      out->kind = CUST_TERM_BLANK;
+      out->value = (const char *)t->value.blank.string;
+      out->len = t->value.blank.string_len;
+      break;
+    case RAPTOR_TERM_TYPE_LITERAL:
+      out->kind = CUST_TERM_LITERAL;
+      out->value = (const char *)t->value.literal.string;
+      out->len = t->value.literal.string_len;
+      if (t->value.literal.language != NULL && t->value.literal.language_len > 0) {
+        out->lang = (const char *)t->value.literal.language;
+      } else if (t->value.literal.datatype != NULL) {
+        out->datatype = (const char *)raptor_uri_as_string(t->value.literal.datatype);
+      }
+      break;
+    default:
+      break;
   }
 }
 
@@ -198,16 +273,22 @@ static int seen_add(seen_set *s, const char *key, size_t len) {
 typedef struct sq_match {
   sq_dataset *d;
   librdf_statement *pattern;
-  librdf_node *const *graphs; /* iterate these graphs in turn, or NULL */
-  size_t ngraphs, next_graph;
-  librdf_node *current_graph; /* the graph of the current stream (borrowed) */
+  librdf_node *const *graphs; /* keep the statements of these graphs */
+  size_t ngraphs;
+  librdf_node *current_graph; /* the graph of the current statement (borrowed) */
   librdf_node *fixed_graph;   /* owned: a single graph */
-  int is_all;                 /* every graph at once */
+  int is_all;                 /* every graph, the store's default graph too */
   int is_dedup;
   int is_done;
   librdf_stream *stream;
   seen_set seen;
   cust_buf key;
+  /* a lookup with a bound term goes through the store's own indexed find
+   * and is collected here; a scan of everything streams from librdf */
+  int is_collected;
+  cust_quad *found;
+  size_t nfound, capfound, pos;
+  cust_arena arena;
 } sq_match;
 
 static void match_free(sq_match *m) {
@@ -225,15 +306,13 @@ static void match_free(sq_match *m) {
   }
   seen_release(&m->seen);
   cust_buf_release(&m->key);
+  free(m->found);
+  cust_arena_release(&m->arena);
   free(m);
 }
 
-static int statement_key(sq_match *m, librdf_statement *st) {
-  cust_term t[3];
+static int terms_key(sq_match *m, const cust_term *t) {
   cust_buf_reset(&m->key);
-  sq_term_from_raptor(st->subject, &t[0]);
-  sq_term_from_raptor(st->predicate, &t[1]);
-  sq_term_from_raptor(st->object, &t[2]);
   for (int i = 0; i < 3; i++) {
     if (cust_term_write_nt(&m->key, &t[i]) != CUST_OK || cust_buf_putc(&m->key, ' ') != CUST_OK) {
       return -1;
@@ -242,35 +321,107 @@ static int statement_key(sq_match *m, librdf_statement *st) {
   return 0;
 }
 
-/* Moves to the next acceptable statement, opening graphs' streams in turn. */
+static int statement_key(sq_match *m, librdf_statement *st) {
+  cust_term t[3];
+  sq_term_from_raptor(st->subject, &t[0]);
+  sq_term_from_raptor(st->predicate, &t[1]);
+  sq_term_from_raptor(st->object, &t[2]);
+  return terms_key(m, t);
+}
+
+static int graph_named(librdf_node *const *v, size_t n, const cust_term *g) {
+  for (size_t i = 0; i < n; i++) {
+    const char *s = (const char *)librdf_uri_as_string(librdf_node_get_uri(v[i]));
+    if (strlen(s) == g->len && memcmp(s, g->value, g->len) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int copy_term(cust_arena *a, cust_term *dst, const cust_term *src) {
+  *dst = *src;
+  dst->value = cust_arena_strndup(a, src->value ? src->value : "", src->len);
+  dst->lang = src->lang ? cust_arena_strdup(a, src->lang) : NULL;
+  dst->datatype = src->datatype ? cust_arena_strdup(a, src->datatype) : NULL;
+  return dst->value != NULL && (!src->lang || dst->lang) && (!src->datatype || dst->datatype);
+}
+
+/* Keeps a quad of the store's find: in a wanted graph, and not seen yet. */
+static int collect(void *ud, const cust_quad *q) {
+  sq_match *m = ud;
+  if (!m->is_all && m->fixed_graph == NULL &&
+      (q->g.kind != CUST_TERM_IRI || !graph_named(m->graphs, m->ngraphs, &q->g))) {
+    return 0;
+  }
+  if (m->is_dedup) {
+    const cust_term t[3] = { q->s, q->p, q->o };
+    int r = terms_key(m, t) == 0 ? seen_add(&m->seen, m->key.data, m->key.len) : -1;
+    if (r == 0) {
+      return 0;
+    }
+    if (r < 0) {
+      m->d->has_error = 1;
+      return 1;
+    }
+  }
+  if (m->nfound == m->capfound) {
+    size_t cap = m->capfound ? m->capfound * 2 : 16;
+    cust_quad *f = realloc(m->found, cap * sizeof *f);
+    if (f == NULL) {
+      m->d->has_error = 1;
+      return 1;
+    }
+    m->found = f;
+    m->capfound = cap;
+  }
+  cust_quad *c = &m->found[m->nfound];
+  if (!copy_term(&m->arena, &c->s, &q->s) || !copy_term(&m->arena, &c->p, &q->p) ||
+      !copy_term(&m->arena, &c->o, &q->o) || !copy_term(&m->arena, &c->g, &q->g)) {
+    m->d->has_error = 1;
+    return 1;
+  }
+  m->nfound++;
+  return 0;
+}
+
+static int graph_in(librdf_node *const *v, size_t n, librdf_node *g) {
+  for (size_t i = 0; i < n; i++) {
+    if (librdf_node_equals(v[i], g)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Moves to the next acceptable statement. Every match reads the whole store
+ * through librdf_model_find_statements, which uses the store's indexes, and
+ * keeps the statements of the wanted graphs: librdf's in-context search
+ * reads the whole graph for every pattern. */
 static void match_settle(sq_match *m) {
-  for (;;) {
-    if (m->stream == NULL || librdf_stream_end(m->stream)) {
-      if (m->stream != NULL) {
-        librdf_free_stream(m->stream);
-        m->stream = NULL;
+  if (m->stream == NULL && !m->is_done) {
+    m->stream = librdf_model_find_statements(m->d->model, m->pattern);
+    if (m->stream == NULL) {
+      m->d->has_error = 1;
+      m->is_done = 1;
+      return;
+    }
+  }
+  for (; !m->is_done; librdf_stream_next(m->stream)) {
+    if (librdf_stream_end(m->stream)) {
+      m->is_done = 1;
+      return;
+    }
+    if (!m->is_all) {
+      librdf_node *g = librdf_stream_get_context2(m->stream);
+      if (g == NULL) {
+        continue; /* the store's own default graph is in the merge only */
       }
-      if (m->is_all && m->next_graph == 0) {
-        m->next_graph = 1;
-        m->stream = librdf_model_find_statements(m->d->model, m->pattern);
-      } else if (m->fixed_graph != NULL && m->next_graph == 0) {
-        m->next_graph = 1;
-        m->current_graph = m->fixed_graph;
-        m->stream = librdf_model_find_statements_in_context(m->d->model, m->pattern, m->fixed_graph);
-      } else if (m->graphs != NULL && m->next_graph < m->ngraphs) {
-        m->current_graph = m->graphs[m->next_graph++];
-        m->stream =
-            librdf_model_find_statements_in_context(m->d->model, m->pattern, m->current_graph);
-      } else {
-        m->is_done = 1;
-        return;
+      if (m->fixed_graph != NULL ? !librdf_node_equals(g, m->fixed_graph)
+                                 : !graph_in(m->graphs, m->ngraphs, g)) {
+        continue;
       }
-      if (m->stream == NULL) {
-        m->d->has_error = 1;
-        m->is_done = 1;
-        return;
-      }
-      continue;
+      m->current_graph = g;
     }
     if (!m->is_dedup) {
       return;
@@ -290,7 +441,6 @@ static void match_settle(sq_match *m) {
     if (r == 1) {
       return;
     }
-    librdf_stream_next(m->stream);
   }
 }
 
@@ -300,37 +450,28 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
   sq_match *m = calloc(1, sizeof *m);
   librdf_node *nodes[3] = { NULL, NULL, NULL };
   rasqal_literal *parts[3] = { t->subject, t->predicate, t->object };
+  rasqal_literal *consts[3] = { NULL, NULL, NULL }, *gconst = NULL;
   if (m == NULL) {
     return NULL;
   }
   m->d = d;
   cust_buf_init(&m->key);
+  cust_arena_init(&m->arena, 16 * 1024);
   for (int i = 0; i < 3; i++) {
     rasqal_variable *v = rasqal_literal_as_variable(parts[i]);
     if (bindings != NULL) {
       bindings[i] = v;
     }
-    rasqal_literal *c = v ? v->value : parts[i];
-    if (c != NULL) {
-      nodes[i] = sq_node_from_literal(d, c);
-      if (nodes[i] == NULL) {
-        goto fail;
-      }
-    }
-  }
-  m->pattern = librdf_new_statement_from_nodes(d->lw, nodes[0], nodes[1], nodes[2]);
-  nodes[0] = nodes[1] = nodes[2] = NULL; /* consumed */
-  if (m->pattern == NULL) {
-    goto fail;
+    consts[i] = v ? v->value : parts[i];
   }
   if (t->origin != NULL) {
     rasqal_variable *v = rasqal_literal_as_variable(t->origin);
-    rasqal_literal *c = v ? v->value : t->origin;
+    gconst = v ? v->value : t->origin;
     if (bindings != NULL) {
       bindings[3] = v;
     }
-    if (c != NULL) {
-      m->fixed_graph = sq_node_from_literal(d, c);
+    if (gconst != NULL) {
+      m->fixed_graph = sq_node_from_literal(d, gconst);
       if (m->fixed_graph == NULL) {
         goto fail;
       }
@@ -346,6 +487,41 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
     m->is_all = 1;
     m->is_dedup = 1;
   }
+  if (d->store != NULL && (consts[0] != NULL || consts[1] != NULL || consts[2] != NULL)) {
+    cust_quad pat;
+    memset(&pat, 0, sizeof pat);
+    cust_term *pt[3] = { &pat.s, &pat.p, &pat.o };
+    for (int i = 0; i < 3; i++) {
+      if (consts[i] != NULL) {
+        sq_term_from_literal(consts[i], pt[i]);
+        if (pt[i]->kind == CUST_TERM_NONE) {
+          goto fail;
+        }
+      }
+    }
+    if (gconst != NULL) {
+      sq_term_from_literal(gconst, &pat.g);
+    }
+    m->is_collected = 1;
+    if (cust_store_find(d->store, &pat, collect, m) != CUST_OK) {
+      d->has_error = 1;
+    }
+    m->is_done = m->nfound == 0;
+    return m;
+  }
+  for (int i = 0; i < 3; i++) {
+    if (consts[i] != NULL) {
+      nodes[i] = sq_node_from_literal(d, consts[i]);
+      if (nodes[i] == NULL) {
+        goto fail;
+      }
+    }
+  }
+  m->pattern = librdf_new_statement_from_nodes(d->lw, nodes[0], nodes[1], nodes[2]);
+  nodes[0] = nodes[1] = nodes[2] = NULL; /* consumed */
+  if (m->pattern == NULL) {
+    goto fail;
+  }
   match_settle(m);
   return m;
 fail:
@@ -357,6 +533,52 @@ fail:
   d->has_error = 1;
   match_free(m);
   return NULL;
+}
+
+static int set_var_term(sq_match *m, rasqal_variable *v, const cust_term *t) {
+  rasqal_literal *l = sq_literal_from_term(m->d, t);
+  if (l == NULL) {
+    m->d->has_error = 1;
+    return 0;
+  }
+  rasqal_variable_set_value(v, l);
+  return 1;
+}
+
+static rasqal_triple_parts bind_collected(sq_match *m, rasqal_variable *bindings[4],
+                                          rasqal_triple_parts parts) {
+  const cust_quad *q = &m->found[m->pos];
+  const cust_term *n[3] = { &q->s, &q->p, &q->o };
+  static const unsigned bit[3] = { RASQAL_TRIPLE_SUBJECT, RASQAL_TRIPLE_PREDICATE,
+                                   RASQAL_TRIPLE_OBJECT };
+  unsigned result = 0;
+  for (int i = 0; i < 3; i++) {
+    if (bindings[i] == NULL || !(parts & bit[i])) {
+      continue;
+    }
+    int is_repeat = 0;
+    for (int j = 0; j < i; j++) {
+      if (bindings[j] == bindings[i] && (parts & bit[j])) {
+        if (!cust_term_equal(n[j], n[i])) {
+          return RASQAL_TRIPLE_NONE;
+        }
+        is_repeat = 1;
+      }
+    }
+    if (!is_repeat) {
+      if (!set_var_term(m, bindings[i], n[i])) {
+        return RASQAL_TRIPLE_NONE;
+      }
+      result |= bit[i];
+    }
+  }
+  if (bindings[3] != NULL && (parts & RASQAL_TRIPLE_ORIGIN) && q->g.kind == CUST_TERM_IRI) {
+    if (!set_var_term(m, bindings[3], &q->g)) {
+      return RASQAL_TRIPLE_NONE;
+    }
+    result |= RASQAL_TRIPLE_ORIGIN;
+  }
+  return (rasqal_triple_parts)result;
 }
 
 static int set_var(sq_match *m, rasqal_variable *v, librdf_node *n) {
@@ -374,6 +596,9 @@ static rasqal_triple_parts bind_match(rasqal_triples_match *rtm, void *ud,
   sq_match *m = rtm->user_data;
   unsigned result = 0;
   (void)ud;
+  if (m->is_collected) {
+    return m->pos < m->nfound ? bind_collected(m, bindings, parts) : RASQAL_TRIPLE_NONE;
+  }
   if (m->is_done || m->stream == NULL) {
     return RASQAL_TRIPLE_NONE;
   }
@@ -417,6 +642,11 @@ static rasqal_triple_parts bind_match(rasqal_triples_match *rtm, void *ud,
 static void next_match(rasqal_triples_match *rtm, void *ud) {
   sq_match *m = rtm->user_data;
   (void)ud;
+  if (m->is_collected) {
+    m->pos++;
+    m->is_done = m->pos >= m->nfound;
+    return;
+  }
   if (!m->is_done && m->stream != NULL) {
     librdf_stream_next(m->stream);
     match_settle(m);

@@ -114,6 +114,7 @@ cust_status sq_fail(cust_sparql_result *r, int status, const char *error, const 
 
 /* What the triples source of one query matches against. */
 typedef struct sq_dataset {
+  cust_store *store; /* native lookups; NULL: librdf only */
   librdf_world *lw;
   librdf_model *model;
   rasqal_world *rw;
@@ -131,6 +132,11 @@ int sq_source_register(rasqal_world *rw);
 /* Conversions between librdf nodes and rasqal literals (new objects). */
 librdf_node *sq_node_from_literal(sq_dataset *d, rasqal_literal *l);
 rasqal_literal *sq_literal_from_node(sq_dataset *d, librdf_node *n);
+/* A term view of a rasqal value (kind NONE when it is none); strings
+ * borrowed from the literal. */
+void sq_term_from_literal(rasqal_literal *l, cust_term *out);
+/* A new rasqal literal for an IRI, blank node or literal; NULL on OOM. */
+rasqal_literal *sq_literal_from_term(sq_dataset *d, const cust_term *t);
 /* A term view of a raptor term; strings borrowed from it. */
 void sq_term_from_raptor(const raptor_term *t, cust_term *out);
 

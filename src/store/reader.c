@@ -122,6 +122,11 @@ void cust_store_find_release(cust_store *s) {
 
 cust_status cust_store_find(cust_store *s, const cust_quad *pattern, cust_quad_fn fn, void *ud) {
   const cust_term *terms[4] = { &pattern->s, &pattern->p, &pattern->o, &pattern->g };
+  if (pattern->s.kind == CUST_TERM_LITERAL || pattern->p.kind == CUST_TERM_BLANK ||
+      pattern->p.kind == CUST_TERM_LITERAL || pattern->g.kind == CUST_TERM_BLANK ||
+      pattern->g.kind == CUST_TERM_LITERAL) {
+    return CUST_OK; /* no stored quad has such a term there */
+  }
   int64_t ids[4] = { 0 };
   for (int i = 0; i < 4; i++) {
     if (terms[i]->kind == CUST_TERM_NONE) {

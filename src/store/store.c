@@ -571,7 +571,10 @@ cust_status cust_store_set_checkpoint(cust_store *s, const cust_checkpoint *cp) 
     cust_log(s->log, CUST_LOG_ERROR, "store \"%s\": a checkpoint needs a transaction", s->path);
     return CUST_ERR_INVALID;
   }
-  cust_status st = check_chain(s, cp->chain_id);
+  cust_status st = cust_store_check_tx(s);
+  if (st == CUST_OK) {
+    st = check_chain(s, cp->chain_id);
+  }
   if (st != CUST_OK) {
     return st;
   }

@@ -98,6 +98,9 @@ cust_status cust_store_node_id(cust_store *s, const cust_term *t, int create, in
 /* Removes every quad (s, p, *, g); g NONE is the default graph. */
 cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cust_term *pred,
                                  const cust_term *graph);
+/* CUST_ERR_INVALID (logged) when SQLite has rolled back the open transaction
+ * by itself after an error; the caller must roll back. */
+cust_status cust_store_check_tx(cust_store *s);
 /* Finalizes the find statements (on close). */
 void cust_store_find_release(cust_store *s);
 /* The handle's SQLite connection, borrowed (tests use it to inject faults). */

@@ -116,6 +116,21 @@ static int check_writable(cust_store *s) {
   return 1;
 }
 
+cust_status cust_store_check_tx(cust_store *s) {
+  /* After some errors (a full disk, I/O) SQLite rolls the transaction back by
+   * itself: writing on would autocommit row by row, with ids that no longer
+   * exist in the node cache. */
+  if (s->in_tx && sqlite3_get_autocommit(s->db)) {
+    cust_node_cache_clear(&s->cache);
+    cust_log(s->log, CUST_LOG_ERROR,
+             "store \"%s\": the transaction was rolled back after an error; roll back and "
+             "write the block again",
+             s->path);
+    return CUST_ERR_INVALID;
+  }
+  return CUST_OK;
+}
+
 static int valid_quad(const cust_quad *q) {
   return (q->s.kind == CUST_TERM_IRI || q->s.kind == CUST_TERM_BLANK) && q->s.value != NULL &&
          q->p.kind == CUST_TERM_IRI && q->p.value != NULL && q->o.kind != CUST_TERM_NONE &&
@@ -238,7 +253,7 @@ static cust_status write_changes(cust_store *s, const cust_change *items, size_t
     return CUST_ERR_READONLY;
   }
   int own_tx = !s->in_tx;
-  cust_status st = own_tx ? cust_store_begin(s) : CUST_OK;
+  cust_status st = own_tx ? cust_store_begin(s) : cust_store_check_tx(s);
   if (one != NULL && st == CUST_OK) {
     st = add_one(s, one);
   }

@@ -92,6 +92,8 @@ jqb '.error.data == "height must be greater than 0, but got 0"' "height 0 messag
 [ "$(code '/block?height=abc')" = 500 ] || fail "a bad height is 500"
 jqb '.error.code == -32602' "a bad height is invalid params"
 [ "$(code '/block?height=%2212%22')" = 200 ] || fail "a quoted height is accepted"
+[ "$(code '/tx_search?query=%22tx.height=12%22')" = 500 ] || fail "/tx_search is 500"
+jqb '.error.data == "transaction indexing is disabled"' "tx indexing is off"
 [ "$(code /nope)" = 404 ] || fail "an unknown route is 404"
 [ "$(code /block)" = 200 ] || fail "/block without height is the head"
 jqb '.result.block.header.height == "60"' "/block without height"
@@ -155,21 +157,23 @@ jqb '(.result | has("begin_block_events")) and (.result | has("end_block_events"
   "0.37 shape"
 
 # ---- a growing head
-start_listening grow "$CUSTODIAN" devnet --listen 127.0.0.1:0 --block-time 150 --seed 3
+start_listening grow "$CUSTODIAN" devnet --listen 127.0.0.1:0 --block-time 700 --seed 3
 GPID=$!
-sleep 1
+sleep 1.6
 [ "$(code /status)" = 200 ] || fail "/status of a growing chain"
 head1=$(jq -r '.result.sync_info.latest_block_height' "$TMP/body")
-[ "$head1" -ge 3 ] || fail "the head grows (head $head1 after 1 s)"
+[ "$head1" -ge 2 ] || fail "the head grows (head $head1 after 1.6 s)"
 [ "$(code "/block?height=$((head1 + 50))")" = 500 ] || fail "a future height of a growing chain"
 jqb '.error.data | test("must be less than or equal to the current blockchain height")' \
   "future height of a growing chain"
+# the tip's results are missing in the first half of about half of the blocks
 seen=0
 i=0
-while [ $i -lt 80 ] && [ $seen -eq 0 ]; do
+while [ $i -lt 150 ] && [ $seen -eq 0 ]; do
   hh=$(curl -s "$URL/status" | jq -r '.result.sync_info.latest_block_height')
   curl -s "$URL/block_results?height=$hh" | grep -q "could not find results for height #$hh" &&
     seen=1
+  sleep 0.1
   i=$((i + 1))
 done
 [ $seen -eq 1 ] || fail "the tip's results are sometimes not ready"

@@ -41,7 +41,7 @@ grep -q 'example.org/g1' "$TMP/g1.nq" || fail "export --graph holds the graph"
   || fail "export of an unknown graph exits 0"
 [ ! -s "$TMP/none.nq" ] || fail "export of an unknown graph is empty"
 if command -v rdfproc >/dev/null 2>&1; then
-  n=$(rdfproc -q -s sqlite "$TMP/s.db" size 2>/dev/null | sed -n 's/.*size \([0-9]*\).*/\1/p')
+  n=$(rdfproc -s sqlite "$TMP/s.db" size 2>&1 | sed -n 's/.*graph has \([0-9]*\) triples.*/\1/p')
   [ "$n" = "$(grep -c example.org/g1 "$TMP/g1.nq")" ] || fail "rdfproc counts the same quads ($n)"
 fi
 pass

@@ -47,7 +47,7 @@ static void test_walks(void) {
   cust_status st = custody(&g, "urn:out", 1, 16, 0, &b, err, sizeof err);
   ok(st == CUST_OK, "upstream of the output is answered: %s", st ? err : "");
   ok(strstr(b.data, "{\"resource\":\"urn:out\",\"direction\":\"up\",\"depth\":16,\"asOfHeight\":7,"
-                    "\"truncated\":false,\"message\":null"),
+                    "\"truncated\":false,\"depthReached\":false,\"message\":null"),
      "the head of the answer");
   ok(count(b.data, "{\"iri\":\"urn:") == 8, "six resources and two executions: %d",
      count(b.data, "{\"iri\":\"urn:"));
@@ -72,10 +72,12 @@ static void test_walks(void) {
 
   st = custody(&g, "urn:out", 1, 1, 0, &b, err, sizeof err);
   ok(st == CUST_OK && strstr(b.data, "urn:e2") && strstr(b.data, "urn:d1") &&
-         !strstr(b.data, "urn:e1") && !strstr(b.data, "urn:d0"),
-     "depth 1 stops after the producing execution's inputs");
+         !strstr(b.data, "urn:e1") && !strstr(b.data, "urn:d0") &&
+         strstr(b.data, "\"depthReached\":true,\"message\":\"the walk stopped at depth 1"),
+     "depth 1 stops after the producing execution's inputs, and says so");
   st = custody(&g, "urn:out", 1, 0, 0, &b, err, sizeof err);
-  ok(st == CUST_OK && count(b.data, "{\"iri\":") == 1, "depth 0 is the resource alone");
+  ok(st == CUST_OK && count(b.data, "{\"iri\":") == 1 && strstr(b.data, "\"depthReached\":true"),
+     "depth 0 is the resource alone");
 
   st = custody(&g, "urn:d0", 0, 16, 0, &b, err, sizeof err);
   ok(st == CUST_OK && strstr(b.data, "\"direction\":\"down\"") &&
@@ -88,7 +90,8 @@ static void test_walks(void) {
      "upstream of an execution starts from its inputs");
 
   st = custody(&g, "urn:out", 1, 16, 3, &b, err, sizeof err);
-  ok(st == CUST_OK && strstr(b.data, "\"truncated\":true,\"message\":\"the walk stopped at 3"),
+  ok(st == CUST_OK && strstr(b.data, "\"truncated\":true,\"depthReached\":false,\"message\":"
+                                     "\"the walk stopped at 3"),
      "the node limit truncates the answer with a message");
   ok(custody(&g, "urn:nothing", 1, 16, 0, &b, err, sizeof err) == CUST_ERR_NOTFOUND &&
          strstr(err, "urn:nothing") && b.len == 0,
@@ -182,9 +185,51 @@ static void test_facts(void) {
   cust_buf_release(&b);
 }
 
+static void test_cache(void) {
+  memgraph g;
+  mg_init(&g);
+  example(&g);
+  cust_graph_view v = mg_view(&g);
+  cust_custody_cache *cache = NULL;
+  cust_custody_facts *f1 = NULL, *f2 = NULL, *f3 = NULL;
+  cust_checkpoint cp;
+  memset(&cp, 0, sizeof cp);
+  cp.height = 10;
+  snprintf(cp.block_hash, sizeof cp.block_hash, "AA");
+  ok(cust_custody_cache_new(&cache) == CUST_OK, "a cache");
+  cust_custody_cache_facts(cache, &v, &cp, &f1);
+  cust_buf a, b;
+  char err[200];
+  cust_buf_init(&a);
+  cust_buf_init(&b);
+  cust_custody_walk_facts(f1, 10, "urn:out", 1, 16, 0, &a, err, sizeof err);
+  int finds = g.finds;
+  cust_custody_cache_facts(cache, &v, &cp, &f2);
+  cust_custody_walk_facts(f2, 10, "urn:out", 1, 16, 0, &b, err, sizeof err);
+  ok(f1 == f2 && g.finds == finds && strcmp(a.data, b.data) == 0,
+     "at the same checkpoint the walk is answered from memory, identically");
+  const char *in3[] = { "urn:out", NULL }, *out3[] = { "urn:final", NULL };
+  mg_report(&g, "urn:e3", "urn:order1", "did:key:o", in3, out3, "Delivered");
+  cp.height = 11;
+  snprintf(cp.block_hash, sizeof cp.block_hash, "BB");
+  cust_custody_cache_facts(cache, &v, &cp, &f3);
+  cust_buf_reset(&b);
+  ok(f3 != NULL &&
+         cust_custody_walk_facts(f3, 11, "urn:final", 1, 16, 0, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "urn:e3") && g.finds > finds,
+     "a new checkpoint drops the cache and sees the new block");
+  cust_custody_cache_trim(cache);
+  cust_custody_cache_free(cache);
+  cust_custody_cache_free(NULL);
+  cust_buf_release(&a);
+  cust_buf_release(&b);
+  mg_release(&g);
+}
+
 int main(void) {
   test_walks();
   test_cycles_and_parts();
   test_facts();
+  test_cache();
   return done_testing();
 }

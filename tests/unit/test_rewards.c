@@ -383,6 +383,7 @@ static void test_policy_file(void) {
     cust_rewards_policies_init(&ps);
     st = cust_rewards_policies_read_file(&ps, shipped, err, sizeof err);
     const cust_rewards_policy *d = st == CUST_OK ? cust_rewards_policies_for_zone(&ps, NULL) : 0;
+    err[0] = '\0';
     ok(d && d->weight_bps[0] == 4000 && d->weight_bps[1] == 3000 && d->weight_bps[2] == 1000 &&
            d->weight_bps[3] == 2000 && d->p == 1 && d->q == 2 && d->max_depth == 8,
        "ontology/policy-default.ttl is the default of rewards.md: %s", err);
