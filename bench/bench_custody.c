@@ -64,7 +64,8 @@ static const char *P(gen *g, const char *fmt, unsigned long long v) {
   return cust_arena_printf(&g->a, fmt, v);
 }
 
-/* A credential of `type` about `subject` by `issuer` with its ledger record. */
+/* A credential of `type` about `subject` by `issuer` with its ledger record
+ * (and, for descriptions, the mapper's prov:wasAttributedTo). */
 static const char *cred(gen *g, const char *type, const char *subject, const char *issuer) {
   const char *c = P(g, "urn:uuid:cred-%llu", ++g->ncred);
   const char *tx = P(g, "urn:cosmos:bench:tx:%llu", g->ncred);
@@ -72,6 +73,9 @@ static const char *cred(gen *g, const char *type, const char *subject, const cha
   add(g, c, RDF_TYPE, type, c);
   add(g, c, CRED "credentialSubject", subject, c);
   add(g, c, CRED "issuer", issuer, c);
+  if (strstr(type, "DescriptionCredential")) {
+    add(g, subject, PROV "wasAttributedTo", issuer, c);
+  }
   add(g, c, CUST_NS "submittedIn", tx, CUST_GRAPH_LEDGER);
   add(g, c, CUST_NS "msgIndex", "\"0", CUST_GRAPH_LEDGER);
   add(g, tx, CUST_NS "height", P(g, "\"%llu", g->height), CUST_GRAPH_LEDGER);

@@ -214,78 +214,248 @@ static void set_all(chain_reply *replies, size_t n, chain_kind k, uint64_t lowes
   }
 }
 
-/* The id of a reply as an index: a number, or a string of digits. */
-static int reply_index(json_t *id, size_t n, size_t *out) {
-  if (json_is_integer(id) && json_integer_value(id) >= 0 &&
-      (uint64_t)json_integer_value(id) < (uint64_t)n) {
-    *out = (size_t)json_integer_value(id);
-    return 0;
+/* A batch answer holds whole blocks. Parsing it into a tree only to print
+ * each result back for cust_block_parse doubled the JSON work, so the
+ * answer is scanned instead: brackets matched, strings skipped, members
+ * found, nothing built. Each result's text is then parsed once, by
+ * cust_block_parse, which validates it. */
+
+#define SCAN_MAX_DEPTH 256
+
+typedef struct span {
+  const char *p;
+  size_t n;
+} span;
+
+static const char *scan_ws(const char *p, const char *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+    p++;
   }
-  const char *s = json_string_value(id);
-  if (s != NULL && *s != '\0' && strspn(s, "0123456789") == strlen(s) && strlen(s) < 10) {
-    size_t v = (size_t)strtoul(s, NULL, 10);
-    if (v < n) {
-      *out = v;
-      return 0;
+  return p;
+}
+
+/* p at '"': just past the closing quote, or NULL when cut off. */
+static const char *scan_string(const char *p, const char *end) {
+  for (p++; p < end; p++) {
+    if (*p == '\\') {
+      if (++p >= end) {
+        return NULL;
+      }
+    } else if (*p == '"') {
+      return p + 1;
     }
   }
-  return -1;
+  return NULL;
+}
+
+/* p at a value: just past it, or NULL when it is cut off, its brackets do
+ * not match or it nests too deeply. Scalars are taken as they come. */
+static const char *scan_value(const char *p, const char *end) {
+  char stack[SCAN_MAX_DEPTH];
+  size_t depth = 0;
+  if (p >= end) {
+    return NULL;
+  }
+  if (*p == '"') {
+    return scan_string(p, end);
+  }
+  if (*p != '{' && *p != '[') {
+    const char *q = p;
+    while (q < end && *q != ',' && *q != '}' && *q != ']' && *q != ' ' && *q != '\t' &&
+           *q != '\n' && *q != '\r' && *q != '\0') {
+      q++;
+    }
+    return q > p ? q : NULL;
+  }
+  while (p < end) {
+    char ch = *p;
+    if (ch == '"') {
+      p = scan_string(p, end);
+      if (p == NULL) {
+        return NULL;
+      }
+      continue;
+    }
+    if (ch == '{' || ch == '[') {
+      if (depth == SCAN_MAX_DEPTH) {
+        return NULL;
+      }
+      stack[depth++] = ch == '{' ? '}' : ']';
+    } else if (ch == '}' || ch == ']') {
+      if (depth == 0 || stack[--depth] != ch) {
+        return NULL;
+      }
+      if (depth == 0) {
+        return p + 1;
+      }
+    }
+    p++;
+  }
+  return NULL;
+}
+
+/* p at '{' of one reply: its "id", "result" and "error" members (n = 0
+ * when absent); *after is just past the object. -1 when malformed. */
+static int scan_reply(const char *p, const char *end, span *id, span *result, span *error,
+                      const char **after) {
+  const char *close = scan_value(p, end);
+  if (close == NULL) {
+    return -1;
+  }
+  *after = close;
+  const char *e = close - 1; /* the closing brace */
+  p = scan_ws(p + 1, e);
+  while (p < e) {
+    if (*p != '"') {
+      return -1;
+    }
+    const char *k = p + 1;
+    const char *ke = scan_string(p, e);
+    if (ke == NULL) {
+      return -1;
+    }
+    size_t klen = (size_t)(ke - 1 - k);
+    p = scan_ws(ke, e);
+    if (p >= e || *p != ':') {
+      return -1;
+    }
+    const char *v = scan_ws(p + 1, e);
+    const char *ve = scan_value(v, e);
+    if (ve == NULL) {
+      return -1;
+    }
+    span sp = { v, (size_t)(ve - v) };
+    if (klen == 2 && memcmp(k, "id", 2) == 0) {
+      *id = sp;
+    } else if (klen == 6 && memcmp(k, "result", 6) == 0) {
+      *result = sp;
+    } else if (klen == 5 && memcmp(k, "error", 5) == 0) {
+      *error = sp;
+    }
+    p = scan_ws(ve, e);
+    if (p < e) {
+      if (*p != ',') {
+        return -1;
+      }
+      p = scan_ws(p + 1, e);
+      if (p >= e) {
+        return -1; /* a trailing comma */
+      }
+    }
+  }
+  return 0;
+}
+
+/* The index named by an id: digits, quoted or not. -1 when none fits. */
+static int span_index(span id, size_t n, size_t *out) {
+  const char *p = id.p;
+  size_t len = id.n;
+  if (len >= 2 && p[0] == '"' && p[len - 1] == '"') {
+    p++;
+    len -= 2;
+  }
+  if (len == 0 || len > 9) {
+    return -1;
+  }
+  size_t v = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (p[i] < '0' || p[i] > '9') {
+      return -1;
+    }
+    v = v * 10 + (size_t)(p[i] - '0');
+  }
+  if (v >= n) {
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static cust_status take_reply(chain_reply *replies, size_t n, span id, span result, span error) {
+  size_t at = 0;
+  if (id.n == 0 || span_index(id, n, &at) != 0) {
+    return CUST_OK; /* not one of ours */
+  }
+  chain_reply *r = &replies[at];
+  cust_chain_reply_clear(r);
+  if (error.n > 0 && !(error.n == 4 && memcmp(error.p, "null", 4) == 0)) {
+    json_error_t jerr;
+    json_t *e = json_loadb(error.p, error.n, JSON_DECODE_ANY, &jerr);
+    if (e == NULL) {
+      r->kind = CHAIN_TRANSIENT;
+      cust_chain_copy_text(r->msg, sizeof r->msg, "a malformed error in the answer");
+      return CUST_OK;
+    }
+    r->kind = classify_error(e, &r->lowest);
+    cust_chain_copy_text(r->msg, sizeof r->msg, error_text(e));
+    json_decref(e);
+  } else if (result.n > 0 && result.p[0] == '{') {
+    r->json = malloc(result.n + 1);
+    if (r->json == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    memcpy(r->json, result.p, result.n);
+    r->json[result.n] = '\0';
+    r->len = result.n;
+    r->kind = CHAIN_OK;
+  } else {
+    r->kind = CHAIN_OTHER;
+    cust_chain_copy_text(r->msg, sizeof r->msg, "a reply without result or error");
+  }
+  return CUST_OK;
 }
 
 cust_status cust_chain_batch_parse(const char *body, size_t len, chain_reply *replies, size_t n) {
   json_error_t jerr;
-  cust_status st = CUST_OK;
   set_all(replies, n, CHAIN_TRANSIENT, 0, "no answer to this request in the batch");
+  const char *end = body != NULL ? body + len : NULL;
+  const char *p = body != NULL ? scan_ws(body, end) : NULL;
+  if (p != NULL && p < end && *p == '[') {
+    p = scan_ws(p + 1, end);
+    if (p < end && *p == ']') {
+      return CUST_OK;
+    }
+    while (p < end) {
+      const char *after = NULL;
+      if (*p == '{') {
+        span id = { NULL, 0 }, result = { NULL, 0 }, error = { NULL, 0 };
+        if (scan_reply(p, end, &id, &result, &error, &after) != 0) {
+          break;
+        }
+        if (take_reply(replies, n, id, result, error) != CUST_OK) {
+          set_all(replies, n, CHAIN_TRANSIENT, 0, "out of memory");
+          return CUST_ERR_NOMEM;
+        }
+      } else if ((after = scan_value(p, end)) == NULL) {
+        break;
+      }
+      p = scan_ws(after, end);
+      if (p < end && *p == ']') {
+        return CUST_OK;
+      }
+      if (p >= end || *p != ',') {
+        break;
+      }
+      p = scan_ws(p + 1, end);
+    }
+    set_all(replies, n, CHAIN_TRANSIENT, 0, "the answer is not JSON (cut off?)");
+    return CUST_OK;
+  }
   json_t *root = body != NULL ? json_loadb(body, len, 0, &jerr) : NULL;
   if (root == NULL) {
     set_all(replies, n, CHAIN_TRANSIENT, 0, "the answer is not JSON (cut off?)");
     return CUST_OK;
   }
-  if (json_is_object(root)) {
-    json_t *error = json_object_get(root, "error");
-    uint64_t lowest = 0;
-    if (error != NULL && !json_is_null(error)) {
-      chain_kind k = classify_error(error, &lowest);
-      set_all(replies, n, k, lowest, error_text(error));
-    } else {
-      set_all(replies, n, CHAIN_OTHER, 0, "a batch was answered with one object");
-    }
-    json_decref(root);
-    return CUST_OK;
-  }
-  if (!json_is_array(root)) {
-    set_all(replies, n, CHAIN_OTHER, 0, "the answer is neither a list nor an object");
-    json_decref(root);
-    return CUST_OK;
-  }
-  for (size_t i = 0; i < json_array_size(root); i++) {
-    json_t *el = json_array_get(root, i);
-    size_t at = 0;
-    if (!json_is_object(el) || reply_index(json_object_get(el, "id"), n, &at) != 0) {
-      continue;
-    }
-    chain_reply *r = &replies[at];
-    cust_chain_reply_clear(r);
-    json_t *error = json_object_get(el, "error");
-    json_t *result = json_object_get(el, "result");
-    if (error != NULL && !json_is_null(error)) {
-      r->kind = classify_error(error, &r->lowest);
-      cust_chain_copy_text(r->msg, sizeof r->msg, error_text(error));
-    } else if (json_is_object(result)) {
-      r->json = json_dumps(result, JSON_COMPACT);
-      if (r->json == NULL) {
-        st = CUST_ERR_NOMEM;
-        break;
-      }
-      r->len = strlen(r->json);
-      r->kind = CHAIN_OK;
-    } else {
-      r->kind = CHAIN_OTHER;
-      cust_chain_copy_text(r->msg, sizeof r->msg, "a reply without result or error");
-    }
+  json_t *error = json_object_get(root, "error");
+  uint64_t lowest = 0;
+  if (json_is_object(root) && error != NULL && !json_is_null(error)) {
+    chain_kind k = classify_error(error, &lowest);
+    set_all(replies, n, k, lowest, error_text(error));
+  } else {
+    set_all(replies, n, CHAIN_OTHER, 0, "a batch was answered with one object");
   }
   json_decref(root);
-  return st;
+  return CUST_OK;
 }
 
 /* ---- /status and /blockchain --------------------------------------------------- */

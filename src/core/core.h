@@ -79,21 +79,21 @@ typedef struct cust_endpoint_status {
 
 typedef struct cust_index_status {
   char chain_id[128];
-  char dialect[8];          /* "0.34", "0.37", "0.38" */
-  uint64_t head_height;     /* the node's latest height */
-  uint64_t indexed_height;  /* last committed height */
-  uint64_t blocks_total;    /* blocks committed by this process */
-  uint64_t triples_total;   /* quads written by this process */
-  uint64_t credentials;     /* credentials accepted by this process */
+  char dialect[8];         /* "0.34", "0.37", "0.38" */
+  uint64_t head_height;    /* the node's latest height */
+  uint64_t indexed_height; /* last committed height */
+  uint64_t blocks_total;   /* blocks committed by this process */
+  uint64_t triples_total;  /* quads written by this process */
+  uint64_t credentials;    /* credentials accepted by this process */
   uint64_t rejections;
   uint64_t failed;
-  double blocks_per_s;      /* recent rates */
+  double blocks_per_s; /* recent rates */
   double triples_per_s;
-  uint64_t last_progress_ms;  /* cust_now_ms() of the last commit */
-  uint64_t last_head_ms;      /* cust_now_ms() of the last head seen to move */
-  uint64_t block_time_ms;     /* the chain's observed block time */
-  int is_running;             /* an indexer runs in this process */
-  char last_error[256];       /* the latest error, "" when none */
+  uint64_t last_progress_ms; /* cust_now_ms() of the last commit */
+  uint64_t last_head_ms;     /* cust_now_ms() of the last head seen to move */
+  uint64_t block_time_ms;    /* the chain's observed block time */
+  int is_running;            /* an indexer runs in this process */
+  char last_error[256];      /* the latest error, "" when none */
   size_t nendpoints;
   cust_endpoint_status endpoints[CUST_MAX_ENDPOINTS];
 } cust_index_status;

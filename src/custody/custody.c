@@ -26,8 +26,6 @@
 
 #include "custody.h"
 
-#define PROV "http://www.w3.org/ns/prov#"
-
 enum { NODE_RESOURCE = 0, NODE_EXECUTION = 1 };
 enum { EDGE_USED = 0, EDGE_GENERATED, EDGE_PARTOF };
 static const char *const edge_names[] = { "used", "generated", "partOf" };
@@ -402,10 +400,10 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
     st = cust_custody_facts_order(w->f, n->iri, &o);
   }
   if (st == CUST_OK) {
-    st = first_value(w->f, n->iri, PROV "startedAtTime", NULL, &started);
+    st = first_value(w->f, n->iri, CUST_PROV "startedAtTime", NULL, &started);
   }
   if (st == CUST_OK) {
-    st = first_value(w->f, n->iri, PROV "endedAtTime", NULL, &ended);
+    st = first_value(w->f, n->iri, CUST_PROV "endedAtTime", NULL, &ended);
   }
   if (st == CUST_OK) {
     st =

@@ -12,6 +12,7 @@
 #define CUST_NS "https://w3id.org/custodian/ns#"
 #define CUST_RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #define CUST_CRED_NS "https://www.w3.org/2018/credentials#"
+#define CUST_PROV "http://www.w3.org/ns/prov#"
 #define CUST_OKP4_SCHEMA "https://w3id.org/okp4/ontology/v3/schema/credential/"
 #define CUST_OKP4_THES "https://w3id.org/okp4/ontology/v3/thesaurus/"
 #define CUST_DSD CUST_OKP4_SCHEMA "dataset/description/"
@@ -107,9 +108,15 @@ typedef struct cust_custody_order {
 } cust_custody_order;
 cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
                                      cust_custody_order *out);
+/* Only the orchestration service of cust_custody_facts_order (fewer lookups);
+ * *out NULL when unknown. */
+cust_status cust_custody_facts_service(cust_custody_facts *f, const char *execution,
+                                       const char **out);
 
 /* The latest live description credential (dataset or digital service) whose
- * subject is `resource`; *out NULL when nothing describes it. */
+ * subject is `resource` (found through the `prov:wasAttributedTo` that the
+ * mapper derives in each description's graph); *out NULL when nothing
+ * describes it. */
 cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
                                            const cust_custody_cred **out);
 

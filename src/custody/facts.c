@@ -717,8 +717,10 @@ cust_status cust_custody_facts_status(cust_custody_facts *f, const char *executi
   return st;
 }
 
-cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
-                                     cust_custody_order *out) {
+/* The order of `execution`; with `is_full`, also the order credential, its
+ * issuer (the payer) and the zone. */
+static cust_status order_of(cust_custody_facts *f, const char *execution, int is_full,
+                            cust_custody_order *out) {
   memset(out, 0, sizeof *out);
   cust_custody_values vs;
   const cust_custody_value *v = NULL;
@@ -731,11 +733,13 @@ cust_status cust_custody_facts_order(cust_custody_facts *f, const char *executio
     out->order = v->value;
     st = cust_custody_facts_subjects(f, CUST_ORDER "hasExecutionOrder", v->value, NULL, &vs);
     if (st == CUST_OK) {
-      st = latest_value(f, &vs, &v, &c);
+      st = latest_value(f, &vs, &v, is_full ? &c : NULL);
     }
     if (st == CUST_OK && v) {
-      out->credential = c->iri;
       out->service = v->value;
+    }
+    if (st == CUST_OK && v && c) {
+      out->credential = c->iri;
       out->payer = c->issuer;
       st = cust_custody_facts_objects(f, out->order, CUST_ORDER "inZone", c->iri, &vs);
       if (st == CUST_OK && vs.len > 0) {
@@ -755,6 +759,19 @@ cust_status cust_custody_facts_order(cust_custody_facts *f, const char *executio
   return st;
 }
 
+cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
+                                     cust_custody_order *out) {
+  return order_of(f, execution, 1, out);
+}
+
+cust_status cust_custody_facts_service(cust_custody_facts *f, const char *execution,
+                                       const char **out) {
+  cust_custody_order o;
+  cust_status st = order_of(f, execution, 0, &o);
+  *out = st == CUST_OK ? o.service : NULL;
+  return st;
+}
+
 cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
                                            const cust_custody_cred **out) {
   *out = NULL;
@@ -763,18 +780,22 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
     *out = d == &no_desc ? NULL : d;
     return CUST_OK;
   }
+  /* The mapper marks the subject of each dataset or service description
+     with `prov:wasAttributedTo <issuer>` in the credential's graph: that
+     finds the descriptions without going through every credential about the
+     resource (an orchestration service is the subject of all its orders). */
   cust_custody_values vs;
-  cust_status st =
-      cust_custody_facts_subjects(f, CUST_CRED_NS "credentialSubject", resource, NULL, &vs);
+  cust_status st = cust_custody_facts_objects(f, resource, CUST_PROV "wasAttributedTo", NULL, &vs);
   const cust_custody_cred *best = NULL;
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const cust_custody_value *v = &vs.items[i];
     const cust_custody_cred *c = NULL;
-    if (v->graph == NULL || strcmp(v->graph, v->value) != 0) {
+    if (v->graph == NULL) {
       continue;
     }
-    st = cust_custody_facts_cred(f, v->value, &c);
-    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best) {
+    st = cust_custody_facts_cred(f, v->graph, &c);
+    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best || c->subject == NULL ||
+        strcmp(c->subject, resource) != 0) {
       continue;
     }
     if (strcmp(c->type, CUST_DSD "DatasetDescriptionCredential") != 0 &&

@@ -132,15 +132,15 @@ static cust_status classify(walk *w, const char *r, unsigned d) {
 }
 
 static cust_status visit(walk *w, const char *x, unsigned d) {
-  cust_custody_order order;
+  const char *service = NULL;
   cust_custody_values vs;
-  cust_status st = cust_custody_facts_order(w->f, x, &order);
-  if (st == CUST_OK && order.service) {
+  cust_status st = cust_custody_facts_service(w->f, x, &service);
+  if (st == CUST_OK && service) {
     const cust_custody_cred *desc = NULL;
-    st = cust_custody_facts_description(w->f, order.service, &desc);
+    st = cust_custody_facts_description(w->f, service, &desc);
     if (st == CUST_OK) {
-      st = add_line(w, CUST_ROLE_ORCHESTRATION, order.service,
-                    desc && desc->issuer ? desc->issuer : order.service, d);
+      st = add_line(w, CUST_ROLE_ORCHESTRATION, service,
+                    desc && desc->issuer ? desc->issuer : service, d);
     }
   }
   if (st == CUST_OK) {
@@ -186,7 +186,6 @@ static cust_status visit(walk *w, const char *x, unsigned d) {
 static const char *const sparse_predicates[] = {
   CUST_EXEC "partOfExecution",
   CUST_PUB "servedBy",
-  CUST_SVC "hasCategory",
 };
 #define BULK_AFTER 64
 
@@ -202,8 +201,8 @@ static cust_status run_walk(walk *w, const char *execution) {
     for (size_t i = 0; st == CUST_OK && i < w->cur.len; i++) {
       st = visit(w, w->cur.items[i], d);
     }
-    /* a large walk reads the sparse predicates (one fact per sub-execution,
-       publication or service) in bulk rather than node by node */
+    /* a large walk reads the sparse predicates (one fact per sub-execution or
+       publication) in one lookup each rather than node by node */
     for (size_t i = 0; st == CUST_OK && w->visited.len > BULK_AFTER &&
                        i < sizeof sparse_predicates / sizeof *sparse_predicates;
          i++) {

@@ -11,11 +11,16 @@
  *   GROUP_CONCAT(...; SEPARATOR=s)        refused unless s is " "
  *   GROUP BY (expr AS ?v), GROUP BY expr  refused (BIND it, GROUP BY ?v)
  *   DISTINCT aggregate with others        refused (one query each)
- *   aggregates over no solutions          the one row is written here
+ *   aggregates over no solution           the one row is written here
+ *   GROUP BY over no solution (one bogus  the lone group is checked with an
+ *   group with COUNT(*) = 1)              ASK of the WHERE clause
  *   COUNT(?v) counts unbound ?v           rewritten SUM(IF(BOUND(?v),1,0))
- *   COUNT(DISTINCT ?v), ?v maybe unbound  refused
+ *   COUNT(DISTINCT ?v), ?v maybe unbound  refused; COUNT(expr) refused
  *   VALUES ?x { ... } (short form)        rewritten to VALUES (?x) { (...) }
- *   REPLACE drops the language tag        rewritten to put it back */
+ *   REPLACE takes the language tag away   rewritten REPLACE(CONCAT(s), ...)
+ *   from its argument's value
+ *   REPLACE with $n in the replacement    refused
+ *   SELECT (expr AS ?v), ?v in the WHERE  refused (a SPARQL error) */
 #include "config.h"
 
 #include <stdlib.h>
@@ -609,7 +614,17 @@ static int walk_gp(rasqal_query *q, rasqal_graph_pattern *gp, void *ud) {
   walk_expr(u, rasqal_graph_pattern_get_filter_expression(gp));
   rasqal_variable *v = rasqal_graph_pattern_get_variable(gp);
   if (v != NULL) {
+    if (u->binds && bound_value(u, v->name)) {
+      refuse(u, "a parameter cannot be the target of BIND");
+    }
     walk_expr(u, v->expression);
+  }
+  if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH && u->binds) {
+    rasqal_variable *g = rasqal_literal_as_variable(rasqal_graph_pattern_get_origin(gp));
+    if (g != NULL && bound_value(u, g->name)) {
+      refuse(u, "a parameter cannot name the graph of GRAPH ?var: use FROM NAMED or "
+                "named-graph-uri");
+    }
   }
   return 0;
 }

@@ -25,11 +25,11 @@ typedef struct cust_coin {
  * in their own right (is_authz set, grantee filled, sender = the granter as
  * the inner message says). Strings live in the block's arena. */
 typedef struct cust_msg {
-  const char *type_url;  /* e.g. "/cosmwasm.wasm.v1.MsgExecuteContract" */
-  uint32_t msg_index;    /* index in TxBody.messages */
-  uint32_t inner_index;  /* index inside MsgExec.msgs; 0 when not wrapped */
-  int is_authz;          /* wrapped in a /cosmos.authz.v1beta1.MsgExec */
-  const char *grantee;   /* MsgExec grantee, or NULL */
+  const char *type_url; /* e.g. "/cosmwasm.wasm.v1.MsgExecuteContract" */
+  uint32_t msg_index;   /* index in TxBody.messages */
+  uint32_t inner_index; /* index inside MsgExec.msgs; 0 when not wrapped */
+  int is_authz;         /* wrapped in a /cosmos.authz.v1beta1.MsgExec */
+  const char *grantee;  /* MsgExec grantee, or NULL */
   /* MsgExecuteContract fields (NULL/0 for other types) */
   const char *sender;
   const char *contract;
@@ -51,9 +51,9 @@ typedef struct cust_event {
 } cust_event;
 
 typedef struct cust_tx {
-  uint32_t index;    /* position in the block */
-  char hash[65];     /* upper(hex(sha256(raw))) */
-  uint32_t code;     /* 0 = success; only then did it change state */
+  uint32_t index; /* position in the block */
+  char hash[65];  /* upper(hex(sha256(raw))) */
+  uint32_t code;  /* 0 = success; only then did it change state */
   const char *codespace;
   const char *log;
   cust_msg *msgs;

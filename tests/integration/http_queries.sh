@@ -87,24 +87,27 @@ printf '%s\n' "$zone" | grep -q -x -F "urn:uuid:order-2,urn:uuid:exec-2,$ST/InEx
 same "zone of nothing" "$(csv "/queries/zone?zone=$EX/zone/none")" ""
 
 prov=$(csv "/queries/provider?issuer=did:key:alice")
-same provider "$(printf '%s\n' "$prov" | cut -d, -f1,4,6)" \
-"$EX/cred/d1,2,urn:uuid:exec-1
-$EX/cred/p1,12,urn:uuid:exec-2
-$EX/cred/pub-d1,2,urn:uuid:exec-1"
+same provider "$(printf '%s\n' "$prov" | cut -d, -f1,4,5,6)" \
+"$EX/cred/d1,registered,2,
+$EX/cred/d1,used,,urn:uuid:exec-1
+$EX/cred/p1,registered,12,
+$EX/cred/p1,used,,urn:uuid:exec-2
+$EX/cred/pub-d1,registered,2,
+$EX/cred/pub-d1,used,,urn:uuid:exec-1"
 prov=$(csv "/queries/provider?issuer=did:key:bob")
-printf '%s\n' "$prov" | grep -q ",8,urn:uuid:exec-3$" || fail "provider shows the revocation:
+printf '%s\n' "$prov" | grep -q ",revoked,8,$" || fail "provider shows the revocation:
 $prov"
 
 same used-before-registered "$(csv /queries/compliance-used-before-registered)" \
-  "$EX/dataset/p1,urn:uuid:exec-2,10,12,$EX/cred/p1"
+  "$EX/dataset/p1,urn:uuid:exec-2,2024-05-01T00:10:00Z,2024-05-01T00:12:00Z,$EX/cred/p1"
 same unregistered-inputs "$(csv /queries/compliance-unregistered-inputs)" \
-  "$EX/dataset/d3,urn:uuid:exec-2"
+  "$EX/dataset/d3,urn:uuid:exec-2,0"
 same revoked-still-used "$(csv /queries/compliance-revoked-still-used)" \
   "$EX/dataset/d2,$EX/cred/d2,8,urn:uuid:exec-3,9"
 same no-final-report "$(csv /queries/compliance-no-final-report)" \
   "urn:uuid:exec-2,$ST/InExecution,urn:uuid:order-2,2024-05-01T00:10:00Z"
 same paid-not-delivered "$(csv /queries/compliance-paid-not-delivered)" \
-  "urn:uuid:order-2,did:key:payer,500,uknow,7,urn:uuid:exec-2,$ST/InExecution"
+  "urn:uuid:order-2,did:key:payer,500,uknow,7,0"
 same usage-datasets "$(csv /queries/usage-datasets)" \
 "$EX/dataset/d1,1,1000000
 $EX/dataset/d2,2,1000300

@@ -124,6 +124,7 @@ static const char *mg_cred(memgraph *g, const char *type, const char *subject, c
 
 static const char *mg_dataset(memgraph *g, const char *r, const char *issuer) {
   const char *c = mg_cred(g, CUST_DSD "DatasetDescriptionCredential", r, issuer);
+  mg_add(g, r, CUST_PROV "wasAttributedTo", issuer, c);
   mg_add(g, r, CUST_DSD "hasTitle", mg_str(g, "\"title of %s", r), c);
   return c;
 }
@@ -131,6 +132,7 @@ static const char *mg_dataset(memgraph *g, const char *r, const char *issuer) {
 static const char *mg_service(memgraph *g, const char *r, const char *issuer,
                               const char *category) {
   const char *c = mg_cred(g, CUST_SVC "DigitalServiceDescriptionCredential", r, issuer);
+  mg_add(g, r, CUST_PROV "wasAttributedTo", issuer, c);
   mg_add(g, r, CUST_SVC "hasCategory",
          mg_str(g, CUST_OKP4_THES "digital-service-category/%s", category), c);
   mg_add(g, r, CUST_SVC "hasTitle", mg_str(g, "\"service %s", r), c);

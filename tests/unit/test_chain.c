@@ -148,7 +148,7 @@ static void test_batch(void) {
       "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"block\":{\"a\":[1, 2]}}}]";
   ok(cust_chain_batch_parse(ans, strlen(ans), r, 3) == CUST_OK, "parse a batch answer");
   is_int(r[0].kind, CHAIN_OK, "first ok");
-  is_str(r[0].json, "{\"block\":{\"a\":[1,2]}}", "first result as compact JSON");
+  is_str(r[0].json, "{\"block\":{\"a\":[1, 2]}}", "first result, as its text");
   is_int(r[1].kind, CHAIN_OK, "a string id matches");
   ok(r[1].json != NULL && strstr(r[1].json, "txs_results") != NULL, "second result");
   is_int(r[2].kind, CHAIN_NOT_YET, "an error in a batch is classified");
@@ -178,6 +178,68 @@ static void test_batch(void) {
   const char *noresult = "[{\"id\":0,\"result\":null}]";
   cust_chain_batch_parse(noresult, strlen(noresult), r, 1);
   is_int(r[0].kind, CHAIN_OTHER, "a null result is another error");
+
+  /* the scan: strings holding brackets, quotes and escapes, whitespace,
+   * null errors, ids out of range, elements that are not objects */
+  const char *tricky =
+      " [ 7, \"x\" ,{ \"id\" : 1 , \"error\" : null , \"result\" : {\"s\":\"}]\\\"[{\\\\\"}} ,"
+      "{\"result\":{},\"id\":9},{\"id\":\"0\",\"jsonrpc\":\"2.0\",\"result\":{\"t\":[[],{}]}} ]\n";
+  ok(cust_chain_batch_parse(tricky, strlen(tricky), r, 2) == CUST_OK, "parse a tricky answer");
+  ok(r[1].kind == CHAIN_OK && r[1].json != NULL &&
+         strcmp(r[1].json, "{\"s\":\"}]\\\"[{\\\\\"}") == 0,
+     "brackets and escapes inside strings are skipped: %s", r[1].json ? r[1].json : "");
+  ok(r[0].kind == CHAIN_OK && r[0].json != NULL && strcmp(r[0].json, "{\"t\":[[],{}]}") == 0,
+     "a quoted id and nested brackets");
+  static const char *const broken[] = {
+    "[{\"id\":0,\"result\":{\"a\":\"b}]", /* cut in a string */
+    "[{\"id\":0,\"result\":{\"a\":[}]}]", /* brackets that do not match */
+    "[{\"id\":0,\"result\":{}},]",        /* a trailing comma */
+    "[{\"id\":0,\"result\":{},}]",        /* a trailing comma in a reply */
+    "[{\"id\":0 \"result\":{}}]",         /* a missing comma */
+    "[{\"id\":0,\"result\":{}}",          /* no closing bracket */
+    "[{\"id\":0,\"result\":{\"a\":\"\\",  /* cut after a backslash */
+    "[{0:1}]",                            /* a key that is not a string */
+    "[{\"id\" 0}]",                       /* no colon */
+  };
+  int bad = 0;
+  for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+    cust_chain_batch_parse(broken[i], strlen(broken[i]), r, 1);
+    if (r[0].kind != CHAIN_TRANSIENT || r[0].json != NULL) {
+      tap_diag("not refused: %s", broken[i]);
+      bad++;
+    }
+  }
+  ok(bad == 0, "malformed or cut-off answers make every reply transient");
+  cust_buf deep;
+  cust_buf_init(&deep);
+  cust_buf_puts(&deep, "[{\"id\":0,\"result\":");
+  for (int i = 0; i < 300; i++) {
+    cust_buf_putc(&deep, '[');
+  }
+  for (int i = 0; i < 300; i++) {
+    cust_buf_putc(&deep, ']');
+  }
+  cust_buf_puts(&deep, "}]");
+  cust_chain_batch_parse(deep.data, deep.len, r, 1);
+  ok(r[0].kind == CHAIN_TRANSIENT, "nesting beyond the limit is refused");
+  cust_buf_release(&deep);
+  /* every prefix of a good answer: never a crash, never a result from a
+   * cut-off body */
+  const char *good = "[{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"a\":\"x\\\"]\"}},"
+                     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32603,\"data\":\"e\"}}]";
+  bad = 0;
+  for (size_t k = 0; k < strlen(good); k++) {
+    char *copy = malloc(k + 1);
+    memcpy(copy, good, k);
+    cust_chain_batch_parse(copy, k, r, 2);
+    if (r[0].kind == CHAIN_OK || r[1].kind != CHAIN_TRANSIENT) {
+      bad++;
+    }
+    free(copy);
+  }
+  ok(bad == 0, "no prefix of an answer is taken for an answer");
+  cust_chain_batch_parse(good, strlen(good), r, 2);
+  ok(r[0].kind == CHAIN_OK && r[1].kind == CHAIN_TRANSIENT, "the whole answer is");
   for (int i = 0; i < 3; i++) {
     cust_chain_reply_clear(&r[i]);
   }

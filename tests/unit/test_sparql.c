@@ -368,6 +368,12 @@ static void test_bindings(void) {
   q_opts bb = { .format = "csv", .names = nn, .values = bob, .nbind = 1 };
   runq(PFX "SELECT ?s WHERE { ?s ex:name ?n }", &bb);
   is_str(res.body.data, "s\r\nhttp://ex.org/b\r\n", "a literal parameter is bound");
+  const char *gn[] = { "g" };
+  cust_term gv[] = { cust_term_iri(G1) };
+  q_opts bg = { .names = gn, .values = gv, .nbind = 1 };
+  is_int(runq(PFX "SELECT ?s WHERE { GRAPH ?g { ?s ex:name ?n } }", &bg), 400,
+         "a parameter as the graph of GRAPH ?g is refused rather than ignored");
+  okb(body_has("GRAPH ?var"), "and says why");
   const char *unk[] = { "nope" };
   q_opts bu = { .names = unk, .values = bob, .nbind = 1 };
   is_int(runq(PFX "SELECT ?s WHERE { ?s ex:name ?n }", &bu), 400, "an unknown parameter is 400");
