@@ -278,11 +278,12 @@ fi
 # ---- throughput of a cached canned query, 16 clients
 target="$URL/queries/lineage?resource=$(enc "$resource")"
 curl -s -o /dev/null "$target"
-wrk -t4 -c16 -d10s -H 'Accept: application/sparql-results+json' "$target" >"$work/wrk" 2>&1
+wrk -t4 -c16 -d10s --latency -H 'Accept: application/sparql-results+json' "$target" >"$work/wrk" 2>&1
 rps=$(sed -n 's/^Requests\/sec: *//p' "$work/wrk")
 non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$work/wrk")
 sockerr=$(sed -n 's/^ *Socket errors: *//p' "$work/wrk")
-lat=$(awk '/Latency/ { print $2 " avg, " $4 " max"; exit }' "$work/wrk")
+lat=$(awk '/Latency/ && !l { l = $2 " avg, " $4 " max" } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 }
+           END { print l ", p50 " p50 ", p99 " p99 }' "$work/wrk")
 echo "wrk, 16 clients, 10 s, cached lineage: ${rps:-?} requests/s (target >= 5000), latency $lat,"
 echo "  non-2xx: ${non2xx:-0}, socket errors: ${sockerr:-none}"
 errors=$(curl -s "$URL/metrics" | sed -n 's/^custodian_queries_total{status="\(5[0-9]*\)"} //p' |

@@ -6,6 +6,7 @@
  *   bench_store writer N DB [BATCH]         Custodian's writer, BATCH per commit
  *   bench_store librdf N DB [LIMIT]         librdf_model_context_add_statement,
  *                                           one transaction, stop after LIMIT
+ *   bench_store find DB                     times librdf's lookups on a store
  *
  * The loaders print "quads wall_s rate cpu_s cpu_rate peak_rss_kib rss_at_quarters_kib..." */
 #include "config.h"
@@ -318,7 +319,110 @@ static int cmd_librdf(uint64_t n, const char *path, uint64_t limit) {
   return 0;
 }
 
+static librdf_node *iri(librdf_world *w, const char *s) {
+  return librdf_new_node_from_uri_string(w, (const unsigned char *)s);
+}
+
+/* Runs librdf_model_find_statements(s, p, o) (NULL: any) and counts. */
+static int find_count(librdf_world *w, librdf_model *m, librdf_node *s, librdf_node *p,
+                      librdf_node *o) {
+  librdf_statement *pat = librdf_new_statement_from_nodes(
+      w, s ? librdf_new_node_from_node(s) : NULL, p ? librdf_new_node_from_node(p) : NULL,
+      o ? librdf_new_node_from_node(o) : NULL);
+  librdf_stream *st = librdf_model_find_statements(m, pat);
+  int n = 0;
+  for (; st != NULL && !librdf_stream_end(st); librdf_stream_next(st)) {
+    n++;
+  }
+  if (st != NULL) {
+    librdf_free_stream(st);
+  }
+  librdf_free_statement(pat);
+  return n;
+}
+
+/* The join ?s <p1> <o1> . ?s <p2> ?x as rasqal runs it: the first pattern,
+ * then the second with ?s bound. */
+static int join_count(librdf_world *w, librdf_model *m, librdf_node *p1, librdf_node *o1,
+                      librdf_node *p2) {
+  librdf_statement *pat = librdf_new_statement_from_nodes(
+      w, NULL, librdf_new_node_from_node(p1), o1 ? librdf_new_node_from_node(o1) : NULL);
+  librdf_stream *st = librdf_model_find_statements(m, pat);
+  int n = 0;
+  for (; st != NULL && !librdf_stream_end(st); librdf_stream_next(st)) {
+    librdf_statement *t = librdf_stream_get_object(st);
+    n += find_count(w, m, librdf_statement_get_subject(t), p2, NULL);
+  }
+  if (st != NULL) {
+    librdf_free_stream(st);
+  }
+  librdf_free_statement(pat);
+  return n;
+}
+
+/* Times librdf's lookups on a store: what SPARQL patterns cost once rasqal
+ * has started (it also lists every graph of the store for each query, which
+ * the last line times). Prints "name milliseconds rows" lines. */
+static int cmd_find(const char *path) {
+  librdf_world *w = librdf_new_world();
+  librdf_world_open(w);
+  librdf_storage *sto = librdf_new_storage(w, "sqlite", path, "new='no'");
+  librdf_model *m = sto ? librdf_new_model(w, sto, NULL) : NULL;
+  if (m == NULL) {
+    fprintf(stderr, "bench_store: librdf cannot open %s\n", path);
+    return 1;
+  }
+  librdf_node *publisher = iri(w, DCT "publisher"), *title = iri(w, DCT "title");
+  char buf[128];
+  double t0 = now_s();
+  int rows = 0;
+  for (int i = 0; i < 1000; i++) {
+    snprintf(buf, sizeof buf, EX "dataset/%d", i * 37);
+    librdf_node *subj = iri(w, buf);
+    rows += find_count(w, m, subj, NULL, NULL);
+    librdf_free_node(subj);
+  }
+  printf("subject_x1000 %.1f %d\n", (now_s() - t0) * 1000, rows);
+  t0 = now_s();
+  rows = 0;
+  for (int i = 0; i < 100; i++) {
+    snprintf(buf, sizeof buf, EX "org/%d", i * 7);
+    librdf_node *org = iri(w, buf);
+    rows += find_count(w, m, NULL, publisher, org);
+    librdf_free_node(org);
+  }
+  printf("predobj_x100 %.1f %d\n", (now_s() - t0) * 1000, rows);
+  t0 = now_s();
+  rows = 0;
+  for (int i = 0; i < 100; i++) {
+    snprintf(buf, sizeof buf, EX "org/%d", i * 7);
+    librdf_node *org = iri(w, buf);
+    rows += join_count(w, m, publisher, org, title);
+    librdf_free_node(org);
+  }
+  printf("join_x100 %.1f %d\n", (now_s() - t0) * 1000, rows);
+  t0 = now_s();
+  librdf_iterator *it = librdf_model_get_contexts(m);
+  rows = 0;
+  for (; it != NULL && !librdf_iterator_end(it); librdf_iterator_next(it)) {
+    rows++;
+  }
+  if (it != NULL) {
+    librdf_free_iterator(it);
+  }
+  printf("graphs_x1 %.1f %d\n", (now_s() - t0) * 1000, rows);
+  librdf_free_node(publisher);
+  librdf_free_node(title);
+  librdf_free_model(m);
+  librdf_free_storage(sto);
+  librdf_free_world(w);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "find") == 0) {
+    return cmd_find(argv[2]);
+  }
   if (argc < 4) {
     fprintf(stderr, "usage: bench_store gen|writer|librdf N FILE [BATCH|LIMIT]\n");
     return 2;

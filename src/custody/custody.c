@@ -75,9 +75,27 @@ static cust_status grow(void **items, size_t *cap, size_t len, size_t size) {
 }
 
 /* The predicates a large walk reads in bulk rather than node by node. */
-static const char *const bulk_predicates[] = {
-  CUST_EXEC "hasConsumedResource", CUST_EXEC "hasProducedResource",  CUST_EXEC "partOfExecution",
-  CUST_EXEC "executionOf",         CUST_CRED_NS "credentialSubject", CUST_ORDER "hasExecutionOrder",
+typedef struct bulk_read {
+  const char *predicate, *graph;
+} bulk_read;
+static const bulk_read bulk_reads[] = {
+  { CUST_EXEC "hasConsumedResource", NULL },
+  { CUST_EXEC "hasProducedResource", NULL },
+  { CUST_EXEC "partOfExecution", NULL },
+  { CUST_EXEC "executionOf", NULL },
+  { CUST_ORDER "hasExecutionOrder", NULL },
+  { CUST_NS "status", CUST_GRAPH_CURRENT },
+  { CUST_PROV "wasAttributedTo", NULL },
+  { CUST_PROV "startedAtTime", NULL },
+  { CUST_PROV "endedAtTime", NULL },
+  { CUST_EXEC "hasExecutionEvidence", NULL },
+  { CUST_PUB "servedBy", NULL },
+  { CUST_ORDER "inZone", NULL },
+  { CUST_CRED_NS "issuer", NULL },
+  { CUST_DSD "hasTitle", NULL },
+  { CUST_SVC "hasTitle", NULL },
+  { CUST_NS "submittedIn", CUST_GRAPH_LEDGER },
+  { CUST_NS "blockTime", CUST_GRAPH_LEDGER },
 };
 #define BULK_AFTER 256
 
@@ -122,8 +140,8 @@ static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned de
   }
   if (!w->has_prefetched && w->nnodes > BULK_AFTER) {
     w->has_prefetched = 1;
-    for (size_t i = 0; st == CUST_OK && i < sizeof bulk_predicates / sizeof *bulk_predicates; i++) {
-      st = cust_custody_facts_prefetch(w->f, bulk_predicates[i], NULL);
+    for (size_t i = 0; st == CUST_OK && i < sizeof bulk_reads / sizeof *bulk_reads; i++) {
+      st = cust_custody_facts_prefetch(w->f, bulk_reads[i].predicate, bulk_reads[i].graph);
     }
     if (st != CUST_OK) {
       return st;
@@ -327,13 +345,17 @@ static cust_status put_values(cust_buf *b, const char *name, const cust_custody_
   return st;
 }
 
-/* The value of `pred` on `s` asserted in `graph` (or any live graph). */
+/* The value of `pred` on `s` asserted in `graph` (or any live graph); the
+ * lookup is of any graph, filtered here, so that a bulk read answers it. */
 static cust_status first_value(cust_custody_facts *f, const char *s, const char *pred,
                                const char *graph, const char **out) {
   cust_custody_values vs;
   *out = NULL;
-  cust_status st = cust_custody_facts_objects(f, s, pred, graph, &vs);
+  cust_status st = cust_custody_facts_objects(f, s, pred, NULL, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+    if (graph && (vs.items[i].graph == NULL || strcmp(vs.items[i].graph, graph) != 0)) {
+      continue;
+    }
     if (*out == NULL || strcmp(vs.items[i].value, *out) < 0) {
       *out = vs.items[i].value;
     }
@@ -504,12 +526,9 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
   }
   for (size_t i = 0; st == CUST_OK && i < w->nedges; i++) {
     const edge *e = w->edges[i];
-    const cust_custody_cred *c = NULL;
+    const char *tx = NULL, *time = NULL;
     if (e->graph) {
-      st = cust_custody_facts_cred(w->f, e->graph, &c);
-      if (st == CUST_OK) {
-        st = cust_custody_facts_locate(w->f, c);
-      }
+      st = cust_custody_facts_submission(w->f, e->graph, &tx, &time);
     }
     if (st == CUST_OK) {
       st = cust_buf_puts(b, i ? ",{\"from\":" : "{\"from\":");
@@ -524,10 +543,10 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
       st = cust_buf_printf(b, ",\"type\":\"%s\"", edge_names[e->type]);
     }
     if (st == CUST_OK) {
-      st = put_field(b, "tx", c ? c->tx : NULL);
+      st = put_field(b, "tx", tx);
     }
     if (st == CUST_OK) {
-      st = put_field(b, "blockTime", c ? c->block_time : NULL);
+      st = put_field(b, "blockTime", time);
     }
     if (st == CUST_OK) {
       st = cust_buf_putc(b, '}');

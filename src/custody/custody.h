@@ -88,6 +88,11 @@ cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
 /* Fills in where `cred` (from cust_custody_facts_cred) was submitted: its
  * transaction, block time and place in the chain (two lookups, once). */
 cust_status cust_custody_facts_locate(cust_custody_facts *f, const cust_custody_cred *cred);
+/* The transaction that submitted credential `cred` and its block time (two
+ * lookups of single predicates, which a bulk read can answer); NULL when
+ * unknown. */
+cust_status cust_custody_facts_submission(cust_custody_facts *f, const char *cred, const char **tx,
+                                          const char **block_time);
 /* Orders located credentials by their place in the chain, then by IRI: < 0 when `a`
  * came first. */
 int cust_custody_cred_compare(const cust_custody_cred *a, const cust_custody_cred *b);

@@ -717,6 +717,38 @@ cust_status cust_custody_facts_status(cust_custody_facts *f, const char *executi
   return st;
 }
 
+/* The smallest value of (s, pred) asserted in `graph`; NULL when none. */
+static cust_status in_graph(cust_custody_facts *f, const char *s, const char *pred,
+                            const char *graph, const char **out) {
+  cust_custody_values vs;
+  *out = NULL;
+  cust_status st = graph ? cust_custody_facts_objects(f, s, pred, NULL, &vs) : CUST_OK;
+  for (size_t i = 0; st == CUST_OK && graph && i < vs.len; i++) {
+    const cust_custody_value *v = &vs.items[i];
+    if (v->graph && strcmp(v->graph, graph) == 0 && (*out == NULL || strcmp(v->value, *out) < 0)) {
+      *out = v->value;
+    }
+  }
+  return st;
+}
+
+cust_status cust_custody_facts_submission(cust_custody_facts *f, const char *cred, const char **tx,
+                                          const char **block_time) {
+  cust_custody_values vs;
+  *tx = NULL;
+  *block_time = NULL;
+  cust_status st =
+      cust_custody_facts_objects(f, cred, CUST_NS "submittedIn", CUST_GRAPH_LEDGER, &vs);
+  if (st == CUST_OK && vs.len > 0) {
+    *tx = vs.items[0].value;
+    st = cust_custody_facts_objects(f, *tx, CUST_NS "blockTime", CUST_GRAPH_LEDGER, &vs);
+    if (st == CUST_OK && vs.len > 0) {
+      *block_time = vs.items[0].value;
+    }
+  }
+  return st;
+}
+
 /* The order of `execution`; with `is_full`, also the order credential, its
  * issuer (the payer) and the zone. */
 static cust_status order_of(cust_custody_facts *f, const char *execution, int is_full,
@@ -724,7 +756,6 @@ static cust_status order_of(cust_custody_facts *f, const char *execution, int is
   memset(out, 0, sizeof *out);
   cust_custody_values vs;
   const cust_custody_value *v = NULL;
-  const cust_custody_cred *c = NULL;
   cust_status st = cust_custody_facts_objects(f, execution, CUST_EXEC "executionOf", NULL, &vs);
   if (st == CUST_OK) {
     st = latest_value(f, &vs, &v, NULL);
@@ -733,17 +764,18 @@ static cust_status order_of(cust_custody_facts *f, const char *execution, int is
     out->order = v->value;
     st = cust_custody_facts_subjects(f, CUST_ORDER "hasExecutionOrder", v->value, NULL, &vs);
     if (st == CUST_OK) {
-      st = latest_value(f, &vs, &v, is_full ? &c : NULL);
+      st = latest_value(f, &vs, &v, NULL);
     }
     if (st == CUST_OK && v) {
       out->service = v->value;
     }
-    if (st == CUST_OK && v && c) {
-      out->credential = c->iri;
-      out->payer = c->issuer;
-      st = cust_custody_facts_objects(f, out->order, CUST_ORDER "inZone", c->iri, &vs);
-      if (st == CUST_OK && vs.len > 0) {
-        out->zone = vs.items[0].value;
+    /* the credential's issuer and zone are read from any graph and kept
+       when asserted in the credential's own graph, so that bulk reads serve */
+    if (st == CUST_OK && v && is_full) {
+      out->credential = v->graph;
+      st = in_graph(f, out->credential, CUST_CRED_NS "issuer", out->credential, &out->payer);
+      if (st == CUST_OK) {
+        st = in_graph(f, out->order, CUST_ORDER "inZone", out->credential, &out->zone);
       }
     }
   }

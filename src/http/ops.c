@@ -196,8 +196,6 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
               (double)s.st.head_height));
     CK(metric(b, "custodian_lag_blocks", "gauge", "Blocks between the head and the index.",
               (double)lag_of(&s)));
-    CK(metric(b, "custodian_blocks_total", "counter", "Blocks indexed by this process.",
-              (double)s.st.blocks_total));
     CK(metric(b, "custodian_blocks_per_second", "gauge", "Recent indexing rate.",
               s.st.blocks_per_s));
     CK(metric(b, "custodian_indexed_triples_total", "counter", "Quads written by this process.",
@@ -205,6 +203,8 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
     CK(metric(b, "custodian_indexer_up", "gauge", "1 when the indexer runs.",
               s.st.is_running ? 1.0 : 0.0));
   }
+  CK(metric(b, "custodian_blocks_total", "counter", "Blocks indexed by this process.",
+            s.has_index ? (double)s.st.blocks_total : 0.0));
   CK(metric(b, "custodian_triples_total", "gauge", "Quads in the store.", (double)s.info.quads));
   CK(metric(b, "custodian_credentials_total", "gauge", "Credentials in the store.",
             (double)s.info.credentials));

@@ -58,6 +58,7 @@ typedef struct http_req {
   cust_buf body;
   int is_started;
   int is_too_large;
+  size_t discarded; /* body bytes dropped once over the limit */
   http_params params;
 } http_req;
 
@@ -475,7 +476,7 @@ static enum MHD_Result service_description(cust_http *h, struct MHD_Connection *
     st = cust_buf_puts(
         &b, " ;\n"
             "  sd:supportedLanguage sd:SPARQL11Query ;\n"
-            "  sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;\n"
+            "  sd:feature sd:UnionDefaultGraph ;\n"
             "  sd:resultFormat fmt:SPARQL_Results_JSON, fmt:SPARQL_Results_XML,\n"
             "    fmt:SPARQL_Results_CSV, fmt:SPARQL_Results_TSV, fmt:Turtle, fmt:N-Triples,\n"
             "    fmt:N-Quads, fmt:RDF_XML ;\n"
@@ -946,8 +947,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   }
   if (*upload_data_size > 0) {
     if (r->is_too_large || r->body.len + *upload_data_size > h->max_body) {
+      /* Read on so that the 413 can be sent, but not forever. */
       r->is_too_large = 1;
+      r->discarded += *upload_data_size;
       cust_buf_release(&r->body);
+      if (r->discarded > 2 * h->max_body) {
+        return MHD_NO;
+      }
     } else if (cust_buf_append(&r->body, upload_data, *upload_data_size) != CUST_OK) {
       return MHD_NO;
     }
