@@ -117,4 +117,26 @@ for q in 1 2 3 4; do
   printf '%-44s %10s %10s %10s %8s\n' "$name" "${r1% *}" "${r2% *}" "${r3% *}" "${r1#* }"
 done
 echo "(\"no stats\": sqlite_stat1 dropped; \"librdf's\": only the indexes librdf makes, spindex and uriindex)"
+echo
+
+# The same lookups through librdf's API, without rasqal's start (which lists
+# every graph of the store for each query: the last line).
+for d in custodian nostat noindex; do
+  "$prog" find "$W/$d.db" >"$W/find-$d.txt" || exit 1
+done
+printf '%-44s %10s %10s %10s %8s\n' "librdf lookups (milliseconds)" "indexed" "no stats" "librdf's" "rows"
+for k in subject_x1000 predobj_x100 join_x100 graphs_x1 graphs_store_x1; do
+  case $k in
+    subject_x1000) name="1000 bound-subject finds" ;;
+    predobj_x100) name="100 predicate+object finds" ;;
+    join_x100) name="100 2-pattern joins (find, then find per row)" ;;
+    graphs_x1) name="listing the graphs (once per SPARQL query)" ;;
+    graphs_store_x1) name="the same with cust_store_graphs" ;;
+  esac
+  v1=$(awk -v k=$k '$1 == k { print $2 }' "$W/find-custodian.txt")
+  v2=$(awk -v k=$k '$1 == k { print $2 }' "$W/find-nostat.txt")
+  v3=$(awk -v k=$k '$1 == k { print $2 }' "$W/find-noindex.txt")
+  r=$(awk -v k=$k '$1 == k { print $3 }' "$W/find-custodian.txt")
+  printf '%-44s %10s %10s %10s %8s\n' "$name" "$v1" "$v2" "$v3" "$r"
+done
 echo "machine load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -51,21 +51,26 @@ cust_status cust_chain_connect(cust_chain *c);
 /* Sets the mapper (borrowed until cust_chain_free) before cust_chain_run. */
 void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper);
 
-/* Indexes: connects when not done yet, resumes at the checkpoint + 1 (or from_height on an empty
- * store) and runs until `until` is committed, cust_stop_requested is set (the block in hand is
- * committed or rolled back), or a fatal error. Returns CUST_OK in the first two cases. Fatal
- * errors, with the reason in cust_chain_error(): CUST_ERR_MISMATCH (another chain id, a block that
- * does not link to the stored one, transactions and results that disagree on every endpoint),
- * CUST_ERR_NOTFOUND (a height that no endpoint has: pruned everywhere),
- * CUST_ERR_NETWORK (no endpoint answered at start), CUST_ERR_REMOTE, the
- * store's and the mapper's errors. */
+/* Indexes: connects when not done yet, resumes at the checkpoint + 1 (or
+ * from_height on an empty store) and runs until `until` is committed,
+ * cust_stop_requested is set (the block in hand is committed or rolled
+ * back), or a fatal error. Blocks are fetched ahead by a thread of its own
+ * (at most queue_blocks of them and 256 MiB) while the calling thread maps
+ * and commits them. Returns CUST_OK in the first two cases. Fatal errors,
+ * with the reason in cust_chain_error(): CUST_ERR_MISMATCH (another chain
+ * id, a block that does not link to the stored one, transactions and
+ * results that disagree on every endpoint), CUST_ERR_NOTFOUND (a height
+ * that no endpoint has: pruned everywhere), CUST_ERR_NETWORK (no endpoint
+ * answered at start), CUST_ERR_REMOTE (an error that retrying on every
+ * endpoint did not clear), the store's and the mapper's errors. */
 cust_status cust_chain_run(cust_chain *c);
 
 /* The reason of the last failure of cust_chain_run, one lowercase line
  * saying what to do; "" when none. Borrowed until cust_chain_free. */
 const char *cust_chain_error(const cust_chain *c);
 
-/* The chain id the endpoints reported; "" before cust_chain_run. Borrowed. */
+/* The chain id the endpoints reported; "" before cust_chain_connect.
+ * Borrowed until cust_chain_free. */
 const char *cust_chain_id(const cust_chain *c);
 
 /* NULL-safe. Must not be called while cust_chain_run runs. */

@@ -34,6 +34,7 @@ typedef struct node {
   const char *iri;
   int kind;
   unsigned depth;
+  int is_expanded;
 } node;
 
 typedef struct edge {
@@ -49,7 +50,8 @@ typedef struct cwalk {
   size_t max_nodes;
   int is_truncated;     /* the node limit stopped the walk */
   int is_depth_reached; /* executions lie beyond the depth asked for */
-  int has_prefetched;
+  size_t bulk_at;       /* the node count at which to try the bulk reads again */
+  unsigned bulk_done;   /* bit i: bulk_reads[i] is in memory */
   cust_arena arena;
   cust_custody_map nodes_by; /* "k iri" -> node */
   cust_custody_map edges_by; /* "type from to" -> edge */
@@ -57,7 +59,12 @@ typedef struct cwalk {
   size_t nnodes, capnodes;
   edge **edges;
   size_t nedges, capedges;
-  size_t head; /* the queue is nodes[head..] */
+  /* executions to expand: those of the depth being walked (sub-executions
+     join it) and those of the next depth, so that every node is first
+     reached at its smallest depth whatever the order of lookups */
+  node **cur, **next;
+  size_t ncur, capcur, nnext, capnext;
+  unsigned depth_now;
 } cwalk;
 
 static cust_status grow(void **items, size_t *cap, size_t len, size_t size) {
@@ -97,7 +104,11 @@ static const bulk_read bulk_reads[] = {
   { CUST_NS "submittedIn", CUST_GRAPH_LEDGER },
   { CUST_NS "blockTime", CUST_GRAPH_LEDGER },
 };
+/* Bulk reads are tried when the walk passes BULK_AFTER nodes, then at each
+ * doubling; a predicate with more than BULK_ROWS quads per node walked is
+ * left to single lookups until the walk grows. */
 #define BULK_AFTER 256
+#define BULK_ROWS 128
 
 /* "0iri" for a resource, "1iri" for an execution, in the walk's arena. */
 static char *node_key(cwalk *w, const char *iri, int kind) {
@@ -119,7 +130,19 @@ static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned de
   if (key == NULL) {
     return CUST_ERR_NOMEM;
   }
-  if (cust_custody_map_get(&w->nodes_by, key)) {
+  node *known = cust_custody_map_get(&w->nodes_by, key);
+  if (known) {
+    /* an execution queued for the next depth turns out to be a part (or the
+       parent) of one at this depth: it moves up before it is expanded */
+    if (known->kind == NODE_EXECUTION && !known->is_expanded && depth < known->depth &&
+        depth == w->depth_now) {
+      known->depth = depth;
+      cust_status st = grow((void **)&w->cur, &w->capcur, w->ncur, sizeof *w->cur);
+      if (st == CUST_OK) {
+        w->cur[w->ncur++] = known;
+      }
+      return st;
+    }
     return CUST_OK;
   }
   if (w->nnodes >= w->max_nodes) {
@@ -134,14 +157,38 @@ static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned de
   n->iri = iri;
   n->kind = kind;
   n->depth = depth;
+  n->is_expanded = 0;
   w->nodes[w->nnodes++] = n;
+  if (kind == NODE_EXECUTION && depth == w->depth_now) {
+    st = grow((void **)&w->cur, &w->capcur, w->ncur, sizeof *w->cur);
+    if (st == CUST_OK) {
+      w->cur[w->ncur++] = n;
+    }
+  } else if (kind == NODE_EXECUTION) {
+    st = grow((void **)&w->next, &w->capnext, w->nnext, sizeof *w->next);
+    if (st == CUST_OK) {
+      w->next[w->nnext++] = n;
+    }
+  }
+  if (st != CUST_OK) {
+    return st;
+  }
   if (is_new) {
     *is_new = 1;
   }
-  if (!w->has_prefetched && w->nnodes > BULK_AFTER) {
-    w->has_prefetched = 1;
+  if (w->nnodes > w->bulk_at) {
+    w->bulk_at *= 2;
     for (size_t i = 0; st == CUST_OK && i < sizeof bulk_reads / sizeof *bulk_reads; i++) {
-      st = cust_custody_facts_prefetch(w->f, bulk_reads[i].predicate, bulk_reads[i].graph);
+      if (w->bulk_done & (1u << i)) {
+        continue;
+      }
+      st = cust_custody_facts_prefetch(w->f, bulk_reads[i].predicate, bulk_reads[i].graph,
+                                       BULK_ROWS * w->nnodes);
+      if (st == CUST_OK) {
+        w->bulk_done |= 1u << i;
+      } else if (st == CUST_ERR_LIMIT) {
+        st = CUST_OK;
+      }
     }
     if (st != CUST_OK) {
       return st;
@@ -638,6 +685,7 @@ cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, cons
   cust_custody_map_init(&w.nodes_by);
   cust_custody_map_init(&w.edges_by);
   w.is_upstream = is_upstream;
+  w.bulk_at = BULK_AFTER;
   w.max_depth = depth;
   w.max_nodes = max_nodes ? max_nodes : CUST_CUSTODY_MAX_NODES;
   if (err == NULL || errlen == 0) {
@@ -669,13 +717,26 @@ cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, cons
     goto done;
   }
   st = add_node(&w, start, is_execution ? NODE_EXECUTION : NODE_RESOURCE, 0);
-  for (; st == CUST_OK && w.head < w.nnodes && !w.is_truncated; w.head++) {
-    const node *n = w.nodes[w.head];
-    if (n->kind == NODE_EXECUTION) {
-      st = expand_execution(&w, n);
-    } else if (w.head == 0) {
-      st = expand_start_resource(&w, n);
+  if (st == CUST_OK && !is_execution) {
+    st = expand_start_resource(&w, w.nodes[0]);
+  }
+  while (st == CUST_OK && !w.is_truncated && (w.ncur > 0 || w.nnext > 0)) {
+    for (size_t i = 0; st == CUST_OK && i < w.ncur && !w.is_truncated; i++) {
+      if (!w.cur[i]->is_expanded) {
+        w.cur[i]->is_expanded = 1;
+        st = expand_execution(&w, w.cur[i]);
+      }
     }
+    /* the next depth becomes the current one */
+    node **t = w.cur;
+    size_t tcap = w.capcur;
+    w.cur = w.next;
+    w.ncur = w.nnext;
+    w.capcur = w.capnext;
+    w.next = t;
+    w.nnext = 0;
+    w.capnext = tcap;
+    w.depth_now++;
   }
   if (st == CUST_OK) {
     st = put_answer(&w, iri, height, json_out);
@@ -692,6 +753,8 @@ done:
   }
   free(w.nodes);
   free(w.edges);
+  free(w.cur);
+  free(w.next);
   cust_custody_map_release(&w.nodes_by);
   cust_custody_map_release(&w.edges_by);
   cust_arena_release(&w.arena);

@@ -77,9 +77,12 @@ cust_status cust_custody_facts_subjects(cust_custody_facts *f, const char *predi
                                         const char *object, const char *graph,
                                         cust_custody_values *out);
 /* Reads every quad of `predicate` (in `graph`, or any) in one call so that
- * later lookups of it, in both directions, are answered from memory. */
+ * later lookups of it, in both directions, are answered from memory. Gives
+ * up with CUST_ERR_LIMIT (nothing is remembered) after `max_rows` quads (0:
+ * no limit), so that a walk pays for a bulk read only where it is cheaper
+ * than the lookups it saves. */
 cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predicate,
-                                        const char *graph);
+                                        const char *graph, size_t max_rows);
 /* The credential `iri` (a credential is its own graph): its type, subject,
  * issuer, and whether it was revoked; not yet located (see below). *out is
  * never NULL on success; unknown fields are NULL/0. */

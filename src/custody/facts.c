@@ -142,6 +142,7 @@ typedef struct vlist {
  * subjects; 0: forgotten), predicate and graph (NULL: any), the answer. */
 typedef struct memo_entry {
   char dir;
+  int is_bulk; /* filled by a bulk read (else by a lookup of this node) */
   const char *pred, *graph;
   size_t pred_len;
   vlist *list;
@@ -227,6 +228,7 @@ static memo_entry *memo_add(cust_custody_facts *f, nodeinfo *ni, char dir, const
   }
   memo_entry *e = &ni->e[ni->n];
   e->dir = dir;
+  e->is_bulk = 0;
   e->pred = pred ? intern(f, pred) : NULL;
   e->pred_len = pred ? strlen(pred) : 0;
   e->graph = graph ? intern(f, graph) : NULL;
@@ -409,24 +411,40 @@ cust_status cust_custody_facts_subjects(cust_custody_facts *f, const char *predi
 typedef struct prefetch_ctx {
   cust_custody_facts *f;
   const char *pred, *graph;
+  cust_custody_value *rows; /* subject in even slots, object in odd ones */
+  size_t len, cap, max_rows;
+  int is_over;
   cust_status st;
 } prefetch_ctx;
 
+/* Adds one value of a bulk read, unless the node was looked up on its own
+ * before (that answer is already complete). */
 static cust_status prefetch_add(cust_custody_facts *f, char dir, const char *node, const char *pred,
                                 const char *graph, const cust_custody_value *v) {
   nodeinfo *ni = node_info(f, node);
   if (ni == NULL) {
     return CUST_ERR_NOMEM;
   }
-  vlist *l = memo_find(ni, dir, pred, pred ? strlen(pred) : 0, graph);
-  if (l == NULL) {
-    memo_entry *e = memo_add(f, ni, dir, pred, graph);
+  size_t pred_len = strlen(pred);
+  memo_entry *e = NULL;
+  for (size_t i = 0; i < ni->n && e == NULL; i++) {
+    memo_entry *x = &ni->e[i];
+    if (x->dir == dir && x->pred_len == pred_len && x->pred && strcmp(x->pred, pred) == 0 &&
+        same_str(x->graph, graph)) {
+      e = x;
+    }
+  }
+  if (e != NULL && !e->is_bulk) {
+    return CUST_OK;
+  }
+  if (e == NULL) {
+    e = memo_add(f, ni, dir, pred, graph);
     if (e == NULL) {
       return CUST_ERR_NOMEM;
     }
-    l = e->list;
+    e->is_bulk = 1;
   }
-  return vlist_push(f, l, v);
+  return vlist_push(f, e->list, v);
 }
 
 static int prefetch_cb(void *ud, const cust_quad *q) {
@@ -436,6 +454,20 @@ static int prefetch_cb(void *ud, const cust_quad *q) {
       cust_custody_map_get(&f->revoked, q->g.value)) {
     return 0;
   }
+  if (c->max_rows && c->len / 2 >= c->max_rows) {
+    c->is_over = 1;
+    return 1;
+  }
+  if (c->len + 2 > c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 256;
+    cust_custody_value *rows = realloc(c->rows, cap * sizeof *rows);
+    if (rows == NULL) {
+      c->st = CUST_ERR_NOMEM;
+      return 1;
+    }
+    c->rows = rows;
+    c->cap = cap;
+  }
   const char *s = term_string(f, &q->s);
   const char *o = term_string(f, &q->o);
   const char *g = q->g.kind == CUST_TERM_NONE ? NULL : term_string(f, &q->g);
@@ -443,17 +475,15 @@ static int prefetch_cb(void *ud, const cust_quad *q) {
     c->st = CUST_ERR_NOMEM;
     return 1;
   }
-  cust_custody_value vo = { o, q->o.kind, c->pred, g };
   cust_custody_value vs = { s, q->s.kind, c->pred, g };
-  c->st = prefetch_add(f, 'o', s, c->pred, c->graph, &vo);
-  if (c->st == CUST_OK && q->o.kind != CUST_TERM_LITERAL) {
-    c->st = prefetch_add(f, 's', o, c->pred, c->graph, &vs);
-  }
-  return c->st != CUST_OK;
+  cust_custody_value vo = { o, q->o.kind, c->pred, g };
+  c->rows[c->len++] = vs;
+  c->rows[c->len++] = vo;
+  return 0;
 }
 
 cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predicate,
-                                        const char *graph) {
+                                        const char *graph, size_t max_rows) {
   cust_status st = make_key(f, 'o', predicate, graph, NULL);
   if (st != CUST_OK) {
     return st;
@@ -461,7 +491,12 @@ cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predi
   if (cust_custody_map_get(&f->complete, f->key.data)) {
     return CUST_OK;
   }
-  prefetch_ctx c = { f, intern(f, predicate), graph ? intern(f, graph) : NULL, CUST_OK };
+  prefetch_ctx c;
+  memset(&c, 0, sizeof c);
+  c.f = f;
+  c.pred = intern(f, predicate);
+  c.graph = graph ? intern(f, graph) : NULL;
+  c.max_rows = max_rows;
   if (c.pred == NULL || (graph && c.graph == NULL)) {
     return CUST_ERR_NOMEM;
   }
@@ -475,11 +510,22 @@ cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predi
   if (st == CUST_OK) {
     st = c.st;
   }
+  if (st == CUST_OK && c.is_over) {
+    st = CUST_ERR_LIMIT;
+  }
+  for (size_t i = 0; st == CUST_OK && i < c.len; i += 2) {
+    const cust_custody_value *vs = &c.rows[i], *vo = &c.rows[i + 1];
+    st = prefetch_add(f, 'o', vs->value, c.pred, c.graph, vo);
+    if (st == CUST_OK && vo->kind != CUST_TERM_LITERAL) {
+      st = prefetch_add(f, 's', vo->value, c.pred, c.graph, vs);
+    }
+  }
   for (int i = 0; st == CUST_OK && i < 2; i++) {
     st = make_key(f, i ? 's' : 'o', predicate, graph, NULL);
     const char *k = st == CUST_OK ? cust_arena_strdup(&f->arena, f->key.data) : NULL;
     st = k ? cust_custody_map_put(&f->complete, k, (void *)k) : CUST_ERR_NOMEM;
   }
+  free(c.rows);
   return st;
 }
 

@@ -123,19 +123,46 @@ extern const double http_hist_bounds[HTTP_HIST_BUCKETS]; /* seconds; the last is
 #define HTTP_STATUS_SLOTS 9
 extern const int http_status_slots[HTTP_STATUS_SLOTS]; /* 200 … ; 0 = any other */
 
+/* Counters updated with atomic operations by every request thread. */
 typedef struct http_metrics {
-  pthread_mutex_t lock;
   uint64_t queries[HTTP_STATUS_SLOTS];
   uint64_t buckets[HTTP_HIST_BUCKETS];
-  double duration_sum;
+  uint64_t duration_us; /* sum of query durations */
   uint64_t duration_count;
   uint64_t requests;
 } http_metrics;
 
 void http_metrics_init(http_metrics *m);
-void http_metrics_release(http_metrics *m);
 /* Records one query (SPARQL or canned) with its status and duration. */
 void http_metrics_query(http_metrics *m, int status, double seconds);
+/* A consistent-enough copy for /metrics. */
+void http_metrics_read(http_metrics *m, http_metrics *out);
+
+/* ---- the answer cache --------------------------------------------------------------- */
+
+#include "sparql/sparql.h"
+
+#define HTTP_CACHE_BUCKETS 1024
+typedef struct http_cache_entry http_cache_entry;
+
+/* Successful answers of one store generation; hits take a read lock only.
+ * Embedded struct: http_cache_init/http_cache_release. */
+typedef struct http_cache {
+  pthread_rwlock_t lock;
+  http_cache_entry *buckets[HTTP_CACHE_BUCKETS];
+  uint64_t generation;
+  size_t bytes, max_bytes;
+} http_cache;
+
+void http_cache_init(http_cache *c, size_t max_bytes);
+void http_cache_release(http_cache *c);
+/* Appends to `k` a key naming everything that shapes the answer of `q`. */
+cust_status http_cache_key(const cust_sparql_request *q, cust_buf *k);
+/* On a hit, fills r (status 200, type, body) and returns 1. */
+int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r);
+/* Keeps a copy of a 200 answer of `generation`; older generations are dropped. */
+void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
+                    const cust_sparql_result *r);
 
 /* ---- the server object, shared by server.c and ops.c ----------------------------- */
 
@@ -180,11 +207,13 @@ struct cust_http {
   size_t max_body;
   http_pool pool;
   http_metrics metrics;
+  http_cache cache;
   pthread_mutex_t info_lock;
   http_store_info info;
   uint64_t info_ms, count_ms;
   pthread_mutex_t key_lock;
-  uint64_t last_stamp, generation; /* the result cache's key (key_lock) */
+  uint64_t last_stamp, generation; /* the result cache's key (atomics; key_lock to change) */
+  uint64_t stamp_ms;               /* when the store file was last looked at */
   uint64_t started_ms;
 };
 

@@ -243,13 +243,7 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
     }
   }
   http_metrics m;
-  pthread_mutex_lock(&h->metrics.lock);
-  memcpy(m.queries, h->metrics.queries, sizeof m.queries);
-  memcpy(m.buckets, h->metrics.buckets, sizeof m.buckets);
-  m.duration_sum = h->metrics.duration_sum;
-  m.duration_count = h->metrics.duration_count;
-  m.requests = h->metrics.requests;
-  pthread_mutex_unlock(&h->metrics.lock);
+  http_metrics_read(&h->metrics, &m);
   CK(metric(b, "custodian_http_requests_total", "counter", "HTTP requests received.",
             (double)m.requests));
   CK(cust_buf_puts(b, "# HELP custodian_queries_total SPARQL and canned queries by status.\n"
@@ -279,7 +273,7 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
   CK(cust_buf_printf(b,
                      "custodian_query_duration_seconds_sum %.6f\n"
                      "custodian_query_duration_seconds_count %llu\n",
-                     m.duration_sum, (unsigned long long)m.duration_count));
+                     (double)m.duration_us / 1e6, (unsigned long long)m.duration_count));
   CK(metric(b, "custodian_uptime_seconds", "gauge", "Seconds since the server started.",
             (double)(s.now_ms - h->started_ms) / 1000.0));
   return 200;

@@ -17,7 +17,11 @@
  * Threads: one per connection (bounded by CONNECTION_LIMIT), so a long
  * query or a slow client never holds another request; queries themselves run
  * under the query module's time limits, and custody/rewards take a store
- * handle from a small pool. Request bodies above max_body get 413. */
+ * handle from a small pool. Request bodies above max_body get 413.
+ *
+ * Answers of 200 are kept in cache.c for the store's current generation: a
+ * counter that grows whenever the store file (or its WAL) changes, looked at
+ * every 20 ms, so no answer outlives a commit by more than that. */
 #include "config.h"
 
 #include <errno.h>
@@ -303,15 +307,20 @@ void http_store_info_get(cust_http *h, int with_count, http_store_info *out) {
  * file changes (a commit of the indexer, in this process or another), so
  * that cached answers are never older than the store. */
 static uint64_t cache_key(cust_http *h) {
-  uint64_t stamp = file_stamp(h->db_path);
-  pthread_mutex_lock(&h->key_lock);
-  if (stamp != h->last_stamp) {
-    h->last_stamp = stamp;
-    h->generation++;
+  uint64_t now = cust_now_ms();
+  uint64_t checked = __atomic_load_n(&h->stamp_ms, __ATOMIC_ACQUIRE);
+  /* The store is looked at every few milliseconds, not on every request. */
+  if (now - checked >= 20 && __atomic_compare_exchange_n(&h->stamp_ms, &checked, now, 0,
+                                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    uint64_t stamp = file_stamp(h->db_path);
+    pthread_mutex_lock(&h->key_lock);
+    if (stamp != h->last_stamp) {
+      h->last_stamp = stamp;
+      __atomic_add_fetch(&h->generation, 1, __ATOMIC_ACQ_REL);
+    }
+    pthread_mutex_unlock(&h->key_lock);
   }
-  uint64_t key = h->generation;
-  pthread_mutex_unlock(&h->key_lock);
-  return key;
+  return __atomic_load_n(&h->generation, __ATOMIC_ACQUIRE);
 }
 
 /* ---- store handles ---------------------------------------------------------------------- */
@@ -426,11 +435,22 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   q->ndefault = nd;
   q->named_graphs = named;
   q->nnamed = nn;
-  q->cache_key_height = cache_key(h);
+  uint64_t generation = cache_key(h);
+  q->cache_key_height = generation;
   double t0 = now_s();
   cust_sparql_result res;
   cust_sparql_result_init(&res);
-  cust_status st = cust_sparql_run(h->sparql, q, &res);
+  cust_buf key;
+  cust_buf_init(&key);
+  int use_cache = http_cache_key(q, &key) == CUST_OK;
+  cust_status st = CUST_OK;
+  if (!use_cache || !http_cache_get(&h->cache, generation, &key, &res)) {
+    st = cust_sparql_run(h->sparql, q, &res);
+    if (st == CUST_OK && use_cache) {
+      http_cache_put(&h->cache, generation, &key, &res);
+    }
+  }
+  cust_buf_release(&key);
   enum MHD_Result ret;
   if (st != CUST_OK) {
     http_metrics_query(&h->metrics, 503, now_s() - t0);
@@ -934,9 +954,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   }
   if (!r->is_started) {
     r->is_started = 1;
-    pthread_mutex_lock(&h->metrics.lock);
-    h->metrics.requests++;
-    pthread_mutex_unlock(&h->metrics.lock);
+    __atomic_add_fetch(&h->metrics.requests, 1, __ATOMIC_RELAXED);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
       char detail[128];
@@ -1037,6 +1055,7 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   h->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
   h->started_ms = cust_now_ms();
   http_metrics_init(&h->metrics);
+  http_cache_init(&h->cache, 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
   pthread_mutex_init(&h->key_lock, NULL);
   const char *db = cfg->db_path ? cfg->db_path : "custodian.db";
@@ -1142,7 +1161,7 @@ void cust_http_stop(cust_http *h) {
   cust_sparql_free(h->sparql);
   http_catalog_release(&h->catalog);
   pool_release(&h->pool);
-  http_metrics_release(&h->metrics);
+  http_cache_release(&h->cache);
   pthread_mutex_destroy(&h->info_lock);
   pthread_mutex_destroy(&h->key_lock);
   free(h->web_root);

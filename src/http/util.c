@@ -429,13 +429,6 @@ const int http_status_slots[HTTP_STATUS_SLOTS] = { 200, 400, 404, 406, 413, 500,
 
 void http_metrics_init(http_metrics *m) {
   memset(m, 0, sizeof *m);
-  pthread_mutex_init(&m->lock, NULL);
-}
-
-void http_metrics_release(http_metrics *m) {
-  if (m != NULL) {
-    pthread_mutex_destroy(&m->lock);
-  }
 }
 
 void http_metrics_query(http_metrics *m, int status, double seconds) {
@@ -445,15 +438,27 @@ void http_metrics_query(http_metrics *m, int status, double seconds) {
       slot = i;
     }
   }
-  pthread_mutex_lock(&m->lock);
-  m->queries[slot]++;
+  /* Atomics rather than a lock: every query passes here. */
+  __atomic_add_fetch(&m->queries[slot], 1, __ATOMIC_RELAXED);
   for (size_t i = 0; i < HTTP_HIST_BUCKETS; i++) {
     if (i == HTTP_HIST_BUCKETS - 1 || seconds <= http_hist_bounds[i]) {
-      m->buckets[i]++;
+      __atomic_add_fetch(&m->buckets[i], 1, __ATOMIC_RELAXED);
       break;
     }
   }
-  m->duration_sum += seconds;
-  m->duration_count++;
-  pthread_mutex_unlock(&m->lock);
+  __atomic_add_fetch(&m->duration_us, (uint64_t)(seconds * 1e6), __ATOMIC_RELAXED);
+  __atomic_add_fetch(&m->duration_count, 1, __ATOMIC_RELAXED);
+}
+
+void http_metrics_read(http_metrics *m, http_metrics *out) {
+  memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < HTTP_STATUS_SLOTS; i++) {
+    out->queries[i] = __atomic_load_n(&m->queries[i], __ATOMIC_RELAXED);
+  }
+  for (size_t i = 0; i < HTTP_HIST_BUCKETS; i++) {
+    out->buckets[i] = __atomic_load_n(&m->buckets[i], __ATOMIC_RELAXED);
+  }
+  out->duration_us = __atomic_load_n(&m->duration_us, __ATOMIC_RELAXED);
+  out->duration_count = __atomic_load_n(&m->duration_count, __ATOMIC_RELAXED);
+  out->requests = __atomic_load_n(&m->requests, __ATOMIC_RELAXED);
 }

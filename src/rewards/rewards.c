@@ -202,11 +202,13 @@ static cust_status run_walk(walk *w, const char *execution) {
       st = visit(w, w->cur.items[i], d);
     }
     /* a large walk reads the sparse predicates (one fact per sub-execution or
-       publication) in one lookup each rather than node by node */
+       publication) in one lookup each rather than node by node, when they
+       are few enough */
     for (size_t i = 0; st == CUST_OK && w->visited.len > BULK_AFTER &&
                        i < sizeof sparse_predicates / sizeof *sparse_predicates;
          i++) {
-      st = cust_custody_facts_prefetch(w->f, sparse_predicates[i], NULL);
+      st = cust_custody_facts_prefetch(w->f, sparse_predicates[i], NULL, 32 * w->visited.len);
+      st = st == CUST_ERR_LIMIT ? CUST_OK : st;
     }
     w->cur.len = 0;
     for (size_t i = 0; st == CUST_OK && i < w->next.len; i++) {

@@ -211,6 +211,26 @@ cust_status cust_store_count(cust_store *s, uint64_t *out) {
   return rc == SQLITE_OK ? CUST_OK : cust_store_fail(s, rc, "cannot read store");
 }
 
+cust_status cust_store_graphs(cust_store *s, cust_store_graph_fn fn, void *ud) {
+  sqlite3_stmt *q = NULL;
+  /* DISTINCT on the ids walks cust_triples_g without a temporary table. */
+  int rc = sqlite3_prepare_v2(s->db,
+                              "SELECT uri FROM uris WHERE id IN (SELECT DISTINCT contextUri "
+                              "FROM triples WHERE contextUri IS NOT NULL) ORDER BY uri",
+                              -1, &q, NULL);
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+      const char *iri = (const char *)sqlite3_column_text(q, 0);
+      if (iri != NULL && fn(ud, iri, (size_t)sqlite3_column_bytes(q, 0)) != 0) {
+        rc = SQLITE_DONE;
+        break;
+      }
+    }
+  }
+  sqlite3_finalize(q);
+  return rc == SQLITE_DONE ? CUST_OK : cust_store_fail(s, rc, "cannot read store");
+}
+
 /* ---- export ------------------------------------------------------------------ */
 
 /* cust_nq(<SELECT_TERMS columns>): the quad's N-Quads line, so that SQLite

@@ -4,7 +4,7 @@
 # Then SIGTERM while following: exit 0, and the store resumes cleanly.
 . "${srcdir:-.}/tests/integration/chain_lib.sh"
 
-N=300
+N=1000
 start_devnet dn --seed 5 --blocks $N --block-time 0
 index_to clean.db $N --node "$URL" || fail "clean index"
 export_to clean.db clean.nq
@@ -14,15 +14,18 @@ i=0
 while [ $i -lt 20 ]; do
   "$CUSTODIAN" index --db "$TMP/crash.db" --until $N --node "$URL" >/dev/null 2>"$TMP/crash.log" &
   pid=$!
-  sleep "0.$(random_below 9)$(random_below 10)"
+  sleep "0.$(($(random_below 4) + 1))$(random_below 10)"
   if kill -9 $pid 2>/dev/null; then
     kills=$((kills + 1))
   fi
   wait $pid 2>/dev/null
   i=$((i + 1))
 done
-[ $kills -ge 15 ] || fail "most runs were killed in flight ($kills of 20)"
+[ $kills -ge 18 ] || fail "the runs were killed in flight ($kills of 20)"
 index_to crash.db $N --node "$URL" || { cat "$TMP/crash.db.log" >&2; fail "index after crashes"; }
+from=$(sed -n 's/.*from height \([0-9]*\) .*/\1/p' "$TMP/crash.db.log")
+[ -n "$from" ] && [ "$from" -gt 1 ] && [ "$from" -le $N ] ||
+  fail "the kills landed during the backfill (resumed at ${from:-?} of $N)"
 export_to crash.db crash.nq
 same clean.nq crash.nq "after $kills kills the store equals a clean run"
 

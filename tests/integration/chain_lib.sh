@@ -5,6 +5,7 @@
 # start_devnet NAME ARGS...: a devnet on a free port; sets URL.
 start_devnet() {
   dn_name=$1; shift
+  : >"$TMP/$dn_name.out" # so that the first look for the address finds a file
   start_listening "$dn_name" "$CUSTODIAN" devnet --listen 127.0.0.1:0 "$@"
 }
 

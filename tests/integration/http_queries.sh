@@ -143,6 +143,16 @@ grep -q '"total": *"1000000"' "$TMP/body" || fail "/rewards splits the locked fu
 get "/rewards?execution=urn:uuid:exec-1&amount=100" >/dev/null
 grep -q '"total": *"100"' "$TMP/body" || fail "/rewards takes an amount"
 
+# ---- a cached answer never outlives a change of the store
+cq='/sparql?query=SELECT%20%3Fo%20WHERE%20%7B%20%3Curn%3Ax%3As%3E%20%3Curn%3Ax%3Ap%3E%20%3Fo%20%7D'
+same "before the load" "$(csv "$cq")" ""
+same "cached before the load" "$(csv "$cq")" ""
+echo '<urn:x:s> <urn:x:p> "added" .' >"$TMP/extra.nt"
+"$CUSTODIAN" load --db "$TMP/s.db" --graph urn:x:extra "$TMP/extra.nt" >/dev/null 2>&1 ||
+  fail "custodian load adds to the served store"
+sleep 0.1
+same "after the load" "$(csv "$cq")" "added"
+
 # ---- the query metrics counted all this
 get /metrics >/dev/null
 n=$(sed -n 's/^custodian_queries_total{status="200"} //p' "$TMP/body")

@@ -448,10 +448,31 @@ static void test_follow(void) {
   is_int(cp.height, 0, "nothing was written");
   ok(strstr(st.last_error, "not available") != NULL, "the shared status has the error");
 
+  /* a node failing half of its answers: every error is counted by kind,
+   * and the index still reaches the height */
+  cust_devnet *faulty = NULL;
+  char path3[128];
+  snprintf(path3, sizeof path3, "%s/c.db", dir);
+  dc.earliest = 0;
+  dc.blocks = 12;
+  dc.faults = 0.5;
+  ok(cust_devnet_start(&dc, NULL, &faulty) == CUST_OK, "a faulty devnet starts");
+  if (faulty != NULL) {
+    ok(follow(cust_devnet_url(faulty), path3, 12, &cp, &st, err, sizeof err) == CUST_OK,
+       "a faulty node is followed to the end: %s", err);
+    is_int(cp.height, 12, "every height is indexed");
+    ok(st.endpoints[0].errors_transient > 0, "transient errors are counted (%llu of %llu)",
+       (unsigned long long)st.endpoints[0].errors_transient,
+       (unsigned long long)st.endpoints[0].requests);
+    is_int(st.endpoints[0].errors_pruned, 0, "none of them is taken for pruning");
+  }
+
   cust_devnet_stop(full);
   cust_devnet_stop(pruned);
+  cust_devnet_stop(faulty);
   remove_store(path);
   remove_store(path2);
+  remove_store(path3);
   rmdir(dir);
 }
 

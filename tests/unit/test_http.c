@@ -244,7 +244,51 @@ static void test_metrics(void) {
   ok(m.buckets[0] == 1 && m.buckets[10] == 1 && m.buckets[HTTP_HIST_BUCKETS - 1] == 1,
      "histogram buckets");
   ok(m.duration_count == 3, "count");
-  http_metrics_release(&m);
+}
+
+static void test_cache(void) {
+  http_cache c;
+  cust_sparql_request q;
+  cust_sparql_result r, got;
+  cust_buf k1, k2;
+  const char *names[] = { "resource" };
+  cust_term values[] = { cust_term_iri("urn:a") };
+  http_cache_init(&c, 1 << 20);
+  memset(&q, 0, sizeof q);
+  q.query = "SELECT * WHERE { ?resource ?p ?o }";
+  q.bind_names = names;
+  q.bind_values = values;
+  q.nbind = 1;
+  cust_buf_init(&k1);
+  cust_buf_init(&k2);
+  ok(http_cache_key(&q, &k1) == CUST_OK, "a cache key");
+  values[0] = cust_term_iri("urn:b");
+  http_cache_key(&q, &k2);
+  ok(k1.len != k2.len || memcmp(k1.data, k2.data, k1.len) != 0, "bindings are in the key");
+  cust_sparql_result_init(&r);
+  cust_sparql_result_init(&got);
+  r.http_status = 200;
+  r.content_type = "text/csv";
+  cust_buf_puts(&r.body, "a,b\n");
+  ok(!http_cache_get(&c, 1, &k1, &got), "an empty cache misses");
+  http_cache_put(&c, 1, &k1, &r);
+  ok(http_cache_get(&c, 1, &k1, &got) && strcmp(got.body.data, "a,b\n") == 0 &&
+         strcmp(got.content_type, "text/csv") == 0 && got.is_cached,
+     "a hit gives the answer back");
+  ok(!http_cache_get(&c, 1, &k2, &got), "another key misses");
+  ok(!http_cache_get(&c, 2, &k1, &got), "a newer generation misses");
+  http_cache_put(&c, 2, &k2, &r);
+  ok(!http_cache_get(&c, 2, &k1, &got), "a newer generation drops the older answers");
+  http_cache_put(&c, 1, &k1, &r);
+  ok(!http_cache_get(&c, 1, &k1, &got), "an older generation is not kept");
+  r.http_status = 400;
+  http_cache_put(&c, 2, &k1, &r);
+  ok(!http_cache_get(&c, 2, &k1, &got), "errors are not kept");
+  cust_sparql_result_release(&r);
+  cust_sparql_result_release(&got);
+  cust_buf_release(&k1);
+  cust_buf_release(&k2);
+  http_cache_release(&c);
 }
 
 int main(void) {
@@ -256,5 +300,6 @@ int main(void) {
   test_canned();
   test_catalog();
   test_metrics();
+  test_cache();
   return done_testing();
 }

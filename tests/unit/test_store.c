@@ -609,6 +609,12 @@ static void test_remove_sp(void) {
   cust_store_close(s);
 }
 
+static int graph_cb(void *ud, const char *iri, size_t len) {
+  cust_buf_append(ud, iri, len);
+  cust_buf_putc(ud, ' ');
+  return 0;
+}
+
 static void test_equivalence(void) {
   cust_quad qs[64];
   size_t n = sample_quads(qs, 64);
@@ -667,6 +673,14 @@ static void test_equivalence(void) {
     librdf_free_stream(found);
   }
   librdf_free_statement(pattern);
+  cust_buf gl;
+  cust_buf_init(&gl);
+  st = cust_store_graphs(b, graph_cb, &gl);
+  ok(st == CUST_OK && gl.data != NULL &&
+         strcmp(gl.data, "http://example.org/g1 http://example.org/g2 http://example.org/g3 " LEDGER
+                         " ") == 0,
+     "the named graphs, sorted: %s", gl.data);
+  cust_buf_release(&gl);
   char *g1 = export_of(b, "http://example.org/g1");
   size_t g1lines = 0;
   for (const char *p = g1; p != NULL && *p != '\0'; p++) {

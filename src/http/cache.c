@@ -1,0 +1,152 @@
+/* The server's answer cache: successful query answers by request, for the
+ * current store generation, behind a read-write lock so that concurrent hits
+ * never wait on each other (the query module's own cache serialises them). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_int.h"
+
+struct http_cache_entry {
+  http_cache_entry *next;
+  uint64_t hash;
+  char *key;
+  size_t keylen;
+  char *body;
+  size_t len;
+  const char *type; /* static, from the query module */
+};
+
+void http_cache_init(http_cache *c, size_t max_bytes) {
+  memset(c, 0, sizeof *c);
+  pthread_rwlock_init(&c->lock, NULL);
+  c->max_bytes = max_bytes;
+}
+
+static void clear(http_cache *c) {
+  for (size_t i = 0; i < HTTP_CACHE_BUCKETS; i++) {
+    while (c->buckets[i] != NULL) {
+      http_cache_entry *e = c->buckets[i];
+      c->buckets[i] = e->next;
+      free(e->key);
+      free(e->body);
+      free(e);
+    }
+  }
+  c->bytes = 0;
+}
+
+void http_cache_release(http_cache *c) {
+  if (c == NULL) {
+    return;
+  }
+  clear(c);
+  pthread_rwlock_destroy(&c->lock);
+}
+
+static uint64_t fnv(const char *s, size_t n) {
+  uint64_t x = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) {
+    x = (x ^ (unsigned char)s[i]) * 1099511628211ull;
+  }
+  return x;
+}
+
+static cust_status put_field(cust_buf *k, const char *s) {
+  /* Length-prefixed, so that no two requests share a key. */
+  size_t n = s ? strlen(s) : 0;
+  cust_status st = cust_buf_printf(k, "%zu:", s ? n : (size_t)-1);
+  return st == CUST_OK && n ? cust_buf_append(k, s, n) : st;
+}
+
+cust_status http_cache_key(const cust_sparql_request *q, cust_buf *k) {
+  cust_status st = put_field(k, q->query);
+  st = st ? st : put_field(k, q->accept);
+  st = st ? st : put_field(k, q->format);
+  st = st ? st : cust_buf_printf(k, "d%zu", q->ndefault);
+  for (size_t i = 0; st == CUST_OK && i < q->ndefault; i++) {
+    st = put_field(k, q->default_graphs[i]);
+  }
+  st = st ? st : cust_buf_printf(k, "n%zu", q->nnamed);
+  for (size_t i = 0; st == CUST_OK && i < q->nnamed; i++) {
+    st = put_field(k, q->named_graphs[i]);
+  }
+  st = st ? st : cust_buf_printf(k, "b%zu", q->nbind);
+  for (size_t i = 0; st == CUST_OK && i < q->nbind; i++) {
+    st = put_field(k, q->bind_names[i]);
+    st = st ? st : cust_buf_printf(k, "%d", (int)q->bind_values[i].kind);
+    st = st ? st : put_field(k, q->bind_values[i].value);
+    st = st ? st : put_field(k, q->bind_values[i].lang);
+    st = st ? st : put_field(k, q->bind_values[i].datatype);
+  }
+  return st;
+}
+
+int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r) {
+  uint64_t h = fnv(key->data, key->len);
+  int is_hit = 0;
+  pthread_rwlock_rdlock(&c->lock);
+  if (c->generation == generation) {
+    for (http_cache_entry *e = c->buckets[h % HTTP_CACHE_BUCKETS]; e != NULL; e = e->next) {
+      if (e->hash == h && e->keylen == key->len && memcmp(e->key, key->data, key->len) == 0) {
+        cust_buf_reset(&r->body);
+        if (cust_buf_append(&r->body, e->body, e->len) == CUST_OK) {
+          r->http_status = 200;
+          r->content_type = e->type;
+          r->is_cached = 1;
+          is_hit = 1;
+        }
+        break;
+      }
+    }
+  }
+  pthread_rwlock_unlock(&c->lock);
+  return is_hit;
+}
+
+void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
+                    const cust_sparql_result *r) {
+  size_t cost = r->body.len + key->len + sizeof(http_cache_entry);
+  if (r->http_status != 200 || r->content_type == NULL || cost > c->max_bytes / 8) {
+    return;
+  }
+  http_cache_entry *e = calloc(1, sizeof *e);
+  if (e == NULL || (e->key = malloc(key->len)) == NULL ||
+      (e->body = malloc(r->body.len ? r->body.len : 1)) == NULL) {
+    if (e != NULL) {
+      free(e->key);
+      free(e);
+    }
+    return;
+  }
+  memcpy(e->key, key->data, key->len);
+  e->keylen = key->len;
+  if (r->body.len) {
+    memcpy(e->body, r->body.data, r->body.len);
+  }
+  e->len = r->body.len;
+  e->type = r->content_type;
+  e->hash = fnv(key->data, key->len);
+  pthread_rwlock_wrlock(&c->lock);
+  if (generation != c->generation || c->bytes + cost > c->max_bytes) {
+    /* A newer store, or full: start over (answers are cheap to make again). */
+    clear(c);
+    if (generation > c->generation) {
+      c->generation = generation;
+    }
+  }
+  if (generation == c->generation) {
+    size_t b = e->hash % HTTP_CACHE_BUCKETS;
+    e->next = c->buckets[b];
+    c->buckets[b] = e;
+    c->bytes += cost;
+    e = NULL;
+  }
+  pthread_rwlock_unlock(&c->lock);
+  if (e != NULL) {
+    free(e->key);
+    free(e->body);
+    free(e);
+  }
+}
