@@ -1,10 +1,14 @@
 /* The server's answer cache: successful query answers by request, for the
  * current store generation, behind a read-write lock so that concurrent hits
- * never wait on each other (the query module's own cache serialises them). */
+ * never wait on each other (the query module's own cache serialises them);
+ * and the flights: identical requests that miss at the same time run once,
+ * the others wait for that answer (a new block empties the cache, and every
+ * dashboard asks again at once). */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http_int.h"
 
@@ -18,10 +22,110 @@ struct http_cache_entry {
   const char *type; /* static, from the query module */
 };
 
+struct http_flight {
+  http_flight *next;
+  uint64_t generation;
+  char *key;
+  size_t keylen;
+  int is_done;
+  int waiters;
+  int status;
+  const char *type;
+  cust_buf body;
+};
+
 void http_cache_init(http_cache *c, size_t max_bytes) {
   memset(c, 0, sizeof *c);
   pthread_rwlock_init(&c->lock, NULL);
+  pthread_mutex_init(&c->flight_lock, NULL);
+  pthread_cond_init(&c->flight_cond, NULL);
   c->max_bytes = max_bytes;
+}
+
+static void flight_free(http_flight *f) {
+  free(f->key);
+  cust_buf_release(&f->body);
+  free(f);
+}
+
+int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r,
+                    http_flight **lead) {
+  *lead = NULL;
+  pthread_mutex_lock(&c->flight_lock);
+  http_flight *f = c->flights;
+  while (f != NULL && (f->generation != generation || f->keylen != key->len ||
+                       memcmp(f->key, key->data, key->len) != 0)) {
+    f = f->next;
+  }
+  if (f == NULL) {
+    f = calloc(1, sizeof *f);
+    if (f != NULL && (f->key = malloc(key->len ? key->len : 1)) != NULL) {
+      memcpy(f->key, key->data, key->len);
+      f->keylen = key->len;
+      f->generation = generation;
+      cust_buf_init(&f->body);
+      f->next = c->flights;
+      c->flights = f;
+      *lead = f;
+    } else {
+      free(f);
+    }
+    pthread_mutex_unlock(&c->flight_lock);
+    return 0; /* run it (and, when leading, hand the answer on) */
+  }
+  f->waiters++;
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 600; /* the query module's time limits end every flight long before */
+  while (!f->is_done) {
+    if (pthread_cond_timedwait(&c->flight_cond, &c->flight_lock, &until) != 0 && !f->is_done) {
+      break;
+    }
+  }
+  int is_answered = 0;
+  if (f->is_done) {
+    cust_buf_reset(&r->body);
+    if (cust_buf_append(&r->body, f->body.data ? f->body.data : "", f->body.len) == CUST_OK) {
+      r->http_status = f->status;
+      r->content_type = f->type;
+      r->is_cached = 1;
+      is_answered = 1;
+    }
+  }
+  f->waiters--;
+  if (f->is_done && f->waiters == 0) {
+    flight_free(f);
+  }
+  pthread_mutex_unlock(&c->flight_lock);
+  return is_answered;
+}
+
+void http_cache_land(http_cache *c, http_flight *f, const cust_sparql_result *r) {
+  if (f == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&c->flight_lock);
+  for (http_flight **p = &c->flights; *p != NULL; p = &(*p)->next) {
+    if (*p == f) {
+      *p = f->next;
+      break;
+    }
+  }
+  f->status = r->http_status;
+  f->type = r->content_type;
+  if (cust_buf_append(&f->body, r->body.data ? r->body.data : "", r->body.len) != CUST_OK) {
+    f->status = 503;
+    f->type = "application/json";
+    cust_buf_reset(&f->body);
+    cust_buf_puts(&f->body, "{\"error\": \"overloaded\", \"detail\": \"out of memory\"}\n");
+  }
+  f->is_done = 1;
+  int is_alone = f->waiters == 0;
+  pthread_cond_broadcast(&c->flight_cond);
+  pthread_mutex_unlock(&c->flight_lock);
+  if (is_alone) {
+    flight_free(f);
+  }
 }
 
 static void clear(http_cache *c) {
@@ -43,6 +147,8 @@ void http_cache_release(http_cache *c) {
   }
   clear(c);
   pthread_rwlock_destroy(&c->lock);
+  pthread_mutex_destroy(&c->flight_lock);
+  pthread_cond_destroy(&c->flight_cond);
 }
 
 static uint64_t fnv(const char *s, size_t n) {

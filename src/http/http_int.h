@@ -144,6 +144,7 @@ void http_metrics_read(http_metrics *m, http_metrics *out);
 
 #define HTTP_CACHE_BUCKETS 1024
 typedef struct http_cache_entry http_cache_entry;
+typedef struct http_flight http_flight;
 
 /* Successful answers of one store generation; hits take a read lock only.
  * Embedded struct: http_cache_init/http_cache_release. */
@@ -152,6 +153,9 @@ typedef struct http_cache {
   http_cache_entry *buckets[HTTP_CACHE_BUCKETS];
   uint64_t generation;
   size_t bytes, max_bytes;
+  pthread_mutex_t flight_lock; /* the requests being answered */
+  pthread_cond_t flight_cond;
+  http_flight *flights;
 } http_cache;
 
 void http_cache_init(http_cache *c, size_t max_bytes);
@@ -160,6 +164,13 @@ void http_cache_release(http_cache *c);
 cust_status http_cache_key(const cust_sparql_request *q, cust_buf *k);
 /* On a hit, fills r (status 200, type, body) and returns 1. */
 int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r);
+/* After a miss: when the same request is already being answered, waits for
+ * that answer, fills `r` and returns 1. Otherwise returns 0: the caller runs
+ * the request and, when *lead is not NULL, must pass the answer (whatever
+ * its status) to http_cache_land, which wakes the requests waiting for it. */
+int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r,
+                    http_flight **lead);
+void http_cache_land(http_cache *c, http_flight *f, const cust_sparql_result *r);
 /* Keeps a copy of a 200 answer of `generation`; older generations are dropped. */
 void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
                     const cust_sparql_result *r);

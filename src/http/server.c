@@ -444,11 +444,20 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   cust_buf_init(&key);
   int use_cache = http_cache_key(q, &key) == CUST_OK;
   cust_status st = CUST_OK;
-  if (!use_cache || !http_cache_get(&h->cache, generation, &key, &res)) {
+  http_flight *lead = NULL;
+  if (!use_cache || (!http_cache_get(&h->cache, generation, &key, &res) &&
+                     !http_cache_join(&h->cache, generation, &key, &res, &lead))) {
     st = cust_sparql_run(h->sparql, q, &res);
     if (st == CUST_OK && use_cache) {
       http_cache_put(&h->cache, generation, &key, &res);
     }
+    if (st != CUST_OK) {
+      res.http_status = 503;
+      res.content_type = "application/json";
+      cust_buf_reset(&res.body);
+      cust_buf_puts(&res.body, "{\"error\": \"overloaded\", \"detail\": \"out of memory\"}\n");
+    }
+    http_cache_land(&h->cache, lead, &res);
   }
   cust_buf_release(&key);
   enum MHD_Result ret;

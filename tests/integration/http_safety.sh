@@ -88,6 +88,23 @@ case "$code" in
   *) fail "a long query ends with 503 or 200 (got $code: $(cat "$TMP/long.body"))" ;;
 esac
 
+# ---- identical requests that arrive together run once and all get the answer
+herd='SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }'
+i=0
+while [ $i -lt 8 ]; do
+  curl -s -o "$TMP/herd.$i" -w '%{http_code}' --max-time 30 --get --data-urlencode "query=$herd" \
+    -H 'Accept: text/csv' "$URL/sparql" >"$TMP/herd.$i.status" &
+  i=$((i + 1))
+done
+wait
+i=0
+while [ $i -lt 8 ]; do
+  [ "$(cat "$TMP/herd.$i.status")" = "$(cat "$TMP/herd.0.status")" ] || fail "the herd gets one status"
+  cmp -s "$TMP/herd.$i" "$TMP/herd.0" || fail "the herd gets one answer"
+  i=$((i + 1))
+done
+case "$(cat "$TMP/herd.0.status")" in 200 | 503) ;; *) fail "the herd's answer: $(cat "$TMP/herd.0")" ;; esac
+
 # ---- garbage on the socket never kills the server
 if command -v python3 >/dev/null 2>&1; then
   port=${URL##*:}
