@@ -91,12 +91,14 @@ esac
 # ---- identical requests that arrive together run once and all get the answer
 herd='SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }'
 i=0
+herdpids=
 while [ $i -lt 8 ]; do
   curl -s -o "$TMP/herd.$i" -w '%{http_code}' --max-time 30 --get --data-urlencode "query=$herd" \
     -H 'Accept: text/csv' "$URL/sparql" >"$TMP/herd.$i.status" &
+  herdpids="$herdpids $!"
   i=$((i + 1))
 done
-wait
+for p in $herdpids; do wait "$p"; done
 i=0
 while [ $i -lt 8 ]; do
   [ "$(cat "$TMP/herd.$i.status")" = "$(cat "$TMP/herd.0.status")" ] || fail "the herd gets one status"
