@@ -6,15 +6,21 @@
 
 N=1000
 start_devnet dn --seed 5 --blocks $N --block-time 0
+t0=$(date +%s%N)
 index_to clean.db $N --node "$URL" || fail "clean index"
+t1=$(date +%s%N)
 export_to clean.db clean.nq
+# Each run is killed within a twentieth of a clean backfill's time, so that
+# twenty kills land before the work is done however fast this machine is.
+slice=$(( (t1 - t0) / 20000000 ))
+[ $slice -ge 20 ] || slice=20
 
 kills=0
 i=0
 while [ $i -lt 20 ]; do
   "$CUSTODIAN" index --db "$TMP/crash.db" --until $N --node "$URL" >/dev/null 2>"$TMP/crash.log" &
   pid=$!
-  sleep "0.$(($(random_below 4) + 1))$(random_below 10)"
+  sleep "$(awk -v ms="$(( $(random_below $slice) + 10 ))" 'BEGIN { printf "%.3f", ms / 1000 }')"
   if kill -9 $pid 2>/dev/null; then
     kills=$((kills + 1))
   fi
