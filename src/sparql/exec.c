@@ -41,6 +41,13 @@ struct sq_exec {
   rasqal_world *rw;
   raptor_uri *base;
   char parse_error[512]; /* the first error rasqal logged for this query */
+  /* the store's graphs, listed again only when the store has changed: its
+   * checkpoint or its number of quads differs from when they were listed */
+  librdf_node **graphs;
+  size_t ngraphs, capgraphs;
+  int has_graphs, graphs_oom;
+  cust_checkpoint graphs_cp;
+  uint64_t graphs_count;
 };
 
 static void on_rasqal_log(void *ud, raptor_log_message *m) {
@@ -92,10 +99,20 @@ cust_status sq_exec_new(cust_store *store, const cust_logger *log, sq_exec **out
   return CUST_OK;
 }
 
+static void drop_graphs(sq_exec *x) {
+  for (size_t i = 0; i < x->ngraphs; i++) {
+    librdf_free_node(x->graphs[i]);
+  }
+  x->ngraphs = 0;
+  x->has_graphs = 0;
+}
+
 void sq_exec_free(sq_exec *x) {
   if (x == NULL) {
     return;
   }
+  drop_graphs(x);
+  free(x->graphs);
   if (x->base != NULL) {
     raptor_free_uri(x->base);
   }
@@ -111,7 +128,7 @@ typedef struct run {
   cust_sparql_result *r;
   rasqal_query *q;
   sq_dataset d;
-  librdf_node **graphs; /* every graph of the store */
+  librdf_node **graphs; /* every graph of the store (borrowed from x) */
   size_t ngraphs;
   librdf_node **own; /* nodes made for this request */
   size_t nown, capown;
@@ -154,7 +171,6 @@ static void run_release(run *u) {
     librdf_free_node(u->own[i]);
   }
   free(u->own);
-  free(u->graphs);
   free(u->d.defaults);
   free(u->d.named);
   if (u->binds != NULL) {
@@ -185,36 +201,60 @@ static void refuse(run *u, const char *msg) {
 
 /* ---- the store's graphs and the dataset ---------------------------------------- */
 
-static cust_status list_graphs(run *u) {
-  librdf_iterator *it = librdf_model_get_contexts(u->x->model);
-  if (it == NULL) {
-    return CUST_OK; /* a store without graphs */
-  }
-  cust_status st = CUST_OK;
-  size_t cap = 0;
-  while (!librdf_iterator_end(it)) {
-    librdf_node *n = librdf_iterator_get_object(it);
-    if (n != NULL && librdf_node_is_resource(n)) {
-      if (u->ngraphs == cap) {
-        cap = cap ? cap * 2 : 16;
-        librdf_node **g = realloc(u->graphs, cap * sizeof *g);
-        if (g == NULL) {
-          st = CUST_ERR_NOMEM;
-          break;
-        }
-        u->graphs = g;
-      }
-      librdf_node *c = librdf_new_node_from_node(n);
-      if (!own_node(u, c)) {
-        st = CUST_ERR_NOMEM;
-        break;
-      }
-      u->graphs[u->ngraphs++] = c;
+static int add_graph(void *ud, const char *iri, size_t len) {
+  sq_exec *x = ud;
+  (void)len;
+  if (x->ngraphs == x->capgraphs) {
+    size_t cap = x->capgraphs ? x->capgraphs * 2 : 64;
+    librdf_node **g = realloc(x->graphs, cap * sizeof *g);
+    if (g == NULL) {
+      x->graphs_oom = 1;
+      return 1;
     }
-    librdf_iterator_next(it);
+    x->graphs = g;
+    x->capgraphs = cap;
   }
-  librdf_free_iterator(it);
-  return st;
+  librdf_node *n = librdf_new_node_from_uri_string(x->lw, (const unsigned char *)iri);
+  if (n == NULL) {
+    x->graphs_oom = 1;
+    return 1;
+  }
+  x->graphs[x->ngraphs++] = n;
+  return 0;
+}
+
+/* The store's graphs (borrowed from the executor): listed once per state of
+ * the store, which a checkpoint and a count of quads tell cheaply. */
+static cust_status list_graphs(run *u) {
+  sq_exec *x = u->x;
+  cust_checkpoint cp;
+  uint64_t count = 0;
+  cust_status st = cust_store_checkpoint(x->store, &cp);
+  if (st == CUST_OK) {
+    st = cust_store_count(x->store, &count);
+  }
+  if (st != CUST_OK) {
+    return st;
+  }
+  if (!x->has_graphs || count != x->graphs_count || cp.height != x->graphs_cp.height ||
+      strcmp(cp.block_hash, x->graphs_cp.block_hash) != 0) {
+    drop_graphs(x);
+    x->graphs_oom = 0;
+    st = cust_store_graphs(x->store, add_graph, x);
+    if (st == CUST_OK && x->graphs_oom) {
+      st = CUST_ERR_NOMEM;
+    }
+    if (st != CUST_OK) {
+      drop_graphs(x);
+      return st;
+    }
+    x->has_graphs = 1;
+    x->graphs_cp = cp;
+    x->graphs_count = count;
+  }
+  u->graphs = x->graphs;
+  u->ngraphs = x->ngraphs;
+  return CUST_OK;
 }
 
 static librdf_node *store_graph(run *u, const char *iri) {
@@ -313,6 +353,7 @@ static int setup_dataset(run *u) {
       memcpy(u->d.named, u->graphs, u->ngraphs * sizeof *u->d.named);
     }
     u->d.nnamed = u->ngraphs;
+    u->d.is_named_all = 1;
   }
   /* rasqal walks the named graphs of its data graph list for GRAPH ?g */
   while (dgs != NULL && raptor_sequence_size(dgs) > 0) {

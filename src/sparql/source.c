@@ -278,6 +278,7 @@ typedef struct sq_match {
   librdf_node *current_graph; /* the graph of the current statement (borrowed) */
   librdf_node *fixed_graph;   /* owned: a single graph */
   int is_all;                 /* every graph, the store's default graph too */
+  int is_any_named;           /* every named graph: `graphs` need not be searched */
   int is_dedup;
   int is_done;
   librdf_stream *stream;
@@ -351,7 +352,8 @@ static int copy_term(cust_arena *a, cust_term *dst, const cust_term *src) {
 static int collect(void *ud, const cust_quad *q) {
   sq_match *m = ud;
   if (!m->is_all && m->fixed_graph == NULL &&
-      (q->g.kind != CUST_TERM_IRI || !graph_named(m->graphs, m->ngraphs, &q->g))) {
+      (q->g.kind != CUST_TERM_IRI ||
+       (!m->is_any_named && !graph_named(m->graphs, m->ngraphs, &q->g)))) {
     return 0;
   }
   if (m->is_dedup) {
@@ -418,7 +420,7 @@ static void match_settle(sq_match *m) {
         continue; /* the store's own default graph is in the merge only */
       }
       if (m->fixed_graph != NULL ? !librdf_node_equals(g, m->fixed_graph)
-                                 : !graph_in(m->graphs, m->ngraphs, g)) {
+                                 : !m->is_any_named && !graph_in(m->graphs, m->ngraphs, g)) {
         continue;
       }
       m->current_graph = g;
@@ -478,6 +480,7 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
     } else {
       m->graphs = d->named;
       m->ngraphs = d->nnamed;
+      m->is_any_named = d->is_named_all;
     }
   } else if (d->defaults != NULL) {
     m->graphs = d->defaults;

@@ -123,6 +123,7 @@ typedef struct sq_dataset {
   size_t ndefaults;
   librdf_node **named; /* graphs GRAPH may visit, or NULL: every graph */
   size_t nnamed;
+  int is_named_all; /* `named` is every graph of the store */
   int has_error;
 } sq_dataset;
 
