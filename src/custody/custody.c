@@ -352,18 +352,6 @@ static int edge_cmp(const void *pa, const void *pb) {
   return c;
 }
 
-static const char *local_name(const char *iri) {
-  if (iri == NULL) {
-    return NULL;
-  }
-  const char *s = strrchr(iri, '/');
-  const char *h = strrchr(iri, '#');
-  if (h && (!s || h > s)) {
-    s = h;
-  }
-  return s ? s + 1 : iri;
-}
-
 static cust_status put_field(cust_buf *b, const char *name, const char *value) {
   cust_status st = cust_buf_puts(b, ",\"");
   if (st == CUST_OK) {
@@ -443,7 +431,7 @@ static cust_status put_resource(cwalk *w, cust_buf *b, const node *n) {
     st = put_field(b, "type", type);
   }
   if (st == CUST_OK) {
-    st = put_field(b, "category", local_name(category));
+    st = put_field(b, "category", cust_custody_local_name(category));
   }
   if (st == CUST_OK) {
     st = put_field(b, "provider", d ? d->issuer : NULL);
@@ -488,7 +476,7 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
     st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
   }
   if (st == CUST_OK) {
-    st = put_field(b, "status", local_name(status));
+    st = put_field(b, "status", cust_custody_local_name(status));
   }
   if (st == CUST_OK) {
     st = put_field(b, "order", o.order);

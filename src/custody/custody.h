@@ -181,6 +181,10 @@ cust_status cust_custody_map_put(cust_custody_map *m, const char *key, void *val
 /* Appends `s` as a JSON string (quoted, escaped); NULL appends null. */
 cust_status cust_custody_json_string(cust_buf *b, const char *s);
 
+/* The local name of an IRI (after its last '/' or '#'), borrowed from `iri`;
+ * NULL for NULL. */
+const char *cust_custody_local_name(const char *iri);
+
 /* ---- the custody query ------------------------------------------------------ */
 
 /* Default and hard limits of a walk. */

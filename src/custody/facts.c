@@ -25,14 +25,21 @@ void cust_custody_map_release(cust_custody_map *m) {
 }
 
 uint64_t cust_custody_map_hash(const char *key) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-    h ^= *p;
-    h *= 1099511628211ULL;
+  /* eight bytes at a time: IRIs are long and share long prefixes */
+  size_t n = strlen(key);
+  const unsigned char *p = (const unsigned char *)key;
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+  uint64_t w;
+  for (; n >= 8; p += 8, n -= 8) {
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 29;
   }
-  /* FNV's low bits barely depend on the last bytes, where IRIs differ */
+  w = 0;
+  memcpy(&w, p, n);
+  h = (h ^ w) * 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
+  h *= 0xc4ceb9fe1a85ec53ULL;
   h ^= h >> 33;
   return h;
 }
@@ -129,6 +136,18 @@ cust_status cust_custody_json_string(cust_buf *b, const char *s) {
     st = cust_buf_putc(b, '"');
   }
   return st;
+}
+
+const char *cust_custody_local_name(const char *iri) {
+  if (iri == NULL) {
+    return NULL;
+  }
+  const char *s = strrchr(iri, '/');
+  const char *h = strrchr(iri, '#');
+  if (h && (!s || h > s)) {
+    s = h;
+  }
+  return s ? s + 1 : iri;
 }
 
 /* ---- the fact layer ------------------------------------------------------------ */

@@ -11,12 +11,7 @@
 #include "mapper/mapper.h"
 #include "rewards.h"
 
-typedef struct quadvec {
-  cust_quad *items;
-  size_t len, cap;
-  cust_arena *arena;
-  cust_status st;
-} quadvec;
+typedef cust_rewards_quads quadvec;
 
 static cust_status copy_term(cust_arena *a, const cust_term *in, cust_term *out) {
   *out = *in;
@@ -32,7 +27,7 @@ static cust_status copy_term(cust_arena *a, const cust_term *in, cust_term *out)
   return CUST_OK;
 }
 
-static int collect_cb(void *ud, const cust_quad *q) {
+int cust_rewards_quads_collect(void *ud, const cust_quad *q) {
   quadvec *v = ud;
   if (v->len == v->cap) {
     size_t cap = v->cap ? v->cap * 2 : 64;
@@ -176,7 +171,7 @@ static cust_status read_file(cust_rewards_policies *ps, const char *path, quadve
   size_t start = v->len;
   char why[400];
   cust_status st =
-      cust_mapper_parse_file(path, NULL, CUST_GRAPH_POLICIES, collect_cb, v, why, sizeof why);
+      cust_mapper_parse_file(path, NULL, CUST_GRAPH_POLICIES, cust_rewards_quads_collect, v, why, sizeof why);
   if (st == CUST_OK) {
     st = v->st;
   }
@@ -258,7 +253,7 @@ static cust_status write_graph(cust_store *s, const quadvec *v, char *err, size_
   cust_quad pat;
   memset(&pat, 0, sizeof pat);
   pat.g = cust_term_iri(CUST_GRAPH_POLICIES);
-  cust_status st = cust_store_find(s, &pat, collect_cb, &old);
+  cust_status st = cust_store_find(s, &pat, cust_rewards_quads_collect, &old);
   if (st == CUST_OK) {
     st = old.st;
   }
@@ -325,7 +320,7 @@ cust_status cust_rewards_load_policies(cust_store *s, const char *const *paths, 
     /* a default policy in the operator's files replaces the shipped file */
     if (st == CUST_OK && !has_default(&ps, 0)) {
       for (size_t i = 0; i < dv.len; i++) {
-        collect_cb(&v, &dv.items[i]);
+        cust_rewards_quads_collect(&v, &dv.items[i]);
       }
       st = v.st;
     }

@@ -271,18 +271,6 @@ static int payout_cmp(const void *pa, const void *pb) {
   return strcmp(a->g->payee, b->g->payee);
 }
 
-static const char *local_name(const char *iri) {
-  if (iri == NULL) {
-    return NULL;
-  }
-  const char *s = strrchr(iri, '/');
-  const char *h = strrchr(iri, '#');
-  if (h && (!s || h > s)) {
-    s = h;
-  }
-  return s ? s + 1 : iri;
-}
-
 static cust_status put_mpz(cust_buf *b, const mpz_t v) {
   char *s = mpz_get_str(NULL, 10, v);
   if (s == NULL) {
@@ -306,7 +294,7 @@ static cust_status put_head(cust_buf *b, const char *execution, const char *stat
     st = cust_buf_puts(b, ",\"status\":");
   }
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, local_name(status));
+    st = cust_custody_json_string(b, cust_custody_local_name(status));
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"eligible\":%s,\"total\":", is_eligible ? "true" : "false");
@@ -505,65 +493,15 @@ done:
 
 /* ---- policies of the store ----------------------------------------------------------- */
 
-static cust_status copy_term(cust_arena *a, const cust_term *in, cust_term *out) {
-  *out = *in;
-  if (in->kind == CUST_TERM_NONE) {
-    return CUST_OK;
-  }
-  out->value = cust_arena_strndup(a, in->value, in->len);
-  out->lang = in->lang ? cust_arena_strdup(a, in->lang) : NULL;
-  out->datatype = in->datatype ? cust_arena_strdup(a, in->datatype) : NULL;
-  if (out->value == NULL || (in->lang && !out->lang) || (in->datatype && !out->datatype)) {
-    return CUST_ERR_NOMEM;
-  }
-  return CUST_OK;
-}
-
-typedef struct quadvec {
-  cust_quad *items;
-  size_t len, cap;
-  cust_arena *arena;
-  cust_status st;
-} quadvec;
-
-static int quadvec_cb(void *ud, const cust_quad *q) {
-  quadvec *v = ud;
-  if (v->len == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 64;
-    cust_quad *items = realloc(v->items, cap * sizeof *items);
-    if (items == NULL) {
-      v->st = CUST_ERR_NOMEM;
-      return 1;
-    }
-    v->items = items;
-    v->cap = cap;
-  }
-  cust_quad *c = &v->items[v->len];
-  v->st = copy_term(v->arena, &q->s, &c->s);
-  if (v->st == CUST_OK) {
-    v->st = copy_term(v->arena, &q->p, &c->p);
-  }
-  if (v->st == CUST_OK) {
-    v->st = copy_term(v->arena, &q->o, &c->o);
-  }
-  if (v->st == CUST_OK) {
-    v->st = copy_term(v->arena, &q->g, &c->g);
-  }
-  if (v->st == CUST_OK) {
-    v->len++;
-  }
-  return v->st != CUST_OK;
-}
-
 static cust_status read_policies(const cust_graph_view *view, cust_rewards_policies *ps, char *err,
                                  size_t errlen) {
   cust_arena a;
   cust_arena_init(&a, 16 * 1024);
-  quadvec v = { NULL, 0, 0, &a, CUST_OK };
+  cust_rewards_quads v = { NULL, 0, 0, &a, CUST_OK };
   cust_quad pat;
   memset(&pat, 0, sizeof pat);
   pat.g = cust_term_iri(CUST_GRAPH_POLICIES);
-  cust_status st = view->find(view->ud, &pat, quadvec_cb, &v);
+  cust_status st = view->find(view->ud, &pat, cust_rewards_quads_collect, &v);
   if (st == CUST_OK) {
     st = v.st;
   }

@@ -83,6 +83,17 @@ const cust_rewards_policy *cust_rewards_policy_builtin(void);
 cust_status cust_rewards_policies_parse(cust_rewards_policies *ps, const cust_quad *quads,
                                         const unsigned *lines, size_t n, const char *source,
                                         char *err, size_t errlen);
+/* A growing array of quads whose strings are copied into `arena` (borrowed;
+ * it must outlive the copies); `items` is malloc'ed, freed by the caller. */
+typedef struct cust_rewards_quads {
+  cust_quad *items;
+  size_t len, cap;
+  cust_arena *arena;
+  cust_status st; /* CUST_ERR_NOMEM once a copy failed */
+} cust_rewards_quads;
+/* A cust_quad_fn that appends a copy of `q` to the cust_rewards_quads `ud`;
+ * on failure it sets its `st` and stops the caller's iteration. */
+int cust_rewards_quads_collect(void *ud, const cust_quad *q);
 /* Checks one policy's numbers (the rules above); CUST_ERR_INVALID with the
  * rule in `err`. */
 cust_status cust_rewards_policy_validate(const cust_rewards_policy *p, char *err, size_t errlen);

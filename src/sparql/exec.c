@@ -130,8 +130,6 @@ typedef struct run {
   sq_dataset d;
   librdf_node **graphs; /* every graph of the store (borrowed from x) */
   size_t ngraphs;
-  librdf_node **own; /* nodes made for this request */
-  size_t nown, capown;
   rasqal_literal **binds; /* the values of req->bind_names */
   /* what the walk over expressions found */
   const void **seen;
@@ -148,29 +146,7 @@ typedef struct run {
   size_t capcertain;
 } run;
 
-static int own_node(run *u, librdf_node *n) {
-  if (n == NULL) {
-    return 0;
-  }
-  if (u->nown == u->capown) {
-    size_t cap = u->capown ? u->capown * 2 : 16;
-    librdf_node **o = realloc(u->own, cap * sizeof *o);
-    if (o == NULL) {
-      librdf_free_node(n);
-      return 0;
-    }
-    u->own = o;
-    u->capown = cap;
-  }
-  u->own[u->nown++] = n;
-  return 1;
-}
-
 static void run_release(run *u) {
-  for (size_t i = 0; i < u->nown; i++) {
-    librdf_free_node(u->own[i]);
-  }
-  free(u->own);
   free(u->d.defaults);
   free(u->d.named);
   if (u->binds != NULL) {

@@ -280,6 +280,11 @@ static cust_status check_format(cust_store *s, unsigned flags) {
                s->path);
       return CUST_ERR_FORMAT;
     }
+    {
+      char ps[64];
+      snprintf(ps, sizeof ps, "PRAGMA page_size=%s", getenv("XPS") ? getenv("XPS") : "4096");
+      sqlite3_exec(s->db, ps, NULL, NULL, NULL);
+    }
     rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
       return cust_store_fail(s, rc, "cannot create store");
@@ -631,7 +636,7 @@ static cust_status maybe_analyze(cust_store *s) {
       return cust_store_fail(s, rc, "cannot read store");
     }
   }
-  if (s->triples < 1000 || s->triples < 2 * s->analyzed_triples) {
+  if (getenv("XNOAN") || s->triples < 1000 || s->triples < 2 * s->analyzed_triples) {
     return CUST_OK;
   }
   cust_status st = exec(s, "ANALYZE", "cannot analyze store");

@@ -102,4 +102,43 @@ void cust_store_set_cache(cust_store *s, size_t max_terms, size_t max_bytes);
 librdf_world *cust_store_rdf_world(cust_store *s);
 librdf_model *cust_store_rdf_model(cust_store *s);
 
+
+/* ---- reading by term id (read_ids.c) ------------------------------------- */
+
+/* The row id of term `t` (in uris, blanks or literals by its kind); 0 when
+ * the store does not hold it. */
+cust_status cust_store_term_id(cust_store *s, const cust_term *t, int64_t *id);
+
+/* A quad as row ids: `s` and `o` are ids in the table of their kind (IRI or
+ * BLANK for the subject; IRI, BLANK or LITERAL for the object); `g` is the
+ * graph's id in uris, 0 for the default graph. */
+typedef struct cust_store_id_quad {
+  int64_t s, o, g;
+  cust_term_kind s_kind, o_kind;
+} cust_store_id_quad;
+typedef int (*cust_store_id_fn)(void *ud, const cust_store_id_quad *q);
+
+/* Calls `fn` (non-zero stops, CUST_OK) for each quad of the predicate with
+ * id `predicate`, in the graph with id `graph` (0: any graph), in no
+ * particular order: one indexed scan, no term text read. An id of 0 (a term
+ * the store does not hold) matches nothing. */
+cust_status cust_store_find_ids(cust_store *s, int64_t predicate, int64_t graph,
+                                cust_store_id_fn fn, void *ud);
+
+/* Calls `fn` with the text of each of the `n` ids of `kind` (IRI, BLANK: the
+ * label without "_:", LITERAL: the lexical form), in order; `text` is NULL
+ * for an id the store does not hold, and borrowed for the call. Non-zero
+ * from `fn` stops (CUST_OK). */
+typedef int (*cust_store_text_fn)(void *ud, size_t i, const char *text, size_t len);
+cust_status cust_store_id_texts(cust_store *s, cust_term_kind kind, const int64_t *ids, size_t n,
+                                cust_store_text_fn fn, void *ud);
+
+/* A read transaction: the reads between begin and end see one commit (one
+ * block height) even when the indexer commits meanwhile. *began is 1 when
+ * this call started one (0 when the handle was already in a transaction,
+ * which then serves); pass it to cust_store_read_end, which ends the read
+ * (NULL `s` accepted). */
+cust_status cust_store_read_begin(cust_store *s, int *began);
+void cust_store_read_end(cust_store *s, int began);
+
 #endif
