@@ -754,9 +754,10 @@ cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, 
   return cust_custody_query_cached(NULL, s, iri, is_upstream, depth, json_out, err, errlen);
 }
 
-cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, const char *iri,
-                                      int is_upstream, unsigned depth, cust_buf *json_out,
-                                      char *err, size_t errlen) {
+/* The query, in the caller's read transaction. */
+static cust_status query_read(cust_custody_cache *cache, cust_store *s, const char *iri,
+                              int is_upstream, unsigned depth, cust_buf *json_out, char *err,
+                              size_t errlen) {
   cust_checkpoint cp;
   cust_status st = cust_store_checkpoint(s, &cp);
   if (st != CUST_OK) {
@@ -775,5 +776,21 @@ cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, 
   }
   st = cust_custody_walk_facts(f, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
   cust_custody_cache_trim(cache);
+  return st;
+}
+
+cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, const char *iri,
+                                      int is_upstream, unsigned depth, cust_buf *json_out,
+                                      char *err, size_t errlen) {
+  /* one read transaction: the walk's many lookups see one height, whatever
+     the indexer commits meanwhile */
+  int began = 0;
+  cust_status st = cust_store_read_begin(s, &began);
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    return st;
+  }
+  st = query_read(cache, s, iri, is_upstream, depth, json_out, err, errlen);
+  cust_store_read_end(s, began);
   return st;
 }

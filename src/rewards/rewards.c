@@ -699,10 +699,10 @@ cust_status cust_rewards_query(cust_store *s, const char *execution, const char 
   return cust_rewards_query_cached(NULL, s, execution, amount, policy_iri, json_out, err, errlen);
 }
 
-cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
-                                      const char *execution, const char *amount,
-                                      const char *policy_iri, cust_buf *json_out, char *err,
-                                      size_t errlen) {
+/* The query, in the caller's read transaction. */
+static cust_status query_read(cust_custody_cache *cache, cust_store *s, const char *execution,
+                              const char *amount, const char *policy_iri, cust_buf *json_out,
+                              char *err, size_t errlen) {
   cust_checkpoint cp;
   cust_status st = cust_store_checkpoint(s, &cp);
   if (st != CUST_OK) {
@@ -723,5 +723,22 @@ cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
   st = cust_rewards_compute_facts(f, &view, cp.height, execution, amount, policy_iri, json_out, err,
                                   errlen);
   cust_custody_cache_trim(cache);
+  return st;
+}
+
+cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
+                                      const char *execution, const char *amount,
+                                      const char *policy_iri, cust_buf *json_out, char *err,
+                                      size_t errlen) {
+  /* one read transaction: the answer is of one height, whatever the indexer
+     commits meanwhile */
+  int began = 0;
+  cust_status st = cust_store_read_begin(s, &began);
+  if (st != CUST_OK) {
+    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    return st;
+  }
+  st = query_read(cache, s, execution, amount, policy_iri, json_out, err, errlen);
+  cust_store_read_end(s, began);
   return st;
 }
