@@ -21,7 +21,9 @@ final=$(sed -n 's/^final //p' "$work/gen.out")
 exec=$(sed -n 's/^exec //p' "$work/gen.out")
 echo "$(sed -n 's/^quads //p' "$work/gen.out") quads; custody of $final, rewards of $exec"
 echo
-echo "custodian (cold: a new fact layer per request; warm: the per-thread cache at the same height)"
+echo "custodian (walk: the set of nodes reached, as IRIs, what a closure query returns;"
+echo "  custody: the full answer with details and edges; cold: a new fact layer per request;"
+echo "  warm: the per-thread cache at the same height)"
 "$prog" time "$work/dag.db" "$RUNS" "$final" "$exec" || exit 1
 echo
 

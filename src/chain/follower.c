@@ -1093,39 +1093,119 @@ static cust_status check_item(cust_chain *c, const item *it, const cust_checkpoi
   return CUST_OK;
 }
 
-static cust_status commit(cust_chain *c, const cust_changes *changes, const cust_checkpoint *cp) {
-  cust_status st = cust_store_begin(c->store);
-  if (st == CUST_OK && changes != NULL) {
+/* A group: consecutive blocks written in one store transaction, committed
+ * with the checkpoint of its last block, so that the store only ever holds
+ * whole blocks up to its checkpoint. A group grows while the writer lags
+ * behind the fetcher, up to these limits; it is committed as soon as the
+ * queue runs dry, so a writer that keeps up commits every block. */
+#define GROUP_BLOCKS 64
+#define GROUP_CHANGES 50000
+#define GROUP_MS 500
+
+typedef struct group {
+  int is_open;
+  uint64_t start_ms;
+  uint64_t blocks, changes; /* blocks covered, quads changed */
+  cust_mapper_stats stats;
+  cust_checkpoint cp; /* of its last block */
+} group;
+
+static cust_status group_add(cust_chain *c, group *g, const cust_changes *changes,
+                             uint64_t height) {
+  cust_status st = CUST_OK;
+  if (!g->is_open) {
+    st = cust_store_begin(c->store);
+    if (st != CUST_OK) {
+      return set_error(c, st, "cannot write height %" PRIu64 " to the store: %s", height,
+                       cust_strerror(st));
+    }
+    g->is_open = 1;
+    g->start_ms = cust_now_ms();
+  }
+  if (changes != NULL && changes->len > 0) {
     st = cust_store_apply(c->store, changes);
-  }
-  if (st == CUST_OK) {
-    st = cust_store_set_checkpoint(c->store, cp);
-  }
-  if (st == CUST_OK) {
-    st = cust_store_commit(c->store);
   }
   if (st != CUST_OK) {
     cust_store_rollback(c->store);
-    return set_error(c, st, "cannot write height %" PRIu64 " to the store: %s%s", cp->height,
+    g->is_open = 0;
+    return set_error(c, st, "cannot write height %" PRIu64 " to the store: %s%s", height,
                      cust_strerror(st),
                      st == CUST_ERR_FULL ? ": free some space and run again, it resumes" : "");
   }
   return CUST_OK;
 }
 
+/* Commits the open group (nothing when none is open) and moves *cp on. */
+static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, progress *p) {
+  if (!g->is_open) {
+    return CUST_OK;
+  }
+  g->is_open = 0;
+  cust_status st = cust_store_set_checkpoint(c->store, &g->cp);
+  if (st == CUST_OK) {
+    st = cust_store_commit(c->store);
+  }
+  if (st != CUST_OK) {
+    cust_store_rollback(c->store);
+    return set_error(c, st, "cannot write height %" PRIu64 " to the store: %s%s", g->cp.height,
+                     cust_strerror(st),
+                     st == CUST_ERR_FULL ? ": free some space and run again, it resumes" : "");
+  }
+  *cp = g->cp;
+  p->blocks += g->blocks;
+  p->triples += g->changes;
+  shared_lock(c);
+  if (c->shared != NULL) {
+    cust_index_status *s = &c->shared->st;
+    s->indexed_height = cp->height;
+    s->blocks_total += g->blocks;
+    s->triples_total += g->changes;
+    s->credentials += g->stats.credentials;
+    s->rejections += g->stats.rejections;
+    s->failed += g->stats.failed;
+    s->last_progress_ms = cust_now_ms();
+    if (s->head_height < cp->height) {
+      s->head_height = cp->height;
+    }
+  }
+  shared_unlock(c);
+  g->blocks = g->changes = 0;
+  memset(&g->stats, 0, sizeof g->stats);
+  show_progress(c, p, cp, 0);
+  return CUST_OK;
+}
+
+/* Commits what the open group holds after an error of a later block (so the
+ * store keeps every good block before it) and returns that error. */
+static cust_status group_fail(cust_chain *c, group *g, cust_checkpoint *cp, progress *p,
+                              cust_status err) {
+  (void)group_commit(c, g, cp, p);
+  return err;
+}
+
 static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start) {
   cust_changes changes;
   cust_graph_view view = cust_store_view(c->store);
   progress p;
+  group g;
   cust_status st = CUST_OK;
   uint64_t expected = start;
   memset(&p, 0, sizeof p);
+  memset(&g, 0, sizeof g);
+  g.cp = *cp;
   p.start_ms = p.last_rate_ms = p.last_log_ms = cust_now_ms();
   cust_changes_init(&changes);
   while (!cust_stop_requested) {
-    item *it = pop(c, 200);
+    item *it = pop(c, g.is_open ? 0 : 200);
     if (it == NULL) {
-      show_progress(c, &p, cp, 0);
+      if (g.is_open) {
+        st = group_commit(c, &g, cp, &p);
+        if (st != CUST_OK) {
+          break;
+        }
+      } else {
+        show_progress(c, &p, cp, 0);
+      }
       continue;
     }
     if (it->kind == ITEM_END) {
@@ -1136,19 +1216,20 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
       cust_chain_copy_text(c->error, sizeof c->error, it->msg);
       st = it->st;
       item_free(it);
+      st = group_fail(c, &g, cp, &p, st);
       break;
     }
-    st = check_item(c, it, cp, expected);
+    st = check_item(c, it, &g.cp, expected);
     if (st != CUST_OK) {
       item_free(it);
+      st = group_fail(c, &g, cp, &p, st);
       break;
     }
-    cust_checkpoint next = *cp;
     cust_mapper_stats stats;
     memset(&stats, 0, sizeof stats);
     cust_changes_reset(&changes);
     if (it->kind == ITEM_EMPTY) {
-      /* runs of empty blocks that follow are committed together */
+      /* runs of empty blocks that follow are written together */
       item *more;
       while ((more = pop_empty_at(c, it->to + 1)) != NULL) {
         if (strcmp(more->first_last_hash, it->hash) != 0 ||
@@ -1167,6 +1248,7 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
       }
       if (st != CUST_OK) {
         item_free(it);
+        st = group_fail(c, &g, cp, &p, st);
         break;
       }
     } else {
@@ -1174,39 +1256,39 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
       if (st != CUST_OK) {
         set_error(c, st, "cannot map block %" PRIu64 ": %s", it->from, cust_strerror(st));
         item_free(it);
+        st = group_fail(c, &g, cp, &p, st);
         break;
       }
     }
-    next.height = it->to;
-    cust_chain_copy_text(next.block_hash, sizeof next.block_hash, it->hash);
-    cust_chain_copy_text(next.chain_id, sizeof next.chain_id, c->chain_id);
-    cust_chain_copy_text(next.block_time, sizeof next.block_time, it->time);
-    st = commit(c, it->kind == ITEM_BLOCK ? &changes : NULL, &next);
-    uint64_t nblocks = it->to - it->from + 1;
-    item_free(it);
+    st = group_add(c, &g, it->kind == ITEM_BLOCK ? &changes : NULL, it->to);
     if (st != CUST_OK) {
+      item_free(it);
       break;
     }
-    *cp = next;
-    expected = cp->height + 1;
-    p.blocks += nblocks;
-    p.triples += changes.len;
-    shared_lock(c);
-    if (c->shared != NULL) {
-      cust_index_status *s = &c->shared->st;
-      s->indexed_height = cp->height;
-      s->blocks_total += nblocks;
-      s->triples_total += changes.len;
-      s->credentials += stats.credentials;
-      s->rejections += stats.rejections;
-      s->failed += stats.failed;
-      s->last_progress_ms = cust_now_ms();
-      if (s->head_height < cp->height) {
-        s->head_height = cp->height;
+    g.cp.height = it->to;
+    cust_chain_copy_text(g.cp.block_hash, sizeof g.cp.block_hash, it->hash);
+    cust_chain_copy_text(g.cp.chain_id, sizeof g.cp.chain_id, c->chain_id);
+    cust_chain_copy_text(g.cp.block_time, sizeof g.cp.block_time, it->time);
+    g.blocks += it->to - it->from + 1;
+    g.changes += changes.len;
+    g.stats.credentials += stats.credentials;
+    g.stats.rejections += stats.rejections;
+    g.stats.failed += stats.failed;
+    expected = it->to + 1;
+    item_free(it);
+    if (g.blocks >= GROUP_BLOCKS || g.changes >= GROUP_CHANGES ||
+        cust_now_ms() - g.start_ms >= GROUP_MS) {
+      st = group_commit(c, &g, cp, &p);
+      if (st != CUST_OK) {
+        break;
       }
     }
-    shared_unlock(c);
-    show_progress(c, &p, cp, 0);
+  }
+  if (st == CUST_OK) {
+    /* stopping: the blocks in hand are committed */
+    st = group_commit(c, &g, cp, &p);
+  } else if (g.is_open) {
+    cust_store_rollback(c->store);
   }
   show_progress(c, &p, cp, 1);
   if (p.has_line) {

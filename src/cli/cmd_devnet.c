@@ -31,7 +31,9 @@ int cust_cmd_devnet(cust_ctx *ctx) {
                     sizeof err) != CUST_OK ||
       cust_opts_u64(&ctx->opts, "scale", cfg.scale, &cfg.scale, err, sizeof err) != CUST_OK ||
       cust_opts_u64(&ctx->opts, "earliest", cfg.earliest, &cfg.earliest, err, sizeof err) !=
-          CUST_OK) {
+          CUST_OK ||
+      cust_opts_u64(&ctx->opts, "empty-blocks", cfg.empty_blocks, &cfg.empty_blocks, err,
+                    sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
     return 2;
   }
@@ -62,6 +64,14 @@ int cust_cmd_devnet(cust_ctx *ctx) {
   if (cfg.blocks != 0 && cfg.earliest > cfg.blocks) {
     cust_cli_error("--earliest %llu is above --blocks %llu: nothing would be served",
                    (unsigned long long)cfg.earliest, (unsigned long long)cfg.blocks);
+    return 2;
+  }
+  if (cfg.empty_blocks > 1000000) {
+    cust_cli_error("--empty-blocks must be from 0 to 1000000");
+    return 2;
+  }
+  if (cfg.manifest_path != NULL && cfg.empty_blocks != 0) {
+    cust_cli_error("--manifest describes the dense chain only: drop --empty-blocks or --manifest");
     return 2;
   }
   if (cfg.manifest_path != NULL && cfg.blocks == 0) {

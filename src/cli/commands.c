@@ -76,6 +76,8 @@ static const cust_optspec devnet_opts[] = {
   { "earliest", 1, 0, "N  pretend heights below N were pruned" },
   { "chain-id", 1, 0, "ID  the chain id (default okp4-devnet-1)" },
   { "manifest", 1, 0, "FILE  write what heights 1..--blocks hold, as JSON, before serving" },
+  { "empty-blocks", 1, 0,
+    "N  a sparse chain: N empty blocks after each block of the workload (default 0)" },
   OPT_CONFIG,
   OPT_VERBOSE,
   OPT_QUIET,
@@ -161,7 +163,8 @@ const cust_command cust_commands[] = {
     .run = cust_cmd_serve },
   { .name = "devnet",
     .synopsis = "devnet [--listen HOST:PORT] [--seed N] [--blocks N] [--block-time MS] "
-                "[--faults RATE] [--dialect 0.34|0.37|0.38] [--scale N] [--manifest FILE]",
+                "[--faults RATE] [--dialect 0.34|0.37|0.38] [--scale N] [--manifest FILE] "
+                "[--empty-blocks N]",
     .summary = "a simulated OKP4 node speaking the CometBFT JSON-RPC",
     .options = devnet_opts,
     .run = cust_cmd_devnet },

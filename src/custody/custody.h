@@ -222,16 +222,16 @@ cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, cons
                                     int is_upstream, unsigned depth, size_t max_nodes,
                                     cust_buf *json_out, char *err, size_t errlen);
 
-
 /* The walk alone, without details: the nodes the custody query of `iri`
  * reaches (same direction, depth, node limit and rules; revoked credentials
  * left out), read by term id with one indexed scan per predicate followed,
  * in one read transaction. Calls `fn` (may be NULL; non-zero stops) with each
  * node's IRI ("_:label" for a blank node; borrowed for the call), whether it
- * is an execution, and its depth, in no particular order; `info` gets the
- * counts. An execution is recognized by what it used or made. Errors as
- * cust_custody_query's (CUST_ERR_NOTFOUND when the store does not hold
- * `iri`). */
+ * is an execution, and its depth, in no particular order; `info` (may be
+ * NULL) gets the counts. An execution is recognized by what it used or made.
+ * Errors as cust_custody_query's, but CUST_ERR_NOTFOUND only when the store
+ * does not hold `iri` at all (a term named only by revoked credentials is
+ * answered as the node alone). */
 typedef int (*cust_custody_reach_fn)(void *ud, const char *iri, int is_execution, unsigned depth);
 typedef struct cust_custody_reach_info {
   size_t resources, executions;

@@ -183,6 +183,14 @@ struct cust_custody_facts {
   cust_custody_map creds;    /* credential -> cust_custody_cred */
   cust_custody_map descs;    /* resource -> cust_custody_cred, or &no_desc */
   cust_buf key;
+  /* when the view is a store's: bulk reads by term id, and the text of each
+     id read so far (open addressing on the id with its kind) */
+  cust_store *store;
+  struct idslot *ids;
+  size_t idcap, idlen;
+  int64_t *revoked_ids; /* sorted graph ids of the revoked credentials */
+  size_t nrevoked_ids;
+  int has_revoked_ids;
 };
 
 static const cust_custody_cred no_desc;
@@ -501,6 +509,261 @@ static int prefetch_cb(void *ud, const cust_quad *q) {
   return 0;
 }
 
+/* ---- bulk reads by term id ----------------------------------------------------- */
+
+/* A term as one integer: its row id, and its kind in the low two bits. */
+static int64_t id_term(int64_t id, cust_term_kind kind) {
+  return (id << 2) | (kind == CUST_TERM_IRI ? 1 : kind == CUST_TERM_BLANK ? 2 : 3);
+}
+
+typedef struct idslot {
+  int64_t term;  /* 0: empty */
+  const char *s; /* interned text; NULL until read, or when the store lacks it */
+} idslot;
+
+static uint64_t id_hash(int64_t term) {
+  uint64_t h = (uint64_t)term;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+static idslot *id_slot(const cust_custody_facts *f, int64_t term) {
+  size_t mask = f->idcap - 1;
+  for (size_t i = (size_t)id_hash(term) & mask;; i = (i + 1) & mask) {
+    if (f->ids[i].term == 0 || f->ids[i].term == term) {
+      return &f->ids[i];
+    }
+  }
+}
+
+/* Adds `term` (text not yet read) unless known; *is_new tells which. */
+static cust_status id_add(cust_custody_facts *f, int64_t term, int *is_new) {
+  *is_new = 0;
+  if ((f->idlen + 1) * 2 > f->idcap) {
+    size_t cap = f->idcap ? f->idcap * 2 : 4096;
+    idslot *old = f->ids;
+    size_t oldcap = f->idcap;
+    f->ids = calloc(cap, sizeof *f->ids);
+    if (f->ids == NULL) {
+      f->ids = old;
+      return CUST_ERR_NOMEM;
+    }
+    f->idcap = cap;
+    for (size_t i = 0; i < oldcap; i++) {
+      if (old[i].term) {
+        *id_slot(f, old[i].term) = old[i];
+      }
+    }
+    free(old);
+  }
+  idslot *sl = id_slot(f, term);
+  if (sl->term == 0) {
+    sl->term = term;
+    sl->s = NULL;
+    f->idlen++;
+    *is_new = 1;
+  }
+  return CUST_OK;
+}
+
+static int i64_cmp(const void *pa, const void *pb) {
+  int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+  return a < b ? -1 : a > b;
+}
+
+/* The graph ids of the revoked credentials, found once. */
+static cust_status revoked_ids(cust_custody_facts *f) {
+  if (f->has_revoked_ids) {
+    return CUST_OK;
+  }
+  f->revoked_ids = f->revoked.len ? malloc(f->revoked.len * sizeof *f->revoked_ids) : NULL;
+  if (f->revoked.len && f->revoked_ids == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  f->nrevoked_ids = 0;
+  for (size_t i = 0; i < f->revoked.cap; i++) {
+    if (f->revoked.slots[i].key == NULL) {
+      continue;
+    }
+    cust_term t = cust_term_iri(f->revoked.slots[i].key);
+    int64_t id = 0;
+    cust_status st = cust_store_term_id(f->store, &t, &id);
+    if (st != CUST_OK) {
+      return st;
+    }
+    if (id) {
+      f->revoked_ids[f->nrevoked_ids++] = id;
+    }
+  }
+  if (f->nrevoked_ids > 1) {
+    qsort(f->revoked_ids, f->nrevoked_ids, sizeof *f->revoked_ids, i64_cmp);
+  }
+  f->has_revoked_ids = 1;
+  return CUST_OK;
+}
+
+typedef struct idrows {
+  cust_custody_facts *f;
+  int64_t *rows; /* subject, object, graph terms (graph 0: default) */
+  size_t len, cap, max_rows;
+  int is_any_graph, is_over;
+  cust_status st;
+} idrows;
+
+static int idrows_cb(void *ud, const cust_store_id_quad *q) {
+  idrows *c = ud;
+  const cust_custody_facts *f = c->f;
+  if (c->is_any_graph && q->g && f->nrevoked_ids &&
+      bsearch(&q->g, f->revoked_ids, f->nrevoked_ids, sizeof q->g, i64_cmp)) {
+    return 0;
+  }
+  if (c->max_rows && c->len / 3 >= c->max_rows) {
+    c->is_over = 1;
+    return 1;
+  }
+  if (c->len + 3 > c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 768;
+    int64_t *rows = realloc(c->rows, cap * sizeof *rows);
+    if (rows == NULL) {
+      c->st = CUST_ERR_NOMEM;
+      return 1;
+    }
+    c->rows = rows;
+    c->cap = cap;
+  }
+  c->rows[c->len++] = id_term(q->s, q->s_kind);
+  c->rows[c->len++] = id_term(q->o, q->o_kind);
+  c->rows[c->len++] = q->g ? id_term(q->g, CUST_TERM_IRI) : 0;
+  return 0;
+}
+
+typedef struct idtexts {
+  cust_custody_facts *f;
+  const int64_t *terms;
+  int is_blank;
+  cust_status st;
+} idtexts;
+
+static int idtexts_cb(void *ud, size_t i, const char *text, size_t len) {
+  idtexts *c = ud;
+  (void)len;
+  if (text == NULL) {
+    return 0;
+  }
+  const char *s = c->is_blank ? intern_blank(c->f, text) : intern(c->f, text);
+  if (s == NULL) {
+    c->st = CUST_ERR_NOMEM;
+    return 1;
+  }
+  id_slot(c->f, c->terms[i])->s = s;
+  return 0;
+}
+
+/* Reads the text of the terms of `rows` not read yet: one batch per kind,
+ * in id order. */
+static cust_status read_texts(cust_custody_facts *f, const int64_t *rows, size_t n) {
+  int64_t *pending = NULL, *ids = NULL;
+  size_t npending = 0;
+  cust_status st = CUST_OK;
+  for (size_t i = 0; st == CUST_OK && i < n; i++) {
+    int is_new = 0;
+    if (rows[i] == 0) {
+      continue;
+    }
+    st = id_add(f, rows[i], &is_new);
+    if (st == CUST_OK && is_new) {
+      if (pending == NULL) {
+        pending = malloc(n * sizeof *pending);
+        if (pending == NULL) {
+          st = CUST_ERR_NOMEM;
+          break;
+        }
+      }
+      pending[npending++] = rows[i];
+    }
+  }
+  if (st == CUST_OK && npending) {
+    qsort(pending, npending, sizeof *pending, i64_cmp); /* by kind, then id */
+    ids = malloc(npending * sizeof *ids);
+    st = ids ? CUST_OK : CUST_ERR_NOMEM;
+  }
+  for (size_t at = 0; st == CUST_OK && at < npending;) {
+    int64_t kind = pending[at] & 3;
+    size_t end = at;
+    for (; end < npending && (pending[end] & 3) == kind; end++) {
+      ids[end - at] = pending[end] >> 2;
+    }
+    idtexts c = { f, pending + at, kind == 2, CUST_OK };
+    st = cust_store_id_texts(f->store,
+                             kind == 1   ? CUST_TERM_IRI
+                             : kind == 2 ? CUST_TERM_BLANK
+                                         : CUST_TERM_LITERAL,
+                             ids, end - at, idtexts_cb, &c);
+    if (st == CUST_OK) {
+      st = c.st;
+    }
+    at = end;
+  }
+  free(pending);
+  free(ids);
+  return st;
+}
+
+/* prefetch_cb's rows, read by term id from the store. */
+static cust_status prefetch_rows_by_id(cust_custody_facts *f, prefetch_ctx *c,
+                                       const char *predicate, const char *graph) {
+  int64_t pid = 0, gid = 0;
+  cust_term pt = cust_term_iri(predicate);
+  cust_status st = cust_store_term_id(f->store, &pt, &pid);
+  if (st == CUST_OK && graph) {
+    cust_term gt = cust_term_iri(graph);
+    st = cust_store_term_id(f->store, &gt, &gid);
+  }
+  if (st != CUST_OK || pid == 0 || (graph && gid == 0)) {
+    return st; /* a term the store does not hold: no rows */
+  }
+  st = graph ? CUST_OK : revoked_ids(f);
+  idrows r;
+  memset(&r, 0, sizeof r);
+  r.f = f;
+  r.max_rows = c->max_rows;
+  r.is_any_graph = graph == NULL;
+  if (st == CUST_OK) {
+    st = cust_store_find_ids(f->store, pid, gid, idrows_cb, &r);
+  }
+  if (st == CUST_OK) {
+    st = r.st;
+  }
+  c->is_over = r.is_over;
+  if (st == CUST_OK && !r.is_over) {
+    st = read_texts(f, r.rows, r.len);
+  }
+  if (st == CUST_OK && !r.is_over && r.len) {
+    c->rows = malloc((r.len / 3) * 2 * sizeof *c->rows);
+    st = c->rows ? CUST_OK : CUST_ERR_NOMEM;
+  }
+  for (size_t i = 0; st == CUST_OK && !r.is_over && i < r.len; i += 3) {
+    const char *sv = id_slot(f, r.rows[i])->s, *ov = id_slot(f, r.rows[i + 1])->s;
+    const char *gv = r.rows[i + 2] ? id_slot(f, r.rows[i + 2])->s : NULL;
+    if (sv == NULL || ov == NULL || (r.rows[i + 2] && gv == NULL)) {
+      continue; /* a row pointing at a missing term: skipped, as by find */
+    }
+    int64_t sk = r.rows[i] & 3, ok = r.rows[i + 1] & 3;
+    cust_custody_value vs = { sv, sk == 1 ? CUST_TERM_IRI : CUST_TERM_BLANK, c->pred, gv };
+    cust_custody_value vo = { ov,
+                              ok == 1   ? CUST_TERM_IRI
+                              : ok == 2 ? CUST_TERM_BLANK
+                                        : CUST_TERM_LITERAL,
+                              c->pred, gv };
+    c->rows[c->len++] = vs;
+    c->rows[c->len++] = vo;
+  }
+  free(r.rows);
+  return st;
+}
+
 cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predicate,
                                         const char *graph, size_t max_rows) {
   cust_status st = make_key(f, 'o', predicate, graph, NULL);
@@ -519,15 +782,19 @@ cust_status cust_custody_facts_prefetch(cust_custody_facts *f, const char *predi
   if (c.pred == NULL || (graph && c.graph == NULL)) {
     return CUST_ERR_NOMEM;
   }
-  cust_quad pat;
-  memset(&pat, 0, sizeof pat);
-  pat.p = cust_term_iri(predicate);
-  if (graph) {
-    pat.g = cust_term_iri(graph);
-  }
-  st = f->view.find(f->view.ud, &pat, prefetch_cb, &c);
-  if (st == CUST_OK) {
-    st = c.st;
+  if (f->store) {
+    st = prefetch_rows_by_id(f, &c, predicate, graph);
+  } else {
+    cust_quad pat;
+    memset(&pat, 0, sizeof pat);
+    pat.p = cust_term_iri(predicate);
+    if (graph) {
+      pat.g = cust_term_iri(graph);
+    }
+    st = f->view.find(f->view.ud, &pat, prefetch_cb, &c);
+    if (st == CUST_OK) {
+      st = c.st;
+    }
   }
   if (st == CUST_OK && c.is_over) {
     st = CUST_ERR_LIMIT;
@@ -565,6 +832,10 @@ cust_status cust_custody_facts_new(const cust_graph_view *view, cust_custody_fac
     return CUST_ERR_NOMEM;
   }
   f->view = *view;
+  /* a store's own view: bulk reads go by term id */
+  if (view->find == cust_store_view(NULL).find) {
+    f->store = view->ud;
+  }
   cust_arena_init(&f->arena, 64 * 1024);
   cust_custody_map_init(&f->strings);
   cust_custody_map_init(&f->complete);
@@ -600,6 +871,8 @@ void cust_custody_facts_free(cust_custody_facts *f) {
   cust_custody_map_release(&f->descs);
   cust_buf_release(&f->key);
   cust_arena_release(&f->arena);
+  free(f->ids);
+  free(f->revoked_ids);
   free(f);
 }
 
@@ -925,7 +1198,8 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
 
 size_t cust_custody_facts_bytes(const cust_custody_facts *f) {
   return f->arena.total +
-         (f->strings.cap + f->creds.cap + f->descs.cap) * sizeof(cust_custody_map_slot);
+         (f->strings.cap + f->creds.cap + f->descs.cap) * sizeof(cust_custody_map_slot) +
+         f->idcap * sizeof(idslot);
 }
 
 /* ---- the cache ---------------------------------------------------------------------- */

@@ -9,7 +9,8 @@
 #include "custody.h"
 
 /* A term as one integer: its row id, and its kind in the low two bits. */
-#define TERM(id, kind) (((id) << 2) | ((kind) == CUST_TERM_IRI ? 1 : (kind) == CUST_TERM_BLANK ? 2 : 3))
+#define TERM(id, kind)                                                                             \
+  (((id) << 2) | ((kind) == CUST_TERM_IRI ? 1 : (kind) == CUST_TERM_BLANK ? 2 : 3))
 #define TERM_ID(t) ((t) >> 2)
 #define TERM_IS_LITERAL(t) (((t)&3) == 3)
 #define TERM_IS_BLANK(t) (((t)&3) == 2)
@@ -297,13 +298,22 @@ static cust_status name_nodes(reach *r, cust_custody_reach_fn fn, void *ud) {
   c.fn = fn;
   c.ud = ud;
   cust_buf_init(&c.name);
-  cust_status st = ids && idx ? CUST_OK : CUST_ERR_NOMEM;
+  /* in id order, so that the term tables are read front to back */
+  pair *order = malloc((r->nnodes + 1) * sizeof *order);
+  cust_status st = ids && idx && order ? CUST_OK : CUST_ERR_NOMEM;
+  for (size_t i = 0; st == CUST_OK && i < r->nnodes; i++) {
+    order[i].key = r->nodes[i].term;
+    order[i].val = (int64_t)i;
+  }
+  if (st == CUST_OK && r->nnodes > 1) {
+    qsort(order, r->nnodes, sizeof *order, pair_cmp);
+  }
   for (int blank = 0; st == CUST_OK && blank < 2 && !c.is_stopped; blank++) {
     size_t n = 0;
     for (size_t i = 0; i < r->nnodes; i++) {
-      if (TERM_IS_BLANK(r->nodes[i].term) == blank) {
-        ids[n] = TERM_ID(r->nodes[i].term);
-        idx[n++] = i;
+      if (TERM_IS_BLANK(order[i].key) == blank) {
+        ids[n] = TERM_ID(order[i].key);
+        idx[n++] = (size_t)order[i].val;
       }
     }
     c.is_blank = blank;
@@ -313,6 +323,7 @@ static cust_status name_nodes(reach *r, cust_custody_reach_fn fn, void *ud) {
     }
   }
   cust_buf_release(&c.name);
+  free(order);
   free(ids);
   free(idx);
   return st;
@@ -330,6 +341,10 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
   reach r;
   char tmp[16];
   int began = 0;
+  cust_custody_reach_info own;
+  if (info == NULL) {
+    info = &own;
+  }
   memset(&r, 0, sizeof r);
   memset(info, 0, sizeof *info);
   r.s = s;
@@ -342,8 +357,9 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
   }
   err[0] = '\0';
   if (iri == NULL || iri[0] == '\0' || depth > CUST_CUSTODY_MAX_DEPTH) {
-    snprintf(err, errlen, "%s", iri == NULL || iri[0] == '\0' ? "no resource given: name one by its IRI"
-                                                               : "depth is too large");
+    snprintf(err, errlen, "%s",
+             iri == NULL || iri[0] == '\0' ? "no resource given: name one by its IRI"
+                                           : "depth is too large");
     return CUST_ERR_INVALID;
   }
   int is_blank = iri[0] == '_' && iri[1] == ':';
@@ -367,7 +383,8 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
       qsort(r.revoked, r.nrevoked, sizeof *r.revoked, i64_cmp);
     }
   }
-  const char *consumed = CUST_EXEC "hasConsumedResource", *produced = CUST_EXEC "hasProducedResource";
+  const char *consumed = CUST_EXEC "hasConsumedResource",
+             *produced = CUST_EXEC "hasProducedResource";
   if (st == CUST_OK) {
     st = load(&r, is_upstream ? consumed : produced, &r.near, 0);
   }

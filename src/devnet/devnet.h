@@ -20,17 +20,20 @@ typedef struct cust_devnet_config {
   uint64_t earliest;         /* heights below this one are pruned; 0/1: none */
   const char *chain_id;      /* borrowed */
   const char *manifest_path; /* write the manifest of heights 1..blocks here; NULL: none */
+  uint64_t empty_blocks;     /* empty heights after each workload height; 0: none. A sparse
+                                chain: height H carries the workload of height
+                                (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0 */
 } cust_devnet_config;
 
 /* The defaults: 127.0.0.1:26657, seed 1, no block limit, 1000 ms, no faults,
- * 0.38, scale 1, no pruning, "okp4-devnet-1", no manifest. */
+ * 0.38, scale 1, no pruning, "okp4-devnet-1", no manifest, no empty blocks. */
 void cust_devnet_config_init(cust_devnet_config *c);
 
 /* Starts serving in background threads (the strings of `c` are copied).
  * Writes the manifest first when asked to. *out is NULL on failure:
- * CUST_ERR_INVALID for a bad configuration, CUST_ERR_IO when the address
- * cannot be bound or the manifest cannot be written, CUST_ERR_NOMEM.
- * The logger is borrowed until cust_devnet_stop. Free with cust_devnet_stop. */
+ * CUST_ERR_INVALID for a bad configuration (a manifest with empty_blocks too), CUST_ERR_IO when the
+ * address cannot be bound or the manifest cannot be written, CUST_ERR_NOMEM. The logger is borrowed
+ * until cust_devnet_stop. Free with cust_devnet_stop. */
 cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *log,
                               cust_devnet **out);
 

@@ -38,7 +38,8 @@ int cust_devnet_is_proof_line(const char *line, size_t n);
 
 typedef struct cust_devnet_world {
   uint64_t seed;
-  uint64_t scale; /* parallel workflows (lanes) per cycle */
+  uint64_t scale;        /* parallel workflows (lanes) per cycle */
+  uint64_t empty_blocks; /* empty heights after each workload height (0 after init) */
   char chain_id[128];
   char dataverse[80];   /* the dataverse contract */
   char cognitarium[80]; /* its triple store, seen in the events */
@@ -124,8 +125,11 @@ typedef struct cust_devnet_notes {
   uint64_t n_txs, n_failed_txs, n_quads;
 } cust_devnet_notes;
 
-/* Builds block `height` (>= 1) into `b` (reset first). When `notes` is not
- * NULL, appends the manifest items of this block. CUST_ERR_NOMEM, or the
+/* Builds block `height` (>= 1) into `b` (reset first). With
+ * w->empty_blocks = N, only heights H with (H - 1) % (N + 1) == 0 carry a
+ * workload, that of height (H - 1) / (N + 1) + 1; the others are empty and
+ * cost a header only. When `notes` is not NULL (only with N == 0), appends
+ * the manifest items of this block. CUST_ERR_NOMEM, or the
  * transaction encoder's error. */
 cust_status cust_devnet_block_build(const cust_devnet_world *w, uint64_t height,
                                     cust_devnet_block *b, cust_devnet_notes *notes);

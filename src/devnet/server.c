@@ -11,7 +11,7 @@
  *        in the body with HTTP 200; a bad body is 500 (parse error), a batch
  *        over 10 is 400
  *   GET  /devnet/manifest[?height=N]  the manifest of heights 1..N (default:
- *        the head), see manifest.c
+ *        the head), see manifest.c; 404 on a chain with --empty-blocks
  *   GET  /devnet/info  chain id, seed, scale, contracts, head, earliest
  * Faults (--faults RATE): request r fails when hash(seed, r) < RATE; the
  * failures take turns: 500 JSON-RPC error, 502 HTML, 429, a cut-off body,
@@ -710,6 +710,11 @@ static enum MHD_Result serve_post(cust_devnet *d, struct MHD_Connection *mc, con
 static enum MHD_Result serve_manifest(cust_devnet *d, struct MHD_Connection *mc) {
   const char *v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "height");
   uint64_t limit = head_of(d);
+  if (d->w.empty_blocks != 0) {
+    static const char msg[] = "{\"error\":\"no manifest\",\"detail\":\"a chain with "
+                              "--empty-blocks has no manifest: run the devnet without it\"}";
+    return send_text(mc, 404, "application/json", msg, sizeof msg - 1);
+  }
   if (v != NULL) {
     char *end = NULL;
     unsigned long long x = strtoull(v, &end, 10);
@@ -743,9 +748,10 @@ static enum MHD_Result serve_info(cust_devnet *d, struct MHD_Connection *mc) {
         &out,
         ",\"seed\":%" PRIu64 ",\"scale\":%" PRIu64 ",\"dialect\":\"%s\","
         "\"dataverse\":\"%s\",\"other_dataverse\":\"%s\",\"head\":%" PRIu64 ",\"earliest\":%" PRIu64
-        ",\"blocks\":%" PRIu64 ",\"block_time_ms\":%" PRIu64 ",\"faults\":%g}",
+        ",\"blocks\":%" PRIu64 ",\"block_time_ms\":%" PRIu64 ",\"faults\":%g"
+        ",\"empty_blocks\":%" PRIu64 "}",
         d->w.seed, d->w.scale, cust_devnet_version(d->cfg.dialect), d->w.dataverse, d->w.decoy,
-        head_of(d), d->base, d->cfg.blocks, d->cfg.block_time_ms, d->cfg.faults);
+        head_of(d), d->base, d->cfg.blocks, d->cfg.block_time_ms, d->cfg.faults, d->w.empty_blocks);
   }
   if (st == CUST_OK) {
     ret = send_json(mc, 200, &out, 0);
@@ -886,7 +892,8 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   *out = NULL;
   if (c == NULL || c->listen == NULL || c->chain_id == NULL || c->chain_id[0] == '\0' ||
       c->faults < 0.0 || c->faults > 1.0 || (c->block_time_ms == 0 && c->blocks == 0) ||
-      (c->blocks != 0 && c->earliest > c->blocks) || (c->manifest_path != NULL && c->blocks == 0)) {
+      (c->blocks != 0 && c->earliest > c->blocks) || (c->manifest_path != NULL && c->blocks == 0) ||
+      (c->manifest_path != NULL && c->empty_blocks != 0)) {
     cust_log(log, CUST_LOG_ERROR, "devnet: invalid configuration");
     return CUST_ERR_INVALID;
   }
@@ -912,6 +919,7 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
     cust_log(log, CUST_LOG_ERROR, "devnet: the embedded OKP4 examples are not the expected five");
     goto done;
   }
+  d->w.empty_blocks = c->empty_blocks;
   if (c->manifest_path != NULL) {
     d->cfg.manifest_path = c->manifest_path;
     st = write_manifest(d);

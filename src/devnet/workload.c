@@ -36,7 +36,11 @@
  * Malformed submissions rotate through eight kinds, (2(k + lane) + i) % 8;
  * the oversized kind (1.1 MB) only in lane 0, others get "no_vc" instead.
  * About one submission in four uses the Axone field name "claims" instead of
- * "metadata", one in five leaves "format" out, one tx in seven pays no fee. */
+ * "metadata", one in five leaves "format" out, one tx in seven pays no fee.
+ *
+ * A sparse chain (--empty-blocks N) spreads this script out: height H holds
+ * the workload of height (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0
+ * and nothing otherwise; headers (time, hash, link) stay those of H. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -1525,13 +1529,19 @@ cust_status cust_devnet_block_build(const cust_devnet_world *w, uint64_t height,
   cust_buf_init(&g.msg);
   cust_buf_init(&g.raw);
   cust_buf_init(&g.tmp);
-  if (height < PROLOGUE) {
+  if (w->empty_blocks != 0) {
+    uint64_t span = w->empty_blocks + 1;
+    g.height = (height - 1) % span == 0 ? (height - 1) / span + 1 : 0;
+  }
+  if (g.height == 0) {
+    g.k = UINT64_MAX; /* an empty height of a sparse chain */
+  } else if (g.height < PROLOGUE) {
     g.k = UINT64_MAX;
     prologue(&g);
   } else {
-    g.k = (height - PROLOGUE) / CYCLE_LEN;
+    g.k = (g.height - PROLOGUE) / CYCLE_LEN;
     g.base = PROLOGUE + g.k * CYCLE_LEN;
-    int off = (int)(height - g.base);
+    int off = (int)(g.height - g.base);
     if (g.k % QUIET_CYCLE != QUIET_CYCLE - 1) {
       for (g.lane = 0; g.lane < w->scale && g.st == CUST_OK; g.lane++) {
         lane_step(&g, off);

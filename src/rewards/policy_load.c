@@ -170,8 +170,8 @@ static cust_status read_file(cust_rewards_policies *ps, const char *path, quadve
                              size_t errlen) {
   size_t start = v->len;
   char why[400];
-  cust_status st =
-      cust_mapper_parse_file(path, NULL, CUST_GRAPH_POLICIES, cust_rewards_quads_collect, v, why, sizeof why);
+  cust_status st = cust_mapper_parse_file(path, NULL, CUST_GRAPH_POLICIES,
+                                          cust_rewards_quads_collect, v, why, sizeof why);
   if (st == CUST_OK) {
     st = v->st;
   }

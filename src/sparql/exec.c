@@ -31,6 +31,8 @@
 
 #define BASE_IRI "https://w3id.org/custodian/"
 #define XSD "http://www.w3.org/2001/XMLSchema#"
+/* a graph name no store holds (the store's graphs are http(s) IRIs) */
+#define NO_GRAPH_IRI "urn:x-custodian:no-graph"
 
 struct sq_exec {
   cust_store *store;
@@ -167,6 +169,7 @@ static void run_release(run *u) {
   if (u->q != NULL) {
     rasqal_free_query(u->q);
   }
+  sq_source_release(&u->d);
 }
 
 static void refuse(run *u, const char *msg) {
@@ -270,6 +273,190 @@ static int resolve_graphs(run *u, const char *const *iris, size_t n, librdf_node
   return 1;
 }
 
+/* ---- the graphs GRAPH ?var visits ----------------------------------------------- */
+
+typedef struct graph_pick {
+  run *u;
+  unsigned char *keep; /* per graph of u->d.named */
+  int is_all;          /* a GRAPH ?var whose graphs cannot be told: keep all */
+  int has_graph_var;
+  int is_oom;
+} graph_pick;
+
+/* The index of the graph named `g` in u->d.named, or -1. */
+static long named_index(run *u, const cust_term *g) {
+  size_t lo = 0, hi = u->d.nnamed;
+  if (g->kind != CUST_TERM_IRI) {
+    return -1;
+  }
+  if (!u->d.is_named_all) {
+    for (size_t i = 0; i < u->d.nnamed; i++) {
+      const char *s = (const char *)librdf_uri_as_string(librdf_node_get_uri(u->d.named[i]));
+      if (strlen(s) == g->len && memcmp(s, g->value, g->len) == 0) {
+        return (long)i;
+      }
+    }
+    return -1;
+  }
+  /* every graph: sorted byte by byte */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    size_t len = 0;
+    const char *s =
+        (const char *)librdf_uri_as_counted_string(librdf_node_get_uri(u->d.named[mid]), &len);
+    int c = memcmp(s, g->value, len < g->len ? len : g->len);
+    if (c == 0) {
+      c = len < g->len ? -1 : len > g->len ? 1 : 0;
+    }
+    if (c == 0) {
+      return (long)mid;
+    }
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return -1;
+}
+
+static int pick_graph(void *ud, const cust_quad *q) {
+  graph_pick *p = ud;
+  long i = named_index(p->u, &q->g);
+  if (i >= 0) {
+    p->keep[i] = 1;
+  }
+  return 0;
+}
+
+/* The triples every solution of `gp` matches in its graph: those of its
+ * basic patterns and of its groups, not of OPTIONAL, UNION and the like.
+ * The one with the most constant terms, or NULL. */
+static rasqal_triple *required_triple(rasqal_graph_pattern *gp, int *nconst) {
+  rasqal_triple *best = NULL;
+  rasqal_graph_pattern_operator op = rasqal_graph_pattern_get_operator(gp);
+  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_BASIC) {
+    rasqal_triple *t;
+    for (int i = 0; (t = rasqal_graph_pattern_get_triple(gp, i)) != NULL; i++) {
+      rasqal_literal *parts[3] = { t->subject, t->predicate, t->object };
+      int n = 0;
+      for (int k = 0; k < 3; k++) {
+        n += parts[k] != NULL && rasqal_literal_as_variable(parts[k]) == NULL;
+      }
+      if (n > *nconst) {
+        *nconst = n;
+        best = t;
+      }
+    }
+    return best;
+  }
+  if (op != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP) {
+    return NULL;
+  }
+  rasqal_graph_pattern *sub;
+  for (int i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)) != NULL; i++) {
+    rasqal_triple *t = required_triple(sub, nconst);
+    if (t != NULL) {
+      best = t;
+    }
+  }
+  return best;
+}
+
+static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
+  if (gp == NULL || p->is_all || p->is_oom) {
+    return;
+  }
+  rasqal_graph_pattern_operator op = rasqal_graph_pattern_get_operator(gp);
+  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_SELECT) {
+    p->is_all = 1; /* a sub-query: not looked into */
+    return;
+  }
+  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH &&
+      rasqal_literal_as_variable(rasqal_graph_pattern_get_origin(gp)) != NULL) {
+    p->has_graph_var = 1;
+    int nconst = 0;
+    rasqal_triple *t = NULL;
+    rasqal_graph_pattern *sub;
+    for (int i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)) != NULL; i++) {
+      rasqal_triple *c = required_triple(sub, &nconst);
+      if (c != NULL) {
+        t = c;
+      }
+    }
+    if (t == NULL || p->u->d.store == NULL) {
+      p->is_all = 1;
+      return;
+    }
+    cust_quad pat;
+    memset(&pat, 0, sizeof pat);
+    rasqal_literal *parts[3] = { t->subject, t->predicate, t->object };
+    cust_term *pt[3] = { &pat.s, &pat.p, &pat.o };
+    for (int k = 0; k < 3; k++) {
+      if (rasqal_literal_as_variable(parts[k]) == NULL) {
+        sq_term_from_literal(parts[k], pt[k]);
+        if (pt[k]->kind == CUST_TERM_NONE) {
+          p->is_all = 1;
+          return;
+        }
+      }
+    }
+    if (cust_store_find(p->u->d.store, &pat, pick_graph, p) != CUST_OK) {
+      p->is_all = 1;
+      return;
+    }
+  }
+  rasqal_graph_pattern *sub;
+  for (int i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)) != NULL; i++) {
+    pick_graphs(p, sub);
+  }
+}
+
+/* Lists the graphs GRAPH ?var may visit as the query's named data graphs:
+ * none without such a pattern; otherwise those of u->d.named that hold a
+ * match of a triple each GRAPH ?var pattern requires (all of them when
+ * that cannot be told). 0 on OOM. */
+static int list_data_graphs(run *u) {
+  graph_pick p;
+  memset(&p, 0, sizeof p);
+  p.u = u;
+  p.keep = calloc(u->d.nnamed ? u->d.nnamed : 1, 1);
+  if (p.keep == NULL) {
+    return 0;
+  }
+  pick_graphs(&p, rasqal_query_get_query_graph_pattern(u->q));
+  int ok = !p.is_oom;
+  if (ok && p.has_graph_var) {
+    /* rasqal sets the variable of a GRAPH to the first graph before the
+     * patterns ahead of it run, which may change it: the first graph visited
+     * is one that holds nothing */
+    raptor_uri *none = raptor_new_uri(u->x->raw, (const unsigned char *)NO_GRAPH_IRI);
+    rasqal_data_graph *dg =
+        none ? rasqal_new_data_graph_from_uri(u->x->rw, none, none, RASQAL_DATA_GRAPH_NAMED, NULL,
+                                              NULL, NULL)
+             : NULL;
+    if (none != NULL) {
+      raptor_free_uri(none);
+    }
+    if (dg == NULL || rasqal_query_add_data_graph(u->q, dg) != 0) {
+      ok = 0;
+    }
+  }
+  for (size_t i = 0; ok && p.has_graph_var && i < u->d.nnamed; i++) {
+    if (!p.is_all && !p.keep[i]) {
+      continue;
+    }
+    raptor_uri *g = librdf_node_get_uri(u->d.named[i]);
+    rasqal_data_graph *dg =
+        rasqal_new_data_graph_from_uri(u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED, NULL, NULL, NULL);
+    if (dg == NULL || rasqal_query_add_data_graph(u->q, dg) != 0) {
+      ok = 0;
+    }
+  }
+  free(p.keep);
+  return ok;
+}
+
 static int setup_dataset(run *u) {
   const sq_request *req = u->req;
   rasqal_query *q = u->q;
@@ -331,19 +518,16 @@ static int setup_dataset(run *u) {
     u->d.nnamed = u->ngraphs;
     u->d.is_named_all = 1;
   }
-  /* rasqal walks the named graphs of its data graph list for GRAPH ?g */
+  /* rasqal walks the named graphs of its data graph list for GRAPH ?g,
+   * evaluating the inner pattern once per graph: only the graphs where that
+   * pattern can match are listed */
   while (dgs != NULL && raptor_sequence_size(dgs) > 0) {
     rasqal_data_graph *dg = raptor_sequence_pop(dgs);
     rasqal_free_data_graph(dg);
   }
-  for (size_t i = 0; i < u->d.nnamed; i++) {
-    raptor_uri *g = librdf_node_get_uri(u->d.named[i]);
-    rasqal_data_graph *dg =
-        rasqal_new_data_graph_from_uri(u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED, NULL, NULL, NULL);
-    if (dg == NULL || rasqal_query_add_data_graph(q, dg) != 0) {
-      refuse(u, "out of memory");
-      goto done;
-    }
+  if (!list_data_graphs(u)) {
+    refuse(u, "out of memory");
+    goto done;
   }
   ok = 1;
 done:

@@ -268,6 +268,139 @@ static int seen_add(seen_set *s, const char *key, size_t len) {
   return 1;
 }
 
+/* ---- the answers of a query's lookups ---------------------------------------
+ * rasqal evaluates the right side of OPTIONAL and of some joins again for
+ * every row on the left, without the left row's values: the same pattern
+ * is asked for many times. The quads of each indexed lookup are kept for the
+ * query (up to a bound), with the rasqal values made from them, so that a
+ * repeated lookup reads neither the store nor makes new values. */
+
+#define MEMO_MAX_QUADS 2000000 /* quads kept per query, in all lookups */
+
+typedef struct memo_entry {
+  struct memo_entry *next;
+  uint64_t hash;
+  char *key;
+  size_t keylen;
+  cust_quad *found;
+  size_t nfound, cap;
+  rasqal_literal **values; /* 4 per quad, made on first use */
+  cust_arena arena;
+} memo_entry;
+
+typedef struct sq_memo sq_memo;
+
+struct sq_memo {
+  memo_entry **buckets;
+  size_t nbuckets, count, nquads;
+};
+
+static void entry_free(memo_entry *e) {
+  if (e == NULL) {
+    return;
+  }
+  if (e->values != NULL) {
+    for (size_t i = 0; i < e->nfound * 4; i++) {
+      if (e->values[i] != NULL) {
+        rasqal_free_literal(e->values[i]);
+      }
+    }
+    free(e->values);
+  }
+  free(e->found);
+  free(e->key);
+  cust_arena_release(&e->arena);
+  free(e);
+}
+
+static memo_entry *entry_new(const char *key, size_t keylen, uint64_t hash) {
+  memo_entry *e = calloc(1, sizeof *e);
+  if (e == NULL) {
+    return NULL;
+  }
+  e->key = malloc(keylen + 1);
+  if (e->key == NULL) {
+    free(e);
+    return NULL;
+  }
+  memcpy(e->key, key, keylen);
+  e->key[keylen] = '\0';
+  e->keylen = keylen;
+  e->hash = hash;
+  cust_arena_init(&e->arena, 4096);
+  return e;
+}
+
+void sq_source_release(sq_dataset *d) {
+  sq_memo *mm = d ? d->memo : NULL;
+  if (mm == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < mm->nbuckets; i++) {
+    memo_entry *e = mm->buckets[i];
+    while (e != NULL) {
+      memo_entry *n = e->next;
+      entry_free(e);
+      e = n;
+    }
+  }
+  free(mm->buckets);
+  free(mm);
+  d->memo = NULL;
+}
+
+static memo_entry *memo_get(sq_dataset *d, const char *key, size_t keylen, uint64_t hash) {
+  sq_memo *mm = d->memo;
+  if (mm == NULL || mm->nbuckets == 0) {
+    return NULL;
+  }
+  for (memo_entry *e = mm->buckets[hash % mm->nbuckets]; e != NULL; e = e->next) {
+    if (e->hash == hash && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
+      return e;
+    }
+  }
+  return NULL;
+}
+
+/* Keeps `e` for the query; 0 when it is not kept (the caller still owns it). */
+static int memo_put(sq_dataset *d, memo_entry *e) {
+  sq_memo *mm = d->memo;
+  if (mm == NULL) {
+    mm = calloc(1, sizeof *mm);
+    if (mm == NULL) {
+      return 0;
+    }
+    d->memo = mm;
+  }
+  if (mm->nquads + e->nfound > MEMO_MAX_QUADS) {
+    return 0;
+  }
+  if (mm->count >= mm->nbuckets) {
+    size_t nb = mm->nbuckets ? mm->nbuckets * 2 : 64;
+    memo_entry **b = calloc(nb, sizeof *b);
+    if (b == NULL) {
+      return 0;
+    }
+    for (size_t i = 0; i < mm->nbuckets; i++) {
+      memo_entry *x = mm->buckets[i];
+      while (x != NULL) {
+        memo_entry *n = x->next;
+        x->next = b[x->hash % nb];
+        b[x->hash % nb] = x;
+        x = n;
+      }
+    }
+    free(mm->buckets);
+    mm->buckets = b;
+    mm->nbuckets = nb;
+  }
+  e->next = mm->buckets[e->hash % mm->nbuckets];
+  mm->buckets[e->hash % mm->nbuckets] = e;
+  mm->count++;
+  mm->nquads += e->nfound;
+  return 1;
+}
+
 /* ---- matching ------------------------------------------------------------------ */
 
 typedef struct sq_match {
@@ -285,11 +418,12 @@ typedef struct sq_match {
   seen_set seen;
   cust_buf key;
   /* a lookup with a bound term goes through the store's own indexed find
-   * and is collected here; a scan of everything streams from librdf */
+   * and is collected in `e` (kept for the query, or owned when too large);
+   * a scan of everything streams from librdf */
   int is_collected;
-  cust_quad *found;
-  size_t nfound, capfound, pos;
-  cust_arena arena;
+  memo_entry *e;
+  int owns_e;
+  size_t pos;
 } sq_match;
 
 static void match_free(sq_match *m) {
@@ -307,15 +441,27 @@ static void match_free(sq_match *m) {
   }
   seen_release(&m->seen);
   cust_buf_release(&m->key);
-  free(m->found);
-  cust_arena_release(&m->arena);
+  if (m->owns_e) {
+    entry_free(m->e);
+  }
   free(m);
+}
+
+/* The key of a triple for de-duplication: each term's kind, then its value,
+ * language and datatype, each with its length (no escaping needed). */
+static int key_part(cust_buf *b, const char *v, size_t len) {
+  uint32_t n = (uint32_t)len;
+  return cust_buf_append(b, &n, sizeof n) == CUST_OK &&
+         (len == 0 || cust_buf_append(b, v, len) == CUST_OK);
 }
 
 static int terms_key(sq_match *m, const cust_term *t) {
   cust_buf_reset(&m->key);
   for (int i = 0; i < 3; i++) {
-    if (cust_term_write_nt(&m->key, &t[i]) != CUST_OK || cust_buf_putc(&m->key, ' ') != CUST_OK) {
+    char kind = (char)t[i].kind;
+    if (cust_buf_append(&m->key, &kind, 1) != CUST_OK || !key_part(&m->key, t[i].value, t[i].len) ||
+        !key_part(&m->key, t[i].lang, t[i].lang ? strlen(t[i].lang) : 0) ||
+        !key_part(&m->key, t[i].datatype, t[i].datatype ? strlen(t[i].datatype) : 0)) {
       return -1;
     }
   }
@@ -367,23 +513,24 @@ static int collect(void *ud, const cust_quad *q) {
       return 1;
     }
   }
-  if (m->nfound == m->capfound) {
-    size_t cap = m->capfound ? m->capfound * 2 : 16;
-    cust_quad *f = realloc(m->found, cap * sizeof *f);
+  memo_entry *e = m->e;
+  if (e->nfound == e->cap) {
+    size_t cap = e->cap ? e->cap * 2 : 16;
+    cust_quad *f = realloc(e->found, cap * sizeof *f);
     if (f == NULL) {
       m->d->has_error = 1;
       return 1;
     }
-    m->found = f;
-    m->capfound = cap;
+    e->found = f;
+    e->cap = cap;
   }
-  cust_quad *c = &m->found[m->nfound];
-  if (!copy_term(&m->arena, &c->s, &q->s) || !copy_term(&m->arena, &c->p, &q->p) ||
-      !copy_term(&m->arena, &c->o, &q->o) || !copy_term(&m->arena, &c->g, &q->g)) {
+  cust_quad *c = &e->found[e->nfound];
+  if (!copy_term(&e->arena, &c->s, &q->s) || !copy_term(&e->arena, &c->p, &q->p) ||
+      !copy_term(&e->arena, &c->o, &q->o) || !copy_term(&e->arena, &c->g, &q->g)) {
     m->d->has_error = 1;
     return 1;
   }
-  m->nfound++;
+  e->nfound++;
   return 0;
 }
 
@@ -458,7 +605,6 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
   }
   m->d = d;
   cust_buf_init(&m->key);
-  cust_arena_init(&m->arena, 16 * 1024);
   for (int i = 0; i < 3; i++) {
     rasqal_variable *v = rasqal_literal_as_variable(parts[i]);
     if (bindings != NULL) {
@@ -506,10 +652,37 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
       sq_term_from_literal(gconst, &pat.g);
     }
     m->is_collected = 1;
-    if (cust_store_find(d->store, &pat, collect, m) != CUST_OK) {
-      d->has_error = 1;
+    /* the key: the pattern and which graphs it reads */
+    const cust_term kt[4] = { pat.s, pat.p, pat.o, pat.g };
+    char mode = m->is_all ? 'A' : m->fixed_graph ? 'F' : m->graphs == d->named ? 'N' : 'D';
+    cust_buf_reset(&m->key);
+    for (int i = 0; i < 4; i++) {
+      if ((kt[i].kind == CUST_TERM_NONE ? cust_buf_putc(&m->key, '?')
+                                        : cust_term_write_nt(&m->key, &kt[i])) != CUST_OK ||
+          cust_buf_putc(&m->key, ' ') != CUST_OK) {
+        goto fail;
+      }
     }
-    m->is_done = m->nfound == 0;
+    if (cust_buf_putc(&m->key, mode) != CUST_OK) {
+      goto fail;
+    }
+    uint64_t h = fnv(m->key.data, m->key.len);
+    m->e = memo_get(d, m->key.data, m->key.len, h);
+    if (m->e == NULL) {
+      m->e = entry_new(m->key.data, m->key.len, h);
+      if (m->e == NULL) {
+        goto fail;
+      }
+      m->owns_e = 1;
+      if (cust_store_find(d->store, &pat, collect, m) != CUST_OK) {
+        d->has_error = 1;
+      }
+      seen_release(&m->seen);
+      if (!d->has_error && memo_put(d, m->e)) {
+        m->owns_e = 0;
+      }
+    }
+    m->is_done = m->e->nfound == 0;
     return m;
   }
   for (int i = 0; i < 3; i++) {
@@ -538,8 +711,26 @@ fail:
   return NULL;
 }
 
-static int set_var_term(sq_match *m, rasqal_variable *v, const cust_term *t) {
-  rasqal_literal *l = sq_literal_from_term(m->d, t);
+/* Sets `v` to the value of term k (s, p, o, g) of the current quad: made
+ * once per quad of the lookup, shared by reference afterwards. */
+static int set_var_cached(sq_match *m, rasqal_variable *v, int k, const cust_term *t) {
+  memo_entry *e = m->e;
+  if (e->values == NULL) {
+    e->values = calloc(e->nfound * 4, sizeof *e->values);
+    if (e->values == NULL) {
+      m->d->has_error = 1;
+      return 0;
+    }
+  }
+  rasqal_literal **slot = &e->values[m->pos * 4 + (size_t)k];
+  if (*slot == NULL) {
+    *slot = sq_literal_from_term(m->d, t);
+    if (*slot == NULL) {
+      m->d->has_error = 1;
+      return 0;
+    }
+  }
+  rasqal_literal *l = rasqal_new_literal_from_literal(*slot);
   if (l == NULL) {
     m->d->has_error = 1;
     return 0;
@@ -550,7 +741,7 @@ static int set_var_term(sq_match *m, rasqal_variable *v, const cust_term *t) {
 
 static rasqal_triple_parts bind_collected(sq_match *m, rasqal_variable *bindings[4],
                                           rasqal_triple_parts parts) {
-  const cust_quad *q = &m->found[m->pos];
+  const cust_quad *q = &m->e->found[m->pos];
   const cust_term *n[3] = { &q->s, &q->p, &q->o };
   static const unsigned bit[3] = { RASQAL_TRIPLE_SUBJECT, RASQAL_TRIPLE_PREDICATE,
                                    RASQAL_TRIPLE_OBJECT };
@@ -569,14 +760,14 @@ static rasqal_triple_parts bind_collected(sq_match *m, rasqal_variable *bindings
       }
     }
     if (!is_repeat) {
-      if (!set_var_term(m, bindings[i], n[i])) {
+      if (!set_var_cached(m, bindings[i], i, n[i])) {
         return RASQAL_TRIPLE_NONE;
       }
       result |= bit[i];
     }
   }
   if (bindings[3] != NULL && (parts & RASQAL_TRIPLE_ORIGIN) && q->g.kind == CUST_TERM_IRI) {
-    if (!set_var_term(m, bindings[3], &q->g)) {
+    if (!set_var_cached(m, bindings[3], 3, &q->g)) {
       return RASQAL_TRIPLE_NONE;
     }
     result |= RASQAL_TRIPLE_ORIGIN;
@@ -600,7 +791,7 @@ static rasqal_triple_parts bind_match(rasqal_triples_match *rtm, void *ud,
   unsigned result = 0;
   (void)ud;
   if (m->is_collected) {
-    return m->pos < m->nfound ? bind_collected(m, bindings, parts) : RASQAL_TRIPLE_NONE;
+    return m->pos < m->e->nfound ? bind_collected(m, bindings, parts) : RASQAL_TRIPLE_NONE;
   }
   if (m->is_done || m->stream == NULL) {
     return RASQAL_TRIPLE_NONE;
@@ -647,7 +838,7 @@ static void next_match(rasqal_triples_match *rtm, void *ud) {
   (void)ud;
   if (m->is_collected) {
     m->pos++;
-    m->is_done = m->pos >= m->nfound;
+    m->is_done = m->pos >= m->e->nfound;
     return;
   }
   if (!m->is_done && m->stream != NULL) {

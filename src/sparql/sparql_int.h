@@ -125,11 +125,14 @@ typedef struct sq_dataset {
   size_t nnamed;
   int is_named_all; /* `named` is every graph of the store */
   int has_error;
+  struct sq_memo *memo; /* the source's answers kept for this query */
 } sq_dataset;
 
 /* Registers the triples source on a rasqal world; the dataset of each query
  * is its rasqal user data. */
 int sq_source_register(rasqal_world *rw);
+/* Frees what the source kept for the query of `d`; d stays usable. */
+void sq_source_release(sq_dataset *d);
 /* Conversions between librdf nodes and rasqal literals (new objects). */
 librdf_node *sq_node_from_literal(sq_dataset *d, rasqal_literal *l);
 rasqal_literal *sq_literal_from_node(sq_dataset *d, librdf_node *n);

@@ -140,3 +140,117 @@ void cust_store_set_cache(cust_store *s, size_t max_terms, size_t max_bytes) {
   cust_node_cache_release(&s->cache);
   cust_node_cache_init(&s->cache, max_terms, max_bytes);
 }
+
+/* ---- the absent-term filter ---------------------------------------------- */
+
+/* Three bit positions from one 64-bit hash (double hashing). */
+static size_t filter_bit(uint64_t h, unsigned i) {
+  uint64_t h2 = (h >> 32) | (h << 32) | 1;
+  return (size_t)((h + i * h2) & (CUST_TERM_FILTER_BITS - 1));
+}
+
+void cust_term_filter_add(cust_term_filter *f, uint64_t h) {
+  if (f->bits == NULL) {
+    return;
+  }
+  for (unsigned i = 0; i < 3; i++) {
+    size_t b = filter_bit(h, i);
+    f->bits[b / 64] |= (uint64_t)1 << (b % 64);
+  }
+}
+
+int cust_term_filter_maybe(const cust_term_filter *f, uint64_t h) {
+  if (!f->ready) {
+    return 1;
+  }
+  for (unsigned i = 0; i < 3; i++) {
+    size_t b = filter_bit(h, i);
+    if ((f->bits[b / 64] & ((uint64_t)1 << (b % 64))) == 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+void cust_term_filter_release(cust_term_filter *f) {
+  if (f == NULL) {
+    return;
+  }
+  free(f->bits);
+  f->bits = NULL;
+  f->ready = 0;
+}
+
+/* Adds the terms of one query's rows: column 0 the text, for literals 1 the
+ * language, 2 the datatype IRI and 3 the datatype id. 0 on error or when a
+ * row cannot be hashed as the writer would (a datatype id with no IRI). */
+static int filter_scan(cust_store *s, const char *sql, cust_term_kind kind) {
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+    sqlite3_finalize(q);
+    return 0;
+  }
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(q, 0);
+    if (text == NULL) {
+      continue; /* never matches a lookup */
+    }
+    cust_term t = { kind, text, (size_t)sqlite3_column_bytes(q, 0), NULL, NULL };
+    if (kind == CUST_TERM_LITERAL) {
+      t.lang = (const char *)sqlite3_column_text(q, 1);
+      t.datatype = (const char *)sqlite3_column_text(q, 2);
+      if (t.datatype == NULL && sqlite3_column_type(q, 3) != SQLITE_NULL) {
+        break;
+      }
+    }
+    cust_term_filter_add(&s->filter, cust_node_cache_hash(&t));
+  }
+  sqlite3_finalize(q);
+  return rc == SQLITE_DONE;
+}
+
+void cust_term_filter_consider(cust_store *s) {
+  cust_term_filter *f = &s->filter;
+  if (f->ready || f->off || ++f->lookups < f->next_check) {
+    return;
+  }
+  /* Ids are never reused: the largest ids bound the number of rows. */
+  sqlite3_stmt *q = NULL;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT coalesce((SELECT max(id) FROM uris), 0) + "
+                         "coalesce((SELECT max(id) FROM blanks), 0) + "
+                         "coalesce((SELECT max(id) FROM literals), 0)",
+                         -1, &q, NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    n = sqlite3_column_int64(q, 0);
+  }
+  sqlite3_finalize(q);
+  if (n < 0 || n > CUST_TERM_FILTER_MAX) {
+    f->off = n > CUST_TERM_FILTER_MAX;
+    return;
+  }
+  if (f->lookups < (uint64_t)n / 4) {
+    f->next_check = (uint64_t)n / 4; /* reading n terms costs about n / 4 lookups */
+    return;
+  }
+  if (f->bits == NULL) {
+    f->bits = calloc(CUST_TERM_FILTER_BITS / 64, sizeof *f->bits);
+    if (f->bits == NULL) {
+      f->off = 1;
+      return;
+    }
+  } else {
+    memset(f->bits, 0, CUST_TERM_FILTER_BITS / 8);
+  }
+  f->ready = filter_scan(s, "SELECT uri FROM uris", CUST_TERM_IRI) &&
+             filter_scan(s, "SELECT blank FROM blanks", CUST_TERM_BLANK) &&
+             filter_scan(s,
+                         "SELECT l.text, l.language, u.uri, l.datatype FROM literals AS l "
+                         "LEFT JOIN uris AS u ON u.id = l.datatype",
+                         CUST_TERM_LITERAL);
+  if (!f->ready) {
+    f->off = 1; /* an error: look terms up from now on */
+  }
+}

@@ -102,7 +102,6 @@ void cust_store_set_cache(cust_store *s, size_t max_terms, size_t max_bytes);
 librdf_world *cust_store_rdf_world(cust_store *s);
 librdf_model *cust_store_rdf_model(cust_store *s);
 
-
 /* ---- reading by term id (read_ids.c) ------------------------------------- */
 
 /* The row id of term `t` (in uris, blanks or literals by its kind); 0 when

@@ -45,6 +45,35 @@ int64_t cust_node_cache_get(cust_node_cache *c, const cust_term *t, uint64_t h);
  * cache usable (it is cleared). */
 cust_status cust_node_cache_put(cust_node_cache *c, const cust_term *t, uint64_t h, int64_t id);
 
+/* ---- the absent-term filter --------------------------------------------- */
+
+/* A Bloom filter over every term of the store, so that a term it has never
+ * seen is inserted without being looked up first. Built by reading the term
+ * tables once the handle has looked up, for terms to write, a quarter as many
+ * terms as the store holds (at once in a new store), for stores of up to
+ * CUST_TERM_FILTER_MAX terms; turned off for good when another connection has
+ * committed since our last transaction. Fixed size: a fuller filter answers
+ * "maybe" more often, never wrongly "absent"; rolled-back inserts leave their
+ * bits, which only costs a lookup. */
+#define CUST_TERM_FILTER_BITS ((size_t)1 << 26) /* 8 MiB */
+#define CUST_TERM_FILTER_MAX 4000000
+
+typedef struct cust_term_filter {
+  uint64_t *bits;      /* NULL until built */
+  int ready;           /* holds every term of the store */
+  int off;             /* too many terms, or another writer: never built again */
+  uint64_t lookups;    /* terms to write looked up in the tables */
+  uint64_t next_check; /* lookups at which to consider building it */
+} cust_term_filter;
+
+/* Called on each table lookup of a term to write: builds the filter when it
+ * is worth it (see above). An error leaves it not ready. */
+void cust_term_filter_consider(cust_store *s);
+void cust_term_filter_add(cust_term_filter *f, uint64_t h);
+/* 0 when the term of hash `h` is certainly not stored (the filter is ready). */
+int cust_term_filter_maybe(const cust_term_filter *f, uint64_t h);
+void cust_term_filter_release(cust_term_filter *f);
+
 /* ---- the handle ----------------------------------------------------------- */
 
 enum {
@@ -66,6 +95,22 @@ enum {
  * predicate (none, IRI) x object (none, IRI, blank, literal) x graph. */
 #define CUST_FIND_SHAPES (3 * 2 * 4 * 2)
 
+/* Triples the writer holds before inserting them with one statement; always
+ * written before cust_store_add or cust_store_apply returns. */
+#define CUST_PENDING_ROWS 64
+
+/* New terms queued likewise, per table (uris, blanks, literals), with the
+ * ids they are given; their strings are the caller's, alive until then. */
+#define CUST_PENDING_TERMS 32
+
+typedef struct cust_pending_term {
+  int64_t id;
+  const char *value;
+  size_t len;
+  const char *lang;
+  int64_t datatype; /* 0: none */
+} cust_pending_term;
+
 struct cust_store {
   sqlite3 *db;
   char *path;
@@ -76,10 +121,19 @@ struct cust_store {
   sqlite3_stmt *find[CUST_FIND_SHAPES];
   unsigned char find_busy[CUST_FIND_SHAPES];
   cust_node_cache cache;
-  int64_t triples;          /* rows in triples, -1 until counted */
-  int64_t analyzed_triples; /* rows when the statistics were last refreshed */
-  char chain_id[128];       /* the bound chain, "" when none (loaded at open) */
-  librdf_world *world;      /* created on first use */
+  cust_term_filter filter;
+  int64_t pending[CUST_PENDING_ROWS][7]; /* triples columns, 0 for NULL */
+  size_t npending;
+  sqlite3_stmt *put_many; /* inserts CUST_PENDING_ROWS rows */
+  cust_pending_term pending_terms[3][CUST_PENDING_TERMS];
+  size_t npending_terms[3];
+  int64_t next_id[3];            /* the next id of each term table, 0 until read */
+  sqlite3_stmt *put_terms[3][2]; /* one row, CUST_PENDING_TERMS rows */
+  int64_t data_version;          /* PRAGMA data_version at our last BEGIN */
+  int64_t triples;               /* rows in triples, -1 until counted */
+  int64_t analyzed_triples;      /* rows when the statistics were last refreshed */
+  char chain_id[128];            /* the bound chain, "" when none (loaded at open) */
+  librdf_world *world;           /* created on first use */
   librdf_storage *storage;
   librdf_model *model;
   void *rdf_module; /* the sqlite storage module, when we registered it */

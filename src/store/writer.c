@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <stdlib.h>
 
 #include "store/store_int.h"
 
@@ -22,31 +21,135 @@ static cust_status step_id(cust_store *s, sqlite3_stmt *st, int64_t *id) {
   return rc == SQLITE_DONE ? CUST_OK : cust_store_fail(s, rc, "cannot read store");
 }
 
-static cust_status step_insert(cust_store *s, sqlite3_stmt *st, int64_t *id) {
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    return cust_store_fail(s, rc, "cannot write store");
+/* ---- new terms, inserted CUST_PENDING_TERMS at a time ------------------- */
+
+static const char *const term_insert[3] = {
+  "INSERT OR FAIL INTO uris (id, uri) VALUES ", "INSERT OR FAIL INTO blanks (id, blank) VALUES ",
+  "INSERT OR FAIL INTO literals (id, text, language, datatype) "
+  "VALUES "
+};
+static const char *const term_tables[3] = { "uris", "blanks", "literals" };
+
+/* The statement inserting CUST_PENDING_TERMS rows (`many`) or one row into
+ * term table `table`, prepared on first use. */
+static sqlite3_stmt *term_put(cust_store *s, int table, int many) {
+  sqlite3_stmt **slot = &s->put_terms[table][many];
+  if (*slot != NULL) {
+    sqlite3_reset(*slot);
+    return *slot;
   }
-  *id = sqlite3_last_insert_rowid(s->db);
+  const char *row = table == 2 ? "(?,?,?,?)" : "(?,?)";
+  int rows = many ? CUST_PENDING_TERMS : 1;
+  cust_buf sql;
+  cust_buf_init(&sql);
+  cust_status st = cust_buf_puts(&sql, term_insert[table]);
+  for (int r = 0; st == CUST_OK && r < rows; r++) {
+    st = r > 0 ? cust_buf_putc(&sql, ',') : CUST_OK;
+    if (st == CUST_OK) {
+      st = cust_buf_puts(&sql, row);
+    }
+  }
+  int rc = st == CUST_OK
+               ? sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL)
+               : SQLITE_NOMEM;
+  cust_buf_release(&sql);
+  if (rc != SQLITE_OK) {
+    cust_store_fail(s, rc, "cannot prepare a query of store");
+    return NULL;
+  }
+  return *slot;
+}
+
+static void bind_term(sqlite3_stmt *q, int table, int first, const cust_pending_term *p) {
+  sqlite3_bind_int64(q, first, p->id);
+  sqlite3_bind_text64(q, first + 1, p->value, p->len, SQLITE_STATIC, SQLITE_UTF8);
+  if (table == 2) {
+    if (p->lang != NULL) {
+      sqlite3_bind_text(q, first + 2, p->lang, -1, SQLITE_STATIC);
+    } else {
+      sqlite3_bind_null(q, first + 2);
+    }
+    if (p->datatype != 0) {
+      sqlite3_bind_int64(q, first + 3, p->datatype);
+    } else {
+      sqlite3_bind_null(q, first + 3);
+    }
+  }
+}
+
+/* Inserts the terms waiting for table `table`. */
+static cust_status flush_terms(cust_store *s, int table) {
+  size_t n = s->npending_terms[table];
+  s->npending_terms[table] = 0;
+  int width = table == 2 ? 4 : 2;
+  for (size_t done = 0; done < n;) {
+    int many = n - done == CUST_PENDING_TERMS;
+    sqlite3_stmt *q = term_put(s, table, many);
+    if (q == NULL) {
+      return CUST_ERR_INTERNAL;
+    }
+    size_t rows = many ? CUST_PENDING_TERMS : 1;
+    for (size_t r = 0; r < rows; r++) {
+      bind_term(q, table, (int)r * width + 1, &s->pending_terms[table][done + r]);
+    }
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+      return cust_store_fail(s, rc, "cannot write store");
+    }
+    done += rows;
+  }
   return CUST_OK;
 }
 
-static cust_status lookup(cust_store *s, const cust_term *t, int create, int64_t *id,
+/* Gives a new term the next id of its table (ids are never reused, and the
+ * transaction holds the write lock) and queues its row. */
+static cust_status queue_term(cust_store *s, int table, const cust_term *t, const char *lang,
+                              int64_t datatype, int64_t *id) {
+  if (s->next_id[table] == 0) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s", term_tables[table]);
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(q);
+    }
+    if (rc == SQLITE_ROW) {
+      s->next_id[table] = sqlite3_column_int64(q, 0) + 1;
+      rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK) {
+      return cust_store_fail(s, rc, "cannot read store");
+    }
+  }
+  cust_pending_term *p = &s->pending_terms[table][s->npending_terms[table]++];
+  p->id = *id = s->next_id[table]++;
+  p->value = t->value;
+  p->len = t->len;
+  p->lang = lang;
+  p->datatype = datatype;
+  return s->npending_terms[table] == CUST_PENDING_TERMS ? flush_terms(s, table) : CUST_OK;
+}
+
+/* `absent`: the term is known not to be stored, so it is queued at once. */
+static cust_status lookup(cust_store *s, const cust_term *t, int create, int absent, int64_t *id,
                           int *inserted) {
-  int get, put;
+  int table, get;
   int64_t dt = 0;
+  const char *lang = NULL;
   cust_status st;
   switch (t->kind) {
     case CUST_TERM_IRI:
-      get = STMT_URI_GET, put = STMT_URI_PUT;
+      table = 0, get = STMT_URI_GET;
       break;
     case CUST_TERM_BLANK:
-      get = STMT_BLANK_GET, put = STMT_BLANK_PUT;
+      table = 1, get = STMT_BLANK_GET;
       break;
     case CUST_TERM_LITERAL:
-      get = STMT_LIT_GET, put = STMT_LIT_PUT;
-      if (lang_of(t) == NULL && t->datatype != NULL) {
+      table = 2, get = STMT_LIT_GET;
+      lang = lang_of(t);
+      if (lang == NULL && t->datatype != NULL) {
         cust_term d = cust_term_iri(t->datatype);
         st = cust_store_node_id(s, &d, create, &dt, NULL);
         if (st != CUST_OK || dt == 0) {
@@ -57,28 +160,28 @@ static cust_status lookup(cust_store *s, const cust_term *t, int create, int64_t
     default:
       return CUST_ERR_INVALID;
   }
-  for (int pass = 0; pass < 2; pass++) {
-    sqlite3_stmt *q = cust_store_stmt(s, pass == 0 ? get : put);
+  if (!create || !absent) {
+    /* Queued rows are not in the table yet. */
+    st = flush_terms(s, table);
+    sqlite3_stmt *q = st == CUST_OK ? cust_store_stmt(s, get) : NULL;
     if (q == NULL) {
-      return CUST_ERR_INTERNAL;
+      return st != CUST_OK ? st : CUST_ERR_INTERNAL;
     }
     sqlite3_bind_text64(q, 1, t->value, t->len, SQLITE_STATIC, SQLITE_UTF8);
-    if (t->kind == CUST_TERM_LITERAL) {
-      const char *lang = lang_of(t);
-      if (lang != NULL) {
-        sqlite3_bind_text(q, 2, lang, -1, SQLITE_STATIC);
-      }
-      if (dt != 0) {
-        sqlite3_bind_int64(q, 3, dt);
-      }
+    if (lang != NULL) {
+      sqlite3_bind_text(q, 2, lang, -1, SQLITE_STATIC);
     }
-    st = pass == 0 ? step_id(s, q, id) : step_insert(s, q, id);
-    *inserted = pass == 1 && st == CUST_OK;
+    if (dt != 0) {
+      sqlite3_bind_int64(q, 3, dt);
+    }
+    st = step_id(s, q, id);
     if (st != CUST_OK || *id != 0 || !create) {
       return st;
     }
   }
-  return CUST_OK;
+  st = queue_term(s, table, t, lang, dt, id);
+  *inserted = st == CUST_OK;
+  return st;
 }
 
 cust_status cust_store_node_id(cust_store *s, const cust_term *t, int create, int64_t *id,
@@ -95,10 +198,17 @@ cust_status cust_store_node_id(cust_store *s, const cust_term *t, int create, in
   if (*id != 0) {
     return CUST_OK;
   }
-  int inserted = 0;
-  cust_status st = lookup(s, t, create, id, &inserted);
+  int inserted = 0, absent = 0;
+  if (create && s->in_tx) {
+    cust_term_filter_consider(s);
+    absent = !cust_term_filter_maybe(&s->filter, h);
+  }
+  cust_status st = lookup(s, t, create, absent, id, &inserted);
   if (st != CUST_OK || *id == 0) {
     return st;
+  }
+  if (inserted) {
+    cust_term_filter_add(&s->filter, h);
   }
   if (is_new != NULL) {
     *is_new = inserted;
@@ -139,6 +249,91 @@ static int valid_quad(const cust_quad *q) {
          (q->g.kind == CUST_TERM_NONE || (q->g.kind == CUST_TERM_IRI && q->g.value != NULL));
 }
 
+/* The statement inserting CUST_PENDING_ROWS triples, prepared on first use:
+ * one statement keeps its cursors on the indexes from row to row. */
+static sqlite3_stmt *put_many(cust_store *s) {
+  if (s->put_many != NULL) {
+    sqlite3_reset(s->put_many);
+    return s->put_many;
+  }
+  cust_buf sql;
+  cust_buf_init(&sql);
+  cust_status st = cust_buf_puts(&sql, "INSERT OR FAIL INTO triples (subjectUri, subjectBlank, "
+                                       "predicateUri, objectUri, objectBlank, objectLiteral, "
+                                       "contextUri) VALUES ");
+  for (int r = 0; st == CUST_OK && r < CUST_PENDING_ROWS; r++) {
+    st = cust_buf_puts(&sql, r == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)");
+  }
+  int rc = st == CUST_OK ? sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
+                                              &s->put_many, NULL)
+                         : SQLITE_NOMEM;
+  cust_buf_release(&sql);
+  if (rc != SQLITE_OK) {
+    cust_store_fail(s, rc, "cannot prepare a query of store");
+    return NULL;
+  }
+  return s->put_many;
+}
+
+static void bind_row(sqlite3_stmt *st, int first, const int64_t cols[7]) {
+  for (int i = 0; i < 7; i++) {
+    if (cols[i] != 0) {
+      sqlite3_bind_int64(st, first + i, cols[i]);
+    } else {
+      sqlite3_bind_null(st, first + i);
+    }
+  }
+}
+
+static cust_status flush_pending(cust_store *s) {
+  size_t n = s->npending;
+  s->npending = 0;
+  if (n == 0) {
+    return CUST_OK;
+  }
+  if (n == CUST_PENDING_ROWS) {
+    sqlite3_stmt *many = put_many(s);
+    if (many == NULL) {
+      return CUST_ERR_INTERNAL;
+    }
+    for (size_t r = 0; r < n; r++) {
+      bind_row(many, (int)r * 7 + 1, s->pending[r]);
+    }
+    int rc = sqlite3_step(many);
+    sqlite3_reset(many);
+    return rc == SQLITE_DONE ? CUST_OK : cust_store_fail(s, rc, "cannot write store");
+  }
+  for (size_t r = 0; r < n; r++) {
+    sqlite3_stmt *put = cust_store_stmt(s, STMT_TRIPLE_PUT);
+    if (put == NULL) {
+      return CUST_ERR_INTERNAL;
+    }
+    bind_row(put, 1, s->pending[r]);
+    int rc = sqlite3_step(put);
+    sqlite3_reset(put);
+    if (rc != SQLITE_DONE) {
+      return cust_store_fail(s, rc, "cannot write store");
+    }
+  }
+  return CUST_OK;
+}
+
+/* Writes every queued term and triple. */
+static cust_status flush_all(cust_store *s) {
+  cust_status st = CUST_OK;
+  for (int table = 0; table < 3 && st == CUST_OK; table++) {
+    st = flush_terms(s, table);
+  }
+  return st == CUST_OK ? flush_pending(s) : st;
+}
+
+static void drop_pending(cust_store *s) {
+  s->npending = 0;
+  for (int table = 0; table < 3; table++) {
+    s->npending_terms[table] = 0;
+  }
+}
+
 static cust_status add_one(cust_store *s, const cust_quad *q) {
   if (!valid_quad(q)) {
     cust_log(s->log, CUST_LOG_ERROR,
@@ -168,7 +363,12 @@ static cust_status add_one(cust_store *s, const cust_quad *q) {
   cols[q->o.kind == CUST_TERM_IRI ? 3 : q->o.kind == CUST_TERM_BLANK ? 4 : 5] = oid;
   cols[6] = gid;
   /* A quad with a term that did not exist yet cannot be there already. */
-  if (!s_new && !o_new && !g_new && !getenv("XNOHAS")) {
+  if (!s_new && !o_new && !g_new) {
+    for (size_t r = 0; r < s->npending; r++) {
+      if (memcmp(s->pending[r], cols, sizeof cols) == 0) {
+        return CUST_OK;
+      }
+    }
     sqlite3_stmt *has = cust_store_stmt(s, STMT_TRIPLE_HAS);
     if (has == NULL) {
       return CUST_ERR_INTERNAL;
@@ -187,24 +387,11 @@ static cust_status add_one(cust_store *s, const cust_quad *q) {
       return cust_store_fail(s, rc, "cannot read store");
     }
   }
-  sqlite3_stmt *put = cust_store_stmt(s, STMT_TRIPLE_PUT);
-  if (put == NULL) {
-    return CUST_ERR_INTERNAL;
-  }
-  for (int i = 0; i < 7; i++) {
-    if (cols[i] != 0) {
-      sqlite3_bind_int64(put, i + 1, cols[i]);
-    }
-  }
-  int rc = sqlite3_step(put);
-  sqlite3_reset(put);
-  if (rc != SQLITE_DONE) {
-    return cust_store_fail(s, rc, "cannot write store");
-  }
+  memcpy(s->pending[s->npending++], cols, sizeof cols);
   if (s->triples >= 0) {
     s->triples++;
   }
-  return CUST_OK;
+  return s->npending == CUST_PENDING_ROWS ? flush_pending(s) : CUST_OK;
 }
 
 cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cust_term *pred,
@@ -260,8 +447,23 @@ static cust_status write_changes(cust_store *s, const cust_change *items, size_t
   }
   for (size_t i = 0; st == CUST_OK && i < n; i++) {
     const cust_change *c = &items[i];
-    st = c->kind == CUST_CHANGE_ADD ? add_one(s, &c->q)
-                                    : cust_store_remove_sp(s, &c->q.s, &c->q.p, &c->q.g);
+    if (c->kind == CUST_CHANGE_ADD) {
+      st = add_one(s, &c->q);
+    } else {
+      st = flush_all(s);
+      if (st == CUST_OK) {
+        st = cust_store_remove_sp(s, &c->q.s, &c->q.p, &c->q.g);
+      }
+    }
+  }
+  /* The quads added before an error are written, as they were one by one,
+   * unless SQLite has already rolled the transaction back. */
+  if (st != CUST_OK && (!s->in_tx || sqlite3_get_autocommit(s->db))) {
+    drop_pending(s);
+  }
+  cust_status fst = flush_all(s);
+  if (st == CUST_OK) {
+    st = fst;
   }
   if (own_tx && st == CUST_OK) {
     st = cust_store_commit(s);

@@ -2,6 +2,9 @@
  * with the shapes of mapping.md. */
 #include "config.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
 #include "memgraph.h"
 #include "tap.h"
 
@@ -280,11 +283,309 @@ static void test_random_order(void) {
   cust_buf_release(&b);
 }
 
+/* ---- the walk by term id, over a store ------------------------------------ */
+
+/* Writes the quads of `g` into a new store at `path`, at height 7. */
+static cust_store *to_store(memgraph *g, const char *path) {
+  cust_store *s = NULL;
+  cust_checkpoint cp;
+  memset(&cp, 0, sizeof cp);
+  cp.height = 7;
+  snprintf(cp.chain_id, sizeof cp.chain_id, "test");
+  snprintf(cp.block_hash, sizeof cp.block_hash, "AB");
+  remove(path);
+  cust_status st = cust_store_open(path, CUST_STORE_CREATE, NULL, &s);
+  if (st == CUST_OK) {
+    st = cust_store_begin(s);
+  }
+  for (size_t i = 0; st == CUST_OK && i < g->len; i++) {
+    st = cust_store_add(s, &g->q[i]);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_set_checkpoint(s, &cp);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_commit(s);
+  }
+  if (st != CUST_OK) {
+    cust_store_close(s);
+    return NULL;
+  }
+  return s;
+}
+
+typedef struct names {
+  char **items;
+  size_t len;
+} names;
+
+static void names_add(names *n, const char *iri, unsigned depth) {
+  char **items = realloc(n->items, (n->len + 1) * sizeof *items);
+  if (items) {
+    n->items = items;
+    n->items[n->len] = malloc(strlen(iri) + 16);
+    if (n->items[n->len]) {
+      sprintf(n->items[n->len++], "%s %u", iri, depth);
+    }
+  }
+}
+
+static int names_cb(void *ud, const char *iri, int is_execution, unsigned depth) {
+  (void)is_execution;
+  names_add(ud, iri, depth);
+  return 0;
+}
+
+static int str_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The nodes as "iri depth" lines, sorted, into `out`. */
+static void names_join(names *n, cust_buf *out) {
+  cust_buf_reset(out);
+  if (n->len > 1) {
+    qsort(n->items, n->len, sizeof *n->items, str_cmp);
+  }
+  for (size_t i = 0; i < n->len; i++) {
+    cust_buf_printf(out, "%s\n", n->items[i]);
+    free(n->items[i]);
+  }
+  free(n->items);
+  n->items = NULL;
+  n->len = 0;
+  cust_buf_puts(out, "");
+}
+
+/* The nodes of a walk's JSON answer, as names_join writes them. */
+static void answer_nodes(const char *json, cust_buf *out) {
+  names n = { NULL, 0 };
+  for (const char *p = json ? strstr(json, "{\"iri\":\"") : NULL; p;
+       p = strstr(p + 1, "{\"iri\":\"")) {
+    const char *iri = p + 8, *end = strchr(iri, '"');
+    char tmp[200];
+    unsigned depth = 0;
+    if (end == NULL || (size_t)(end - iri) >= sizeof tmp ||
+        sscanf(end, "\",\"depth\":%u", &depth) != 1) {
+      break;
+    }
+    memcpy(tmp, iri, (size_t)(end - iri));
+    tmp[end - iri] = '\0';
+    names_add(&n, tmp, depth);
+  }
+  names_join(&n, out);
+}
+
+/* The reach of `iri` and the walk over `g` reach the same nodes at the same
+ * depths; 1 when they do. */
+static int same_reach(memgraph *g, cust_store *s, const char *iri, int up, unsigned depth,
+                      cust_custody_reach_info *info) {
+  cust_buf a, b, c;
+  char err[300];
+  names n = { NULL, 0 };
+  cust_buf_init(&a);
+  cust_buf_init(&b);
+  cust_buf_init(&c);
+  cust_status st1 = custody(g, iri, up, depth, 0, &c, err, sizeof err);
+  cust_status st2 = cust_custody_reach(s, iri, up, depth, 0, names_cb, &n, info, err, sizeof err);
+  answer_nodes(c.data, &a);
+  names_join(&n, &b);
+  if (st1 == CUST_ERR_NOTFOUND && st2 == CUST_OK) {
+    /* only revoked credentials name it: the reach answers the node alone */
+    int alone = info->resources + info->executions == 1 && !info->is_depth_reached;
+    cust_buf_release(&a);
+    cust_buf_release(&b);
+    cust_buf_release(&c);
+    return alone;
+  }
+  int same = st1 == CUST_OK && st2 == CUST_OK && a.len > 0 && strcmp(a.data, b.data) == 0 &&
+             info->resources + info->executions == (size_t)count(c.data, "{\"iri\":") &&
+             info->is_depth_reached == (strstr(c.data, "\"depthReached\":true") != NULL);
+  if (!same) {
+    tap_diag("%s %s depth %u: %s\nwalk:\n%sreach:\n%s", iri, up ? "up" : "down", depth, err,
+             a.data ? a.data : "", b.data ? b.data : "");
+  }
+  cust_buf_release(&a);
+  cust_buf_release(&b);
+  cust_buf_release(&c);
+  return same;
+}
+
+static int stop_cb(void *ud, const char *iri, int is_execution, unsigned depth) {
+  (void)iri;
+  (void)is_execution;
+  (void)depth;
+  (*(int *)ud)++;
+  return 1;
+}
+
+typedef struct ids_seen {
+  int rows, texts, missing;
+} ids_seen;
+
+static int ids_cb(void *ud, const cust_store_id_quad *q) {
+  ids_seen *c = ud;
+  c->rows += q->s > 0 && q->o > 0 && q->g > 0;
+  return 0;
+}
+
+static int texts_cb(void *ud, size_t i, const char *text, size_t len) {
+  ids_seen *c = ud;
+  (void)i;
+  if (text == NULL) {
+    c->missing++;
+  } else {
+    c->texts += len > 0;
+  }
+  return 0;
+}
+
+static void test_reach(void) {
+  memgraph g;
+  char path[64], err[300];
+  cust_custody_reach_info info;
+  cust_buf a, b;
+  cust_buf_init(&a);
+  cust_buf_init(&b);
+  snprintf(path, sizeof path, "/tmp/test-custody-%d.db", (int)getpid());
+  mg_init(&g);
+  example(&g);
+  cust_store *s = to_store(&g, path);
+  ok(s != NULL, "the example in a store");
+  if (s == NULL) {
+    mg_release(&g);
+    return;
+  }
+  ok(same_reach(&g, s, "urn:out", 1, 16, &info) && info.resources == 6 && info.executions == 2,
+     "the walk by id reaches what the full walk does: %zu resources, %zu executions",
+     info.resources, info.executions);
+  ok(same_reach(&g, s, "urn:out", 1, 1, &info) && info.is_depth_reached,
+     "by id, depth 1 stops and says so");
+  ok(same_reach(&g, s, "urn:out", 1, 0, &info) && info.resources == 1, "by id, depth 0");
+  ok(same_reach(&g, s, "urn:d0", 0, 16, &info), "by id, downstream of a source");
+  ok(same_reach(&g, s, "urn:e2", 1, 16, &info) && info.executions == 2,
+     "by id, upstream of an execution");
+  ok(cust_custody_reach(s, "urn:out", 1, 16, 3, NULL, NULL, &info, err, sizeof err) == CUST_OK &&
+         info.is_truncated && info.resources + info.executions == 3,
+     "by id, the node limit truncates");
+  ok(cust_custody_reach(s, "urn:nothing", 1, 16, 0, NULL, NULL, &info, err, sizeof err) ==
+             CUST_ERR_NOTFOUND &&
+         strstr(err, "urn:nothing"),
+     "by id, an unknown resource is not found: %s", err);
+  ok(cust_custody_reach(s, "", 1, 16, 0, NULL, NULL, &info, err, sizeof err) == CUST_ERR_INVALID &&
+         cust_custody_reach(s, "urn:out", 1, 100000, 0, NULL, NULL, &info, err, sizeof err) ==
+             CUST_ERR_INVALID,
+     "by id, no IRI or a huge depth is invalid");
+  int calls = 0;
+  ok(cust_custody_reach(s, "urn:out", 1, 16, 0, stop_cb, &calls, &info, err, sizeof err) ==
+             CUST_OK &&
+         calls == 1,
+     "by id, the callback stops the naming");
+
+  /* the full query over the store answers as the walk over the graph */
+  cust_graph_view v = mg_view(&g);
+  cust_status st = cust_custody_walk(&v, 7, "urn:out", 1, 16, 0, &a, err, sizeof err);
+  st = st == CUST_OK ? cust_custody_query(s, "urn:out", 1, 16, &b, err, sizeof err) : st;
+  ok(st == CUST_OK && a.data && b.data && strcmp(a.data, b.data) == 0,
+     "the query over the store, in its read transaction, answers as the walk: %s", st ? err : "");
+
+  /* the store's reads by id */
+  int began = -1;
+  ok(cust_store_read_begin(s, &began) == CUST_OK && began == 1, "a read transaction begins");
+  int nested = -1;
+  ok(cust_store_read_begin(s, &nested) == CUST_OK && nested == 0,
+     "inside one, read_begin starts nothing");
+  cust_store_read_end(s, nested);
+  cust_store_read_end(s, began);
+  cust_store_read_end(NULL, 1);
+  ok(cust_store_begin(s) == CUST_OK, "a write transaction after the read one ended");
+  ok(cust_store_read_begin(s, &began) == CUST_OK && began == 0,
+     "inside a write transaction, read_begin starts nothing");
+  cust_store_rollback(s);
+  int64_t pid = 0, missing = -1;
+  cust_term pt = cust_term_iri(CUST_EXEC "hasConsumedResource");
+  cust_term nt = cust_term_iri("urn:not-in-the-store");
+  ids_seen seen = { 0, 0, 0 };
+  st = cust_store_term_id(s, &pt, &pid);
+  if (st == CUST_OK) {
+    st = cust_store_term_id(s, &nt, &missing);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_find_ids(s, pid, 0, ids_cb, &seen);
+  }
+  ok(st == CUST_OK && pid > 0 && missing == 0 && seen.rows == 5,
+     "a predicate scan by id (5 inputs in the example): %d", seen.rows);
+  seen.rows = 0;
+  ok(cust_store_find_ids(s, 0, 0, ids_cb, &seen) == CUST_OK && seen.rows == 0,
+     "an id of 0 matches nothing");
+  int64_t ids[2] = { pid, 987654321 };
+  ok(cust_store_id_texts(s, CUST_TERM_IRI, ids, 2, texts_cb, &seen) == CUST_OK && seen.texts == 1 &&
+         seen.missing == 1,
+     "the text of ids, NULL for an unknown one");
+  cust_store_close(s);
+  mg_release(&g);
+
+  /* cycles, parts and a revoked report; then random DAGs */
+  mg_init(&g);
+  mg_order(&g, "urn:o", "did:key:orch", "did:key:payer", NULL, NULL);
+  const char *x[] = { "urn:x", NULL }, *y[] = { "urn:y", NULL };
+  mg_report(&g, "urn:e1", "urn:o", "did:key:orch", x, y, "Delivered");
+  mg_report(&g, "urn:e2", "urn:o", "did:key:orch", y, x, "Delivered");
+  mg_add(&g, "urn:part", CUST_EXEC "partOfExecution", "urn:e1", "urn:cred:p");
+  mg_revoke(&g, mg_report(&g, "urn:e1", "urn:o", "did:key:orch",
+                          (const char *[]){ "urn:revoked-input", NULL }, NULL, "Delivered"));
+  s = to_store(&g, path);
+  ok(s && same_reach(&g, s, "urn:y", 1, 16, &info) && same_reach(&g, s, "urn:x", 0, 16, &info),
+     "by id, cycles end, parts are reached, revoked reports are left out");
+  cust_store_close(s);
+  mg_release(&g);
+  int bad = 0;
+  for (unsigned seed = 1; seed <= 20; seed++) {
+    mg_init(&g);
+    unsigned r = seed * 2654435761u;
+    mg_order(&g, "urn:o", "did:key:orch", "did:key:payer", NULL, NULL);
+    for (int e = 0; e < 30; e++) {
+      const char *in[4] = { NULL };
+      for (int i = 0; i < 3; i++) {
+        r = r * 1103515245u + 12345u;
+        in[i] = cust_arena_printf(&g.arena, "urn:r:%u", e ? (r >> 8) % (unsigned)(e + 3) : 0);
+      }
+      const char *out[2] = { cust_arena_printf(&g.arena, "urn:r:%d", e + 3), NULL };
+      const char *xe = cust_arena_printf(&g.arena, "urn:x:%d", e);
+      const char *rep = mg_report(&g, xe, "urn:o", "did:key:orch", in, out, "Delivered");
+      if (e > 2 && (r >> 12) % 6 == 0) {
+        mg_add(&g, xe, CUST_EXEC "partOfExecution",
+               cust_arena_printf(&g.arena, "urn:x:%u", (r >> 16) % (unsigned)e), "urn:cred:p");
+      }
+      if ((r >> 20) % 9 == 0) {
+        mg_revoke(&g, rep);
+      }
+    }
+    s = to_store(&g, path);
+    for (int up = 0; up < 2; up++) {
+      for (unsigned depth = 2; depth <= 8; depth += 6) {
+        bad += s == NULL || !same_reach(&g, s, up ? "urn:r:32" : "urn:r:0", up, depth, &info);
+      }
+    }
+    cust_store_close(s);
+    mg_release(&g);
+  }
+  is_int(bad, 0, "random DAGs: the walk by id reaches what the full walk does");
+  remove(path);
+  char side[80];
+  snprintf(side, sizeof side, "%s-wal", path);
+  remove(side);
+  snprintf(side, sizeof side, "%s-shm", path);
+  remove(side);
+  cust_buf_release(&a);
+  cust_buf_release(&b);
+}
+
 int main(void) {
   test_walks();
   test_cycles_and_parts();
   test_facts();
   test_cache();
   test_random_order();
+  test_reach();
   return done_testing();
 }

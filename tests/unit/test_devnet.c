@@ -165,6 +165,29 @@ static void test_blocks(void) {
   cust_devnet_block_build(&w, 3, &a, NULL);
   ok(a.ntxs == 3, "height 3 holds the other three examples");
 
+  /* a sparse chain: the workload of height h at height 1 + (h - 1) * 50 */
+  {
+    cust_devnet_world ws = w;
+    ws.empty_blocks = 49;
+    cust_devnet_block_build(&w, 15, &b, NULL);
+    cust_devnet_block_build(&ws, 1 + 14 * 50, &a, NULL);
+    size_t same = a.ntxs == b.ntxs && a.ntxs > 0;
+    for (size_t i = 0; same && i < a.ntxs; i++) {
+      same = strcmp(a.txs[i].hash, b.txs[i].hash) == 0;
+    }
+    ok(same, "sparse: height 701 holds the transactions of height 15 (%zu)", a.ntxs);
+    ok(strcmp(a.hash, b.hash) != 0 && a.height == 701, "sparse: with a header of its own");
+    size_t busy = 0;
+    for (uint64_t h = 2; h <= 200; h++) {
+      cust_devnet_block_build(&ws, h, &a, NULL);
+      busy += a.ntxs > 0 && (h - 1) % 50 != 0;
+    }
+    ok(busy == 0, "sparse: the heights between are empty");
+    cust_devnet_block_build(&ws, 51, &a, NULL);
+    cust_devnet_block_build(&w, 2, &b, NULL);
+    ok(a.ntxs == b.ntxs && a.ntxs == 1, "sparse: height 51 holds height 2's examples");
+  }
+
   /* the decoded messages of a busy block */
   cust_devnet_world w1;
   cust_devnet_world_init(&w1, 1, 1, "okp4-devnet-1");
@@ -312,6 +335,11 @@ static void test_start(void) {
   c.blocks = 20;
   c.manifest_path = "/nonexistent-dir/manifest.json";
   ok(cust_devnet_start(&c, NULL, &d) == CUST_ERR_IO && d == NULL, "an unwritable manifest");
+  c.manifest_path = "/tmp/unused-manifest.json";
+  c.empty_blocks = 9;
+  ok(cust_devnet_start(&c, NULL, &d) == CUST_ERR_INVALID && d == NULL,
+     "no manifest for a sparse chain");
+  c.empty_blocks = 0;
   c.manifest_path = NULL;
   ok(cust_devnet_start(&c, NULL, &d) == CUST_OK && d != NULL, "starts on port 0");
   ok(strncmp(cust_devnet_url(d), "http://127.0.0.1:", 17) == 0 &&
