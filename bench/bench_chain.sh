@@ -4,10 +4,11 @@
 #   sparse: BENCH_SPARSE_BLOCKS (100000) blocks, one in BENCH_SPARSE_EVERY
 #           (50) carrying the devnet's workload (about 1 % of the blocks with
 #           transactions): blocks/s and peak RSS, median of 3 runs
-#   dense:  --scale BENCH_DENSE_SCALE (100), BENCH_DENSE_BLOCKS (500) blocks
-#           (over a million quads): quads/s (the store's quads / wall time),
-#           median of 3 runs of the whole chain, and the peak RSS of
-#           backfills of 25, 50 and 100 % of it
+#   dense:  --scale BENCH_DENSE_SCALE (100), BENCH_DENSE_BLOCKS (1000) blocks
+#           (about 2.4 million quads): quads/s (the store's quads / wall time)
+#           and quads per second of the indexer's CPU, and the peak RSS of
+#           backfills of 25, 50 and 100 % of it (BENCH_DENSE_RUNS (1) runs of
+#           the whole chain; the median is reported)
 # Measure an optimised build (no sanitizers):
 #   make bench            or   builddir=BUILD sh bench/bench_chain.sh
 set -u
@@ -17,9 +18,10 @@ builddir=${builddir:-$(pwd)}
 CUSTODIAN=${CUSTODIAN:-$builddir/custodian}
 SPARSE_N=${BENCH_SPARSE_BLOCKS:-100000}
 SPARSE_EVERY=${BENCH_SPARSE_EVERY:-50}
-DENSE_N=${BENCH_DENSE_BLOCKS:-500}
+DENSE_N=${BENCH_DENSE_BLOCKS:-1000}
 DENSE_SCALE=${BENCH_DENSE_SCALE:-100}
 RUNS=${BENCH_CHAIN_RUNS:-3}
+DENSE_RUNS=${BENCH_DENSE_RUNS:-1}
 work=$top/bench/work/chain
 mkdir -p "$work"
 [ -x "$CUSTODIAN" ] || { echo "skip: no custodian at $CUSTODIAN (run make first)"; exit 0; }
@@ -64,11 +66,20 @@ echo "custodian backfill benchmark ($(nproc 2>/dev/null || echo '?') cores)"
 
 # ---- sparse ------------------------------------------------------------------
 devnet --blocks "$SPARSE_N" --empty-blocks $((SPARSE_EVERY - 1))
-with_txs=$(curl -s "$url/blockchain?minHeight=1&maxHeight=$((SPARSE_EVERY * 20))" 2>/dev/null |
-  grep -o '"num_txs":"[0-9]*"' | grep -vc '"0"')
+# how many of the first 100 workload heights carry transactions
+with_txs=0
+k=0
+while [ $k -lt 100 ]; do
+  h=$((1 + k * SPARSE_EVERY))
+  curl -s "$url/blockchain?minHeight=$h&maxHeight=$h" 2>/dev/null | grep -q '"num_txs":"0"' ||
+    with_txs=$((with_txs + 1))
+  k=$((k + 1))
+done
 echo
 echo "sparse: $SPARSE_N blocks, one in $SPARSE_EVERY with the workload" \
-  "(about 1 %; $with_txs of the first 20 such blocks with txs); load average $(loadavg)"
+  "($with_txs of the first 100 such blocks with txs:" \
+  "$(awk -v t="$with_txs" -v e="$SPARSE_EVERY" 'BEGIN { printf "%.2f", t / e }') % of all);" \
+  "load average $(loadavg)"
 printf "%-6s %8s %9s %7s %11s %9s\n" "run" "wall s" "blocks/s" "cpu s" "cpu us/blk" "peak RSS"
 : >"$work/sparse.rates"
 r=1
@@ -85,18 +96,19 @@ echo "sparse median: $(median <"$work/sparse.rates") blocks/s (target >= 2000)"
 devnet --blocks "$DENSE_N" --scale "$DENSE_SCALE"
 echo
 echo "dense: $DENSE_N blocks at --scale $DENSE_SCALE; load average $(loadavg)"
-printf "%-12s %7s %8s %9s %10s %7s %9s\n" "run" "blocks" "wall s" "quads" "quads/s" "cpu s" "peak RSS"
+printf "%-12s %7s %8s %9s %9s %7s %12s %9s\n" "run" "blocks" "wall s" "quads" "quads/s" "cpu s" "quads/cpu-s" \
+  "peak RSS"
 : >"$work/dense.rates"
 for frac in 25 50 100; do
   until=$((DENSE_N * frac / 100))
   n=1
-  [ "$frac" = 100 ] && n=$RUNS
+  [ "$frac" = 100 ] && n=$DENSE_RUNS
   r=1
   while [ $r -le "$n" ]; do
     set -- $(backfill "dense$frac" "$until")
     [ $r = 1 ] && quads=$("$CUSTODIAN" export --db "$work/dense$frac.db" | wc -l)
     awk -v f="$frac% #$r" -v b="$until" -v w="$1" -v c="$2" -v m="$3" -v q="$quads" \
-      'BEGIN { printf "%-12s %7d %8.2f %9d %10.0f %7.2f %6.0f MiB\n", f, b, w, q, q / w, c, m / 1024 }'
+      'BEGIN { printf "%-12s %7d %8.2f %9d %9.0f %7.2f %12.0f %6.0f MiB\n", f, b, w, q, q / w, c, q / c, m / 1024 }'
     [ "$frac" = 100 ] && awk -v w="$1" -v q="$quads" 'BEGIN { printf "%.0f\n", q / w }' \
       >>"$work/dense.rates"
     r=$((r + 1))

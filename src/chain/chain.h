@@ -55,7 +55,7 @@ void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper);
  * from_height on an empty store) and runs until `until` is committed,
  * cust_stop_requested is set (the block in hand is committed or rolled
  * back), or a fatal error. Blocks are fetched ahead by a thread of its own
- * (at most queue_blocks of them and 256 MiB) while the calling thread maps
+ * (at most queue_blocks of them and 64 MiB) while the calling thread maps
  * and commits them. Returns CUST_OK in the first two cases. Fatal errors,
  * with the reason in cust_chain_error(): CUST_ERR_MISMATCH (another chain
  * id, a block that does not link to the stored one, transactions and

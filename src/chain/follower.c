@@ -19,9 +19,9 @@
 #define BACKOFF_BASE_MS 100 /* first retry delay */
 #define POLL_MIN_MS 50      /* head polling, as a fraction of the block time */
 #define POLL_MAX_MS 1000
-#define LOG_EVERY_MS 10000       /* plain progress lines when not on a terminal */
-#define DRAW_EVERY_MS 250        /* progress line on a terminal */
-#define QUEUE_BYTES (256u << 20) /* memory of the blocks fetched ahead, at most */
+#define LOG_EVERY_MS 10000      /* plain progress lines when not on a terminal */
+#define DRAW_EVERY_MS 250       /* progress line on a terminal */
+#define QUEUE_BYTES (64u << 20) /* memory of the blocks fetched ahead, at most */
 
 /* What flows from the fetch thread to the writer, in height order. */
 typedef enum item_kind {

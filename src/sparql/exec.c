@@ -279,7 +279,7 @@ typedef struct graph_pick {
   run *u;
   unsigned char *keep; /* per graph of u->d.named */
   int is_all;          /* a GRAPH ?var whose graphs cannot be told: keep all */
-  int has_graph_var;
+  int has_graph_var;   /* a GRAPH, of a variable or of an IRI */
   int is_oom;
 } graph_pick;
 
@@ -372,8 +372,18 @@ static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
     p->is_all = 1; /* a sub-query: not looked into */
     return;
   }
-  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH &&
-      rasqal_literal_as_variable(rasqal_graph_pattern_get_origin(gp)) != NULL) {
+  rasqal_literal *origin =
+      op == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH ? rasqal_graph_pattern_get_origin(gp) : NULL;
+  if (origin != NULL && rasqal_literal_as_variable(origin) == NULL) {
+    /* GRAPH <iri> reads its graph only when it is in the list too */
+    cust_term g;
+    sq_term_from_literal(origin, &g);
+    long i = named_index(p->u, &g);
+    p->has_graph_var = 1;
+    if (i >= 0) {
+      p->keep[i] = 1;
+    }
+  } else if (origin != NULL) {
     p->has_graph_var = 1;
     int nconst = 0;
     rasqal_triple *t = NULL;

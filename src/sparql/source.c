@@ -275,7 +275,7 @@ static int seen_add(seen_set *s, const char *key, size_t len) {
  * query (up to a bound), with the rasqal values made from them, so that a
  * repeated lookup reads neither the store nor makes new values. */
 
-#define MEMO_MAX_QUADS 2000000 /* quads kept per query, in all lookups */
+#define MEMO_MAX_QUADS 500000 /* quads kept per query, in all lookups */
 
 typedef struct memo_entry {
   struct memo_entry *next;
@@ -327,7 +327,7 @@ static memo_entry *entry_new(const char *key, size_t keylen, uint64_t hash) {
   e->key[keylen] = '\0';
   e->keylen = keylen;
   e->hash = hash;
-  cust_arena_init(&e->arena, 4096);
+  cust_arena_init(&e->arena, 1024);
   return e;
 }
 
@@ -515,7 +515,7 @@ static int collect(void *ud, const cust_quad *q) {
   }
   memo_entry *e = m->e;
   if (e->nfound == e->cap) {
-    size_t cap = e->cap ? e->cap * 2 : 16;
+    size_t cap = e->cap ? e->cap * 2 : 4;
     cust_quad *f = realloc(e->found, cap * sizeof *f);
     if (f == NULL) {
       m->d->has_error = 1;

@@ -73,11 +73,78 @@ cust_status cust_store_find_ids(cust_store *s, int64_t predicate, int64_t graph,
   return st;
 }
 
+typedef struct id_at {
+  int64_t id;
+  size_t i; /* its place in the caller's list */
+} id_at;
+
+static int id_at_cmp(const void *pa, const void *pb) {
+  const id_at *a = pa, *b = pb;
+  if (a->id != b->id) {
+    return a->id < b->id ? -1 : 1;
+  }
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Many ids close together: one range scan of the table, merged with the
+ * sorted ids, reads each page once instead of seeking for each id. */
+static cust_status texts_by_range(cust_store *s, const char *sql, const int64_t *ids, size_t n,
+                                  cust_store_text_fn fn, void *ud) {
+  id_at *at = malloc(n * sizeof *at);
+  if (at == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    at[i].id = ids[i];
+    at[i].i = i;
+  }
+  qsort(at, n, sizeof *at, id_at_cmp);
+  sqlite3_stmt *q = NULL;
+  cust_status st = prepare(s, sql, &q);
+  if (st == CUST_OK) {
+    sqlite3_bind_int64(q, 1, at[0].id);
+    sqlite3_bind_int64(q, 2, at[n - 1].id);
+  }
+  size_t k = 0;
+  int rc = SQLITE_DONE, is_stopped = 0;
+  while (st == CUST_OK && !is_stopped && k < n && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(q, 0);
+    for (; k < n && at[k].id < id && !is_stopped; k++) {
+      is_stopped = fn(ud, at[k].i, NULL, 0) != 0; /* not in the table */
+    }
+    for (; k < n && at[k].id == id && !is_stopped; k++) {
+      is_stopped = fn(ud, at[k].i, (const char *)sqlite3_column_text(q, 1),
+                      (size_t)sqlite3_column_bytes(q, 1)) != 0;
+    }
+  }
+  if (st == CUST_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    st = cust_store_fail(s, rc, "cannot read store");
+  }
+  for (; st == CUST_OK && !is_stopped && k < n; k++) {
+    is_stopped = fn(ud, at[k].i, NULL, 0) != 0;
+  }
+  sqlite3_finalize(q);
+  free(at);
+  return st;
+}
+
 cust_status cust_store_id_texts(cust_store *s, cust_term_kind kind, const int64_t *ids, size_t n,
                                 cust_store_text_fn fn, void *ud) {
-  const char *sql = kind == CUST_TERM_IRI     ? "SELECT uri FROM uris WHERE id = ?1"
-                    : kind == CUST_TERM_BLANK ? "SELECT blank FROM blanks WHERE id = ?1"
-                                              : "SELECT text FROM literals WHERE id = ?1";
+  const char *table = kind == CUST_TERM_IRI     ? "uris"
+                      : kind == CUST_TERM_BLANK ? "blanks"
+                                                : "literals";
+  const char *column = kind == CUST_TERM_IRI ? "uri" : kind == CUST_TERM_BLANK ? "blank" : "text";
+  char sql[96];
+  int64_t lo = 0, hi = 0;
+  for (size_t i = 0; i < n; i++) {
+    lo = i == 0 || ids[i] < lo ? ids[i] : lo;
+    hi = i == 0 || ids[i] > hi ? ids[i] : hi;
+  }
+  if (n >= 64 && (uint64_t)(hi - lo) / 8 < n) {
+    snprintf(sql, sizeof sql, "SELECT id, %s FROM %s WHERE id BETWEEN ?1 AND ?2", column, table);
+    return texts_by_range(s, sql, ids, n, fn, ud);
+  }
+  snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ?1", column, table);
   sqlite3_stmt *q = NULL;
   cust_status st = n ? prepare(s, sql, &q) : CUST_OK;
   for (size_t i = 0; st == CUST_OK && i < n; i++) {

@@ -95,12 +95,9 @@ static const char *const schema_sql =
 
 static const char *const stmt_sql[STMT_COUNT] = {
   [STMT_URI_GET] = "SELECT id FROM uris WHERE uri = ?1 LIMIT 1",
-  [STMT_URI_PUT] = "INSERT INTO uris (uri) VALUES (?1)",
   [STMT_BLANK_GET] = "SELECT id FROM blanks WHERE blank = ?1 LIMIT 1",
-  [STMT_BLANK_PUT] = "INSERT INTO blanks (blank) VALUES (?1)",
   [STMT_LIT_GET] = "SELECT id FROM literals WHERE text = ?1 AND language IS ?2 "
                    "AND datatype IS ?3 LIMIT 1",
-  [STMT_LIT_PUT] = "INSERT INTO literals (text, language, datatype) VALUES (?1, ?2, ?3)",
   [STMT_TRIPLE_HAS] = "SELECT 1 FROM triples WHERE subjectUri IS ?1 AND predicateUri IS ?3 "
                       "AND objectUri IS ?4 AND objectLiteral IS ?6 AND objectBlank IS ?5 "
                       "AND contextUri IS ?7 AND subjectBlank IS ?2 LIMIT 1",

@@ -78,11 +78,8 @@ void cust_term_filter_release(cust_term_filter *f);
 
 enum {
   STMT_URI_GET = 0,
-  STMT_URI_PUT,
   STMT_BLANK_GET,
-  STMT_BLANK_PUT,
   STMT_LIT_GET,
-  STMT_LIT_PUT,
   STMT_TRIPLE_HAS,
   STMT_TRIPLE_PUT,
   STMT_TRIPLE_DEL_SP,

@@ -1,6 +1,8 @@
-/* The store's writer: terms to row ids through the node-id cache, quads
- * de-duplicated and inserted with prepared statements inside the caller's
- * transaction (the layout is described at the top of store.c). */
+/* The store's writer: terms to row ids through the node-id cache (and, for
+ * terms it has not seen, the absent-term filter), quads de-duplicated, and
+ * new rows queued and inserted many per statement inside the caller's
+ * transaction; every queue is written before cust_store_add or
+ * cust_store_apply returns (the layout is described at the top of store.c). */
 #include "config.h"
 
 #include <string.h>

@@ -56,7 +56,7 @@ same_rows() {
   sort "$TMP/$2" >"$TMP/$2.s"
   sort "$TMP/$3" >"$TMP/$3.s"
   if ! cmp -s "$TMP/$2.s" "$TMP/$3.s"; then
-    echo "expected (manifest) vs got (graph), first differences:" >&2
+    echo "< expected (manifest), > got (graph); first differences:" >&2
     diff "$TMP/$2.s" "$TMP/$3.s" | grep '^[<>]' | head -n 12 >&2
     fail "$1: $(wc -l <"$TMP/$2.s") rows expected, $(wc -l <"$TMP/$3.s") got"
   fi
@@ -152,9 +152,9 @@ for s in Delivered Failed Cancelled InExecution; do
   grep "	$s\$" "$TMP/status.want" >"$TMP/status.$s"
   at_least "executions that end $s" "status.$s" 1
 done
-sel "SELECT ?e ?s WHERE { GRAPH $CURRENT { ?e cust:status ?s } }" e s \
-  | sed 's|\thttps://w3id.org/okp4/ontology/v3/thesaurus/digital-service-execution-status/|\t|' \
-    >"$TMP/status.got"
+sel "SELECT ?e ?s WHERE { GRAPH $CURRENT { ?e cust:status ?s } }" e s >"$TMP/status.raw"
+sed 's|\thttps://w3id.org/okp4/ontology/v3/thesaurus/digital-service-execution-status/|\t|' \
+  "$TMP/status.raw" >"$TMP/status.got"
 same_rows "the current status of each execution" status.want status.got
 
 man "$EXECS | .execution as \$e | .consumed[] | \"\(\$e)\t\(.)\"" >"$TMP/used.want"
@@ -224,7 +224,8 @@ hops=0
 while [ -s "$TMP/front" ]; do
   values=$(sed 's/.*/<&>/' "$TMP/front" | tr '\n' ' ')
   sel "SELECT DISTINCT ?r WHERE { VALUES ?p { $values } GRAPH ?g { ?p prov:wasDerivedFrom ?r } }" r \
-    | sort -u >"$TMP/next"
+    >"$TMP/next.raw"
+  sort -u "$TMP/next.raw" >"$TMP/next"
   sort -u "$TMP/anc.got" >"$TMP/seen"
   printf '%s\n' "$D" | comm -23 "$TMP/next" - | comm -23 - "$TMP/seen" >"$TMP/front"
   cat "$TMP/front" >>"$TMP/anc.got"

@@ -439,6 +439,14 @@ static int texts_cb(void *ud, size_t i, const char *text, size_t len) {
   return 0;
 }
 
+static int texts_names_cb(void *ud, size_t i, const char *text, size_t len) {
+  char tmp[300];
+  snprintf(tmp, sizeof tmp, "%.*s", text ? (int)len : 6, text ? text : "(none)");
+  (void)i;
+  names_add(ud, tmp, 0);
+  return 0;
+}
+
 static void test_reach(void) {
   memgraph g;
   char path[64], err[300];
@@ -521,6 +529,20 @@ static void test_reach(void) {
   ok(cust_store_id_texts(s, CUST_TERM_IRI, ids, 2, texts_cb, &seen) == CUST_OK && seen.texts == 1 &&
          seen.missing == 1,
      "the text of ids, NULL for an unknown one");
+  /* many ids close together are read by one range scan: the same texts */
+  int64_t many[130];
+  for (int i = 0; i < 130; i++) {
+    many[i] = 130 - i; /* out of order, past the last id too */
+  }
+  names by_range = { NULL, 0 }, by_id = { NULL, 0 };
+  st = cust_store_id_texts(s, CUST_TERM_IRI, many, 130, texts_names_cb, &by_range);
+  for (int i = 0; st == CUST_OK && i < 130; i++) {
+    st = cust_store_id_texts(s, CUST_TERM_IRI, &many[i], 1, texts_names_cb, &by_id);
+  }
+  names_join(&by_range, &a);
+  names_join(&by_id, &b);
+  ok(st == CUST_OK && a.len > 100 && strcmp(a.data, b.data) == 0 && strstr(a.data, "(none)"),
+     "a range of ids reads as the ids one by one (%zu bytes)", a.len);
   cust_store_close(s);
   mg_release(&g);
 

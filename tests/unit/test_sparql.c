@@ -202,6 +202,21 @@ static void test_dataset(void) {
   is_str(res.body.data, "s\r\nhttp://ex.org/b\r\n", "FROM restricts the default graph");
   runq(PFX "SELECT ?g ?s FROM NAMED <" G1 "> WHERE { GRAPH ?g { ?s ex:name ?n } }", &csv);
   is_str(res.body.data, "g,s\r\n" G1 ",http://ex.org/a\r\n", "FROM NAMED restricts GRAPH");
+  runq(PFX "SELECT ?s WHERE { GRAPH <" G2 "> { ?s ex:name ?n } }", &csv);
+  is_str(res.body.data, "s\r\nhttp://ex.org/b\r\n", "GRAPH <iri> alone reads that graph");
+  runq(PFX "SELECT ?g ?s WHERE { ?s ex:knows ?x . GRAPH ?g { ?x ex:p ?o } } ORDER BY ?g", &csv);
+  is_str(res.body.data, "g,s\r\n" G2 ",http://ex.org/a\r\n",
+         "GRAPH ?g after a pattern: only the graph where the inner pattern matches");
+  runq(PFX "SELECT ?g ?n ?s WHERE { { GRAPH ?g { ex:b ex:name ?n } } UNION "
+           "{ GRAPH ?g { ?s ex:tag \"x\" } } } ORDER BY ?g ?n",
+       &csv);
+  is_str(res.body.data,
+         "g,n,s\r\n" G1 ",,http://ex.org/a\r\n" G2 ",,http://ex.org/b\r\n" G2 ",bob,\r\n",
+         "two GRAPH ?g in a UNION each visit their graphs");
+  runq(PFX "SELECT ?s ?n WHERE { ?s ex:p ?o OPTIONAL { ?s ex:name ?n } } ORDER BY ?s", &csv);
+  is_str(res.body.data,
+         "s,n\r\nhttp://ex.org/a,alice\r\nhttp://ex.org/b,bob\r\nhttp://ex.org/c,\r\n",
+         "OPTIONAL asked again for each row gives each row its own value");
   runq(PFX "SELECT ?s FROM NAMED <" G1 "> WHERE { ?s ex:name ?n }", &csv);
   is_str(res.body.data, "s\r\n", "FROM NAMED alone: the default graph is empty");
   const char *dg[] = { G1 };

@@ -701,6 +701,64 @@ static void test_equivalence(void) {
   cust_store_close(b);
 }
 
+/* Counts the rows of one SQL query's single result. */
+static int64_t count_of(cust_store *s, const char *sql) {
+  sqlite3_stmt *q = NULL;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(cust_store_db(s), sql, -1, &q, NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    n = sqlite3_column_int64(q, 0);
+  }
+  sqlite3_finalize(q);
+  return n;
+}
+
+/* The writer queues new terms and triples within one call: duplicates in
+ * the queue, removals after queued adds, and terms that another connection
+ * stored since our last transaction. */
+static void test_batched_writes(void) {
+  cust_store *s = NULL, *other = NULL;
+  ok(cust_store_open(path_of("batch.db"), CUST_STORE_CREATE, &quiet, &s) == CUST_OK,
+     "open batch.db");
+  cust_changes c;
+  cust_changes_init(&c);
+  char subj[200][32];
+  for (int i = 0; i < 200; i++) {
+    snprintf(subj[i], sizeof subj[i], "urn:batch:%d", i);
+    cust_quad q =
+        quad(cust_term_iri(subj[i]), "urn:p", cust_term_literal(subj[i], "en", NULL), "urn:g");
+    cust_changes_add(&c, &q);
+    cust_changes_add(&c, &q); /* the duplicate waits in the same queue */
+  }
+  cust_quad q0 =
+      quad(cust_term_iri(subj[0]), "urn:p", cust_term_literal(subj[0], "en", NULL), "urn:g");
+  cust_changes_remove_sp(&c, &q0.s, &q0.p, &q0.g);
+  cust_changes_add(&c, &q0);
+  ok(cust_store_apply(s, &c) == CUST_OK, "400 adds, a removal and an add in one call");
+  is_int(count_of(s, "SELECT count(*) FROM triples"), 200, "each quad once (200)");
+  is_int(count_of(s, "SELECT count(*) FROM triples WHERE subjectUri = (SELECT id FROM uris WHERE "
+                     "uri = 'urn:batch:0')"),
+         1, "the removed quad is back once");
+  is_int(
+      count_of(s, "SELECT count(*) FROM (SELECT uri FROM uris GROUP BY uri HAVING count(*) > 1)"),
+      0, "no IRI stored twice");
+  is_int(count_of(s, "SELECT count(*) FROM literals"), 200, "each literal once");
+  ok(cust_store_open(path_of("batch.db"), 0, &quiet, &other) == CUST_OK, "a second writer");
+  cust_quad shared =
+      quad(cust_term_iri("urn:shared"), "urn:p", cust_term_iri("urn:shared:o"), "urn:g");
+  ok(cust_store_add(other, &shared) == CUST_OK, "the second writer adds new terms");
+  cust_store_close(other);
+  cust_quad again =
+      quad(cust_term_iri("urn:shared"), "urn:p2", cust_term_iri("urn:shared:o"), "urn:g");
+  ok(cust_store_add(s, &shared) == CUST_OK && cust_store_add(s, &again) == CUST_OK,
+     "the first writer adds quads with them");
+  is_int(count_of(s, "SELECT count(*) FROM uris WHERE uri IN ('urn:shared', 'urn:shared:o')"), 2,
+         "and finds the other writer's terms instead of storing them again");
+  is_int(count_of(s, "SELECT count(*) FROM triples"), 202, "the shared quad is stored once");
+  cust_changes_release(&c);
+  cust_store_close(s);
+}
+
 static void test_cache_bound(void) {
   cust_store *a = NULL, *b = NULL;
   ok(cust_store_open(path_of("c-small.db"), CUST_STORE_CREATE, &quiet, &a) == CUST_OK &&
@@ -917,7 +975,22 @@ static void test_full_disk(void) {
      "make full.db");
   uint64_t before = 0, after = 0;
   cust_store_count(s, &before);
-  sqlite3_exec(cust_store_db(s), "PRAGMA max_page_count = 60", NULL, NULL, NULL);
+  /* Room for 128 KiB more, whatever the page size. */
+  sqlite3_stmt *pq = NULL;
+  int64_t pages = 0, page_size = 4096;
+  if (sqlite3_prepare_v2(cust_store_db(s),
+                         "SELECT page_count, page_size FROM pragma_page_count, "
+                         "pragma_page_size",
+                         -1, &pq, NULL) == SQLITE_OK &&
+      sqlite3_step(pq) == SQLITE_ROW) {
+    pages = sqlite3_column_int64(pq, 0);
+    page_size = sqlite3_column_int64(pq, 1);
+  }
+  sqlite3_finalize(pq);
+  char limit[80];
+  snprintf(limit, sizeof limit, "PRAGMA max_page_count = %lld",
+           (long long)(pages + 131072 / page_size));
+  sqlite3_exec(cust_store_db(s), limit, NULL, NULL, NULL);
   capture_reset();
   s->log = &capture;
   cust_status st = cust_store_begin(s);
@@ -1077,6 +1150,7 @@ int main(void) {
   test_query_plans();
   test_remove_sp();
   test_equivalence();
+  test_batched_writes();
   test_cache_bound();
   test_checkpoint();
   test_chain_mismatch();
