@@ -398,6 +398,18 @@ static cust_status first_value(cust_custody_facts *f, const char *s, const char 
   return st;
 }
 
+/* {"iri":…,"depth":… of a node, left open for its fields. */
+static cust_status put_head(cust_buf *b, const node *n) {
+  cust_status st = cust_buf_puts(b, "{\"iri\":");
+  if (st == CUST_OK) {
+    st = cust_custody_json_string(b, n->iri);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
+  }
+  return st;
+}
+
 static cust_status put_resource(cwalk *w, cust_buf *b, const node *n) {
   const cust_custody_cred *d = NULL;
   const char *title = NULL, *category = NULL, *type = NULL;
@@ -416,13 +428,7 @@ static cust_status put_resource(cwalk *w, cust_buf *b, const node *n) {
     st = cust_custody_facts_objects(w->f, n->iri, CUST_PUB "servedBy", NULL, &stored);
   }
   if (st == CUST_OK) {
-    st = cust_buf_puts(b, "{\"iri\":");
-  }
-  if (st == CUST_OK) {
-    st = cust_custody_json_string(b, n->iri);
-  }
-  if (st == CUST_OK) {
-    st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
+    st = put_head(b, n);
   }
   if (st == CUST_OK) {
     st = put_field(b, "title", title);
@@ -467,13 +473,7 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
         cust_custody_facts_objects(w->f, n->iri, CUST_EXEC "hasExecutionEvidence", NULL, &evidence);
   }
   if (st == CUST_OK) {
-    st = cust_buf_puts(b, "{\"iri\":");
-  }
-  if (st == CUST_OK) {
-    st = cust_custody_json_string(b, n->iri);
-  }
-  if (st == CUST_OK) {
-    st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
+    st = put_head(b, n);
   }
   if (st == CUST_OK) {
     st = put_field(b, "status", cust_custody_local_name(status));
@@ -642,21 +642,27 @@ static cust_status identify(cust_custody_facts *f, const char *iri, int *is_know
   return st;
 }
 
+typedef struct walk_args {
+  const char *iri;
+  int is_upstream;
+  unsigned depth;
+  size_t max_nodes;
+  cust_buf *json_out;
+} walk_args;
+
+static cust_status walk_fn(void *ud, cust_custody_facts *f, const cust_graph_view *view,
+                           uint64_t height, char *err, size_t errlen) {
+  const walk_args *a = ud;
+  (void)view;
+  return cust_custody_walk_facts(f, height, a->iri, a->is_upstream, a->depth, a->max_nodes,
+                                 a->json_out, err, errlen);
+}
+
 cust_status cust_custody_walk(const cust_graph_view *view, uint64_t height, const char *iri,
                               int is_upstream, unsigned depth, size_t max_nodes, cust_buf *json_out,
                               char *err, size_t errlen) {
-  cust_custody_facts *f = NULL;
-  cust_status st = cust_custody_facts_new(view, &f);
-  if (st != CUST_OK) {
-    if (err && errlen) {
-      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
-    }
-    return st;
-  }
-  st =
-      cust_custody_walk_facts(f, height, iri, is_upstream, depth, max_nodes, json_out, err, errlen);
-  cust_custody_facts_free(f);
-  return st;
+  walk_args a = { iri, is_upstream, depth, max_nodes, json_out };
+  return cust_custody_with_view(view, height, walk_fn, &a, err, errlen);
 }
 
 cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, const char *iri,
@@ -734,10 +740,7 @@ cust_status cust_custody_walk_facts(cust_custody_facts *f, uint64_t height, cons
   }
 done:
   if (st != CUST_OK) {
-    json_out->len = mark;
-    if (json_out->data) {
-      json_out->data[mark] = '\0';
-    }
+    cust_custody_buf_truncate(json_out, mark);
   }
   free(w.nodes);
   free(w.edges);
@@ -754,43 +757,9 @@ cust_status cust_custody_query(cust_store *s, const char *iri, int is_upstream, 
   return cust_custody_query_cached(NULL, s, iri, is_upstream, depth, json_out, err, errlen);
 }
 
-/* The query, in the caller's read transaction. */
-static cust_status query_read(cust_custody_cache *cache, cust_store *s, const char *iri,
-                              int is_upstream, unsigned depth, cust_buf *json_out, char *err,
-                              size_t errlen) {
-  cust_checkpoint cp;
-  cust_status st = cust_store_checkpoint(s, &cp);
-  if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read the store's checkpoint: %s", cust_strerror(st));
-    return st;
-  }
-  cust_graph_view view = cust_store_view(s);
-  if (cache == NULL) {
-    return cust_custody_walk(&view, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
-  }
-  cust_custody_facts *f = NULL;
-  st = cust_custody_cache_facts(cache, &view, &cp, &f);
-  if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
-    return st;
-  }
-  st = cust_custody_walk_facts(f, cp.height, iri, is_upstream, depth, 0, json_out, err, errlen);
-  cust_custody_cache_trim(cache);
-  return st;
-}
-
 cust_status cust_custody_query_cached(cust_custody_cache *cache, cust_store *s, const char *iri,
                                       int is_upstream, unsigned depth, cust_buf *json_out,
                                       char *err, size_t errlen) {
-  /* one read transaction: the walk's many lookups see one height, whatever
-     the indexer commits meanwhile */
-  int began = 0;
-  cust_status st = cust_store_read_begin(s, &began);
-  if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
-    return st;
-  }
-  st = query_read(cache, s, iri, is_upstream, depth, json_out, err, errlen);
-  cust_store_read_end(s, began);
-  return st;
+  walk_args a = { iri, is_upstream, depth, 0, json_out };
+  return cust_custody_with_store(cache, s, walk_fn, &a, err, errlen);
 }

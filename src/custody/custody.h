@@ -152,6 +152,22 @@ cust_status cust_custody_cache_facts(cust_custody_cache *c, const cust_graph_vie
 /* Drops the facts if they grew too large (called after each request). */
 void cust_custody_cache_trim(cust_custody_cache *c);
 
+/* A query over facts (the custody walk, the reward split): `view` is the
+ * graph view the facts read, `height` the height it answers at. */
+typedef cust_status (*cust_custody_facts_fn)(void *ud, cust_custody_facts *f,
+                                             const cust_graph_view *view, uint64_t height,
+                                             char *err, size_t errlen);
+/* Runs `fn` over new facts of `view` (freed after). */
+cust_status cust_custody_with_view(const cust_graph_view *view, uint64_t height,
+                                   cust_custody_facts_fn fn, void *ud, char *err, size_t errlen);
+/* Runs `fn` in one read transaction of `s`, so that it sees one block height
+ * whatever the indexer commits meanwhile, at the store's checkpoint, over the
+ * facts of `cache` (trimmed after), or new facts when `cache` is NULL. */
+cust_status cust_custody_with_store(cust_custody_cache *cache, cust_store *s,
+                                    cust_custody_facts_fn fn, void *ud, char *err, size_t errlen);
+/* Cuts `b` back to `len` bytes: what a failed answer appended goes. */
+void cust_custody_buf_truncate(cust_buf *b, size_t len);
+
 /* ---- a string map ------------------------------------------------------ */
 
 /* A hash map from NUL-terminated strings to pointers, for visited sets and

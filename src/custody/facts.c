@@ -1250,3 +1250,72 @@ void cust_custody_cache_trim(cust_custody_cache *c) {
     c->f = NULL;
   }
 }
+
+/* ---- running a query ------------------------------------------------------------------ */
+
+cust_status cust_custody_with_view(const cust_graph_view *view, uint64_t height,
+                                   cust_custody_facts_fn fn, void *ud, char *err, size_t errlen) {
+  cust_custody_facts *f = NULL;
+  cust_status st = cust_custody_facts_new(view, &f);
+  if (st != CUST_OK) {
+    if (err && errlen) {
+      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    }
+    return st;
+  }
+  st = fn(ud, f, view, height, err, errlen);
+  cust_custody_facts_free(f);
+  return st;
+}
+
+/* cust_custody_with_store in the read transaction. */
+static cust_status with_store_read(cust_custody_cache *cache, cust_store *s,
+                                   cust_custody_facts_fn fn, void *ud, char *err, size_t errlen) {
+  cust_checkpoint cp;
+  cust_status st = cust_store_checkpoint(s, &cp);
+  if (st != CUST_OK) {
+    if (err && errlen) {
+      snprintf(err, errlen, "cannot read the store's checkpoint: %s", cust_strerror(st));
+    }
+    return st;
+  }
+  cust_graph_view view = cust_store_view(s);
+  if (cache == NULL) {
+    return cust_custody_with_view(&view, cp.height, fn, ud, err, errlen);
+  }
+  cust_custody_facts *f = NULL;
+  st = cust_custody_cache_facts(cache, &view, &cp, &f);
+  if (st != CUST_OK) {
+    if (err && errlen) {
+      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    }
+    return st;
+  }
+  st = fn(ud, f, &view, cp.height, err, errlen);
+  cust_custody_cache_trim(cache);
+  return st;
+}
+
+cust_status cust_custody_with_store(cust_custody_cache *cache, cust_store *s,
+                                    cust_custody_facts_fn fn, void *ud, char *err, size_t errlen) {
+  int began = 0;
+  cust_status st = cust_store_read_begin(s, &began);
+  if (st != CUST_OK) {
+    if (err && errlen) {
+      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
+    }
+    return st;
+  }
+  st = with_store_read(cache, s, fn, ud, err, errlen);
+  cust_store_read_end(s, began);
+  return st;
+}
+
+void cust_custody_buf_truncate(cust_buf *b, size_t len) {
+  if (len < b->len) {
+    b->len = len;
+  }
+  if (b->data) {
+    b->data[b->len] = '\0';
+  }
+}

@@ -556,21 +556,23 @@ static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t 
   return st;
 }
 
+typedef struct rewards_args {
+  const char *execution, *amount, *policy_iri;
+  cust_buf *json_out;
+} rewards_args;
+
+static cust_status rewards_fn(void *ud, cust_custody_facts *f, const cust_graph_view *view,
+                              uint64_t height, char *err, size_t errlen) {
+  const rewards_args *a = ud;
+  return cust_rewards_compute_facts(f, view, height, a->execution, a->amount, a->policy_iri,
+                                    a->json_out, err, errlen);
+}
+
 cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
                                  const char *execution, const char *amount, const char *policy_iri,
                                  cust_buf *json_out, char *err, size_t errlen) {
-  cust_custody_facts *f = NULL;
-  cust_status st = cust_custody_facts_new(view, &f);
-  if (st != CUST_OK) {
-    if (err && errlen) {
-      snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
-    }
-    return st;
-  }
-  st = cust_rewards_compute_facts(f, view, height, execution, amount, policy_iri, json_out, err,
-                                  errlen);
-  cust_custody_facts_free(f);
-  return st;
+  rewards_args a = { execution, amount, policy_iri, json_out };
+  return cust_custody_with_view(view, height, rewards_fn, &a, err, errlen);
 }
 
 cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
@@ -677,10 +679,7 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
   }
 done:
   if (st != CUST_OK) {
-    json_out->len = mark;
-    if (json_out->data) {
-      json_out->data[mark] = '\0';
-    }
+    cust_custody_buf_truncate(json_out, mark);
   }
   free(w.earned);
   free(w.cur.items);
@@ -699,46 +698,10 @@ cust_status cust_rewards_query(cust_store *s, const char *execution, const char 
   return cust_rewards_query_cached(NULL, s, execution, amount, policy_iri, json_out, err, errlen);
 }
 
-/* The query, in the caller's read transaction. */
-static cust_status query_read(cust_custody_cache *cache, cust_store *s, const char *execution,
-                              const char *amount, const char *policy_iri, cust_buf *json_out,
-                              char *err, size_t errlen) {
-  cust_checkpoint cp;
-  cust_status st = cust_store_checkpoint(s, &cp);
-  if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read the store's checkpoint: %s", cust_strerror(st));
-    return st;
-  }
-  cust_graph_view view = cust_store_view(s);
-  if (cache == NULL) {
-    return cust_rewards_compute(&view, cp.height, execution, amount, policy_iri, json_out, err,
-                                errlen);
-  }
-  cust_custody_facts *f = NULL;
-  st = cust_custody_cache_facts(cache, &view, &cp, &f);
-  if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
-    return st;
-  }
-  st = cust_rewards_compute_facts(f, &view, cp.height, execution, amount, policy_iri, json_out, err,
-                                  errlen);
-  cust_custody_cache_trim(cache);
-  return st;
-}
-
 cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
                                       const char *execution, const char *amount,
                                       const char *policy_iri, cust_buf *json_out, char *err,
                                       size_t errlen) {
-  /* one read transaction: the answer is of one height, whatever the indexer
-     commits meanwhile */
-  int began = 0;
-  cust_status st = cust_store_read_begin(s, &began);
-  if (st != CUST_OK) {
-    snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
-    return st;
-  }
-  st = query_read(cache, s, execution, amount, policy_iri, json_out, err, errlen);
-  cust_store_read_end(s, began);
-  return st;
+  rewards_args a = { execution, amount, policy_iri, json_out };
+  return cust_custody_with_store(cache, s, rewards_fn, &a, err, errlen);
 }

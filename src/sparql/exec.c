@@ -279,7 +279,8 @@ typedef struct graph_pick {
   run *u;
   unsigned char *keep; /* per graph of u->d.named */
   int is_all;          /* a GRAPH ?var whose graphs cannot be told: keep all */
-  int has_graph_var;   /* a GRAPH, of a variable or of an IRI */
+  int has_graph;       /* a GRAPH, of a variable or of an IRI */
+  size_t nquads;       /* quads read to pick graphs */
   int is_oom;
 } graph_pick;
 
@@ -320,8 +321,16 @@ static long named_index(run *u, const cust_term *g) {
   return -1;
 }
 
+/* Past this many quads, telling the graphs apart costs more than visiting
+ * them all. */
+#define PICK_MAX_QUADS 1000
+
 static int pick_graph(void *ud, const cust_quad *q) {
   graph_pick *p = ud;
+  if (++p->nquads > PICK_MAX_QUADS) {
+    p->is_all = 1;
+    return 1;
+  }
   long i = named_index(p->u, &q->g);
   if (i >= 0) {
     p->keep[i] = 1;
@@ -379,12 +388,12 @@ static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
     cust_term g;
     sq_term_from_literal(origin, &g);
     long i = named_index(p->u, &g);
-    p->has_graph_var = 1;
+    p->has_graph = 1;
     if (i >= 0) {
       p->keep[i] = 1;
     }
   } else if (origin != NULL) {
-    p->has_graph_var = 1;
+    p->has_graph = 1;
     int nconst = 0;
     rasqal_triple *t = NULL;
     rasqal_graph_pattern *sub;
@@ -422,10 +431,11 @@ static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
   }
 }
 
-/* Lists the graphs GRAPH ?var may visit as the query's named data graphs:
- * none without such a pattern; otherwise those of u->d.named that hold a
- * match of a triple each GRAPH ?var pattern requires (all of them when
- * that cannot be told). 0 on OOM. */
+/* Lists the graphs GRAPH may visit as the query's named data graphs: none
+ * without a GRAPH; the graph of each GRAPH <iri>; for each GRAPH ?var, those
+ * of u->d.named holding a match of a triple its pattern requires (all of them
+ * when that cannot be told, or would cost more than visiting them). 0 on
+ * OOM. */
 static int list_data_graphs(run *u) {
   graph_pick p;
   memset(&p, 0, sizeof p);
@@ -436,7 +446,7 @@ static int list_data_graphs(run *u) {
   }
   pick_graphs(&p, rasqal_query_get_query_graph_pattern(u->q));
   int ok = !p.is_oom;
-  if (ok && p.has_graph_var) {
+  if (ok && p.has_graph) {
     /* rasqal sets the variable of a GRAPH to the first graph before the
      * patterns ahead of it run, which may change it: the first graph visited
      * is one that holds nothing */
@@ -452,7 +462,7 @@ static int list_data_graphs(run *u) {
       ok = 0;
     }
   }
-  for (size_t i = 0; ok && p.has_graph_var && i < u->d.nnamed; i++) {
+  for (size_t i = 0; ok && p.has_graph && i < u->d.nnamed; i++) {
     if (!p.is_all && !p.keep[i]) {
       continue;
     }

@@ -605,10 +605,14 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
   }
   m->d = d;
   cust_buf_init(&m->key);
+  /* a variable that has a value already (from the GRAPH being visited or
+   * from the row on the left of a join) is a constant of this match, which
+   * does not bind it: rasqal would clear it when the match ends, and the
+   * patterns after it would then be asked for without it */
   for (int i = 0; i < 3; i++) {
     rasqal_variable *v = rasqal_literal_as_variable(parts[i]);
     if (bindings != NULL) {
-      bindings[i] = v;
+      bindings[i] = v && v->value == NULL ? v : NULL;
     }
     consts[i] = v ? v->value : parts[i];
   }
@@ -616,7 +620,7 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
     rasqal_variable *v = rasqal_literal_as_variable(t->origin);
     gconst = v ? v->value : t->origin;
     if (bindings != NULL) {
-      bindings[3] = v;
+      bindings[3] = v && v->value == NULL ? v : NULL;
     }
     if (gconst != NULL) {
       m->fixed_graph = sq_node_from_literal(d, gconst);
@@ -772,7 +776,9 @@ static rasqal_triple_parts bind_collected(sq_match *m, rasqal_variable *bindings
     }
     result |= RASQAL_TRIPLE_ORIGIN;
   }
-  return (rasqal_triple_parts)result;
+  /* none (every variable had a value): still a match, which rasqal reads
+   * from a non-empty answer */
+  return (rasqal_triple_parts)(result ? result : (unsigned)parts);
 }
 
 static int set_var(sq_match *m, rasqal_variable *v, librdf_node *n) {
@@ -830,7 +836,7 @@ static rasqal_triple_parts bind_match(rasqal_triples_match *rtm, void *ud,
     }
     result |= RASQAL_TRIPLE_ORIGIN;
   }
-  return (rasqal_triple_parts)result;
+  return (rasqal_triple_parts)(result ? result : (unsigned)parts);
 }
 
 static void next_match(rasqal_triples_match *rtm, void *ud) {

@@ -232,6 +232,93 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out) {
   return rc;
 }
 
+/* ---- the checkpointer ---------------------------------------------------------- */
+
+/* WAL pages that start a checkpoint, and the size at which the writer
+ * checkpoints by itself because the thread cannot keep up. */
+#define CKPT_PAGES 4000
+#define CKPT_PAGES_MAX (3 * CKPT_PAGES)
+
+/* Copies the WAL into the file, PASSIVE (it never blocks the writer), when
+ * the writer asks; its fsyncs then wait here instead of in a commit. */
+static void *checkpointer(void *ud) {
+  cust_store *s = ud;
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK) {
+    sqlite3_close_v2(db);
+    db = NULL;
+  }
+  pthread_mutex_lock(&s->ckpt_lock);
+  for (;;) {
+    while (!s->ckpt_wanted && !s->ckpt_stop) {
+      pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+    }
+    if (s->ckpt_stop) {
+      break;
+    }
+    s->ckpt_wanted = 0;
+    pthread_mutex_unlock(&s->ckpt_lock);
+    if (db != NULL) {
+      sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    pthread_mutex_lock(&s->ckpt_lock);
+  }
+  pthread_mutex_unlock(&s->ckpt_lock);
+  sqlite3_close_v2(db);
+  return NULL;
+}
+
+/* Called by SQLite after each commit with the pages in the WAL. */
+static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int pages) {
+  cust_store *s = ud;
+  if (pages >= CKPT_PAGES_MAX) {
+    /* Between transactions nothing else writes: the checkpoint completes and
+     * the next transaction starts the WAL again from its beginning. */
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  } else if (pages >= CKPT_PAGES) {
+    pthread_mutex_lock(&s->ckpt_lock);
+    s->ckpt_wanted = 1;
+    pthread_cond_signal(&s->ckpt_cond);
+    pthread_mutex_unlock(&s->ckpt_lock);
+  }
+  return SQLITE_OK;
+}
+
+/* Starts the checkpointer of a writable handle; without it SQLite
+ * checkpoints in the commits. */
+static void start_checkpointer(cust_store *s) {
+  if (pthread_mutex_init(&s->ckpt_lock, NULL) != 0) {
+    return;
+  }
+  if (pthread_cond_init(&s->ckpt_cond, NULL) != 0) {
+    pthread_mutex_destroy(&s->ckpt_lock);
+    return;
+  }
+  if (pthread_create(&s->ckpt_thread, NULL, checkpointer, s) != 0) {
+    pthread_cond_destroy(&s->ckpt_cond);
+    pthread_mutex_destroy(&s->ckpt_lock);
+    return;
+  }
+  s->ckpt_running = 1;
+  sqlite3_wal_hook(s->db, on_wal_commit, s);
+}
+
+static void stop_checkpointer(cust_store *s) {
+  if (!s->ckpt_running) {
+    return;
+  }
+  pthread_mutex_lock(&s->ckpt_lock);
+  s->ckpt_stop = 1;
+  pthread_cond_signal(&s->ckpt_cond);
+  pthread_mutex_unlock(&s->ckpt_lock);
+  pthread_join(s->ckpt_thread, NULL);
+  pthread_cond_destroy(&s->ckpt_cond);
+  pthread_mutex_destroy(&s->ckpt_lock);
+  s->ckpt_running = 0;
+  sqlite3_wal_autocheckpoint(s->db, CKPT_PAGES);
+}
+
 /* ---- open and close ---------------------------------------------------------- */
 
 static cust_status create_schema(cust_store *s) {
@@ -417,6 +504,9 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
     st = cust_store_fail(s, rc, "cannot open store");
     goto done;
   }
+  if (!s->is_readonly) {
+    start_checkpointer(s);
+  }
   st = meta_get(s, "chain_id", s->chain_id, sizeof s->chain_id);
   if (st == CUST_OK && !s->is_readonly) {
     char v[32];
@@ -454,6 +544,7 @@ void cust_store_close(cust_store *s) {
   if (s->in_tx && s->db != NULL) {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   }
+  stop_checkpointer(s);
   for (int i = 0; i < STMT_COUNT; i++) {
     sqlite3_finalize(s->stmt[i]);
   }

@@ -3,6 +3,7 @@
 #ifndef CUST_STORE_INT_H
 #define CUST_STORE_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -134,6 +135,12 @@ struct cust_store {
   librdf_storage *storage;
   librdf_model *model;
   void *rdf_module; /* the sqlite storage module, when we registered it */
+  /* The checkpointer: a thread with its own connection that copies the WAL
+   * into the file while the writer goes on (see store.c). */
+  pthread_t ckpt_thread;
+  pthread_mutex_t ckpt_lock;
+  pthread_cond_t ckpt_cond;
+  int ckpt_running, ckpt_wanted, ckpt_stop;
 };
 
 /* Turns an SQLite result code into a cust_status and logs what failed, with

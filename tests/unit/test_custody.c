@@ -239,6 +239,32 @@ static void test_cache(void) {
   mg_release(&g);
 }
 
+/* A random DAG of 30 executions over shared resources urn:r:N, with
+ * sub-executions, failed ones, and (with `is_revoking`) revoked reports. */
+static void random_dag(memgraph *g, unsigned seed, int is_revoking) {
+  mg_init(g);
+  unsigned r = seed * 2654435761u;
+  mg_order(g, "urn:o", "did:key:orch", "did:key:payer", NULL, NULL);
+  for (int e = 0; e < 30; e++) {
+    const char *in[4] = { NULL };
+    for (int i = 0; i < 3; i++) {
+      r = r * 1103515245u + 12345u;
+      in[i] = cust_arena_printf(&g->arena, "urn:r:%u", e ? (r >> 8) % (unsigned)(e + 3) : 0);
+    }
+    const char *out[2] = { cust_arena_printf(&g->arena, "urn:r:%d", e + 3), NULL };
+    const char *x = cust_arena_printf(&g->arena, "urn:x:%d", e);
+    const char *rep =
+        mg_report(g, x, "urn:o", "did:key:orch", in, out, (r >> 4) % 5 ? "Delivered" : "Failed");
+    if (e > 2 && (r >> 12) % 6 == 0) {
+      mg_add(g, x, CUST_EXEC "partOfExecution",
+             cust_arena_printf(&g->arena, "urn:x:%u", (r >> 16) % (unsigned)e), "urn:cred:p");
+    }
+    if (is_revoking && (r >> 20) % 9 == 0) {
+      mg_revoke(g, rep);
+    }
+  }
+}
+
 /* Random DAGs with sharing and sub-executions: the same answer whatever the
  * order in which the store returns facts, in both directions. */
 static void test_random_order(void) {
@@ -249,23 +275,7 @@ static void test_random_order(void) {
   cust_buf_init(&b);
   for (unsigned seed = 1; seed <= 20; seed++) {
     memgraph g;
-    mg_init(&g);
-    unsigned r = seed * 2654435761u;
-    mg_order(&g, "urn:o", "did:key:orch", "did:key:payer", NULL, NULL);
-    for (int e = 0; e < 30; e++) {
-      const char *in[4] = { NULL };
-      for (int i = 0; i < 3; i++) {
-        r = r * 1103515245u + 12345u;
-        in[i] = cust_arena_printf(&g.arena, "urn:r:%u", e ? (r >> 8) % (unsigned)(e + 3) : 0);
-      }
-      const char *out[2] = { cust_arena_printf(&g.arena, "urn:r:%d", e + 3), NULL };
-      const char *x = cust_arena_printf(&g.arena, "urn:x:%d", e);
-      mg_report(&g, x, "urn:o", "did:key:orch", in, out, (r >> 4) % 5 ? "Delivered" : "Failed");
-      if (e > 2 && (r >> 12) % 6 == 0) {
-        mg_add(&g, x, CUST_EXEC "partOfExecution",
-               cust_arena_printf(&g.arena, "urn:x:%u", (r >> 16) % (unsigned)e), "urn:cred:p");
-      }
-    }
+    random_dag(&g, seed, 0);
     for (int up = 0; up < 2; up++) {
       const char *start = up ? "urn:r:32" : "urn:r:0";
       custody(&g, start, up, 6, 0, &a, err, sizeof err);
@@ -562,26 +572,7 @@ static void test_reach(void) {
   mg_release(&g);
   int bad = 0;
   for (unsigned seed = 1; seed <= 20; seed++) {
-    mg_init(&g);
-    unsigned r = seed * 2654435761u;
-    mg_order(&g, "urn:o", "did:key:orch", "did:key:payer", NULL, NULL);
-    for (int e = 0; e < 30; e++) {
-      const char *in[4] = { NULL };
-      for (int i = 0; i < 3; i++) {
-        r = r * 1103515245u + 12345u;
-        in[i] = cust_arena_printf(&g.arena, "urn:r:%u", e ? (r >> 8) % (unsigned)(e + 3) : 0);
-      }
-      const char *out[2] = { cust_arena_printf(&g.arena, "urn:r:%d", e + 3), NULL };
-      const char *xe = cust_arena_printf(&g.arena, "urn:x:%d", e);
-      const char *rep = mg_report(&g, xe, "urn:o", "did:key:orch", in, out, "Delivered");
-      if (e > 2 && (r >> 12) % 6 == 0) {
-        mg_add(&g, xe, CUST_EXEC "partOfExecution",
-               cust_arena_printf(&g.arena, "urn:x:%u", (r >> 16) % (unsigned)e), "urn:cred:p");
-      }
-      if ((r >> 20) % 9 == 0) {
-        mg_revoke(&g, rep);
-      }
-    }
+    random_dag(&g, seed, 1);
     s = to_store(&g, path);
     for (int up = 0; up < 2; up++) {
       for (unsigned depth = 2; depth <= 8; depth += 6) {

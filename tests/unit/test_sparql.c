@@ -207,6 +207,9 @@ static void test_dataset(void) {
   runq(PFX "SELECT ?g ?s WHERE { ?s ex:knows ?x . GRAPH ?g { ?x ex:p ?o } } ORDER BY ?g", &csv);
   is_str(res.body.data, "g,s\r\n" G2 ",http://ex.org/a\r\n",
          "GRAPH ?g after a pattern: only the graph where the inner pattern matches");
+  runq(PFX "SELECT ?g ?s WHERE { ?s ex:knows ?x . GRAPH ?g { ?s ex:knows ?x } }", &csv);
+  is_str(res.body.data, "g,s\r\n" G1 ",http://ex.org/a\r\n",
+         "a pattern whose every variable has a value already matches");
   runq(PFX "SELECT ?g ?n ?s WHERE { { GRAPH ?g { ex:b ex:name ?n } } UNION "
            "{ GRAPH ?g { ?s ex:tag \"x\" } } } ORDER BY ?g ?n",
        &csv);
