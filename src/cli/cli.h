@@ -92,4 +92,14 @@ int cust_cmd_load(cust_ctx *ctx);
 /* Prints one error line "custodian: <what>" to stderr. */
 void cust_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* For the commands that answer one query from the store (custody, rewards):
+ * opens `db` read-only (a missing file is an error that says to index a chain
+ * first), runs `fn`, and writes its answer and a newline to stdout; on failure
+ * `fn` leaves one line in `err`, which is reported. Returns the exit code, 0
+ * or 1. Defined in cmd_rewards.c. */
+struct cust_store;
+typedef cust_status (*cust_cli_query_fn)(struct cust_store *s, void *ud, cust_buf *out, char *err,
+                                         size_t errlen);
+int cust_cli_query_store(cust_ctx *ctx, const char *db, cust_cli_query_fn fn, void *ud);
+
 #endif

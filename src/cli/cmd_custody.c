@@ -2,11 +2,21 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "custody/custody.h"
 #include "store/store.h"
+
+typedef struct custody_args {
+  const char *resource;
+  int is_upstream;
+  unsigned depth;
+} custody_args;
+
+static cust_status custody_query(cust_store *s, void *ud, cust_buf *out, char *err, size_t errlen) {
+  const custody_args *a = ud;
+  return cust_custody_query(s, a->resource, a->is_upstream, a->depth, out, err, errlen);
+}
 
 int cust_cmd_custody(cust_ctx *ctx) {
   const char *db = cust_opts_get(&ctx->opts, "db", "./custodian.db");
@@ -37,29 +47,6 @@ int cust_cmd_custody(cust_ctx *ctx) {
                    (unsigned)CUST_CUSTODY_MAX_DEPTH);
     return 2;
   }
-  struct stat sb;
-  if (stat(db, &sb) != 0) {
-    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
-    return 1;
-  }
-  cust_store *s = NULL;
-  if (cust_store_open(db, CUST_STORE_READONLY, &ctx->log, &s) != CUST_OK) {
-    return 1;
-  }
-  cust_buf out;
-  cust_buf_init(&out);
-  cust_status st = cust_custody_query(s, resource, strcmp(direction, "up") == 0, (unsigned)depth,
-                                      &out, err, sizeof err);
-  if (st == CUST_OK) {
-    if (fwrite(out.data, 1, out.len, stdout) != out.len || fputc('\n', stdout) == EOF ||
-        fflush(stdout) != 0) {
-      cust_cli_error("cannot write the answer to stdout");
-      st = CUST_ERR_IO;
-    }
-  } else {
-    cust_cli_error("%s", err);
-  }
-  cust_buf_release(&out);
-  cust_store_close(s);
-  return st == CUST_OK ? 0 : 1;
+  custody_args a = { resource, strcmp(direction, "up") == 0, (unsigned)depth };
+  return cust_cli_query_store(ctx, db, custody_query, &a);
 }

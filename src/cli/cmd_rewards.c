@@ -7,6 +7,44 @@
 #include "rewards/rewards.h"
 #include "store/store.h"
 
+int cust_cli_query_store(cust_ctx *ctx, const char *db, cust_cli_query_fn fn, void *ud) {
+  struct stat sb;
+  if (stat(db, &sb) != 0) {
+    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
+    return 1;
+  }
+  cust_store *s = NULL;
+  if (cust_store_open(db, CUST_STORE_READONLY, &ctx->log, &s) != CUST_OK) {
+    return 1;
+  }
+  cust_buf out;
+  char err[512];
+  cust_buf_init(&out);
+  err[0] = '\0';
+  cust_status st = fn(s, ud, &out, err, sizeof err);
+  if (st == CUST_OK) {
+    if (fwrite(out.data, 1, out.len, stdout) != out.len || fputc('\n', stdout) == EOF ||
+        fflush(stdout) != 0) {
+      cust_cli_error("cannot write the answer to stdout");
+      st = CUST_ERR_IO;
+    }
+  } else {
+    cust_cli_error("%s", err);
+  }
+  cust_buf_release(&out);
+  cust_store_close(s);
+  return st == CUST_OK ? 0 : 1;
+}
+
+typedef struct rewards_args {
+  const char *execution, *amount, *policy;
+} rewards_args;
+
+static cust_status rewards_query(cust_store *s, void *ud, cust_buf *out, char *err, size_t errlen) {
+  const rewards_args *a = ud;
+  return cust_rewards_query(s, a->execution, a->amount, a->policy, out, err, errlen);
+}
+
 int cust_cmd_rewards(cust_ctx *ctx) {
   const char *db = cust_opts_get(&ctx->opts, "db", "./custodian.db");
   const char *execution = cust_opts_get(&ctx->opts, "execution", NULL);
@@ -25,29 +63,6 @@ int cust_cmd_rewards(cust_ctx *ctx) {
     cust_cli_error("--policy needs an IRI");
     return 2;
   }
-  struct stat sb;
-  if (stat(db, &sb) != 0) {
-    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
-    return 1;
-  }
-  cust_store *s = NULL;
-  if (cust_store_open(db, CUST_STORE_READONLY, &ctx->log, &s) != CUST_OK) {
-    return 1;
-  }
-  cust_buf out;
-  char err[512];
-  cust_buf_init(&out);
-  cust_status st = cust_rewards_query(s, execution, amount, policy, &out, err, sizeof err);
-  if (st == CUST_OK) {
-    if (fwrite(out.data, 1, out.len, stdout) != out.len || fputc('\n', stdout) == EOF ||
-        fflush(stdout) != 0) {
-      cust_cli_error("cannot write the answer to stdout");
-      st = CUST_ERR_IO;
-    }
-  } else {
-    cust_cli_error("%s", err);
-  }
-  cust_buf_release(&out);
-  cust_store_close(s);
-  return st == CUST_OK ? 0 : 1;
+  rewards_args a = { execution, amount, policy };
+  return cust_cli_query_store(ctx, db, rewards_query, &a);
 }

@@ -67,20 +67,6 @@ typedef struct cwalk {
   unsigned depth_now;
 } cwalk;
 
-static cust_status grow(void **items, size_t *cap, size_t len, size_t size) {
-  if (len < *cap) {
-    return CUST_OK;
-  }
-  size_t ncap = *cap ? *cap * 2 : 64;
-  void *n = realloc(*items, ncap * size);
-  if (n == NULL) {
-    return CUST_ERR_NOMEM;
-  }
-  *items = n;
-  *cap = ncap;
-  return CUST_OK;
-}
-
 /* The predicates a large walk reads in bulk rather than node by node. */
 typedef struct bulk_read {
   const char *predicate, *graph;
@@ -137,7 +123,7 @@ static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned de
     if (known->kind == NODE_EXECUTION && !known->is_expanded && depth < known->depth &&
         depth == w->depth_now) {
       known->depth = depth;
-      cust_status st = grow((void **)&w->cur, &w->capcur, w->ncur, sizeof *w->cur);
+      cust_status st = cust_custody_grow((void **)&w->cur, &w->capcur, w->ncur, sizeof *w->cur);
       if (st == CUST_OK) {
         w->cur[w->ncur++] = known;
       }
@@ -149,7 +135,7 @@ static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned de
     w->is_truncated = 1;
     return CUST_OK;
   }
-  cust_status st = grow((void **)&w->nodes, &w->capnodes, w->nnodes, sizeof *w->nodes);
+  cust_status st = cust_custody_grow((void **)&w->nodes, &w->capnodes, w->nnodes, sizeof *w->nodes);
   node *n = st == CUST_OK ? cust_arena_alloc(&w->arena, sizeof *n) : NULL;
   if (n == NULL) {
     return CUST_ERR_NOMEM;
@@ -160,12 +146,12 @@ static cust_status add_node_new(cwalk *w, const char *iri, int kind, unsigned de
   n->is_expanded = 0;
   w->nodes[w->nnodes++] = n;
   if (kind == NODE_EXECUTION && depth == w->depth_now) {
-    st = grow((void **)&w->cur, &w->capcur, w->ncur, sizeof *w->cur);
+    st = cust_custody_grow((void **)&w->cur, &w->capcur, w->ncur, sizeof *w->cur);
     if (st == CUST_OK) {
       w->cur[w->ncur++] = n;
     }
   } else if (kind == NODE_EXECUTION) {
-    st = grow((void **)&w->next, &w->capnext, w->nnext, sizeof *w->next);
+    st = cust_custody_grow((void **)&w->next, &w->capnext, w->nnext, sizeof *w->next);
     if (st == CUST_OK) {
       w->next[w->nnext++] = n;
     }
@@ -242,7 +228,7 @@ static cust_status add_edge(cwalk *w, const char *from, const char *to, int type
     }
     return CUST_OK;
   }
-  cust_status st = grow((void **)&w->edges, &w->capedges, w->nedges, sizeof *w->edges);
+  cust_status st = cust_custody_grow((void **)&w->edges, &w->capedges, w->nedges, sizeof *w->edges);
   e = st == CUST_OK ? cust_arena_alloc(&w->arena, sizeof *e) : NULL;
   if (e == NULL) {
     return CUST_ERR_NOMEM;

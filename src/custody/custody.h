@@ -192,6 +192,13 @@ void *cust_custody_map_get(const cust_custody_map *m, const char *key);
 /* Sets `key` to `value` (replacing any value). CUST_ERR_NOMEM. */
 cust_status cust_custody_map_put(cust_custody_map *m, const char *key, void *value);
 
+/* Makes room for one more item in the malloc'ed array *items of *cap items
+ * of `size` bytes, `len` in use (doubling; 64 at first). CUST_ERR_NOMEM
+ * leaves the array as it was. */
+cust_status cust_custody_grow(void **items, size_t *cap, size_t len, size_t size);
+/* qsort order of int64_t values. */
+int cust_custody_i64_cmp(const void *a, const void *b);
+
 /* ---- JSON ------------------------------------------------------------------ */
 
 /* Appends `s` as a JSON string (quoted, escaped); NULL appends null. */

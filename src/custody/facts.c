@@ -99,6 +99,25 @@ cust_status cust_custody_map_put(cust_custody_map *m, const char *key, void *val
   return CUST_OK;
 }
 
+cust_status cust_custody_grow(void **items, size_t *cap, size_t len, size_t size) {
+  if (len < *cap) {
+    return CUST_OK;
+  }
+  size_t ncap = *cap ? *cap * 2 : 64;
+  void *n = realloc(*items, ncap * size);
+  if (n == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  *items = n;
+  *cap = ncap;
+  return CUST_OK;
+}
+
+int cust_custody_i64_cmp(const void *pa, const void *pb) {
+  int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+  return a < b ? -1 : a > b;
+}
+
 /* ---- JSON -------------------------------------------------------------------- */
 
 cust_status cust_custody_json_string(cust_buf *b, const char *s) {
@@ -568,11 +587,6 @@ static cust_status id_add(cust_custody_facts *f, int64_t term, int *is_new) {
   return CUST_OK;
 }
 
-static int i64_cmp(const void *pa, const void *pb) {
-  int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
-  return a < b ? -1 : a > b;
-}
-
 /* The graph ids of the revoked credentials, found once. */
 static cust_status revoked_ids(cust_custody_facts *f) {
   if (f->has_revoked_ids) {
@@ -598,7 +612,7 @@ static cust_status revoked_ids(cust_custody_facts *f) {
     }
   }
   if (f->nrevoked_ids > 1) {
-    qsort(f->revoked_ids, f->nrevoked_ids, sizeof *f->revoked_ids, i64_cmp);
+    qsort(f->revoked_ids, f->nrevoked_ids, sizeof *f->revoked_ids, cust_custody_i64_cmp);
   }
   f->has_revoked_ids = 1;
   return CUST_OK;
@@ -616,7 +630,7 @@ static int idrows_cb(void *ud, const cust_store_id_quad *q) {
   idrows *c = ud;
   const cust_custody_facts *f = c->f;
   if (c->is_any_graph && q->g && f->nrevoked_ids &&
-      bsearch(&q->g, f->revoked_ids, f->nrevoked_ids, sizeof q->g, i64_cmp)) {
+      bsearch(&q->g, f->revoked_ids, f->nrevoked_ids, sizeof q->g, cust_custody_i64_cmp)) {
     return 0;
   }
   if (c->max_rows && c->len / 3 >= c->max_rows) {
@@ -685,7 +699,7 @@ static cust_status read_texts(cust_custody_facts *f, const int64_t *rows, size_t
     }
   }
   if (st == CUST_OK && npending) {
-    qsort(pending, npending, sizeof *pending, i64_cmp); /* by kind, then id */
+    qsort(pending, npending, sizeof *pending, cust_custody_i64_cmp); /* by kind, then id */
     ids = malloc(npending * sizeof *ids);
     st = ids ? CUST_OK : CUST_ERR_NOMEM;
   }

@@ -48,25 +48,6 @@ typedef struct reach {
   size_t ncur, capcur, nnext, capnext;
 } reach;
 
-static cust_status grow(void **items, size_t *cap, size_t len, size_t size) {
-  if (len < *cap) {
-    return CUST_OK;
-  }
-  size_t ncap = *cap ? *cap * 2 : 256;
-  void *n = realloc(*items, ncap * size);
-  if (n == NULL) {
-    return CUST_ERR_NOMEM;
-  }
-  *items = n;
-  *cap = ncap;
-  return CUST_OK;
-}
-
-static int i64_cmp(const void *pa, const void *pb) {
-  int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
-  return a < b ? -1 : a > b;
-}
-
 static int pair_cmp(const void *pa, const void *pb) {
   const pair *a = pa, *b = pb;
   if (a->key != b->key) {
@@ -77,7 +58,7 @@ static int pair_cmp(const void *pa, const void *pb) {
 
 static int is_revoked(const reach *r, int64_t g) {
   return g && r->nrevoked &&
-         bsearch(&g, r->revoked, r->nrevoked, sizeof *r->revoked, i64_cmp) != NULL;
+         bsearch(&g, r->revoked, r->nrevoked, sizeof *r->revoked, cust_custody_i64_cmp) != NULL;
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -95,7 +76,7 @@ static int revoked_cb(void *ud, const cust_store_id_quad *q) {
   if (q->s_kind != CUST_TERM_IRI) {
     return 0;
   }
-  c->st = grow((void **)&r->revoked, &r->caprevoked, r->nrevoked, sizeof *r->revoked);
+  c->st = cust_custody_grow((void **)&r->revoked, &r->caprevoked, r->nrevoked, sizeof *r->revoked);
   if (c->st == CUST_OK) {
     r->revoked[r->nrevoked++] = q->s;
   }
@@ -107,7 +88,7 @@ static int load_cb(void *ud, const cust_store_id_quad *q) {
   if (q->o_kind == CUST_TERM_LITERAL || is_revoked(c->r, q->g)) {
     return 0;
   }
-  c->st = grow((void **)&c->a->items, &c->a->cap, c->a->len, sizeof *c->a->items);
+  c->st = cust_custody_grow((void **)&c->a->items, &c->a->cap, c->a->len, sizeof *c->a->items);
   if (c->st != CUST_OK) {
     return 1;
   }
@@ -180,7 +161,7 @@ static size_t *slot_of(reach *r, int64_t term, int is_execution) {
 }
 
 static cust_status push(size_t **list, size_t *n, size_t *cap, size_t v) {
-  cust_status st = grow((void **)list, cap, *n, sizeof **list);
+  cust_status st = cust_custody_grow((void **)list, cap, *n, sizeof **list);
   if (st == CUST_OK) {
     (*list)[(*n)++] = v;
   }
@@ -207,7 +188,7 @@ static cust_status add(reach *r, int64_t term, int is_execution, unsigned depth,
     r->is_truncated = 1;
     return CUST_OK;
   }
-  cust_status st = grow((void **)&r->nodes, &r->capnodes, r->nnodes, sizeof *r->nodes);
+  cust_status st = cust_custody_grow((void **)&r->nodes, &r->capnodes, r->nnodes, sizeof *r->nodes);
   if (st != CUST_OK) {
     return st;
   }
@@ -380,7 +361,7 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
     st = cust_store_find_ids(s, revoked_in, ledger, revoked_cb, &c);
     st = st == CUST_OK ? c.st : st;
     if (st == CUST_OK && r.nrevoked > 1) {
-      qsort(r.revoked, r.nrevoked, sizeof *r.revoked, i64_cmp);
+      qsort(r.revoked, r.nrevoked, sizeof *r.revoked, cust_custody_i64_cmp);
     }
   }
   const char *consumed = CUST_EXEC "hasConsumedResource",

@@ -1330,6 +1330,32 @@ static int is_update_keyword(const char *kw) {
   return 0;
 }
 
+static int pattern_has_graph(rasqal_graph_pattern *gp) {
+  if (gp == NULL) {
+    return 0;
+  }
+  rasqal_graph_pattern_operator op = rasqal_graph_pattern_get_operator(gp);
+  if (op == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH || op == RASQAL_GRAPH_PATTERN_OPERATOR_SELECT) {
+    return 1;
+  }
+  rasqal_graph_pattern *sub;
+  for (int i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)) != NULL; i++) {
+    if (pattern_has_graph(sub)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Whether the query needs the list of the store's graphs: it names graphs
+ * (FROM, FROM NAMED, the protocol's parameters) or has a GRAPH. Without, the
+ * default graph is the merge of all graphs, which needs no list. */
+static int needs_graphs(run *u) {
+  raptor_sequence *dgs = rasqal_query_get_data_graph_sequence(u->q);
+  return (dgs != NULL && raptor_sequence_size(dgs) > 0) || u->req->ndefault > 0 ||
+         u->req->nnamed > 0 || pattern_has_graph(rasqal_query_get_query_graph_pattern(u->q));
+}
+
 /* Parses, checks, binds and executes `text` as u->q; NULL with u->r set on
  * failure. */
 static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *failed) {
@@ -1338,7 +1364,7 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     parse_failed(u, text);
     return NULL;
   }
-  if (list_graphs(u) != CUST_OK) {
+  if (needs_graphs(u) && list_graphs(u) != CUST_OK) {
     sq_fail(u->r, 503, "out of memory", "the query engine ran out of memory");
     return NULL;
   }
