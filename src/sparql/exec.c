@@ -1589,6 +1589,11 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
   u.d.rw = x->rw;
   u.d.raw = x->raw;
   u.d.store = x->store;
+  /* one snapshot for the whole answer, and one lock instead of one per lookup */
+  int began = 0;
+  if (cust_store_read_begin(x->store, &began) != CUST_OK) {
+    began = 0;
+  }
 
   sq_lex_first_keyword(req->query, kw, sizeof kw);
   if (is_update_keyword(kw)) {
@@ -1684,5 +1689,6 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
 done:
   free(rewritten);
   run_release(&u);
+  cust_store_read_end(x->store, began);
   return st == CUST_ERR_NOMEM ? st : CUST_OK;
 }
