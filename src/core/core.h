@@ -151,6 +151,14 @@ cust_status cust_buf_printf(cust_buf *b, const char *fmt, ...)
  * Returns an empty string rather than NULL when nothing was appended. */
 char *cust_buf_steal(cust_buf *b, size_t *len);
 
+/* ---- JSON text ----------------------------------------------------------- */
+
+/* Appends (s, len) as a JSON string literal, quotes included: quotes,
+ * backslashes and control characters are escaped, UTF-8 passes through. */
+cust_status cust_json_string(cust_buf *b, const char *s, size_t len);
+/* The same for a NUL-terminated string; NULL is written as null. */
+cust_status cust_json_cstr(cust_buf *b, const char *s);
+
 /* ---- encodings --------------------------------------------------------- */
 
 /* Standard base64 (RFC 4648, with or without padding; whitespace is not

@@ -106,6 +106,61 @@ void cust_hex_upper(const unsigned char *in, size_t n, char *out) {
   out[2 * n] = '\0';
 }
 
+/* ---- JSON strings ------------------------------------------------------- */
+
+cust_status cust_json_string(cust_buf *b, const char *s, size_t len) {
+  cust_status st = cust_buf_reserve(b, len + 2);
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, '"');
+  }
+  size_t run = 0;
+  for (size_t i = 0; st == CUST_OK && i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+      continue;
+    }
+    st = cust_buf_append(b, s + run, i - run);
+    run = i + 1;
+    if (st != CUST_OK) {
+      break;
+    }
+    switch (c) {
+      case '"':
+        st = cust_buf_puts(b, "\\\"");
+        break;
+      case '\\':
+        st = cust_buf_puts(b, "\\\\");
+        break;
+      case '\n':
+        st = cust_buf_puts(b, "\\n");
+        break;
+      case '\r':
+        st = cust_buf_puts(b, "\\r");
+        break;
+      case '\t':
+        st = cust_buf_puts(b, "\\t");
+        break;
+      default:
+        st = cust_buf_printf(b, "\\u%04x", c);
+        break;
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_append(b, s + run, len - run);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, '"');
+  }
+  return st;
+}
+
+cust_status cust_json_cstr(cust_buf *b, const char *s) {
+  if (s == NULL) {
+    return cust_buf_puts(b, "null");
+  }
+  return cust_json_string(b, s, strlen(s));
+}
+
 /* ---- SHA-256 ----------------------------------------------------------- */
 
 static const uint32_t K[64] = {

@@ -347,7 +347,7 @@ static cust_status put_field(cust_buf *b, const char *name, const char *value) {
     st = cust_buf_puts(b, "\":");
   }
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, value);
+    st = cust_json_cstr(b, value);
   }
   return st;
 }
@@ -357,7 +357,7 @@ static cust_status put_values(cust_buf *b, const char *name, const cust_custody_
   for (size_t i = 0; st == CUST_OK && i < vs->len; i++) {
     st = i ? cust_buf_putc(b, ',') : CUST_OK;
     if (st == CUST_OK) {
-      st = cust_custody_json_string(b, vs->items[i].value);
+      st = cust_json_cstr(b, vs->items[i].value);
     }
   }
   if (st == CUST_OK) {
@@ -388,7 +388,7 @@ static cust_status first_value(cust_custody_facts *f, const char *s, const char 
 static cust_status put_head(cust_buf *b, const node *n) {
   cust_status st = cust_buf_puts(b, "{\"iri\":");
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, n->iri);
+    st = cust_json_cstr(b, n->iri);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"depth\":%u", n->depth);
@@ -500,7 +500,7 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
   }
   cust_status st = cust_buf_puts(b, "{\"resource\":");
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, iri);
+    st = cust_json_cstr(b, iri);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"direction\":\"%s\",\"depth\":%u,\"asOfHeight\":%llu",
@@ -555,7 +555,7 @@ static cust_status put_answer(cwalk *w, const char *iri, uint64_t height, cust_b
       st = cust_buf_puts(b, i ? ",{\"from\":" : "{\"from\":");
     }
     if (st == CUST_OK) {
-      st = cust_custody_json_string(b, e->from);
+      st = cust_json_cstr(b, e->from);
     }
     if (st == CUST_OK) {
       st = put_field(b, "to", e->to);

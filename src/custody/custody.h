@@ -201,9 +201,6 @@ int cust_custody_i64_cmp(const void *a, const void *b);
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-/* Appends `s` as a JSON string (quoted, escaped); NULL appends null. */
-cust_status cust_custody_json_string(cust_buf *b, const char *s);
-
 /* The local name of an IRI (after its last '/' or '#'), borrowed from `iri`;
  * NULL for NULL. */
 const char *cust_custody_local_name(const char *iri);

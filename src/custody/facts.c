@@ -120,43 +120,6 @@ int cust_custody_i64_cmp(const void *pa, const void *pb) {
 
 /* ---- JSON -------------------------------------------------------------------- */
 
-cust_status cust_custody_json_string(cust_buf *b, const char *s) {
-  if (s == NULL) {
-    return cust_buf_puts(b, "null");
-  }
-  cust_status st = cust_buf_putc(b, '"');
-  const char *run = s;
-  for (const char *p = s; st == CUST_OK && *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      continue;
-    }
-    st = cust_buf_append(b, run, (size_t)(p - run));
-    if (st == CUST_OK) {
-      if (c == '"' || c == '\\') {
-        char esc[3] = { '\\', (char)c, 0 };
-        st = cust_buf_puts(b, esc);
-      } else if (c == '\n') {
-        st = cust_buf_puts(b, "\\n");
-      } else if (c == '\t') {
-        st = cust_buf_puts(b, "\\t");
-      } else if (c == '\r') {
-        st = cust_buf_puts(b, "\\r");
-      } else {
-        st = cust_buf_printf(b, "\\u%04x", c);
-      }
-    }
-    run = p + 1;
-  }
-  if (st == CUST_OK) {
-    st = cust_buf_puts(b, run);
-  }
-  if (st == CUST_OK) {
-    st = cust_buf_putc(b, '"');
-  }
-  return st;
-}
-
 const char *cust_custody_local_name(const char *iri) {
   if (iri == NULL) {
     return NULL;

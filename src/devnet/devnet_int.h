@@ -139,9 +139,6 @@ cust_status cust_devnet_block_build(const cust_devnet_world *w, uint64_t height,
 /* "0.34.27", "0.37.2" or "0.38.7": what /status calls the node's version. */
 const char *cust_devnet_version(cust_dialect d);
 
-/* Appends `s` as a JSON string (with quotes). */
-cust_status cust_devnet_json_str(cust_buf *o, const char *s);
-
 /* The `result` objects of /block (prev: block height-1, NULL at height 1),
  * /block_results, one /blockchain meta, and /status. */
 cust_status cust_devnet_render_block(cust_buf *o, const cust_devnet_world *w,

@@ -83,7 +83,7 @@ cust_status cust_devnet_manifest_write(cust_buf *o, FILE *f, const cust_devnet_w
   cust_devnet_block_init(&b);
   cust_status st = cust_buf_puts(o, "{\"format\":\"custodian-devnet-manifest/1\",\"chain_id\":");
   if (st == CUST_OK) {
-    st = cust_devnet_json_str(o, w->chain_id);
+    st = cust_json_cstr(o, w->chain_id);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(o,

@@ -20,28 +20,6 @@ const char *cust_devnet_version(cust_dialect d) {
   }
 }
 
-cust_status cust_devnet_json_str(cust_buf *o, const char *s) {
-  cust_status st = cust_buf_putc(o, '"');
-  for (const unsigned char *p = (const unsigned char *)s; st == CUST_OK && *p; p++) {
-    if (*p == '"' || *p == '\\') {
-      st = cust_buf_putc(o, '\\');
-      if (st == CUST_OK) {
-        st = cust_buf_putc(o, (char)*p);
-      }
-    } else if (*p == '\n') {
-      st = cust_buf_puts(o, "\\n");
-    } else if (*p < 0x20) {
-      st = cust_buf_printf(o, "\\u%04x", *p);
-    } else {
-      st = cust_buf_putc(o, (char)*p);
-    }
-  }
-  if (st == CUST_OK) {
-    st = cust_buf_putc(o, '"');
-  }
-  return st;
-}
-
 /* Uppercase hex of sha256(text): the made-up hashes of the header. */
 static void hash_of(const char *what, uint64_t a, uint64_t b, char out[65]) {
   char in[128];
@@ -76,7 +54,7 @@ static cust_status put_header(cust_buf *o, const cust_devnet_world *w, const cus
   proposer[40] = '\0';
   cust_status st = cust_buf_puts(o, "{\"version\":{\"block\":\"11\",\"app\":\"0\"},\"chain_id\":");
   if (st == CUST_OK) {
-    st = cust_devnet_json_str(o, w->chain_id);
+    st = cust_json_cstr(o, w->chain_id);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(
@@ -178,13 +156,13 @@ static cust_status put_attr(cust_buf *o, const char *k, const char *v, cust_dial
   } else {
     st = cust_buf_puts(o, "{\"key\":");
     if (st == CUST_OK) {
-      st = cust_devnet_json_str(o, k);
+      st = cust_json_cstr(o, k);
     }
     if (st == CUST_OK) {
       st = cust_buf_puts(o, ",\"value\":");
     }
     if (st == CUST_OK) {
-      st = cust_devnet_json_str(o, v);
+      st = cust_json_cstr(o, v);
     }
   }
   if (st == CUST_OK) {
@@ -196,7 +174,7 @@ static cust_status put_attr(cust_buf *o, const char *k, const char *v, cust_dial
 static cust_status put_event(cust_buf *o, const cust_devnet_event *e, cust_dialect d) {
   cust_status st = cust_buf_puts(o, "{\"type\":");
   if (st == CUST_OK) {
-    st = cust_devnet_json_str(o, e->type);
+    st = cust_json_cstr(o, e->type);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(o, ",\"attributes\":[");
@@ -287,13 +265,13 @@ static cust_status put_log(cust_buf *o, const cust_devnet_tx *t) {
           st = cust_buf_puts(o, first_attr ? "{\"key\":" : ",{\"key\":");
           first_attr = 0;
           if (st == CUST_OK) {
-            st = cust_devnet_json_str(o, e->attrs[j].key);
+            st = cust_json_cstr(o, e->attrs[j].key);
           }
           if (st == CUST_OK) {
             st = cust_buf_puts(o, ",\"value\":");
           }
           if (st == CUST_OK) {
-            st = cust_devnet_json_str(o, e->attrs[j].value);
+            st = cust_json_cstr(o, e->attrs[j].value);
           }
           if (st == CUST_OK) {
             st = cust_buf_putc(o, '}');
@@ -354,13 +332,13 @@ static cust_status put_tx_result(cust_buf *o, const cust_devnet_tx *t, cust_dial
   }
   if (st == CUST_OK) {
     if (t->code != 0) {
-      st = cust_devnet_json_str(o, t->log);
+      st = cust_json_cstr(o, t->log);
     } else if (d == CUST_DIALECT_038) {
       st = cust_buf_puts(o, "\"\"");
     } else {
       st = put_log(&log, t);
       if (st == CUST_OK) {
-        st = cust_devnet_json_str(o, log.data);
+        st = cust_json_cstr(o, log.data);
       }
     }
   }
@@ -376,7 +354,7 @@ static cust_status put_tx_result(cust_buf *o, const cust_devnet_tx *t, cust_dial
     st = cust_buf_puts(o, ",\"codespace\":");
   }
   if (st == CUST_OK) {
-    st = cust_devnet_json_str(o, t->codespace != NULL ? t->codespace : "");
+    st = cust_json_cstr(o, t->codespace != NULL ? t->codespace : "");
   }
   if (st == CUST_OK) {
     st = cust_buf_putc(o, '}');
@@ -518,7 +496,7 @@ cust_status cust_devnet_render_status(cust_buf *o, const cust_devnet_world *w,
                                    "0.0.0.0:26656\",\"network\":",
                                    id);
   if (st == CUST_OK) {
-    st = cust_devnet_json_str(o, w->chain_id);
+    st = cust_json_cstr(o, w->chain_id);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(

@@ -412,7 +412,7 @@ static cust_status put_response(cust_buf *o, const char *id, int rc, const cust_
     st = cust_buf_printf(o, "\"error\":{\"code\":%d,\"message\":\"%s\",\"data\":", e->code,
                          e->message);
     if (st == CUST_OK) {
-      st = cust_devnet_json_str(o, e->data);
+      st = cust_json_cstr(o, e->data);
     }
     if (st == CUST_OK) {
       st = cust_buf_putc(o, '}');
@@ -741,7 +741,7 @@ static enum MHD_Result serve_info(cust_devnet *d, struct MHD_Connection *mc) {
   enum MHD_Result ret = MHD_NO;
   cust_status st = cust_buf_puts(&out, "{\"chain_id\":");
   if (st == CUST_OK) {
-    st = cust_devnet_json_str(&out, d->w.chain_id);
+    st = cust_json_cstr(&out, d->w.chain_id);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(

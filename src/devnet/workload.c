@@ -808,7 +808,7 @@ static void note_str(gen *g, const char *key, const char *v) {
   if (v == NULL || (v[0] == '\0')) {
     failed(g, cust_buf_puts(g->notes->out, "null"));
   } else {
-    failed(g, cust_devnet_json_str(g->notes->out, v));
+    failed(g, cust_json_cstr(g->notes->out, v));
   }
 }
 

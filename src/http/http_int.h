@@ -112,9 +112,6 @@ void http_catalog_release(http_catalog *c);
 
 /* ---- JSON text ------------------------------------------------------------- */
 
-/* Appends a JSON string literal (with quotes) of the NUL-terminated `s`. */
-cust_status http_json_string(cust_buf *b, const char *s);
-
 /* ---- operations counters ----------------------------------------------------- */
 
 #define HTTP_HIST_BUCKETS 12

@@ -90,7 +90,7 @@ int http_ops_health(cust_http *h, cust_buf *b) {
   CK(cust_buf_printf(b, "{\"status\": \"%s\", ", is_ok ? "ok" : "unhealthy"));
   if (!is_ok) {
     CK(cust_buf_puts(b, "\"error\": \"unhealthy\", \"detail\": "));
-    CK(http_json_string(b, why));
+    CK(cust_json_cstr(b, why));
     CK(cust_buf_puts(b, ", "));
   }
   CK(cust_buf_printf(b, "\"indexer\": %s, \"indexed_height\": %llu", s.has_index ? "true" : "false",
@@ -110,11 +110,11 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   diagnose(&s, why, sizeof why);
   const char *chain = s.has_index && s.st.chain_id[0] ? s.st.chain_id : s.info.cp.chain_id;
   CK(cust_buf_puts(b, "{\n  \"chain_id\": "));
-  CK(http_json_string(b, chain));
+  CK(cust_json_cstr(b, chain));
   CK(cust_buf_printf(b, ",\n  \"healthy\": %s", why[0] ? "false" : "true"));
   if (why[0]) {
     CK(cust_buf_puts(b, ",\n  \"unhealthy_reason\": "));
-    CK(http_json_string(b, why));
+    CK(cust_json_cstr(b, why));
   }
   CK(cust_buf_printf(b, ",\n  \"indexer\": \"%s\"",
                      !s.has_index      ? "not running in this process"
@@ -135,9 +135,9 @@ int http_ops_status(cust_http *h, cust_buf *b) {
     CK(cust_buf_puts(b, ",\n  \"head_height\": null,\n  \"lag\": null"));
   }
   CK(cust_buf_puts(b, ",\n  \"block_hash\": "));
-  CK(http_json_string(b, s.info.cp.block_hash));
+  CK(cust_json_cstr(b, s.info.cp.block_hash));
   CK(cust_buf_puts(b, ",\n  \"block_time\": "));
-  CK(http_json_string(b, s.info.cp.block_time));
+  CK(cust_json_cstr(b, s.info.cp.block_time));
   CK(cust_buf_printf(b,
                      ",\n  \"triples\": %llu,\n  \"credentials\": %llu,\n  \"rejections\": %llu,"
                      "\n  \"failed_submissions\": %llu",
@@ -147,7 +147,7 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   for (size_t i = 0; s.has_index && i < s.st.nendpoints && i < CUST_MAX_ENDPOINTS; i++) {
     const cust_endpoint_status *e = &s.st.endpoints[i];
     CK(cust_buf_puts(b, i ? ",\n    {\"url\": " : "\n    {\"url\": "));
-    CK(http_json_string(b, e->url));
+    CK(cust_json_cstr(b, e->url));
     CK(cust_buf_printf(b,
                        ", \"healthy\": %s, \"requests\": %llu, \"errors\": {\"transient\": %llu, "
                        "\"pruned\": %llu, \"other\": %llu}}",
@@ -156,9 +156,9 @@ int http_ops_status(cust_http *h, cust_buf *b) {
                        (unsigned long long)e->errors_pruned, (unsigned long long)e->errors_other));
   }
   CK(cust_buf_puts(b, "],\n  \"last_error\": "));
-  CK(http_json_string(b, s.has_index ? s.st.last_error : ""));
+  CK(cust_json_cstr(b, s.has_index ? s.st.last_error : ""));
   CK(cust_buf_puts(b, ",\n  \"store\": "));
-  CK(http_json_string(b, h->db_path));
+  CK(cust_json_cstr(b, h->db_path));
   CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", h->catalog.len,
                      (unsigned long long)((s.now_ms - h->started_ms) / 1000)));
   return 200;

@@ -171,13 +171,13 @@ static enum MHD_Result send_error_ex(struct MHD_Connection *c, int status, const
   cust_buf_init(&b);
   cust_status st = cust_buf_puts(&b, "{\"error\": ");
   if (st == CUST_OK) {
-    st = http_json_string(&b, error);
+    st = cust_json_cstr(&b, error);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(&b, ", \"detail\": ");
   }
   if (st == CUST_OK) {
-    st = http_json_string(&b, detail ? detail : "");
+    st = cust_json_cstr(&b, detail ? detail : "");
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(&b, "}\n");
@@ -602,23 +602,23 @@ static enum MHD_Result route_catalog(cust_http *h, struct MHD_Connection *c) {
   for (size_t i = 0; st == CUST_OK && i < h->catalog.len; i++) {
     const http_canned *q = &h->catalog.items[i];
     st = cust_buf_puts(&b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
-    st = st ? st : http_json_string(&b, q->name);
+    st = st ? st : cust_json_cstr(&b, q->name);
     st = st ? st : cust_buf_puts(&b, ", \"title\": ");
-    st = st ? st : http_json_string(&b, q->title);
+    st = st ? st : cust_json_cstr(&b, q->title);
     st = st ? st : cust_buf_puts(&b, ", \"description\": ");
-    st = st ? st : http_json_string(&b, q->description);
+    st = st ? st : cust_json_cstr(&b, q->description);
     st = st ? st : cust_buf_printf(&b, ", \"url\": \"/queries/%s\", \"parameters\": [", q->name);
     for (size_t k = 0; st == CUST_OK && k < q->nparams; k++) {
       st = cust_buf_puts(&b, k ? ", {\"name\": " : "{\"name\": ");
-      st = st ? st : http_json_string(&b, q->params[k].name);
+      st = st ? st : cust_json_cstr(&b, q->params[k].name);
       st = st ? st : cust_buf_puts(&b, ", \"type\": ");
-      st = st ? st : http_json_string(&b, http_param_type_name(q->params[k].type));
+      st = st ? st : cust_json_cstr(&b, http_param_type_name(q->params[k].type));
       st = st ? st : cust_buf_puts(&b, ", \"description\": ");
-      st = st ? st : http_json_string(&b, q->params[k].description);
+      st = st ? st : cust_json_cstr(&b, q->params[k].description);
       st = st ? st : cust_buf_putc(&b, '}');
     }
     st = st ? st : cust_buf_puts(&b, "], \"query\": ");
-    st = st ? st : http_json_string(&b, q->text);
+    st = st ? st : cust_json_cstr(&b, q->text);
     st = st ? st : cust_buf_putc(&b, '}');
   }
   st = st ? st : cust_buf_puts(&b, "\n]}\n");

@@ -388,39 +388,6 @@ done:
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
-cust_status http_json_string(cust_buf *b, const char *s) {
-  cust_status st = cust_buf_putc(b, '"');
-  for (const unsigned char *p = (const unsigned char *)s; st == CUST_OK && *p; p++) {
-    switch (*p) {
-      case '"':
-        st = cust_buf_puts(b, "\\\"");
-        break;
-      case '\\':
-        st = cust_buf_puts(b, "\\\\");
-        break;
-      case '\n':
-        st = cust_buf_puts(b, "\\n");
-        break;
-      case '\r':
-        st = cust_buf_puts(b, "\\r");
-        break;
-      case '\t':
-        st = cust_buf_puts(b, "\\t");
-        break;
-      default:
-        if (*p < 0x20 || *p == 0x7f) {
-          st = cust_buf_printf(b, "\\u%04x", *p);
-        } else {
-          st = cust_buf_putc(b, (char)*p);
-        }
-    }
-  }
-  if (st == CUST_OK) {
-    st = cust_buf_putc(b, '"');
-  }
-  return st;
-}
-
 /* ---- metrics ------------------------------------------------------------------------ */
 
 const double http_hist_bounds[HTTP_HIST_BUCKETS] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,

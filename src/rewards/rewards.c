@@ -288,13 +288,13 @@ static cust_status put_head(cust_buf *b, const char *execution, const char *stat
                             const char *zone, uint64_t height) {
   cust_status st = cust_buf_puts(b, "{\"execution\":");
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, execution);
+    st = cust_json_cstr(b, execution);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"status\":");
   }
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, cust_custody_local_name(status));
+    st = cust_json_cstr(b, cust_custody_local_name(status));
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"eligible\":%s,\"total\":", is_eligible ? "true" : "false");
@@ -306,19 +306,19 @@ static cust_status put_head(cust_buf *b, const char *execution, const char *stat
     st = cust_buf_puts(b, ",\"denom\":");
   }
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, denom);
+    st = cust_json_cstr(b, denom);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"policy\":");
   }
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, pol->iri);
+    st = cust_json_cstr(b, pol->iri);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"zone\":");
   }
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, zone);
+    st = cust_json_cstr(b, zone);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"asOfHeight\":%llu", (unsigned long long)height);
@@ -329,7 +329,7 @@ static cust_status put_head(cust_buf *b, const char *execution, const char *stat
 static cust_status put_refund(cust_buf *b, const char *payer, const mpz_t amount) {
   cust_status st = cust_buf_puts(b, ",\"refund\":{\"payee\":");
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, payer);
+    st = cust_json_cstr(b, payer);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"amount\":");
@@ -346,7 +346,7 @@ static cust_status put_refund(cust_buf *b, const char *payer, const mpz_t amount
 static cust_status put_payout(cust_buf *b, const group *g, const cust_rewards_line *l) {
   cust_status st = cust_buf_puts(b, "{\"payee\":");
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, g->payee);
+    st = cust_json_cstr(b, g->payee);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"role\":\"%s\",\"amount\":", cust_rewards_role_name(g->role));
@@ -366,7 +366,7 @@ static cust_status put_payout(cust_buf *b, const group *g, const cust_rewards_li
   for (size_t k = 0; st == CUST_OK && k < g->nres; k++) {
     st = cust_buf_puts(b, k ? ",{\"resource\":" : "{\"resource\":");
     if (st == CUST_OK) {
-      st = cust_custody_json_string(b, g->res[k]->resource);
+      st = cust_json_cstr(b, g->res[k]->resource);
     }
     if (st == CUST_OK) {
       st = cust_buf_printf(b, ",\"depth\":%u}", g->res[k]->depth);
@@ -425,7 +425,7 @@ static cust_status answer_split(walk *w, const mpz_t total, const char *payer, c
   }
   st = cust_buf_puts(b, ",\"tax\":{\"recipient\":");
   if (st == CUST_OK) {
-    st = cust_custody_json_string(b, pol->tax_recipient);
+    st = cust_json_cstr(b, pol->tax_recipient);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"amount\":");

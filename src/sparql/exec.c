@@ -20,7 +20,11 @@
  *   REPLACE takes the language tag away   rewritten REPLACE(CONCAT(s), ...)
  *   from its argument's value
  *   REPLACE with $n in the replacement    refused
- *   SELECT (expr AS ?v), ?v in the WHERE  refused (a SPARQL error) */
+ *   SELECT (expr AS ?v), ?v in the WHERE  refused (a SPARQL error)
+ *   GRAPH ?g sets ?g to each graph before  the graph that holds nothing is
+ *   and while other patterns run, and     visited first and last, and the
+ *   leaves it set when done               triples source puts the values of
+ *                                         the GRAPH variables back (source.c) */
 #include "config.h"
 
 #include <stdlib.h>
@@ -31,8 +35,6 @@
 
 #define BASE_IRI "https://w3id.org/custodian/"
 #define XSD "http://www.w3.org/2001/XMLSchema#"
-/* a graph name no store holds (the store's graphs are http(s) IRIs) */
-#define NO_GRAPH_IRI "urn:x-custodian:no-graph"
 
 struct sq_exec {
   cust_store *store;
@@ -431,6 +433,19 @@ static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
   }
 }
 
+/* Adds the graph that holds nothing to the graphs GRAPH visits. 0 on OOM. */
+static int add_no_graph(run *u) {
+  raptor_uri *none = raptor_new_uri(u->x->raw, (const unsigned char *)SQ_NO_GRAPH_IRI);
+  rasqal_data_graph *dg =
+      none ? rasqal_new_data_graph_from_uri(u->x->rw, none, none, RASQAL_DATA_GRAPH_NAMED, NULL,
+                                            NULL, NULL)
+           : NULL;
+  if (none != NULL) {
+    raptor_free_uri(none);
+  }
+  return dg != NULL && rasqal_query_add_data_graph(u->q, dg) == 0;
+}
+
 /* Lists the graphs GRAPH may visit as the query's named data graphs: none
  * without a GRAPH; the graph of each GRAPH <iri>; for each GRAPH ?var, those
  * of u->d.named holding a match of a triple its pattern requires (all of them
@@ -446,21 +461,13 @@ static int list_data_graphs(run *u) {
   }
   pick_graphs(&p, rasqal_query_get_query_graph_pattern(u->q));
   int ok = !p.is_oom;
-  if (ok && p.has_graph) {
-    /* rasqal sets the variable of a GRAPH to the first graph before the
-     * patterns ahead of it run, which may change it: the first graph visited
-     * is one that holds nothing */
-    raptor_uri *none = raptor_new_uri(u->x->raw, (const unsigned char *)NO_GRAPH_IRI);
-    rasqal_data_graph *dg =
-        none ? rasqal_new_data_graph_from_uri(u->x->rw, none, none, RASQAL_DATA_GRAPH_NAMED, NULL,
-                                              NULL, NULL)
-             : NULL;
-    if (none != NULL) {
-      raptor_free_uri(none);
-    }
-    if (dg == NULL || rasqal_query_add_data_graph(u->q, dg) != 0) {
-      ok = 0;
-    }
+  /* rasqal sets the variable of a GRAPH to the first graph when the GRAPH is
+   * set up, before the patterns ahead of it run, and leaves it at the last
+   * graph when the GRAPH is done, for the patterns after it: both are the
+   * graph that holds nothing, which the triples source reads as no value
+   * outside that GRAPH */
+  if (ok && p.has_graph && !add_no_graph(u)) {
+    ok = 0;
   }
   for (size_t i = 0; ok && p.has_graph && i < u->d.nnamed; i++) {
     if (!p.is_all && !p.keep[i]) {
@@ -472,6 +479,9 @@ static int list_data_graphs(run *u) {
     if (dg == NULL || rasqal_query_add_data_graph(u->q, dg) != 0) {
       ok = 0;
     }
+  }
+  if (ok && p.has_graph && !add_no_graph(u)) {
+    ok = 0;
   }
   free(p.keep);
   return ok;

@@ -244,33 +244,6 @@ cust_status sq_table_set(sq_table *t, cust_term *cell, const cust_term *v) {
 
 /* ---- escaping ------------------------------------------------------------------------- */
 
-cust_status sq_json_string(cust_buf *b, const char *s, size_t len) {
-  cust_status st = cust_buf_putc(b, '"');
-  for (size_t i = 0; i < len && st == CUST_OK; i++) {
-    unsigned char c = (unsigned char)s[i];
-    switch (c) {
-      case '"':
-        st = cust_buf_puts(b, "\\\"");
-        break;
-      case '\\':
-        st = cust_buf_puts(b, "\\\\");
-        break;
-      case '\n':
-        st = cust_buf_puts(b, "\\n");
-        break;
-      case '\r':
-        st = cust_buf_puts(b, "\\r");
-        break;
-      case '\t':
-        st = cust_buf_puts(b, "\\t");
-        break;
-      default:
-        st = c < 0x20 ? cust_buf_printf(b, "\\u%04x", c) : cust_buf_putc(b, (char)c);
-    }
-  }
-  return st == CUST_OK ? cust_buf_putc(b, '"') : st;
-}
-
 static cust_status xml_text(cust_buf *b, const char *s, size_t len) {
   cust_status st = CUST_OK;
   for (size_t i = 0; i < len && st == CUST_OK; i++) {
@@ -341,17 +314,17 @@ static cust_status json_term(cust_buf *b, const cust_term *t) {
                                                   : "literal";
   st = cust_buf_printf(b, "{\"type\": \"%s\", \"value\": ", type);
   if (st == CUST_OK) {
-    st = sq_json_string(b, t->value, t->len);
+    st = cust_json_string(b, t->value, t->len);
   }
   if (st == CUST_OK && t->kind == CUST_TERM_LITERAL && t->lang != NULL) {
     st = cust_buf_puts(b, ", \"xml:lang\": ");
     if (st == CUST_OK) {
-      st = sq_json_string(b, t->lang, strlen(t->lang));
+      st = cust_json_string(b, t->lang, strlen(t->lang));
     }
   } else if (st == CUST_OK && t->kind == CUST_TERM_LITERAL && t->datatype != NULL) {
     st = cust_buf_puts(b, ", \"datatype\": ");
     if (st == CUST_OK) {
-      st = sq_json_string(b, t->datatype, strlen(t->datatype));
+      st = cust_json_string(b, t->datatype, strlen(t->datatype));
     }
   }
   return st == CUST_OK ? cust_buf_putc(b, '}') : st;
@@ -401,7 +374,7 @@ static cust_status write_json(cust_buf *b, const sq_table *t) {
   for (size_t i = 0; i < t->nvars && st == CUST_OK; i++) {
     st = i ? cust_buf_puts(b, ", ") : CUST_OK;
     if (st == CUST_OK) {
-      st = sq_json_string(b, t->vars[i], strlen(t->vars[i]));
+      st = cust_json_string(b, t->vars[i], strlen(t->vars[i]));
     }
   }
   if (st == CUST_OK) {
@@ -418,7 +391,7 @@ static cust_status write_json(cust_buf *b, const sq_table *t) {
       st = first ? CUST_OK : cust_buf_puts(b, ", ");
       first = 0;
       if (st == CUST_OK) {
-        st = sq_json_string(b, t->vars[i], strlen(t->vars[i]));
+        st = cust_json_string(b, t->vars[i], strlen(t->vars[i]));
       }
       if (st == CUST_OK) {
         st = cust_buf_puts(b, ": ");
@@ -620,13 +593,13 @@ cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t 
 cust_status sq_error_body(cust_buf *b, const char *error, const char *detail) {
   cust_status st = cust_buf_puts(b, "{\"error\": ");
   if (st == CUST_OK) {
-    st = sq_json_string(b, error, strlen(error));
+    st = cust_json_string(b, error, strlen(error));
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ", \"detail\": ");
   }
   if (st == CUST_OK) {
-    st = sq_json_string(b, detail ? detail : "", detail ? strlen(detail) : 0);
+    st = cust_json_string(b, detail ? detail : "", detail ? strlen(detail) : 0);
   }
   return st == CUST_OK ? cust_buf_puts(b, "}\n") : st;
 }

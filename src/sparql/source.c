@@ -403,8 +403,21 @@ static int memo_put(sq_dataset *d, memo_entry *e) {
 
 /* ---- matching ------------------------------------------------------------------ */
 
+typedef struct sq_source {
+  sq_dataset *d;
+  rasqal_variable **gvars; /* the variables of the query's GRAPH ?var */
+  size_t ngvars;
+} sq_source;
+
 typedef struct sq_match {
   sq_dataset *d;
+  /* the values the GRAPH variables had when the match was set up: a GRAPH
+   * elsewhere (a later pattern, a sibling GRAPH) sets its variable to each
+   * graph in turn, and rasqal builds the rows of this match from the
+   * variables, so they are set back before each binding */
+  rasqal_variable **env_vars;
+  rasqal_literal **env_vals; /* owned */
+  size_t nenv;
   librdf_statement *pattern;
   librdf_node *const *graphs; /* keep the statements of these graphs */
   size_t ngraphs;
@@ -439,6 +452,11 @@ static void match_free(sq_match *m) {
   if (m->fixed_graph != NULL) {
     librdf_free_node(m->fixed_graph);
   }
+  for (size_t i = 0; i < m->nenv; i++) {
+    rasqal_free_literal(m->env_vals[i]);
+  }
+  free(m->env_vars);
+  free(m->env_vals);
   seen_release(&m->seen);
   cust_buf_release(&m->key);
   if (m->owns_e) {
@@ -593,9 +611,61 @@ static void match_settle(sq_match *m) {
   }
 }
 
+/* The value rasqal gives a GRAPH's variable before that GRAPH is visited. */
+static int is_no_graph(rasqal_literal *l) {
+  static const char none[] = SQ_NO_GRAPH_IRI;
+  if (l == NULL || l->type != RASQAL_LITERAL_URI) {
+    return 0;
+  }
+  size_t len = 0;
+  const unsigned char *s = raptor_uri_as_counted_string(l->value.uri, &len);
+  return s != NULL && len == sizeof none - 1 && memcmp(s, none, len) == 0;
+}
+
+/* Keeps the values of the GRAPH variables that have one (a real graph, not
+ * the first one rasqal sets before the GRAPH runs). 0 on OOM. */
+static int env_save(sq_match *m, const sq_source *src) {
+  if (src == NULL || src->ngvars == 0) {
+    return 1;
+  }
+  m->env_vars = calloc(src->ngvars, sizeof *m->env_vars);
+  m->env_vals = calloc(src->ngvars, sizeof *m->env_vals);
+  if (m->env_vars == NULL || m->env_vals == NULL) {
+    return 0;
+  }
+  for (size_t i = 0; i < src->ngvars; i++) {
+    rasqal_variable *v = src->gvars[i];
+    if (v->value == NULL || is_no_graph(v->value)) {
+      continue;
+    }
+    m->env_vals[m->nenv] = rasqal_new_literal_from_literal(v->value);
+    if (m->env_vals[m->nenv] == NULL) {
+      return 0;
+    }
+    m->env_vars[m->nenv++] = v;
+  }
+  return 1;
+}
+
+static int env_restore(sq_match *m) {
+  for (size_t i = 0; i < m->nenv; i++) {
+    rasqal_variable *v = m->env_vars[i];
+    if (v->value != m->env_vals[i]) {
+      rasqal_literal *l = rasqal_new_literal_from_literal(m->env_vals[i]);
+      if (l == NULL) {
+        m->d->has_error = 1;
+        return 0;
+      }
+      rasqal_variable_set_value(v, l);
+    }
+  }
+  return 1;
+}
+
 /* Sets up a match of `t`: variables with a value are constants; the others
  * are reported in `bindings`. */
-static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bindings[4]) {
+static sq_match *match_new(sq_source *src, rasqal_triple *t, rasqal_variable *bindings[4]) {
+  sq_dataset *d = src->d;
   sq_match *m = calloc(1, sizeof *m);
   librdf_node *nodes[3] = { NULL, NULL, NULL };
   rasqal_literal *parts[3] = { t->subject, t->predicate, t->object };
@@ -605,16 +675,21 @@ static sq_match *match_new(sq_dataset *d, rasqal_triple *t, rasqal_variable *bin
   }
   m->d = d;
   cust_buf_init(&m->key);
+  if (bindings != NULL && !env_save(m, src)) {
+    goto fail;
+  }
   /* a variable that has a value already (from the GRAPH being visited or
    * from the row on the left of a join) is a constant of this match, which
    * does not bind it: rasqal would clear it when the match ends, and the
    * patterns after it would then be asked for without it */
+  rasqal_variable *gvar = t->origin != NULL ? rasqal_literal_as_variable(t->origin) : NULL;
   for (int i = 0; i < 3; i++) {
     rasqal_variable *v = rasqal_literal_as_variable(parts[i]);
+    int is_free = v && (v->value == NULL || (v != gvar && is_no_graph(v->value)));
     if (bindings != NULL) {
-      bindings[i] = v && v->value == NULL ? v : NULL;
+      bindings[i] = is_free ? v : NULL;
     }
-    consts[i] = v ? v->value : parts[i];
+    consts[i] = is_free ? NULL : v ? v->value : parts[i];
   }
   if (t->origin != NULL) {
     rasqal_variable *v = rasqal_literal_as_variable(t->origin);
@@ -796,6 +871,9 @@ static rasqal_triple_parts bind_match(rasqal_triples_match *rtm, void *ud,
   sq_match *m = rtm->user_data;
   unsigned result = 0;
   (void)ud;
+  if (!env_restore(m)) {
+    return RASQAL_TRIPLE_NONE;
+  }
   if (m->is_collected) {
     return m->pos < m->e->nfound ? bind_collected(m, bindings, parts) : RASQAL_TRIPLE_NONE;
   }
@@ -865,10 +943,6 @@ static void finish_match(rasqal_triples_match *rtm, void *ud) {
   rtm->user_data = NULL;
 }
 
-typedef struct sq_source {
-  sq_dataset *d;
-} sq_source;
-
 static int init_triples_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *ud,
                               rasqal_triple_meta *meta, rasqal_triple *t) {
   sq_source *src = ud;
@@ -877,28 +951,68 @@ static int init_triples_match(rasqal_triples_match *rtm, rasqal_triples_source *
   rtm->next_match = next_match;
   rtm->is_end = is_end;
   rtm->finish = finish_match;
-  rtm->user_data = match_new(src->d, t, meta->bindings);
+  rtm->user_data = match_new(src, t, meta->bindings);
   return rtm->user_data == NULL;
 }
 
 static int triple_present(rasqal_triples_source *rts, void *ud, rasqal_triple *t) {
   sq_source *src = ud;
   (void)rts;
-  sq_match *m = match_new(src->d, t, NULL);
+  sq_match *m = match_new(src, t, NULL);
   int found = m != NULL && !m->is_done;
   match_free(m);
   return found;
 }
 
 static void free_source(void *ud) {
-  (void)ud;
+  sq_source *src = ud;
+  free(src->gvars);
+  src->gvars = NULL;
+  src->ngvars = 0;
+}
+
+/* Collects the variables of the GRAPH ?var in `gp` and its sub-patterns. 0 on
+ * OOM. */
+static int collect_gvars(sq_source *src, rasqal_graph_pattern *gp) {
+  if (gp == NULL) {
+    return 1;
+  }
+  if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
+    rasqal_literal *o = rasqal_graph_pattern_get_origin(gp);
+    rasqal_variable *v = o ? rasqal_literal_as_variable(o) : NULL;
+    int is_new = v != NULL;
+    for (size_t i = 0; is_new && i < src->ngvars; i++) {
+      is_new = src->gvars[i] != v;
+    }
+    if (is_new) {
+      rasqal_variable **g = realloc(src->gvars, (src->ngvars + 1) * sizeof *g);
+      if (g == NULL) {
+        return 0;
+      }
+      src->gvars = g;
+      src->gvars[src->ngvars++] = v;
+    }
+  }
+  rasqal_graph_pattern *sub;
+  for (int i = 0; (sub = rasqal_graph_pattern_get_sub_graph_pattern(gp, i)) != NULL; i++) {
+    if (!collect_gvars(src, sub)) {
+      return 0;
+    }
+  }
+  return 1;
 }
 
 static int new_source(rasqal_query *q, void *factory_ud, void *ud, rasqal_triples_source *rts) {
   sq_source *src = ud;
   (void)factory_ud;
   src->d = rasqal_query_get_user_data(q);
+  src->gvars = NULL;
+  src->ngvars = 0;
   if (src->d == NULL) {
+    return 1;
+  }
+  if (!collect_gvars(src, rasqal_query_get_query_graph_pattern(q))) {
+    free_source(src);
     return 1;
   }
   rts->version = 1;

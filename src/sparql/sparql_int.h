@@ -10,6 +10,13 @@
 #include "sparql/sparql.h"
 #include "store/store.h"
 
+/* A graph name no store holds (the store's graphs are http(s) IRIs): the
+ * first graph every GRAPH ?var visits. rasqal sets the variable to it when
+ * the GRAPH is set up, before the patterns ahead of the GRAPH run, so a
+ * pattern outside that GRAPH reads the variable as unbound while it has this
+ * value. */
+#define SQ_NO_GRAPH_IRI "urn:x-custodian:no-graph"
+
 /* ---- result formats ------------------------------------------------------- */
 
 typedef enum sq_format {
@@ -57,8 +64,6 @@ cust_status sq_write_boolean(cust_buf *b, sq_format f, int value);
 /* RDF formats for graph results: triples as cust_quad with g NONE. */
 cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n,
                            raptor_world *rw);
-/* A JSON string with its quotes. */
-cust_status sq_json_string(cust_buf *b, const char *s, size_t len);
 /* The JSON error body {"error": ..., "detail": ...}. */
 cust_status sq_error_body(cust_buf *b, const char *error, const char *detail);
 

@@ -26,6 +26,21 @@ static void test_base64(void) {
   cust_buf_release(&b);
 }
 
+static void test_json(void) {
+  cust_buf b;
+  cust_buf_init(&b);
+  const char s[] = "say \"hi\"\\\n\t\x01\x7f é";
+  cust_json_string(&b, s, sizeof s - 1);
+  is_str(b.data, "\"say \\\"hi\\\"\\\\\\n\\t\\u0001\\u007f é\"", "JSON string escaping");
+  cust_buf_reset(&b);
+  cust_json_cstr(&b, NULL);
+  is_str(b.data, "null", "a NULL string is null");
+  cust_buf_reset(&b);
+  cust_json_string(&b, "a\0b", 3);
+  is_str(b.data, "\"a\\u0000b\"", "an embedded NUL is escaped");
+  cust_buf_release(&b);
+}
+
 static void test_sha256(void) {
   unsigned char d[32];
   char hex[65];
@@ -105,6 +120,7 @@ static void test_changes(void) {
 int main(void) {
   test_base64();
   test_sha256();
+  test_json();
   test_arena();
   test_terms();
   test_changes();

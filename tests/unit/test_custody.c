@@ -193,7 +193,7 @@ static void test_facts(void) {
 
   cust_buf b;
   cust_buf_init(&b);
-  cust_custody_json_string(&b, "a\"b\\c\n\x01é");
+  cust_json_cstr(&b, "a\"b\\c\n\x01é");
   is_str(b.data, "\"a\\\"b\\\\c\\n\\u0001é\"", "JSON strings are escaped");
   cust_buf_release(&b);
 }

@@ -126,7 +126,7 @@ static void test_gzip(void) {
 static void test_json(void) {
   cust_buf b;
   cust_buf_init(&b);
-  http_json_string(&b, "a\"b\\c\nd\x01");
+  cust_json_cstr(&b, "a\"b\\c\nd\x01");
   is_str(b.data, "\"a\\\"b\\\\c\\nd\\u0001\"", "JSON escaping");
   cust_buf_release(&b);
 }

@@ -57,6 +57,15 @@ static int make_store(void) {
   add(s, a, EX "p", cust_term_literal("1", NULL, XSDI), G2); /* in both graphs */
   add(s, c, EX "p", cust_term_literal("3", NULL, XSDI), G2);
   add(s, c, EX "note", cust_term_literal("say \"hi\", ok", NULL, NULL), G2);
+  /* names of graphs as values, for GRAPH ?var with a value */
+  cust_term r1 = cust_term_iri(EX "r1");
+  add(s, r1, EX "in", cust_term_iri(G1), G1);
+  add(s, r1, EX "lbl", cust_term_literal("u", NULL, NULL), G1);
+  add(s, r1, EX "lbl", cust_term_literal("v", NULL, NULL), G1);
+  add(s, cust_term_iri(EX "r2"), EX "in", cust_term_iri(G2), G1);
+  add(s, cust_term_iri(EX "r3"), EX "in", cust_term_iri(EX "nope"), G1);
+  add(s, cust_term_iri(G1), EX "kind", cust_term_literal("one", NULL, NULL), G1);
+  add(s, cust_term_iri(G2), EX "kind", cust_term_literal("two", NULL, NULL), G2);
   cust_status st = cust_store_commit(s);
   cust_store_close(s);
   return st == CUST_OK;
@@ -235,6 +244,62 @@ static void test_dataset(void) {
   q_opts pb = { .defaults = bad, .ndefault = 1 };
   is_int(runq(PFX "SELECT * WHERE { ?s ?p ?o }", &pb), 400,
          "a default-graph-uri outside the store is refused");
+}
+
+/* GRAPH ?g where ?g has a value already: rasqal sets ?g to each graph in turn,
+ * before and while the other patterns run. */
+static void test_graph_bound(void) {
+  q_opts csv = { .format = "csv" };
+  const char *two = "r,g,n\r\nhttp://ex.org/r1," G1 ",alice\r\nhttp://ex.org/r2," G2 ",bob\r\n";
+  runq(PFX "SELECT ?r ?g ?n WHERE { ?r ex:in ?g . GRAPH ?g { ?s ex:name ?n } } ORDER BY ?r", &csv);
+  is_str(res.body.data, two, "GRAPH ?g after a pattern that binds ?g: the graph of each row");
+  runq(PFX "SELECT ?r ?g ?n WHERE { GRAPH ?g { ?s ex:name ?n } ?r ex:in ?g } ORDER BY ?r", &csv);
+  is_str(res.body.data, two, "the same with the GRAPH first");
+  runq(PFX "SELECT ?r ?h ?n WHERE { ?r ex:in ?h . GRAPH ?g { ?s ex:name ?n } FILTER(?g = ?h) } "
+           "ORDER BY ?r",
+       &csv);
+  is_str(res.body.data, "r,h,n\r\nhttp://ex.org/r1," G1 ",alice\r\nhttp://ex.org/r2," G2 ",bob\r\n",
+         "the same with a FILTER");
+  runq(PFX "SELECT ?r ?k WHERE { ?r ex:in ?g . GRAPH ?g { ?g ex:kind ?k } } ORDER BY ?r", &csv);
+  is_str(res.body.data, "r,k\r\nhttp://ex.org/r1,one\r\nhttp://ex.org/r2,two\r\n",
+         "the bound variable as the graph and inside it");
+  runq(PFX "SELECT ?r ?n WHERE { ?r ex:in ?g OPTIONAL { GRAPH ?g { ?s ex:name ?n } } } "
+           "ORDER BY ?r",
+       &csv);
+  is_str(res.body.data,
+         "r,n\r\nhttp://ex.org/r1,alice\r\nhttp://ex.org/r2,bob\r\nhttp://ex.org/r3,\r\n",
+         "inside OPTIONAL");
+  runq(PFX "SELECT ?n WHERE { ex:r3 ex:in ?g . GRAPH ?g { ?s ?p ?n } }", &csv);
+  is_str(res.body.data, "n\r\n", "bound to a graph that does not exist: no row");
+  runq(PFX "ASK { ex:r3 ex:in ?g . GRAPH ?g { ?s ?p ?n } }", &csv);
+  ok(body_has("false"), "and ASK is false");
+  runq(PFX "SELECT ?r ?n ?k WHERE { ?r ex:in ?g . GRAPH ?g { ?s ex:name ?n } "
+           "GRAPH ?g { ?g ex:kind ?k } } ORDER BY ?r",
+       &csv);
+  is_str(res.body.data, "r,n,k\r\nhttp://ex.org/r1,alice,one\r\nhttp://ex.org/r2,bob,two\r\n",
+         "two GRAPH blocks share the bound variable");
+  runq(PFX "SELECT ?g ?t ?n WHERE { GRAPH ?g { ?s ex:tag ?t } GRAPH ?g { ?x ex:name ?n } } "
+           "ORDER BY ?g ?t",
+       &csv);
+  is_str(res.body.data, "g,t,n\r\n" G1 ",x,alice\r\n" G1 ",y,alice\r\n" G2 ",x,bob\r\n",
+         "two GRAPH blocks share their variable: each row keeps its graph");
+  runq(PFX "SELECT ?l ?g ?n WHERE { ex:r1 ex:in ?g . ex:r1 ex:lbl ?l . "
+           "GRAPH ?g { ?s ex:name ?n } } ORDER BY ?l",
+       &csv);
+  is_str(res.body.data, "l,g,n\r\nu," G1 ",alice\r\nv," G1 ",alice\r\n",
+         "the next row of the patterns before the GRAPH keeps their value");
+  runq(PFX "SELECT ?l ?g ?n WHERE { ex:r1 ex:in ?g . ex:r1 ex:lbl ?l "
+           "OPTIONAL { GRAPH ?g { ?s ex:name ?n } } } ORDER BY ?l",
+       &csv);
+  is_str(res.body.data, "l,g,n\r\nu," G1 ",alice\r\nv," G1 ",alice\r\n",
+         "the same with an OPTIONAL GRAPH");
+  runq(PFX "SELECT ?g ?r WHERE { { GRAPH ?g { ex:b ex:name ?n } } UNION { ?r ex:in ?g } } "
+           "ORDER BY ?r",
+       &csv);
+  is_str(res.body.data,
+         "g,r\r\n" G2 ",\r\n" G1 ",http://ex.org/r1\r\n" G2
+         ",http://ex.org/r2\r\nhttp://ex.org/nope,http://ex.org/r3\r\n",
+         "after a GRAPH is done its variable has no value");
 }
 
 static void test_refusals(void) {
@@ -634,6 +699,7 @@ int main(void) {
   test_formats();
   test_negotiation();
   test_dataset();
+  test_graph_bound();
   test_refusals();
   test_aggregates();
   test_rewrites();
