@@ -829,6 +829,35 @@ static void bind_triples(run *u, raptor_sequence *seq) {
   }
 }
 
+/* Whether every solution of `gp` must match at least one triple pattern:
+ * rasqal's GRAPH ?var over a pattern that can match nothing (an empty group,
+ * only OPTIONAL, BIND or VALUES) does not visit the graphs at all. */
+static int has_required_triple(rasqal_graph_pattern *gp) {
+  switch (rasqal_graph_pattern_get_operator(gp)) {
+    case RASQAL_GRAPH_PATTERN_OPERATOR_BASIC:
+      return rasqal_graph_pattern_get_triple(gp, 0) != NULL;
+    case RASQAL_GRAPH_PATTERN_OPERATOR_GROUP:
+    case RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH:
+      for (int i = 0; rasqal_graph_pattern_get_sub_graph_pattern(gp, i) != NULL; i++) {
+        if (has_required_triple(rasqal_graph_pattern_get_sub_graph_pattern(gp, i))) {
+          return 1;
+        }
+      }
+      return 0;
+    case RASQAL_GRAPH_PATTERN_OPERATOR_UNION: {
+      int n = 0;
+      for (; rasqal_graph_pattern_get_sub_graph_pattern(gp, n) != NULL; n++) {
+        if (!has_required_triple(rasqal_graph_pattern_get_sub_graph_pattern(gp, n))) {
+          return 0;
+        }
+      }
+      return n > 0;
+    }
+    default:
+      return 0;
+  }
+}
+
 static int walk_gp(rasqal_query *q, rasqal_graph_pattern *gp, void *ud) {
   run *u = ud;
   (void)q;
@@ -849,6 +878,13 @@ static int walk_gp(rasqal_query *q, rasqal_graph_pattern *gp, void *ud) {
       refuse(u, "a parameter cannot be the target of BIND");
     }
     walk_expr(u, v->expression);
+  }
+  if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH &&
+      rasqal_literal_as_variable(rasqal_graph_pattern_get_origin(gp)) != NULL &&
+      !has_required_triple(gp)) {
+    refuse(u, "GRAPH ?var over a pattern that needs no triple (empty, or only OPTIONAL, BIND "
+              "or VALUES) is not supported by this endpoint: add a triple pattern inside it, "
+              "e.g. GRAPH ?g { ?s ?p ?o OPTIONAL { ... } }");
   }
   if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH && u->binds) {
     rasqal_variable *g = rasqal_literal_as_variable(rasqal_graph_pattern_get_origin(gp));

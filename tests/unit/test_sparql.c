@@ -313,6 +313,13 @@ static void test_refusals(void) {
   is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o MINUS { ?s ex:knows ?x } }", NULL), 400,
          "MINUS refused (rasqal fails on it)");
   ok(body_has("MINUS is not supported"), "MINUS is named");
+  is_int(runq(PFX "SELECT ?g WHERE { GRAPH ?g { } }", NULL), 400,
+         "an empty GRAPH ?g refused (rasqal visits no graph)");
+  ok(body_has("GRAPH ?var over a pattern that needs no triple"), "the empty GRAPH is named");
+  is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { OPTIONAL { ?s ex:p ?o } } }", NULL), 400,
+         "GRAPH ?g over only an OPTIONAL refused (rasqal drops the graphs it does not match)");
+  is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o OPTIONAL { ?s ex:p ?x } } }", NULL),
+         200, "GRAPH ?g with a required triple and an OPTIONAL runs");
   is_int(runq(PFX "SELECT ?s WHERE { ?s ex:knows/ex:p ?o }", NULL), 400, "property path refused");
   okb(body_has("property paths are not supported"), "property paths are named");
   is_int(runq(PFX "SELECT ?s WHERE { ?s ex:knows+ ?o }", NULL), 400, "path + refused");
