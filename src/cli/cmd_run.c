@@ -52,6 +52,8 @@ int cust_cmd_run(cust_ctx *ctx) {
   }
   printf("listening on %s\n", cust_http_url(h));
   fflush(stdout);
+  cust_log(&ctx->log, CUST_LOG_INFO, "dashboard at %s/ (SPARQL at %s/sparql)", cust_http_url(h),
+           cust_http_url(h));
   rc = cust_cli_indexer_run(&ix, ctx);
 cleanup:
   cust_http_stop(h);
