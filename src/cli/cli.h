@@ -89,6 +89,10 @@ int cust_cmd_custody(cust_ctx *ctx);
 int cust_cmd_export(cust_ctx *ctx);
 int cust_cmd_load(cust_ctx *ctx);
 
+/* Whether the store file `db` exists; when it does not, says so on stderr
+ * in one line with what to do, so that commands reading a store fail alike. */
+int cust_cli_has_store(const char *db);
+
 /* Prints one error line "custodian: <what>" to stderr. */
 void cust_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,8 +1,6 @@
 /* custodian export: the store (or one graph) as sorted N-Quads on stdout. */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include "cli.h"
 #include "store/store.h"
 
@@ -18,9 +16,7 @@ int cust_cmd_export(cust_ctx *ctx) {
     cust_cli_error("--graph needs an IRI");
     return 2;
   }
-  struct stat sb;
-  if (stat(db, &sb) != 0) {
-    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
+  if (!cust_cli_has_store(db)) {
     return 1;
   }
   cust_store *s = NULL;

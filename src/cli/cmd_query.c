@@ -103,13 +103,10 @@ int cust_cmd_query(cust_ctx *ctx) {
     }
   }
   const char *db = cust_opts_get(o, "db", "./custodian.db");
-  FILE *probe = fopen(db, "rb");
-  if (probe == NULL) {
-    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
+  if (!cust_cli_has_store(db)) {
     rc = 1;
     goto done;
   }
-  fclose(probe);
   limits.workers = 1;
   if (cust_sparql_new(db, &limits, &ctx->log, &engine) != CUST_OK) {
     cust_cli_error("cannot start the query engine over \"%s\"", db);

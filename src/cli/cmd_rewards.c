@@ -1,16 +1,12 @@
 /* custodian rewards: the reward split of an execution (rewards.md) as JSON. */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include "cli.h"
 #include "rewards/rewards.h"
 #include "store/store.h"
 
 int cust_cli_query_store(cust_ctx *ctx, const char *db, cust_cli_query_fn fn, void *ud) {
-  struct stat sb;
-  if (stat(db, &sb) != 0) {
-    cust_cli_error("cannot open store \"%s\": no such file; index a chain first or pass --db", db);
+  if (!cust_cli_has_store(db)) {
     return 1;
   }
   cust_store *s = NULL;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -39,6 +40,17 @@ void cust_cli_error(const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+}
+
+int cust_cli_has_store(const char *db) {
+  struct stat sb;
+  if (stat(db, &sb) == 0) {
+    return 1;
+  }
+  cust_cli_error("cannot open store \"%s\": %s", db,
+                 errno == ENOENT ? "no such file; index a chain first or pass --db"
+                                 : strerror(errno));
+  return 0;
 }
 
 static const cust_optspec *find_spec(const cust_optspec *spec, const char *name, size_t n) {

@@ -64,6 +64,8 @@ int main(void) {
   ok(cust_opts_u64(&o, "from-height", 0, &h, err, sizeof err) == CUST_ERR_INVALID,
      "non-numeric value refused");
   cust_opts_release(&o);
+  ok(cust_cli_has_store(path), "an existing store file is found");
   unlink(path);
+  ok(!cust_cli_has_store(path), "a missing store file is reported");
   return done_testing();
 }
