@@ -30,8 +30,18 @@
       { "web", 1, 0, "DIR  the dashboard's files (default: the installed web/)" },                 \
       { "queries", 1, 0, "DIR  the canned queries (default: the installed queries/)" },            \
       { "query-timeout", 1, 0, "MS  time limit of one query (default 10000)" },                    \
-      { "max-results", 1, 0, "N  result rows/triples limit of one query (default 100000)" }, {     \
-    "threads", 1, 0, "N  worker threads (default 4)"                                               \
+      { "max-results", 1, 0, "N  result rows/triples limit of one query (default 100000)" },       \
+      { "threads", 1, 0, "N  worker threads (default 4)" },                                        \
+      { "request-timeout", 1, 0,                                                                   \
+        "MS  a request's head and body must arrive within MS, else 408 and close (default "        \
+        "10000)" },                                                                                \
+      { "max-conns", 1, 0, "N  open connections; past N, 503 with Retry-After (default 512)" },    \
+      { "max-conns-per-ip", 1, 0,                                                                  \
+        "N  open connections per client address; past N, closed at accept (default 32)" },         \
+  {                                                                                                \
+    "trusted-proxy", 1, 1,                                                                         \
+        "ADDR[,ADDR...]  reverse proxies (IPs or CIDRs): no per-address limit, and the client is " \
+        "read from X-Forwarded-For/Forwarded"                                                      \
   }
 
 static const cust_optspec run_opts[] = {

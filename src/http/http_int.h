@@ -135,6 +135,8 @@ void http_metrics_query(http_metrics *m, int status, double seconds);
 /* A consistent-enough copy for /metrics. */
 void http_metrics_read(http_metrics *m, http_metrics *out);
 
+#include "http.h"
+
 /* ---- the answer cache --------------------------------------------------------------- */
 
 #include "sparql/sparql.h"
@@ -172,9 +174,94 @@ void http_cache_land(http_cache *c, http_flight *f, const cust_sparql_result *r)
 void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
                     const cust_sparql_result *r);
 
+/* ---- client addresses -------------------------------------------------------------- */
+
+#include <sys/socket.h>
+
+/* An IPv4 or IPv6 network: an address and a prefix length. */
+typedef struct http_net {
+  int family; /* AF_INET or AF_INET6 */
+  unsigned char addr[16];
+  unsigned bits;
+} http_net;
+
+/* Parses "ADDR" or "ADDR/BITS" (IPv4 or IPv6; host bits are cleared).
+ * CUST_ERR_INVALID on anything else. */
+cust_status http_net_parse(const char *s, http_net *out);
+/* Whether `sa` (AF_INET or AF_INET6, IPv4-mapped IPv6 as IPv4) is in one of
+ * the `n` networks. */
+int http_net_contains(const http_net *nets, size_t n, const struct sockaddr *sa);
+
+/* The client that a trusted proxy forwards a request for: the `Forwarded`
+ * header's for= addresses when present, else X-Forwarded-For's, read from
+ * the right, skipping addresses in `trusted`. Either header may be NULL.
+ * Writes the numeric address to `out` and returns 1; returns 0 (and leaves
+ * `out` alone) when no header names a valid IP address. */
+int http_forwarded_client(const char *forwarded, const char *xff, const http_net *trusted,
+                          size_t ntrusted, char *out, size_t outlen);
+
+/* ---- connections: limits and deadlines ----------------------------------------------------- */
+
+struct MHD_Connection;
+typedef struct http_conn http_conn;
+
+/* Every open connection, for the per-address and total limits and the
+ * request deadline. Embedded in cust_http; the MHD callbacks of conn.c take
+ * it as their closure. */
+typedef struct http_conns {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t watchdog;
+  int has_watchdog, is_stopping;
+  http_conn *head;
+  size_t count;         /* open connections */
+  unsigned max, per_ip; /* --max-conns, --max-conns-per-ip */
+  uint64_t timeout_ms;  /* --request-timeout */
+  http_net *trusted;    /* owned; --trusted-proxy */
+  size_t ntrusted;
+  const cust_logger *log;
+  uint64_t refused_ip, refused_total, refused_client, timed_out; /* counters */
+  uint64_t warned_ms[4]; /* last warning of each kind, to keep logs short */
+} http_conns;
+
+/* Parses the trusted proxies and starts the watchdog thread. Errors:
+ * CUST_ERR_INVALID (a bad proxy address, logged), CUST_ERR_NOMEM. */
+cust_status http_conns_init(http_conns *t, const cust_http_config *cfg, const cust_logger *log);
+/* Stops the watchdog; call after MHD_stop_daemon. NULL-safe, idempotent. */
+void http_conns_release(http_conns *t);
+
+#ifdef MHD_VERSION /* for the files that include microhttpd.h first */
+/* libmicrohttpd callbacks (closure: the http_conns): the accept policy and
+ * the connection notifications. */
+enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+void http_conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+/* Answers `status` (503 or 429) with Retry-After and closes the connection. */
+enum MHD_Result http_conns_refuse(struct MHD_Connection *c, int status, const char *detail);
+#endif
+
+/* What http_conns_begin decides for a request. */
+typedef enum http_verdict {
+  HTTP_VERDICT_OK = 0,
+  HTTP_VERDICT_BUSY,    /* over --max-conns: answer 503 */
+  HTTP_VERDICT_TOO_MANY /* a forwarded client over --max-conns-per-ip: answer 429 */
+} http_verdict;
+
+/* The request line of a new request has arrived. */
+void http_conns_uri(http_conns *t, struct MHD_Connection *c);
+/* The head of a request is complete: reads the client address (forwarded
+ * by a trusted proxy, else the peer's) into `client` and decides. */
+http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, char *client, size_t len);
+/* The request is fully received (or answered early): its deadline stops. */
+void http_conns_received(http_conns *t, struct MHD_Connection *c);
+/* The answer was sent: the deadline of the next request starts now. */
+void http_conns_done(http_conns *t, struct MHD_Connection *c);
+/* Copies of the counters and the number of open connections, for /metrics. */
+void http_conns_stats(http_conns *t, uint64_t *open, uint64_t *refused_ip, uint64_t *refused_total,
+                      uint64_t *refused_client, uint64_t *timed_out);
+
 /* ---- the server object, shared by server.c and ops.c ----------------------------- */
 
-#include "http.h"
 #include "store/store.h"
 
 /* Read-only store handles, one per thread that uses one at a time. */
@@ -223,6 +310,7 @@ struct cust_http {
   uint64_t last_stamp, generation; /* the result cache's key (atomics; key_lock to change) */
   uint64_t stamp_ms;               /* when the store file was last looked at */
   uint64_t started_ms;
+  http_conns conns;
 };
 
 /* The store's checkpoint (and, when `with_count`, its size), cached. */

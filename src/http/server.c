@@ -14,10 +14,12 @@
  *   GET /status, /health, /metrics
  *   GET /…                    files of web/ (/ is index.html), GET and HEAD only
  *
- * Threads: one per connection (bounded by CONNECTION_LIMIT), so a long
- * query or a slow client never holds another request; queries themselves run
- * under the query module's time limits, and custody/rewards take a store
- * handle from a small pool. Request bodies above max_body get 413.
+ * Threads: one per connection, so a long query or a slow client never holds
+ * another request (the handlers block: on query workers, on store handles);
+ * idle ones cost a thread parked in poll(). conn.c bounds them: per address,
+ * in total, and a deadline for each request to arrive. Queries run under the
+ * query module's time limits, and custody/rewards take a store handle from a
+ * small pool. Request bodies above max_body get 413.
  *
  * Answers of 200 are kept in cache.c for the store's current generation: a
  * counter that grows whenever the store file (or its WAL) changes, looked at
@@ -42,8 +44,6 @@
 #include "custody/custody.h"
 #include "rewards/rewards.h"
 
-#define CONNECTION_LIMIT 256
-#define PER_IP_LIMIT 128
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_MEMORY (256 * 1024)
 #define GZIP_MIN 1024
@@ -67,7 +67,7 @@ typedef struct http_req {
 } http_req;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
-  (void)c;
+  http_conns_uri(&((cust_http *)cls)->conns, c);
   http_req *r = calloc(1, sizeof *r);
   if (r == NULL) {
     return NULL;
@@ -85,9 +85,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-  (void)cls;
-  (void)c;
   (void)toe;
+  http_conns_done(&((cust_http *)cls)->conns, c);
   http_req *r = *con_cls;
   if (r != NULL) {
     cust_arena_release(&r->arena);
@@ -959,13 +958,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   cust_http *h = cls;
   http_req *r = *con_cls;
   if (r == NULL) {
+    http_conns_received(&h->conns, c);
     return send_error(c, 503, "overloaded", "out of memory");
   }
   if (!r->is_started) {
     r->is_started = 1;
     __atomic_add_fetch(&h->metrics.requests, 1, __ATOMIC_RELAXED);
+    char client[64];
+    http_verdict v = http_conns_begin(&h->conns, c, client, sizeof client);
+    cust_log(h->log, CUST_LOG_DEBUG, "http: \"%s\" %s %.200s", client, method, r->uri);
+    if (v != HTTP_VERDICT_OK) {
+      http_conns_received(&h->conns, c);
+      return http_conns_refuse(c, v == HTTP_VERDICT_BUSY ? 503 : 429,
+                               v == HTTP_VERDICT_BUSY
+                                   ? "the server has too many connections open: try again later"
+                                   : "too many requests in hand for this client: try again later");
+    }
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
+      http_conns_received(&h->conns, c);
       char detail[128];
       snprintf(detail, sizeof detail, "the request body is larger than %zu bytes", h->max_body);
       return send_error(c, 413, "request too large", detail);
@@ -987,6 +998,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_data_size = 0;
     return MHD_YES;
   }
+  http_conns_received(&h->conns, c);
   if (r->is_too_large) {
     char detail[128];
     snprintf(detail, sizeof detail, "the request body is larger than %zu bytes", h->max_body);
@@ -1113,17 +1125,25 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (st != CUST_OK) {
     goto fail;
   }
+  st = http_conns_init(&h->conns, cfg, log);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  /* Past max, connections are still taken to be answered 503; past the
+   * slack, libmicrohttpd closes them at accept. */
+  unsigned hard_limit = h->conns.max + h->conns.max / 8 + 16;
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
                    MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (sa.ss_family == AF_INET6) {
     flags |= MHD_USE_IPv6;
   }
+  /* The logger comes first, so that no option's message goes to stderr. */
   h->mhd = MHD_start_daemon(
-      flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+      (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)(uintptr_t)log, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
+      hard_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
   if (h->mhd == NULL) {
     cust_log(log, CUST_LOG_ERROR,
@@ -1167,6 +1187,7 @@ void cust_http_stop(cust_http *h) {
   if (h->mhd != NULL) {
     MHD_stop_daemon(h->mhd);
   }
+  http_conns_release(&h->conns);
   cust_sparql_free(h->sparql);
   http_catalog_release(&h->catalog);
   pool_release(&h->pool);
