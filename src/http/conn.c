@@ -370,9 +370,20 @@ void http_conns_uri(http_conns *t, struct MHD_Connection *c) {
   }
 }
 
-http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, char *client, size_t len) {
+/* Copies at most len-1 bytes of s, with anything but printable ASCII as '?',
+ * so that a request line cannot forge log lines. */
+static void printable(const char *s, char *out, size_t len) {
+  size_t i = 0;
+  for (; s != NULL && s[i] != '\0' && i + 1 < len; i++) {
+    out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+  }
+  out[i] = '\0';
+}
+
+http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const char *method,
+                              const char *uri) {
   http_conn *k = conn_of(c);
-  snprintf(client, len, "unknown");
+  char client[CLIENT_MAX] = "unknown";
   if (k == NULL) {
     return HTTP_VERDICT_OK;
   }
@@ -387,7 +398,7 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, char *cli
   if (is_forwarded) {
     snprintf(k->client, sizeof k->client, "%s", fwd);
   }
-  snprintf(client, len, "%s", k->client);
+  snprintf(client, sizeof client, "%s", k->client);
   if (k->is_over) {
     v = HTTP_VERDICT_BUSY;
   } else if (is_forwarded) {
@@ -404,6 +415,12 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, char *cli
     }
   }
   pthread_mutex_unlock(&t->lock);
+  if (t->log != NULL && t->log->level >= CUST_LOG_DEBUG) {
+    char m[16], u[256];
+    printable(method, m, sizeof m);
+    printable(uri, u, sizeof u);
+    cust_log(t->log, CUST_LOG_DEBUG, "http: \"%s\" %s %s", client, m, u);
+  }
   return v;
 }
 

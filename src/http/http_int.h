@@ -39,9 +39,9 @@ size_t http_unescape(const char *s, size_t n, int is_form, char *out);
 /* ---- paths ----------------------------------------------------------------- */
 
 /* Normalises the raw path of a request URL (before '?'): decodes escapes,
- * collapses repeated slashes, and refuses "." and ".." segments, backslashes,
- * NUL bytes and control characters. Writes "/a/b" to `out`. CUST_ERR_INVALID
- * when refused, CUST_ERR_LIMIT when it does not fit. */
+ * collapses repeated slashes, and refuses "." and ".." segments, escaped
+ * slashes (%2F), backslashes, NUL bytes and control characters. Writes "/a/b" to `out`.
+ * CUST_ERR_INVALID when refused, CUST_ERR_LIMIT when it does not fit. */
 cust_status http_path_normalise(const char *raw, size_t n, char *out, size_t outlen);
 
 /* The Content-Type of a static file, by extension. Static string. */
@@ -250,8 +250,10 @@ typedef enum http_verdict {
 /* The request line of a new request has arrived. */
 void http_conns_uri(http_conns *t, struct MHD_Connection *c);
 /* The head of a request is complete: reads the client address (forwarded
- * by a trusted proxy, else the peer's) into `client` and decides. */
-http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, char *client, size_t len);
+ * by a trusted proxy, else the peer's), logs the request at debug level
+ * and decides. */
+http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const char *method,
+                              const char *uri);
 /* The request is fully received (or answered early): its deadline stops. */
 void http_conns_received(http_conns *t, struct MHD_Connection *c);
 /* The answer was sent: the deadline of the next request starts now. */

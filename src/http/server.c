@@ -116,6 +116,21 @@ static int is_compressible(const char *type) {
   return strncmp(type, "font/", 5) != 0 && strcmp(type, "application/octet-stream") != 0;
 }
 
+/* The dashboard's policy, on every answer (harmless on JSON): scripts and
+ * styles from the server's own files only, no inline code, no framing; data
+ * may be fetched from any server (the dashboard's ?api=). */
+#define CSP                                                                                        \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                \
+  "connect-src 'self' http: https:; object-src 'none'; base-uri 'none'; form-action 'self'; "      \
+  "frame-ancestors 'none'"
+
+static void add_page_headers(struct MHD_Response *resp) {
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+  MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
 /* Sends `body` (consumed) with the headers every answer carries. */
 static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
                                  cust_buf *body, const char *allow, const char *retry_after) {
@@ -148,7 +163,7 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, const cha
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Vary", "Accept, Accept-Encoding");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  add_page_headers(resp);
   if (is_gzip) {
     MHD_add_response_header(resp, "Content-Encoding", "gzip");
   }
@@ -864,6 +879,7 @@ static enum MHD_Result route_static(cust_http *h, struct MHD_Connection *c, cons
   MHD_add_response_header(resp, "Content-Type", http_content_type(real));
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  add_page_headers(resp);
   enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -964,9 +980,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (!r->is_started) {
     r->is_started = 1;
     __atomic_add_fetch(&h->metrics.requests, 1, __ATOMIC_RELAXED);
-    char client[64];
-    http_verdict v = http_conns_begin(&h->conns, c, client, sizeof client);
-    cust_log(h->log, CUST_LOG_DEBUG, "http: \"%s\" %s %.200s", client, method, r->uri);
+    http_verdict v = http_conns_begin(&h->conns, c, method, r->uri);
     if (v != HTTP_VERDICT_OK) {
       http_conns_received(&h->conns, c);
       return http_conns_refuse(c, v == HTTP_VERDICT_BUSY ? 503 : 429,
@@ -975,6 +989,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                    : "too many requests in hand for this client: try again later");
     }
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl != NULL && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding")) {
+      /* Two framings: a proxy in front may have read the other one. */
+      http_conns_received(&h->conns, c);
+      return send_error(c, 400, "bad request",
+                        "both Content-Length and Transfer-Encoding: send only one");
+    }
     if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
       http_conns_received(&h->conns, c);
       char detail[128];
