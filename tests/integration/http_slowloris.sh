@@ -220,6 +220,13 @@ grep -q 'closed a connection from "127.0.0.[2-9]": its request did not arrive' "
   || fail "the log names a client cut by the deadline"
 expect 200 /health
 expect 200 /
+get /metrics >"$TMP/metrics"
+grep -q '^custodian_http_refused_total{limit="max_conns_per_ip"} 9$' "$TMP/metrics" \
+  || fail "/metrics counts the refused connections: $(grep refused "$TMP/metrics")"
+n=$(sed -n 's/^custodian_http_request_timeouts_total //p' "$TMP/metrics")
+[ "${n:-0}" -ge 256 ] || fail "/metrics counts the connections cut by the deadline (got $n)"
+grep -q '^custodian_http_connections [0-9]' "$TMP/metrics" || fail "/metrics has the open connections"
+grep -q 'EXTERNAL_LOGGER\|first option' "$TMP/a.err" && fail "libmicrohttpd's start-up message leaks"
 
 serve b --db "$TMP/s.db" --web "$TMP/web" --max-conns 20 --max-conns-per-ip 2 \
   --trusted-proxy 127.0.0.1/32,::1
