@@ -14,7 +14,8 @@
  * closed before it closes the descriptor, so the watchdog never touches a
  * descriptor that was reused.
  *
- * Limits: an untrusted address with --max-conns-per-ip open connections has
+ * Limits: an untrusted address (an IPv6 /64) with --max-conns-per-ip open
+ * connections has
  * its next ones closed at accept, without an answer; trusted proxies are
  * exempt, but the clients they forward (X-Forwarded-For / Forwarded) may have
  * at most that many requests in hand (then 429). Past --max-conns open
@@ -254,11 +255,15 @@ static http_conn *conn_of(struct MHD_Connection *c) {
   return ci != NULL ? ci->socket_context : NULL;
 }
 
+int http_same_client(int family, const unsigned char *a, const unsigned char *b) {
+  /* One IPv6 host commonly holds a whole /64: count it as one client. */
+  return memcmp(a, b, family == AF_INET ? 4 : 8) == 0;
+}
+
 static size_t count_ip(const http_conns *t, int family, const unsigned char *ip) {
   size_t n = 0;
-  size_t len = family == AF_INET ? 4 : 16;
   for (const http_conn *k = t->head; k != NULL; k = k->next) {
-    n += k->family == family && memcmp(k->ip, ip, len) == 0;
+    n += k->family == family && http_same_client(family, k->ip, ip);
   }
   return n;
 }

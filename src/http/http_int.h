@@ -192,6 +192,10 @@ cust_status http_net_parse(const char *s, http_net *out);
  * the `n` networks. */
 int http_net_contains(const http_net *nets, size_t n, const struct sockaddr *sa);
 
+/* Whether two addresses of `family` count as one client for the per-address
+ * limit: the same IPv4 address, or the same IPv6 /64. */
+int http_same_client(int family, const unsigned char *a, const unsigned char *b);
+
 /* The client that a trusted proxy forwards a request for: the `Forwarded`
  * header's for= addresses when present, else X-Forwarded-For's, read from
  * the right, skipping addresses in `trusted`. Either header may be NULL.

@@ -333,6 +333,16 @@ static void test_clients(void) {
     ok(http_net_contains(n, 4, (struct sockaddr *)&ss) == cases[i].in, "%s is %sa trusted net",
        cases[i].ip, cases[i].in ? "in " : "not in ");
   }
+  unsigned char a[16], b[16];
+  inet_pton(AF_INET6, "2001:db8:1:2::1", a);
+  inet_pton(AF_INET6, "2001:db8:1:2:ffff::9", b);
+  ok(http_same_client(AF_INET6, a, b), "one IPv6 /64 is one client");
+  inet_pton(AF_INET6, "2001:db8:1:3::1", b);
+  ok(!http_same_client(AF_INET6, a, b), "another /64 is another client");
+  inet_pton(AF_INET, "192.0.2.1", a);
+  inet_pton(AF_INET, "192.0.2.2", b);
+  ok(!http_same_client(AF_INET, a, b), "IPv4 addresses are clients of their own");
+  ok(http_same_client(AF_INET, a, a), "an IPv4 address is itself");
   char out[64] = "";
   ok(http_forwarded_client(NULL, "203.0.113.7", n, 4, out, sizeof out), "X-Forwarded-For");
   is_str(out, "203.0.113.7", "one address");
