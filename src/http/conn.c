@@ -15,10 +15,9 @@
  * descriptor that was reused.
  *
  * Limits: an untrusted address (an IPv6 /64) with --max-conns-per-ip open
- * connections has
- * its next ones closed at accept, without an answer; trusted proxies are
- * exempt, but the clients they forward (X-Forwarded-For / Forwarded) may have
- * at most that many requests in hand (then 429). Past --max-conns open
+ * connections has its next ones closed at accept, without an answer; trusted
+ * proxies are exempt, but the clients they forward (X-Forwarded-For /
+ * Forwarded) may have at most that many requests in hand (then 429). Past --max-conns open
  * connections, a new one is answered 503 with Retry-After; libmicrohttpd
  * itself closes at accept past a slack above that. */
 #include "config.h"
