@@ -40,6 +40,11 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
     cust_cli_error("--trusted-proxy names %zu addresses, at most %zu: use CIDR networks", n, max);
     return 2;
   }
+  char err[256];
+  if (cust_http_check_proxies(proxies, n, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 2;
+  }
   cfg->listen = cust_opts_get(&ctx->opts, "listen", "127.0.0.1:8080");
   cfg->web_dir = cust_opts_get(&ctx->opts, "web", NULL);
   cfg->queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);

@@ -528,31 +528,57 @@ static void *watch(void *arg) {
   return NULL;
 }
 
-/* Adds the trusted proxy (p, len), trimmed; logs a bad one. */
-static cust_status add_proxy(http_conns *t, const char *p, size_t len, const cust_logger *log) {
-  char one[128];
-  while (len > 0 && isspace((unsigned char)*p)) {
-    p++, len--;
-  }
-  while (len > 0 && isspace((unsigned char)p[len - 1])) {
-    len--;
-  }
-  if (len < sizeof one) {
-    memcpy(one, p, len);
-    one[len] = '\0';
-    if (http_net_parse(one, &t->trusted[t->ntrusted]) == CUST_OK) {
-      t->ntrusted++;
-      return CUST_OK;
+/* Parses the comma-separated networks of list[0..n) into `out` (NULL: only
+ * checks); *nout is how many there are. On a bad one, says which in `err`. */
+static cust_status parse_proxies(const char *const *list, size_t n, http_net *out, size_t *nout,
+                                 char *err, size_t errlen) {
+  *nout = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *p = list[i];
+    for (;;) {
+      const char *comma = strchr(p, ',');
+      size_t len = comma ? (size_t)(comma - p) : strlen(p);
+      const char *q = p;
+      char one[128];
+      http_net net;
+      while (len > 0 && isspace((unsigned char)*q)) {
+        q++, len--;
+      }
+      while (len > 0 && isspace((unsigned char)q[len - 1])) {
+        len--;
+      }
+      if (len < sizeof one) {
+        memcpy(one, q, len);
+        one[len] = '\0';
+      }
+      if (len >= sizeof one || http_net_parse(one, &net) != CUST_OK) {
+        snprintf(err, errlen,
+                 "bad --trusted-proxy \"%.*s\": give IP addresses or CIDR networks (192.0.2.1, "
+                 "10.0.0.0/8, 2001:db8::/32), comma-separated",
+                 (int)(len < 64 ? len : 64), q);
+        return CUST_ERR_INVALID;
+      }
+      if (out != NULL) {
+        out[*nout] = net;
+      }
+      (*nout)++;
+      if (comma == NULL) {
+        break;
+      }
+      p = comma + 1;
     }
   }
-  cust_log(log, CUST_LOG_ERROR,
-           "bad --trusted-proxy \"%.*s\": give IP addresses or CIDR networks (192.0.2.1, "
-           "10.0.0.0/8, 2001:db8::/32), comma-separated",
-           (int)(len < sizeof one ? len : sizeof one), p);
-  return CUST_ERR_INVALID;
+  return CUST_OK;
+}
+
+cust_status cust_http_check_proxies(const char *const *list, size_t n, char *err, size_t errlen) {
+  size_t count = 0;
+  return parse_proxies(list, n, NULL, &count, err, errlen);
 }
 
 cust_status http_conns_init(http_conns *t, const cust_http_config *cfg, const cust_logger *log) {
+  char err[256];
+  size_t n = 0;
   memset(t, 0, sizeof *t);
   pthread_mutex_init(&t->lock, NULL);
   pthread_cond_init(&t->wake, NULL);
@@ -560,30 +586,19 @@ cust_status http_conns_init(http_conns *t, const cust_http_config *cfg, const cu
   t->timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms : CUST_HTTP_REQUEST_TIMEOUT_MS;
   t->max = cfg->max_conns ? cfg->max_conns : CUST_HTTP_MAX_CONNS;
   t->per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : CUST_HTTP_MAX_CONNS_PER_IP;
-  size_t n = 0;
-  for (size_t i = 0; i < cfg->ntrusted_proxies; i++) {
-    n++;
-    for (const char *p = cfg->trusted_proxies[i]; *p != '\0'; p++) {
-      n += *p == ',';
-    }
+  cust_status st =
+      parse_proxies(cfg->trusted_proxies, cfg->ntrusted_proxies, NULL, &n, err, sizeof err);
+  if (st == CUST_OK && n > 0) {
+    t->trusted = calloc(n, sizeof *t->trusted);
+    st = t->trusted == NULL ? CUST_ERR_NOMEM
+                            : parse_proxies(cfg->trusted_proxies, cfg->ntrusted_proxies, t->trusted,
+                                            &t->ntrusted, err, sizeof err);
   }
-  if (n > 0 && (t->trusted = calloc(n, sizeof *t->trusted)) == NULL) {
-    return CUST_ERR_NOMEM;
+  if (st == CUST_ERR_INVALID) {
+    cust_log(log, CUST_LOG_ERROR, "%s", err);
   }
-  for (size_t i = 0; i < cfg->ntrusted_proxies; i++) {
-    const char *p = cfg->trusted_proxies[i];
-    for (;;) {
-      const char *comma = strchr(p, ',');
-      size_t len = comma ? (size_t)(comma - p) : strlen(p);
-      cust_status st = add_proxy(t, p, len, log);
-      if (st != CUST_OK) {
-        return st;
-      }
-      if (comma == NULL) {
-        break;
-      }
-      p = comma + 1;
-    }
+  if (st != CUST_OK) {
+    return st;
   }
   if (pthread_create(&t->watchdog, NULL, watch, t) != 0) {
     return CUST_ERR_NOMEM;

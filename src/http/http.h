@@ -35,6 +35,11 @@ typedef struct cust_http_config {
 #define CUST_HTTP_MAX_CONNS 512
 #define CUST_HTTP_MAX_CONNS_PER_IP 32
 
+/* Checks --trusted-proxy values: each of list[0..n) holds comma-separated
+ * IPv4/IPv6 addresses or CIDR networks. CUST_ERR_INVALID with the first bad
+ * one named in `err`. */
+cust_status cust_http_check_proxies(const char *const *list, size_t n, char *err, size_t errlen);
+
 /* Defaults: 127.0.0.1:8080, ./custodian.db, installed data dirs. */
 void cust_http_config_init(cust_http_config *c);
 
