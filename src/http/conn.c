@@ -24,6 +24,10 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -37,7 +41,12 @@
 #define WARN_EVERY_MS 10000
 #define CLIENT_MAX 64
 
-enum { WARN_PER_IP = 0, WARN_TOTAL, WARN_CLIENT, WARN_TIMEOUT };
+#define READER_CHECK_MS 500
+#define READER_MIN_RATE 1024 /* bytes a second */
+
+enum { WARN_PER_IP = 0, WARN_TOTAL, WARN_CLIENT, WARN_TIMEOUT, WARN_SLOW, WARN_KINDS };
+_Static_assert(sizeof((http_conns *)0)->warned_ms / sizeof(uint64_t) == WARN_KINDS,
+               "one warning clock per kind");
 
 struct http_conn {
   http_conn *prev, *next;
@@ -45,12 +54,13 @@ struct http_conn {
   int family; /* AF_INET or AF_INET6 (IPv4-mapped addresses as AF_INET) */
   unsigned char ip[16];
   int is_trusted;
-  int is_over;       /* accepted past --max-conns: answered 503 */
-  int is_waiting;    /* the server waits for (the rest of) a request */
-  int has_uri;       /* its request line has come */
-  int is_in_hand;    /* a request of a forwarded client is being answered */
-  int is_killed;     /* shut down by the watchdog */
-  uint64_t since_ms; /* when the wait started */
+  int is_over;                              /* accepted past --max-conns: answered 503 */
+  int is_waiting;                           /* the server waits for (the rest of) a request */
+  int has_uri;                              /* its request line has come */
+  int is_in_hand;                           /* a request of a forwarded client is being answered */
+  int is_killed;                            /* shut down by the watchdog */
+  uint64_t since_ms;                        /* when the wait started */
+  uint64_t checked_ms, mark_ms, acked_mark; /* the answer's progress (check_reader) */
   char client[CLIENT_MAX];
 };
 
@@ -277,6 +287,7 @@ static void note(http_conns *t, int kind, uint64_t now, const char *client) {
                       "a client behind a trusted proxy with --max-conns-per-ip requests in hand" },
     [WARN_TIMEOUT] = { "closed a connection from",
                        "its request did not arrive within --request-timeout" },
+    [WARN_SLOW] = { "closed a connection from", "it takes its answer slower than 1 KiB/s" },
   };
   cust_log_level level = CUST_LOG_DEBUG;
   if (t->warned_ms[kind] == 0 || now - t->warned_ms[kind] >= WARN_EVERY_MS) {
@@ -299,7 +310,7 @@ enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *addr, sockle
   if (!is_ok) {
     char text[INET6_ADDRSTRLEN];
     ip_text(family, ip, text, sizeof text);
-    t->refused_ip++;
+    t->stats.refused_ip++;
     note(t, WARN_PER_IP, cust_now_ms(), text);
   }
   pthread_mutex_unlock(&t->lock);
@@ -329,7 +340,7 @@ static void conn_open(http_conns *t, struct MHD_Connection *c, void **socket_con
   t->count++;
   if (t->count > t->max) {
     k->is_over = 1;
-    t->refused_total++;
+    t->stats.refused_total++;
     note(t, WARN_TOTAL, k->since_ms, k->client);
   }
   pthread_mutex_unlock(&t->lock);
@@ -412,7 +423,7 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const cha
     }
     if (n >= t->per_ip) {
       v = HTTP_VERDICT_TOO_MANY;
-      t->refused_client++;
+      t->stats.refused_client++;
       note(t, WARN_CLIENT, cust_now_ms(), k->client);
     } else {
       k->is_in_hand = 1;
@@ -433,6 +444,7 @@ void http_conns_received(http_conns *t, struct MHD_Connection *c) {
   if (k != NULL) {
     pthread_mutex_lock(&t->lock);
     k->is_waiting = 0;
+    k->mark_ms = 0;
     pthread_mutex_unlock(&t->lock);
   }
 }
@@ -471,14 +483,10 @@ enum MHD_Result http_conns_refuse(struct MHD_Connection *c, int status, const ch
   return ret;
 }
 
-void http_conns_stats(http_conns *t, uint64_t *open, uint64_t *refused_ip, uint64_t *refused_total,
-                      uint64_t *refused_client, uint64_t *timed_out) {
+void http_conns_stats(http_conns *t, http_conn_stats *out) {
   pthread_mutex_lock(&t->lock);
-  *open = t->count;
-  *refused_ip = t->refused_ip;
-  *refused_total = t->refused_total;
-  *refused_client = t->refused_client;
-  *timed_out = t->timed_out;
+  *out = t->stats;
+  out->open = t->count;
   pthread_mutex_unlock(&t->lock);
 }
 
@@ -488,6 +496,41 @@ void http_conns_stats(http_conns *t, uint64_t *open, uint64_t *refused_ip, uint6
   "{\"error\": \"request timeout\", \"detail\": \"the request did not arrive within "              \
   "--request-timeout: send it whole, faster\"}\n"
 
+/* While an answer waits in the socket's send queue, the client must take at
+ * least READER_MIN_RATE bytes a second of it, counted over each
+ * --request-timeout (TCP_INFO's bytes acknowledged); otherwise it is a slow
+ * reader that holds a thread, and its connection is shut down. While the
+ * queue is empty (the request is being worked on, or the client keeps up),
+ * nothing is counted. */
+static void check_reader(http_conns *t, http_conn *k, uint64_t now) {
+  int queued = 0;
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  memset(&ti, 0, sizeof ti);
+  if (ioctl(k->fd, SIOCOUTQ, &queued) != 0 || queued <= 0 ||
+      getsockopt(k->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+      len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof ti.tcpi_bytes_acked) {
+    k->mark_ms = 0;
+    return;
+  }
+  uint64_t need = READER_MIN_RATE * t->timeout_ms / 1000;
+  if (k->mark_ms == 0 || ti.tcpi_bytes_acked - k->acked_mark >= need) {
+    k->mark_ms = now;
+    k->acked_mark = ti.tcpi_bytes_acked;
+    return;
+  }
+  if (now - k->mark_ms >= t->timeout_ms) {
+    k->is_killed = 1;
+    t->stats.slow_readers++;
+    note(t, WARN_SLOW, now, k->client);
+    /* The answer in the queue is dropped at close (a reset), rather than
+     * left for the kernel to trickle out. */
+    struct linger drop = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(k->fd, SOL_SOCKET, SO_LINGER, &drop, sizeof drop);
+    shutdown(k->fd, SHUT_RDWR);
+  }
+}
+
 static void sweep(http_conns *t, uint64_t now) {
   char late[256];
   int late_len = snprintf(late, sizeof late,
@@ -495,6 +538,10 @@ static void sweep(http_conns *t, uint64_t now) {
                           "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
                           sizeof LATE_BODY - 1, LATE_BODY);
   for (http_conn *k = t->head; k != NULL; k = k->next) {
+    if (!k->is_waiting && !k->is_killed && k->fd >= 0 && now - k->checked_ms >= READER_CHECK_MS) {
+      k->checked_ms = now;
+      check_reader(t, k, now);
+    }
     if (!k->is_waiting || k->is_killed || k->fd < 0 || now - k->since_ms < t->timeout_ms) {
       continue;
     }
@@ -503,7 +550,7 @@ static void sweep(http_conns *t, uint64_t now) {
       /* Best effort: a socket that cannot take it now is closed all the same. */
       ssize_t w = send(k->fd, late, (size_t)late_len, MSG_DONTWAIT | MSG_NOSIGNAL);
       (void)w;
-      t->timed_out++;
+      t->stats.timed_out++;
       note(t, WARN_TIMEOUT, now, k->client);
     }
     shutdown(k->fd, SHUT_RDWR);

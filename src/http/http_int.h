@@ -209,6 +209,16 @@ int http_forwarded_client(const char *forwarded, const char *xff, const http_net
 struct MHD_Connection;
 typedef struct http_conn http_conn;
 
+/* What the limits did, for /metrics. */
+typedef struct http_conn_stats {
+  uint64_t open;           /* connections open now */
+  uint64_t refused_ip;     /* closed at accept: --max-conns-per-ip */
+  uint64_t refused_total;  /* answered 503: --max-conns */
+  uint64_t refused_client; /* answered 429: a forwarded client's requests in hand */
+  uint64_t timed_out;      /* closed: a request late for --request-timeout */
+  uint64_t slow_readers;   /* closed: an answer taken too slowly */
+} http_conn_stats;
+
 /* Every open connection, for the per-address and total limits and the
  * request deadline. Embedded in cust_http; the MHD callbacks of conn.c take
  * it as their closure. */
@@ -224,8 +234,8 @@ typedef struct http_conns {
   http_net *trusted;    /* owned; --trusted-proxy */
   size_t ntrusted;
   const cust_logger *log;
-  uint64_t refused_ip, refused_total, refused_client, timed_out; /* counters */
-  uint64_t warned_ms[4]; /* last warning of each kind, to keep logs short */
+  http_conn_stats stats; /* counters (open is `count`) */
+  uint64_t warned_ms[5]; /* last warning of each kind, to keep logs short */
 } http_conns;
 
 /* Parses the trusted proxies and starts the watchdog thread. Errors:
@@ -262,9 +272,8 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const cha
 void http_conns_received(http_conns *t, struct MHD_Connection *c);
 /* The answer was sent: the deadline of the next request starts now. */
 void http_conns_done(http_conns *t, struct MHD_Connection *c);
-/* Copies of the counters and the number of open connections, for /metrics. */
-void http_conns_stats(http_conns *t, uint64_t *open, uint64_t *refused_ip, uint64_t *refused_total,
-                      uint64_t *refused_client, uint64_t *timed_out);
+/* A copy of the counters, for /metrics. */
+void http_conns_stats(http_conns *t, http_conn_stats *out);
 
 /* ---- the server object, shared by server.c and ops.c ----------------------------- */
 

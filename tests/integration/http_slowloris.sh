@@ -1,7 +1,7 @@
 #!/bin/sh
 # custodian serve under slow clients and connection floods: 256 sockets that
 # send a header byte a second do not stop other clients and are closed by
-# --request-timeout; an address over --max-conns-per-ip has its extra
+# --request-timeout, and so is a client that reads its answer too slowly; an address over --max-conns-per-ip has its extra
 # connections closed at accept, a --trusted-proxy is not limited and names
 # its clients by X-Forwarded-For; past --max-conns the answer is 503 with
 # Retry-After; the server stays up throughout.
@@ -17,6 +17,7 @@ s.bind(('127.0.0.2', 0))
 make_store "$TMP/s.db"
 mkdir -p "$TMP/web"
 echo 'INDEX' >"$TMP/web/index.html"
+head -c 6000000 /dev/zero >"$TMP/web/big.bin"
 
 cat >"$TMP/drive.py" <<'EOF'
 # Drives one scenario against the server at port argv[2]; prints "ok ..."
@@ -169,6 +170,44 @@ elif scenario == "per-ip":
     for s in socks + proxy:
         s.close()
 
+elif scenario == "slow-reader":
+    # A client that takes a 6 MB answer at 200 bytes a second is cut within
+    # about --request-timeout; one at 20 KB/s is not.
+    def metric(name):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+        c.close()
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        die("/metrics has no %s" % name)
+    def reader(rate, secs):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(0.2)
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            try:
+                if s.recv(max(1, rate // 10)) == b"":
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            time.sleep(0.1)
+        s.close()
+    before = metric("custodian_http_slow_readers_total")
+    reader(20000, TIMEOUT_S + 2)
+    if metric("custodian_http_slow_readers_total") != before:
+        die("a client reading 20 KB/s was cut as a slow reader")
+    reader(200, TIMEOUT_S + 2)
+    if metric("custodian_http_slow_readers_total") != before + 1:
+        die("a client reading 200 bytes/s was not cut within --request-timeout + 2 s")
+    print("ok a slow reader is cut, a modest one is not")
+
 elif scenario == "limits":
     # The server runs with --max-conns 20 --max-conns-per-ip 2 and trusts
     # 127.0.0.1. Requests in hand of one forwarded client are limited.
@@ -213,6 +252,9 @@ python3 "$TMP/drive.py" slowloris "$port" 3 || fail "slowloris (see above)"
 kill -0 $(echo $PIDS | awk '{print $NF}') || fail "the server died"
 expect 200 /health
 python3 "$TMP/drive.py" per-ip "$port" || fail "per-address limits (see above)"
+python3 "$TMP/drive.py" slow-reader "$port" 3 || fail "slow readers (see above)"
+code=$(curl -s -o "$TMP/big.got" -w '%{http_code}' --max-time 20 "$URL/big.bin")
+[ "$code" = 200 ] && cmp -s "$TMP/big.got" "$TMP/web/big.bin" || fail "a big file is served whole ($code)"
 grep -q '"203.0.113.7" GET /health' "$TMP/a.err" || fail "the log names the client behind the proxy"
 grep -q 'refused a connection from "127.0.0.10"' "$TMP/a.err" \
   || fail "the log names the address over its limit"
