@@ -14,25 +14,28 @@
  * closed before it closes the descriptor, so the watchdog never touches a
  * descriptor that was reused.
  *
+ * The watchdog also cuts a slow reader: an answer waiting in the socket
+ * must move at READER_MIN_RATE (see check_reader).
+ *
  * Limits: an untrusted address (an IPv6 /64) with --max-conns-per-ip open
  * connections has its next ones closed at accept, without an answer; trusted
  * proxies are exempt, but the clients they forward (X-Forwarded-For /
- * Forwarded) may have at most that many requests in hand (then 429). Past --max-conns open
- * connections, a new one is answered 503 with Retry-After; libmicrohttpd
- * itself closes at accept past a slack above that. */
+ * Forwarded) may have at most that many requests in hand (then 429). Past
+ * --max-conns open connections, a new one is answered 503 with Retry-After;
+ * libmicrohttpd itself closes at accept past a slack above that. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <linux/sockios.h>
-#include <linux/tcp.h>
-#include <stddef.h>
-#include <sys/ioctl.h>
+#include <linux/tcp.h> /* TCP_INFO with tcpi_bytes_acked */
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "http_int.h"
@@ -412,6 +415,8 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const cha
   pthread_mutex_lock(&t->lock);
   if (is_forwarded) {
     snprintf(k->client, sizeof k->client, "%s", fwd);
+  } else {
+    ip_text(k->family, k->ip, k->client, sizeof k->client); /* the last request's may be there */
   }
   snprintf(client, sizeof client, "%s", k->client);
   if (k->is_over) {
