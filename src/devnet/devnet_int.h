@@ -5,6 +5,7 @@
 #define CUST_DEVNET_INT_H
 
 #include "core/core.h"
+#include "devnet.h"
 #include "tx/tx.h"
 
 /* ---- the embedded OKP4 example credentials (generated at build time) ---- */
@@ -41,6 +42,9 @@ typedef struct cust_devnet_world {
   uint64_t scale;        /* parallel workflows (lanes) per cycle */
   uint64_t empty_blocks; /* empty heights after each workload height (0 after init) */
   char chain_id[128];
+  cust_devnet_contract contract; /* see cust_devnet_world_contract */
+  const char *prefix;            /* bech32 prefix of addresses: "okp4" or "axone" */
+  const char *denom;             /* fees, funds, minting: "uknow" or "uaxone" */
   char dataverse[80];   /* the dataverse contract */
   char cognitarium[80]; /* its triple store, seen in the events */
   char decoy[80];       /* another dataverse instance, not the configured one */
@@ -55,6 +59,10 @@ typedef struct cust_devnet_world {
  * expected credentials. */
 cust_status cust_devnet_world_init(cust_devnet_world *w, uint64_t seed, uint64_t scale,
                                    const char *chain_id);
+
+/* Makes the world run `contract` (axone-dataverse-v8 after init): its
+ * address prefix, denom and contract addresses. */
+void cust_devnet_world_contract(cust_devnet_world *w, cust_devnet_contract contract);
 
 /* splitmix64 step, and a hash of up to four words mixed with the seed. */
 uint64_t cust_devnet_mix(uint64_t x);

@@ -423,7 +423,8 @@ static cust_status rewards(memgraph *g, const char *e, const char *amount, const
                            cust_buf *b, char *err, size_t errlen) {
   cust_graph_view v = mg_view(g);
   cust_buf_reset(b);
-  return cust_rewards_compute(&v, 1234, e, amount, policy, b, err, errlen);
+  cust_rewards_request req = { .execution = e, .amount = amount, .policy_iri = policy };
+  return cust_rewards_compute(&v, 1234, &req, b, err, errlen);
 }
 
 static void test_worked_example(void) {
