@@ -1,11 +1,12 @@
 #!/bin/sh
-# Rewards and custody end to end: a devnet chain indexed with a zone's policy
-# (and a bad policy refused at start), every execution's split conserving the
-# total, refunds for executions that did not deliver, custody both ways.
+# Rewards and custody end to end: a devnet chain (okp4-dataverse-v5, whose
+# orders lock funds) indexed with a zone's policy (and a bad policy refused at
+# start), every execution's split conserving the total, refunds for
+# executions that did not deliver, custody both ways.
 . "${srcdir:-.}/tests/integration/chain_lib.sh"
 command -v jq >/dev/null 2>&1 || skip "jq is not installed (the JSON checks need it)"
 
-start_devnet devnet --seed 7 --blocks 60 --block-time 10
+start_devnet devnet --seed 7 --blocks 60 --block-time 10 --contract okp4-dataverse-v5
 index_to plain.db 60 --node "$URL" || fail "index: $(cat "$TMP/plain.db.log")"
 
 "$CUSTODIAN" export --db "$TMP/plain.db" --graph https://w3id.org/custodian/graph/current \
