@@ -102,7 +102,8 @@ static const cust_optspec query_opts[] = {
 
 static const cust_optspec rewards_opts[] = {
   { "execution", 1, 0, "IRI  the execution to reward" },
-  { "amount", 1, 0, "N  the amount to split (default: the order's funds, else the policy's price)" },
+  { "amount", 1, 0,
+    "N  the amount to split (default: the order's funds, else the policy's price)" },
   { "policy", 1, 0, "IRI  the policy to apply (default: the zone's, else the default)" },
   { "format", 1, 0, "json|csv|msg  the answer, account CSV rows or a MsgMultiSend (default json)" },
   { "account-prefix", 1, 0, "HRP  bech32 prefix of payee accounts (default: the chain's)" },

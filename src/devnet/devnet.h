@@ -31,12 +31,14 @@ typedef struct cust_devnet_config {
   cust_dialect dialect;      /* the JSON shape of the answers */
   uint64_t scale;            /* parallel workflows per cycle (>= 1) */
   uint64_t earliest;         /* heights below this one are pruned; 0/1: none */
-  const char *chain_id;      /* borrowed; NULL: okp4-devnet-1 (okp4 v5), else axone-devnet-1 */
-  cust_devnet_contract contract; /* the dataverse's version; its prefix and denom */
+  const char *chain_id;      /* borrowed; NULL: the contract's (below) */
   const char *manifest_path; /* write the manifest of heights 1..blocks here; NULL: none */
   uint64_t empty_blocks;     /* empty heights after each workload height; 0: none. A sparse
                                 chain: height H carries the workload of height
                                 (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0 */
+  /* the dataverse's version, which gives the address prefix, the denom and
+     the default chain id: okp4-devnet-1 for okp4 v5, else axone-devnet-1 */
+  cust_devnet_contract contract;
 } cust_devnet_config;
 
 /* The defaults: 127.0.0.1:26657, seed 1, no block limit, 1000 ms, no faults,

@@ -42,9 +42,6 @@ typedef struct cust_devnet_world {
   uint64_t scale;        /* parallel workflows (lanes) per cycle */
   uint64_t empty_blocks; /* empty heights after each workload height (0 after init) */
   char chain_id[128];
-  cust_devnet_contract contract; /* see cust_devnet_world_contract */
-  const char *prefix;            /* bech32 prefix of addresses: "okp4" or "axone" */
-  const char *denom;             /* fees, funds, minting: "uknow" or "uaxone" */
   char dataverse[80];   /* the dataverse contract */
   char cognitarium[80]; /* its triple store, seen in the events */
   char decoy[80];       /* another dataverse instance, not the configured one */
@@ -53,6 +50,12 @@ typedef struct cust_devnet_world {
   cust_devnet_fixinfo fix[CUST_DEVNET_NFIX];
   /* indexes into fix[] of the fixtures the workload references */
   int fix_zone, fix_zone_gov, fix_dataset, fix_dataset_gov, fix_storage;
+  /* the dataverse contract's version (cust_devnet_world_contract), the
+     bech32 prefix of every address ("okp4", "axone") and the denom of fees,
+     funds and minting ("uknow", "uaxone") */
+  cust_devnet_contract contract;
+  const char *prefix;
+  const char *denom;
 } cust_devnet_world;
 
 /* Fills `w`; CUST_ERR_INTERNAL when the embedded fixtures are not the five

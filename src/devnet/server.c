@@ -892,11 +892,14 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
                               cust_devnet **out) {
   *out = NULL;
   if (c == NULL || c->listen == NULL || (c->chain_id != NULL && c->chain_id[0] == '\0') ||
-      (unsigned)c->contract > CUST_CONTRACT_AXONE_V8 ||
       c->faults < 0.0 || c->faults > 1.0 || (c->block_time_ms == 0 && c->blocks == 0) ||
       (c->blocks != 0 && c->earliest > c->blocks) || (c->manifest_path != NULL && c->blocks == 0) ||
       (c->manifest_path != NULL && c->empty_blocks != 0)) {
     cust_log(log, CUST_LOG_ERROR, "devnet: invalid configuration");
+    return CUST_ERR_INVALID;
+  }
+  if ((unsigned)c->contract > CUST_CONTRACT_AXONE_V8) {
+    cust_log(log, CUST_LOG_ERROR, "devnet: unknown contract version %d", (int)c->contract);
     return CUST_ERR_INVALID;
   }
   cust_devnet *d = calloc(1, sizeof *d);
@@ -908,9 +911,9 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   d->log = log;
   snprintf(d->listen, sizeof d->listen, "%s", c->listen);
   snprintf(d->chain_id, sizeof d->chain_id, "%s",
-           c->chain_id != NULL                     ? c->chain_id
+           c->chain_id != NULL                    ? c->chain_id
            : c->contract == CUST_CONTRACT_OKP4_V5 ? "okp4-devnet-1"
-                                                   : "axone-devnet-1");
+                                                  : "axone-devnet-1");
   d->cfg.listen = d->listen;
   d->cfg.chain_id = d->chain_id;
   d->cfg.manifest_path = NULL;
@@ -958,7 +961,8 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   snprintf(d->url, sizeof d->url, "http://%s:%u", strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host,
            port);
   cust_log(log, CUST_LOG_INFO,
-           "devnet: chain \"%s\" seed %" PRIu64 " scale %" PRIu64 " dialect %s on %s, dataverse %s (%s)",
+           "devnet: chain \"%s\" seed %" PRIu64 " scale %" PRIu64
+           " dialect %s on %s, dataverse %s (%s)",
            d->chain_id, c->seed, d->w.scale, cust_devnet_version(c->dialect), d->url,
            d->w.dataverse, cust_devnet_contract_name(c->contract));
 done:

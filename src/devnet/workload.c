@@ -1063,7 +1063,7 @@ static int keeps_funds(const cust_devnet_world *w) {
 }
 
 #define LOG_NONPAYABLE                                                                             \
-  "failed to execute message; message index: 0: This message does no accept funds: execute "      \
+  "failed to execute message; message index: 0: This message does no accept funds: execute "       \
   "wasm contract failed"
 /* No released dataverse implements revoke_claims: its execute answers this. */
 #define LOG_NOT_IMPLEMENTED                                                                        \

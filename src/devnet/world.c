@@ -80,7 +80,7 @@ static void contract_address(const cust_devnet_world *w, const char *what, char 
 }
 
 static const char *const contract_names[] = { "okp4-dataverse-v5", "axone-dataverse-v6",
-                                               "axone-dataverse-v8" };
+                                              "axone-dataverse-v8" };
 
 cust_status cust_devnet_contract_parse(const char *name, cust_devnet_contract *out) {
   for (int i = 0; i < 3; i++) {

@@ -812,7 +812,8 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
                         "\"account_prefix\" is a bech32 prefix such as \"axone\"");
     }
   }
-  if (from != NULL && cust_bech32_check_address(from, prefix, NULL, 0, err, sizeof err) != CUST_OK) {
+  if (from != NULL &&
+      cust_bech32_check_address(from, prefix, NULL, 0, err, sizeof err) != CUST_OK) {
     return send_error(c, 400, "invalid parameter", err);
   }
   req.execution = execution;

@@ -18,8 +18,8 @@ static cust_status from_key(const char *id, size_t n, const char *prefix, cust_b
                             const char **reason) {
   unsigned char raw[80], sha[SHA256_DIGEST_SIZE], rmd[RIPEMD160_DIGEST_SIZE];
   size_t len = 0;
-  if (n < 2 || id[0] != 'z' || cust_base58_decode(id + 1, n - 1, raw, sizeof raw, &len) != CUST_OK ||
-      len < 2) {
+  if (n < 2 || id[0] != 'z' ||
+      cust_base58_decode(id + 1, n - 1, raw, sizeof raw, &len) != CUST_OK || len < 2) {
     *reason = "the did:key is not a base58btc (\"z\") multibase key";
     return CUST_OK;
   }

@@ -268,8 +268,7 @@ static cust_status read_weights(const reader *rd, const cust_term *subject,
 
 /* Reads the one literal `pred` of `subject` into *out (arena copy). */
 static cust_status read_literal(const reader *rd, const cust_term *subject, const char *policy,
-                                const char *pred, const char **out, unsigned *line,
-                                cust_arena *a) {
+                                const char *pred, const char **out, unsigned *line, cust_arena *a) {
   size_t count = 0;
   *out = NULL;
   for (size_t i = 0; i < rd->n; i++) {

@@ -862,7 +862,8 @@ static cust_status write_form(const cust_rewards_request *req, const payments *p
     }
     cust_buf_release(&acc);
     if (st == CUST_OK && from_acc[0] == '\0') {
-      snprintf(err, errlen, "no account to pay from: the payer %s%s%s has none (%s); give one (from)",
+      snprintf(err, errlen,
+               "no account to pay from: the payer %s%s%s has none (%s); give one (from)",
                payer ? "\"" : "", payer ? payer : "is unknown", payer ? "\"" : "",
                reason ? reason : "no payer");
       st = CUST_ERR_INVALID;

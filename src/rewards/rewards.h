@@ -152,8 +152,8 @@ cust_status cust_rewards_format_parse(const char *name, cust_rewards_format *out
 
 /* What is asked. Every string is borrowed for the call. */
 typedef struct cust_rewards_request {
-  const char *execution;  /* the execution's IRI (required) */
-  const char *amount;     /* decimal string; NULL: the order's funds, else the policy's cust:price */
+  const char *execution; /* the execution's IRI (required) */
+  const char *amount;    /* decimal string; NULL: the order's funds, else the policy's cust:price */
   const char *policy_iri; /* NULL: the order's zone's policy, else the default */
   const char *prefix;     /* bech32 prefix of accounts; NULL: the chain's (from the ledger) */
   const char *from;       /* MSG: the paying account; NULL: the payer's own account */

@@ -117,7 +117,6 @@ static void test_changes(void) {
   cust_changes_release(&c);
 }
 
-
 /* Addresses of the dataverse contracts' own tests: the same 20 bytes on an
  * okp4 and an axone chain. */
 #define ADDR_OKP4 "okp41072nc6egexqr2v6vpp7yxwm68plvqnkf6xsytf"
@@ -155,8 +154,9 @@ static void test_bech32(void) {
       }
       addr[i] = charset[k];
       tried++;
-      caught += cust_bech32_check_address(addr, NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
-                strstr(err, "checksum") != NULL;
+      caught +=
+          cust_bech32_check_address(addr, NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
+          strstr(err, "checksum") != NULL;
     }
   }
   ok(tried > 100 && caught == tried, "each of %d one-character typos is a checksum error (%d)",

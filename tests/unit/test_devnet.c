@@ -353,7 +353,6 @@ static void test_start(void) {
   ok(1, "stop is NULL-safe");
 }
 
-
 /* What each contract version does, read back through the transaction decoder:
  * the message field, the funds of orders, failed submissions with funds, and
  * revocations that always fail. */

@@ -420,8 +420,8 @@ static void worked_example(memgraph *g) {
   mg_report(g, "urn:e2", "urn:order2", "did:key:o", in2, out2, "Delivered");
 }
 
-static cust_status rewards_req(memgraph *g, const cust_rewards_request *req, cust_buf *b,
-                               char *err, size_t errlen) {
+static cust_status rewards_req(memgraph *g, const cust_rewards_request *req, cust_buf *b, char *err,
+                               size_t errlen) {
   cust_graph_view v = mg_view(g);
   cust_buf_reset(b);
   return cust_rewards_compute(&v, 1234, req, b, err, errlen);
@@ -795,7 +795,6 @@ static void test_random_dags(void) {
   cust_buf_release(&b);
 }
 
-
 /* ---- accounts, amounts and the csv and msg forms ------------------------------------ */
 
 /* The pairs of the dataverse contract's own tests (axone-dataverse v7/v8
@@ -812,9 +811,9 @@ static int account_is(const char *did, const char *prefix, const char *want, con
   const char *reason = NULL;
   cust_buf_init(&b);
   cust_status st = cust_rewards_account(did, prefix, &b, &reason);
-  int is_ok = st == CUST_OK &&
-              (want != NULL ? reason == NULL && b.data && strcmp(b.data, want) == 0
-                            : reason != NULL && b.len == 0 && strstr(reason, why) != NULL);
+  int is_ok =
+      st == CUST_OK && (want != NULL ? reason == NULL && b.data && strcmp(b.data, want) == 0
+                                     : reason != NULL && b.len == 0 && strstr(reason, why) != NULL);
   if (!is_ok) {
     tap_diag("%s -> %s (%s)", did, b.data ? b.data : "(none)", reason ? reason : "");
   }
@@ -834,8 +833,7 @@ static void test_accounts(void) {
   ok(account_is("did:key:zQ3shsoarhrw7SoyUyoCbwv8k2BRRLeqkjRkffGqx7WNpMQg0", "axone", NULL,
                 "base58"),
      "a did:key outside the base58 alphabet");
-  ok(account_is("did:key:z5mjSE3uQELxsrYrfhTcNVqzVEHcymkwD", "axone", NULL,
-                "compressed"),
+  ok(account_is("did:key:z5mjSE3uQELxsrYrfhTcNVqzVEHcymkwD", "axone", NULL, "compressed"),
      "a secp256k1 key of 21 bytes is not a compressed key");
   ok(account_is("did:pkh:cosmos:okp4-nemeton-1:" SENDER_OKP4, "axone", SENDER_OKP4, NULL),
      "did:pkh:cosmos names its account (whatever the prefix asked)");
@@ -864,8 +862,7 @@ static long long msg_sum(json_t *msg, const char *side, const char *denom, size_
     if (addr == NULL ||
         cust_bech32_check_address(addr, NULL, hrp, sizeof hrp, why, sizeof why) != CUST_OK ||
         json_array_size(coins) != 1 ||
-        strcmp(json_string_value(json_object_get(json_array_get(coins, 0), "denom")), denom) !=
-            0) {
+        strcmp(json_string_value(json_object_get(json_array_get(coins, 0), "denom")), denom) != 0) {
       return -1;
     }
     sum += atoll(json_string_value(json_object_get(json_array_get(coins, 0), "amount")));
@@ -904,13 +901,14 @@ static void test_forms(void) {
   ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
          strstr(b.data, "\"total\":\"1001\",\"denom\":\"uaxone\",\"amountSource\":\"caller\"") &&
          strstr(b.data, "\"payee\":\"" KEY_A "\",\"account\":\"" KEY_A_AXONE "\"") &&
-         strstr(b.data, "\"payee\":\"" KEY_ED "\",\"account\":null,\"accountReason\":\"an Ed25519") &&
+         strstr(b.data,
+                "\"payee\":\"" KEY_ED "\",\"account\":null,\"accountReason\":\"an Ed25519") &&
          strstr(b.data, "\"account\":\"" SENDER_OKP4 "\",\"role\":\"OrchestrationProvider\""),
      "payouts carry their accounts, or null and why");
   req.format = CUST_REWARDS_CSV;
   ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
-         strcmp(b.data, "account,amount,denom\n,334,uaxone\n" KEY_A_AXONE ",333,uaxone\n" SENDER_OKP4
-                        ",334,uaxone") == 0,
+         strcmp(b.data, "account,amount,denom\n,334,uaxone\n" KEY_A_AXONE
+                        ",333,uaxone\n" SENDER_OKP4 ",334,uaxone") == 0,
      "csv: one row per account, the Ed25519 payee without one, rows sum to the total");
   if (b.data) {
     tap_diag("csv: %s", b.data);
@@ -925,8 +923,8 @@ static void test_forms(void) {
          strcmp(json_string_value(json_object_get(msg, "@type")),
                 "/cosmos.bank.v1beta1.MsgMultiSend") == 0 &&
          nin == 1 && nout == 2 && sin == sout && sout == 667 &&
-         strcmp(json_string_value(json_object_get(json_array_get(json_object_get(msg, "inputs"), 0),
-                                                  "address")),
+         strcmp(json_string_value(
+                    json_object_get(json_array_get(json_object_get(msg, "inputs"), 0), "address")),
                 SENDER_AXONE) == 0,
      "msg: a MsgMultiSend from the payer's account, inputs = outputs (%lld = %lld)", sin, sout);
   json_decref(msg);
