@@ -186,6 +186,10 @@ cust_status cust_bech32_decode(const char *s, char *hrp, size_t hrpcap, unsigned
  * be NULL). CUST_ERR_INVALID with one line naming the address in `err`. */
 cust_status cust_bech32_check_address(const char *addr, const char *hrp_want, char *hrp_out,
                                       size_t hrpcap, char *err, size_t errlen);
+/* The Cosmos account of a public key (a compressed secp256k1 key, 33 bytes):
+ * bech32(hrp, RIPEMD160(SHA256(key))), appended to `b`. CUST_ERR_INVALID for
+ * a bad hrp, CUST_ERR_NOMEM. */
+cust_status cust_bech32_account(cust_buf *b, const char *hrp, const unsigned char *key, size_t n);
 /* base58btc (the Bitcoin alphabet, of did:key's multibase "z") of (in, len)
  * into out[cap]: CUST_ERR_INVALID for a character outside the alphabet,
  * CUST_ERR_LIMIT when the bytes do not fit. */

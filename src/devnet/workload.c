@@ -262,12 +262,10 @@ static uint64_t rnd(gen *g, uint64_t what, uint64_t extra) {
 
 static const char b58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/* did:key of an entity of (cycle, lane): multicodec secp256k1-pub (0xe7 0x01)
- * and a 33-byte compressed key, base58btc, as the examples' and the chain's
- * did:keys are, so that accounts derive from them. */
-static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
-  unsigned char key[35], digits[64];
-  size_t nd = 0;
+/* The public key of an entity of (cycle, lane), as did:key multicodec bytes:
+ * secp256k1-pub (0xe7 0x01) and a 33-byte compressed key. */
+static void key_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e,
+                   unsigned char key[35]) {
   key[0] = 0xe7;
   key[1] = 0x01;
   for (int i = 0; i < 33; i += 8) {
@@ -277,6 +275,14 @@ static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e,
     }
   }
   key[2] = (unsigned char)(0x02 | (key[2] & 1u));
+}
+
+/* did:key of an entity: its key in base58btc, as the examples' and the
+ * chain's did:keys are, so that accounts derive from them. */
+static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
+  unsigned char key[35], digits[64];
+  size_t nd = 0;
+  key_of(w, k, lane, e, key);
   /* base58: repeated division of the big-endian number by 58 */
   for (size_t i = 0; i < sizeof key; i++) {
     unsigned carry = key[i];
@@ -297,16 +303,19 @@ static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e,
   out[9 + nd] = '\0';
 }
 
-/* The wallet (account address) of a person of (cycle, lane). */
+/* The wallet (account address) of a person of (cycle, lane): the account of
+ * its did:key, as the dataverse contract (v7+) matches an issuer with the
+ * sender, so that reward accounts are the chain's senders. */
 static void wallet_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
-  unsigned char raw[20];
-  for (int i = 0; i < 20; i += 8) {
-    uint64_t h = cust_devnet_hash(w->seed, 0x77616c, k, lane * 64 + (uint64_t)e, (uint64_t)i);
-    for (int j = 0; j < 8 && i + j < 20; j++) {
-      raw[i + j] = (unsigned char)(h >> (8 * j));
-    }
+  unsigned char key[35];
+  cust_buf b;
+  key_of(w, k, lane, e, key);
+  cust_buf_init(&b);
+  out[0] = '\0';
+  if (cust_bech32_account(&b, w->prefix, key + 2, 33) == CUST_OK && b.len < 64) {
+    memcpy(out, b.data, b.len + 1);
   }
-  cust_devnet_bech32(w->prefix, raw, sizeof raw, out, 64);
+  cust_buf_release(&b);
 }
 
 static void uuid_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, uint64_t what,

@@ -5,8 +5,6 @@
  * CAIP-10 namespace "cosmos" names its account; anything else has none. */
 #include "config.h"
 
-#include <nettle/ripemd160.h>
-#include <nettle/sha2.h>
 #include <string.h>
 
 #include "rewards.h"
@@ -16,7 +14,7 @@
 
 static cust_status from_key(const char *id, size_t n, const char *prefix, cust_buf *out,
                             const char **reason) {
-  unsigned char raw[80], sha[SHA256_DIGEST_SIZE], rmd[RIPEMD160_DIGEST_SIZE];
+  unsigned char raw[80];
   size_t len = 0;
   if (n < 2 || id[0] != 'z' ||
       cust_base58_decode(id + 1, n - 1, raw, sizeof raw, &len) != CUST_OK || len < 2) {
@@ -39,15 +37,7 @@ static cust_status from_key(const char *id, size_t n, const char *prefix, cust_b
     *reason = "no account prefix is known: give the chain's prefix (account-prefix)";
     return CUST_OK;
   }
-  struct sha256_ctx sc;
-  struct ripemd160_ctx rc;
-  sha256_init(&sc);
-  sha256_update(&sc, 33, raw + 2);
-  sha256_digest(&sc, sizeof sha, sha);
-  ripemd160_init(&rc);
-  ripemd160_update(&rc, sizeof sha, sha);
-  ripemd160_digest(&rc, sizeof rmd, rmd);
-  cust_status st = cust_bech32_encode(out, prefix, rmd, sizeof rmd);
+  cust_status st = cust_bech32_account(out, prefix, raw + 2, 33);
   if (st == CUST_ERR_INVALID) {
     *reason = "the account prefix is not a valid bech32 prefix";
     return CUST_OK;

@@ -86,6 +86,13 @@ for contract in okp4-dataverse-v5 axone-dataverse-v6 axone-dataverse-v8; do
       and ([.payouts[].amount | tonumber] | add) == 1000003
       and all(.payouts[]; .account != null and (.account | startswith($p + "1")))' \
     "$TMP/r.json" >/dev/null || fail "$contract: exact split with accounts: $(head -c 500 "$TMP/r.json")"
+  # the account of a payee is the chain's sender of its descriptions (the
+  # devnet signs with the key of the did:key, as the contract matches them)
+  jq -e --slurpfile m "$M" '[.payouts[] | .payee as $p | .account as $a
+      | $m[0].items[] | select(.kind == "credential" and .fixture == null and .issuer == $p
+                               and (.type | endswith("DescriptionCredential")))
+      | .sender == $a] | length > 3 and all' "$TMP/r.json" >/dev/null \
+    || fail "$contract: payee accounts are the senders of their descriptions"
   "$CUSTODIAN" rewards --db "$TMP/$DB" --execution "$E" --amount 1000003 --format csv \
     >"$TMP/r.csv" || fail "$contract: csv"
   head -n 1 "$TMP/r.csv" | grep -qx 'account,amount,denom' || fail "$contract: the csv header"

@@ -196,6 +196,16 @@ static void test_bech32(void) {
   ok(cust_bech32_check_address("okp4", NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
          cust_bech32_check_address("", NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID,
      "no separator, or nothing at all, is refused");
+  /* the key of did:key:zQ3shsoarhrw7SoyUyoCbwv8k2BRRLeqkjRkffGqx7WNpMQgw and
+     its account in axone-dataverse v8's tests */
+  static const unsigned char key[33] = { 0x03, 0xc3, 0x95, 0x83, 0x24, 0xf2, 0xb9, 0x55, 0x6e,
+                                         0x65, 0x9f, 0xc0, 0x4b, 0x3b, 0xf5, 0x13, 0xed, 0x93,
+                                         0x3e, 0x22, 0x72, 0x75, 0xc5, 0x06, 0x10, 0x40, 0x4c,
+                                         0x51, 0x61, 0xa4, 0xbc, 0x85, 0xb8 };
+  cust_buf_reset(&b);
+  ok(cust_bech32_account(&b, "axone", key, sizeof key) == CUST_OK &&
+         strcmp(b.data, "axone178mjppxcf3n9q3q7utdwrajdal0tsqvymz0900") == 0,
+     "the account of a secp256k1 key: bech32(RIPEMD160(SHA256(key)))");
   cust_buf_release(&b);
   /* base58btc */
   ok(cust_base58_decode("1112", 4, data, sizeof data, &n) == CUST_OK && n == 4 && data[0] == 0 &&
