@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char hrp[84], err[200];
   unsigned char bytes[128];
   size_t n = 0;
-  if (cust_bech32_decode(s, hrp, sizeof hrp, bytes, sizeof bytes, &n, err, sizeof err) ==
-      CUST_OK) {
+  if (cust_bech32_decode(s, hrp, sizeof hrp, bytes, sizeof bytes, &n, err, sizeof err) == CUST_OK) {
     cust_buf b;
     cust_buf_init(&b);
     if (cust_bech32_encode(&b, hrp, bytes, n) == CUST_OK) {
