@@ -280,7 +280,7 @@ static void key_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e,
 /* did:key of an entity: its key in base58btc, as the examples' and the
  * chain's did:keys are, so that accounts derive from them. */
 static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
-  unsigned char key[35], digits[64];
+  unsigned char key[35], digits[64] = { 0 };
   size_t nd = 0;
   key_of(w, k, lane, e, key);
   /* base58: repeated division of the big-endian number by 58 */
