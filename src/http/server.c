@@ -10,7 +10,8 @@
  *   GET /queries              the canned queries as JSON
  *   GET /queries/NAME?p=v     runs a canned query, parameters bound as terms
  *   GET /custody?resource=IRI&direction=up|down&depth=N
- *   GET /rewards?execution=IRI[&amount=N][&policy=IRI]
+ *   GET /rewards?execution=IRI[&amount=N][&policy=IRI][&format=json|csv|msg]
+ *                [&account_prefix=HRP][&from=ADDR]   (msg: the paying account)
  *   GET /status, /health, /metrics
  *   GET /…                    files of web/ (/ is index.html), GET and HEAD only
  *
@@ -792,6 +793,10 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
   const char *execution = http_params_get(&r->params, "execution");
   const char *amount = http_params_get(&r->params, "amount");
   const char *policy = http_params_get(&r->params, "policy");
+  const char *format = http_params_get(&r->params, "format");
+  const char *prefix = http_params_get(&r->params, "account_prefix");
+  const char *from = http_params_get(&r->params, "from");
+  cust_rewards_request req = { .policy_iri = policy, .amount = amount, .prefix = prefix };
   char err[512] = "";
   if (execution == NULL) {
     return send_error(c, 400, "missing parameter", "\"execution\" (an IRI) is required");
@@ -811,6 +816,22 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
       return send_error(c, 400, "invalid parameter", "\"amount\" is a non-negative integer");
     }
   }
+  if (format != NULL && cust_rewards_format_parse(format, &req.format) != CUST_OK) {
+    return send_error(c, 400, "invalid parameter", "\"format\" is \"json\", \"csv\" or \"msg\"");
+  }
+  if (prefix != NULL) {
+    size_t n = strlen(prefix);
+    if (n == 0 || n > 20 || strspn(prefix, "abcdefghijklmnopqrstuvwxyz0123456789") != n) {
+      return send_error(c, 400, "invalid parameter",
+                        "\"account_prefix\" is a bech32 prefix such as \"axone\"");
+    }
+  }
+  if (from != NULL &&
+      cust_bech32_check_address(from, prefix, NULL, 0, err, sizeof err) != CUST_OK) {
+    return send_error(c, 400, "invalid parameter", err);
+  }
+  req.execution = execution;
+  req.from = from;
   cust_store *s = NULL;
   cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
   if (st != CUST_OK) {
@@ -818,8 +839,14 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
   }
   cust_buf json;
   cust_buf_init(&json);
-  st = cust_rewards_query(s, execution, amount, policy, &json, err, sizeof err);
+  st = cust_rewards_query(s, &req, &json, err, sizeof err);
   http_pool_put(&h->pool, s);
+  if (st == CUST_OK && req.format == CUST_REWARDS_CSV) {
+    st = cust_buf_putc(&json, '\n');
+    if (st == CUST_OK) {
+      return send_body(c, 200, "text/csv; charset=utf-8", &json, NULL, NULL);
+    }
+  }
   return send_call(h, c, st, &json, err);
 }
 
