@@ -48,6 +48,7 @@
 #define CUST_V_EVIDENCE CUST_V_CUST "evidence"
 #define CUST_V_IN_ZONE CUST_V_CUST "inZone"
 #define CUST_V_SERVED_BY CUST_V_CUST "servedBy"
+#define CUST_V_CATEGORY CUST_V_CUST "category"
 #define CUST_V_PAYER CUST_V_CUST "payer"
 #define CUST_V_STATUS CUST_V_CUST "status"
 #define CUST_V_REPORTED_STATUS CUST_V_CUST "reportedStatus"

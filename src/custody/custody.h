@@ -7,21 +7,9 @@
 #include "core/core.h"
 #include "store/store.h"
 
-/* ---- vocabulary (mapping.md) ------------------------------------------- */
+/* ---- vocabulary: the normalised one the mapper derives (core/vocab.h) -- */
 
-#define CUST_NS "https://w3id.org/custodian/ns#"
-#define CUST_RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define CUST_CRED_NS "https://www.w3.org/2018/credentials#"
-#define CUST_PROV "http://www.w3.org/ns/prov#"
-#define CUST_OKP4_SCHEMA "https://w3id.org/okp4/ontology/v3/schema/credential/"
-#define CUST_OKP4_THES "https://w3id.org/okp4/ontology/v3/thesaurus/"
-#define CUST_DSD CUST_OKP4_SCHEMA "dataset/description/"
-#define CUST_SVC CUST_OKP4_SCHEMA "digital-service/description/"
-#define CUST_PUB CUST_OKP4_SCHEMA "digital-resource/publication/"
-#define CUST_ORDER CUST_OKP4_SCHEMA "orchestration-service/execution-order/"
-#define CUST_EXEC CUST_OKP4_SCHEMA "orchestration-service/execution/"
-#define CUST_STATUS_DELIVERED CUST_OKP4_THES "digital-service-execution-status/Delivered"
-#define CUST_CATEGORY_STORAGE CUST_OKP4_THES "digital-service-category/Storage"
+#include "core/vocab.h"
 
 /* ---- the fact layer ------------------------------------------------------ */
 
@@ -121,12 +109,20 @@ cust_status cust_custody_facts_order(cust_custody_facts *f, const char *executio
 cust_status cust_custody_facts_service(cust_custody_facts *f, const char *execution,
                                        const char **out);
 
-/* The latest live description credential (dataset or digital service) whose
- * subject is `resource` (found through the `prov:wasAttributedTo` that the
- * mapper derives in each description's graph); *out NULL when nothing
- * describes it. */
+/* The latest live description credential (a dataset or service description,
+ * or a v5 profile) whose subject is `resource` (found through the
+ * `prov:wasAttributedTo` that the mapper derives in each description's
+ * graph); *out NULL when nothing describes it. */
 cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
                                            const cust_custody_cred **out);
+
+/* What the live credentials say `resource` is (rdf:type of cust:Dataset,
+ * cust:DigitalService, cust:StorageService, whatever the profile): a mask of
+ * the flags below, 0 when nothing types it. */
+#define CUST_CUSTODY_IS_DATASET 1
+#define CUST_CUSTODY_IS_SERVICE 2
+#define CUST_CUSTODY_IS_STORAGE 4
+cust_status cust_custody_facts_kind(cust_custody_facts *f, const char *resource, int *out);
 
 /* Bytes the facts object holds (its memo grows with every lookup). */
 size_t cust_custody_facts_bytes(const cust_custody_facts *f);

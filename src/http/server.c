@@ -254,19 +254,17 @@ static cust_status count_pattern(cust_store *s, const char *p, const char *o, ui
   return cust_store_find(s, &pat, count_one, out);
 }
 
-#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define CUST_NS_ "https://w3id.org/custodian/ns#"
 
 static cust_status count_store(cust_store *s, http_store_info *info) {
   cust_status st = cust_store_count(s, &info->quads);
   if (st == CUST_OK) {
-    st = count_pattern(s, CUST_NS_ "submittedIn", NULL, &info->credentials);
+    st = count_pattern(s, CUST_V_CUST "submittedIn", NULL, &info->credentials);
   }
   if (st == CUST_OK) {
-    st = count_pattern(s, RDF_TYPE, CUST_NS_ "Rejection", &info->rejections);
+    st = count_pattern(s, CUST_V_TYPE, CUST_V_CUST "Rejection", &info->rejections);
   }
   if (st == CUST_OK) {
-    st = count_pattern(s, RDF_TYPE, CUST_NS_ "FailedSubmission", &info->failed);
+    st = count_pattern(s, CUST_V_TYPE, CUST_V_CUST "FailedSubmission", &info->failed);
   }
   return st;
 }

@@ -1006,6 +1006,7 @@ static void derive(msgctx *c, const char *keep, const cust_term *cred, const cus
       emit_iri(k, subject, RDF_TYPE, &t, g);
       emit_iri(k, subject, CUST_V_ATTRIBUTED, issuer, g);
       copy_role(k, keep, subject, cls, CUST_ROLE_TITLE, CUST_V_TITLE, 0, g);
+      copy_role(k, keep, subject, cls, CUST_ROLE_CATEGORY, CUST_V_CATEGORY, 1, g);
       n = role_objects(k->m, keep, subject, cls, CUST_ROLE_CATEGORY, v, MAX);
       for (size_t i = 0; i < n; i++) {
         if (v[i]->kind == CUST_TERM_IRI && cust_profiles_is_storage(k->m->profiles, v[i]->value)) {
