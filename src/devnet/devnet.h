@@ -9,6 +9,17 @@
 
 typedef struct cust_devnet cust_devnet;
 
+/* The ontology version the workload's credentials speak (mapping.md). */
+typedef enum cust_devnet_ontology {
+  CUST_DEVNET_AXONE_V4 = 0, /* what the live Axone network carries */
+  CUST_DEVNET_OKP4_V3,      /* execution orders and results of digital-service/ */
+  CUST_DEVNET_AXONE_V5      /* assertions and profiles only */
+} cust_devnet_ontology;
+
+/* "axone-v4", "okp4-v3", "axone-v5"; and back (-1 when unknown). */
+const char *cust_devnet_ontology_name(cust_devnet_ontology o);
+int cust_devnet_ontology_parse(const char *name);
+
 typedef struct cust_devnet_config {
   const char *listen;        /* "HOST:PORT"; port 0 binds a free port. Borrowed */
   uint64_t seed;             /* the chain is a function of (seed, scale, chain_id) */
@@ -23,6 +34,7 @@ typedef struct cust_devnet_config {
   uint64_t empty_blocks;     /* empty heights after each workload height; 0: none. A sparse
                                 chain: height H carries the workload of height
                                 (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0 */
+  cust_devnet_ontology ontology; /* default axone-v4 */
 } cust_devnet_config;
 
 /* The defaults: 127.0.0.1:26657, seed 1, no block limit, 1000 ms, no faults,

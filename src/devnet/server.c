@@ -920,6 +920,7 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
     goto done;
   }
   d->w.empty_blocks = c->empty_blocks;
+  d->w.ontology = c->ontology;
   if (c->manifest_path != NULL) {
     d->cfg.manifest_path = c->manifest_path;
     st = write_manifest(d);
