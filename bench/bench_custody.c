@@ -76,11 +76,11 @@ static const char *cred(gen *g, const char *type, const char *subject, const cha
   if (strstr(type, "DescriptionCredential")) {
     add(g, subject, PROV "wasAttributedTo", issuer, c);
   }
-  add(g, c, CUST_NS "submittedIn", tx, CUST_GRAPH_LEDGER);
-  add(g, c, CUST_NS "msgIndex", "\"0", CUST_GRAPH_LEDGER);
-  add(g, tx, CUST_NS "height", P(g, "\"%llu", g->height), CUST_GRAPH_LEDGER);
-  add(g, tx, CUST_NS "txIndex", P(g, "\"%llu", g->ncred % 10), CUST_GRAPH_LEDGER);
-  add(g, tx, CUST_NS "blockTime", "\"2024-05-01T12:00:00Z", CUST_GRAPH_LEDGER);
+  add(g, c, CUST_V_CUST "submittedIn", tx, CUST_GRAPH_LEDGER);
+  add(g, c, CUST_V_CUST "msgIndex", "\"0", CUST_GRAPH_LEDGER);
+  add(g, tx, CUST_V_CUST "height", P(g, "\"%llu", g->height), CUST_GRAPH_LEDGER);
+  add(g, tx, CUST_V_CUST "txIndex", P(g, "\"%llu", g->ncred % 10), CUST_GRAPH_LEDGER);
+  add(g, tx, CUST_V_CUST "blockTime", "\"2024-05-01T12:00:00Z", CUST_GRAPH_LEDGER);
   return c;
 }
 
@@ -124,7 +124,7 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
     add(&g, d, CUST_DSD "hasTitle", P(&g, "\"Dataset %llu", (unsigned long long)i), c);
     const char *pc = cred(&g, CUST_PUB "DigitalResourcePublicationCredential", d,
                           P(&g, "did:key:provider-%llu", rnd() % 50));
-    add(&g, d, CUST_PUB "servedBy", P(&g, "did:key:storage-%llu", rnd() % nstorage), pc);
+    add(&g, d, CUST_V_SERVED_BY, P(&g, "did:key:storage-%llu", rnd() % nstorage), pc);
   }
   for (int i = 0; i < nalgos + nstorage + 2; i++) {
     const char *svc = i < nalgos ? P(&g, "did:key:algo-%llu", (unsigned long long)i)
@@ -154,13 +154,13 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
       const char *oc =
           cred(&g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", orch, payer);
       add(&g, orch, CUST_ORDER "hasExecutionOrder", order, oc);
-      add(&g, order, CUST_ORDER "inZone", "did:key:zone-bench", oc);
-      add(&g, order, CUST_NS "lockedAmount", P(&g, "\"%llu", 1000000 + e), CUST_GRAPH_LEDGER);
-      add(&g, order, CUST_NS "lockedDenom", "\"uknow", CUST_GRAPH_LEDGER);
+      add(&g, order, CUST_V_IN_ZONE, "did:key:zone-bench", oc);
+      add(&g, order, CUST_V_CUST "lockedAmount", P(&g, "\"%llu", 1000000 + e), CUST_GRAPH_LEDGER);
+      add(&g, order, CUST_V_CUST "lockedDenom", "\"uknow", CUST_GRAPH_LEDGER);
       const char *ec = cred(&g, CUST_EXEC "OrchestrationServiceExecutionCredential", orch, orch);
       add(&g, orch, CUST_EXEC "hasExecution", x, ec);
-      add(&g, x, CUST_EXEC "executionOf", order, ec);
-      add(&g, x, CUST_EXEC "hasExecutionStatus", CUST_STATUS_DELIVERED, ec);
+      add(&g, x, CUST_V_EXECUTION_OF, order, ec);
+      add(&g, x, CUST_V_REPORTED_STATUS, CUST_V_DELIVERED, ec);
       add(&g, x, RDF_TYPE, PROV "Activity", ec);
       add(&g, x, PROV "wasAssociatedWith", orch, ec);
       add(&g, x, PROV "startedAtTime", "\"2024-05-01T12:00:00Z", ec);
@@ -179,14 +179,14 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
         in[nin++] = P(&g, "did:key:dataset-%llu", rnd() % (unsigned)nsources);
       }
       for (int i = 0; i < nin; i++) {
-        add(&g, x, CUST_EXEC "hasConsumedResource", in[i], ec);
+        add(&g, x, CUST_V_USED, in[i], ec);
         add(&g, x, PROV "used", in[i], ec);
         add(&g, out, PROV "wasDerivedFrom", in[i], ec);
       }
-      add(&g, x, CUST_EXEC "hasProducedResource", out, ec);
+      add(&g, x, CUST_V_GENERATED, out, ec);
       add(&g, x, PROV "generated", out, ec);
       add(&g, out, PROV "wasGeneratedBy", x, ec);
-      add(&g, x, CUST_NS "status", CUST_STATUS_DELIVERED, CUST_GRAPH_CURRENT);
+      add(&g, x, CUST_V_CUST "status", CUST_V_DELIVERED, CUST_GRAPH_CURRENT);
       if (rnd() % 3 == 0) {
         const char *dc = cred(&g, CUST_DSD "DatasetDescriptionCredential", out,
                               P(&g, "did:key:provider-%llu", rnd() % 50));
