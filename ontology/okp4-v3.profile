@@ -33,6 +33,7 @@ role order schema/credential/digital-service/execution-order/executedBy
 role zone schema/credential/digital-service/execution-order/inZone
 role placed schema/credential/digital-service/execution-order/placedOn
 role parameter schema/credential/digital-service/execution-order/withParameter
+role value http://schema.org/value
 
 class execution schema/credential/digital-service/execution-result/DigitalServiceExecutionResultCredential
 role execution schema/credential/digital-service/execution-result/hasExecutionResult

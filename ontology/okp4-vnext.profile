@@ -40,6 +40,7 @@ role order schema/credential/orchestration-service/execution-order/hasExecutionO
 role zone schema/credential/orchestration-service/execution-order/inZone
 role placed schema/credential/orchestration-service/execution-order/placedOn
 role parameter schema/credential/orchestration-service/execution-order/withParameter
+role value http://schema.org/value
 
 # early okp4 vnext (2024-03-22 to 03-27) put executionOf and the status on
 # the subject: the mapper looks on the execution first, then on the subject

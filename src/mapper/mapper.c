@@ -710,7 +710,7 @@ static cust_term as_iri(const cust_term *t) {
  * E cust:reportedStatus (normalised) in the credential's graph and as
  * E cust:status in the current graph. */
 static void add_report(msgctx *c, const cust_term *cred, const cust_term *e, const char *normal,
-                       cust_term *g, cred_rec *cr) {
+                       const cust_term *when, cust_term *g, cred_rec *cr) {
   blk *k = c->k;
   exec_rec *er = exec_lookup(k, e);
   if (er == NULL || e->kind != CUST_TERM_IRI) {
@@ -735,6 +735,7 @@ static void add_report(msgctx *c, const cust_term *cred, const cust_term *e, con
   er->reports = r;
   ref->next = cr->execs;
   cr->execs = ref;
+  emit_iri(k, e, CUST_V_REPORTED_AT, when, g);
   if (normal != NULL) {
     emit_iri(k, e, CUST_V_REPORTED_STATUS, &r->status, g);
     cust_term current = k->current;
@@ -865,7 +866,7 @@ static void derive_execution(msgctx *c, const char *keep, const cust_term *cred,
       emit_iri(k, &e, CUST_V_ENDED, &when, g);
       er->has_ended = 1;
     }
-    add_report(c, cred, &e, normal, g, cr);
+    add_report(c, cred, &e, normal, &when, g, cr);
   }
 }
 
@@ -882,6 +883,18 @@ static void derive_order(msgctx *c, const char *keep, const cust_term *subject,
     cust_term t = iri(CUST_V_ORDER);
     emit_iri(k, o, RDF_TYPE, &t, g);
     emit_iri(k, o, CUST_V_PAYER, issuer, g);
+    const cust_term *params[16];
+    size_t np = role_objects(k->m, keep, o, cls, CUST_ROLE_PARAMETER, params, 16);
+    for (size_t j = 0; j < np; j++) {
+      const cust_term *v[1];
+      /* a schema:PropertyValue node stands for its value */
+      if (params[j]->kind != CUST_TERM_LITERAL &&
+          role_objects(k->m, keep, params[j], cls, CUST_ROLE_VALUE, v, 1) == 1) {
+        emit_iri(k, o, CUST_V_PARAMETER, v[0], g);
+      } else {
+        emit_iri(k, o, CUST_V_PARAMETER, params[j], g);
+      }
+    }
     size_t nz = role_objects(k->m, keep, o, cls, CUST_ROLE_ZONE, zones, 8);
     for (size_t z = 0; z < nz; z++) {
       t = as_iri(zones[z]);
@@ -967,7 +980,8 @@ static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
     } else if (strcmp(p.value, CUST_V_STARTED) == 0 || strcmp(p.value, CUST_V_ENDED) == 0) {
       type_activity(k, &s, g);
       int is_end = strcmp(p.value, CUST_V_ENDED) == 0;
-      add_report(c, cred, &s, is_end ? CUST_V_DELIVERED : CUST_V_IN_EXECUTION, g, cr);
+      cust_term when = o.kind == CUST_TERM_LITERAL ? o : k->block_time;
+      add_report(c, cred, &s, is_end ? CUST_V_DELIVERED : CUST_V_IN_EXECUTION, &when, g, cr);
     } else if (strcmp(p.value, RDF_TYPE) == 0 && o.kind == CUST_TERM_IRI) {
       static const char *const types[] = { CUST_V_DATASET, CUST_V_SERVICE, CUST_V_SERVICE,
                                            CUST_V_ZONE };

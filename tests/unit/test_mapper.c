@@ -374,7 +374,7 @@ static void test_fixtures(void) {
     { "ipfs-digital-service-description.nq", SVC "5a3bd610-3a5d-4a41-bc90-0e437d453220", IPFS_DID,
       SVC "DigitalServiceDescriptionCredential", 18,
       "<" IPFS_DID "> <" RDF "type> <" CUST "DigitalService>",
-      "<" IPFS_DID "> <" RDF "type> <" CUST "StorageService>", 4 },
+      "<" IPFS_DID "> <" RDF "type> <" CUST "StorageService>", 5 },
   };
   size_t len = 0;
   char *probe = read_fixture(fx[0].file, &len);
