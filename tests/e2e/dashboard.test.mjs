@@ -22,7 +22,7 @@ const WEB = process.env.E2E_WEB;
 const AMOUNT = '1000003';
 const PROV = 'http://www.w3.org/ns/prov#';
 const CURRENT = 'https://w3id.org/custodian/graph/current';
-const DELIVERED = 'https://w3id.org/okp4/ontology/v3/thesaurus/digital-service-execution-status/Delivered';
+const DELIVERED = 'https://w3id.org/custodian/ns#Delivered';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1280, height: 900 };
