@@ -30,3 +30,8 @@ type dataset https://w3id.org/custodian/ns#Dataset
 type service https://w3id.org/custodian/ns#DigitalService
 type storage https://w3id.org/custodian/ns#StorageService
 type zone https://w3id.org/custodian/ns#Zone
+
+# v5 has no status thesaurus; reports may use schema.org's action statuses
+status InExecution http://schema.org/ActiveActionStatus
+status Delivered http://schema.org/CompletedActionStatus
+status Failed http://schema.org/FailedActionStatus

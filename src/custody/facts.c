@@ -1166,8 +1166,9 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
       continue;
     }
     st = cust_custody_facts_cred(f, v->graph, &c);
-    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best || c->subject == NULL ||
-        strcmp(c->subject, resource) != 0) {
+    /* the graph derived the attribution: a description, a v5 profile, or a
+       v5 assertion that types the resource (whose subject is the statement) */
+    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best) {
       continue;
     }
     if (best != NULL) {

@@ -63,6 +63,10 @@
 #define V3_ORDER NS_CRED "digital-service/execution-order/"
 #define V3_RESULT NS_CRED "digital-service/execution-result/"
 #define SCHEMA_VALUE "http://schema.org/value"
+#define V5_CORE "https://w3id.org/axone/ontology/v5/schema/core/"
+#define V5_ASSERT V5_CORE "assertion/"
+#define V5_PROFILE V5_CORE "profile/"
+#define PROV_NS "http://www.w3.org/ns/prov#"
 #define DSD NS_CRED "dataset/description/"
 #define SVC NS_CRED "digital-service/description/"
 #define PUB NS_CRED "digital-resource/publication/"
@@ -386,8 +390,9 @@ static void wallet(gen *g, int e, char out[64]) {
 
 static const char *cred_path(const char *type) {
   /* the class IRI minus its last segment is the credential folder */
-  static const char *const folders[] = { DSD,   SVC,  PUB,      RIGHTS,   ZONE,
-                                         GOV,   ORDER, EXEC,    V3_ORDER, V3_RESULT };
+  static const char *const folders[] = { DSD,      SVC,       PUB,       RIGHTS,    ZONE,
+                                         GOV,      ORDER,     EXEC,      V3_ORDER,  V3_RESULT,
+                                         V5_ASSERT, V5_PROFILE };
   for (size_t i = 0; i < sizeof folders / sizeof folders[0]; i++) {
     if (strncmp(type, folders[i], strlen(folders[i])) == 0) {
       return folders[i];
@@ -1015,9 +1020,40 @@ static void finish_cred(gen *g, msg_plan *p, int slot) {
   submit_json(g, p, slot, NULL);
 }
 
+static int is_v5(const gen *g) {
+  return g->w->ontology == CUST_DEVNET_AXONE_V5;
+}
+
+/* axone v5: one statement `s pred objs...` within `scope`, written as JSON-LD
+ * without @id gives it (every value a plain literal). */
+static void cred_assert(gen *g, msg_plan *p, int slot, int issuer_ent, int sender_ent,
+                        const char *s, const char *pred, const char *const *objs, size_t nobj,
+                        const char *scope) {
+  char stmt[64], u[40];
+  uuid_of(g->w, g->k, g->lane, 0x5000 + (uint64_t)slot, u);
+  snprintf(stmt, sizeof stmt, "urn:uuid:%s", u);
+  plan_cred(g, p, slot, V5_ASSERT "AssertionCredential", stmt, issuer_ent, sender_ent);
+  q_lit(g, stmt, V5_ASSERT "subject", s, NULL);
+  q_lit(g, stmt, V5_ASSERT "predicate", pred, NULL);
+  for (size_t i = 0; i < nobj; i++) {
+    q_lit(g, stmt, V5_ASSERT "object", objs[i], NULL);
+  }
+  q_lit(g, stmt, V5_ASSERT "scope", scope, NULL);
+  finish_cred(g, p, slot);
+}
+
 static void cred_zone(gen *g, msg_plan *p) {
   char z[160];
   ent(g, E_ZONE, z);
+  if (is_v5(g)) {
+    char t[128];
+    snprintf(t, sizeof t, "%s Open Data Space", PICK(g, 0x7a31, places));
+    plan_cred(g, p, C_ZONE, V5_PROFILE "ProfileCredential", z, E_ZONE_OWNER, E_ZONE_OWNER);
+    q_lit(g, z, "http://schema.org/name", t, NULL);
+    q_lit(g, z, V5_PROFILE "tag", "Open Data", NULL);
+    finish_cred(g, p, C_ZONE);
+    return;
+  }
   plan_cred(g, p, C_ZONE, ZONE "ZoneDescriptionCredential", z, E_ZONE_OWNER, E_ZONE_OWNER);
   claims_zone(g, z);
   finish_cred(g, p, C_ZONE);
@@ -1027,6 +1063,15 @@ static void cred_gov(gen *g, msg_plan *p, int slot, int subject_ent, int issuer_
                      const char *title) {
   char s[160];
   ent(g, subject_ent, s);
+  if (is_v5(g)) {
+    char law[200], z[160];
+    const char *o[1] = { law };
+    snprintf(law, sizeof law, "cosmwasm:law-stone:%s", g->w->lawstone);
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/conformsTo", o,
+                1, z);
+    return;
+  }
   plan_cred(g, p, slot, GOV "GovernanceTextCredential", s, issuer_ent, issuer_ent);
   claims_gov(g, s, title);
   finish_cred(g, p, slot);
@@ -1036,6 +1081,17 @@ static void cred_service(gen *g, msg_plan *p, int slot, int svc_ent, int issuer_
                          const char *category, const char *title, const char *publisher) {
   char s[160];
   ent(g, svc_ent, s);
+  if (is_v5(g)) { /* a service is what an asserted type says it is */
+    char z[160];
+    const char *o[1] = { strcmp(category, "Storage") == 0 ? "http://schema.org/DataCatalog"
+                                                          : "http://schema.org/SoftwareApplication" };
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s,
+                "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", o, 1, z);
+    (void)title;
+    (void)publisher;
+    return;
+  }
   plan_cred(g, p, slot, SVC "DigitalServiceDescriptionCredential", s, issuer_ent, issuer_ent);
   claims_service(g, s, category, title, publisher);
   finish_cred(g, p, slot);
@@ -1044,6 +1100,14 @@ static void cred_service(gen *g, msg_plan *p, int slot, int svc_ent, int issuer_
 static void cred_dataset(gen *g, msg_plan *p, int slot, int ds_ent, int issuer_ent) {
   char s[160];
   ent(g, ds_ent, s);
+  if (is_v5(g)) {
+    char z[160];
+    const char *o[1] = { "http://www.w3.org/ns/dcat#Dataset" };
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s,
+                "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", o, 1, z);
+    return;
+  }
   plan_cred(g, p, slot, DSD "DatasetDescriptionCredential", s, issuer_ent, issuer_ent);
   claims_dataset(g, s, (uint64_t)ds_ent * 16, NULL, 0);
   finish_cred(g, p, slot);
@@ -1063,6 +1127,15 @@ static void cred_rights(gen *g, msg_plan *p, int slot, int ds_ent, int issuer_en
                         const char *holder) {
   char s[160];
   ent(g, ds_ent, s);
+  if (is_v5(g)) {
+    char z[160];
+    const char *o[1] = { "https://spdx.org/licenses/CC-BY-SA-4.0" };
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/license", o, 1,
+                z);
+    (void)holder;
+    return;
+  }
   plan_cred(g, p, slot, RIGHTS "DigitalResourceRightsCredential", s, issuer_ent, issuer_ent);
   claims_rights(g, s, holder);
   finish_cred(g, p, slot);
@@ -1093,11 +1166,17 @@ static int is_v3(const gen *g) {
 }
 
 static const char *order_type(const gen *g) {
+  if (is_v5(g)) {
+    return V5_ASSERT "AssertionCredential";
+  }
   return is_v3(g) ? V3_ORDER "DigitalServiceExecutionOrderCredential"
                   : ORDER "OrchestrationServiceExecutionOrderCredential";
 }
 
 static const char *exec_type(const gen *g) {
+  if (is_v5(g)) {
+    return V5_ASSERT "AssertionCredential";
+  }
   return is_v3(g) ? V3_RESULT "DigitalServiceExecutionResultCredential"
                   : EXEC "OrchestrationServiceExecutionCredential";
 }
@@ -1131,7 +1210,15 @@ static void cred_order(gen *g, msg_plan *p, size_t oi) {
   order_iri(g, oi, ord);
   order_zone(g, oi, zone);
   date_of(g, g->height, 12, date);
-  if (is_v3(g)) {
+  if (is_v5(g)) {
+    /* v5 has no orders: the order says which orchestration service runs the
+       execution, as an association within the zone */
+    char x[64];
+    const char *obj[1] = { o };
+    exec_iri(g, first_exec_of(oi), x);
+    cred_assert(g, p, C_ORDER + (int)oi, E_PAYER, E_PAYER, x, PROV_NS "wasAssociatedWith", obj, 1,
+                zone);
+  } else if (is_v3(g)) {
     /* v3: S = the service to execute; S executedBy O */
     char svc[160];
     executed_service(g, first_exec_of(oi), svc);
@@ -1148,7 +1235,9 @@ static void cred_order(gen *g, msg_plan *p, size_t oi) {
     q_lit(g, ord, ORDER "placedOn", date, XSD_DT);
     q_lit(g, ord, ORDER "withParameter", orders[oi].parameter, NULL);
   }
-  finish_cred(g, p, C_ORDER + (int)oi);
+  if (!is_v5(g)) {
+    finish_cred(g, p, C_ORDER + (int)oi);
+  }
   p->funds[0].denom = "uknow";
   p->funds[0].amount = order_amount(g, oi);
   p->nfunds = 1;
@@ -1160,10 +1249,43 @@ static void cred_order(gen *g, msg_plan *p, size_t oi) {
 }
 
 static int exec_final(gen *g, size_t xi) {
-  if (execs[xi].final != ST_FAILED_OR_CANCELLED) {
-    return execs[xi].final;
+  int st = execs[xi].final;
+  if (st == ST_FAILED_OR_CANCELLED) {
+    st = rnd(g, 0x66696e, xi) % 2 ? ST_FAILED : ST_CANCELLED;
   }
-  return rnd(g, 0x66696e, xi) % 2 ? ST_FAILED : ST_CANCELLED;
+  /* schema.org's action statuses, which v5 reports use, have no cancelled */
+  return is_v5(g) && st == ST_CANCELLED ? ST_FAILED : st;
+}
+
+/* axone v5: the first report asserts what the execution used, the final one
+ * what it generated, or its failed action status. */
+static void cred_exec_v5(gen *g, msg_plan *p, size_t xi, int report) {
+  const exec_def *d = &execs[xi];
+  int status = report == 0 ? ST_IN_EXECUTION : exec_final(g, xi);
+  char x[64], zone[160], r[8][160];
+  const char *objs[8];
+  size_t n = 0;
+  exec_iri(g, xi, x);
+  order_zone(g, (size_t)d->order, zone);
+  int slot = C_EXEC + 2 * (int)xi + report;
+  if (report == 0) {
+    for (int i = 0; d->in[i] != E_NONE && n < 8; i++) {
+      ent(g, d->in[i], r[n]);
+      if (r[n][0] != '\0') {
+        objs[n] = r[n];
+        n++;
+      }
+    }
+    cred_assert(g, p, slot, E_ORCH, E_OPZ, x, PROV_NS "used", objs, n, zone);
+  } else if (status == ST_DELIVERED && d->out != E_NONE) {
+    ent(g, d->out, r[0]);
+    objs[0] = r[0];
+    cred_assert(g, p, slot, E_ORCH, E_OPZ, x, PROV_NS "generated", objs, 1, zone);
+  } else {
+    objs[0] = status == ST_DELIVERED ? "http://schema.org/CompletedActionStatus"
+                                     : "http://schema.org/FailedActionStatus";
+    cred_assert(g, p, slot, E_ORCH, E_OPZ, x, "http://schema.org/actionStatus", objs, 1, zone);
+  }
 }
 
 /* okp4 v3: a result credential about the executed service S; the inputs
@@ -1208,6 +1330,10 @@ static void cred_exec(gen *g, msg_plan *p, size_t xi, int report) {
   int status = report == 0 ? ST_IN_EXECUTION : exec_final(g, xi);
   if (is_v3(g)) {
     cred_result_v3(g, p, xi, report);
+    return;
+  }
+  if (is_v5(g)) {
+    cred_exec_v5(g, p, xi, report);
     return;
   }
   ent(g, E_ORCH, o);
@@ -1309,7 +1435,7 @@ static void plan_revoke(gen *g, msg_plan *p, int slot, const char *type, int sen
   memset(p, 0, sizeof *p);
   p->kind = M_REVOKE;
   p->bad = -1;
-  cred_iri(g, slot, type, iri);
+  cred_iri(g, slot, is_v5(g) ? V5_ASSERT : type, iri);
   wallet(g, sender_ent, w);
   p->cred = adup(g, iri);
   p->sender = adup(g, w);
@@ -1390,14 +1516,15 @@ static void note_execution(gen *g, size_t xi) {
   note_begin(g, "execution");
   note_str(g, "execution", x);
   note_str(g, "name", d->name);
-  note_str(g, "order", ord);
+  note_str(g, "order", is_v5(g) ? NULL : ord);
   cred_iri(g, C_ORDER + d->order, order_type(g), cred);
   note_str(g, "order_credential", cred);
   failed(g, cust_buf_printf(no->out, ",\"order_height\":%" PRIu64,
                             off_height(g, orders[d->order].off)));
   note_str(g, "zone", zone);
   note_str(g, "payer", payer);
-  note_str(g, "orchestrator", orch);
+  /* v5: only the first execution of an order is associated with its service */
+  note_str(g, "orchestrator", is_v5(g) && first_exec_of((size_t)d->order) != xi ? NULL : orch);
   if (is_v3(g)) {
     char svc[160];
     executed_service(g, xi, svc);
@@ -1434,7 +1561,7 @@ static void note_execution(gen *g, size_t xi) {
     failed(g, cust_buf_printf(no->out, "\"%s\"", r));
   }
   failed(g, cust_buf_puts(no->out, "]"));
-  if (d->parent >= 0 && !is_v3(g)) { /* v3 has no partOfExecution */
+  if (d->parent >= 0 && !is_v3(g) && !is_v5(g)) { /* v3 and v5 have no part-of */
     exec_iri(g, (size_t)d->parent, r);
     note_str(g, "part_of", r);
   } else {
@@ -1474,7 +1601,7 @@ static void lane_step(gen *g, int off) {
     case 2:
       cred_dataset(g, &m[0], C_DSA, E_DSA, E_ALICE);
       one_tx(g, m, 1, NULL);
-      if (!is_v3(g)) { /* okp4 v3 has no publication credential */
+      if (!is_v3(g) && !is_v5(g)) { /* okp4 v3 and axone v5 have no publication */
         cred_publication(g, &m[0], C_DSA_PUB, E_DSA, E_STORAGE, E_ALICE);
         one_tx(g, m, 1, NULL);
       }
@@ -1484,7 +1611,7 @@ static void lane_step(gen *g, int off) {
       cred_dataset(g, &m[0], C_DSB_V1, E_DSB, E_XAVIER);
       m[0].revoked_at = off_height(g, REVOKE_DSB_V1_OFF);
       one_tx(g, m, 1, NULL);
-      if (!is_v3(g)) {
+      if (!is_v3(g) && !is_v5(g)) {
         cred_publication(g, &m[0], C_DSB_PUB, E_DSB, E_FIX_STORAGE, E_XAVIER);
         one_tx(g, m, 1, NULL);
       }

@@ -943,10 +943,10 @@ static void copy_role(blk *k, const char *keep, const cust_term *s, const cust_p
 
 /* A v5 assertion: its statement as the triple itself, with PROV roles. */
 static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
-                             const cust_term *subject, const cust_profile_class *cls,
-                             cust_term *g, cred_rec *cr) {
+                             const cust_term *subject, const cust_term *issuer,
+                             const cust_profile_class *cls, cust_term *g, cred_rec *cr) {
   blk *k = c->k;
-  const cust_term *sv[1], *pv[1], *ov[4], *scope[4];
+  const cust_term *sv[1], *pv[1], *ov[32], *scope[4];
   if (role_objects(k->m, keep, subject, cls, CUST_ROLE_SUBJECT, sv, 1) == 0 ||
       role_objects(k->m, keep, subject, cls, CUST_ROLE_PREDICATE, pv, 1) == 0) {
     return;
@@ -963,17 +963,34 @@ static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
   for (size_t i = 0; i < sizeof iri_roles / sizeof iri_roles[0]; i++) {
     is_iri_role |= strcmp(p.value, iri_roles[i]) == 0;
   }
-  size_t no = role_objects(k->m, keep, subject, cls, CUST_ROLE_OBJECT, ov, 4);
+  size_t no = role_objects(k->m, keep, subject, cls, CUST_ROLE_OBJECT, ov, 32);
   size_t nscope = role_objects(k->m, keep, subject, cls, CUST_ROLE_SCOPE, scope, 4);
   for (size_t i = 0; i < no && k->fatal == CUST_OK; i++) {
     cust_term o = is_iri_role ? as_iri(ov[i]) : *ov[i];
     emit_iri(k, &s, p.value, &o, g);
-    cust_term t;
+    cust_term t, as_o = as_iri(&o);
+    const char *normal = as_o.kind == CUST_TERM_IRI
+                             ? cust_profiles_status(k->m->profiles, as_o.value)
+                             : NULL;
+    /* Custodian's reading of activities' progress in v5, which has no
+       status of its own: using is running, generating is delivering, and a
+       known status concept (schema:actionStatus ...) says what it says */
     if (strcmp(p.value, CUST_V_USED) == 0 || strcmp(p.value, CUST_V_ASSOCIATED) == 0) {
       type_activity(k, &s, g);
+      if (strcmp(p.value, CUST_V_USED) == 0 && i == 0) {
+        add_report(c, cred, &s, CUST_V_IN_EXECUTION, &k->block_time, g, cr);
+      }
     } else if (strcmp(p.value, CUST_V_GENERATED) == 0) {
       type_activity(k, &s, g);
       emit_iri(k, &o, CUST_V_GENERATED_BY, &s, g);
+      if (i == 0) {
+        add_report(c, cred, &s, CUST_V_DELIVERED, &k->block_time, g, cr);
+      }
+    } else if (normal != NULL) {
+      type_activity(k, &s, g);
+      if (i == 0) {
+        add_report(c, cred, &s, normal, &k->block_time, g, cr);
+      }
     } else if (strcmp(p.value, CUST_V_GENERATED_BY) == 0) {
       type_activity(k, &o, g);
       emit_iri(k, &o, CUST_V_GENERATED, &s, g);
@@ -987,8 +1004,10 @@ static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
                                            CUST_V_ZONE };
       int ty = cust_profiles_type(k->m->profiles, o.value);
       if (ty >= 0) {
+        /* typing a resource describes it: its asserter is its provider */
         t = iri(types[ty]);
         emit_iri(k, &s, RDF_TYPE, &t, g);
+        emit_iri(k, &s, CUST_V_ATTRIBUTED, issuer, g);
         if (ty == 2) {
           t = iri(CUST_V_STORAGE_SERVICE);
           emit_iri(k, &s, RDF_TYPE, &t, g);
@@ -1069,7 +1088,7 @@ static void derive(msgctx *c, const char *keep, const cust_term *cred, const cus
       derive_execution(c, keep, cred, subject, cls, g, cr);
       break;
     case CUST_KIND_ASSERTION:
-      derive_assertion(c, keep, cred, subject, cls, g, cr);
+      derive_assertion(c, keep, cred, subject, issuer, cls, g, cr);
       break;
     case CUST_KIND_GOVERNANCE:
     case CUST_KIND_AUTHENTICATION:
