@@ -66,8 +66,9 @@ static const cust_optspec serve_opts[] = {
 };
 
 static const cust_optspec devnet_opts[] = {
-  { "ontology", 1, 0, "VERSION  okp4-v3, axone-v4 or axone-v5: what the credentials speak "
-                      "(default axone-v4)" },
+  { "ontology", 1, 0,
+    "VERSION  okp4-v3, axone-v4 or axone-v5: what the credentials speak "
+    "(default axone-v4)" },
   { "listen", 1, 0, "HOST:PORT  where to serve the RPC (default 127.0.0.1:26657; port 0: any)" },
   { "seed", 1, 0, "N  the seed of the simulated chain (default 1)" },
   { "blocks", 1, 0, "N  stop producing at height N (default: never)" },

@@ -246,10 +246,8 @@ static cust_status add_edge(cwalk *w, const char *from, const char *to, int type
  * (downstream), the executions on their other side, and its parts or parent. */
 static cust_status expand_execution(cwalk *w, const node *x) {
   cust_custody_values vs, others;
-  const char *near =
-      w->is_upstream ? CUST_V_USED : CUST_V_GENERATED;
-  const char *far =
-      w->is_upstream ? CUST_V_GENERATED : CUST_V_USED;
+  const char *near = w->is_upstream ? CUST_V_USED : CUST_V_GENERATED;
+  const char *far = w->is_upstream ? CUST_V_GENERATED : CUST_V_USED;
   cust_status st = cust_custody_facts_objects(w->f, x->iri, near, NULL, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
     const cust_custody_value *r = &vs.items[i];
@@ -303,8 +301,7 @@ static cust_status expand_execution(cwalk *w, const node *x) {
  * used it (downstream), one step away. */
 static cust_status expand_start_resource(cwalk *w, const node *r) {
   cust_custody_values vs;
-  const char *pred =
-      w->is_upstream ? CUST_V_GENERATED : CUST_V_USED;
+  const char *pred = w->is_upstream ? CUST_V_GENERATED : CUST_V_USED;
   cust_status st = cust_custody_facts_subjects(w->f, pred, r->iri, NULL, &vs);
   if (st == CUST_OK && w->max_depth < 1) {
     w->is_depth_reached = vs.len > 0;
@@ -459,8 +456,7 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
     st = first_value(w->f, n->iri, CUST_V_PROV "endedAtTime", NULL, &ended);
   }
   if (st == CUST_OK) {
-    st =
-        cust_custody_facts_objects(w->f, n->iri, CUST_V_EVIDENCE, NULL, &evidence);
+    st = cust_custody_facts_objects(w->f, n->iri, CUST_V_EVIDENCE, NULL, &evidence);
   }
   if (st == CUST_OK) {
     st = put_head(b, n);
@@ -605,8 +601,7 @@ static cust_status identify(cust_custody_facts *f, const char *iri, int *is_know
     *is_known = *is_execution = 1;
     return CUST_OK;
   }
-  static const char *const preds[] = { CUST_V_USED,
-                                       CUST_V_GENERATED };
+  static const char *const preds[] = { CUST_V_USED, CUST_V_GENERATED };
   for (int i = 0; i < 2; i++) {
     st = cust_custody_facts_objects(f, iri, preds[i], NULL, &vs);
     if (st != CUST_OK) {

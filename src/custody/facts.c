@@ -1157,7 +1157,8 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
      finds the descriptions without going through every credential about the
      resource (an orchestration service is the subject of all its orders). */
   cust_custody_values vs;
-  cust_status st = cust_custody_facts_objects(f, resource, CUST_V_PROV "wasAttributedTo", NULL, &vs);
+  cust_status st =
+      cust_custody_facts_objects(f, resource, CUST_V_PROV "wasAttributedTo", NULL, &vs);
   const cust_custody_cred *best = NULL;
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const cust_custody_value *v = &vs.items[i];

@@ -364,8 +364,7 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
       qsort(r.revoked, r.nrevoked, sizeof *r.revoked, cust_custody_i64_cmp);
     }
   }
-  const char *consumed = CUST_V_USED,
-             *produced = CUST_V_GENERATED;
+  const char *consumed = CUST_V_USED, *produced = CUST_V_GENERATED;
   if (st == CUST_OK) {
     st = load(&r, is_upstream ? consumed : produced, &r.near, 0);
   }

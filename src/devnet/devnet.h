@@ -21,19 +21,19 @@ const char *cust_devnet_ontology_name(cust_devnet_ontology o);
 int cust_devnet_ontology_parse(const char *name);
 
 typedef struct cust_devnet_config {
-  const char *listen;        /* "HOST:PORT"; port 0 binds a free port. Borrowed */
-  uint64_t seed;             /* the chain is a function of (seed, scale, chain_id) */
-  uint64_t blocks;           /* stop producing at this height; 0: never */
-  uint64_t block_time_ms;    /* one block per this many ms; 0: all --blocks at once */
-  double faults;             /* fraction of RPC answers that fail (0..1) */
-  cust_dialect dialect;      /* the JSON shape of the answers */
-  uint64_t scale;            /* parallel workflows per cycle (>= 1) */
-  uint64_t earliest;         /* heights below this one are pruned; 0/1: none */
-  const char *chain_id;      /* borrowed */
-  const char *manifest_path; /* write the manifest of heights 1..blocks here; NULL: none */
-  uint64_t empty_blocks;     /* empty heights after each workload height; 0: none. A sparse
-                                chain: height H carries the workload of height
-                                (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0 */
+  const char *listen;            /* "HOST:PORT"; port 0 binds a free port. Borrowed */
+  uint64_t seed;                 /* the chain is a function of (seed, scale, chain_id) */
+  uint64_t blocks;               /* stop producing at this height; 0: never */
+  uint64_t block_time_ms;        /* one block per this many ms; 0: all --blocks at once */
+  double faults;                 /* fraction of RPC answers that fail (0..1) */
+  cust_dialect dialect;          /* the JSON shape of the answers */
+  uint64_t scale;                /* parallel workflows per cycle (>= 1) */
+  uint64_t earliest;             /* heights below this one are pruned; 0/1: none */
+  const char *chain_id;          /* borrowed */
+  const char *manifest_path;     /* write the manifest of heights 1..blocks here; NULL: none */
+  uint64_t empty_blocks;         /* empty heights after each workload height; 0: none. A sparse
+                                    chain: height H carries the workload of height
+                                    (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0 */
   cust_devnet_ontology ontology; /* default axone-v4 */
 } cust_devnet_config;
 

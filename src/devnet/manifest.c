@@ -87,12 +87,13 @@ cust_status cust_devnet_manifest_write(cust_buf *o, FILE *f, const cust_devnet_w
     st = cust_json_cstr(o, w->chain_id);
   }
   if (st == CUST_OK) {
-    st = cust_buf_printf(o,
-                         ",\"seed\":%" PRIu64 ",\"scale\":%" PRIu64 ",\"blocks\":%" PRIu64
-                         ",\"dialect\":\"%s\",\"ontology\":\"%s\",\"dataverse\":\"%s\",\"other_dataverse\":\"%s\","
-                         "\"cognitarium\":\"%s\",\"cw20\":\"%s\",\"items\":[\n",
-                         w->seed, w->scale, limit, dialect_name(d), cust_devnet_ontology_name(w->ontology), w->dataverse, w->decoy,
-                         w->cognitarium, w->cw20);
+    st = cust_buf_printf(
+        o,
+        ",\"seed\":%" PRIu64 ",\"scale\":%" PRIu64 ",\"blocks\":%" PRIu64
+        ",\"dialect\":\"%s\",\"ontology\":\"%s\",\"dataverse\":\"%s\",\"other_dataverse\":\"%s\","
+        "\"cognitarium\":\"%s\",\"cw20\":\"%s\",\"items\":[\n",
+        w->seed, w->scale, limit, dialect_name(d), cust_devnet_ontology_name(w->ontology),
+        w->dataverse, w->decoy, w->cognitarium, w->cw20);
   }
   for (uint64_t h = 1; st == CUST_OK && h <= limit; h++) {
     st = cust_devnet_block_build(w, h, &b, &notes);

@@ -297,8 +297,8 @@ static const char *rebase(gen *g, const char *in, size_t len) {
     failed(g, cust_buf_puts(&b, NS_OKP4_V3));
     p = hit + n;
   }
-  char *out = g->st == CUST_OK ? cust_arena_strndup(&g->b->arena, b.data ? b.data : "", b.len)
-                               : NULL;
+  char *out =
+      g->st == CUST_OK ? cust_arena_strndup(&g->b->arena, b.data ? b.data : "", b.len) : NULL;
   cust_buf_release(&b);
   if (out == NULL) {
     failed(g, CUST_ERR_NOMEM);
@@ -390,9 +390,8 @@ static void wallet(gen *g, int e, char out[64]) {
 
 static const char *cred_path(const char *type) {
   /* the class IRI minus its last segment is the credential folder */
-  static const char *const folders[] = { DSD,      SVC,       PUB,       RIGHTS,    ZONE,
-                                         GOV,      ORDER,     EXEC,      V3_ORDER,  V3_RESULT,
-                                         V5_ASSERT, V5_PROFILE };
+  static const char *const folders[] = { DSD,   SVC,  PUB,      RIGHTS,    ZONE,      GOV,
+                                         ORDER, EXEC, V3_ORDER, V3_RESULT, V5_ASSERT, V5_PROFILE };
   for (size_t i = 0; i < sizeof folders / sizeof folders[0]; i++) {
     if (strncmp(type, folders[i], strlen(folders[i])) == 0) {
       return folders[i];
@@ -1068,8 +1067,8 @@ static void cred_gov(gen *g, msg_plan *p, int slot, int subject_ent, int issuer_
     const char *o[1] = { law };
     snprintf(law, sizeof law, "cosmwasm:law-stone:%s", g->w->lawstone);
     ent(g, E_ZONE, z);
-    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/conformsTo", o,
-                1, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/conformsTo", o, 1,
+                z);
     return;
   }
   plan_cred(g, p, slot, GOV "GovernanceTextCredential", s, issuer_ent, issuer_ent);
@@ -1083,8 +1082,9 @@ static void cred_service(gen *g, msg_plan *p, int slot, int svc_ent, int issuer_
   ent(g, svc_ent, s);
   if (is_v5(g)) { /* a service is what an asserted type says it is */
     char z[160];
-    const char *o[1] = { strcmp(category, "Storage") == 0 ? "http://schema.org/DataCatalog"
-                                                          : "http://schema.org/SoftwareApplication" };
+    const char *o[1] = { strcmp(category, "Storage") == 0
+                             ? "http://schema.org/DataCatalog"
+                             : "http://schema.org/SoftwareApplication" };
     ent(g, E_ZONE, z);
     cred_assert(g, p, slot, issuer_ent, issuer_ent, s,
                 "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", o, 1, z);
@@ -1131,8 +1131,7 @@ static void cred_rights(gen *g, msg_plan *p, int slot, int ds_ent, int issuer_en
     char z[160];
     const char *o[1] = { "https://spdx.org/licenses/CC-BY-SA-4.0" };
     ent(g, E_ZONE, z);
-    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/license", o, 1,
-                z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/license", o, 1, z);
     (void)holder;
     return;
   }

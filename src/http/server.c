@@ -254,7 +254,6 @@ static cust_status count_pattern(cust_store *s, const char *p, const char *o, ui
   return cust_store_find(s, &pat, count_one, out);
 }
 
-
 /* Adds one to the entry `name` of a small table; past its size, the last
  * entry counts the rest as "other". */
 static void tally(struct http_count *tab, size_t *n, const char *name, size_t len) {

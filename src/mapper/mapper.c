@@ -68,9 +68,9 @@ struct cust_mapper {
   const cust_logger *log;
   raptor_world *world;
   cust_profiles *profiles; /* the ontology versions it reads */
-  cust_arena block_arena; /* state of the block in hand */
-  cust_arena sub_arena;   /* the quads of the submission in hand */
-  cust_quad *quads;       /* the submission's quads (strings in sub_arena) */
+  cust_arena block_arena;  /* state of the block in hand */
+  cust_arena sub_arena;    /* the quads of the submission in hand */
+  cust_quad *quads;        /* the submission's quads (strings in sub_arena) */
   size_t nquads, capquads;
 };
 
@@ -671,9 +671,9 @@ static size_t role_objects(const cust_mapper *m, const char *keep, const cust_te
 }
 
 static int is_final_status(const char *normal) {
-  return normal != NULL && (strcmp(normal, CUST_V_DELIVERED) == 0 ||
-                            strcmp(normal, CUST_V_FAILED) == 0 ||
-                            strcmp(normal, CUST_V_CANCELLED) == 0);
+  return normal != NULL &&
+         (strcmp(normal, CUST_V_DELIVERED) == 0 || strcmp(normal, CUST_V_FAILED) == 0 ||
+          strcmp(normal, CUST_V_CANCELLED) == 0);
 }
 
 /* A literal that is an absolute IRI, standing where an IRI was meant, is
@@ -696,8 +696,8 @@ static cust_term as_iri(const cust_term *t) {
   }
   for (size_t i = 0; i < t->len; i++) {
     unsigned char ch = (unsigned char)t->value[i];
-    if (ch <= ' ' || ch == '<' || ch == '>' || ch == '"' || ch == '{' || ch == '}' ||
-        ch == '|' || ch == '\\' || ch == '^' || ch == '`') {
+    if (ch <= ' ' || ch == '<' || ch == '>' || ch == '"' || ch == '{' || ch == '}' || ch == '|' ||
+        ch == '\\' || ch == '^' || ch == '`') {
       return r;
     }
   }
@@ -787,8 +787,8 @@ static size_t node_values(const cust_mapper *m, const char *keep, const cust_ter
 
 /* An execution report (v3 result, v4 execution): PROV-O, times, status. */
 static void derive_execution(msgctx *c, const char *keep, const cust_term *cred,
-                             const cust_term *subject, const cust_profile_class *cls,
-                             cust_term *g, cred_rec *cr) {
+                             const cust_term *subject, const cust_profile_class *cls, cust_term *g,
+                             cred_rec *cr) {
   enum { MAX = 256 };
   blk *k = c->k;
   cust_mapper *m = k->m;
@@ -969,9 +969,8 @@ static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
     cust_term o = is_iri_role ? as_iri(ov[i]) : *ov[i];
     emit_iri(k, &s, p.value, &o, g);
     cust_term t, as_o = as_iri(&o);
-    const char *normal = as_o.kind == CUST_TERM_IRI
-                             ? cust_profiles_status(k->m->profiles, as_o.value)
-                             : NULL;
+    const char *normal =
+        as_o.kind == CUST_TERM_IRI ? cust_profiles_status(k->m->profiles, as_o.value) : NULL;
     /* Custodian's reading of activities' progress in v5, which has no
        status of its own: using is running, generating is delivering, and a
        known status concept (schema:actionStatus ...) says what it says */

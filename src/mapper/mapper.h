@@ -32,7 +32,7 @@ typedef struct cust_mapper_config {
   const char *chain_id;          /* borrowed; used in transaction IRIs */
   const char *const *dataverses; /* borrowed; contracts to index; none: any */
   size_t ndataverses;
-  size_t max_submission; /* bytes of decoded N-Quads; 0: 1 MiB */
+  size_t max_submission;   /* bytes of decoded N-Quads; 0: 1 MiB */
   const char *profile_dir; /* borrowed; NULL: cust_profiles_default_dir() */
 } cust_mapper_config;
 

@@ -33,41 +33,41 @@ typedef enum cust_profile_kind {
 /* Which property plays which part; the node it sits on is in brackets
  * (S the subject, O the order, X the execution, P a parameter node). */
 typedef enum cust_profile_role {
-  CUST_ROLE_TITLE = 0,     /* [S] a label */
-  CUST_ROLE_DESCRIPTION,   /* [S] */
-  CUST_ROLE_CATEGORY,      /* [S] a service's category concept */
-  CUST_ROLE_ORDER,         /* [S] -> O */
-  CUST_ROLE_EXECUTION,     /* [S] -> X */
-  CUST_ROLE_EXECUTION_OF,  /* [X, else S] -> O */
-  CUST_ROLE_CONSUMED,      /* [X] */
-  CUST_ROLE_PRODUCED,      /* [X] */
-  CUST_ROLE_PARAMETER,     /* [X or O] -> P whose value is consumed */
-  CUST_ROLE_OUTCOME,       /* [X] -> P whose value is produced */
-  CUST_ROLE_VALUE,         /* [P] the value of a parameter or outcome */
-  CUST_ROLE_STATUS,        /* [X, else S] a status concept */
-  CUST_ROLE_TIME,          /* [X, else S] */
-  CUST_ROLE_PLACED,        /* [O] when the order was placed */
-  CUST_ROLE_ZONE,          /* [O; a membership's S] */
-  CUST_ROLE_AGENT,         /* [X] the orchestration service (else S) */
-  CUST_ROLE_PART_OF,       /* [X] -> a parent execution */
-  CUST_ROLE_EVIDENCE,      /* [X] */
-  CUST_ROLE_SERVED_BY,     /* [S] a storage service */
-  CUST_ROLE_IDENTIFIER,    /* [S] */
-  CUST_ROLE_MEMBER,        /* [S] the member (else S) */
-  CUST_ROLE_MEMBERSHIP,    /* [S] the member's role */
-  CUST_ROLE_LICENCE,       /* [S] */
-  CUST_ROLE_GOVERNED_BY,   /* [S] */
-  CUST_ROLE_TO_SERVICE,    /* [S] */
-  CUST_ROLE_SUBJECT,       /* [S] an assertion's subject */
-  CUST_ROLE_PREDICATE,     /* [S] */
-  CUST_ROLE_OBJECT,        /* [S] */
-  CUST_ROLE_SCOPE,         /* [S] */
+  CUST_ROLE_TITLE = 0,    /* [S] a label */
+  CUST_ROLE_DESCRIPTION,  /* [S] */
+  CUST_ROLE_CATEGORY,     /* [S] a service's category concept */
+  CUST_ROLE_ORDER,        /* [S] -> O */
+  CUST_ROLE_EXECUTION,    /* [S] -> X */
+  CUST_ROLE_EXECUTION_OF, /* [X, else S] -> O */
+  CUST_ROLE_CONSUMED,     /* [X] */
+  CUST_ROLE_PRODUCED,     /* [X] */
+  CUST_ROLE_PARAMETER,    /* [X or O] -> P whose value is consumed */
+  CUST_ROLE_OUTCOME,      /* [X] -> P whose value is produced */
+  CUST_ROLE_VALUE,        /* [P] the value of a parameter or outcome */
+  CUST_ROLE_STATUS,       /* [X, else S] a status concept */
+  CUST_ROLE_TIME,         /* [X, else S] */
+  CUST_ROLE_PLACED,       /* [O] when the order was placed */
+  CUST_ROLE_ZONE,         /* [O; a membership's S] */
+  CUST_ROLE_AGENT,        /* [X] the orchestration service (else S) */
+  CUST_ROLE_PART_OF,      /* [X] -> a parent execution */
+  CUST_ROLE_EVIDENCE,     /* [X] */
+  CUST_ROLE_SERVED_BY,    /* [S] a storage service */
+  CUST_ROLE_IDENTIFIER,   /* [S] */
+  CUST_ROLE_MEMBER,       /* [S] the member (else S) */
+  CUST_ROLE_MEMBERSHIP,   /* [S] the member's role */
+  CUST_ROLE_LICENCE,      /* [S] */
+  CUST_ROLE_GOVERNED_BY,  /* [S] */
+  CUST_ROLE_TO_SERVICE,   /* [S] */
+  CUST_ROLE_SUBJECT,      /* [S] an assertion's subject */
+  CUST_ROLE_PREDICATE,    /* [S] */
+  CUST_ROLE_OBJECT,       /* [S] */
+  CUST_ROLE_SCOPE,        /* [S] */
   CUST_ROLE_N
 } cust_profile_role;
 
 typedef struct cust_profile {
-  const char *name;  /* "okp4-v3" */
-  const char *file;  /* where it was read */
+  const char *name; /* "okp4-v3" */
+  const char *file; /* where it was read */
   const char **bases;
   size_t nbases;
   size_t index; /* load order */

@@ -93,9 +93,9 @@ static const struct {
   cust_profile_kind kind;
   cust_profile_role role;
 } required[] = {
-  { CUST_KIND_ORDER, CUST_ROLE_ORDER },         { CUST_KIND_EXECUTION, CUST_ROLE_EXECUTION },
-  { CUST_KIND_MEMBERSHIP, CUST_ROLE_ZONE },     { CUST_KIND_PUBLICATION, CUST_ROLE_SERVED_BY },
-  { CUST_KIND_ASSERTION, CUST_ROLE_SUBJECT },   { CUST_KIND_ASSERTION, CUST_ROLE_PREDICATE },
+  { CUST_KIND_ORDER, CUST_ROLE_ORDER },       { CUST_KIND_EXECUTION, CUST_ROLE_EXECUTION },
+  { CUST_KIND_MEMBERSHIP, CUST_ROLE_ZONE },   { CUST_KIND_PUBLICATION, CUST_ROLE_SERVED_BY },
+  { CUST_KIND_ASSERTION, CUST_ROLE_SUBJECT }, { CUST_KIND_ASSERTION, CUST_ROLE_PREDICATE },
   { CUST_KIND_ASSERTION, CUST_ROLE_OBJECT },
 };
 
@@ -220,8 +220,8 @@ static cust_status add_entry(cust_profiles *ps, cust_profile_entry **list, const
 /* Turns the pending paths of a file into IRIs, once every base is known. */
 static cust_status settle(loader *l) {
   cust_status st = CUST_OK;
-  const char **prop_bases = cust_arena_alloc(
-      &l->ps->arena, (l->nbases + l->nprop_bases + 1) * sizeof *prop_bases);
+  const char **prop_bases =
+      cust_arena_alloc(&l->ps->arena, (l->nbases + l->nprop_bases + 1) * sizeof *prop_bases);
   if (prop_bases == NULL) {
     return CUST_ERR_NOMEM;
   }
@@ -237,8 +237,7 @@ static cust_status settle(loader *l) {
       st = resolve(l, pd->path, prop_bases, nprop, &iris, &n);
       if (st == CUST_OK) {
         cust_profile_class *c = pd->cls;
-        const char **all = cust_arena_alloc(&l->ps->arena,
-                                            (c->nroles[pd->arg] + n) * sizeof *all);
+        const char **all = cust_arena_alloc(&l->ps->arena, (c->nroles[pd->arg] + n) * sizeof *all);
         if (all == NULL) {
           return CUST_ERR_NOMEM;
         }
@@ -257,8 +256,8 @@ static cust_status settle(loader *l) {
         case 'c':
           for (const cust_profile_entry *e = l->ps->classes; e != NULL; e = e->next) {
             if (strcmp(e->iri, iris[i]) == 0) {
-              return fail(l, pd->line, "class <%s> is already declared by profile \"%s\"",
-                          iris[i], e->profile->name);
+              return fail(l, pd->line, "class <%s> is already declared by profile \"%s\"", iris[i],
+                          e->profile->name);
             }
           }
           st = add_entry(l->ps, &l->ps->classes, iris[i], l->p, pd->cls, pd->arg);

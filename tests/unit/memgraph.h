@@ -46,7 +46,8 @@ __attribute__((unused)) static cust_term mg_term(memgraph *g, const char *v) {
 }
 
 /* Adds (s, p, o, g); an object starting with '"' is a literal, "_:x" a blank. */
-__attribute__((unused)) static void mg_add(memgraph *g, const char *s, const char *p, const char *o, const char *gr) {
+__attribute__((unused)) static void mg_add(memgraph *g, const char *s, const char *p, const char *o,
+                                           const char *gr) {
   if (g->len == g->cap) {
     g->cap = g->cap ? g->cap * 2 : 256;
     g->q = realloc(g->q, g->cap * sizeof *g->q);
@@ -65,7 +66,8 @@ __attribute__((unused)) static int mg_match(const cust_term *pat, const cust_ter
   return pat->kind == CUST_TERM_NONE || (pat->kind == t->kind && strcmp(pat->value, t->value) == 0);
 }
 
-__attribute__((unused)) static cust_status mg_find(void *ud, const cust_quad *pat, cust_quad_fn fn, void *fn_ud) {
+__attribute__((unused)) static cust_status mg_find(void *ud, const cust_quad *pat, cust_quad_fn fn,
+                                                   void *fn_ud) {
   memgraph *g = ud;
   g->finds++;
   for (size_t i = 0; i < g->len; i++) {
@@ -106,7 +108,8 @@ __attribute__((unused)) static const char *mg_str(memgraph *g, const char *fmt, 
 
 /* A new credential graph of `type` about `subject` by `issuer`, recorded in
  * the ledger at the next height. Returns its IRI. */
-__attribute__((unused)) static const char *mg_cred(memgraph *g, const char *type, const char *subject, const char *issuer) {
+__attribute__((unused)) static const char *mg_cred(memgraph *g, const char *type,
+                                                   const char *subject, const char *issuer) {
   const char *c = cust_arena_printf(&g->arena, "urn:cred:%u", ++g->ncred);
   const char *tx = cust_arena_printf(&g->arena, "urn:cosmos:test:tx:%u", g->ncred);
   const char *h = cust_arena_printf(&g->arena, "\"%u", g->height++);
@@ -126,7 +129,8 @@ __attribute__((unused)) static const char *mg_cred(memgraph *g, const char *type
  * normalised cust:/prov: terms), beside a few axone-v4 terms of the source. */
 #define MG_V4 "https://w3id.org/axone/ontology/v4/schema/credential/"
 
-__attribute__((unused)) static const char *mg_dataset(memgraph *g, const char *r, const char *issuer) {
+__attribute__((unused)) static const char *mg_dataset(memgraph *g, const char *r,
+                                                      const char *issuer) {
   const char *c = mg_cred(g, MG_V4 "dataset/description/DatasetDescriptionCredential", r, issuer);
   mg_add(g, r, CUST_V_TYPE, CUST_V_DATASET, c);
   mg_add(g, r, CUST_V_ATTRIBUTED, issuer, c);
@@ -134,10 +138,10 @@ __attribute__((unused)) static const char *mg_dataset(memgraph *g, const char *r
   return c;
 }
 
-__attribute__((unused)) static const char *mg_service(memgraph *g, const char *r, const char *issuer,
-                              const char *category) {
-  const char *c = mg_cred(g, MG_V4 "digital-service/description/DigitalServiceDescriptionCredential",
-                          r, issuer);
+__attribute__((unused)) static const char *mg_service(memgraph *g, const char *r,
+                                                      const char *issuer, const char *category) {
+  const char *c = mg_cred(
+      g, MG_V4 "digital-service/description/DigitalServiceDescriptionCredential", r, issuer);
   mg_add(g, r, CUST_V_TYPE, CUST_V_SERVICE, c);
   if (strcmp(category, "Storage") == 0) {
     mg_add(g, r, CUST_V_TYPE, CUST_V_STORAGE_SERVICE, c);
@@ -151,19 +155,19 @@ __attribute__((unused)) static const char *mg_service(memgraph *g, const char *r
   return c;
 }
 
-__attribute__((unused)) static const char *mg_publication(memgraph *g, const char *r, const char *storage,
-                                  const char *issuer) {
-  const char *c =
-      mg_cred(g, MG_V4 "digital-resource/publication/DigitalResourcePublicationCredential", r,
-              issuer);
+__attribute__((unused)) static const char *mg_publication(memgraph *g, const char *r,
+                                                          const char *storage, const char *issuer) {
+  const char *c = mg_cred(
+      g, MG_V4 "digital-resource/publication/DigitalResourcePublicationCredential", r, issuer);
   mg_add(g, r, CUST_V_SERVED_BY, storage, c);
   return c;
 }
 
 /* An order by `payer` to orchestration service `service`, in `zone` (may be
  * NULL), with `locked` funds (may be NULL). */
-__attribute__((unused)) static const char *mg_order(memgraph *g, const char *order, const char *service, const char *payer,
-                            const char *zone, const char *locked) {
+__attribute__((unused)) static const char *mg_order(memgraph *g, const char *order,
+                                                    const char *service, const char *payer,
+                                                    const char *zone, const char *locked) {
   const char *c = mg_cred(
       g, MG_V4 "orchestration-service/execution-order/OrchestrationServiceExecutionOrderCredential",
       service, payer);
@@ -181,12 +185,12 @@ __attribute__((unused)) static const char *mg_order(memgraph *g, const char *ord
 
 /* An execution report: `inputs` and `outputs` are NULL-terminated lists
  * (may be NULL); `status` a local name ("Delivered"), also made current. */
-__attribute__((unused)) static const char *mg_report(memgraph *g, const char *exec, const char *order, const char *service,
-                             const char *const *inputs, const char *const *outputs,
-                             const char *status) {
-  const char *c = mg_cred(
-      g, MG_V4 "orchestration-service/execution/OrchestrationServiceExecutionCredential", service,
-      service);
+__attribute__((unused)) static const char *
+mg_report(memgraph *g, const char *exec, const char *order, const char *service,
+          const char *const *inputs, const char *const *outputs, const char *status) {
+  const char *c =
+      mg_cred(g, MG_V4 "orchestration-service/execution/OrchestrationServiceExecutionCredential",
+              service, service);
   const char *st = mg_str(g, CUST_V_CUST "%s", status);
   mg_add(g, exec, CUST_V_TYPE, CUST_V_EXECUTION, c);
   mg_add(g, exec, CUST_V_ASSOCIATED, service, c);

@@ -159,12 +159,10 @@ static void test_facts(void) {
   cust_custody_facts_subjects(f, CUST_V_USED, "urn:d1", NULL, &vs);
   int looked = g.finds;
   ok(cust_custody_facts_prefetch(f, CUST_V_USED, NULL, 0) == CUST_OK &&
-         cust_custody_facts_subjects(f, CUST_V_USED, "urn:d1", NULL, &vs) ==
-             CUST_OK &&
+         cust_custody_facts_subjects(f, CUST_V_USED, "urn:d1", NULL, &vs) == CUST_OK &&
          vs.len == 1 && g.finds == looked + 1,
      "a bulk read does not add to what a node's own lookup answered");
-  ok(cust_custody_facts_prefetch(f, CUST_V_GENERATED, NULL, 0) == CUST_OK,
-     "prefetch");
+  ok(cust_custody_facts_prefetch(f, CUST_V_GENERATED, NULL, 0) == CUST_OK, "prefetch");
   int after = g.finds;
   cust_custody_facts_subjects(f, CUST_V_GENERATED, "urn:d1", NULL, &vs);
   ok(vs.len == 1 && strcmp(vs.items[0].value, "urn:e1") == 0 && g.finds == after,

@@ -1136,8 +1136,8 @@ static void test_axone_v4_fixtures(void) {
      "minio-wallet-zone-membership: the MinIO wallet is a member of the Hearth Labs zone");
   size_t nprofile = 0;
   for (size_t i = 0; i < f.n; i++) {
-    nprofile += strcmp(f.q[i].p.value, CUST "profile") == 0 &&
-                strcmp(f.q[i].o.value, "axone-v4") == 0;
+    nprofile +=
+        strcmp(f.q[i].p.value, CUST "profile") == 0 && strcmp(f.q[i].o.value, "axone-v4") == 0;
   }
   is_int(nprofile, 5, "each is read by profile axone-v4 (cust:profile in the ledger)");
   free(d);
@@ -1153,8 +1153,9 @@ static void test_okp4_v3_execution(void) {
   fstore f;
   fs_init(&f);
   char *creds[3];
-  creds[0] = credential("urn:cred:v3order", OK3 "digital-service/execution-order/"
-                                            "DigitalServiceExecutionOrderCredential",
+  creds[0] = credential("urn:cred:v3order",
+                        OK3 "digital-service/execution-order/"
+                            "DigitalServiceExecutionOrderCredential",
                         "did:key:algo",
                         "<did:key:algo> <" OK3 "digital-service/execution-order/executedBy> "
                         "<urn:order:3> .\n"
@@ -1286,8 +1287,9 @@ static void test_vnext_publication(void) {
   fstore f;
   fs_init(&f);
   char *creds[3];
-  creds[0] = credential("urn:cred:pub", OKN "digital-resource/publication/"
-                                        "DigitalResourcePublicationCredential",
+  creds[0] = credential("urn:cred:pub",
+                        OKN "digital-resource/publication/"
+                            "DigitalResourcePublicationCredential",
                         "did:key:ds",
                         "<did:key:ds> <" OKN "digital-resource/publication/servedBy> "
                         "<did:key:store> .\n");
@@ -1339,7 +1341,8 @@ static void test_profile_errors(void) {
     const char *want;
   } cases[] = {
     { "base https://x/\n", "a.profile:1: the file must start with \"profile NAME\"" },
-    { "profile p\nbase https://x/\nclass widget W\n", "a.profile:3: unknown class kind \"widget\"" },
+    { "profile p\nbase https://x/\nclass widget W\n",
+      "a.profile:3: unknown class kind \"widget\"" },
     { "profile p\nbase https://x/\nclass dataset D\nrole colour c\n",
       "a.profile:4: unknown role \"colour\"" },
     { "profile p\nbase x/\n", "a.profile:2: base \"x/\" is not an absolute IRI" },
@@ -1384,7 +1387,6 @@ static void test_profile_errors(void) {
   }
   cust_profiles_free(ps);
 }
-
 
 int main(void) {
   test_fixtures();

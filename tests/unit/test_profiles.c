@@ -77,9 +77,8 @@ static void example_v4(creds *c) {
          svcs[i][1], fmt("<%s> <%shasCategory> <" CAT4 "%s> .\n", svcs[i][0], svc, svcs[i][2]));
   }
   for (int o = 1; o <= 2; o++) {
-    cred(c, fmt("urn:c:order%d", o),
-         fmt("%sOrchestrationServiceExecutionOrderCredential", ord), "did:key:o", PAYER,
-         fmt("<did:key:o> <%shasExecutionOrder> <urn:order%d> .\n", ord, o));
+    cred(c, fmt("urn:c:order%d", o), fmt("%sOrchestrationServiceExecutionOrderCredential", ord),
+         "did:key:o", PAYER, fmt("<did:key:o> <%shasExecutionOrder> <urn:order%d> .\n", ord, o));
   }
   cred(c, "urn:c:e1", fmt("%sOrchestrationServiceExecutionCredential", ex), "did:key:o",
        "did:key:o",
@@ -125,8 +124,7 @@ static void example_v3(creds *c) {
        fmt("<urn:a1> <%sexecutedBy> <urn:order1> .\n", ord));
   cred(c, "urn:c:order2", fmt("%sDigitalServiceExecutionOrderCredential", ord), "urn:a2", PAYER,
        fmt("<urn:a2> <%sexecutedBy> <urn:order2> .\n", ord));
-  cred(c, "urn:c:e1", fmt("%sDigitalServiceExecutionResultCredential", res), "urn:a1",
-       "did:key:o",
+  cred(c, "urn:c:e1", fmt("%sDigitalServiceExecutionResultCredential", res), "urn:a1", "did:key:o",
        fmt("<urn:a1> <%shasExecutionResult> <urn:e1> .\n"
            "<urn:a1> <%shasExecutionStatus> <" ST3 "Delivered> .\n"
            "<urn:e1> <%soperatedBy> <did:key:o> .\n"
@@ -136,8 +134,7 @@ static void example_v3(creds *c) {
            "<urn:e1> <%swithParameter> _:p3 .\n_:p3 <" SV "> \"epochs=3\" .\n"
            "<urn:e1> <%swithOutcome> _:o1 .\n_:o1 <" SV "> <urn:d1> .\n",
            res, res, res, res, res, res, res, res));
-  cred(c, "urn:c:e2", fmt("%sDigitalServiceExecutionResultCredential", res), "urn:a2",
-       "did:key:o",
+  cred(c, "urn:c:e2", fmt("%sDigitalServiceExecutionResultCredential", res), "urn:a2", "did:key:o",
        fmt("<urn:a2> <%shasExecutionResult> <urn:e2> .\n"
            "<urn:a2> <%shasExecutionStatus> <" ST3 "Delivered> .\n"
            "<urn:e2> <%soperatedBy> <did:key:o> .\n"
@@ -149,8 +146,7 @@ static void example_v3(creds *c) {
 
 /* axone v5: one statement per credential, as JSON-LD without @id gives
  * them (plain literals), scoped to the zone. */
-static void assertion(creds *c, const char *issuer, const char *s, const char *p,
-                      const char *o) {
+static void assertion(creds *c, const char *issuer, const char *s, const char *p, const char *o) {
 #define A5 "https://w3id.org/axone/ontology/v5/schema/core/assertion/"
   char id[32], node[32];
   snprintf(id, sizeof id, "urn:c:a%zu", c->n);
@@ -206,8 +202,7 @@ static void apply(memgraph *g, const cust_changes *ch) {
       *dst[k] = *src[k];
       if (src[k]->kind != CUST_TERM_NONE) {
         dst[k]->value = cust_arena_strndup(&g->arena, src[k]->value, src[k]->len);
-        dst[k]->datatype = src[k]->datatype ? cust_arena_strdup(&g->arena, src[k]->datatype)
-                                            : NULL;
+        dst[k]->datatype = src[k]->datatype ? cust_arena_strdup(&g->arena, src[k]->datatype) : NULL;
         dst[k]->lang = src[k]->lang ? cust_arena_strdup(&g->arena, src[k]->lang) : NULL;
       }
     }
@@ -291,9 +286,8 @@ static void check_profile(const char *name, void (*example)(creds *)) {
   /* custody: upstream of the output, two levels */
   cust_status st = cust_custody_walk(&v, 42, "urn:out", 1, 8, 1000, &b, err, sizeof err);
   ok(st == CUST_OK, "%s: custody of urn:out: %s", name, st ? err : "");
-  static const char *const want_nodes[] = { "\"urn:e2\"", "\"urn:e1\"", "\"urn:d1\"",
-                                            "\"urn:d0\"", "\"urn:a1\"", "\"urn:s1\"",
-                                            "\"urn:a2\"" };
+  static const char *const want_nodes[] = { "\"urn:e2\"", "\"urn:e1\"", "\"urn:d1\"", "\"urn:d0\"",
+                                            "\"urn:a1\"", "\"urn:s1\"", "\"urn:a2\"" };
   int all = b.data != NULL;
   for (size_t i = 0; all && i < sizeof want_nodes / sizeof *want_nodes; i++) {
     all = strstr(b.data, want_nodes[i]) != NULL;
