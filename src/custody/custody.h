@@ -95,12 +95,13 @@ cust_status cust_custody_facts_status(cust_custody_facts *f, const char *executi
 
 /* An execution's order and what its latest live order credential says. */
 typedef struct cust_custody_order {
-  const char *order;      /* exec:executionOf, or NULL */
-  const char *credential; /* the order credential, or NULL */
-  const char *service;    /* the orchestration service: the order credential's
-                             subject, else the execution report's */
-  const char *payer;      /* the order credential's issuer, or NULL */
-  const char *zone;       /* order:inZone, or NULL */
+  const char *order;      /* cust:executionOf, or NULL */
+  const char *credential; /* the order credential (its cust:payer's graph), or NULL */
+  const char *service;    /* the orchestration service: the execution's
+                             prov:wasAssociatedWith */
+  const char *payer;      /* cust:payer of the order (its credential's issuer), or NULL */
+  const char *zone;       /* the order's cust:inZone, else the execution's own
+                             (axone v5 scope), or NULL */
 } cust_custody_order;
 cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
                                      cust_custody_order *out);

@@ -20,25 +20,38 @@
  *     <urn:cosmos:CHAIN:tx:HASH:failed> a cust:FailedSubmission ;
  *         cust:inTransaction <tx> ; cust:height N ; cust:code N ;
  *         cust:codespace "wasm" ; cust:log "…"
+ *     <cred> cust:profile "axone-v4"   (the profile that read it; none: unknown type)
  *   credential graph <cred>: the credential's quads but its proof graphs,
  *     blank nodes renamed _:t<HASH[0..16]>m<M>[i<I>]b<N> in order of first
- *     appearance, plus the derived triples:
- *       dataset description: S a cust:Dataset ; prov:wasAttributedTo <issuer>
- *       service description: S a cust:DigitalService ; prov:wasAttributedTo <issuer>
- *       zone description:    S a cust:Zone
- *       execution order:     O a cust:ExecutionOrder ; cust:payer <issuer>
- *       execution report:    E a cust:Execution, prov:Activity ;
- *                            prov:wasAssociatedWith S ; prov:used R ;
- *                            prov:generated P . P prov:wasGeneratedBy E ;
- *                            prov:wasDerivedFrom R .
- *                            E prov:startedAtTime T (first report of E),
- *                            E prov:endedAtTime T (first final report)
+ *     appearance, plus what the credential's class derives, its roles read
+ *     from its profile (ontology/<name>.profile, see profile.c):
+ *       dataset, service:  S a cust:Dataset | cust:DigitalService
+ *                          [, cust:StorageService] ; prov:wasAttributedTo <issuer> ;
+ *                          dcterms:title T ; cust:category C
+ *       zone:              S a cust:Zone ; dcterms:title T
+ *       publication:       S cust:servedBy St      membership: M cust:inZone Z
+ *       rights:            S dcterms:license L     profile (v5): S dcterms:title,
+ *                                                  prov:wasAttributedTo <issuer>
+ *       order:             O a cust:ExecutionOrder ; cust:payer <issuer> ;
+ *                          cust:inZone Z ; cust:parameter V
+ *       execution report:  E a cust:Execution, prov:Activity ;
+ *                          prov:wasAssociatedWith A ; prov:used R ;
+ *                          prov:generated P . P prov:wasGeneratedBy E ;
+ *                          prov:wasDerivedFrom R . E cust:executionOf O ;
+ *                          cust:partOfExecution X ; cust:evidence V ;
+ *                          cust:reportedStatus <normalised> ; cust:reportedAt T ;
+ *                          prov:startedAtTime T (first report of E),
+ *                          prov:endedAtTime T (first final report)
+ *       assertion (v5):    s p o itself, with PROV-O roles and scope as zone
  *   current graph <https://w3id.org/custodian/graph/current>
- *     E cust:status <status concept>: the latest non-revoked report's status
+ *     E cust:status cust:Delivered | cust:InExecution | cust:Failed |
+ *       cust:Cancelled: the latest non-revoked report's normalised status
  *
- * T is the report's exec:hasExecutionTime, else the block time. O and E are
- * the objects of order:hasExecutionOrder and exec:hasExecution; S is the
- * credential subject.
+ * T is the report's execution time (the `time` role, on E else on S), else
+ * the block time. E is the object of the class's `execution` role on S (a
+ * blank E is named <cred>#execution-<label>); R and P come from the
+ * `consumed`/`produced` roles, and the IRI values of `parameter`/`outcome`
+ * nodes; A is the `agent` role, else S; S is the credential subject.
  *
  * Decisions the spec leaves open: a credential IRI is used once (a second
  * submission, even after a revocation, is a rejection); revoking an unknown
