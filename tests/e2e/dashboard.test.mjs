@@ -134,6 +134,11 @@ test('status: chain, heights, counts of credentials by type; refreshes by itself
   assert.ok(Number(cards['Indexed height'].replace(/\D/g, '')) >= BLOCKS, `indexed height shown: ${cards['Indexed height']}`);
   const types = await page.$$eval('.count-grid section:first-child table.counts tbody tr', (rows) => rows.map((r) => r.textContent));
   assert.ok(types.length >= 3, `several credential types are counted: ${types}`);
+  await page.waitForSelector('caption:text("Credentials by ontology profile")');
+  const profiles = await page.locator('table.counts', { has: page.locator('caption', { hasText: 'Credentials by ontology profile' }) })
+    .locator('tbody tr').allTextContents();
+  assert.ok(profiles.some((r) => r.startsWith('axone-v4')) && profiles.some((r) => r.startsWith('okp4-v3')),
+    `credentials are counted by profile (the devnet's axone-v4, the OKP4 examples' okp4-v3): ${profiles}`);
   const first = await page.textContent('.updated');
   await page.waitForFunction((t) => document.querySelector('.updated').textContent !== t, first, { timeout: 15000 });
   assert.equal(await page.getAttribute('nav a[data-route="status"]', 'aria-current'), 'page');
