@@ -779,6 +779,17 @@ static cust_term execution_name(blk *k, const cust_term *cred, const cust_term *
   return iri(s);
 }
 
+/* Keeps the terms of `v` that are not literals, in order; the new count. */
+static size_t drop_literals(const cust_term **v, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (v[i]->kind != CUST_TERM_LITERAL) {
+      v[w++] = v[i];
+    }
+  }
+  return w;
+}
+
 /* The values of the `role` nodes of x: parameters or outcomes that are IRIs. */
 static size_t node_values(const cust_mapper *m, const char *keep, const cust_term *x,
                           const cust_profile_class *cls, cust_profile_role role,
@@ -809,6 +820,9 @@ static void derive_execution(msgctx *c, const char *keep, const cust_term *cred,
   size_t ne = role_objects(m, keep, subject, cls, CUST_ROLE_EXECUTION, es, MAX);
   for (size_t i = 0; i < ne && k->fatal == CUST_OK; i++) {
     const cust_term *x = es[i];
+    if (x->kind == CUST_TERM_LITERAL) {
+      continue; /* a literal names no execution */
+    }
     cust_term e = execution_name(k, cred, x);
     type_activity(k, &e, g);
     const cust_term *v[MAX], *used[MAX], *made[MAX];
@@ -821,6 +835,10 @@ static void derive_execution(msgctx *c, const char *keep, const cust_term *cred,
     }
     size_t nm = role_objects(m, keep, x, cls, CUST_ROLE_PRODUCED, made, MAX);
     nm += node_values(m, keep, x, cls, CUST_ROLE_OUTCOME, made + nm, MAX - nm);
+    /* resources are nodes: a literal in these roles is kept in the source
+       quads and derives nothing */
+    nu = drop_literals(used, nu);
+    nm = drop_literals(made, nm);
     for (size_t u = 0; u < nu; u++) {
       emit_iri(k, &e, CUST_V_USED, used[u], g);
     }
@@ -893,6 +911,9 @@ static void derive_order(msgctx *c, const char *keep, const cust_term *subject,
   size_t no = role_objects(k->m, keep, subject, cls, CUST_ROLE_ORDER, orders, MAX);
   for (size_t i = 0; i < no && k->fatal == CUST_OK; i++) {
     const cust_term *o = orders[i];
+    if (o->kind == CUST_TERM_LITERAL) {
+      continue;
+    }
     cust_term t = iri(CUST_V_ORDER);
     emit_iri(k, o, RDF_TYPE, &t, g);
     emit_iri(k, o, CUST_V_PAYER, issuer, g);
@@ -994,7 +1015,9 @@ static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
       }
     } else if (strcmp(p.value, CUST_V_GENERATED) == 0) {
       type_activity(k, &s, g);
-      emit_iri(k, &o, CUST_V_GENERATED_BY, &s, g);
+      if (o.kind != CUST_TERM_LITERAL) {
+        emit_iri(k, &o, CUST_V_GENERATED_BY, &s, g);
+      }
       if (i == 0) {
         add_report(c, cred, &s, CUST_V_DELIVERED, &k->block_time, g, cr);
       }
@@ -1003,7 +1026,7 @@ static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
       if (i == 0) {
         add_report(c, cred, &s, normal, &k->block_time, g, cr);
       }
-    } else if (strcmp(p.value, CUST_V_GENERATED_BY) == 0) {
+    } else if (strcmp(p.value, CUST_V_GENERATED_BY) == 0 && o.kind != CUST_TERM_LITERAL) {
       type_activity(k, &o, g);
       emit_iri(k, &o, CUST_V_GENERATED, &s, g);
     } else if (strcmp(p.value, CUST_V_STARTED) == 0 || strcmp(p.value, CUST_V_ENDED) == 0) {
@@ -1086,7 +1109,7 @@ static void derive(msgctx *c, const char *keep, const cust_term *cred, const cus
       }
       for (size_t i = 0; i < n; i++) {
         cust_term member = as_iri(v[i]);
-        for (size_t z = 0; z < nz; z++) {
+        for (size_t z = 0; z < nz && member.kind != CUST_TERM_LITERAL; z++) {
           t = as_iri(zones[z]);
           emit_iri(k, &member, CUST_V_IN_ZONE, &t, g);
         }

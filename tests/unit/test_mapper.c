@@ -1329,6 +1329,42 @@ static void test_vnext_publication(void) {
   cust_mapper_free(m);
 }
 
+/* Literals where a role wants a node derive nothing that RDF cannot hold. */
+static void test_literal_roles(void) {
+  cust_mapper *m = new_mapper(0, 0);
+  fstore f;
+  fs_init(&f);
+  char *creds[2];
+  creds[0] = credential(
+      "urn:cred:lit", AX4 "orchestration-service/execution/OrchestrationServiceExecutionCredential",
+      "did:key:o",
+      "<did:key:o> <" AX4 "orchestration-service/execution/hasExecution> \"x1\" .\n"
+      "<did:key:o> <" AX4 "orchestration-service/execution/hasExecution> <urn:x:lit> .\n"
+      "<urn:x:lit> <" AX4 "orchestration-service/execution/hasConsumedResource> \"raw\" .\n"
+      "<urn:x:lit> <" AX4 "orchestration-service/execution/hasProducedResource> \"out\" .\n");
+  creds[1] = credential("urn:cred:lit5", AX5 "assertion/AssertionCredential", "urn:s:lit",
+                        "<urn:s:lit> <" AX5 "assertion/subject> \"urn:act:9\" .\n"
+                        "<urn:s:lit> <" AX5 "assertion/predicate> \"" PROV "generated\" .\n"
+                        "<urn:s:lit> <" AX5 "assertion/object> \"not an IRI\" .\n");
+  cust_mapper_stats st = { 0 };
+  map_all(m, &f, creds, 2, 97, &st);
+  size_t nlit = 0;
+  for (size_t i = 0; i < f.n; i++) {
+    nlit += f.q[i].s.kind == CUST_TERM_LITERAL;
+  }
+  ok(st.credentials == 2 && nlit == 0, "a literal in a node role derives no literal subject");
+  ok(has(&f, "<urn:x:lit> <" RDF "type> <" CUST "Execution> <urn:cred:lit>") &&
+         !has(&f, "<urn:x:lit> <" PROV "used> \"raw\" <urn:cred:lit>"),
+     "the IRI execution is derived, its literal inputs are not resources");
+  ok(has(&f, "<urn:act:9> <" PROV "generated> \"not an IRI\" <urn:cred:lit5>"),
+     "v5: the statement is kept as written");
+  for (size_t i = 0; i < 2; i++) {
+    free(creds[i]);
+  }
+  fs_release(&f);
+  cust_mapper_free(m);
+}
+
 /* A profile file that breaks a rule fails with its file, line and what. */
 static void test_profile_errors(void) {
   char dir[256];
@@ -1403,6 +1439,7 @@ int main(void) {
   test_okp4_v3_execution();
   test_axone_v5();
   test_vnext_publication();
+  test_literal_roles();
   test_profile_errors();
   return done_testing();
 }
