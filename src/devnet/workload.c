@@ -48,13 +48,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/vocab.h"
 #include "devnet_int.h"
 
 #define PROLOGUE 10
 #define CYCLE_LEN 40
 #define QUIET_CYCLE 5
 
-/* The credentials are written under the axone v4 base and moved to the
+/* What the chain carries is each version's own vocabulary, the data the
+ * profiles (ontology/\*.profile) read; the W3C terms come from core/vocab.h.
+ * The credentials are written under the axone v4 base and moved to the
  * base of the chosen version as they are sealed (rebase()); the shapes that
  * differ (okp4 v3's orders and results) have their own builders. */
 #define NS_SRC "https://w3id.org/axone/ontology/v4/"
@@ -66,7 +69,7 @@
 #define V5_CORE "https://w3id.org/axone/ontology/v5/schema/core/"
 #define V5_ASSERT V5_CORE "assertion/"
 #define V5_PROFILE V5_CORE "profile/"
-#define PROV_NS "http://www.w3.org/ns/prov#"
+#define PROV_NS CUST_V_PROV
 #define DSD NS_CRED "dataset/description/"
 #define SVC NS_CRED "digital-service/description/"
 #define PUB NS_CRED "digital-resource/publication/"
@@ -76,11 +79,11 @@
 #define ORDER NS_CRED "orchestration-service/execution-order/"
 #define EXEC NS_CRED "orchestration-service/execution/"
 #define THES NS_SRC "thesaurus/"
-#define VC "https://www.w3.org/2018/credentials#"
-#define SEC "https://w3id.org/security#"
-#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define XSD_DT "http://www.w3.org/2001/XMLSchema#dateTime"
-#define DCT_CREATED "http://purl.org/dc/terms/created"
+#define VC CUST_V_CRED
+#define SEC CUST_V_SEC
+#define RDF_TYPE CUST_V_TYPE
+#define XSD_DT CUST_V_XSD_DATETIME
+#define DCT_CREATED CUST_V_DCT "created"
 
 #define TYPE_EXECUTE "/cosmwasm.wasm.v1.MsgExecuteContract"
 #define TYPE_AUTHZ "/cosmos.authz.v1beta1.MsgExec"
