@@ -1282,6 +1282,44 @@ static void test_axone_v5(void) {
   cust_mapper_free(m);
 }
 
+/* The two examples of the axone v5 release, as their JSON-LD reads. */
+static void test_axone_v5_examples(void) {
+#define ZONE5 "did:pkh:cosmos:axone-1:cosmos1unn7us5oknykkzprw8np5haotf4t2fxyudho5z"
+#define RES5 "did:pkh:cosmos:axone-1:cosmos1rfadcmegmmkotqcjzdc9bhwdpbezp9ymi5rkjx"
+#define ISS5 "did:pkh:cosmos:axone-1:cosmos1s7auhjsmvjpiubqwco6bxxehsqwnvepvabhbrv"
+  char *creds[2] = { read_data("axone-v5-examples", "resource-license-assertion.nq"),
+                     read_data("axone-v5-examples", "collab-ai-zone-profile.nq") };
+  if (!ok(creds[0] != NULL && creds[1] != NULL, "tests/data/axone-v5-examples is readable")) {
+    free(creds[0]);
+    free(creds[1]);
+    return;
+  }
+  cust_mapper *m = new_mapper(0, 0);
+  fstore f;
+  fs_init(&f);
+  cust_mapper_stats st = { 0 };
+  map_all(m, &f, creds, 2, 98, &st);
+  const char *lic = "https://credentials.axone.xyz/assertion/resource-license";
+  const char *prof = "https://credentials.axone.xyz/profile/collab-ai-zone";
+  is_int(st.credentials, 2, "axone-v5 examples: both accepted");
+  char q[1024];
+  snprintf(q, sizeof q, "<" RES5 "> <http://purl.org/dc/terms/license> \"CC-BY-4.0\" <%s>", lic);
+  ok(has(&f, q), "resource-license-assertion: the resource's licence, written as its triple");
+  snprintf(q, sizeof q, "<" RES5 "> <" CUST "inZone> <" ZONE5 "> <%s>", lic);
+  ok(has(&f, q), "resource-license-assertion: its scope is the resource's zone");
+  snprintf(q, sizeof q,
+           "<" ZONE5 "> <http://purl.org/dc/terms/title> \"Collaborative AI Zone\" <%s>", prof);
+  ok(has(&f, q), "collab-ai-zone-profile: the zone's title");
+  snprintf(q, sizeof q, "<" ZONE5 "> <" PROV "wasAttributedTo> <" ISS5 "> <%s>", prof);
+  ok(has(&f, q), "collab-ai-zone-profile: attributed to its issuer");
+  snprintf(q, sizeof q, "<%s> <" CUST "profile> \"axone-v5\" " LEDGER, lic);
+  ok(has(&f, q), "both read by axone-v5");
+  free(creds[0]);
+  free(creds[1]);
+  fs_release(&f);
+  cust_mapper_free(m);
+}
+
 static void test_vnext_publication(void) {
   cust_mapper *m = new_mapper(0, 0);
   fstore f;
@@ -1438,6 +1476,7 @@ int main(void) {
   test_axone_v4_fixtures();
   test_okp4_v3_execution();
   test_axone_v5();
+  test_axone_v5_examples();
   test_vnext_publication();
   test_literal_roles();
   test_profile_errors();
