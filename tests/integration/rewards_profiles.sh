@@ -77,6 +77,26 @@ for v in okp4-v3 axone-v4 axone-v5; do
       || fail "$v: custody of $D2 reaches $r"
   done
 done
+# the canned queries speak the normalised vocabulary: the same answers
+command -v curl >/dev/null 2>&1 || skip "curl is not installed (the canned queries need it)"
+ZONE=$(jq -r --arg x "$X2" '.items[] | select(.kind == "execution" and .execution == $x) | .zone' "$M")
+for v in okp4-v3 axone-v4 axone-v5; do
+  start_listening "srv-$v" "$CUSTODIAN" serve --listen 127.0.0.1:0 --db "$TMP/$v.db"
+  curl -sf "$URL/queries/zone?zone=$ZONE&format=csv" | tr -d '\r' >"$TMP/$v.zone" \
+    || fail "$v: /queries/zone"
+  grep -q -F "$X2,https://w3id.org/custodian/ns#Delivered,produced,$D2" "$TMP/$v.zone" \
+    || fail "$v: the zone query lists what X2 produced: $(head -c 400 "$TMP/$v.zone")"
+  curl -sf "$URL/queries/lineage?resource=$D2&format=csv" | tr -d '\r' | cut -d, -f1,3,4 \
+    | sed 1d | LC_ALL=C sort -u >"$TMP/$v.lineage" || fail "$v: /queries/lineage"
+  grep -q -F "1,$X2," "$TMP/$v.lineage" || fail "$v: lineage of $D2 starts at X2: $(cat "$TMP/$v.lineage")"
+  curl -sf "$URL/queries/execution?execution=$X2&format=csv" | tr -d '\r' >"$TMP/$v.dossier" \
+    || fail "$v: /queries/execution"
+  for r in $X2IN; do
+    grep -q -x -F "consumed,$r,,," "$TMP/$v.dossier" || fail "$v: the dossier of X2 lists $r"
+  done
+done
+cmp -s "$TMP/okp4-v3.lineage" "$TMP/axone-v4.lineage" || fail "okp4-v3 and axone-v4: the same lineage"
+
 cmp -s "$TMP/okp4-v3.split" "$TMP/axone-v4.split" || fail "okp4-v3 and axone-v4 split alike"
 cmp -s "$TMP/axone-v5.split" "$TMP/axone-v4.split" || fail "axone-v5 and axone-v4 split alike"
 cmp -s "$TMP/okp4-v3.cx" "$TMP/axone-v4.cx" || fail "okp4-v3 and axone-v4 walk alike"
