@@ -17,10 +17,12 @@
 #include "rewards/rewards.h"
 #include "store/store.h"
 
-#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define CRED "https://www.w3.org/2018/credentials#"
-#define PROV "http://www.w3.org/ns/prov#"
-#define XSD "http://www.w3.org/2001/XMLSchema#"
+#define RDF_TYPE CUST_V_TYPE
+#define CRED CUST_V_CRED
+#define PROV CUST_V_PROV
+#define XSD CUST_V_XSD
+/* the source classes of the graph: axone v4, what the live network speaks */
+#define V4 "https://w3id.org/axone/ontology/v4/schema/credential/"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -75,12 +77,13 @@ static const char *cred(gen *g, const char *type, const char *subject, const cha
   add(g, c, CRED "issuer", issuer, c);
   if (strstr(type, "DescriptionCredential")) {
     add(g, subject, PROV "wasAttributedTo", issuer, c);
+    add(g, subject, RDF_TYPE, strstr(type, "Dataset") ? CUST_V_DATASET : CUST_V_SERVICE, c);
   }
-  add(g, c, CUST_NS "submittedIn", tx, CUST_GRAPH_LEDGER);
-  add(g, c, CUST_NS "msgIndex", "\"0", CUST_GRAPH_LEDGER);
-  add(g, tx, CUST_NS "height", P(g, "\"%llu", g->height), CUST_GRAPH_LEDGER);
-  add(g, tx, CUST_NS "txIndex", P(g, "\"%llu", g->ncred % 10), CUST_GRAPH_LEDGER);
-  add(g, tx, CUST_NS "blockTime", "\"2024-05-01T12:00:00Z", CUST_GRAPH_LEDGER);
+  add(g, c, CUST_V_CUST "submittedIn", tx, CUST_GRAPH_LEDGER);
+  add(g, c, CUST_V_CUST "msgIndex", "\"0", CUST_GRAPH_LEDGER);
+  add(g, tx, CUST_V_CUST "height", P(g, "\"%llu", g->height), CUST_GRAPH_LEDGER);
+  add(g, tx, CUST_V_CUST "txIndex", P(g, "\"%llu", g->ncred % 10), CUST_GRAPH_LEDGER);
+  add(g, tx, CUST_V_CUST "blockTime", "\"2024-05-01T12:00:00Z", CUST_GRAPH_LEDGER);
   return c;
 }
 
@@ -119,25 +122,24 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
   /* sources, algorithms, storage services, two orchestration services */
   for (int i = 0; i < nsources; i++) {
     const char *d = P(&g, "did:key:dataset-%llu", (unsigned long long)i);
-    const char *c = cred(&g, CUST_DSD "DatasetDescriptionCredential", d,
+    const char *c = cred(&g, V4 "dataset/description/DatasetDescriptionCredential", d,
                          P(&g, "did:key:provider-%llu", rnd() % 50));
-    add(&g, d, CUST_DSD "hasTitle", P(&g, "\"Dataset %llu", (unsigned long long)i), c);
-    const char *pc = cred(&g, CUST_PUB "DigitalResourcePublicationCredential", d,
-                          P(&g, "did:key:provider-%llu", rnd() % 50));
-    add(&g, d, CUST_PUB "servedBy", P(&g, "did:key:storage-%llu", rnd() % nstorage), pc);
+    add(&g, d, CUST_V_TITLE, P(&g, "\"Dataset %llu", (unsigned long long)i), c);
+    const char *pc =
+        cred(&g, V4 "digital-resource/publication/DigitalResourcePublicationCredential", d,
+             P(&g, "did:key:provider-%llu", rnd() % 50));
+    add(&g, d, CUST_V_SERVED_BY, P(&g, "did:key:storage-%llu", rnd() % nstorage), pc);
   }
   for (int i = 0; i < nalgos + nstorage + 2; i++) {
     const char *svc = i < nalgos ? P(&g, "did:key:algo-%llu", (unsigned long long)i)
                       : i < nalgos + nstorage
                           ? P(&g, "did:key:storage-%llu", (unsigned long long)(i - nalgos))
                           : P(&g, "did:key:orchestrator-%llu", (unsigned long long)(i % 2));
-    const char *c = cred(&g, CUST_SVC "DigitalServiceDescriptionCredential", svc,
-                         P(&g, "did:key:company-%llu", (unsigned long long)(i % 7)));
-    add(&g, svc, CUST_SVC "hasCategory",
-        i >= nalgos && i < nalgos + nstorage ? CUST_CATEGORY_STORAGE
-                                             : CUST_OKP4_THES
-            "digital-service-category/DeepLearning",
-        c);
+    const char *c = cred(&g, V4 "digital-service/description/DigitalServiceDescriptionCredential",
+                         svc, P(&g, "did:key:company-%llu", (unsigned long long)(i % 7)));
+    if (i >= nalgos && i < nalgos + nstorage) {
+      add(&g, svc, RDF_TYPE, CUST_V_STORAGE_SERVICE, c);
+    }
   }
   if (commit(&g) != 0) {
     return 1;
@@ -151,16 +153,19 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
       const char *order = P(&g, "urn:uuid:order-%llu", e);
       const char *orch = P(&g, "did:key:orchestrator-%llu", e % 2);
       const char *payer = P(&g, "did:key:consumer-%llu", e % 97);
-      const char *oc =
-          cred(&g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", orch, payer);
-      add(&g, orch, CUST_ORDER "hasExecutionOrder", order, oc);
-      add(&g, order, CUST_ORDER "inZone", "did:key:zone-bench", oc);
-      add(&g, order, CUST_NS "lockedAmount", P(&g, "\"%llu", 1000000 + e), CUST_GRAPH_LEDGER);
-      add(&g, order, CUST_NS "lockedDenom", "\"uknow", CUST_GRAPH_LEDGER);
-      const char *ec = cred(&g, CUST_EXEC "OrchestrationServiceExecutionCredential", orch, orch);
-      add(&g, orch, CUST_EXEC "hasExecution", x, ec);
-      add(&g, x, CUST_EXEC "executionOf", order, ec);
-      add(&g, x, CUST_EXEC "hasExecutionStatus", CUST_STATUS_DELIVERED, ec);
+      const char *oc = cred(
+          &g,
+          V4 "orchestration-service/execution-order/OrchestrationServiceExecutionOrderCredential",
+          orch, payer);
+      add(&g, order, CUST_V_PAYER, payer, oc);
+      add(&g, order, CUST_V_IN_ZONE, "did:key:zone-bench", oc);
+      add(&g, order, CUST_V_CUST "lockedAmount", P(&g, "\"%llu", 1000000 + e), CUST_GRAPH_LEDGER);
+      add(&g, order, CUST_V_CUST "lockedDenom", "\"uknow", CUST_GRAPH_LEDGER);
+      const char *ec =
+          cred(&g, V4 "orchestration-service/execution/OrchestrationServiceExecutionCredential",
+               orch, orch);
+      add(&g, x, CUST_V_EXECUTION_OF, order, ec);
+      add(&g, x, CUST_V_REPORTED_STATUS, CUST_V_DELIVERED, ec);
       add(&g, x, RDF_TYPE, PROV "Activity", ec);
       add(&g, x, PROV "wasAssociatedWith", orch, ec);
       add(&g, x, PROV "startedAtTime", "\"2024-05-01T12:00:00Z", ec);
@@ -179,18 +184,16 @@ static int run_gen(const char *db, const char *nqpath, int nexec, int depth) {
         in[nin++] = P(&g, "did:key:dataset-%llu", rnd() % (unsigned)nsources);
       }
       for (int i = 0; i < nin; i++) {
-        add(&g, x, CUST_EXEC "hasConsumedResource", in[i], ec);
-        add(&g, x, PROV "used", in[i], ec);
+        add(&g, x, CUST_V_USED, in[i], ec);
         add(&g, out, PROV "wasDerivedFrom", in[i], ec);
       }
-      add(&g, x, CUST_EXEC "hasProducedResource", out, ec);
-      add(&g, x, PROV "generated", out, ec);
+      add(&g, x, CUST_V_GENERATED, out, ec);
       add(&g, out, PROV "wasGeneratedBy", x, ec);
-      add(&g, x, CUST_NS "status", CUST_STATUS_DELIVERED, CUST_GRAPH_CURRENT);
+      add(&g, x, CUST_V_CUST "status", CUST_V_DELIVERED, CUST_GRAPH_CURRENT);
       if (rnd() % 3 == 0) {
-        const char *dc = cred(&g, CUST_DSD "DatasetDescriptionCredential", out,
+        const char *dc = cred(&g, V4 "dataset/description/DatasetDescriptionCredential", out,
                               P(&g, "did:key:provider-%llu", rnd() % 50));
-        add(&g, out, CUST_DSD "hasTitle", P(&g, "\"Derived %llu", e), dc);
+        add(&g, out, CUST_V_TITLE, P(&g, "\"Derived %llu", e), dc);
       }
     }
     if (commit(&g) != 0) {

@@ -34,7 +34,7 @@ if [ ! -s "$data" ]; then
   python3 - "$SCALE" >"$data.tmp" 2>"$work/params-$SCALE" <<'PY' || { echo "generator failed"; exit 1; }
 import random, sys
 N = int(sys.argv[1]); random.seed(42)
-OK = "https://w3id.org/okp4/ontology/v3/"
+OK = "https://w3id.org/axone/ontology/v4/"
 DSD = OK + "schema/credential/dataset/description/"
 SVC = OK + "schema/credential/digital-service/description/"
 ZONE = OK + "schema/credential/zone/description/"
@@ -45,6 +45,7 @@ CAT = OK + "thesaurus/digital-service-category/"
 CRED = "https://www.w3.org/2018/credentials#"
 PROV = "http://www.w3.org/ns/prov#"
 CUST = "https://w3id.org/custodian/ns#"
+DCT = "http://purl.org/dc/terms/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 LEDGER = "https://w3id.org/custodian/graph/ledger"
@@ -78,26 +79,28 @@ def cred(typ, subject, issuer, body, funds=None):
     q(g, CRED + "issuanceDate", dt("2024-05-01T00:00:00Z"), g)
     for s, p, o in body: q(s, p, o, g)
     txi = tx("okp41" + issuer[-8:], funds); q(g, CUST + "submittedIn", txi, LEDGER)
+    q(g, CUST + "profile", lit("axone-v4"), LEDGER)
     return txi
 providers = ["did:key:provider%d" % i for i in range(max(5, N // 50))]
 zones = [EX + "zone/%d" % i for i in range(max(3, N // 500))]
 for z in zones:
-    cred(ZONE + "ZoneDescriptionCredential", z, random.choice(providers), [(z, ZONE + "hasTitle", lit("Zone")), (z, RDF, CUST + "Zone")])
+    cred(ZONE + "ZoneDescriptionCredential", z, random.choice(providers), [(z, ZONE + "hasTitle", lit("Zone")), (z, RDF, CUST + "Zone"), (z, DCT + "title", lit("Zone"))])
 datasets = []
 for i in range(max(20, N // 5)):
     d = EX + "dataset/src%d" % i; p = random.choice(providers); datasets.append(d)
-    cred(DSD + "DatasetDescriptionCredential", d, p, [(d, DSD + "hasTitle", lit("Dataset %d" % i)), (d, RDF, CUST + "Dataset"), (d, PROV + "wasAttributedTo", p)])
+    cred(DSD + "DatasetDescriptionCredential", d, p, [(d, DSD + "hasTitle", lit("Dataset %d" % i)), (d, DCT + "title", lit("Dataset %d" % i)), (d, RDF, CUST + "Dataset"), (d, PROV + "wasAttributedTo", p)])
 services = []
 for i in range(max(10, N // 40)):
     s = "did:key:svc%d" % i; p = random.choice(providers); services.append(s)
-    cred(SVC + "DigitalServiceDescriptionCredential", s, p, [(s, SVC + "hasTitle", lit("Service %d" % i)), (s, SVC + "hasCategory", CAT + "DataTransformation"), (s, RDF, CUST + "DigitalService"), (s, PROV + "wasAttributedTo", p)])
+    cred(SVC + "DigitalServiceDescriptionCredential", s, p, [(s, SVC + "hasTitle", lit("Service %d" % i)), (s, DCT + "title", lit("Service %d" % i)), (s, SVC + "hasCategory", CAT + "DataTransformation"), (s, CUST + "category", CAT + "DataTransformation"), (s, RDF, CUST + "DigitalService"), (s, PROV + "wasAttributedTo", p)])
 orch = "did:key:orchestrator"
 cred(SVC + "DigitalServiceDescriptionCredential", orch, providers[0], [(orch, SVC + "hasTitle", lit("Orchestrator")), (orch, RDF, CUST + "DigitalService")])
 last_derived = None
 for i in range(N):
     payer = random.choice(providers); O = "urn:uuid:order-%d" % i; amount = random.randint(1, 10 ** 6)
+    zone = random.choice(zones)
     txi = cred(ORD + "OrchestrationServiceExecutionOrderCredential", orch, payer,
-               [(orch, ORD + "hasExecutionOrder", O), (O, ORD + "inZone", random.choice(zones)), (O, ORD + "withParameter", lit("p%d" % i)), (O, RDF, CUST + "ExecutionOrder"), (O, CUST + "payer", payer)],
+               [(orch, ORD + "hasExecutionOrder", O), (O, ORD + "inZone", zone), (O, ORD + "withParameter", lit("p%d" % i)), (O, RDF, CUST + "ExecutionOrder"), (O, CUST + "payer", payer), (O, CUST + "inZone", zone), (O, CUST + "parameter", lit("p%d" % i))],
                funds="%duknow" % amount)
     q(O, CUST + "lockedAmount", lit(str(amount)), LEDGER); q(O, CUST + "lockedDenom", lit("uknow"), LEDGER); q(O, CUST + "lockedIn", txi, LEDGER)
     E = "urn:uuid:exec-%d" % i
@@ -108,17 +111,17 @@ for i in range(N):
         statuses.append("Delivered" if random.random() < 0.95 else "Failed")
     for k, status in enumerate(statuses):
         when = dt(tm(state["h"] + 1))
-        body = [(orch, EXE + "hasExecution", E), (E, EXE + "executionOf", O), (E, EXE + "hasExecutionStatus", ST + status), (E, EXE + "hasExecutionTime", when), (E, RDF, CUST + "Execution"), (E, RDF, PROV + "Activity"), (E, PROV + "wasAssociatedWith", orch)]
+        body = [(orch, EXE + "hasExecution", E), (E, EXE + "executionOf", O), (E, EXE + "hasExecutionStatus", ST + status), (E, EXE + "hasExecutionTime", when), (E, CUST + "executionOf", O), (E, CUST + "reportedStatus", CUST + status), (E, CUST + "reportedAt", when), (E, RDF, CUST + "Execution"), (E, RDF, PROV + "Activity"), (E, PROV + "wasAssociatedWith", orch)]
         for u in used: body += [(E, EXE + "hasConsumedResource", u), (E, PROV + "used", u)]
         if k == 0: body.append((E, PROV + "startedAtTime", when))
         if status == "Delivered":
             body += [(E, EXE + "hasProducedResource", P), (E, PROV + "generated", P), (P, PROV + "wasGeneratedBy", E), (E, PROV + "endedAtTime", when)]
             body += [(P, PROV + "wasDerivedFrom", u) for u in used]
         cred(EXE + "OrchestrationServiceExecutionCredential", orch, orch, body)
-    q(E, CUST + "status", ST + statuses[-1], CURRENT)
+    q(E, CUST + "status", CUST + statuses[-1], CURRENT)
     if statuses[-1] == "Delivered":
         p = random.choice(providers)
-        cred(DSD + "DatasetDescriptionCredential", P, p, [(P, DSD + "hasTitle", lit("Derived %d" % i)), (P, RDF, CUST + "Dataset"), (P, PROV + "wasAttributedTo", p)])
+        cred(DSD + "DatasetDescriptionCredential", P, p, [(P, DSD + "hasTitle", lit("Derived %d" % i)), (P, DCT + "title", lit("Derived %d" % i)), (P, RDF, CUST + "Dataset"), (P, PROV + "wasAttributedTo", p)])
         datasets.append(P); last_derived = (P, E)
     if i % 97 == 0:
         rj = tx("okp41mallory"); r = rj + ":rejection:0"

@@ -1,22 +1,25 @@
-// The project's namespaces (spec mapping.md), IRI shortening and the rendering
+// The project's namespaces (spec mapping.md; the source prefixes are axone
+// v4's, what the live network speaks), IRI shortening and the rendering
 // of RDF terms as text and links to the resource page.
 import { h } from './dom.js';
 
 export const PREFIXES = [
-  ['dsd', 'https://w3id.org/okp4/ontology/v3/schema/credential/dataset/description/'],
-  ['svc', 'https://w3id.org/okp4/ontology/v3/schema/credential/digital-service/description/'],
-  ['auth', 'https://w3id.org/okp4/ontology/v3/schema/credential/digital-service/authentication/'],
-  ['pub', 'https://w3id.org/okp4/ontology/v3/schema/credential/digital-resource/publication/'],
-  ['rights', 'https://w3id.org/okp4/ontology/v3/schema/credential/digital-resource/rights/'],
-  ['zone', 'https://w3id.org/okp4/ontology/v3/schema/credential/zone/description/'],
-  ['gov', 'https://w3id.org/okp4/ontology/v3/schema/credential/governance/text/'],
-  ['order', 'https://w3id.org/okp4/ontology/v3/schema/credential/orchestration-service/execution-order/'],
-  ['exec', 'https://w3id.org/okp4/ontology/v3/schema/credential/orchestration-service/execution/'],
-  ['thes', 'https://w3id.org/okp4/ontology/v3/thesaurus/'],
+  ['dsd', 'https://w3id.org/axone/ontology/v4/schema/credential/dataset/description/'],
+  ['svc', 'https://w3id.org/axone/ontology/v4/schema/credential/digital-service/description/'],
+  ['auth', 'https://w3id.org/axone/ontology/v4/schema/credential/digital-service/authentication/'],
+  ['pub', 'https://w3id.org/axone/ontology/v4/schema/credential/digital-resource/publication/'],
+  ['rights', 'https://w3id.org/axone/ontology/v4/schema/credential/digital-resource/rights/'],
+  ['zone', 'https://w3id.org/axone/ontology/v4/schema/credential/zone/description/'],
+  ['gov', 'https://w3id.org/axone/ontology/v4/schema/credential/governance/text/'],
+  ['order', 'https://w3id.org/axone/ontology/v4/schema/credential/orchestration-service/execution-order/'],
+  ['exec', 'https://w3id.org/axone/ontology/v4/schema/credential/orchestration-service/execution/'],
+  ['thes', 'https://w3id.org/axone/ontology/v4/thesaurus/'],
   ['cred', 'https://www.w3.org/2018/credentials#'],
   ['sec', 'https://w3id.org/security#'],
   ['prov', 'http://www.w3.org/ns/prov#'],
   ['cust', 'https://w3id.org/custodian/ns#'],
+  ['dcterms', 'http://purl.org/dc/terms/'],
+  ['schema', 'http://schema.org/'],
   ['rdf', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#'],
   ['rdfs', 'http://www.w3.org/2000/01/rdf-schema#'],
   ['xsd', 'http://www.w3.org/2001/XMLSchema#'],

@@ -123,8 +123,8 @@ SELECT DISTINCT ?resource WHERE { ?resource prov:wasDerivedFrom ?a } ORDER BY ?r
       h('p', { class: 'hint' }, 'Resources produced by executions, with at least two generations behind them: explore upstream.'),
       h('ul', { class: 'plain-list' }, res.rows.map((r) => h('li', null,
         h('a', { href: route('custody', { resource: r.resource.value, direction: 'up' }) }, shorten(r.resource.value))))));
-    const src = await sparql(`${prefixBlock(['cust', 'dsd', 'prov'])}
-SELECT DISTINCT ?resource ?title WHERE { ?resource a cust:Dataset . ?e prov:used ?resource . OPTIONAL { ?resource dsd:hasTitle ?title } } ORDER BY ?title LIMIT 20`, ctx.signal);
+    const src = await sparql(`${prefixBlock(['cust', 'dcterms', 'prov'])}
+SELECT DISTINCT ?resource ?title WHERE { ?resource a cust:Dataset . ?e prov:used ?resource . OPTIONAL { ?resource dcterms:title ?title } } ORDER BY ?title LIMIT 20`, ctx.signal);
     if (src.rows && src.rows.length) {
       put(box, h('h2', null, 'Where did it go?'),
         h('p', { class: 'hint' }, 'Registered datasets that executions consumed: explore downstream.'),

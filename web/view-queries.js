@@ -23,7 +23,7 @@ export function normaliseParams(p) {
 /* Candidate values for the usual IRI parameters, so nobody has to know an IRI by heart. */
 const SUGGEST = {
   execution: `SELECT DISTINCT ?v ?label WHERE { GRAPH <${GRAPHS.current}> { ?v cust:status ?label } } ORDER BY ?v LIMIT 300`,
-  resource: `SELECT DISTINCT ?v ?label WHERE { { ?v a cust:Dataset OPTIONAL { ?v dsd:hasTitle ?label } } UNION { ?v a cust:DigitalService OPTIONAL { ?v svc:hasTitle ?label } } UNION { ?v prov:wasGeneratedBy ?e } } ORDER BY ?label ?v LIMIT 300`,
+  resource: `SELECT DISTINCT ?v ?label WHERE { { ?v a cust:Dataset OPTIONAL { ?v dcterms:title ?label } } UNION { ?v a cust:DigitalService OPTIONAL { ?v dcterms:title ?label } } UNION { ?v prov:wasGeneratedBy ?e } } ORDER BY ?label ?v LIMIT 300`,
   zone: `SELECT DISTINCT ?v ?label WHERE { ?v a cust:Zone OPTIONAL { ?v zone:hasTitle ?label } } ORDER BY ?label ?v LIMIT 300`,
   issuer: `SELECT DISTINCT ?v WHERE { ?c cred:issuer ?v } ORDER BY ?v LIMIT 300`,
 };

@@ -6,23 +6,22 @@ import { GRAPHS, compact, expand, iriLink, localName, prefixBlock, renderTerm, r
 
 const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
 const TITLE_PROPS = [
-  'https://w3id.org/okp4/ontology/v3/schema/credential/dataset/description/hasTitle',
-  'https://w3id.org/okp4/ontology/v3/schema/credential/digital-service/description/hasTitle',
-  'https://w3id.org/okp4/ontology/v3/schema/credential/zone/description/hasTitle',
+  'http://purl.org/dc/terms/title',
+  'http://schema.org/name',
   'http://www.w3.org/2000/01/rdf-schema#label',
   'http://www.w3.org/2004/02/skos/core#prefLabel',
 ];
 const LIMIT = 2000;
 
 const BROWSE = [
-  ['Datasets', 'cust:Dataset', 'dsd:hasTitle'],
-  ['Digital services', 'cust:DigitalService', 'svc:hasTitle'],
-  ['Zones', 'cust:Zone', 'zone:hasTitle'],
+  ['Datasets', 'cust:Dataset', 'dcterms:title'],
+  ['Digital services', 'cust:DigitalService', 'dcterms:title'],
+  ['Zones', 'cust:Zone', 'dcterms:title'],
   ['Executions', 'cust:Execution', null],
 ];
 
 function browseQuery(cls, titleProp) {
-  return `${prefixBlock(['cust', 'dsd', 'svc', 'zone'])}
+  return `${prefixBlock(['cust', 'dcterms'])}
 SELECT DISTINCT ?resource ?title WHERE {
   GRAPH ?g { ?resource a ${cls} . ${titleProp ? `OPTIONAL { ?resource ${titleProp} ?title }` : ''} }
 }

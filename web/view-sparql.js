@@ -14,7 +14,7 @@ export const EXAMPLES = [
 WHERE {
   GRAPH ?credential {
     ?dataset a cust:Dataset .
-    OPTIONAL { ?dataset dsd:hasTitle ?title }
+    OPTIONAL { ?dataset dcterms:title ?title }
     OPTIONAL { ?dataset prov:wasAttributedTo ?publisher }
   }
 }
@@ -55,8 +55,8 @@ ORDER BY ?status ?execution`,
 WHERE {
   GRAPH ?credential {
     ?service a cust:DigitalService .
-    OPTIONAL { ?service svc:hasTitle ?title }
-    OPTIONAL { ?service svc:hasCategory ?category }
+    OPTIONAL { ?service dcterms:title ?title }
+    OPTIONAL { ?service cust:category ?category }
   }
 }
 ORDER BY ?category ?title`,

@@ -134,10 +134,25 @@ export async function render(main, params, ctx) {
           const good = ok === true || /^(ok|healthy|up)$/i.test(String(state));
           return h('li', null, h('span', { class: `dot ${good ? 'good' : state ? 'bad' : ''}`, 'aria-hidden': 'true' }), h('code', null, url || '?'), state ? ` — ${state}` : '');
         }))) : null);
-    return { creds };
+    return { creds, st };
   }
 
-  async function loadCounts(credsFromStatus) {
+  // Credentials by the ontology profile that read them, and the types no
+  // profile knows (a new ontology version shows up here first).
+  function profileCard(st) {
+    const byProfile = pick(st, 'credentials_by_profile');
+    if (!byProfile || typeof byProfile !== 'object') return null;
+    const rows = Object.entries(byProfile).map(([k, v]) => ({ key: k, n: Number(v) || 0 }));
+    const unknown = Number(pick(st, 'credentials_unknown')) || 0;
+    if (unknown) rows.push({ key: 'no profile', n: unknown });
+    const types = pick(st, 'unknown_types') || [];
+    return h('section', { class: 'card' },
+      countTable('Credentials by ontology profile', ['Profile', 'Credentials'], rows, (r) => r.key),
+      types.length ? h('p', { class: 'error', role: 'status' }, 'Types no profile knows: ',
+        types.map((t, i) => [i ? ', ' : '', h('code', null, t.type), ` (${fmtInt(Number(t.credentials) || 0)})`])) : null);
+  }
+
+  async function loadCounts(credsFromStatus, st) {
     const parts = await Promise.allSettled([sparql(Q_CREDENTIALS, ctx.signal), sparql(Q_EXECUTIONS, ctx.signal), sparql(Q_REJECTIONS, ctx.signal)]);
     if (ctx.signal.aborted) return;
     const [cr, ex, rj] = parts;
@@ -153,6 +168,8 @@ export async function render(main, params, ctx) {
     } else {
       put(box, h('section', { class: 'card' }, h('h3', null, 'Credentials by type'), errorBox(cr.reason)));
     }
+    const pc = st ? profileCard(st) : null;
+    if (pc) put(box, pc);
     if (ex.status === 'fulfilled') {
       const rows = rowsOf(ex.value, 'status', 'executions');
       put(box, h('section', { class: 'card' },
@@ -176,13 +193,14 @@ export async function render(main, params, ctx) {
     clearTimeout(timer);
     try {
       let creds;
+      let st;
       try {
-        ({ creds } = await loadStatus());
+        ({ creds, st } = await loadStatus());
       } catch (e) {
         if (ctx.signal.aborted) return;
         put(clear(statsBox), errorBox(e, 'the status could not be read'));
       }
-      await loadCounts(creds);
+      await loadCounts(creds, st);
       if (ctx.signal.aborted) return;
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}${manual ? '' : ''}.`;
     } catch (e) {

@@ -60,6 +60,13 @@ int cust_cmd_devnet(cust_ctx *ctx) {
                    contract);
     return 2;
   }
+  const char *onto = cust_opts_get(&ctx->opts, "ontology", "axone-v4");
+  int o = cust_devnet_ontology_parse(onto);
+  if (o < 0) {
+    cust_cli_error("--ontology \"%s\" is unknown: give okp4-v3, axone-v4 or axone-v5", onto);
+    return 2;
+  }
+  cfg.ontology = (cust_devnet_ontology)o;
   if (cfg.scale == 0 || cfg.scale > 100000) {
     cust_cli_error("--scale must be from 1 to 100000");
     return 2;

@@ -154,9 +154,12 @@ int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx) {
   mc.dataverses = ix->dataverses;
   mc.ndataverses = ix->ndataverses;
   mc.max_submission = (size_t)ix->max_submission;
+  char pdir[1024];
+  mc.profile_dir = cust_http_data_dir(cust_opts_get(&ctx->opts, "ontology", NULL), "ontology", pdir,
+                                      sizeof pdir);
   st = cust_mapper_new(&mc, &ctx->log, &ix->mapper);
   if (st != CUST_OK) {
-    cust_cli_error("cannot start the mapper: %s", cust_strerror(st));
+    cust_cli_error("cannot start the mapper (its ontology profiles): %s", cust_strerror(st));
     return 1;
   }
   cust_chain_set_mapper(ix->chain, ix->mapper);

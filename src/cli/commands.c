@@ -76,6 +76,9 @@ static const cust_optspec serve_opts[] = {
 };
 
 static const cust_optspec devnet_opts[] = {
+  { "ontology", 1, 0,
+    "VERSION  okp4-v3, axone-v4 or axone-v5: what the credentials speak "
+    "(default axone-v4)" },
   { "listen", 1, 0, "HOST:PORT  where to serve the RPC (default 127.0.0.1:26657; port 0: any)" },
   { "seed", 1, 0, "N  the seed of the simulated chain (default 1)" },
   { "blocks", 1, 0, "N  stop producing at height N (default: never)" },
@@ -180,7 +183,7 @@ const cust_command cust_commands[] = {
   { .name = "devnet",
     .synopsis = "devnet [--listen HOST:PORT] [--seed N] [--blocks N] [--block-time MS] "
                 "[--faults RATE] [--dialect 0.34|0.37|0.38] [--scale N] [--manifest FILE] "
-                "[--empty-blocks N] [--contract VERSION]",
+                "[--empty-blocks N] [--contract VERSION] [--ontology okp4-v3|axone-v4|axone-v5]",
     .summary = "a simulated OKP4 node speaking the CometBFT JSON-RPC",
     .options = devnet_opts,
     .run = cust_cmd_devnet },

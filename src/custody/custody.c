@@ -72,23 +72,24 @@ typedef struct bulk_read {
   const char *predicate, *graph;
 } bulk_read;
 static const bulk_read bulk_reads[] = {
-  { CUST_EXEC "hasConsumedResource", NULL },
-  { CUST_EXEC "hasProducedResource", NULL },
-  { CUST_EXEC "partOfExecution", NULL },
-  { CUST_EXEC "executionOf", NULL },
-  { CUST_ORDER "hasExecutionOrder", NULL },
-  { CUST_NS "status", CUST_GRAPH_CURRENT },
-  { CUST_PROV "wasAttributedTo", NULL },
-  { CUST_PROV "startedAtTime", NULL },
-  { CUST_PROV "endedAtTime", NULL },
-  { CUST_EXEC "hasExecutionEvidence", NULL },
-  { CUST_PUB "servedBy", NULL },
-  { CUST_ORDER "inZone", NULL },
-  { CUST_CRED_NS "issuer", NULL },
-  { CUST_DSD "hasTitle", NULL },
-  { CUST_SVC "hasTitle", NULL },
-  { CUST_NS "submittedIn", CUST_GRAPH_LEDGER },
-  { CUST_NS "blockTime", CUST_GRAPH_LEDGER },
+  { CUST_V_USED, NULL },
+  { CUST_V_GENERATED, NULL },
+  { CUST_V_PART_OF, NULL },
+  { CUST_V_EXECUTION_OF, NULL },
+  { CUST_V_ASSOCIATED, NULL },
+  { CUST_V_PAYER, NULL },
+  { CUST_V_CUST "status", CUST_GRAPH_CURRENT },
+  { CUST_V_PROV "wasAttributedTo", NULL },
+  { CUST_V_PROV "startedAtTime", NULL },
+  { CUST_V_PROV "endedAtTime", NULL },
+  { CUST_V_EVIDENCE, NULL },
+  { CUST_V_SERVED_BY, NULL },
+  { CUST_V_IN_ZONE, NULL },
+  { CUST_V_CRED "issuer", NULL },
+  { CUST_V_TITLE, NULL },
+  { CUST_V_TYPE, NULL },
+  { CUST_V_CUST "submittedIn", CUST_GRAPH_LEDGER },
+  { CUST_V_CUST "blockTime", CUST_GRAPH_LEDGER },
 };
 /* Bulk reads are tried when the walk passes BULK_AFTER nodes, then at each
  * doubling; a predicate with more than BULK_ROWS quads per node walked is
@@ -245,10 +246,8 @@ static cust_status add_edge(cwalk *w, const char *from, const char *to, int type
  * (downstream), the executions on their other side, and its parts or parent. */
 static cust_status expand_execution(cwalk *w, const node *x) {
   cust_custody_values vs, others;
-  const char *near =
-      w->is_upstream ? CUST_EXEC "hasConsumedResource" : CUST_EXEC "hasProducedResource";
-  const char *far =
-      w->is_upstream ? CUST_EXEC "hasProducedResource" : CUST_EXEC "hasConsumedResource";
+  const char *near = w->is_upstream ? CUST_V_USED : CUST_V_GENERATED;
+  const char *far = w->is_upstream ? CUST_V_GENERATED : CUST_V_USED;
   cust_status st = cust_custody_facts_objects(w->f, x->iri, near, NULL, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
     const cust_custody_value *r = &vs.items[i];
@@ -279,9 +278,9 @@ static cust_status expand_execution(cwalk *w, const node *x) {
   /* upstream: the parts of x; downstream: the execution x is part of */
   if (st == CUST_OK && !w->is_truncated) {
     if (w->is_upstream) {
-      st = cust_custody_facts_subjects(w->f, CUST_EXEC "partOfExecution", x->iri, NULL, &vs);
+      st = cust_custody_facts_subjects(w->f, CUST_V_PART_OF, x->iri, NULL, &vs);
     } else {
-      st = cust_custody_facts_objects(w->f, x->iri, CUST_EXEC "partOfExecution", NULL, &vs);
+      st = cust_custody_facts_objects(w->f, x->iri, CUST_V_PART_OF, NULL, &vs);
     }
   }
   for (size_t i = 0; st == CUST_OK && i < vs.len && !w->is_truncated; i++) {
@@ -302,8 +301,7 @@ static cust_status expand_execution(cwalk *w, const node *x) {
  * used it (downstream), one step away. */
 static cust_status expand_start_resource(cwalk *w, const node *r) {
   cust_custody_values vs;
-  const char *pred =
-      w->is_upstream ? CUST_EXEC "hasProducedResource" : CUST_EXEC "hasConsumedResource";
+  const char *pred = w->is_upstream ? CUST_V_GENERATED : CUST_V_USED;
   cust_status st = cust_custody_facts_subjects(w->f, pred, r->iri, NULL, &vs);
   if (st == CUST_OK && w->max_depth < 1) {
     w->is_depth_reached = vs.len > 0;
@@ -402,16 +400,19 @@ static cust_status put_resource(cwalk *w, cust_buf *b, const node *n) {
   cust_custody_values stored = { NULL, 0 };
   cust_status st = cust_custody_facts_description(w->f, n->iri, &d);
   if (st == CUST_OK && d) {
-    int is_dataset = strcmp(d->type, CUST_DSD "DatasetDescriptionCredential") == 0;
-    type = is_dataset ? "Dataset" : "DigitalService";
-    st = first_value(w->f, n->iri, is_dataset ? CUST_DSD "hasTitle" : CUST_SVC "hasTitle", d->iri,
-                     &title);
+    int kind = 0;
+    st = cust_custody_facts_kind(w->f, n->iri, &kind);
+    int is_dataset = (kind & CUST_CUSTODY_IS_DATASET) != 0;
+    type = is_dataset ? "Dataset" : (kind & CUST_CUSTODY_IS_SERVICE) ? "DigitalService" : NULL;
+    if (st == CUST_OK) {
+      st = first_value(w->f, n->iri, CUST_V_TITLE, d->iri, &title);
+    }
     if (st == CUST_OK && !is_dataset) {
-      st = first_value(w->f, n->iri, CUST_SVC "hasCategory", d->iri, &category);
+      st = first_value(w->f, n->iri, CUST_V_CATEGORY, d->iri, &category);
     }
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_objects(w->f, n->iri, CUST_PUB "servedBy", NULL, &stored);
+    st = cust_custody_facts_objects(w->f, n->iri, CUST_V_SERVED_BY, NULL, &stored);
   }
   if (st == CUST_OK) {
     st = put_head(b, n);
@@ -449,14 +450,13 @@ static cust_status put_execution(cwalk *w, cust_buf *b, const node *n) {
     st = cust_custody_facts_order(w->f, n->iri, &o);
   }
   if (st == CUST_OK) {
-    st = first_value(w->f, n->iri, CUST_PROV "startedAtTime", NULL, &started);
+    st = first_value(w->f, n->iri, CUST_V_PROV "startedAtTime", NULL, &started);
   }
   if (st == CUST_OK) {
-    st = first_value(w->f, n->iri, CUST_PROV "endedAtTime", NULL, &ended);
+    st = first_value(w->f, n->iri, CUST_V_PROV "endedAtTime", NULL, &ended);
   }
   if (st == CUST_OK) {
-    st =
-        cust_custody_facts_objects(w->f, n->iri, CUST_EXEC "hasExecutionEvidence", NULL, &evidence);
+    st = cust_custody_facts_objects(w->f, n->iri, CUST_V_EVIDENCE, NULL, &evidence);
   }
   if (st == CUST_OK) {
     st = put_head(b, n);
@@ -601,8 +601,7 @@ static cust_status identify(cust_custody_facts *f, const char *iri, int *is_know
     *is_known = *is_execution = 1;
     return CUST_OK;
   }
-  static const char *const preds[] = { CUST_EXEC "hasConsumedResource",
-                                       CUST_EXEC "hasProducedResource" };
+  static const char *const preds[] = { CUST_V_USED, CUST_V_GENERATED };
   for (int i = 0; i < 2; i++) {
     st = cust_custody_facts_objects(f, iri, preds[i], NULL, &vs);
     if (st != CUST_OK) {

@@ -7,21 +7,9 @@
 #include "core/core.h"
 #include "store/store.h"
 
-/* ---- vocabulary (mapping.md) ------------------------------------------- */
+/* ---- vocabulary: the normalised one the mapper derives (core/vocab.h) -- */
 
-#define CUST_NS "https://w3id.org/custodian/ns#"
-#define CUST_RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define CUST_CRED_NS "https://www.w3.org/2018/credentials#"
-#define CUST_PROV "http://www.w3.org/ns/prov#"
-#define CUST_OKP4_SCHEMA "https://w3id.org/okp4/ontology/v3/schema/credential/"
-#define CUST_OKP4_THES "https://w3id.org/okp4/ontology/v3/thesaurus/"
-#define CUST_DSD CUST_OKP4_SCHEMA "dataset/description/"
-#define CUST_SVC CUST_OKP4_SCHEMA "digital-service/description/"
-#define CUST_PUB CUST_OKP4_SCHEMA "digital-resource/publication/"
-#define CUST_ORDER CUST_OKP4_SCHEMA "orchestration-service/execution-order/"
-#define CUST_EXEC CUST_OKP4_SCHEMA "orchestration-service/execution/"
-#define CUST_STATUS_DELIVERED CUST_OKP4_THES "digital-service-execution-status/Delivered"
-#define CUST_CATEGORY_STORAGE CUST_OKP4_THES "digital-service-category/Storage"
+#include "core/vocab.h"
 
 /* ---- the fact layer ------------------------------------------------------ */
 
@@ -107,12 +95,13 @@ cust_status cust_custody_facts_status(cust_custody_facts *f, const char *executi
 
 /* An execution's order and what its latest live order credential says. */
 typedef struct cust_custody_order {
-  const char *order;      /* exec:executionOf, or NULL */
-  const char *credential; /* the order credential, or NULL */
-  const char *service;    /* the orchestration service: the order credential's
-                             subject, else the execution report's */
-  const char *payer;      /* the order credential's issuer, or NULL */
-  const char *zone;       /* order:inZone, or NULL */
+  const char *order;      /* cust:executionOf, or NULL */
+  const char *credential; /* the order credential (its cust:payer's graph), or NULL */
+  const char *service;    /* the orchestration service: the execution's
+                             prov:wasAssociatedWith */
+  const char *payer;      /* cust:payer of the order (its credential's issuer), or NULL */
+  const char *zone;       /* the order's cust:inZone, else the execution's own
+                             (axone v5 scope), or NULL */
 } cust_custody_order;
 cust_status cust_custody_facts_order(cust_custody_facts *f, const char *execution,
                                      cust_custody_order *out);
@@ -121,12 +110,20 @@ cust_status cust_custody_facts_order(cust_custody_facts *f, const char *executio
 cust_status cust_custody_facts_service(cust_custody_facts *f, const char *execution,
                                        const char **out);
 
-/* The latest live description credential (dataset or digital service) whose
- * subject is `resource` (found through the `prov:wasAttributedTo` that the
- * mapper derives in each description's graph); *out NULL when nothing
- * describes it. */
+/* The latest live description credential (a dataset or service description,
+ * or a v5 profile) whose subject is `resource` (found through the
+ * `prov:wasAttributedTo` that the mapper derives in each description's
+ * graph); *out NULL when nothing describes it. */
 cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
                                            const cust_custody_cred **out);
+
+/* What the live credentials say `resource` is (rdf:type of cust:Dataset,
+ * cust:DigitalService, cust:StorageService, whatever the profile): a mask of
+ * the flags below, 0 when nothing types it. */
+#define CUST_CUSTODY_IS_DATASET 1
+#define CUST_CUSTODY_IS_SERVICE 2
+#define CUST_CUSTODY_IS_STORAGE 4
+cust_status cust_custody_facts_kind(cust_custody_facts *f, const char *resource, int *out);
 
 /* Bytes the facts object holds (its memo grows with every lookup). */
 size_t cust_custody_facts_bytes(const cust_custody_facts *f);

@@ -822,7 +822,7 @@ cust_status cust_custody_facts_new(const cust_graph_view *view, cust_custody_fac
   cust_buf_init(&f->key);
   cust_quad pat;
   memset(&pat, 0, sizeof pat);
-  pat.p = cust_term_iri(CUST_NS "revokedIn");
+  pat.p = cust_term_iri(CUST_V_CUST "revokedIn");
   pat.g = cust_term_iri(CUST_GRAPH_LEDGER);
   collect_ctx c = { f, NULL, 0, 0, CUST_OK };
   cust_status st = view->find(view->ud, &pat, revoked_cb, &c);
@@ -881,14 +881,14 @@ cust_status cust_custody_facts_cred(cust_custody_facts *f, const char *iri,
   cust_status st = cust_custody_facts_objects(f, key, NULL, key, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const cust_custody_value *v = &vs.items[i];
-    if (strcmp(v->predicate, CUST_RDF_TYPE) == 0) {
-      if (strcmp(v->value, CUST_CRED_NS "VerifiableCredential") != 0 &&
+    if (strcmp(v->predicate, CUST_V_TYPE) == 0) {
+      if (strcmp(v->value, CUST_V_CRED "VerifiableCredential") != 0 &&
           (c->type == NULL || strcmp(v->value, c->type) < 0)) {
         c->type = v->value;
       }
-    } else if (strcmp(v->predicate, CUST_CRED_NS "credentialSubject") == 0) {
+    } else if (strcmp(v->predicate, CUST_V_CRED "credentialSubject") == 0) {
       c->subject = v->value;
-    } else if (strcmp(v->predicate, CUST_CRED_NS "issuer") == 0) {
+    } else if (strcmp(v->predicate, CUST_V_CRED "issuer") == 0) {
       c->issuer = v->value;
     }
   }
@@ -910,11 +910,11 @@ cust_status cust_custody_facts_locate(cust_custody_facts *f, const cust_custody_
   cust_status st = cust_custody_facts_objects(f, c->iri, NULL, CUST_GRAPH_LEDGER, &vs);
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const char *p = vs.items[i].predicate;
-    if (strcmp(p, CUST_NS "submittedIn") == 0) {
+    if (strcmp(p, CUST_V_CUST "submittedIn") == 0) {
       c->tx = vs.items[i].value;
-    } else if (strcmp(p, CUST_NS "msgIndex") == 0) {
+    } else if (strcmp(p, CUST_V_CUST "msgIndex") == 0) {
       c->msg_index = parse_u64(vs.items[i].value);
-    } else if (strcmp(p, CUST_NS "innerIndex") == 0) {
+    } else if (strcmp(p, CUST_V_CUST "innerIndex") == 0) {
       c->inner_index = parse_u64(vs.items[i].value);
     }
   }
@@ -922,11 +922,11 @@ cust_status cust_custody_facts_locate(cust_custody_facts *f, const cust_custody_
     st = cust_custody_facts_objects(f, c->tx, NULL, CUST_GRAPH_LEDGER, &vs);
     for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
       const char *p = vs.items[i].predicate;
-      if (strcmp(p, CUST_NS "height") == 0) {
+      if (strcmp(p, CUST_V_CUST "height") == 0) {
         c->height = parse_u64(vs.items[i].value);
-      } else if (strcmp(p, CUST_NS "txIndex") == 0) {
+      } else if (strcmp(p, CUST_V_CUST "txIndex") == 0) {
         c->tx_index = parse_u64(vs.items[i].value);
-      } else if (strcmp(p, CUST_NS "blockTime") == 0) {
+      } else if (strcmp(p, CUST_V_CUST "blockTime") == 0) {
         c->block_time = vs.items[i].value;
       }
     }
@@ -1013,7 +1013,7 @@ cust_status cust_custody_facts_status(cust_custody_facts *f, const char *executi
   *out = NULL;
   cust_custody_values vs;
   cust_status st =
-      cust_custody_facts_objects(f, execution, CUST_NS "status", CUST_GRAPH_CURRENT, &vs);
+      cust_custody_facts_objects(f, execution, CUST_V_CUST "status", CUST_GRAPH_CURRENT, &vs);
   if (st != CUST_OK) {
     return st;
   }
@@ -1021,7 +1021,7 @@ cust_status cust_custody_facts_status(cust_custody_facts *f, const char *executi
     *out = vs.items[0].value;
     return CUST_OK;
   }
-  st = cust_custody_facts_objects(f, execution, CUST_EXEC "hasExecutionStatus", NULL, &vs);
+  st = cust_custody_facts_objects(f, execution, CUST_V_REPORTED_STATUS, NULL, &vs);
   const cust_custody_value *v = NULL;
   if (st == CUST_OK) {
     st = latest_value(f, &vs, &v, NULL);
@@ -1053,10 +1053,10 @@ cust_status cust_custody_facts_submission(cust_custody_facts *f, const char *cre
   *tx = NULL;
   *block_time = NULL;
   cust_status st =
-      cust_custody_facts_objects(f, cred, CUST_NS "submittedIn", CUST_GRAPH_LEDGER, &vs);
+      cust_custody_facts_objects(f, cred, CUST_V_CUST "submittedIn", CUST_GRAPH_LEDGER, &vs);
   if (st == CUST_OK && vs.len > 0) {
     *tx = vs.items[0].value;
-    st = cust_custody_facts_objects(f, *tx, CUST_NS "blockTime", CUST_GRAPH_LEDGER, &vs);
+    st = cust_custody_facts_objects(f, *tx, CUST_V_CUST "blockTime", CUST_GRAPH_LEDGER, &vs);
     if (st == CUST_OK && vs.len > 0) {
       *block_time = vs.items[0].value;
     }
@@ -1071,36 +1071,44 @@ static cust_status order_of(cust_custody_facts *f, const char *execution, int is
   memset(out, 0, sizeof *out);
   cust_custody_values vs;
   const cust_custody_value *v = NULL;
-  cust_status st = cust_custody_facts_objects(f, execution, CUST_EXEC "executionOf", NULL, &vs);
+  cust_status st = cust_custody_facts_objects(f, execution, CUST_V_EXECUTION_OF, NULL, &vs);
   if (st == CUST_OK) {
     st = latest_value(f, &vs, &v, NULL);
   }
   if (st == CUST_OK && v) {
     out->order = v->value;
-    st = cust_custody_facts_subjects(f, CUST_ORDER "hasExecutionOrder", v->value, NULL, &vs);
-    if (st == CUST_OK) {
-      st = latest_value(f, &vs, &v, NULL);
-    }
-    if (st == CUST_OK && v) {
-      out->service = v->value;
-    }
-    /* the credential's issuer and zone are read from any graph and kept
-       when asserted in the credential's own graph, so that bulk reads serve */
-    if (st == CUST_OK && v && is_full) {
-      out->credential = v->graph;
-      st = in_graph(f, out->credential, CUST_CRED_NS "issuer", out->credential, &out->payer);
+    /* the order credential is the graph of its latest live cust:payer; its
+       zone is read from any graph and kept when asserted in that graph, so
+       that bulk reads serve */
+    if (is_full) {
+      st = cust_custody_facts_objects(f, out->order, CUST_V_PAYER, NULL, &vs);
       if (st == CUST_OK) {
-        st = in_graph(f, out->order, CUST_ORDER "inZone", out->credential, &out->zone);
+        st = latest_value(f, &vs, &v, NULL);
+      }
+      if (st == CUST_OK && v) {
+        out->credential = v->graph;
+        out->payer = v->value;
+        st = in_graph(f, out->order, CUST_V_IN_ZONE, out->credential, &out->zone);
       }
     }
   }
-  if (st == CUST_OK && out->service == NULL) {
-    st = cust_custody_facts_subjects(f, CUST_EXEC "hasExecution", execution, NULL, &vs);
+  if (st == CUST_OK) {
+    st = cust_custody_facts_objects(f, execution, CUST_V_ASSOCIATED, NULL, &vs);
     if (st == CUST_OK) {
       st = latest_value(f, &vs, &v, NULL);
     }
     if (st == CUST_OK && v) {
       out->service = v->value;
+    }
+  }
+  /* no order (axone v5): the zone is the execution's own scope */
+  if (st == CUST_OK && is_full && out->zone == NULL) {
+    st = cust_custody_facts_objects(f, execution, CUST_V_IN_ZONE, NULL, &vs);
+    if (st == CUST_OK) {
+      st = latest_value(f, &vs, &v, NULL);
+    }
+    if (st == CUST_OK && v) {
+      out->zone = v->value;
     }
   }
   return st;
@@ -1119,6 +1127,23 @@ cust_status cust_custody_facts_service(cust_custody_facts *f, const char *execut
   return st;
 }
 
+cust_status cust_custody_facts_kind(cust_custody_facts *f, const char *resource, int *out) {
+  cust_custody_values vs;
+  *out = 0;
+  cust_status st = cust_custody_facts_objects(f, resource, CUST_V_TYPE, NULL, &vs);
+  for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
+    const char *t = vs.items[i].value;
+    if (strcmp(t, CUST_V_DATASET) == 0) {
+      *out |= CUST_CUSTODY_IS_DATASET;
+    } else if (strcmp(t, CUST_V_SERVICE) == 0) {
+      *out |= CUST_CUSTODY_IS_SERVICE;
+    } else if (strcmp(t, CUST_V_STORAGE_SERVICE) == 0) {
+      *out |= CUST_CUSTODY_IS_SERVICE | CUST_CUSTODY_IS_STORAGE;
+    }
+  }
+  return st;
+}
+
 cust_status cust_custody_facts_description(cust_custody_facts *f, const char *resource,
                                            const cust_custody_cred **out) {
   *out = NULL;
@@ -1132,7 +1157,8 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
      finds the descriptions without going through every credential about the
      resource (an orchestration service is the subject of all its orders). */
   cust_custody_values vs;
-  cust_status st = cust_custody_facts_objects(f, resource, CUST_PROV "wasAttributedTo", NULL, &vs);
+  cust_status st =
+      cust_custody_facts_objects(f, resource, CUST_V_PROV "wasAttributedTo", NULL, &vs);
   const cust_custody_cred *best = NULL;
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const cust_custody_value *v = &vs.items[i];
@@ -1141,12 +1167,9 @@ cust_status cust_custody_facts_description(cust_custody_facts *f, const char *re
       continue;
     }
     st = cust_custody_facts_cred(f, v->graph, &c);
-    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best || c->subject == NULL ||
-        strcmp(c->subject, resource) != 0) {
-      continue;
-    }
-    if (strcmp(c->type, CUST_DSD "DatasetDescriptionCredential") != 0 &&
-        strcmp(c->type, CUST_SVC "DigitalServiceDescriptionCredential") != 0) {
+    /* the graph derived the attribution: a description, a v5 profile, or a
+       v5 assertion that types the resource (whose subject is the statement) */
+    if (st != CUST_OK || c->is_revoked || c->type == NULL || c == best) {
       continue;
     }
     if (best != NULL) {

@@ -351,7 +351,7 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
     st = cust_store_term_id(s, &t, &start);
   }
   if (st == CUST_OK) {
-    st = iri_id(s, CUST_NS "revokedIn", &revoked_in);
+    st = iri_id(s, CUST_V_CUST "revokedIn", &revoked_in);
   }
   if (st == CUST_OK) {
     st = iri_id(s, CUST_GRAPH_LEDGER, &ledger);
@@ -364,8 +364,7 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
       qsort(r.revoked, r.nrevoked, sizeof *r.revoked, cust_custody_i64_cmp);
     }
   }
-  const char *consumed = CUST_EXEC "hasConsumedResource",
-             *produced = CUST_EXEC "hasProducedResource";
+  const char *consumed = CUST_V_USED, *produced = CUST_V_GENERATED;
   if (st == CUST_OK) {
     st = load(&r, is_upstream ? consumed : produced, &r.near, 0);
   }
@@ -373,7 +372,7 @@ cust_status cust_custody_reach(cust_store *s, const char *iri, int is_upstream, 
     st = load(&r, is_upstream ? produced : consumed, &r.far, 1);
   }
   if (st == CUST_OK) {
-    st = load(&r, CUST_EXEC "partOfExecution", &r.parts, is_upstream);
+    st = load(&r, CUST_V_PART_OF, &r.parts, is_upstream);
   }
   r.capslots = 1024;
   while (st == CUST_OK && r.capslots < 2 * r.max_nodes + 2) {

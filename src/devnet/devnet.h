@@ -9,6 +9,17 @@
 
 typedef struct cust_devnet cust_devnet;
 
+/* The ontology version the workload's credentials speak (mapping.md). */
+typedef enum cust_devnet_ontology {
+  CUST_DEVNET_AXONE_V4 = 0, /* what the live Axone network carries */
+  CUST_DEVNET_OKP4_V3,      /* execution orders and results of digital-service/ */
+  CUST_DEVNET_AXONE_V5      /* assertions and profiles only */
+} cust_devnet_ontology;
+
+/* "axone-v4", "okp4-v3", "axone-v5"; and back (-1 when unknown). */
+const char *cust_devnet_ontology_name(cust_devnet_ontology o);
+int cust_devnet_ontology_parse(const char *name);
+
 /* The dataverse contract the chain runs (mapping.md, "What is indexed"). */
 typedef enum cust_devnet_contract {
   CUST_CONTRACT_OKP4_V5 = 0, /* okp4-dataverse v5: field "metadata", keeps funds; okp4, uknow */
@@ -39,6 +50,7 @@ typedef struct cust_devnet_config {
   /* the dataverse's version, which gives the address prefix, the denom and
      the default chain id: okp4-devnet-1 for okp4 v5, else axone-devnet-1 */
   cust_devnet_contract contract;
+  cust_devnet_ontology ontology; /* default axone-v4 */
 } cust_devnet_config;
 
 /* The defaults: 127.0.0.1:26657, seed 1, no block limit, 1000 ms, no faults,

@@ -5,7 +5,7 @@
 #define CUST_DEVNET_INT_H
 
 #include "core/core.h"
-#include "devnet.h"
+#include "devnet/devnet.h"
 #include "tx/tx.h"
 
 /* ---- the embedded OKP4 example credentials (generated at build time) ---- */
@@ -39,8 +39,9 @@ int cust_devnet_is_proof_line(const char *line, size_t n);
 
 typedef struct cust_devnet_world {
   uint64_t seed;
-  uint64_t scale;        /* parallel workflows (lanes) per cycle */
-  uint64_t empty_blocks; /* empty heights after each workload height (0 after init) */
+  uint64_t scale;                /* parallel workflows (lanes) per cycle */
+  uint64_t empty_blocks;         /* empty heights after each workload height (0 after init) */
+  cust_devnet_ontology ontology; /* what the credentials speak (axone-v4 after init) */
   char chain_id[128];
   char dataverse[80];   /* the dataverse contract */
   char cognitarium[80]; /* its triple store, seen in the events */

@@ -7,6 +7,7 @@
  *   {"format":"custodian-devnet-manifest/1",
  *    "chain_id":"axone-devnet-1","seed":1,"scale":1,"blocks":N,"dialect":"0.38",
  *    "contract":"axone-dataverse-v8","prefix":"axone","denom":"uaxone",
+ *    "ontology":"axone-v4",           the version the credentials speak
  *    "dataverse":"okp41…",            the contract that --dataverse should name
  *    "other_dataverse":"okp41…",      a second dataverse instance (decoy)
  *    "cognitarium":"okp41…","cw20":"okp41…",
@@ -90,11 +91,13 @@ cust_status cust_devnet_manifest_write(cust_buf *o, FILE *f, const cust_devnet_w
   if (st == CUST_OK) {
     st = cust_buf_printf(o,
                          ",\"seed\":%" PRIu64 ",\"scale\":%" PRIu64 ",\"blocks\":%" PRIu64
-                         ",\"dialect\":\"%s\",\"contract\":\"%s\",\"prefix\":\"%s\","
-                         "\"denom\":\"%s\",\"dataverse\":\"%s\",\"other_dataverse\":\"%s\","
-                         "\"cognitarium\":\"%s\",\"cw20\":\"%s\",\"items\":[\n",
+                         ",\"dialect\":\"%s\",\"contract\":\"%s\",\"ontology\":\"%s\","
+                         "\"prefix\":\"%s\",\"denom\":\"%s\",\"dataverse\":\"%s\","
+                         "\"other_dataverse\":\"%s\",\"cognitarium\":\"%s\",\"cw20\":\"%s\","
+                         "\"items\":[\n",
                          w->seed, w->scale, limit, dialect_name(d),
-                         cust_devnet_contract_name(w->contract), w->prefix, w->denom, w->dataverse,
+                         cust_devnet_contract_name(w->contract),
+                         cust_devnet_ontology_name(w->ontology), w->prefix, w->denom, w->dataverse,
                          w->decoy, w->cognitarium, w->cw20);
   }
   for (uint64_t h = 1; st == CUST_OK && h <= limit; h++) {

@@ -929,6 +929,7 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   }
   cust_devnet_world_contract(&d->w, c->contract);
   d->w.empty_blocks = c->empty_blocks;
+  d->w.ontology = c->ontology;
   if (c->manifest_path != NULL) {
     d->cfg.manifest_path = c->manifest_path;
     st = write_manifest(d);

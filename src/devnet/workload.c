@@ -53,14 +53,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/vocab.h"
 #include "devnet_int.h"
 
 #define PROLOGUE 10
 #define CYCLE_LEN 40
 #define QUIET_CYCLE 5
 
-#define NS_V3 "https://w3id.org/okp4/ontology/v3/"
-#define NS_CRED NS_V3 "schema/credential/"
+/* What the chain carries is each version's own vocabulary, the data the
+ * profiles (ontology/\*.profile) read; the W3C terms come from core/vocab.h.
+ * The credentials are written under the axone v4 base and moved to the
+ * base of the chosen version as they are sealed (rebase()); the shapes that
+ * differ (okp4 v3's orders and results) have their own builders. */
+#define NS_SRC "https://w3id.org/axone/ontology/v4/"
+#define NS_OKP4_V3 "https://w3id.org/okp4/ontology/v3/"
+#define NS_CRED NS_SRC "schema/credential/"
+#define V3_ORDER NS_CRED "digital-service/execution-order/"
+#define V3_RESULT NS_CRED "digital-service/execution-result/"
+#define SCHEMA_VALUE "http://schema.org/value"
+#define V5_CORE "https://w3id.org/axone/ontology/v5/schema/core/"
+#define V5_ASSERT V5_CORE "assertion/"
+#define V5_PROFILE V5_CORE "profile/"
+#define PROV_NS CUST_V_PROV
 #define DSD NS_CRED "dataset/description/"
 #define SVC NS_CRED "digital-service/description/"
 #define PUB NS_CRED "digital-resource/publication/"
@@ -69,16 +83,31 @@
 #define GOV NS_CRED "governance/text/"
 #define ORDER NS_CRED "orchestration-service/execution-order/"
 #define EXEC NS_CRED "orchestration-service/execution/"
-#define THES NS_V3 "thesaurus/"
-#define VC "https://www.w3.org/2018/credentials#"
-#define SEC "https://w3id.org/security#"
-#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define XSD_DT "http://www.w3.org/2001/XMLSchema#dateTime"
-#define DCT_CREATED "http://purl.org/dc/terms/created"
+#define THES NS_SRC "thesaurus/"
+#define VC CUST_V_CRED
+#define SEC CUST_V_SEC
+#define RDF_TYPE CUST_V_TYPE
+#define XSD_DT CUST_V_XSD_DATETIME
+#define DCT_CREATED CUST_V_DCT "created"
 
 #define TYPE_EXECUTE "/cosmwasm.wasm.v1.MsgExecuteContract"
 #define TYPE_AUTHZ "/cosmos.authz.v1beta1.MsgExec"
 #define TYPE_SEND "/cosmos.bank.v1beta1.MsgSend"
+
+static const char *const ontology_names[] = { "axone-v4", "okp4-v3", "axone-v5" };
+
+const char *cust_devnet_ontology_name(cust_devnet_ontology o) {
+  return (unsigned)o < 3 ? ontology_names[o] : "axone-v4";
+}
+
+int cust_devnet_ontology_parse(const char *name) {
+  for (int i = 0; i < 3; i++) {
+    if (strcmp(name, ontology_names[i]) == 0) {
+      return i;
+    }
+  }
+  return -1;
+}
 
 /* ---- the cast of a lane ---------------------------------------------------- */
 
@@ -256,6 +285,36 @@ static char *adup(gen *g, const char *s) {
   return p;
 }
 
+/* Moves the IRIs of `in` from the source base to the chain's ontology
+ * version (a no-op for axone-v4); the result is in the block's arena. */
+static const char *rebase(gen *g, const char *in, size_t len) {
+  if (g->w->ontology != CUST_DEVNET_OKP4_V3 || g->st != CUST_OK) {
+    return in;
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  const char *p = in, *end = in + len;
+  size_t n = strlen(NS_SRC);
+  while (p < end) {
+    const char *hit = strstr(p, NS_SRC);
+    const char *stop = hit != NULL && hit < end ? hit : end;
+    failed(g, cust_buf_append(&b, p, (size_t)(stop - p)));
+    if (stop == end) {
+      break;
+    }
+    failed(g, cust_buf_puts(&b, NS_OKP4_V3));
+    p = hit + n;
+  }
+  char *out =
+      g->st == CUST_OK ? cust_arena_strndup(&g->b->arena, b.data ? b.data : "", b.len) : NULL;
+  cust_buf_release(&b);
+  if (out == NULL) {
+    failed(g, CUST_ERR_NOMEM);
+    return in;
+  }
+  return out;
+}
+
 static uint64_t rnd(gen *g, uint64_t what, uint64_t extra) {
   return cust_devnet_hash(g->w->seed, g->k, g->lane, what, extra);
 }
@@ -369,7 +428,8 @@ static void wallet(gen *g, int e, char out[64]) {
 
 static const char *cred_path(const char *type) {
   /* the class IRI minus its last segment is the credential folder */
-  static const char *const folders[] = { DSD, SVC, PUB, RIGHTS, ZONE, GOV, ORDER, EXEC };
+  static const char *const folders[] = { DSD,   SVC,  PUB,      RIGHTS,    ZONE,      GOV,
+                                         ORDER, EXEC, V3_ORDER, V3_RESULT, V5_ASSERT, V5_PROFILE };
   for (size_t i = 0; i < sizeof folders / sizeof folders[0]; i++) {
     if (strncmp(type, folders[i], strlen(folders[i])) == 0) {
       return folders[i];
@@ -381,7 +441,9 @@ static const char *cred_path(const char *type) {
 static void cred_iri(gen *g, int slot, const char *type, char out[160]) {
   char u[40];
   uuid_of(g->w, g->k, g->lane, 0x1000 + (uint64_t)slot, u);
-  snprintf(out, 160, "%s%s", cred_path(type), u);
+  char iri[160];
+  snprintf(iri, sizeof iri, "%s%s", cred_path(type), u);
+  snprintf(out, 160, "%s", rebase(g, iri, strlen(iri)));
 }
 
 static uint64_t off_height(gen *g, int off) {
@@ -971,7 +1033,7 @@ static void plan_cred(gen *g, msg_plan *p, int slot, const char *type, const cha
   ent(g, issuer_ent, iss);
   wallet(g, sender_ent, w);
   p->cred = adup(g, iri);
-  p->type = type;
+  p->type = rebase(g, type, strlen(type));
   p->subject = adup(g, subject);
   p->issuer = adup(g, iss);
   p->sender = adup(g, w);
@@ -980,6 +1042,12 @@ static void plan_cred(gen *g, msg_plan *p, int slot, const char *type, const cha
 }
 
 static void finish_cred(gen *g, msg_plan *p, int slot) {
+  if (g->w->ontology == CUST_DEVNET_OKP4_V3) {
+    const char *nq = rebase(g, g->nq.data != NULL ? g->nq.data : "", g->nq.len);
+    size_t n = strlen(nq);
+    cust_buf_reset(&g->nq);
+    failed(g, cust_buf_append(&g->nq, nq, n));
+  }
   vc_spec v = { .iri = p->cred,
                 .type = p->type,
                 .subject = p->subject,
@@ -992,9 +1060,40 @@ static void finish_cred(gen *g, msg_plan *p, int slot) {
   submit_json(g, p, slot, NULL);
 }
 
+static int is_v5(const gen *g) {
+  return g->w->ontology == CUST_DEVNET_AXONE_V5;
+}
+
+/* axone v5: one statement `s pred objs...` within `scope`, written as JSON-LD
+ * without @id gives it (every value a plain literal). */
+static void cred_assert(gen *g, msg_plan *p, int slot, int issuer_ent, int sender_ent,
+                        const char *s, const char *pred, const char *const *objs, size_t nobj,
+                        const char *scope) {
+  char stmt[64], u[40];
+  uuid_of(g->w, g->k, g->lane, 0x5000 + (uint64_t)slot, u);
+  snprintf(stmt, sizeof stmt, "urn:uuid:%s", u);
+  plan_cred(g, p, slot, V5_ASSERT "AssertionCredential", stmt, issuer_ent, sender_ent);
+  q_lit(g, stmt, V5_ASSERT "subject", s, NULL);
+  q_lit(g, stmt, V5_ASSERT "predicate", pred, NULL);
+  for (size_t i = 0; i < nobj; i++) {
+    q_lit(g, stmt, V5_ASSERT "object", objs[i], NULL);
+  }
+  q_lit(g, stmt, V5_ASSERT "scope", scope, NULL);
+  finish_cred(g, p, slot);
+}
+
 static void cred_zone(gen *g, msg_plan *p) {
   char z[160];
   ent(g, E_ZONE, z);
+  if (is_v5(g)) {
+    char t[128];
+    snprintf(t, sizeof t, "%s Open Data Space", PICK(g, 0x7a31, places));
+    plan_cred(g, p, C_ZONE, V5_PROFILE "ProfileCredential", z, E_ZONE_OWNER, E_ZONE_OWNER);
+    q_lit(g, z, "http://schema.org/name", t, NULL);
+    q_lit(g, z, V5_PROFILE "tag", "Open Data", NULL);
+    finish_cred(g, p, C_ZONE);
+    return;
+  }
   plan_cred(g, p, C_ZONE, ZONE "ZoneDescriptionCredential", z, E_ZONE_OWNER, E_ZONE_OWNER);
   claims_zone(g, z);
   finish_cred(g, p, C_ZONE);
@@ -1004,6 +1103,15 @@ static void cred_gov(gen *g, msg_plan *p, int slot, int subject_ent, int issuer_
                      const char *title) {
   char s[160];
   ent(g, subject_ent, s);
+  if (is_v5(g)) {
+    char law[200], z[160];
+    const char *o[1] = { law };
+    snprintf(law, sizeof law, "cosmwasm:law-stone:%s", g->w->lawstone);
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/conformsTo", o, 1,
+                z);
+    return;
+  }
   plan_cred(g, p, slot, GOV "GovernanceTextCredential", s, issuer_ent, issuer_ent);
   claims_gov(g, s, title);
   finish_cred(g, p, slot);
@@ -1013,6 +1121,18 @@ static void cred_service(gen *g, msg_plan *p, int slot, int svc_ent, int issuer_
                          const char *category, const char *title, const char *publisher) {
   char s[160];
   ent(g, svc_ent, s);
+  if (is_v5(g)) { /* a service is what an asserted type says it is */
+    char z[160];
+    const char *o[1] = { strcmp(category, "Storage") == 0
+                             ? "http://schema.org/DataCatalog"
+                             : "http://schema.org/SoftwareApplication" };
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s,
+                "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", o, 1, z);
+    (void)title;
+    (void)publisher;
+    return;
+  }
   plan_cred(g, p, slot, SVC "DigitalServiceDescriptionCredential", s, issuer_ent, issuer_ent);
   claims_service(g, s, category, title, publisher);
   finish_cred(g, p, slot);
@@ -1021,6 +1141,14 @@ static void cred_service(gen *g, msg_plan *p, int slot, int svc_ent, int issuer_
 static void cred_dataset(gen *g, msg_plan *p, int slot, int ds_ent, int issuer_ent) {
   char s[160];
   ent(g, ds_ent, s);
+  if (is_v5(g)) {
+    char z[160];
+    const char *o[1] = { "http://www.w3.org/ns/dcat#Dataset" };
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s,
+                "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", o, 1, z);
+    return;
+  }
   plan_cred(g, p, slot, DSD "DatasetDescriptionCredential", s, issuer_ent, issuer_ent);
   claims_dataset(g, s, (uint64_t)ds_ent * 16, NULL, 0);
   finish_cred(g, p, slot);
@@ -1040,6 +1168,14 @@ static void cred_rights(gen *g, msg_plan *p, int slot, int ds_ent, int issuer_en
                         const char *holder) {
   char s[160];
   ent(g, ds_ent, s);
+  if (is_v5(g)) {
+    char z[160];
+    const char *o[1] = { "https://spdx.org/licenses/CC-BY-SA-4.0" };
+    ent(g, E_ZONE, z);
+    cred_assert(g, p, slot, issuer_ent, issuer_ent, s, "http://purl.org/dc/terms/license", o, 1, z);
+    (void)holder;
+    return;
+  }
   plan_cred(g, p, slot, RIGHTS "DigitalResourceRightsCredential", s, issuer_ent, issuer_ent);
   claims_rights(g, s, holder);
   finish_cred(g, p, slot);
@@ -1082,19 +1218,83 @@ static int keeps_funds(const cust_devnet_world *w) {
  * the submission (and fails), then submits it without funds. */
 #define ORDER_TRIED_WITH_FUNDS 3
 
+static int is_v3(const gen *g) {
+  return g->w->ontology == CUST_DEVNET_OKP4_V3;
+}
+
+static const char *order_type(const gen *g) {
+  if (is_v5(g)) {
+    return V5_ASSERT "AssertionCredential";
+  }
+  return is_v3(g) ? V3_ORDER "DigitalServiceExecutionOrderCredential"
+                  : ORDER "OrchestrationServiceExecutionOrderCredential";
+}
+
+static const char *exec_type(const gen *g) {
+  if (is_v5(g)) {
+    return V5_ASSERT "AssertionCredential";
+  }
+  return is_v3(g) ? V3_RESULT "DigitalServiceExecutionResultCredential"
+                  : EXEC "OrchestrationServiceExecutionCredential";
+}
+
+/* okp4 v3 orders and results are about the executed service: the first
+ * algorithm among the inputs of the execution (of the order's first). */
+static void executed_service(gen *g, size_t xi, char out[160]) {
+  out[0] = '\0';
+  for (int i = 0; execs[xi].in[i] != E_NONE; i++) {
+    int e = execs[xi].in[i];
+    if (e == E_ALGO1 || e == E_ALGO2 || e == E_ALGO3) {
+      ent(g, e, out);
+      return;
+    }
+  }
+  ent(g, E_ORCH, out);
+}
+
+static size_t first_exec_of(size_t oi) {
+  for (size_t xi = 0; xi < NEXECS; xi++) {
+    if ((size_t)execs[xi].order == oi) {
+      return xi;
+    }
+  }
+  return 0;
+}
+
 static void cred_order(gen *g, msg_plan *p, size_t oi) {
   char o[160], ord[64], zone[160], date[40];
   ent(g, E_ORCH, o);
   order_iri(g, oi, ord);
   order_zone(g, oi, zone);
-  plan_cred(g, p, C_ORDER + (int)oi, ORDER "OrchestrationServiceExecutionOrderCredential", o,
-            E_PAYER, E_PAYER);
   date_of(g, g->height, 12, date);
-  q_iri(g, o, ORDER "hasExecutionOrder", ord);
-  q_iri(g, ord, ORDER "inZone", zone);
-  q_lit(g, ord, ORDER "placedOn", date, XSD_DT);
-  q_lit(g, ord, ORDER "withParameter", orders[oi].parameter, NULL);
-  finish_cred(g, p, C_ORDER + (int)oi);
+  if (is_v5(g)) {
+    /* v5 has no orders: the order says which orchestration service runs the
+       execution, as an association within the zone */
+    char x[64];
+    const char *obj[1] = { o };
+    exec_iri(g, first_exec_of(oi), x);
+    cred_assert(g, p, C_ORDER + (int)oi, E_PAYER, E_PAYER, x, PROV_NS "wasAssociatedWith", obj, 1,
+                zone);
+  } else if (is_v3(g)) {
+    /* v3: S = the service to execute; S executedBy O */
+    char svc[160];
+    executed_service(g, first_exec_of(oi), svc);
+    plan_cred(g, p, C_ORDER + (int)oi, order_type(g), svc, E_PAYER, E_PAYER);
+    q_iri(g, svc, V3_ORDER "executedBy", ord);
+    q_iri(g, ord, V3_ORDER "inZone", zone);
+    q_lit(g, ord, V3_ORDER "placedOn", date, XSD_DT);
+    q_iri(g, ord, V3_ORDER "withParameter", "_:p1");
+    q_lit(g, "_:p1", SCHEMA_VALUE, orders[oi].parameter, NULL);
+  } else {
+    plan_cred(g, p, C_ORDER + (int)oi, order_type(g), o, E_PAYER, E_PAYER);
+    q_iri(g, o, ORDER "hasExecutionOrder", ord);
+    q_iri(g, ord, ORDER "inZone", zone);
+    q_lit(g, ord, ORDER "placedOn", date, XSD_DT);
+    q_lit(g, ord, ORDER "withParameter", orders[oi].parameter, NULL);
+  }
+  if (!is_v5(g)) {
+    finish_cred(g, p, C_ORDER + (int)oi);
+  }
   if (keeps_funds(g->w)) {
     p->funds[0].denom = g->w->denom;
     p->funds[0].amount = order_amount(g, oi);
@@ -1108,21 +1308,97 @@ static void cred_order(gen *g, msg_plan *p, size_t oi) {
 }
 
 static int exec_final(gen *g, size_t xi) {
-  if (execs[xi].final != ST_FAILED_OR_CANCELLED) {
-    return execs[xi].final;
+  int st = execs[xi].final;
+  if (st == ST_FAILED_OR_CANCELLED) {
+    st = rnd(g, 0x66696e, xi) % 2 ? ST_FAILED : ST_CANCELLED;
   }
-  return rnd(g, 0x66696e, xi) % 2 ? ST_FAILED : ST_CANCELLED;
+  /* schema.org's action statuses, which v5 reports use, have no cancelled */
+  return is_v5(g) && st == ST_CANCELLED ? ST_FAILED : st;
+}
+
+/* axone v5: the first report asserts what the execution used, the final one
+ * what it generated, or its failed action status. */
+static void cred_exec_v5(gen *g, msg_plan *p, size_t xi, int report) {
+  const exec_def *d = &execs[xi];
+  int status = report == 0 ? ST_IN_EXECUTION : exec_final(g, xi);
+  char x[64], zone[160], r[8][160];
+  const char *objs[8];
+  size_t n = 0;
+  exec_iri(g, xi, x);
+  order_zone(g, (size_t)d->order, zone);
+  int slot = C_EXEC + 2 * (int)xi + report;
+  if (report == 0) {
+    for (int i = 0; d->in[i] != E_NONE && n < 8; i++) {
+      ent(g, d->in[i], r[n]);
+      if (r[n][0] != '\0') {
+        objs[n] = r[n];
+        n++;
+      }
+    }
+    cred_assert(g, p, slot, E_ORCH, E_OPZ, x, PROV_NS "used", objs, n, zone);
+  } else if (status == ST_DELIVERED && d->out != E_NONE) {
+    ent(g, d->out, r[0]);
+    objs[0] = r[0];
+    cred_assert(g, p, slot, E_ORCH, E_OPZ, x, PROV_NS "generated", objs, 1, zone);
+  } else {
+    objs[0] = status == ST_DELIVERED ? "http://schema.org/CompletedActionStatus"
+                                     : "http://schema.org/FailedActionStatus";
+    cred_assert(g, p, slot, E_ORCH, E_OPZ, x, "http://schema.org/actionStatus", objs, 1, zone);
+  }
+}
+
+/* okp4 v3: a result credential about the executed service S; the inputs
+ * other than S are parameters and the output an outcome (schema:value). */
+static void cred_result_v3(gen *g, msg_plan *p, size_t xi, int report) {
+  char o[160], x[64], ord[64], r[160], date[40], t[200], svc[160], node[16];
+  const exec_def *d = &execs[xi];
+  int status = report == 0 ? ST_IN_EXECUTION : exec_final(g, xi);
+  ent(g, E_ORCH, o);
+  exec_iri(g, xi, x);
+  order_iri(g, (size_t)d->order, ord);
+  executed_service(g, xi, svc);
+  plan_cred(g, p, C_EXEC + 2 * (int)xi + report, exec_type(g), svc, E_ORCH, E_OPZ);
+  q_iri(g, svc, V3_RESULT "hasExecutionResult", x);
+  if (status != ST_IN_EXECUTION) { /* v3 has no InExecution concept */
+    snprintf(t, sizeof t, THES "digital-service-execution-status/%s", status_names[status]);
+    q_iri(g, svc, V3_RESULT "hasExecutionStatus", t);
+  }
+  q_iri(g, x, V3_RESULT "operatedBy", o);
+  q_iri(g, x, V3_RESULT "relatedToExecutionOrder", ord);
+  date_of(g, g->height, 20, date);
+  q_lit(g, x, V3_RESULT "hasExecutionTime", date, XSD_DT);
+  for (int i = 0; d->in[i] != E_NONE; i++) {
+    ent(g, d->in[i], r);
+    if (r[0] != '\0' && strcmp(r, svc) != 0) {
+      snprintf(node, sizeof node, "_:p%d", i + 1);
+      q_iri(g, x, V3_RESULT "withParameter", node);
+      q_iri(g, node, SCHEMA_VALUE, r);
+    }
+  }
+  if (status == ST_DELIVERED && d->out != E_NONE) {
+    ent(g, d->out, r);
+    q_iri(g, x, V3_RESULT "withOutcome", "_:o1");
+    q_iri(g, "_:o1", SCHEMA_VALUE, r);
+  }
+  finish_cred(g, p, C_EXEC + 2 * (int)xi + report);
 }
 
 static void cred_exec(gen *g, msg_plan *p, size_t xi, int report) {
   char o[160], x[64], ord[64], r[160], date[40], t[200];
   const exec_def *d = &execs[xi];
   int status = report == 0 ? ST_IN_EXECUTION : exec_final(g, xi);
+  if (is_v3(g)) {
+    cred_result_v3(g, p, xi, report);
+    return;
+  }
+  if (is_v5(g)) {
+    cred_exec_v5(g, p, xi, report);
+    return;
+  }
   ent(g, E_ORCH, o);
   exec_iri(g, xi, x);
   order_iri(g, (size_t)d->order, ord);
-  plan_cred(g, p, C_EXEC + 2 * (int)xi + report, EXEC "OrchestrationServiceExecutionCredential", o,
-            E_ORCH, E_OPZ);
+  plan_cred(g, p, C_EXEC + 2 * (int)xi + report, exec_type(g), o, E_ORCH, E_OPZ);
   q_iri(g, o, EXEC "hasExecution", x);
   q_iri(g, x, EXEC "executionOf", ord);
   for (int i = 0; d->in[i] != E_NONE; i++) {
@@ -1218,7 +1494,7 @@ static void plan_revoke(gen *g, msg_plan *p, int slot, const char *type, int sen
   memset(p, 0, sizeof *p);
   p->kind = M_REVOKE;
   p->bad = -1;
-  cred_iri(g, slot, type, iri);
+  cred_iri(g, slot, is_v5(g) ? V5_ASSERT : type, iri);
   wallet(g, sender_ent, w);
   p->cred = adup(g, iri);
   p->sender = adup(g, w);
@@ -1300,14 +1576,20 @@ static void note_execution(gen *g, size_t xi) {
   note_begin(g, "execution");
   note_str(g, "execution", x);
   note_str(g, "name", d->name);
-  note_str(g, "order", ord);
-  cred_iri(g, C_ORDER + d->order, ORDER, cred);
+  note_str(g, "order", is_v5(g) ? NULL : ord);
+  cred_iri(g, C_ORDER + d->order, order_type(g), cred);
   note_str(g, "order_credential", cred);
   failed(g, cust_buf_printf(no->out, ",\"order_height\":%" PRIu64,
                             off_height(g, orders[d->order].off)));
   note_str(g, "zone", zone);
   note_str(g, "payer", payer);
-  note_str(g, "orchestrator", orch);
+  /* v5: only the first execution of an order is associated with its service */
+  note_str(g, "orchestrator", is_v5(g) && first_exec_of((size_t)d->order) != xi ? NULL : orch);
+  if (is_v3(g)) {
+    char svc[160];
+    executed_service(g, xi, svc);
+    note_str(g, "service", svc);
+  }
   if (keeps_funds(g->w)) {
     failed(g, cust_buf_printf(no->out, ",\"funds\":[{\"denom\":\"%s\",\"amount\":\"%s\"}]",
                               g->w->denom, order_amount(g, (size_t)d->order)));
@@ -1322,7 +1604,7 @@ static void note_execution(gen *g, size_t xi) {
     if (h > no->limit) {
       break;
     }
-    cred_iri(g, C_EXEC + 2 * (int)xi + rep, EXEC, cred);
+    cred_iri(g, C_EXEC + 2 * (int)xi + rep, exec_type(g), cred);
     failed(g, cust_buf_printf(no->out,
                               "%s{\"credential\":\"%s\",\"status\":\"%s\",\"height\":%" PRIu64 "}",
                               rep ? "," : "", cred,
@@ -1343,7 +1625,7 @@ static void note_execution(gen *g, size_t xi) {
     failed(g, cust_buf_printf(no->out, "\"%s\"", r));
   }
   failed(g, cust_buf_puts(no->out, "]"));
-  if (d->parent >= 0) {
+  if (d->parent >= 0 && !is_v3(g) && !is_v5(g)) { /* v3 and v5 have no part-of */
     exec_iri(g, (size_t)d->parent, r);
     note_str(g, "part_of", r);
   } else {
@@ -1383,14 +1665,18 @@ static void lane_step(gen *g, int off) {
     case 2:
       cred_dataset(g, &m[0], C_DSA, E_DSA, E_ALICE);
       one_tx(g, m, 1, NULL);
-      cred_publication(g, &m[0], C_DSA_PUB, E_DSA, E_STORAGE, E_ALICE);
-      one_tx(g, m, 1, NULL);
+      if (!is_v3(g) && !is_v5(g)) { /* okp4 v3 and axone v5 have no publication */
+        cred_publication(g, &m[0], C_DSA_PUB, E_DSA, E_STORAGE, E_ALICE);
+        one_tx(g, m, 1, NULL);
+      }
       cred_rights(g, &m[0], C_DSA_RIGHTS, E_DSA, E_ALICE, "Alice");
       one_tx(g, m, 1, NULL);
       cred_dataset(g, &m[0], C_DSB_V1, E_DSB, E_XAVIER);
       one_tx(g, m, 1, NULL);
-      cred_publication(g, &m[0], C_DSB_PUB, E_DSB, E_FIX_STORAGE, E_XAVIER);
-      one_tx(g, m, 1, NULL);
+      if (!is_v3(g) && !is_v5(g)) {
+        cred_publication(g, &m[0], C_DSB_PUB, E_DSB, E_FIX_STORAGE, E_XAVIER);
+        one_tx(g, m, 1, NULL);
+      }
       break;
     case 3:
       cred_gov(g, &m[0], C_DSA_GOV, E_DSA, E_ALICE, "Dataset usage rules");

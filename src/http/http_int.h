@@ -302,6 +302,15 @@ typedef struct http_store_info {
   cust_checkpoint cp;
   uint64_t quads, credentials, rejections, failed; /* with_count only */
   uint64_t stamp;                                  /* changes whenever the store file changes */
+  /* with_count only: credentials per profile (cust:profile in the ledger),
+     and the types of those no profile read, so a new version is noticed */
+#define HTTP_MAX_PROFILES 16
+  struct http_count {
+    char name[256];
+    uint64_t n;
+  } profiles[HTTP_MAX_PROFILES], unknown[HTTP_MAX_PROFILES];
+  size_t nprofiles, nunknown;
+  uint64_t unknown_total;
 } http_store_info;
 
 struct MHD_Daemon;

@@ -143,6 +143,20 @@ int http_ops_status(cust_http *h, cust_buf *b) {
                      "\n  \"failed_submissions\": %llu",
                      (unsigned long long)s.info.quads, (unsigned long long)s.info.credentials,
                      (unsigned long long)s.info.rejections, (unsigned long long)s.info.failed));
+  CK(cust_buf_puts(b, ",\n  \"credentials_by_profile\": {"));
+  for (size_t i = 0; i < s.info.nprofiles; i++) {
+    CK(cust_buf_puts(b, i ? ", " : ""));
+    CK(cust_json_cstr(b, s.info.profiles[i].name));
+    CK(cust_buf_printf(b, ": %llu", (unsigned long long)s.info.profiles[i].n));
+  }
+  CK(cust_buf_printf(b, "},\n  \"credentials_unknown\": %llu,\n  \"unknown_types\": [",
+                     (unsigned long long)s.info.unknown_total));
+  for (size_t i = 0; i < s.info.nunknown; i++) {
+    CK(cust_buf_puts(b, i ? ", {\"type\": " : "{\"type\": "));
+    CK(cust_json_cstr(b, s.info.unknown[i].name));
+    CK(cust_buf_printf(b, ", \"credentials\": %llu}", (unsigned long long)s.info.unknown[i].n));
+  }
+  CK(cust_buf_puts(b, "]"));
   CK(cust_buf_puts(b, ",\n  \"endpoints\": ["));
   for (size_t i = 0; s.has_index && i < s.st.nendpoints && i < CUST_MAX_ENDPOINTS; i++) {
     const cust_endpoint_status *e = &s.st.endpoints[i];
@@ -208,6 +222,26 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
   CK(metric(b, "custodian_triples_total", "gauge", "Quads in the store.", (double)s.info.quads));
   CK(metric(b, "custodian_credentials_total", "gauge", "Credentials in the store.",
             (double)s.info.credentials));
+  CK(cust_buf_puts(b, "# HELP custodian_credentials_by_profile Credentials in the store by the "
+                      "ontology profile that read them (\"unknown\": no profile knows the type).\n"
+                      "# TYPE custodian_credentials_by_profile gauge\n"));
+  for (size_t i = 0; i < s.info.nprofiles; i++) {
+    CK(cust_buf_puts(b, "custodian_credentials_by_profile{profile=\""));
+    CK(label(b, s.info.profiles[i].name));
+    CK(cust_buf_printf(b, "\"} %llu\n", (unsigned long long)s.info.profiles[i].n));
+  }
+  CK(cust_buf_printf(b, "custodian_credentials_by_profile{profile=\"unknown\"} %llu\n",
+                     (unsigned long long)s.info.unknown_total));
+  if (s.info.nunknown > 0) {
+    CK(cust_buf_puts(b, "# HELP custodian_unknown_credential_types Credentials whose type no "
+                        "profile knows, by type.\n"
+                        "# TYPE custodian_unknown_credential_types gauge\n"));
+  }
+  for (size_t i = 0; i < s.info.nunknown; i++) {
+    CK(cust_buf_puts(b, "custodian_unknown_credential_types{type=\""));
+    CK(label(b, s.info.unknown[i].name));
+    CK(cust_buf_printf(b, "\"} %llu\n", (unsigned long long)s.info.unknown[i].n));
+  }
   CK(metric(b, "custodian_rejected_total", "gauge", "Rejected submissions in the store.",
             (double)s.info.rejections));
   CK(metric(b, "custodian_failed_submissions_total", "gauge",

@@ -269,19 +269,121 @@ static cust_status count_pattern(cust_store *s, const char *p, const char *o, ui
   return cust_store_find(s, &pat, count_one, out);
 }
 
-#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#define CUST_NS_ "https://w3id.org/custodian/ns#"
+/* Adds one to the entry `name` of a small table; past its size, the last
+ * entry counts the rest as "other". */
+static void tally(struct http_count *tab, size_t *n, const char *name, size_t len) {
+  for (size_t i = 0; i < *n; i++) {
+    if (strlen(tab[i].name) == len && memcmp(tab[i].name, name, len) == 0) {
+      tab[i].n++;
+      return;
+    }
+  }
+  if (*n == HTTP_MAX_PROFILES) {
+    snprintf(tab[*n - 1].name, sizeof tab[0].name, "other");
+    tab[*n - 1].n++;
+    return;
+  }
+  snprintf(tab[*n].name, sizeof tab[0].name, "%.*s",
+           (int)(len < sizeof tab[0].name - 1 ? len : sizeof tab[0].name - 1), name);
+  tab[(*n)++].n = 1;
+}
+
+static int count_profile(void *ud, const cust_quad *q) {
+  http_store_info *info = ud;
+  if (q->o.kind == CUST_TERM_LITERAL) {
+    tally(info->profiles, &info->nprofiles, q->o.value, q->o.len);
+  }
+  return 0;
+}
+
+typedef struct unknown_ctx {
+  cust_store *s;
+  http_store_info *info;
+  cust_status st;
+} unknown_ctx;
+
+/* Copies the first type but VerifiableCredential into ud (256 bytes): the
+ * terms are borrowed for the callback only. */
+static int first_type(void *ud, const cust_quad *q) {
+  char *out = ud;
+  if (q->o.kind == CUST_TERM_IRI && strcmp(q->o.value, CUST_V_VC) != 0) {
+    snprintf(out, 256, "%s", q->o.value);
+    return 1;
+  }
+  return 0;
+}
+
+static int has_any(void *ud, const cust_quad *q) {
+  (void)q;
+  *(int *)ud = 1;
+  return 1;
+}
+
+/* A credential without cust:profile: its type is one no profile knows. */
+static int check_unknown(void *ud, const cust_quad *q) {
+  unknown_ctx *u = ud;
+  if (q->s.kind != CUST_TERM_IRI) {
+    return 0;
+  }
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  pat.s = q->s;
+  pat.p = cust_term_iri(CUST_V_PROFILE);
+  pat.g = cust_term_iri(CUST_GRAPH_LEDGER);
+  int has = 0;
+  u->st = cust_store_find(u->s, &pat, has_any, &has);
+  if (u->st != CUST_OK || has) {
+    return u->st != CUST_OK;
+  }
+  char type[256] = "";
+  pat.p = cust_term_iri(CUST_V_TYPE);
+  pat.g = q->s;
+  u->st = cust_store_find(u->s, &pat, first_type, type);
+  if (u->st != CUST_OK) {
+    return 1;
+  }
+  u->info->unknown_total++;
+  const char *t = type[0] != '\0' ? type : "(none)";
+  tally(u->info->unknown, &u->info->nunknown, t, strlen(t));
+  return 0;
+}
+
+static cust_status count_profiles(cust_store *s, http_store_info *info) {
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  pat.p = cust_term_iri(CUST_V_PROFILE);
+  pat.g = cust_term_iri(CUST_GRAPH_LEDGER);
+  info->nprofiles = info->nunknown = 0;
+  info->unknown_total = 0;
+  memset(info->profiles, 0, sizeof info->profiles);
+  memset(info->unknown, 0, sizeof info->unknown);
+  cust_status st = cust_store_find(s, &pat, count_profile, info);
+  uint64_t known = 0;
+  for (size_t i = 0; i < info->nprofiles; i++) {
+    known += info->profiles[i].n;
+  }
+  if (st != CUST_OK || known >= info->credentials) {
+    return st; /* every credential was read by a profile */
+  }
+  unknown_ctx u = { s, info, CUST_OK };
+  pat.p = cust_term_iri(CUST_V_SUBMITTED_IN);
+  st = cust_store_find(s, &pat, check_unknown, &u);
+  return st != CUST_OK ? st : u.st;
+}
 
 static cust_status count_store(cust_store *s, http_store_info *info) {
   cust_status st = cust_store_count(s, &info->quads);
   if (st == CUST_OK) {
-    st = count_pattern(s, CUST_NS_ "submittedIn", NULL, &info->credentials);
+    st = count_pattern(s, CUST_V_CUST "submittedIn", NULL, &info->credentials);
   }
   if (st == CUST_OK) {
-    st = count_pattern(s, RDF_TYPE, CUST_NS_ "Rejection", &info->rejections);
+    st = count_pattern(s, CUST_V_TYPE, CUST_V_CUST "Rejection", &info->rejections);
   }
   if (st == CUST_OK) {
-    st = count_pattern(s, RDF_TYPE, CUST_NS_ "FailedSubmission", &info->failed);
+    st = count_pattern(s, CUST_V_TYPE, CUST_V_CUST "FailedSubmission", &info->failed);
+  }
+  if (st == CUST_OK) {
+    st = count_profiles(s, info);
   }
   return st;
 }

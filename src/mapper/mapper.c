@@ -20,25 +20,38 @@
  *     <urn:cosmos:CHAIN:tx:HASH:failed> a cust:FailedSubmission ;
  *         cust:inTransaction <tx> ; cust:height N ; cust:code N ;
  *         cust:codespace "wasm" ; cust:log "…"
+ *     <cred> cust:profile "axone-v4"   (the profile that read it; none: unknown type)
  *   credential graph <cred>: the credential's quads but its proof graphs,
  *     blank nodes renamed _:t<HASH[0..16]>m<M>[i<I>]b<N> in order of first
- *     appearance, plus the derived triples:
- *       dataset description: S a cust:Dataset ; prov:wasAttributedTo <issuer>
- *       service description: S a cust:DigitalService ; prov:wasAttributedTo <issuer>
- *       zone description:    S a cust:Zone
- *       execution order:     O a cust:ExecutionOrder ; cust:payer <issuer>
- *       execution report:    E a cust:Execution, prov:Activity ;
- *                            prov:wasAssociatedWith S ; prov:used R ;
- *                            prov:generated P . P prov:wasGeneratedBy E ;
- *                            prov:wasDerivedFrom R .
- *                            E prov:startedAtTime T (first report of E),
- *                            E prov:endedAtTime T (first final report)
+ *     appearance, plus what the credential's class derives, its roles read
+ *     from its profile (ontology/<name>.profile, see profile.c):
+ *       dataset, service:  S a cust:Dataset | cust:DigitalService
+ *                          [, cust:StorageService] ; prov:wasAttributedTo <issuer> ;
+ *                          dcterms:title T ; cust:category C
+ *       zone:              S a cust:Zone ; dcterms:title T
+ *       publication:       S cust:servedBy St      membership: M cust:inZone Z
+ *       rights:            S dcterms:license L     profile (v5): S dcterms:title,
+ *                                                  prov:wasAttributedTo <issuer>
+ *       order:             O a cust:ExecutionOrder ; cust:payer <issuer> ;
+ *                          cust:inZone Z ; cust:parameter V
+ *       execution report:  E a cust:Execution, prov:Activity ;
+ *                          prov:wasAssociatedWith A ; prov:used R ;
+ *                          prov:generated P . P prov:wasGeneratedBy E ;
+ *                          prov:wasDerivedFrom R . E cust:executionOf O ;
+ *                          cust:partOfExecution X ; cust:evidence V ;
+ *                          cust:reportedStatus <normalised> ; cust:reportedAt T ;
+ *                          prov:startedAtTime T (first report of E),
+ *                          prov:endedAtTime T (first final report)
+ *       assertion (v5):    s p o itself, with PROV-O roles and scope as zone
  *   current graph <https://w3id.org/custodian/graph/current>
- *     E cust:status <status concept>: the latest non-revoked report's status
+ *     E cust:status cust:Delivered | cust:InExecution | cust:Failed |
+ *       cust:Cancelled: the latest non-revoked report's normalised status
  *
- * T is the report's exec:hasExecutionTime, else the block time. O and E are
- * the objects of order:hasExecutionOrder and exec:hasExecution; S is the
- * credential subject.
+ * T is the report's execution time (the `time` role, on E else on S), else
+ * the block time. E is the object of the class's `execution` role on S (a
+ * blank E is named <cred>#execution-<label>); R and P come from the
+ * `consumed`/`produced` roles, and the IRI values of `parameter`/`outcome`
+ * nodes; A is the `agent` role, else S; S is the credential subject.
  *
  * Decisions the spec leaves open: a credential IRI is used once (a second
  * submission, even after a revocation, is a rejection); revoking an unknown
@@ -67,9 +80,10 @@ struct cust_mapper {
   size_t max_submission;
   const cust_logger *log;
   raptor_world *world;
-  cust_arena block_arena; /* state of the block in hand */
-  cust_arena sub_arena;   /* the quads of the submission in hand */
-  cust_quad *quads;       /* the submission's quads (strings in sub_arena) */
+  cust_profiles *profiles; /* the ontology versions it reads */
+  cust_arena block_arena;  /* state of the block in hand */
+  cust_arena sub_arena;    /* the quads of the submission in hand */
+  cust_quad *quads;        /* the submission's quads (strings in sub_arena) */
   size_t nquads, capquads;
 };
 
@@ -449,7 +463,7 @@ static void recompute_status(blk *k, const cust_term *e) {
     k->fatal = CUST_ERR_NOMEM;
     return;
   }
-  size_t n = view_find(k, NULL, NS_EXEC "hasExecution", e, NULL, 3, graphs, MAX_REPORTS);
+  size_t n = view_find(k, e, CUST_V_REPORTED_STATUS, NULL, NULL, 3, graphs, MAX_REPORTS);
   for (size_t i = 0; i < n && k->fatal == CUST_OK; i++) {
     if (graphs[i].kind != CUST_TERM_IRI) {
       continue;
@@ -473,7 +487,7 @@ static void recompute_status(blk *k, const cust_term *e) {
       key[3] = term_u64(&t);
     }
     cust_term status;
-    if (view_find(k, e, NS_EXEC "hasExecutionStatus", NULL, &graphs[i], 2, &status, 1) == 1 &&
+    if (view_find(k, e, CUST_V_REPORTED_STATUS, NULL, &graphs[i], 2, &status, 1) == 1 &&
         (!found || key_less(best_key, key))) {
       found = 1;
       memcpy(best_key, key, sizeof best_key);
@@ -551,39 +565,6 @@ static size_t objects(const cust_mapper *m, const char *keep, const cust_term *s
     }
   }
   return n;
-}
-
-enum cred_class {
-  CLASS_OTHER = 0,
-  CLASS_DATASET,
-  CLASS_SERVICE,
-  CLASS_ZONE,
-  CLASS_ORDER,
-  CLASS_EXECUTION
-};
-
-static enum cred_class class_of(const cust_term *type) {
-  if (term_is(type, NS_DSD "DatasetDescriptionCredential")) {
-    return CLASS_DATASET;
-  }
-  if (term_is(type, NS_SVC "DigitalServiceDescriptionCredential")) {
-    return CLASS_SERVICE;
-  }
-  if (term_is(type, NS_ZONE "ZoneDescriptionCredential")) {
-    return CLASS_ZONE;
-  }
-  if (term_is(type, NS_ORDER "OrchestrationServiceExecutionOrderCredential")) {
-    return CLASS_ORDER;
-  }
-  if (term_is(type, NS_EXEC "OrchestrationServiceExecutionCredential")) {
-    return CLASS_EXECUTION;
-  }
-  return CLASS_OTHER;
-}
-
-static int is_final_status(const cust_term *s) {
-  return term_is(s, NS_STATUS "Delivered") || term_is(s, NS_STATUS "Failed") ||
-         term_is(s, NS_STATUS "Cancelled");
 }
 
 /* The checks of mapping.md. Returns NULL when the credential passes, else the
@@ -690,98 +671,269 @@ static const char *check(const cust_mapper *m, const char *keep, char *reason, s
   return NULL;
 }
 
-/* The derived triples of an execution report, and its status. */
+/* The objects of (s, any IRI of `role` in class `c`) among the kept quads. */
+static size_t role_objects(const cust_mapper *m, const char *keep, const cust_term *s,
+                           const cust_profile_class *c, cust_profile_role role,
+                           const cust_term **out, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->nroles[role] && n < max; i++) {
+    size_t got = objects(m, keep, s, c->roles[role][i], out + n, max - n);
+    n += got < max - n ? got : max - n;
+  }
+  return n;
+}
+
+static int is_final_status(const char *normal) {
+  return normal != NULL &&
+         (strcmp(normal, CUST_V_DELIVERED) == 0 || strcmp(normal, CUST_V_FAILED) == 0 ||
+          strcmp(normal, CUST_V_CANCELLED) == 0);
+}
+
+/* A literal that is an absolute IRI, standing where an IRI was meant, is
+ * read as that IRI (JSON-LD without @id); anything else is kept. */
+static cust_term as_iri(const cust_term *t) {
+  cust_term r = *t;
+  if (t->kind != CUST_TERM_LITERAL || t->len == 0) {
+    return r;
+  }
+  const char *colon = memchr(t->value, ':', t->len);
+  if (colon == NULL || colon == t->value) {
+    return r;
+  }
+  for (const char *q = t->value; q < colon; q++) {
+    int ok = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+             (q > t->value && ((*q >= '0' && *q <= '9') || *q == '+' || *q == '-' || *q == '.'));
+    if (!ok) {
+      return r;
+    }
+  }
+  for (size_t i = 0; i < t->len; i++) {
+    unsigned char ch = (unsigned char)t->value[i];
+    if (ch <= ' ' || ch == '<' || ch == '>' || ch == '"' || ch == '{' || ch == '}' || ch == '|' ||
+        ch == '\\' || ch == '^' || ch == '`') {
+      return r;
+    }
+  }
+  r = iri(t->value);
+  r.len = t->len;
+  return r;
+}
+
+/* An execution's report: remembered for its current status, written as
+ * E cust:reportedStatus (normalised) in the credential's graph and as
+ * E cust:status in the current graph. */
+static void add_report(msgctx *c, const cust_term *cred, const cust_term *e, const char *normal,
+                       const cust_term *when, cust_term *g, cred_rec *cr) {
+  blk *k = c->k;
+  exec_rec *er = exec_lookup(k, e);
+  if (er == NULL || e->kind != CUST_TERM_IRI) {
+    return; /* a blank execution has no identity beyond this report */
+  }
+  report *r = cust_arena_alloc(k->a, sizeof *r);
+  exec_ref *ref = cust_arena_alloc(k->a, sizeof *ref);
+  if (r == NULL || ref == NULL || (r->cred = cust_arena_strdup(k->a, cred->value)) == NULL ||
+      (ref->exec = cust_arena_strdup(k->a, e->value)) == NULL) {
+    k->fatal = CUST_ERR_NOMEM;
+    return;
+  }
+  r->key[0] = k->b->height;
+  r->key[1] = c->tx->index;
+  r->key[2] = c->msg->msg_index;
+  r->key[3] = c->msg->is_authz ? c->msg->inner_index : 0;
+  memset(&r->status, 0, sizeof r->status);
+  if (normal != NULL) {
+    r->status = iri(normal);
+  }
+  r->next = er->reports;
+  er->reports = r;
+  ref->next = cr->execs;
+  cr->execs = ref;
+  emit_iri(k, e, CUST_V_REPORTED_AT, when, g);
+  if (normal != NULL) {
+    emit_iri(k, e, CUST_V_REPORTED_STATUS, &r->status, g);
+    cust_term current = k->current;
+    emit_remove(k, e, CUST_V_STATUS, &current);
+    emit_iri(k, e, CUST_V_STATUS, &r->status, &current);
+  }
+}
+
+static void type_activity(blk *k, const cust_term *e, cust_term *g) {
+  cust_term t = iri(CUST_V_EXECUTION);
+  emit_iri(k, e, RDF_TYPE, &t, g);
+  t = iri(CUST_V_ACTIVITY);
+  emit_iri(k, e, RDF_TYPE, &t, g);
+}
+
+/* The IRI an execution is known by: its own, or one minted from the
+ * credential and the blank node's label. */
+static cust_term execution_name(blk *k, const cust_term *cred, const cust_term *e) {
+  if (e->kind != CUST_TERM_BLANK) {
+    return *e;
+  }
+  char *s = cust_arena_printf(k->a, "%s%cexecution-%s", cred->value,
+                              strchr(cred->value, '#') ? '-' : '#', e->value);
+  if (s == NULL) {
+    k->fatal = CUST_ERR_NOMEM;
+    return *e;
+  }
+  return iri(s);
+}
+
+/* Keeps the terms of `v` that are not literals, in order; the new count. */
+static size_t drop_literals(const cust_term **v, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (v[i]->kind != CUST_TERM_LITERAL) {
+      v[w++] = v[i];
+    }
+  }
+  return w;
+}
+
+/* The values of the `role` nodes of x: parameters or outcomes that are IRIs. */
+static size_t node_values(const cust_mapper *m, const char *keep, const cust_term *x,
+                          const cust_profile_class *cls, cust_profile_role role,
+                          const cust_term **out, size_t max) {
+  enum { MAXN = 64 };
+  const cust_term *nodes[MAXN];
+  size_t nn = role_objects(m, keep, x, cls, role, nodes, MAXN), n = 0;
+  for (size_t i = 0; i < nn && n < max; i++) {
+    const cust_term *v[4];
+    size_t nv = role_objects(m, keep, nodes[i], cls, CUST_ROLE_VALUE, v, 4);
+    for (size_t j = 0; j < nv && n < max; j++) {
+      if (v[j]->kind == CUST_TERM_IRI) {
+        out[n++] = v[j];
+      }
+    }
+  }
+  return n;
+}
+
+/* An execution report (v3 result, v4 execution): PROV-O, times, status. */
 static void derive_execution(msgctx *c, const char *keep, const cust_term *cred,
-                             const cust_term *subject, cust_term *g, cred_rec *cr) {
+                             const cust_term *subject, const cust_profile_class *cls, cust_term *g,
+                             cred_rec *cr) {
   enum { MAX = 256 };
   blk *k = c->k;
   cust_mapper *m = k->m;
   const cust_term *es[MAX];
-  size_t ne = objects(m, keep, NULL, NS_EXEC "hasExecution", es, MAX);
-  for (size_t i = 0; i < ne && i < MAX && k->fatal == CUST_OK; i++) {
-    const cust_term *e = es[i];
-    cust_term t = iri(NS_CUST "Execution");
-    emit_iri(k, e, RDF_TYPE, &t, g);
-    t = iri(NS_PROV "Activity");
-    emit_iri(k, e, RDF_TYPE, &t, g);
-    emit_iri(k, e, NS_PROV "wasAssociatedWith", subject, g);
-    const cust_term *used[MAX], *made[MAX];
-    size_t nu = objects(m, keep, e, NS_EXEC "hasConsumedResource", used, MAX);
-    size_t nm = objects(m, keep, e, NS_EXEC "hasProducedResource", made, MAX);
-    nu = nu < MAX ? nu : MAX;
-    nm = nm < MAX ? nm : MAX;
+  size_t ne = role_objects(m, keep, subject, cls, CUST_ROLE_EXECUTION, es, MAX);
+  for (size_t i = 0; i < ne && k->fatal == CUST_OK; i++) {
+    const cust_term *x = es[i];
+    if (x->kind == CUST_TERM_LITERAL) {
+      continue; /* a literal names no execution */
+    }
+    cust_term e = execution_name(k, cred, x);
+    type_activity(k, &e, g);
+    const cust_term *v[MAX], *used[MAX], *made[MAX];
+    size_t nv = role_objects(m, keep, x, cls, CUST_ROLE_AGENT, v, 1);
+    emit_iri(k, &e, CUST_V_ASSOCIATED, nv > 0 ? v[0] : subject, g);
+    size_t nu = role_objects(m, keep, x, cls, CUST_ROLE_CONSUMED, used, MAX);
+    nu += node_values(m, keep, x, cls, CUST_ROLE_PARAMETER, used + nu, MAX - nu);
+    if (cls->is_subject_consumed && nu < MAX) {
+      used[nu++] = subject;
+    }
+    size_t nm = role_objects(m, keep, x, cls, CUST_ROLE_PRODUCED, made, MAX);
+    nm += node_values(m, keep, x, cls, CUST_ROLE_OUTCOME, made + nm, MAX - nm);
+    /* resources are nodes: a literal in these roles is kept in the source
+       quads and derives nothing */
+    nu = drop_literals(used, nu);
+    nm = drop_literals(made, nm);
     for (size_t u = 0; u < nu; u++) {
-      emit_iri(k, e, NS_PROV "used", used[u], g);
+      emit_iri(k, &e, CUST_V_USED, used[u], g);
     }
     for (size_t p = 0; p < nm; p++) {
-      emit_iri(k, e, NS_PROV "generated", made[p], g);
-      emit_iri(k, made[p], NS_PROV "wasGeneratedBy", e, g);
+      emit_iri(k, &e, CUST_V_GENERATED, made[p], g);
+      emit_iri(k, made[p], CUST_V_GENERATED_BY, &e, g);
       for (size_t u = 0; u < nu; u++) {
-        emit_iri(k, made[p], NS_PROV "wasDerivedFrom", used[u], g);
+        emit_iri(k, made[p], CUST_V_DERIVED_FROM, used[u], g);
+      }
+    }
+    /* early okp4 vnext put these on the subject: accept both places */
+    static const struct {
+      cust_profile_role role;
+      const char *p;
+    } links[] = { { CUST_ROLE_EXECUTION_OF, CUST_V_EXECUTION_OF },
+                  { CUST_ROLE_PART_OF, CUST_V_PART_OF },
+                  { CUST_ROLE_EVIDENCE, CUST_V_EVIDENCE } };
+    for (size_t l = 0; l < sizeof links / sizeof links[0]; l++) {
+      nv = role_objects(m, keep, x, cls, links[l].role, v, MAX);
+      if (nv == 0 && links[l].role == CUST_ROLE_EXECUTION_OF) {
+        nv = role_objects(m, keep, subject, cls, links[l].role, v, MAX);
+      }
+      for (size_t j = 0; j < nv; j++) {
+        cust_term o = links[l].role == CUST_ROLE_EVIDENCE ? *v[j] : as_iri(v[j]);
+        if (links[l].role == CUST_ROLE_PART_OF) {
+          o = execution_name(k, cred, &o);
+        }
+        emit_iri(k, &e, links[l].p, &o, g);
       }
     }
     const cust_term *times[1], *statuses[1];
-    size_t ntimes = objects(m, keep, e, NS_EXEC "hasExecutionTime", times, 1);
-    size_t nstatus = objects(m, keep, e, NS_EXEC "hasExecutionStatus", statuses, 1);
+    size_t ntimes = role_objects(m, keep, x, cls, CUST_ROLE_TIME, times, 1);
+    if (ntimes == 0) {
+      ntimes = role_objects(m, keep, subject, cls, CUST_ROLE_TIME, times, 1);
+    }
+    size_t nstatus = role_objects(m, keep, x, cls, CUST_ROLE_STATUS, statuses, 1);
+    if (nstatus == 0) {
+      nstatus = role_objects(m, keep, subject, cls, CUST_ROLE_STATUS, statuses, 1);
+    }
+    const char *normal = nstatus > 0 && statuses[0]->kind == CUST_TERM_IRI
+                             ? cust_profiles_status(m->profiles, statuses[0]->value)
+                             : NULL;
     cust_term when = k->block_time;
     if (ntimes > 0 && times[0]->kind == CUST_TERM_LITERAL) {
       when = *times[0];
     }
-    exec_rec *er = exec_lookup(k, e);
+    exec_rec *er = exec_lookup(k, &e);
     if (er == NULL) {
       return;
     }
     if (!er->has_started) {
-      emit_iri(k, e, NS_PROV "startedAtTime", &when, g);
+      emit_iri(k, &e, CUST_V_STARTED, &when, g);
       er->has_started = 1;
     }
-    if (nstatus > 0 && is_final_status(statuses[0]) && !er->has_ended) {
-      emit_iri(k, e, NS_PROV "endedAtTime", &when, g);
+    if (is_final_status(normal) && !er->has_ended) {
+      emit_iri(k, &e, CUST_V_ENDED, &when, g);
       er->has_ended = 1;
     }
-    if (e->kind != CUST_TERM_IRI) {
-      continue; /* a blank execution has no identity beyond this report */
-    }
-    report *r = cust_arena_alloc(k->a, sizeof *r);
-    exec_ref *ref = cust_arena_alloc(k->a, sizeof *ref);
-    if (r == NULL || ref == NULL || (r->cred = cust_arena_strdup(k->a, cred->value)) == NULL ||
-        (ref->exec = cust_arena_strdup(k->a, e->value)) == NULL) {
-      k->fatal = CUST_ERR_NOMEM;
-      return;
-    }
-    r->key[0] = k->b->height;
-    r->key[1] = c->tx->index;
-    r->key[2] = c->msg->msg_index;
-    r->key[3] = c->msg->is_authz ? c->msg->inner_index : 0;
-    memset(&r->status, 0, sizeof r->status);
-    if (nstatus > 0 && copy_term(k->a, &r->status, statuses[0]) != 0) {
-      k->fatal = CUST_ERR_NOMEM;
-      return;
-    }
-    r->next = er->reports;
-    er->reports = r;
-    ref->next = cr->execs;
-    cr->execs = ref;
-    if (nstatus > 0) {
-      cust_term current = k->current;
-      emit_remove(k, e, NS_CUST "status", &current);
-      emit_iri(k, e, NS_CUST "status", statuses[0], &current);
-    }
+    add_report(c, cred, &e, normal, &when, g, cr);
   }
 }
 
 /* The funds sent with an execution order are locked for each of its orders
  * that has none yet. */
-static void lock_funds(msgctx *c, const char *keep, const cust_term *issuer, cust_term *g) {
+static void derive_order(msgctx *c, const char *keep, const cust_term *subject,
+                         const cust_term *issuer, const cust_profile_class *cls, cust_term *g) {
   enum { MAX = 64 };
   blk *k = c->k;
-  const cust_term *orders[MAX];
-  size_t no = objects(k->m, keep, NULL, NS_ORDER "hasExecutionOrder", orders, MAX);
-  for (size_t i = 0; i < no && i < MAX && k->fatal == CUST_OK; i++) {
+  const cust_term *orders[MAX], *zones[8];
+  size_t no = role_objects(k->m, keep, subject, cls, CUST_ROLE_ORDER, orders, MAX);
+  for (size_t i = 0; i < no && k->fatal == CUST_OK; i++) {
     const cust_term *o = orders[i];
-    cust_term t = iri(NS_CUST "ExecutionOrder");
+    if (o->kind == CUST_TERM_LITERAL) {
+      continue;
+    }
+    cust_term t = iri(CUST_V_ORDER);
     emit_iri(k, o, RDF_TYPE, &t, g);
-    emit_iri(k, o, NS_CUST "payer", issuer, g);
+    emit_iri(k, o, CUST_V_PAYER, issuer, g);
+    const cust_term *params[16];
+    size_t np = role_objects(k->m, keep, o, cls, CUST_ROLE_PARAMETER, params, 16);
+    for (size_t j = 0; j < np; j++) {
+      const cust_term *v[1];
+      /* a schema:PropertyValue node stands for its value */
+      if (params[j]->kind != CUST_TERM_LITERAL &&
+          role_objects(k->m, keep, params[j], cls, CUST_ROLE_VALUE, v, 1) == 1) {
+        emit_iri(k, o, CUST_V_PARAMETER, v[0], g);
+      } else {
+        emit_iri(k, o, CUST_V_PARAMETER, params[j], g);
+      }
+    }
+    size_t nz = role_objects(k->m, keep, o, cls, CUST_ROLE_ZONE, zones, 8);
+    for (size_t z = 0; z < nz; z++) {
+      t = as_iri(zones[z]);
+      emit_iri(k, o, CUST_V_IN_ZONE, &t, g);
+    }
     if (c->msg->nfunds == 0 || c->msg->funds[0].amount == NULL || c->msg->funds[0].denom == NULL) {
       continue;
     }
@@ -796,7 +948,7 @@ static void lock_funds(msgctx *c, const char *keep, const cust_term *issuer, cus
     if (is_new) {
       cust_term tmp;
       *slot = (void *)(uintptr_t)(o->kind == CUST_TERM_IRI &&
-                                  view_find(k, o, NS_CUST "lockedAmount", NULL, &k->ledger, 2, &tmp,
+                                  view_find(k, o, CUST_V_LOCKED_AMOUNT, NULL, &k->ledger, 2, &tmp,
                                             1) == 1);
     }
     if (*slot != NULL) {
@@ -804,10 +956,179 @@ static void lock_funds(msgctx *c, const char *keep, const cust_term *issuer, cus
     }
     *slot = (void *)1;
     t = lit(c->msg->funds[0].amount);
-    emit_iri(k, o, NS_CUST "lockedAmount", &t, &k->ledger);
+    emit_iri(k, o, CUST_V_LOCKED_AMOUNT, &t, &k->ledger);
     t = lit(c->msg->funds[0].denom);
-    emit_iri(k, o, NS_CUST "lockedDenom", &t, &k->ledger);
+    emit_iri(k, o, CUST_V_LOCKED_DENOM, &t, &k->ledger);
     emit_iri(k, o, NS_CUST "lockedIn", &c->tx_iri, &k->ledger);
+  }
+}
+
+/* Copies the values of `role` on `s` to `p` (labels, licences ...). */
+static void copy_role(blk *k, const char *keep, const cust_term *s, const cust_profile_class *cls,
+                      cust_profile_role role, const char *p, int is_iri, cust_term *g) {
+  enum { MAX = 16 };
+  const cust_term *v[MAX];
+  size_t n = role_objects(k->m, keep, s, cls, role, v, MAX);
+  for (size_t i = 0; i < n; i++) {
+    cust_term o = is_iri ? as_iri(v[i]) : *v[i];
+    emit_iri(k, s, p, &o, g);
+  }
+}
+
+/* A v5 assertion: its statement as the triple itself, with PROV roles. */
+static void derive_assertion(msgctx *c, const char *keep, const cust_term *cred,
+                             const cust_term *subject, const cust_term *issuer,
+                             const cust_profile_class *cls, cust_term *g, cred_rec *cr) {
+  blk *k = c->k;
+  const cust_term *sv[1], *pv[1], *ov[32], *scope[4];
+  if (role_objects(k->m, keep, subject, cls, CUST_ROLE_SUBJECT, sv, 1) == 0 ||
+      role_objects(k->m, keep, subject, cls, CUST_ROLE_PREDICATE, pv, 1) == 0) {
+    return;
+  }
+  cust_term s = as_iri(sv[0]), p = as_iri(pv[0]);
+  if (s.kind != CUST_TERM_IRI || p.kind != CUST_TERM_IRI) {
+    return; /* not a statement RDF can hold */
+  }
+  static const char *const iri_roles[] = { CUST_V_USED,         CUST_V_GENERATED,
+                                           CUST_V_GENERATED_BY, CUST_V_DERIVED_FROM,
+                                           CUST_V_ASSOCIATED,   CUST_V_ATTRIBUTED,
+                                           CUST_V_LICENSE,      RDF_TYPE };
+  int is_iri_role = 0;
+  for (size_t i = 0; i < sizeof iri_roles / sizeof iri_roles[0]; i++) {
+    is_iri_role |= strcmp(p.value, iri_roles[i]) == 0;
+  }
+  size_t no = role_objects(k->m, keep, subject, cls, CUST_ROLE_OBJECT, ov, 32);
+  size_t nscope = role_objects(k->m, keep, subject, cls, CUST_ROLE_SCOPE, scope, 4);
+  for (size_t i = 0; i < no && k->fatal == CUST_OK; i++) {
+    cust_term o = is_iri_role ? as_iri(ov[i]) : *ov[i];
+    emit_iri(k, &s, p.value, &o, g);
+    cust_term t, as_o = as_iri(&o);
+    const char *normal =
+        as_o.kind == CUST_TERM_IRI ? cust_profiles_status(k->m->profiles, as_o.value) : NULL;
+    /* Custodian's reading of activities' progress in v5, which has no
+       status of its own: using is running, generating is delivering, and a
+       known status concept (schema:actionStatus ...) says what it says */
+    if (strcmp(p.value, CUST_V_USED) == 0 || strcmp(p.value, CUST_V_ASSOCIATED) == 0) {
+      type_activity(k, &s, g);
+      if (strcmp(p.value, CUST_V_USED) == 0 && i == 0) {
+        add_report(c, cred, &s, CUST_V_IN_EXECUTION, &k->block_time, g, cr);
+      }
+    } else if (strcmp(p.value, CUST_V_GENERATED) == 0) {
+      type_activity(k, &s, g);
+      if (o.kind != CUST_TERM_LITERAL) {
+        emit_iri(k, &o, CUST_V_GENERATED_BY, &s, g);
+      }
+      if (i == 0) {
+        add_report(c, cred, &s, CUST_V_DELIVERED, &k->block_time, g, cr);
+      }
+    } else if (normal != NULL) {
+      type_activity(k, &s, g);
+      if (i == 0) {
+        add_report(c, cred, &s, normal, &k->block_time, g, cr);
+      }
+    } else if (strcmp(p.value, CUST_V_GENERATED_BY) == 0 && o.kind != CUST_TERM_LITERAL) {
+      type_activity(k, &o, g);
+      emit_iri(k, &o, CUST_V_GENERATED, &s, g);
+    } else if (strcmp(p.value, CUST_V_STARTED) == 0 || strcmp(p.value, CUST_V_ENDED) == 0) {
+      type_activity(k, &s, g);
+      int is_end = strcmp(p.value, CUST_V_ENDED) == 0;
+      cust_term when = o.kind == CUST_TERM_LITERAL ? o : k->block_time;
+      add_report(c, cred, &s, is_end ? CUST_V_DELIVERED : CUST_V_IN_EXECUTION, &when, g, cr);
+    } else if (strcmp(p.value, RDF_TYPE) == 0 && o.kind == CUST_TERM_IRI) {
+      static const char *const types[] = { CUST_V_DATASET, CUST_V_SERVICE, CUST_V_SERVICE,
+                                           CUST_V_ZONE };
+      int ty = cust_profiles_type(k->m->profiles, o.value);
+      if (ty >= 0) {
+        /* typing a resource describes it: its asserter is its provider */
+        t = iri(types[ty]);
+        emit_iri(k, &s, RDF_TYPE, &t, g);
+        emit_iri(k, &s, CUST_V_ATTRIBUTED, issuer, g);
+        if (ty == 2) {
+          t = iri(CUST_V_STORAGE_SERVICE);
+          emit_iri(k, &s, RDF_TYPE, &t, g);
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < nscope; i++) {
+    cust_term z = as_iri(scope[i]);
+    if (z.kind == CUST_TERM_IRI) {
+      emit_iri(k, &s, CUST_V_IN_ZONE, &z, g);
+    }
+  }
+}
+
+/* The derived triples of "What every profile derives" (mapping.md). */
+static void derive(msgctx *c, const char *keep, const cust_term *cred, const cust_term *subject,
+                   const cust_term *issuer, const cust_profile_class *cls, cust_term *g,
+                   cred_rec *cr) {
+  blk *k = c->k;
+  cust_term t;
+  enum { MAX = 16 };
+  const cust_term *v[MAX];
+  size_t n;
+  switch (cls->kind) {
+    case CUST_KIND_DATASET:
+    case CUST_KIND_SERVICE:
+      t = iri(cls->kind == CUST_KIND_DATASET ? CUST_V_DATASET : CUST_V_SERVICE);
+      emit_iri(k, subject, RDF_TYPE, &t, g);
+      emit_iri(k, subject, CUST_V_ATTRIBUTED, issuer, g);
+      copy_role(k, keep, subject, cls, CUST_ROLE_TITLE, CUST_V_TITLE, 0, g);
+      copy_role(k, keep, subject, cls, CUST_ROLE_CATEGORY, CUST_V_CATEGORY, 1, g);
+      n = role_objects(k->m, keep, subject, cls, CUST_ROLE_CATEGORY, v, MAX);
+      for (size_t i = 0; i < n; i++) {
+        if (v[i]->kind == CUST_TERM_IRI && cust_profiles_is_storage(k->m->profiles, v[i]->value)) {
+          t = iri(CUST_V_STORAGE_SERVICE);
+          emit_iri(k, subject, RDF_TYPE, &t, g);
+          break;
+        }
+      }
+      break;
+    case CUST_KIND_ZONE:
+      t = iri(CUST_V_ZONE);
+      emit_iri(k, subject, RDF_TYPE, &t, g);
+      copy_role(k, keep, subject, cls, CUST_ROLE_TITLE, CUST_V_TITLE, 0, g);
+      break;
+    case CUST_KIND_PROFILE:
+      emit_iri(k, subject, CUST_V_ATTRIBUTED, issuer, g);
+      copy_role(k, keep, subject, cls, CUST_ROLE_TITLE, CUST_V_TITLE, 0, g);
+      break;
+    case CUST_KIND_RIGHTS:
+      copy_role(k, keep, subject, cls, CUST_ROLE_LICENCE, CUST_V_LICENSE, 1, g);
+      break;
+    case CUST_KIND_PUBLICATION:
+      copy_role(k, keep, subject, cls, CUST_ROLE_SERVED_BY, CUST_V_SERVED_BY, 1, g);
+      break;
+    case CUST_KIND_MEMBERSHIP: {
+      const cust_term *zones[MAX];
+      size_t nz = role_objects(k->m, keep, subject, cls, CUST_ROLE_ZONE, zones, MAX);
+      n = role_objects(k->m, keep, subject, cls, CUST_ROLE_MEMBER, v, MAX);
+      if (n == 0) {
+        v[0] = subject;
+        n = 1;
+      }
+      for (size_t i = 0; i < n; i++) {
+        cust_term member = as_iri(v[i]);
+        for (size_t z = 0; z < nz && member.kind != CUST_TERM_LITERAL; z++) {
+          t = as_iri(zones[z]);
+          emit_iri(k, &member, CUST_V_IN_ZONE, &t, g);
+        }
+      }
+      break;
+    }
+    case CUST_KIND_ORDER:
+      derive_order(c, keep, subject, issuer, cls, g);
+      break;
+    case CUST_KIND_EXECUTION:
+      derive_execution(c, keep, cred, subject, cls, g, cr);
+      break;
+    case CUST_KIND_ASSERTION:
+      derive_assertion(c, keep, cred, subject, issuer, cls, g, cr);
+      break;
+    case CUST_KIND_GOVERNANCE:
+    case CUST_KIND_AUTHENTICATION:
+    case CUST_KIND_N:
+      break;
   }
 }
 
@@ -826,29 +1147,9 @@ static void accept_credential(msgctx *c, const char *keep, const cust_term *cred
   cr->tx = c->tx_iri.value;
   cr->is_in_block = 1;
   cust_term t;
-  switch (class_of(type)) {
-    case CLASS_DATASET:
-      t = iri(NS_CUST "Dataset");
-      emit_iri(k, subject, RDF_TYPE, &t, &g);
-      emit_iri(k, subject, NS_PROV "wasAttributedTo", issuer, &g);
-      break;
-    case CLASS_SERVICE:
-      t = iri(NS_CUST "DigitalService");
-      emit_iri(k, subject, RDF_TYPE, &t, &g);
-      emit_iri(k, subject, NS_PROV "wasAttributedTo", issuer, &g);
-      break;
-    case CLASS_ZONE:
-      t = iri(NS_CUST "Zone");
-      emit_iri(k, subject, RDF_TYPE, &t, &g);
-      break;
-    case CLASS_ORDER:
-      lock_funds(c, keep, issuer, &g);
-      break;
-    case CLASS_EXECUTION:
-      derive_execution(c, keep, cred, subject, &g, cr);
-      break;
-    case CLASS_OTHER:
-      break;
+  const cust_profile_class *cls = cust_profiles_class(m->profiles, type->value);
+  if (cls != NULL) {
+    derive(c, keep, cred, subject, issuer, cls, &g, cr);
   }
   ledger_msg(c);
   emit_iri(k, cred, NS_CUST "submittedIn", &c->tx_iri, &k->ledger);
@@ -857,6 +1158,10 @@ static void accept_credential(msgctx *c, const char *keep, const cust_term *cred
   if (c->msg->is_authz) {
     t = lit_int(k, c->msg->inner_index);
     emit_iri(k, cred, NS_CUST "innerIndex", &t, &k->ledger);
+  }
+  if (cls != NULL) {
+    t = lit(cls->profile->name);
+    emit_iri(k, cred, CUST_V_PROFILE, &t, &k->ledger);
   }
   k->st.credentials++;
 }
@@ -1042,7 +1347,7 @@ static void map_revocation(msgctx *c, json_t *args) {
       execs[n++] = iri(r->exec);
     }
   } else {
-    n = view_find(k, NULL, NS_EXEC "hasExecution", NULL, &ct, 2, execs, MAX);
+    n = view_find(k, NULL, CUST_V_REPORTED_STATUS, NULL, &ct, 0, execs, MAX);
   }
   for (size_t i = 0; i < n && k->fatal == CUST_OK; i++) {
     if (execs[i].kind == CUST_TERM_IRI) {
@@ -1226,6 +1531,20 @@ cust_status cust_mapper_new(const cust_mapper_config *cfg, const cust_logger *lo
   st = cust_mapper_rdf_world(&m->world);
   if (st != CUST_OK) {
     cust_log(log, CUST_LOG_ERROR, "cannot start the RDF parser (raptor): %s", cust_strerror(st));
+    goto cleanup;
+  }
+  char dirbuf[4096], err[512];
+  const char *dir = cfg != NULL && cfg->profile_dir != NULL
+                        ? cfg->profile_dir
+                        : cust_profiles_default_dir(dirbuf, sizeof dirbuf);
+  if (dir == NULL) {
+    st = CUST_ERR_NOTFOUND;
+    cust_log(log, CUST_LOG_ERROR, "cannot find the ontology folder: give --ontology DIR");
+    goto cleanup;
+  }
+  st = cust_profiles_load(dir, &m->profiles, err, sizeof err);
+  if (st != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "%s", err);
   }
 
 cleanup:
@@ -1250,6 +1569,7 @@ void cust_mapper_free(cust_mapper *m) {
   free(m->dataverses);
   free(m->chain_id);
   free(m->quads);
+  cust_profiles_free(m->profiles);
   cust_arena_release(&m->block_arena);
   cust_arena_release(&m->sub_arena);
   free(m);

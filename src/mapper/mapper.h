@@ -10,11 +10,30 @@
 
 typedef struct cust_mapper cust_mapper;
 
+/* ---- ontology profiles (profile.c; the format is at the top of it) ---- */
+
+/* The ontology versions the mapper knows: one ontology/NAME.profile each. */
+typedef struct cust_profiles cust_profiles;
+
+/* Reads every *.profile file of `dir` (in name order). Errors, with one line
+ * in `err` naming the file, the line and what is wrong: CUST_ERR_NOTFOUND (no
+ * folder, or no profile in it), CUST_ERR_IO, CUST_ERR_FORMAT, CUST_ERR_NOMEM.
+ * *out is owned by the caller (cust_profiles_free). */
+cust_status cust_profiles_load(const char *dir, cust_profiles **out, char *err, size_t errlen);
+void cust_profiles_free(cust_profiles *ps);
+/* The installed ontology folder, else the source tree's; NULL when `len` is
+ * too short. */
+const char *cust_profiles_default_dir(char *buf, size_t len);
+size_t cust_profiles_count(const cust_profiles *ps);
+/* The name of profile i (0 <= i < count), in load order; borrowed. */
+const char *cust_profiles_name(const cust_profiles *ps, size_t i);
+
 typedef struct cust_mapper_config {
   const char *chain_id;          /* borrowed; used in transaction IRIs */
   const char *const *dataverses; /* borrowed; contracts to index; none: any */
   size_t ndataverses;
-  size_t max_submission; /* bytes of decoded N-Quads; 0: 1 MiB */
+  size_t max_submission;   /* bytes of decoded N-Quads; 0: 1 MiB */
+  const char *profile_dir; /* borrowed; NULL: cust_profiles_default_dir() */
 } cust_mapper_config;
 
 typedef struct cust_mapper_stats {
@@ -25,7 +44,9 @@ typedef struct cust_mapper_stats {
   uint64_t quads; /* changes produced */
 } cust_mapper_stats;
 
-/* Makes a mapper; the config's strings are copied. Owns one raptor world. */
+/* Makes a mapper; the config's strings are copied. Owns one raptor world and
+ * the profiles of `profile_dir`; a profile that does not load fails the call
+ * (CUST_ERR_FORMAT, CUST_ERR_NOTFOUND, ...), logged with its file and line. */
 cust_status cust_mapper_new(const cust_mapper_config *cfg, const cust_logger *log,
                             cust_mapper **out);
 void cust_mapper_free(cust_mapper *m);

@@ -9,26 +9,115 @@
 
 /* ---- vocabulary ---------------------------------------------------------- */
 
-#define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-#define NS_XSD "http://www.w3.org/2001/XMLSchema#"
-#define NS_CRED "https://www.w3.org/2018/credentials#"
-#define NS_SEC "https://w3id.org/security#"
-#define NS_PROV "http://www.w3.org/ns/prov#"
-#define NS_CUST "https://w3id.org/custodian/ns#"
-#define NS_OKP4 "https://w3id.org/okp4/ontology/v3/"
-#define NS_DSD NS_OKP4 "schema/credential/dataset/description/"
-#define NS_SVC NS_OKP4 "schema/credential/digital-service/description/"
-#define NS_ZONE NS_OKP4 "schema/credential/zone/description/"
-#define NS_ORDER NS_OKP4 "schema/credential/orchestration-service/execution-order/"
-#define NS_EXEC NS_OKP4 "schema/credential/orchestration-service/execution/"
-#define NS_STATUS NS_OKP4 "thesaurus/digital-service-execution-status/"
+#include "core/vocab.h"
 
-/* IRIs under this prefix belong to the project: no credential may use them. */
-#define CUST_RESERVED_PREFIX "https://w3id.org/custodian/"
+/* ---- profiles (profile.c) ----------------------------------------------------- */
 
-#define RDF_TYPE NS_RDF "type"
-#define XSD_INTEGER NS_XSD "integer"
-#define XSD_DATETIME NS_XSD "dateTime"
+/* What a credential class is about: decides which derivation runs. */
+typedef enum cust_profile_kind {
+  CUST_KIND_DATASET = 0,
+  CUST_KIND_SERVICE,
+  CUST_KIND_ZONE,
+  CUST_KIND_RIGHTS,
+  CUST_KIND_GOVERNANCE,
+  CUST_KIND_PUBLICATION,
+  CUST_KIND_AUTHENTICATION,
+  CUST_KIND_ORDER,
+  CUST_KIND_EXECUTION,
+  CUST_KIND_MEMBERSHIP,
+  CUST_KIND_ASSERTION,
+  CUST_KIND_PROFILE,
+  CUST_KIND_N
+} cust_profile_kind;
+
+/* Which property plays which part; the node it sits on is in brackets
+ * (S the subject, O the order, X the execution, P a parameter node). */
+typedef enum cust_profile_role {
+  CUST_ROLE_TITLE = 0,    /* [S] a label */
+  CUST_ROLE_DESCRIPTION,  /* [S] */
+  CUST_ROLE_CATEGORY,     /* [S] a service's category concept */
+  CUST_ROLE_ORDER,        /* [S] -> O */
+  CUST_ROLE_EXECUTION,    /* [S] -> X */
+  CUST_ROLE_EXECUTION_OF, /* [X, else S] -> O */
+  CUST_ROLE_CONSUMED,     /* [X] */
+  CUST_ROLE_PRODUCED,     /* [X] */
+  CUST_ROLE_PARAMETER,    /* [X or O] -> P whose value is consumed */
+  CUST_ROLE_OUTCOME,      /* [X] -> P whose value is produced */
+  CUST_ROLE_VALUE,        /* [P] the value of a parameter or outcome */
+  CUST_ROLE_STATUS,       /* [X, else S] a status concept */
+  CUST_ROLE_TIME,         /* [X, else S] */
+  CUST_ROLE_PLACED,       /* [O] when the order was placed */
+  CUST_ROLE_ZONE,         /* [O; a membership's S] */
+  CUST_ROLE_AGENT,        /* [X] the orchestration service (else S) */
+  CUST_ROLE_PART_OF,      /* [X] -> a parent execution */
+  CUST_ROLE_EVIDENCE,     /* [X] */
+  CUST_ROLE_SERVED_BY,    /* [S] a storage service */
+  CUST_ROLE_IDENTIFIER,   /* [S] */
+  CUST_ROLE_MEMBER,       /* [S] the member (else S) */
+  CUST_ROLE_MEMBERSHIP,   /* [S] the member's role */
+  CUST_ROLE_LICENCE,      /* [S] */
+  CUST_ROLE_GOVERNED_BY,  /* [S] */
+  CUST_ROLE_TO_SERVICE,   /* [S] */
+  CUST_ROLE_SUBJECT,      /* [S] an assertion's subject */
+  CUST_ROLE_PREDICATE,    /* [S] */
+  CUST_ROLE_OBJECT,       /* [S] */
+  CUST_ROLE_SCOPE,        /* [S] */
+  CUST_ROLE_N
+} cust_profile_role;
+
+typedef struct cust_profile {
+  const char *name; /* "okp4-v3" */
+  const char *file; /* where it was read */
+  const char **bases;
+  size_t nbases;
+  size_t index; /* load order */
+  struct cust_profile *next;
+} cust_profile;
+
+typedef struct cust_profile_class {
+  const cust_profile *profile;
+  cust_profile_kind kind;
+  const char **roles[CUST_ROLE_N]; /* the IRIs of each role, one per base */
+  size_t nroles[CUST_ROLE_N];
+  int pending_roles[CUST_ROLE_N]; /* while loading */
+  int is_subject_consumed;
+  int line;
+} cust_profile_class;
+
+/* One IRI the profiles know: a class, a status concept, a storage category
+ * or an assertion type; `arg` is the normalised status index or the kind. */
+typedef struct cust_profile_entry {
+  const char *iri;
+  const cust_profile *profile;
+  const cust_profile_class *cls;
+  int arg;
+  struct cust_profile_entry *next;
+} cust_profile_entry;
+
+struct cust_profiles {
+  cust_arena arena; /* everything below */
+  cust_profile *profiles;
+  size_t nprofiles;
+  cust_profile_entry *classes, *statuses, *storage, *types;
+};
+
+/* The class `iri` names, or NULL when no profile knows it. */
+const cust_profile_class *cust_profiles_class(const cust_profiles *ps, const char *iri);
+/* The normalised status (CUST_V_DELIVERED ...) of a concept, or NULL. */
+const char *cust_profiles_status(const cust_profiles *ps, const char *iri);
+int cust_profiles_is_storage(const cust_profiles *ps, const char *iri);
+/* For an asserted rdf:type: 0 dataset, 1 service, 2 storage, 3 zone; -1. */
+int cust_profiles_type(const cust_profiles *ps, const char *iri);
+
+#define NS_RDF CUST_V_RDF
+#define NS_CRED CUST_V_CRED
+#define NS_SEC CUST_V_SEC
+#define NS_PROV CUST_V_PROV
+#define NS_CUST CUST_V_CUST
+#define CUST_RESERVED_PREFIX CUST_V_RESERVED
+#define RDF_TYPE CUST_V_TYPE
+#define XSD_INTEGER CUST_V_XSD_INTEGER
+#define XSD_DATETIME CUST_V_XSD_DATETIME
 
 /* ---- string map ------------------------------------------------------------ */
 

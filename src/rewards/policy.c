@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vocab.h"
 #include "rewards.h"
 
-#define NS "https://w3id.org/custodian/ns#"
-#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#define NS CUST_V_CUST
+#define RDF_TYPE CUST_V_TYPE
 
 static const cust_rewards_policy builtin = {
   .iri = CUST_REWARDS_BUILTIN_POLICY,

@@ -106,7 +106,7 @@ static cust_status add_line(walk *w, cust_rewards_role role, const char *resourc
 static cust_status is_delivered(walk *w, const char *x, int *out) {
   const char *status = NULL;
   cust_status st = cust_custody_facts_status(w->f, x, &status);
-  *out = st == CUST_OK && status && strcmp(status, CUST_STATUS_DELIVERED) == 0;
+  *out = st == CUST_OK && status && strcmp(status, CUST_V_DELIVERED) == 0;
   return st;
 }
 
@@ -117,10 +117,15 @@ static cust_status classify(walk *w, const char *r, unsigned d) {
   if (st != CUST_OK || desc == NULL) {
     return st;
   }
-  if (strcmp(desc->type, CUST_DSD "DatasetDescriptionCredential") == 0) {
+  int kind = 0;
+  st = cust_custody_facts_kind(w->f, r, &kind);
+  if (st != CUST_OK || kind == 0) {
+    return st; /* described, but neither a dataset nor a service */
+  }
+  if (kind & CUST_CUSTODY_IS_DATASET) {
     st = add_line(w, CUST_ROLE_DATA, r, desc->issuer, d);
     if (st == CUST_OK) {
-      st = cust_custody_facts_objects(w->f, r, CUST_PUB "servedBy", NULL, &vs);
+      st = cust_custody_facts_objects(w->f, r, CUST_V_SERVED_BY, NULL, &vs);
     }
     for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
       const cust_custody_cred *sd = NULL;
@@ -134,15 +139,8 @@ static cust_status classify(walk *w, const char *r, unsigned d) {
     }
     return st;
   }
-  st = cust_custody_facts_objects(w->f, r, CUST_SVC "hasCategory", desc->iri, &vs);
-  int is_storage = 0;
-  for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
-    is_storage |= strcmp(vs.items[i].value, CUST_CATEGORY_STORAGE) == 0;
-  }
-  if (st == CUST_OK) {
-    st = add_line(w, is_storage ? CUST_ROLE_STORAGE : CUST_ROLE_PROCESSING, r, desc->issuer, d);
-  }
-  return st;
+  int is_storage = (kind & CUST_CUSTODY_IS_STORAGE) != 0;
+  return add_line(w, is_storage ? CUST_ROLE_STORAGE : CUST_ROLE_PROCESSING, r, desc->issuer, d);
 }
 
 static cust_status visit(walk *w, const char *x, unsigned d) {
@@ -158,7 +156,7 @@ static cust_status visit(walk *w, const char *x, unsigned d) {
     }
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_subjects(w->f, CUST_EXEC "partOfExecution", x, NULL, &vs);
+    st = cust_custody_facts_subjects(w->f, CUST_V_PART_OF, x, NULL, &vs);
   }
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const char *y = vs.items[i].value;
@@ -175,7 +173,7 @@ static cust_status visit(walk *w, const char *x, unsigned d) {
     }
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_objects(w->f, x, CUST_EXEC "hasConsumedResource", NULL, &vs);
+    st = cust_custody_facts_objects(w->f, x, CUST_V_USED, NULL, &vs);
   }
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     const char *r = vs.items[i].value;
@@ -187,7 +185,7 @@ static cust_status visit(walk *w, const char *x, unsigned d) {
     if (st != CUST_OK || d + 1 > w->pol->max_depth) {
       continue;
     }
-    st = cust_custody_facts_subjects(w->f, CUST_EXEC "hasProducedResource", r, NULL, &producers);
+    st = cust_custody_facts_subjects(w->f, CUST_V_GENERATED, r, NULL, &producers);
     for (size_t j = 0; st == CUST_OK && j < producers.len; j++) {
       if (!cust_custody_map_get(&w->visited, producers.items[j].value)) {
         st = strvec_push(&w->next, producers.items[j].value);
@@ -198,8 +196,8 @@ static cust_status visit(walk *w, const char *x, unsigned d) {
 }
 
 static const char *const sparse_predicates[] = {
-  CUST_EXEC "partOfExecution",
-  CUST_PUB "servedBy",
+  CUST_V_PART_OF,
+  CUST_V_SERVED_BY,
 };
 #define BULK_AFTER 64
 
@@ -634,7 +632,7 @@ static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t 
                                 const char **denom) {
   cust_custody_values vs, ds;
   cust_status st =
-      cust_custody_facts_objects(f, order, CUST_NS "lockedAmount", CUST_GRAPH_LEDGER, &vs);
+      cust_custody_facts_objects(f, order, CUST_V_CUST "lockedAmount", CUST_GRAPH_LEDGER, &vs);
   const char *amount = NULL;
   for (size_t i = 0; st == CUST_OK && i < vs.len; i++) {
     if (is_amount(vs.items[i].value) && (amount == NULL || strcmp(vs.items[i].value, amount) < 0)) {
@@ -643,7 +641,7 @@ static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t 
   }
   if (st == CUST_OK && amount) {
     mpz_set_str(total, amount, 10);
-    st = cust_custody_facts_objects(f, order, CUST_NS "lockedDenom", CUST_GRAPH_LEDGER, &ds);
+    st = cust_custody_facts_objects(f, order, CUST_V_CUST "lockedDenom", CUST_GRAPH_LEDGER, &ds);
     if (st == CUST_OK && ds.len > 0) {
       *denom = ds.items[0].value;
     }
@@ -947,7 +945,7 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
     st = cust_custody_facts_order(f, execution, &order);
   }
   if (st == CUST_OK) {
-    st = cust_custody_facts_objects(f, execution, CUST_EXEC "hasConsumedResource", NULL, &consumed);
+    st = cust_custody_facts_objects(f, execution, CUST_V_USED, NULL, &consumed);
   }
   if (st == CUST_OK && req->prefix != NULL) {
     snprintf(prefix, sizeof prefix, "%s", req->prefix);
@@ -1009,7 +1007,7 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
   }
   pays.arena = &w.arena;
   pays.prefix = prefix[0] ? prefix : NULL;
-  is_eligible = status && strcmp(status, CUST_STATUS_DELIVERED) == 0;
+  is_eligible = status && strcmp(status, CUST_V_DELIVERED) == 0;
   if (st == CUST_OK) {
     st = put_head(&json, execution, status, is_eligible, total, source, denom, w.pol, order.zone,
                   height, pays.prefix);

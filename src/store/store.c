@@ -59,13 +59,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/vocab.h"
 #include "store/store_int.h"
 
 #define CUST_STORE_APP_ID 0x43555354
 #define CUST_STORE_VERSION 1
 
-#define CUST_NS "https://w3id.org/custodian/ns#"
-#define XSD_NS "http://www.w3.org/2001/XMLSchema#"
+#define CUST_NS CUST_V_CUST
+#define XSD_NS CUST_V_XSD
 #define CHECKPOINT_IRI "urn:custodian:checkpoint"
 
 static const char *const schema_sql =

@@ -22,7 +22,7 @@ const WEB = process.env.E2E_WEB;
 const AMOUNT = '1000003';
 const PROV = 'http://www.w3.org/ns/prov#';
 const CURRENT = 'https://w3id.org/custodian/graph/current';
-const DELIVERED = 'https://w3id.org/okp4/ontology/v3/thesaurus/digital-service-execution-status/Delivered';
+const DELIVERED = 'https://w3id.org/custodian/ns#Delivered';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1280, height: 900 };
@@ -134,6 +134,11 @@ test('status: chain, heights, counts of credentials by type; refreshes by itself
   assert.ok(Number(cards['Indexed height'].replace(/\D/g, '')) >= BLOCKS, `indexed height shown: ${cards['Indexed height']}`);
   const types = await page.$$eval('.count-grid section:first-child table.counts tbody tr', (rows) => rows.map((r) => r.textContent));
   assert.ok(types.length >= 3, `several credential types are counted: ${types}`);
+  await page.waitForSelector('caption:text("Credentials by ontology profile")');
+  const profiles = await page.locator('table.counts', { has: page.locator('caption', { hasText: 'Credentials by ontology profile' }) })
+    .locator('tbody tr').allTextContents();
+  assert.ok(profiles.some((r) => r.startsWith('axone-v4')) && profiles.some((r) => r.startsWith('okp4-v3')),
+    `credentials are counted by profile (the devnet's axone-v4, the OKP4 examples' okp4-v3): ${profiles}`);
   const first = await page.textContent('.updated');
   await page.waitForFunction((t) => document.querySelector('.updated').textContent !== t, first, { timeout: 15000 });
   assert.equal(await page.getAttribute('nav a[data-route="status"]', 'aria-current'), 'page');

@@ -26,6 +26,10 @@ run a --seed 42 --manifest "$TMP/a.file.json"
 run b --seed 42
 run c --seed 42 --dialect 0.34
 run d --seed 43
+run e --seed 42 --ontology okp4-v3
+run f --seed 42 --ontology okp4-v3
+run g --seed 42 --ontology axone-v5
+run h --seed 42 --ontology axone-v5
 
 cmp -s "$TMP/a.blocks" "$TMP/b.blocks" || fail "two runs with the same seed give the same blocks"
 cmp -s "$TMP/a.results" "$TMP/b.results" || fail "two runs give the same results"
@@ -41,4 +45,18 @@ cmp -s "$TMP/a.manifest" "$TMP/b.manifest" || fail "the manifest is deterministi
 # (the manifests differ only in their "dialect" field)
 sed 's/"dialect":"0.34"/"dialect":"0.38"/' "$TMP/c.manifest" | cmp -s - "$TMP/a.manifest" ||
   fail "the 0.34 manifest equals the 0.38 one but for the dialect"
+# each ontology version is deterministic, and speaks its own vocabulary
+for v in e:f g:h; do
+  x=${v%:*}; y=${v#*:}
+  cmp -s "$TMP/$x.blocks" "$TMP/$y.blocks" || fail "--ontology: two runs give the same blocks ($x)"
+  cmp -s "$TMP/$x.manifest" "$TMP/$y.manifest" || fail "--ontology: the same manifest ($x)"
+  cmp -s "$TMP/$x.blocks" "$TMP/a.blocks" && fail "--ontology: another version, another chain ($x)"
+done
+grep -q '"ontology":"okp4-v3"' "$TMP/e.manifest" || fail "the manifest names okp4-v3"
+grep -q 'okp4/ontology/v3/schema/credential/digital-service/execution-result/DigitalServiceExecutionResultCredential' \
+  "$TMP/e.manifest" || fail "okp4-v3: results of digital-service/"
+grep -q 'axone/ontology/v4/' "$TMP/e.manifest" && fail "okp4-v3: no axone v4 IRI"
+grep -q '"ontology":"axone-v4"' "$TMP/a.manifest" || fail "the default is axone-v4"
+grep -q 'axone/ontology/v5/schema/core/assertion/AssertionCredential' "$TMP/g.manifest" \
+  || fail "axone-v5: assertions"
 pass

@@ -9,7 +9,7 @@ make_store "$TMP/s.db"
 serve srv --db "$TMP/s.db"
 
 EX=https://example.org
-ST=https://w3id.org/okp4/ontology/v3/thesaurus/digital-service-execution-status
+ST=https://w3id.org/custodian/ns#
 # csv PATH: the CSV answer without its header, sorted, CRs removed.
 csv() {
   get "$1" -H 'Accept: text/csv' >/dev/null
@@ -27,7 +27,7 @@ $3"
 }
 
 # ---- /sparql formats and dataset parameters
-q='SELECT ?t WHERE { <https://example.org/dataset/d1> <https://w3id.org/okp4/ontology/v3/schema/credential/dataset/description/hasTitle> ?t }'
+q='SELECT ?t WHERE { <https://example.org/dataset/d1> <https://w3id.org/axone/ontology/v4/schema/credential/dataset/description/hasTitle> ?t }'
 get /sparql --get --data-urlencode "query=$q" | grep -q '"value": *"Dataset One"' \
   || fail "JSON results by default: $(cat "$TMP/body")"
 header Content-Type | grep -q 'application/sparql-results+json' || fail "JSON type"
@@ -64,14 +64,14 @@ same lineage "$(csv "/queries/lineage?resource=$EX/dataset/p2")" \
 2,$EX/dataset/p1,urn:uuid:exec-1,did:key:svc-proc,Processor"
 
 same impact "$(csv "/queries/impact?resource=$EX/dataset/d1")" \
-"1,urn:uuid:exec-1,$EX/dataset/p1,$ST/Delivered
-2,urn:uuid:exec-2,$EX/dataset/p2,$ST/InExecution"
+"1,urn:uuid:exec-1,$EX/dataset/p1,${ST}Delivered
+2,urn:uuid:exec-2,$EX/dataset/p2,${ST}InExecution"
 
 dossier=$(csv "/queries/execution?execution=urn:uuid:exec-1")
 for row in "order,urn:uuid:order-1,,," "payer,did:key:payer,,," "zone,$EX/zone/z1,,," \
   "parameter,param-order-1,,," "orchestration service,did:key:orch,,," \
-  "status,$ST/Delivered,,," "report,$ST/InExecution,$EX/cred/e1-a,5,2024-05-01T00:05:00Z" \
-  "report,$ST/Delivered,$EX/cred/e1-b,6,2024-05-01T00:06:00Z" "consumed,$EX/dataset/d1,,," \
+  "status,${ST}Delivered,,," "report,${ST}InExecution,$EX/cred/e1-a,5,2024-05-01T00:05:00Z" \
+  "report,${ST}Delivered,$EX/cred/e1-b,6,2024-05-01T00:06:00Z" "consumed,$EX/dataset/d1,,," \
   "produced,$EX/dataset/p1,,," "evidence,sha256:e1,,," "locked amount,1000000,,4,2024-05-01T00:04:00Z" \
   "locked denom,uknow,,,"; do
   printf '%s\n' "$dossier" | grep -q -x -F "$row" || fail "the dossier has \"$row\":
@@ -82,7 +82,7 @@ done
 zone=$(csv "/queries/zone?zone=$EX/zone/z1")
 [ "$(printf '%s\n' "$zone" | wc -l)" -eq 10 ] || fail "zone: 10 rows:
 $zone"
-printf '%s\n' "$zone" | grep -q -x -F "urn:uuid:order-2,urn:uuid:exec-2,$ST/InExecution,produced,$EX/dataset/p2" \
+printf '%s\n' "$zone" | grep -q -x -F "urn:uuid:order-2,urn:uuid:exec-2,${ST}InExecution,produced,$EX/dataset/p2" \
   || fail "zone lists what exec-2 produced"
 same "zone of nothing" "$(csv "/queries/zone?zone=$EX/zone/none")" ""
 
@@ -105,7 +105,7 @@ same unregistered-inputs "$(csv /queries/compliance-unregistered-inputs)" \
 same revoked-still-used "$(csv /queries/compliance-revoked-still-used)" \
   "$EX/dataset/d2,$EX/cred/d2,8,urn:uuid:exec-3,9"
 same no-final-report "$(csv /queries/compliance-no-final-report)" \
-  "urn:uuid:exec-2,$ST/InExecution,urn:uuid:order-2,2024-05-01T00:10:00Z"
+  "urn:uuid:exec-2,${ST}InExecution,urn:uuid:order-2,2024-05-01T00:10:00Z"
 same paid-not-delivered "$(csv /queries/compliance-paid-not-delivered)" \
   "urn:uuid:order-2,did:key:payer,500,uknow,7,0"
 same usage-datasets "$(csv /queries/usage-datasets)" \

@@ -120,7 +120,12 @@ get /status >/dev/null; [ "$(status)" = 200 ] || fail "/status is 200"
 grep -q '"chain_id": "okp4-test-1"' "$TMP/body" || fail "/status names the chain: $(cat "$TMP/body")"
 grep -q '"indexed_height": 13' "$TMP/body" || fail "/status gives the height"
 grep -q '"rejections": 1' "$TMP/body" || fail "/status counts rejections"
-grep -q '"credentials": 15' "$TMP/body" || fail "/status counts credentials"
+grep -q '"credentials": 16' "$TMP/body" || fail "/status counts credentials"
+grep -q '"credentials_by_profile": {"axone-v4": 15}' "$TMP/body" \
+  || fail "/status counts credentials by profile: $(cat "$TMP/body")"
+grep -q '"credentials_unknown": 1' "$TMP/body" || fail "/status counts credentials no profile reads"
+grep -q '"unknown_types": \[{"type": "https://w3id.org/axone/ontology/v6/schema/core/claim/ClaimCredential", "credentials": 1}\]' \
+  "$TMP/body" || fail "/status lists the types no profile knows: $(cat "$TMP/body")"
 get /health >/dev/null; [ "$(status)" = 200 ] || fail "/health is 200 on a served store"
 grep -q '"status": "ok"' "$TMP/body" || fail "/health says ok"
 get /metrics >/dev/null; [ "$(status)" = 200 ] || fail "/metrics is 200"
@@ -131,6 +136,12 @@ for m in custodian_indexed_height custodian_triples_total custodian_rejected_tot
   grep -q -F "$m " "$TMP/body" || fail "/metrics has $m"
 done
 grep -q '^custodian_indexed_height 13$' "$TMP/body" || fail "indexed height metric"
+grep -q '^custodian_credentials_by_profile{profile="axone-v4"} 15$' "$TMP/body" \
+  || fail "credentials by profile metric"
+grep -q '^custodian_credentials_by_profile{profile="unknown"} 1$' "$TMP/body" \
+  || fail "credentials of no profile metric"
+grep -q -F 'custodian_unknown_credential_types{type="https://w3id.org/axone/ontology/v6/schema/core/claim/ClaimCredential"} 1' \
+  "$TMP/body" || fail "unknown types metric"
 n=$(sed -n 's/^custodian_queries_total{status="200"} //p' "$TMP/body")
 [ "$n" -ge 5 ] || fail "successful queries are counted ($n)"
 

@@ -10,7 +10,7 @@ start_devnet devnet --seed 7 --blocks 60 --block-time 10 --contract okp4-dataver
 index_to plain.db 60 --node "$URL" || fail "index: $(cat "$TMP/plain.db.log")"
 
 "$CUSTODIAN" export --db "$TMP/plain.db" --graph https://w3id.org/custodian/graph/current \
-  | sed -n 's/^<\([^>]*\)> <[^>]*#status> <[^>]*\/\([A-Za-z]*\)>.*/\1 \2/p' >"$TMP/execs"
+  | sed -n 's/^<\([^>]*\)> <[^>]*#status> <[^>]*[/#]\([A-Za-z]*\)>.*/\1 \2/p' >"$TMP/execs"
 [ "$(wc -l <"$TMP/execs")" -ge 5 ] || fail "the devnet made too few executions"
 grep -q " Delivered$" "$TMP/execs" || fail "no delivered execution"
 

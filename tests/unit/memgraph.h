@@ -20,18 +20,18 @@ typedef struct memgraph {
   int finds; /* calls of find, to check the memo */
 } memgraph;
 
-static void mg_init(memgraph *g) {
+__attribute__((unused)) static void mg_init(memgraph *g) {
   memset(g, 0, sizeof *g);
   cust_arena_init(&g->arena, 64 * 1024);
   g->height = 1;
 }
 
-static void mg_release(memgraph *g) {
+__attribute__((unused)) static void mg_release(memgraph *g) {
   free(g->q);
   cust_arena_release(&g->arena);
 }
 
-static cust_term mg_term(memgraph *g, const char *v) {
+__attribute__((unused)) static cust_term mg_term(memgraph *g, const char *v) {
   if (v == NULL) {
     cust_term t = { CUST_TERM_NONE, NULL, 0, NULL, NULL };
     return t;
@@ -46,7 +46,8 @@ static cust_term mg_term(memgraph *g, const char *v) {
 }
 
 /* Adds (s, p, o, g); an object starting with '"' is a literal, "_:x" a blank. */
-static void mg_add(memgraph *g, const char *s, const char *p, const char *o, const char *gr) {
+__attribute__((unused)) static void mg_add(memgraph *g, const char *s, const char *p, const char *o,
+                                           const char *gr) {
   if (g->len == g->cap) {
     g->cap = g->cap ? g->cap * 2 : 256;
     g->q = realloc(g->q, g->cap * sizeof *g->q);
@@ -61,11 +62,12 @@ static void mg_add(memgraph *g, const char *s, const char *p, const char *o, con
   q->g = mg_term(g, gr);
 }
 
-static int mg_match(const cust_term *pat, const cust_term *t) {
+__attribute__((unused)) static int mg_match(const cust_term *pat, const cust_term *t) {
   return pat->kind == CUST_TERM_NONE || (pat->kind == t->kind && strcmp(pat->value, t->value) == 0);
 }
 
-static cust_status mg_find(void *ud, const cust_quad *pat, cust_quad_fn fn, void *fn_ud) {
+__attribute__((unused)) static cust_status mg_find(void *ud, const cust_quad *pat, cust_quad_fn fn,
+                                                   void *fn_ud) {
   memgraph *g = ud;
   g->finds++;
   for (size_t i = 0; i < g->len; i++) {
@@ -80,13 +82,13 @@ static cust_status mg_find(void *ud, const cust_quad *pat, cust_quad_fn fn, void
   return CUST_OK;
 }
 
-static cust_graph_view mg_view(memgraph *g) {
+__attribute__((unused)) static cust_graph_view mg_view(memgraph *g) {
   cust_graph_view v = { g, mg_find };
   return v;
 }
 
 /* Shuffles the quads (a fixed permutation for a seed). */
-static void mg_shuffle(memgraph *g, unsigned seed) {
+__attribute__((unused)) static void mg_shuffle(memgraph *g, unsigned seed) {
   for (size_t i = g->len; i > 1; i--) {
     seed = seed * 1103515245u + 12345u;
     size_t j = (seed >> 8) % i;
@@ -100,13 +102,14 @@ static void mg_shuffle(memgraph *g, unsigned seed) {
 #define MG_CRED "https://www.w3.org/2018/credentials#"
 #define MG_LEDGER CUST_GRAPH_LEDGER
 
-static const char *mg_str(memgraph *g, const char *fmt, const char *a) {
+__attribute__((unused)) static const char *mg_str(memgraph *g, const char *fmt, const char *a) {
   return cust_arena_printf(&g->arena, fmt, a);
 }
 
 /* A new credential graph of `type` about `subject` by `issuer`, recorded in
  * the ledger at the next height. Returns its IRI. */
-static const char *mg_cred(memgraph *g, const char *type, const char *subject, const char *issuer) {
+__attribute__((unused)) static const char *mg_cred(memgraph *g, const char *type,
+                                                   const char *subject, const char *issuer) {
   const char *c = cust_arena_printf(&g->arena, "urn:cred:%u", ++g->ncred);
   const char *tx = cust_arena_printf(&g->arena, "urn:cosmos:test:tx:%u", g->ncred);
   const char *h = cust_arena_printf(&g->arena, "\"%u", g->height++);
@@ -114,70 +117,90 @@ static const char *mg_cred(memgraph *g, const char *type, const char *subject, c
   mg_add(g, c, MG_RDF_TYPE, type, c);
   mg_add(g, c, MG_CRED "credentialSubject", subject, c);
   mg_add(g, c, MG_CRED "issuer", issuer, c);
-  mg_add(g, c, CUST_NS "submittedIn", tx, MG_LEDGER);
-  mg_add(g, tx, CUST_NS "height", h, MG_LEDGER);
-  mg_add(g, tx, CUST_NS "txIndex", "\"0", MG_LEDGER);
-  mg_add(g, c, CUST_NS "msgIndex", "\"0", MG_LEDGER);
-  mg_add(g, tx, CUST_NS "blockTime", "\"2024-01-01T00:00:00Z", MG_LEDGER);
+  mg_add(g, c, CUST_V_CUST "submittedIn", tx, MG_LEDGER);
+  mg_add(g, tx, CUST_V_CUST "height", h, MG_LEDGER);
+  mg_add(g, tx, CUST_V_CUST "txIndex", "\"0", MG_LEDGER);
+  mg_add(g, c, CUST_V_CUST "msgIndex", "\"0", MG_LEDGER);
+  mg_add(g, tx, CUST_V_CUST "blockTime", "\"2024-01-01T00:00:00Z", MG_LEDGER);
   return c;
 }
 
-static const char *mg_dataset(memgraph *g, const char *r, const char *issuer) {
-  const char *c = mg_cred(g, CUST_DSD "DatasetDescriptionCredential", r, issuer);
-  mg_add(g, r, CUST_PROV "wasAttributedTo", issuer, c);
-  mg_add(g, r, CUST_DSD "hasTitle", mg_str(g, "\"title of %s", r), c);
+/* The helpers below write what the mapper derives for every profile (the
+ * normalised cust:/prov: terms), beside a few axone-v4 terms of the source. */
+#define MG_V4 "https://w3id.org/axone/ontology/v4/schema/credential/"
+
+__attribute__((unused)) static const char *mg_dataset(memgraph *g, const char *r,
+                                                      const char *issuer) {
+  const char *c = mg_cred(g, MG_V4 "dataset/description/DatasetDescriptionCredential", r, issuer);
+  mg_add(g, r, CUST_V_TYPE, CUST_V_DATASET, c);
+  mg_add(g, r, CUST_V_ATTRIBUTED, issuer, c);
+  mg_add(g, r, CUST_V_TITLE, mg_str(g, "\"title of %s", r), c);
   return c;
 }
 
-static const char *mg_service(memgraph *g, const char *r, const char *issuer,
-                              const char *category) {
-  const char *c = mg_cred(g, CUST_SVC "DigitalServiceDescriptionCredential", r, issuer);
-  mg_add(g, r, CUST_PROV "wasAttributedTo", issuer, c);
-  mg_add(g, r, CUST_SVC "hasCategory",
-         mg_str(g, CUST_OKP4_THES "digital-service-category/%s", category), c);
-  mg_add(g, r, CUST_SVC "hasTitle", mg_str(g, "\"service %s", r), c);
+__attribute__((unused)) static const char *mg_service(memgraph *g, const char *r,
+                                                      const char *issuer, const char *category) {
+  const char *c = mg_cred(
+      g, MG_V4 "digital-service/description/DigitalServiceDescriptionCredential", r, issuer);
+  mg_add(g, r, CUST_V_TYPE, CUST_V_SERVICE, c);
+  if (strcmp(category, "Storage") == 0) {
+    mg_add(g, r, CUST_V_TYPE, CUST_V_STORAGE_SERVICE, c);
+  }
+  mg_add(g, r, CUST_V_ATTRIBUTED, issuer, c);
+  mg_add(g, r, CUST_V_CATEGORY,
+         mg_str(g, "https://w3id.org/axone/ontology/v4/thesaurus/digital-service-category/%s",
+                category),
+         c);
+  mg_add(g, r, CUST_V_TITLE, mg_str(g, "\"service %s", r), c);
   return c;
 }
 
-static const char *mg_publication(memgraph *g, const char *r, const char *storage,
-                                  const char *issuer) {
-  const char *c = mg_cred(g, CUST_PUB "DigitalResourcePublicationCredential", r, issuer);
-  mg_add(g, r, CUST_PUB "servedBy", storage, c);
+__attribute__((unused)) static const char *mg_publication(memgraph *g, const char *r,
+                                                          const char *storage, const char *issuer) {
+  const char *c = mg_cred(
+      g, MG_V4 "digital-resource/publication/DigitalResourcePublicationCredential", r, issuer);
+  mg_add(g, r, CUST_V_SERVED_BY, storage, c);
   return c;
 }
 
 /* An order by `payer` to orchestration service `service`, in `zone` (may be
  * NULL), with `locked` funds (may be NULL). */
-static const char *mg_order(memgraph *g, const char *order, const char *service, const char *payer,
-                            const char *zone, const char *locked) {
-  const char *c =
-      mg_cred(g, CUST_ORDER "OrchestrationServiceExecutionOrderCredential", service, payer);
-  mg_add(g, service, CUST_ORDER "hasExecutionOrder", order, c);
+__attribute__((unused)) static const char *mg_order(memgraph *g, const char *order,
+                                                    const char *service, const char *payer,
+                                                    const char *zone, const char *locked) {
+  const char *c = mg_cred(
+      g, MG_V4 "orchestration-service/execution-order/OrchestrationServiceExecutionOrderCredential",
+      service, payer);
+  mg_add(g, order, CUST_V_TYPE, CUST_V_ORDER, c);
+  mg_add(g, order, CUST_V_PAYER, payer, c);
   if (zone) {
-    mg_add(g, order, CUST_ORDER "inZone", zone, c);
+    mg_add(g, order, CUST_V_IN_ZONE, zone, c);
   }
   if (locked) {
-    mg_add(g, order, CUST_NS "lockedAmount", mg_str(g, "\"%s", locked), MG_LEDGER);
-    mg_add(g, order, CUST_NS "lockedDenom", "\"uknow", MG_LEDGER);
+    mg_add(g, order, CUST_V_LOCKED_AMOUNT, mg_str(g, "\"%s", locked), MG_LEDGER);
+    mg_add(g, order, CUST_V_LOCKED_DENOM, "\"uknow", MG_LEDGER);
   }
   return c;
 }
 
 /* An execution report: `inputs` and `outputs` are NULL-terminated lists
  * (may be NULL); `status` a local name ("Delivered"), also made current. */
-static const char *mg_report(memgraph *g, const char *exec, const char *order, const char *service,
-                             const char *const *inputs, const char *const *outputs,
-                             const char *status) {
-  const char *c = mg_cred(g, CUST_EXEC "OrchestrationServiceExecutionCredential", service, service);
-  const char *st = mg_str(g, CUST_OKP4_THES "digital-service-execution-status/%s", status);
-  mg_add(g, service, CUST_EXEC "hasExecution", exec, c);
-  mg_add(g, exec, CUST_EXEC "executionOf", order, c);
-  mg_add(g, exec, CUST_EXEC "hasExecutionStatus", st, c);
+__attribute__((unused)) static const char *
+mg_report(memgraph *g, const char *exec, const char *order, const char *service,
+          const char *const *inputs, const char *const *outputs, const char *status) {
+  const char *c =
+      mg_cred(g, MG_V4 "orchestration-service/execution/OrchestrationServiceExecutionCredential",
+              service, service);
+  const char *st = mg_str(g, CUST_V_CUST "%s", status);
+  mg_add(g, exec, CUST_V_TYPE, CUST_V_EXECUTION, c);
+  mg_add(g, exec, CUST_V_ASSOCIATED, service, c);
+  mg_add(g, exec, CUST_V_EXECUTION_OF, order, c);
+  mg_add(g, exec, CUST_V_REPORTED_STATUS, st, c);
   for (size_t i = 0; inputs && inputs[i]; i++) {
-    mg_add(g, exec, CUST_EXEC "hasConsumedResource", inputs[i], c);
+    mg_add(g, exec, CUST_V_USED, inputs[i], c);
   }
   for (size_t i = 0; outputs && outputs[i]; i++) {
-    mg_add(g, exec, CUST_EXEC "hasProducedResource", outputs[i], c);
+    mg_add(g, exec, CUST_V_GENERATED, outputs[i], c);
   }
   /* the current status: replace the previous one */
   for (size_t i = 0; i < g->len; i++) {
@@ -188,14 +211,14 @@ static const char *mg_report(memgraph *g, const char *exec, const char *order, c
       return c;
     }
   }
-  mg_add(g, exec, CUST_NS "status", st, CUST_GRAPH_CURRENT);
+  mg_add(g, exec, CUST_V_STATUS, st, CUST_GRAPH_CURRENT);
   return c;
 }
 
-static void mg_revoke(memgraph *g, const char *cred) {
+__attribute__((unused)) static void mg_revoke(memgraph *g, const char *cred) {
   const char *tx = cust_arena_printf(&g->arena, "urn:cosmos:test:tx:r%u", g->height);
-  mg_add(g, cred, CUST_NS "revokedIn", tx, MG_LEDGER);
-  mg_add(g, tx, CUST_NS "height", mg_str(g, "\"%s", "99"), MG_LEDGER);
+  mg_add(g, cred, CUST_V_CUST "revokedIn", tx, MG_LEDGER);
+  mg_add(g, tx, CUST_V_CUST "height", mg_str(g, "\"%s", "99"), MG_LEDGER);
 }
 
 #endif

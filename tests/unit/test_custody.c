@@ -122,7 +122,7 @@ static void test_cycles_and_parts(void) {
   mg_report(&g, "urn:e1", "urn:o", "did:key:orch", x, y, "Delivered");
   mg_report(&g, "urn:e2", "urn:o", "did:key:orch", y, x, "Delivered");
   mg_report(&g, "urn:part", "urn:o", "did:key:orch", NULL, NULL, "Failed");
-  mg_add(&g, "urn:part", CUST_EXEC "partOfExecution", "urn:e1", "urn:cred:p");
+  mg_add(&g, "urn:part", CUST_V_PART_OF, "urn:e1", "urn:cred:p");
   const char *rv = mg_report(&g, "urn:e1", "urn:o", "did:key:orch",
                              (const char *[]){ "urn:revoked-input", NULL }, NULL, "Delivered");
   mg_revoke(&g, rv);
@@ -150,30 +150,28 @@ static void test_facts(void) {
   ok(cust_custody_facts_new(&v, &f) == CUST_OK, "facts over a view");
   cust_custody_values vs;
   int before = g.finds;
-  cust_custody_facts_objects(f, "urn:e1", CUST_EXEC "hasConsumedResource", NULL, &vs);
+  cust_custody_facts_objects(f, "urn:e1", CUST_V_USED, NULL, &vs);
   int once = g.finds;
-  cust_custody_facts_objects(f, "urn:e1", CUST_EXEC "hasConsumedResource", NULL, &vs);
+  cust_custody_facts_objects(f, "urn:e1", CUST_V_USED, NULL, &vs);
   ok(vs.len == 3 && once == before + 1 && g.finds == once, "a lookup is asked of the view once");
-  ok(cust_custody_facts_prefetch(f, CUST_EXEC "hasProducedResource", NULL, 1) == CUST_ERR_LIMIT,
+  ok(cust_custody_facts_prefetch(f, CUST_V_GENERATED, NULL, 1) == CUST_ERR_LIMIT,
      "a bulk read over its limit gives up");
-  cust_custody_facts_subjects(f, CUST_EXEC "hasConsumedResource", "urn:d1", NULL, &vs);
+  cust_custody_facts_subjects(f, CUST_V_USED, "urn:d1", NULL, &vs);
   int looked = g.finds;
-  ok(cust_custody_facts_prefetch(f, CUST_EXEC "hasConsumedResource", NULL, 0) == CUST_OK &&
-         cust_custody_facts_subjects(f, CUST_EXEC "hasConsumedResource", "urn:d1", NULL, &vs) ==
-             CUST_OK &&
+  ok(cust_custody_facts_prefetch(f, CUST_V_USED, NULL, 0) == CUST_OK &&
+         cust_custody_facts_subjects(f, CUST_V_USED, "urn:d1", NULL, &vs) == CUST_OK &&
          vs.len == 1 && g.finds == looked + 1,
      "a bulk read does not add to what a node's own lookup answered");
-  ok(cust_custody_facts_prefetch(f, CUST_EXEC "hasProducedResource", NULL, 0) == CUST_OK,
-     "prefetch");
+  ok(cust_custody_facts_prefetch(f, CUST_V_GENERATED, NULL, 0) == CUST_OK, "prefetch");
   int after = g.finds;
-  cust_custody_facts_subjects(f, CUST_EXEC "hasProducedResource", "urn:d1", NULL, &vs);
+  cust_custody_facts_subjects(f, CUST_V_GENERATED, "urn:d1", NULL, &vs);
   ok(vs.len == 1 && strcmp(vs.items[0].value, "urn:e1") == 0 && g.finds == after,
      "prefetched lookups are answered from memory");
-  cust_custody_facts_subjects(f, CUST_EXEC "hasProducedResource", "urn:d0", NULL, &vs);
+  cust_custody_facts_subjects(f, CUST_V_GENERATED, "urn:d0", NULL, &vs);
   ok(vs.len == 0 && g.finds == after, "a prefetched miss is a miss without asking");
   const char *status = NULL;
   cust_custody_facts_status(f, "urn:e1", &status);
-  is_str(status, CUST_STATUS_DELIVERED, "the current status");
+  is_str(status, CUST_V_DELIVERED, "the current status");
   cust_custody_order o;
   cust_custody_facts_order(f, "urn:e1", &o);
   ok(o.order && strcmp(o.order, "urn:order1") == 0 && strcmp(o.service, "did:key:o") == 0 &&
@@ -256,7 +254,7 @@ static void random_dag(memgraph *g, unsigned seed, int is_revoking) {
     const char *rep =
         mg_report(g, x, "urn:o", "did:key:orch", in, out, (r >> 4) % 5 ? "Delivered" : "Failed");
     if (e > 2 && (r >> 12) % 6 == 0) {
-      mg_add(g, x, CUST_EXEC "partOfExecution",
+      mg_add(g, x, CUST_V_PART_OF,
              cust_arena_printf(&g->arena, "urn:x:%u", (r >> 16) % (unsigned)e), "urn:cred:p");
     }
     if (is_revoking && (r >> 20) % 9 == 0) {
@@ -520,7 +518,7 @@ static void test_reach(void) {
      "inside a write transaction, read_begin starts nothing");
   cust_store_rollback(s);
   int64_t pid = 0, missing = -1;
-  cust_term pt = cust_term_iri(CUST_EXEC "hasConsumedResource");
+  cust_term pt = cust_term_iri(CUST_V_USED);
   cust_term nt = cust_term_iri("urn:not-in-the-store");
   ids_seen seen = { 0, 0, 0 };
   st = cust_store_term_id(s, &pt, &pid);
@@ -562,7 +560,7 @@ static void test_reach(void) {
   const char *x[] = { "urn:x", NULL }, *y[] = { "urn:y", NULL };
   mg_report(&g, "urn:e1", "urn:o", "did:key:orch", x, y, "Delivered");
   mg_report(&g, "urn:e2", "urn:o", "did:key:orch", y, x, "Delivered");
-  mg_add(&g, "urn:part", CUST_EXEC "partOfExecution", "urn:e1", "urn:cred:p");
+  mg_add(&g, "urn:part", CUST_V_PART_OF, "urn:e1", "urn:cred:p");
   mg_revoke(&g, mg_report(&g, "urn:e1", "urn:o", "did:key:orch",
                           (const char *[]){ "urn:revoked-input", NULL }, NULL, "Delivered"));
   s = to_store(&g, path);

@@ -200,27 +200,27 @@ static void add_policy(memgraph *g, const char *iri, const char *zone, const uns
                        const char *recipient) {
   char buf[64];
   const char *gr = CUST_GRAPH_POLICIES;
-  mg_add(g, iri, MG_RDF_TYPE, CUST_NS "RewardPolicy", gr);
+  mg_add(g, iri, MG_RDF_TYPE, CUST_V_CUST "RewardPolicy", gr);
   if (zone) {
-    mg_add(g, iri, CUST_NS "appliesToZone", zone, gr);
+    mg_add(g, iri, CUST_V_CUST "appliesToZone", zone, gr);
   }
   for (int r = 0; r < 4; r++) {
     const char *b = cust_arena_printf(&g->arena, "_:%s-w%d", iri, r);
-    mg_add(g, iri, CUST_NS "roleWeight", b, gr);
-    mg_add(g, b, CUST_NS "role", cust_rewards_role_iri((cust_rewards_role)r), gr);
+    mg_add(g, iri, CUST_V_CUST "roleWeight", b, gr);
+    mg_add(g, b, CUST_V_CUST "role", cust_rewards_role_iri((cust_rewards_role)r), gr);
     snprintf(buf, sizeof buf, "\"%u", w[r]);
-    mg_add(g, b, CUST_NS "weightBps", buf, gr);
+    mg_add(g, b, CUST_V_CUST "weightBps", buf, gr);
   }
   snprintf(buf, sizeof buf, "\"%u", p);
-  mg_add(g, iri, CUST_NS "decayNumerator", buf, gr);
+  mg_add(g, iri, CUST_V_CUST "decayNumerator", buf, gr);
   snprintf(buf, sizeof buf, "\"%u", q);
-  mg_add(g, iri, CUST_NS "decayDenominator", buf, gr);
+  mg_add(g, iri, CUST_V_CUST "decayDenominator", buf, gr);
   snprintf(buf, sizeof buf, "\"%u", depth);
-  mg_add(g, iri, CUST_NS "maxDepth", buf, gr);
+  mg_add(g, iri, CUST_V_CUST "maxDepth", buf, gr);
   snprintf(buf, sizeof buf, "\"%u", tax);
-  mg_add(g, iri, CUST_NS "taxBps", buf, gr);
+  mg_add(g, iri, CUST_V_CUST "taxBps", buf, gr);
   if (recipient) {
-    mg_add(g, iri, CUST_NS "taxRecipient", recipient, gr);
+    mg_add(g, iri, CUST_V_CUST "taxRecipient", recipient, gr);
   }
 }
 
@@ -276,8 +276,8 @@ static void test_policy_rules(void) {
   mg_init(&g);
   add_policy(&g, "urn:policy:a", NULL, good, 1, 2, 8, 0, NULL);
   for (size_t i = 0; i < g.len; i++) {
-    if (strcmp(g.q[i].o.value, CUST_NS "DataProvider") == 0) {
-      g.q[i].o = mg_term(&g, CUST_NS "Auditor");
+    if (strcmp(g.q[i].o.value, CUST_V_CUST "DataProvider") == 0) {
+      g.q[i].o = mg_term(&g, CUST_V_CUST "Auditor");
     }
   }
   ok(parse_graph(&g, err, sizeof err) == CUST_ERR_INVALID && strstr(err, "Auditor"),
@@ -302,13 +302,13 @@ static void test_policy_rules(void) {
   mg_release(&g);
   mg_init(&g);
   add_policy(&g, "urn:policy:a", NULL, good, 1, 2, 8, 0, NULL);
-  mg_add(&g, "urn:policy:a", CUST_NS "maxDepth", "\"4", CUST_GRAPH_POLICIES);
+  mg_add(&g, "urn:policy:a", CUST_V_CUST "maxDepth", "\"4", CUST_GRAPH_POLICIES);
   ok(parse_graph(&g, err, sizeof err) == CUST_ERR_INVALID && strstr(err, "exactly once"),
      "a property given twice is refused");
   mg_release(&g);
   mg_init(&g);
   add_policy(&g, "urn:policy:a", NULL, good, 1, 2, 8, 0, NULL);
-  mg_add(&g, "urn:policy:a", CUST_NS "taxBps", "\"-3", CUST_GRAPH_POLICIES);
+  mg_add(&g, "urn:policy:a", CUST_V_CUST "taxBps", "\"-3", CUST_GRAPH_POLICIES);
   ok(parse_graph(&g, err, sizeof err) == CUST_ERR_INVALID && strstr(err, "-3"),
      "a negative number is refused");
   mg_release(&g);
@@ -633,9 +633,9 @@ static void test_cases(void) {
   const char *s0[] = { "urn:s0", NULL }, *s9[] = { "urn:s9", NULL };
   mg_report(&g, "urn:parent", "urn:o", "did:key:orch", NULL, NULL, "Delivered");
   mg_report(&g, "urn:child", "urn:o", "did:key:orch", s0, NULL, "Delivered");
-  mg_add(&g, "urn:child", CUST_EXEC "partOfExecution", "urn:parent", "urn:cred:subs");
+  mg_add(&g, "urn:child", CUST_V_PART_OF, "urn:parent", "urn:cred:subs");
   mg_report(&g, "urn:child2", "urn:o", "did:key:orch", s9, NULL, "Failed");
-  mg_add(&g, "urn:child2", CUST_EXEC "partOfExecution", "urn:parent", "urn:cred:subs");
+  mg_add(&g, "urn:child2", CUST_V_PART_OF, "urn:parent", "urn:cred:subs");
   ok(rewards(&g, "urn:parent", NULL, NULL, &b, err, sizeof err) == CUST_OK &&
          strstr(b.data, "{\"resource\":\"urn:s0\",\"depth\":0}") && !strstr(b.data, BOB),
      "a delivered sub-execution counts at its parent's depth, a failed one does not");
@@ -750,7 +750,7 @@ static void random_dag(memgraph *g, unsigned seed, int nexec, const char **last)
     const char *x = cust_arena_printf(&g->arena, "urn:exec:%d", e);
     mg_report(g, x, "urn:order", "did:key:orch", in, out, rnd() % 9 == 0 ? "Failed" : "Delivered");
     if (e > 0 && rnd() % 10 == 0) {
-      mg_add(g, x, CUST_EXEC "partOfExecution",
+      mg_add(g, x, CUST_V_PART_OF,
              cust_arena_printf(&g->arena, "urn:exec:%d", (int)(rnd() % (unsigned)e)),
              "urn:cred:subs");
     }
