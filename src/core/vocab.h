@@ -71,6 +71,8 @@
 #define CUST_V_MSG_INDEX CUST_V_CUST "msgIndex"
 #define CUST_V_INNER_INDEX CUST_V_CUST "innerIndex"
 #define CUST_V_BLOCK_TIME CUST_V_CUST "blockTime"
+#define CUST_V_CONTRACT CUST_V_CUST "contract"
+#define CUST_V_SENDER CUST_V_CUST "sender"
 #define CUST_V_LOCKED_AMOUNT CUST_V_CUST "lockedAmount"
 #define CUST_V_LOCKED_DENOM CUST_V_CUST "lockedDenom"
 

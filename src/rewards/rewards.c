@@ -664,7 +664,7 @@ static int take_first(void *ud, const cust_quad *q) {
 /* The account prefix of the indexed chain: the bech32 prefix of the first
  * contract address of the ledger (a dataverse), else of the first sender. */
 static cust_status chain_prefix(const cust_graph_view *view, char *out, size_t outlen) {
-  static const char *const preds[] = { CUST_NS "contract", CUST_NS "sender" };
+  static const char *const preds[] = { CUST_V_CONTRACT, CUST_V_SENDER };
   out[0] = '\0';
   for (size_t i = 0; i < sizeof preds / sizeof *preds && out[0] == '\0'; i++) {
     cust_quad pat;
