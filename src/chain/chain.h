@@ -22,6 +22,7 @@ typedef struct cust_chain_config {
   uint64_t backoff_max_ms;  /* cap of the retry delay; 0: 10000 */
   uint64_t startup_ms;      /* how long to wait for a first /status; 0: 30000 */
   size_t queue_blocks;      /* blocks fetched ahead of the writer; 0: 256 */
+  size_t max_response;      /* decoded bytes of one RPC answer; 0: 512 MiB */
 } cust_chain_config;
 
 /* Sets the defaults above (all zero) and nothing else. */
@@ -62,7 +63,9 @@ void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper);
  * results that disagree on every endpoint), CUST_ERR_NOTFOUND (a height
  * that no endpoint has: pruned everywhere), CUST_ERR_NETWORK (no endpoint
  * answered at start), CUST_ERR_REMOTE (an error that retrying on every
- * endpoint did not clear), the store's and the mapper's errors. */
+ * endpoint did not clear), CUST_ERR_LIMIT (one block or its results larger
+ * than max_response on every attempt; a batch too large is split in halves
+ * first), the store's and the mapper's errors. */
 cust_status cust_chain_run(cust_chain *c);
 
 /* The reason of the last failure of cust_chain_run, one lowercase line

@@ -112,6 +112,10 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen);
 
 /* ---- one endpoint ------------------------------------------------------------------ */
 
+/* The largest answer read by default, decoded: a CometBFT block is at most
+ * 100 MiB, and a batch holds a few. */
+#define CUST_CHAIN_MAX_ANSWER ((size_t)512 * 1024 * 1024)
+
 /* An RPC endpoint: one libcurl easy handle, reused so that the connection
  * stays open, and what the follower knows about the endpoint's health. Used
  * by one thread at a time. */
@@ -121,6 +125,11 @@ typedef struct chain_endpoint {
   void *headers;               /* struct curl_slist * */
   cust_buf body;               /* the last answer */
   long http_status;            /* of the last answer; 0: no answer */
+  size_t max_answer;           /* decoded bytes of one answer, at most */
+  int is_too_big;              /* the last answer went over max_answer */
+  int is_measuring;            /* read a too big answer on (up to 4 x max_answer) for its size */
+  size_t answer_size;          /* decoded bytes of the last answer, as far as read */
+  int is_size_known;           /* answer_size is the whole answer's */
   const volatile int *abort_a; /* non-zero: abort the transfer in hand */
   const volatile int *abort_b;
   /* health */
@@ -131,20 +140,26 @@ typedef struct chain_endpoint {
   unsigned failures; /* consecutive failures */
   uint64_t ready_ms; /* do not use before this cust_now_ms() */
   int no_blockchain; /* /blockchain is not served: fetch every block */
+  unsigned span;     /* requests per POST now: halved when an answer is too big */
+  unsigned span_ok;  /* POSTs answered since, to grow it back */
   /* counters, copied into cust_index_status */
   uint64_t requests, errors_transient, errors_pruned, errors_other;
 } chain_endpoint;
 
-/* Opens nothing yet: sets up the handle. CUST_ERR_INTERNAL when libcurl
+/* Opens nothing yet: sets up the handle. `max_answer` caps the decoded size
+ * of one answer (0: CUST_CHAIN_MAX_ANSWER). CUST_ERR_INTERNAL when libcurl
  * cannot make one, CUST_ERR_INVALID for a URL that is not http(s). The
  * flags are polled during transfers (borrowed; may be NULL). */
 cust_status cust_chain_endpoint_init(chain_endpoint *e, const char *url, uint64_t timeout_ms,
-                                     const volatile int *abort_a, const volatile int *abort_b);
+                                     size_t max_answer, const volatile int *abort_a,
+                                     const volatile int *abort_b);
 void cust_chain_endpoint_release(chain_endpoint *e);
 /* GET url+path (path starts with '/') or POST a JSON body to url+"/". The
  * answer is in e->body and e->http_status. CUST_ERR_NETWORK (with the
- * reason in `err`) when no complete answer came; CUST_ERR_STOPPED when a
- * flag aborted it. An HTTP error status is not a failure here. */
+ * reason in `err`) when no complete answer came; CUST_ERR_LIMIT when the
+ * answer, decoded, is larger than max_answer (e->is_too_big is set, the
+ * body is dropped); CUST_ERR_STOPPED when a flag aborted it. An HTTP error
+ * status is not a failure here. */
 cust_status cust_chain_endpoint_get(chain_endpoint *e, const char *path, char *err, size_t errlen);
 cust_status cust_chain_endpoint_post(chain_endpoint *e, const char *json, size_t len, char *err,
                                      size_t errlen);

@@ -22,6 +22,8 @@
 #define LOG_EVERY_MS 10000      /* plain progress lines when not on a terminal */
 #define DRAW_EVERY_MS 250       /* progress line on a terminal */
 #define QUEUE_BYTES (64u << 20) /* memory of the blocks fetched ahead, at most */
+#define FAILING_AFTER 3         /* failures in a row that make a node "failing" */
+#define SPAN_GROW_AFTER 32      /* POSTs answered before a halved batch doubles again */
 
 /* What flows from the fetch thread to the writer, in height order. */
 typedef enum item_kind {
@@ -277,9 +279,12 @@ static item *pop_empty_at(cust_chain *c, uint64_t from) {
 /* The outcome of one fetch step. */
 typedef enum step { STEP_OK, STEP_RETRY, STEP_FATAL, STEP_STOP } step;
 
+/* The endpoint made progress: it answered /status at the head, or heights
+ * were handed over from it. Only progress clears its failures: a node whose
+ * /blockchain answers while its block batches fail is still failing. */
 static void note_ok(cust_chain *c, size_t i) {
   chain_endpoint *e = &c->ep[i];
-  if (e->failures >= 3) {
+  if (e->failures >= FAILING_AFTER) {
     cust_log(c->log, CUST_LOG_INFO, "node \"%s\" answers again", e->url);
   }
   e->failures = 0;
@@ -307,11 +312,16 @@ static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg)
   uint64_t d = cust_chain_backoff_ms(e->failures, BACKOFF_BASE_MS, c->cfg.backoff_max_ms,
                                      cust_chain_rand(&c->rng));
   e->ready_ms = cust_now_ms() + d;
-  cust_log_level level = e->failures == 3 || (e->failures > 3 && e->failures % 20 == 0)
-                             ? CUST_LOG_WARN
-                             : CUST_LOG_DEBUG;
-  cust_log(c->log, level, "node \"%s\": %s error (%s); %u in a row, retrying in %" PRIu64 " ms",
-           e->url, cust_chain_kind_name(k), msg, e->failures, d);
+  if (e->failures == FAILING_AFTER || (e->failures > FAILING_AFTER && e->failures % 20 == 0)) {
+    cust_log(c->log, CUST_LOG_WARN,
+             "node \"%s\" is failing: %u failures in a row without progress (last: %s error: "
+             "%s); retrying in %" PRIu64 " ms",
+             e->url, e->failures, cust_chain_kind_name(k), msg, d);
+  } else {
+    cust_log(c->log, CUST_LOG_DEBUG,
+             "node \"%s\": %s error (%s); %u in a row, retrying in %" PRIu64 " ms", e->url,
+             cust_chain_kind_name(k), msg, e->failures, d);
+  }
   shared_endpoint(c, i);
   if (c->shared != NULL) {
     char line[256];
@@ -519,6 +529,14 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
   if (st == CUST_ERR_STOPPED) {
     return STEP_STOP;
   }
+  if (st == CUST_ERR_LIMIT) {
+    /* the metas only save requests: do without them */
+    cust_log(c->log, CUST_LOG_DEBUG,
+             "node \"%s\": the metas of heights %" PRIu64 "..%" PRIu64 " are larger than %zu "
+             "bytes: fetching every block of them",
+             e->url, lo, hi, e->max_answer);
+    return STEP_OK;
+  }
   chain_kind k = cust_chain_classify(st != CUST_OK, e->http_status, e->body.data, e->body.len,
                                      &lowest, msg, sizeof msg);
   if (st != CUST_OK) {
@@ -545,7 +563,6 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
     note_failure(c, i, CHAIN_TRANSIENT, msg);
     return STEP_RETRY;
   }
-  note_ok(c, i);
   for (uint64_t h = lo; h <= hi; h++) {
     if (!m[h - lo].is_present) {
       return STEP_OK; /* pruned below, or behind above: fetch the blocks */
@@ -574,9 +591,9 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
   chain_req reqs[2 * WINDOW];
   chain_reply replies[2 * WINDOW];
   cust_buf out;
-  char err[256] = "";
+  char err[256] = "", big_msg[320] = "";
   step result = STEP_OK;
-  size_t nreq = 2 * n;
+  size_t nreq = 2 * n, big_at = SIZE_MAX; /* the request whose answer is too big */
   *nok = 0;
   memset(replies, 0, sizeof replies);
   cust_buf_init(&out);
@@ -586,19 +603,54 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
     reqs[2 * k + 1].height = heights[k];
     reqs[2 * k + 1].is_results = 1;
   }
-  /* one POST per `batch` requests, all to this endpoint */
-  for (size_t at = 0; at < nreq; at += c->cfg.batch) {
-    size_t m = nreq - at < c->cfg.batch ? nreq - at : c->cfg.batch;
+  /* one POST per `span` requests, all to this endpoint */
+  if (e->span == 0 || e->span > c->cfg.batch) {
+    e->span = c->cfg.batch;
+  }
+  for (size_t at = 0, m = 0; at < nreq; at += m) {
+    m = nreq - at < e->span ? nreq - at : e->span;
     cust_buf_reset(&out);
     if (cust_chain_batch_build(&out, reqs + at, m) != CUST_OK) {
       result = STEP_FATAL;
       set_error(c, CUST_ERR_NOMEM, "out of memory");
       goto cleanup;
     }
+    e->is_measuring = m == 1;
     cust_status st = cust_chain_endpoint_post(e, out.data, out.len, err, sizeof err);
+    e->is_measuring = 0;
     if (st == CUST_ERR_STOPPED) {
       result = STEP_STOP;
       goto cleanup;
+    }
+    if (st == CUST_ERR_LIMIT) {
+      const chain_req *r0 = &reqs[at];
+      if (m > 1) {
+        /* halve the batch and ask again, down to one request */
+        e->errors_transient++;
+        e->failures++;
+        shared_endpoint(c, i);
+        e->span = (unsigned)(m / 2);
+        e->span_ok = 0;
+        cust_log(c->log, CUST_LOG_INFO,
+                 "node \"%s\": the answer to %zu requests (heights %" PRIu64 "..%" PRIu64
+                 ") is larger than %zu bytes: asking %u at a time",
+                 e->url, m, r0->height, reqs[at + m - 1].height, e->max_answer, e->span);
+        m = 0;
+        continue;
+      }
+      /* the heights before it are handed over; this one is an error */
+      snprintf(big_msg, sizeof big_msg,
+               "its %s %s %s%zu bytes, over the answer limit of %zu: if the block is that "
+               "large, raise --max-response%s",
+               r0->is_results ? "results" : "block", r0->is_results ? "are" : "is",
+               e->is_size_known ? "" : "more than ", e->answer_size, e->max_answer,
+               e->is_size_known ? "" : " (a node that inflates its answers without end is broken)");
+      big_at = at;
+      break;
+    }
+    if (st == CUST_OK && e->span < c->cfg.batch && ++e->span_ok >= SPAN_GROW_AFTER) {
+      e->span = e->span * 2 < c->cfg.batch ? e->span * 2 : c->cfg.batch;
+      e->span_ok = 0;
     }
     if (st != CUST_OK || e->http_status == 429 || e->http_status == 408 || e->http_status >= 502) {
       for (size_t k = at; k < nreq; k++) {
@@ -632,6 +684,10 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
   for (size_t k = 0; k < n; k++) {
     chain_reply *b = &replies[2 * k], *r = &replies[2 * k + 1];
     uint64_t h = heights[k];
+    if (2 * k + 1 >= big_at) {
+      result = other_error(c, i, h, CUST_ERR_LIMIT, big_msg);
+      goto cleanup;
+    }
     if (b->kind != CHAIN_OK || r->kind != CHAIN_OK) {
       chain_reply *bad = b->kind != CHAIN_OK ? b : r;
       result = failed(c, i, h, bad->kind, bad->lowest, bad->msg);
@@ -674,7 +730,6 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
     got[k] = it;
     *nok = k + 1;
   }
-  note_ok(c, i);
 cleanup:
   for (size_t k = 0; k < nreq; k++) {
     cust_chain_reply_clear(&replies[k]);
@@ -776,6 +831,9 @@ static step fetch_window(cust_chain *c, uint64_t hi) {
   if (c->next > c->attempt_height) {
     c->attempts = 0;
   }
+  if (s == STEP_OK && c->next > lo) {
+    note_ok(c, (size_t)i);
+  }
   return s;
 }
 
@@ -872,8 +930,8 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
   }
   c->has_curl = 1;
   for (size_t i = 0; i < cfg->nnodes; i++) {
-    st = cust_chain_endpoint_init(&c->ep[i], cfg->nodes[i], c->cfg.timeout_ms, &c->stopping,
-                                  &cust_stop_requested);
+    st = cust_chain_endpoint_init(&c->ep[i], cfg->nodes[i], c->cfg.timeout_ms, c->cfg.max_response,
+                                  &c->stopping, &cust_stop_requested);
     c->nep = i + 1;
     if (st != CUST_OK) {
       cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s", cfg->nodes[i] ? cfg->nodes[i] : "",

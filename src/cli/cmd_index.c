@@ -27,15 +27,21 @@ static int start_devnet(cust_cli_indexer *ix, cust_ctx *ctx) {
 static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config *cfg,
                          const char **nodes, uint64_t until) {
   char err[256] = "";
-  uint64_t from = 0, batch = 0, maxsub = 0;
+  uint64_t from = 0, batch = 0, maxsub = 0, maxresp = 0;
   if (ctx->opts.nargs > 0) {
     cust_cli_error("unexpected argument \"%s\": run \"custodian index --help\"", ctx->opts.args[0]);
     return 2;
   }
   if (cust_opts_u64(&ctx->opts, "from-height", 0, &from, err, sizeof err) != CUST_OK ||
       cust_opts_u64(&ctx->opts, "batch", 10, &batch, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(&ctx->opts, "max-submission", 0, &maxsub, err, sizeof err) != CUST_OK) {
+      cust_opts_u64(&ctx->opts, "max-submission", 0, &maxsub, err, sizeof err) != CUST_OK ||
+      cust_opts_u64(&ctx->opts, "max-response", 0, &maxresp, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
+    return 2;
+  }
+  if (cust_opts_has(&ctx->opts, "max-response") && (maxresp < 65536 || maxresp > SIZE_MAX / 2)) {
+    cust_cli_error("--max-response must be between 65536 and %zu bytes, not %llu", SIZE_MAX / 2,
+                   (unsigned long long)maxresp);
     return 2;
   }
   if (batch < 1 || batch > 10) {
@@ -68,6 +74,7 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
   cfg->from_height = from;
   cfg->until = until;
   cfg->batch = (unsigned)batch;
+  cfg->max_response = (size_t)maxresp;
   cfg->is_tty = ctx->is_tty && ctx->log.level >= CUST_LOG_INFO;
   cfg->no_skip_empty = cust_opts_has(&ctx->opts, "no-skip-empty");
   return 0;

@@ -516,8 +516,8 @@ static void test_axone_fixtures(void) {
     ok(count_graph(&f, fx[i].cred) >= fx[i].nquads - fx[i].nproof,
        "%s: every quad outside the proof graph is in the credential's graph (%zu, want %zu)",
        fx[i].file, count_graph(&f, fx[i].cred), fx[i].nquads - fx[i].nproof);
-    snprintf(q, sizeof q, "<%s> <" CRED "credentialSubject> <%s> <%s>", fx[i].cred,
-             fx[i].subject, fx[i].cred);
+    snprintf(q, sizeof q, "<%s> <" CRED "credentialSubject> <%s> <%s>", fx[i].cred, fx[i].subject,
+             fx[i].cred);
     ok(has(&f, q), "%s: its subject", fx[i].file);
     snprintf(q, sizeof q, "<%s> <" CRED "issuer> <" AX_ISSUER "> <%s>", fx[i].cred, fx[i].cred);
     ok(has(&f, q), "%s: its issuer", fx[i].file);
