@@ -932,7 +932,7 @@ static void test_readonly_file(void) {
      "make ro.db");
   cust_store_close(s);
   chmod(path_of("ro.db"), 0444);
-  chmod(tmpdir, 0755);
+  chmod(tmpdir, 0555);
   pid_t pid = fork();
   if (pid == 0) {
     /* root ignores permissions: drop to nobody to see a real read-only file */
@@ -955,6 +955,18 @@ static void test_readonly_file(void) {
     if (c != NULL && cust_store_add(c, &q) != CUST_ERR_READONLY) {
       code |= 4;
     }
+    /* librdf's own connection, which SPARQL reads through */
+    librdf_model *m = c != NULL ? cust_store_rdf_model(c) : NULL;
+    if (m == NULL || librdf_model_size(m) != (int)n) {
+      code |= 8;
+    }
+    cust_store_close(c);
+    /* a second handle after the first is gone */
+    c = NULL;
+    if (cust_store_open(path_of("ro.db"), CUST_STORE_READONLY, &quiet, &c) != CUST_OK ||
+        (m = cust_store_rdf_model(c)) == NULL || librdf_model_size(m) != (int)n) {
+      code |= 16;
+    }
     cust_store_close(c);
     _exit(code);
   }
@@ -965,6 +977,11 @@ static void test_readonly_file(void) {
   ok(!(code & 1), "a read-only file cannot be opened for writing (CUST_ERR_READONLY)");
   ok(!(code & 2), "a read-only file opens read-only and reads");
   ok(!(code & 4), "writes to it fail cleanly");
+  ok(!(code & 8), "librdf reads it too, in a folder nobody may write");
+  ok(!(code & 16), "and again after the first handle is closed");
+  struct stat sb;
+  ok(stat(path_of("ro.db-shm"), &sb) != 0 && stat(path_of("ro.db-wal"), &sb) != 0,
+     "no -shm or -wal was made");
   chmod(path_of("ro.db"), 0644);
   chmod(tmpdir, 0700);
   ok(cust_store_open(path_of("ro.db"), 0, &quiet, &s) == CUST_OK, "writable again");
