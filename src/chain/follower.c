@@ -1209,6 +1209,8 @@ static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, pr
                      cust_strerror(st),
                      st == CUST_ERR_FULL ? ": free some space and run again, it resumes" : "");
   }
+  cust_log(c->log, CUST_LOG_DEBUG, "committed heights %" PRIu64 "..%" PRIu64 " (%" PRIu64 " quads)",
+           cp->height + 1, g->cp.height, g->changes);
   *cp = g->cp;
   p->blocks += g->blocks;
   p->triples += g->changes;
