@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#include "chain_int.h"
+#include "chain/chain.h"
 
 /* The limit counts decoded bytes: a gzip answer that inflates past it (a
  * compression bomb) stops there, whatever its size on the wire. */

@@ -24,7 +24,7 @@ static int start_devnet(cust_cli_indexer *ix, cust_ctx *ctx) {
   return 0;
 }
 
-static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config *cfg,
+static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_index_config *cfg,
                          const char **nodes, uint64_t until) {
   char err[256] = "";
   uint64_t from = 0, batch = 0, maxsub = 0, maxresp = 0;
@@ -68,7 +68,7 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
     return 2;
   }
   ix->max_submission = maxsub;
-  cust_chain_config_init(cfg);
+  cust_index_config_init(cfg);
   cfg->nodes = nodes;
   cfg->nnodes = n;
   cfg->from_height = from;
@@ -82,7 +82,7 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
 
 int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
                           cust_index_shared *shared) {
-  cust_chain_config cfg;
+  cust_index_config cfg;
   const char *nodes[CUST_MAX_ENDPOINTS + 1];
   char dir[1024], err[512] = "";
   const char *policies[64];
@@ -128,7 +128,7 @@ int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
     cust_cli_error("cannot load the reward policies: %s", err[0] ? err : cust_strerror(st));
     return 1;
   }
-  st = cust_chain_new(&cfg, ix->store, NULL, shared, &ctx->log, &ix->chain);
+  st = cust_index_new(&cfg, ix->store, NULL, shared, &ctx->log, &ix->chain);
   if (st != CUST_OK) {
     cust_cli_error("cannot follow the chain: %s", cust_strerror(st));
     return st == CUST_ERR_INVALID ? 2 : 1;
@@ -137,17 +137,17 @@ int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
 }
 
 int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx) {
-  cust_status st = cust_chain_connect(ix->chain);
+  cust_status st = cust_index_connect(ix->chain);
   if (st == CUST_ERR_STOPPED) {
     return 0;
   }
   if (st != CUST_OK) {
-    cust_cli_error("%s", cust_chain_error(ix->chain));
+    cust_cli_error("%s", cust_index_error(ix->chain));
     return 1;
   }
   cust_mapper_config mc;
   memset(&mc, 0, sizeof mc);
-  mc.chain_id = cust_chain_id(ix->chain);
+  mc.chain_id = cust_index_chain_id(ix->chain);
   mc.dataverses = ix->dataverses;
   mc.ndataverses = ix->ndataverses;
   mc.max_submission = (size_t)ix->max_submission;
@@ -156,10 +156,10 @@ int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx) {
     cust_cli_error("cannot start the mapper: %s", cust_strerror(st));
     return 1;
   }
-  cust_chain_set_mapper(ix->chain, ix->mapper);
-  st = cust_chain_run(ix->chain);
+  cust_index_set_mapper(ix->chain, ix->mapper);
+  st = cust_index_run(ix->chain);
   if (st != CUST_OK) {
-    cust_cli_error("%s", cust_chain_error(ix->chain)[0] ? cust_chain_error(ix->chain)
+    cust_cli_error("%s", cust_index_error(ix->chain)[0] ? cust_index_error(ix->chain)
                                                         : cust_strerror(st));
     return 1;
   }
@@ -170,7 +170,7 @@ void cust_cli_indexer_close(cust_cli_indexer *ix) {
   if (ix == NULL) {
     return;
   }
-  cust_chain_free(ix->chain);
+  cust_index_free(ix->chain);
   cust_mapper_free(ix->mapper);
   cust_store_close(ix->store);
   cust_devnet_stop(ix->devnet);

@@ -14,8 +14,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "chain/chain_int.h"
+#include "chain/chain.h"
 #include "devnet/devnet.h"
+#include "index/index.h"
 #include "tap.h"
 
 #define RPC_ERR(data)                                                                              \
@@ -330,16 +331,16 @@ static void test_urls(void) {
 }
 
 static void test_new(void) {
-  cust_chain *c = (cust_chain *)1;
-  cust_chain_config cfg;
-  cust_chain_config_init(&cfg);
+  cust_index *c = (cust_index *)1;
+  cust_index_config cfg;
+  cust_index_config_init(&cfg);
   const char *bad[] = { "ftp://x" };
   cfg.nodes = bad;
   cfg.nnodes = 1;
-  ok(cust_chain_new(&cfg, NULL, NULL, NULL, NULL, &c) == CUST_ERR_INVALID && c == NULL,
+  ok(cust_index_new(&cfg, NULL, NULL, NULL, NULL, &c) == CUST_ERR_INVALID && c == NULL,
      "no store refused");
-  cust_chain_free(NULL);
-  is_str(cust_chain_error(NULL), "", "no chain, no error");
+  cust_index_free(NULL);
+  is_str(cust_index_error(NULL), "", "no chain, no error");
 }
 
 /* ---- the follower in-process, against the devnet ---------------------------------- */
@@ -361,20 +362,20 @@ typedef struct follow_opts {
 } follow_opts;
 
 /* Indexes `url` into the store at `path` until `until`; returns the status
- * of cust_chain_run and the checkpoint and shared status it left. */
+ * of cust_index_run and the checkpoint and shared status it left. */
 static cust_status follow_with(const char *url, const char *path, uint64_t until,
                                const follow_opts *fo, cust_checkpoint *cp, cust_index_status *out,
                                char *err, size_t errlen) {
   cust_store *s = NULL;
   cust_mapper *m = NULL;
-  cust_chain *c = NULL;
+  cust_index *c = NULL;
   cust_index_shared shared;
-  cust_chain_config cfg;
+  cust_index_config cfg;
   const char *nodes[] = { url };
   memset(&shared, 0, sizeof shared);
   memset(cp, 0, sizeof *cp);
   pthread_mutex_init(&shared.lock, NULL);
-  cust_chain_config_init(&cfg);
+  cust_index_config_init(&cfg);
   cfg.nodes = nodes;
   cfg.nnodes = 1;
   cfg.until = until;
@@ -387,29 +388,29 @@ static cust_status follow_with(const char *url, const char *path, uint64_t until
   err[0] = '\0';
   cust_status st = cust_store_open(path, CUST_STORE_CREATE, NULL, &s);
   if (st == CUST_OK) {
-    st = cust_chain_new(&cfg, s, NULL, &shared, log, &c);
+    st = cust_index_new(&cfg, s, NULL, &shared, log, &c);
   }
   if (st == CUST_OK) {
-    st = cust_chain_connect(c);
+    st = cust_index_connect(c);
   }
   if (st == CUST_OK) {
     cust_mapper_config mc;
     memset(&mc, 0, sizeof mc);
-    mc.chain_id = cust_chain_id(c);
+    mc.chain_id = cust_index_chain_id(c);
     st = cust_mapper_new(&mc, NULL, &m);
   }
   if (st == CUST_OK) {
-    cust_chain_set_mapper(c, m);
-    st = cust_chain_run(c);
+    cust_index_set_mapper(c, m);
+    st = cust_index_run(c);
   }
   if (c != NULL) {
-    snprintf(err, errlen, "%s", cust_chain_error(c));
+    snprintf(err, errlen, "%s", cust_index_error(c));
   }
   if (s != NULL) {
     cust_store_checkpoint(s, cp);
   }
   *out = shared.st;
-  cust_chain_free(c);
+  cust_index_free(c);
   cust_mapper_free(m);
   cust_store_close(s);
   pthread_mutex_destroy(&shared.lock);

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chain_int.h"
+#include "chain/chain.h"
+#include "index/index.h"
 
 #define WINDOW 20           /* block metas per /blockchain call (the node's limit) */
 #define BACKOFF_BASE_MS 100 /* first retry delay */
@@ -48,8 +49,8 @@ typedef struct item {
   char msg[512];
 } item;
 
-struct cust_chain {
-  cust_chain_config cfg;
+struct cust_index {
+  cust_index_config cfg;
   cust_store *store;
   cust_mapper *mapper;
   cust_index_shared *shared;
@@ -89,12 +90,12 @@ struct cust_chain {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static int should_stop(const cust_chain *c) {
+static int should_stop(const cust_index *c) {
   return c->stopping || cust_stop_requested;
 }
 
 /* Sleeps up to `ms`, waking early on a stop. Returns -1 when stopping. */
-static int nap(cust_chain *c, uint64_t ms) {
+static int nap(cust_index *c, uint64_t ms) {
   uint64_t end = cust_now_ms() + ms;
   while (!should_stop(c)) {
     uint64_t now = cust_now_ms();
@@ -108,7 +109,7 @@ static int nap(cust_chain *c, uint64_t ms) {
   return -1;
 }
 
-static uint64_t poll_ms(const cust_chain *c) {
+static uint64_t poll_ms(const cust_index *c) {
   uint64_t p = c->block_time_ms / 4;
   return p < POLL_MIN_MS ? POLL_MIN_MS : p > POLL_MAX_MS ? POLL_MAX_MS : p;
 }
@@ -117,20 +118,20 @@ static const char *dialect_name(cust_dialect d) {
   return d == CUST_DIALECT_034 ? "0.34" : d == CUST_DIALECT_037 ? "0.37" : "0.38";
 }
 
-static void shared_lock(cust_chain *c) {
+static void shared_lock(cust_index *c) {
   if (c->shared != NULL) {
     pthread_mutex_lock(&c->shared->lock);
   }
 }
 
-static void shared_unlock(cust_chain *c) {
+static void shared_unlock(cust_index *c) {
   if (c->shared != NULL) {
     pthread_mutex_unlock(&c->shared->lock);
   }
 }
 
 /* Copies an endpoint's health into the shared status. */
-static void shared_endpoint(cust_chain *c, size_t i) {
+static void shared_endpoint(cust_index *c, size_t i) {
   if (c->shared == NULL) {
     return;
   }
@@ -146,7 +147,7 @@ static void shared_endpoint(cust_chain *c, size_t i) {
   shared_unlock(c);
 }
 
-static void shared_error(cust_chain *c, const char *msg) {
+static void shared_error(cust_index *c, const char *msg) {
   if (c->shared == NULL) {
     return;
   }
@@ -157,7 +158,7 @@ static void shared_error(cust_chain *c, const char *msg) {
 
 /* Records a fatal error: in the fetch thread's buffer when called there,
  * which the writer then reads from the ITEM_FATAL, else in c->error. */
-__attribute__((format(printf, 3, 4))) static cust_status set_error(cust_chain *c, cust_status st,
+__attribute__((format(printf, 3, 4))) static cust_status set_error(cust_index *c, cust_status st,
                                                                    const char *fmt, ...) {
   int is_fetcher = c->has_fetcher && pthread_equal(pthread_self(), c->fetcher);
   char *buf = is_fetcher ? c->ferror : c->error;
@@ -195,7 +196,7 @@ static void item_free(item *it) {
 }
 
 /* Hands `it` to the writer, waiting for room; consumes it. -1 when stopping. */
-static int push(cust_chain *c, item *it) {
+static int push(cust_index *c, item *it) {
   it->bytes = sizeof *it + it->block.arena.total;
   pthread_mutex_lock(&c->qlock);
   while ((c->qlen >= c->cfg.queue_blocks || (c->qlen > 0 && c->qbytes >= QUEUE_BYTES)) &&
@@ -229,7 +230,7 @@ static int push(cust_chain *c, item *it) {
 }
 
 /* The next item, waiting up to `ms`; NULL when none came. */
-static item *pop(cust_chain *c, uint64_t ms) {
+static item *pop(cust_index *c, uint64_t ms) {
   pthread_mutex_lock(&c->qlock);
   if (c->qhead == NULL && ms > 0) {
     struct timespec ts;
@@ -257,7 +258,7 @@ static item *pop(cust_chain *c, uint64_t ms) {
 }
 
 /* The next item if it is an empty run that continues at `from`. */
-static item *pop_empty_at(cust_chain *c, uint64_t from) {
+static item *pop_empty_at(cust_index *c, uint64_t from) {
   item *it = NULL;
   pthread_mutex_lock(&c->qlock);
   if (c->qhead != NULL && c->qhead->kind == ITEM_EMPTY && c->qhead->from == from) {
@@ -282,7 +283,7 @@ typedef enum step { STEP_OK, STEP_RETRY, STEP_FATAL, STEP_STOP } step;
 /* The endpoint made progress: it answered /status at the head, or heights
  * were handed over from it. Only progress clears its failures: a node whose
  * /blockchain answers while its block batches fail is still failing. */
-static void note_ok(cust_chain *c, size_t i) {
+static void note_ok(cust_index *c, size_t i) {
   chain_endpoint *e = &c->ep[i];
   if (e->failures >= FAILING_AFTER) {
     cust_log(c->log, CUST_LOG_INFO, "node \"%s\" answers again", e->url);
@@ -293,7 +294,7 @@ static void note_ok(cust_chain *c, size_t i) {
 }
 
 /* Records a failure of kind `k` and backs the endpoint off. */
-static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg) {
+static void note_failure(cust_index *c, size_t i, chain_kind k, const char *msg) {
   chain_endpoint *e = &c->ep[i];
   switch (k) {
     case CHAIN_TRANSIENT:
@@ -334,7 +335,7 @@ static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg)
 /* Reads an endpoint's /status: its chain, dialect, head and lowest height.
  * Returns STEP_OK, STEP_RETRY (the endpoint failed: backed off),
  * STEP_FATAL (another chain, an unknown version) or STEP_STOP. */
-static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
+static step read_status(cust_index *c, size_t i, char *msg, size_t msglen) {
   chain_endpoint *e = &c->ep[i];
   char err[256] = "";
   uint64_t lowest = 0;
@@ -391,7 +392,7 @@ static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
 /* The endpoint to ask for `height` (0: any): one that may have it, ready
  * soonest, the current one first. Waits until it is ready. -1 when none
  * may have it; -2 when stopping. */
-static int pick(cust_chain *c, uint64_t height) {
+static int pick(cust_index *c, uint64_t height) {
   int best = -1;
   for (size_t i = 0; i < c->nep; i++) {
     const chain_endpoint *e = &c->ep[i];
@@ -416,7 +417,7 @@ static int pick(cust_chain *c, uint64_t height) {
   return best;
 }
 
-static step fatal_pruned(cust_chain *c, uint64_t height) {
+static step fatal_pruned(cust_index *c, uint64_t height) {
   char list[384] = "";
   size_t n = 0;
   for (size_t i = 0; i < c->nep && n < sizeof list; i++) {
@@ -435,7 +436,7 @@ static step fatal_pruned(cust_chain *c, uint64_t height) {
 }
 
 /* Learns the head from an endpoint's /status; keeps the block time. */
-static step refresh_head(cust_chain *c) {
+static step refresh_head(cust_index *c) {
   char msg[256];
   int i = pick(c, 0);
   if (i < 0) {
@@ -473,7 +474,7 @@ static step refresh_head(cust_chain *c) {
 
 /* An "other" error at `height`: retried on every endpoint a few times, then
  * fatal, since it will not go away by waiting. */
-static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st, const char *msg) {
+static step other_error(cust_index *c, size_t i, uint64_t height, cust_status st, const char *msg) {
   unsigned limit = (unsigned)(3 * c->nep) < 5 ? 5 : (unsigned)(3 * c->nep);
   if (c->attempt_height != height) {
     c->attempt_height = height;
@@ -492,7 +493,7 @@ static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st
 }
 
 /* Handles the failure of a request for `height` on endpoint i. */
-static step failed(cust_chain *c, size_t i, uint64_t height, chain_kind k, uint64_t lowest,
+static step failed(cust_index *c, size_t i, uint64_t height, chain_kind k, uint64_t lowest,
                    const char *msg) {
   chain_endpoint *e = &c->ep[i];
   switch (k) {
@@ -518,7 +519,7 @@ static step failed(cust_chain *c, size_t i, uint64_t height, chain_kind k, uint6
 
 /* Reads the metas of [lo, hi]. *have is set when they cover the range, so
  * that empty blocks can be skipped. */
-static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain_meta *m,
+static step fetch_metas(cust_index *c, size_t i, uint64_t lo, uint64_t hi, chain_meta *m,
                         int *have) {
   chain_endpoint *e = &c->ep[i];
   char path[128], err[256] = "", msg[256] = "";
@@ -585,7 +586,7 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
 /* Fetches the blocks and results of heights[0..n) from endpoint i in
  * batches, into got[] (items, by position). Stops at the first height that
  * fails; *nok is how many heights succeeded from the start. */
-static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_t n,
+static step fetch_blocks(cust_index *c, size_t i, const uint64_t *heights, size_t n,
                          const chain_meta *metas, uint64_t lo, item **got, size_t *nok) {
   chain_endpoint *e = &c->ep[i];
   chain_req reqs[2 * WINDOW];
@@ -740,7 +741,7 @@ cleanup:
 
 /* One window of at most WINDOW heights from c->next: hands over what it
  * could fetch, in order, and advances c->next. */
-static step fetch_window(cust_chain *c, uint64_t hi) {
+static step fetch_window(cust_index *c, uint64_t hi) {
   uint64_t lo = c->next;
   chain_meta metas[WINDOW];
   uint64_t heights[WINDOW];
@@ -838,7 +839,7 @@ static step fetch_window(cust_chain *c, uint64_t hi) {
 }
 
 static void *fetch_main(void *arg) {
-  cust_chain *c = arg;
+  cust_index *c = arg;
   step s = STEP_OK;
   uint64_t until = c->cfg.until;
   pthread_mutex_lock(&c->qlock); /* waits until c->fetcher is set */
@@ -880,12 +881,12 @@ static void *fetch_main(void *arg) {
 
 /* ---- lifecycle -------------------------------------------------------------------- */
 
-void cust_chain_config_init(cust_chain_config *c) {
+void cust_index_config_init(cust_index_config *c) {
   memset(c, 0, sizeof *c);
 }
 
-cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust_mapper *mapper,
-                           cust_index_shared *shared, const cust_logger *log, cust_chain **out) {
+cust_status cust_index_new(const cust_index_config *cfg, cust_store *store, cust_mapper *mapper,
+                           cust_index_shared *shared, const cust_logger *log, cust_index **out) {
   cust_status st = CUST_OK;
   *out = NULL;
   if (cfg == NULL || store == NULL || cfg->nnodes == 0 || cfg->nnodes > CUST_MAX_ENDPOINTS ||
@@ -894,7 +895,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
              CUST_MAX_ENDPOINTS);
     return CUST_ERR_INVALID;
   }
-  cust_chain *c = calloc(1, sizeof *c);
+  cust_index *c = calloc(1, sizeof *c);
   if (c == NULL) {
     return CUST_ERR_NOMEM;
   }
@@ -936,7 +937,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
     if (st != CUST_OK) {
       cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s", cfg->nodes[i] ? cfg->nodes[i] : "",
                st == CUST_ERR_INVALID ? "not an http:// or https:// URL" : cust_strerror(st));
-      cust_chain_free(c);
+      cust_index_free(c);
       return st;
     }
   }
@@ -953,7 +954,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
   return CUST_OK;
 }
 
-void cust_chain_free(cust_chain *c) {
+void cust_index_free(cust_index *c) {
   if (c == NULL) {
     return;
   }
@@ -974,19 +975,19 @@ void cust_chain_free(cust_chain *c) {
   free(c);
 }
 
-const char *cust_chain_error(const cust_chain *c) {
+const char *cust_index_error(const cust_index *c) {
   return c != NULL ? c->error : "";
 }
 
-const char *cust_chain_id(const cust_chain *c) {
+const char *cust_index_chain_id(const cust_index *c) {
   return c != NULL ? c->chain_id : "";
 }
 
-void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper) {
+void cust_index_set_mapper(cust_index *c, cust_mapper *mapper) {
   c->mapper = mapper;
 }
 
-cust_status cust_chain_connect(cust_chain *c) {
+cust_status cust_index_connect(cust_index *c) {
   char msg[256] = "";
   uint64_t deadline = cust_now_ms() + c->cfg.startup_ms;
   if (c->is_connected) {
@@ -1076,7 +1077,7 @@ typedef struct progress {
   int has_line;
 } progress;
 
-static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp, int force) {
+static void show_progress(cust_index *c, progress *p, const cust_checkpoint *cp, int force) {
   uint64_t now = cust_now_ms();
   if (now - p->last_rate_ms >= 1000) {
     double dt = (double)(now - p->last_rate_ms) / 1000.0;
@@ -1127,7 +1128,7 @@ static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp,
 }
 
 /* The checks every item passes before anything of it is written. */
-static cust_status check_item(cust_chain *c, const item *it, const cust_checkpoint *cp,
+static cust_status check_item(cust_index *c, const item *it, const cust_checkpoint *cp,
                               uint64_t expected) {
   const char *url = c->ep[it->endpoint].url;
   if (it->from != expected) {
@@ -1168,7 +1169,7 @@ typedef struct group {
   cust_checkpoint cp; /* of its last block */
 } group;
 
-static cust_status group_add(cust_chain *c, group *g, const cust_changes *changes,
+static cust_status group_add(cust_index *c, group *g, const cust_changes *changes,
                              uint64_t height) {
   cust_status st = CUST_OK;
   if (!g->is_open) {
@@ -1194,7 +1195,7 @@ static cust_status group_add(cust_chain *c, group *g, const cust_changes *change
 }
 
 /* Commits the open group (nothing when none is open) and moves *cp on. */
-static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, progress *p) {
+static cust_status group_commit(cust_index *c, group *g, cust_checkpoint *cp, progress *p) {
   if (!g->is_open) {
     return CUST_OK;
   }
@@ -1237,13 +1238,13 @@ static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, pr
 
 /* Commits what the open group holds after an error of a later block (so the
  * store keeps every good block before it) and returns that error. */
-static cust_status group_fail(cust_chain *c, group *g, cust_checkpoint *cp, progress *p,
+static cust_status group_fail(cust_index *c, group *g, cust_checkpoint *cp, progress *p,
                               cust_status err) {
   (void)group_commit(c, g, cp, p);
   return err;
 }
 
-static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start) {
+static cust_status write_loop(cust_index *c, cust_checkpoint *cp, uint64_t start) {
   cust_changes changes;
   cust_graph_view view = cust_store_view(c->store);
   progress p;
@@ -1362,14 +1363,14 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
   return st;
 }
 
-cust_status cust_chain_run(cust_chain *c) {
+cust_status cust_index_run(cust_index *c) {
   cust_checkpoint cp;
   cust_status st;
   if (c->mapper == NULL) {
     return set_error(c, CUST_ERR_INVALID, "the follower has no mapper");
   }
   c->error[0] = '\0';
-  st = cust_chain_connect(c);
+  st = cust_index_connect(c);
   if (st == CUST_ERR_STOPPED) {
     return CUST_OK;
   }
