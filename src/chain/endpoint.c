@@ -6,16 +6,21 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#include "chain_int.h"
+#include "chain/chain.h"
 
-/* A block of CometBFT is at most 100 MiB; a batch holds a few of them. */
-#define MAX_ANSWER (512u * 1024u * 1024u)
-
+/* The limit counts decoded bytes: a gzip answer that inflates past it (a
+ * compression bomb) stops there, whatever its size on the wire. */
 static size_t on_data(char *p, size_t size, size_t n, void *ud) {
   chain_endpoint *e = ud;
   size_t len = size * n;
-  if (e->body.len + len > MAX_ANSWER || cust_buf_append(&e->body, p, len) != CUST_OK) {
-    return 0; /* makes libcurl fail the transfer */
+  e->answer_size += len;
+  if (e->is_too_big || e->body.len + len > e->max_answer) {
+    e->is_too_big = 1;
+    /* a measured answer is read on, unkept, to tell its size */
+    return e->is_measuring && e->answer_size / 4 <= e->max_answer ? len : 0;
+  }
+  if (cust_buf_append(&e->body, p, len) != CUST_OK) {
+    return 0;
   }
   return len;
 }
@@ -31,9 +36,11 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 }
 
 cust_status cust_chain_endpoint_init(chain_endpoint *e, const char *url, uint64_t timeout_ms,
-                                     const volatile int *abort_a, const volatile int *abort_b) {
+                                     size_t max_answer, const volatile int *abort_a,
+                                     const volatile int *abort_b) {
   memset(e, 0, sizeof *e);
   cust_buf_init(&e->body);
+  e->max_answer = max_answer ? max_answer : CUST_CHAIN_MAX_ANSWER;
   if (cust_chain_normalize_url(url, e->url, sizeof e->url) != CUST_OK) {
     return CUST_ERR_INVALID;
   }
@@ -83,7 +90,32 @@ static cust_status perform(chain_endpoint *e, char *err, size_t errlen) {
   CURL *h = e->curl;
   e->requests++;
   e->http_status = 0;
+  e->is_too_big = 0;
+  e->answer_size = 0;
+  /* refuses at once an answer that announces a larger size */
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                   (curl_off_t)(e->is_measuring ? 4 * e->max_answer : e->max_answer));
   CURLcode rc = curl_easy_perform(h);
+  int is_whole = rc == CURLE_OK;
+  if (rc == CURLE_FILESIZE_EXCEEDED) {
+    curl_off_t announced = -1;
+    curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+    e->is_too_big = 1;
+    is_whole = announced > 0;
+    e->answer_size = announced > 0 ? (size_t)announced : e->max_answer;
+  }
+  if (e->is_too_big) {
+    if (is_whole) {
+      snprintf(err, errlen, "the answer is %zu bytes, over the limit of %zu", e->answer_size,
+               e->max_answer);
+    } else {
+      snprintf(err, errlen, "the answer is over %zu bytes, the limit is %zu", e->answer_size,
+               e->max_answer);
+    }
+    e->is_size_known = is_whole;
+    cust_buf_reset(&e->body);
+    return CUST_ERR_LIMIT;
+  }
   if (rc != CURLE_OK) {
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
       snprintf(err, errlen, "stopped");

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain_int.h"
+#include "chain/chain.h"
 
 void cust_chain_copy_text(char *dst, size_t n, const char *src) {
   size_t len = strlen(src);

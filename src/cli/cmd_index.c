@@ -24,18 +24,24 @@ static int start_devnet(cust_cli_indexer *ix, cust_ctx *ctx) {
   return 0;
 }
 
-static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config *cfg,
+static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_index_config *cfg,
                          const char **nodes, uint64_t until) {
   char err[256] = "";
-  uint64_t from = 0, batch = 0, maxsub = 0;
+  uint64_t from = 0, batch = 0, maxsub = 0, maxresp = 0;
   if (ctx->opts.nargs > 0) {
     cust_cli_error("unexpected argument \"%s\": run \"custodian index --help\"", ctx->opts.args[0]);
     return 2;
   }
   if (cust_opts_u64(&ctx->opts, "from-height", 0, &from, err, sizeof err) != CUST_OK ||
       cust_opts_u64(&ctx->opts, "batch", 10, &batch, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(&ctx->opts, "max-submission", 0, &maxsub, err, sizeof err) != CUST_OK) {
+      cust_opts_u64(&ctx->opts, "max-submission", 0, &maxsub, err, sizeof err) != CUST_OK ||
+      cust_opts_u64(&ctx->opts, "max-response", 0, &maxresp, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
+    return 2;
+  }
+  if (cust_opts_has(&ctx->opts, "max-response") && (maxresp < 65536 || maxresp > SIZE_MAX / 2)) {
+    cust_cli_error("--max-response must be between 65536 and %zu bytes, not %llu", SIZE_MAX / 2,
+                   (unsigned long long)maxresp);
     return 2;
   }
   if (batch < 1 || batch > 10) {
@@ -72,12 +78,13 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
     }
   }
   ix->max_submission = maxsub;
-  cust_chain_config_init(cfg);
+  cust_index_config_init(cfg);
   cfg->nodes = nodes;
   cfg->nnodes = n;
   cfg->from_height = from;
   cfg->until = until;
   cfg->batch = (unsigned)batch;
+  cfg->max_response = (size_t)maxresp;
   cfg->is_tty = ctx->is_tty && ctx->log.level >= CUST_LOG_INFO;
   cfg->no_skip_empty = cust_opts_has(&ctx->opts, "no-skip-empty");
   return 0;
@@ -85,7 +92,7 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
 
 int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
                           cust_index_shared *shared) {
-  cust_chain_config cfg;
+  cust_index_config cfg;
   const char *nodes[CUST_MAX_ENDPOINTS + 1];
   char dir[1024], err[512] = "";
   const char *policies[64];
@@ -131,7 +138,7 @@ int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
     cust_cli_error("cannot load the reward policies: %s", err[0] ? err : cust_strerror(st));
     return 1;
   }
-  st = cust_chain_new(&cfg, ix->store, NULL, shared, &ctx->log, &ix->chain);
+  st = cust_index_new(&cfg, ix->store, NULL, shared, &ctx->log, &ix->chain);
   if (st != CUST_OK) {
     cust_cli_error("cannot follow the chain: %s", cust_strerror(st));
     return st == CUST_ERR_INVALID ? 2 : 1;
@@ -140,17 +147,17 @@ int cust_cli_indexer_open(cust_cli_indexer *ix, cust_ctx *ctx, uint64_t until,
 }
 
 int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx) {
-  cust_status st = cust_chain_connect(ix->chain);
+  cust_status st = cust_index_connect(ix->chain);
   if (st == CUST_ERR_STOPPED) {
     return 0;
   }
   if (st != CUST_OK) {
-    cust_cli_error("%s", cust_chain_error(ix->chain));
+    cust_cli_error("%s", cust_index_error(ix->chain));
     return 1;
   }
   cust_mapper_config mc;
   memset(&mc, 0, sizeof mc);
-  mc.chain_id = cust_chain_id(ix->chain);
+  mc.chain_id = cust_index_chain_id(ix->chain);
   mc.dataverses = ix->dataverses;
   mc.ndataverses = ix->ndataverses;
   mc.max_submission = (size_t)ix->max_submission;
@@ -162,10 +169,10 @@ int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx) {
     cust_cli_error("cannot start the mapper (its ontology profiles): %s", cust_strerror(st));
     return 1;
   }
-  cust_chain_set_mapper(ix->chain, ix->mapper);
-  st = cust_chain_run(ix->chain);
+  cust_index_set_mapper(ix->chain, ix->mapper);
+  st = cust_index_run(ix->chain);
   if (st != CUST_OK) {
-    cust_cli_error("%s", cust_chain_error(ix->chain)[0] ? cust_chain_error(ix->chain)
+    cust_cli_error("%s", cust_index_error(ix->chain)[0] ? cust_index_error(ix->chain)
                                                         : cust_strerror(st));
     return 1;
   }
@@ -176,7 +183,7 @@ void cust_cli_indexer_close(cust_cli_indexer *ix) {
   if (ix == NULL) {
     return;
   }
-  cust_chain_free(ix->chain);
+  cust_index_free(ix->chain);
   cust_mapper_free(ix->mapper);
   cust_store_close(ix->store);
   cust_devnet_stop(ix->devnet);

@@ -5,6 +5,7 @@
 #define CUST_CMD_INDEX_H
 
 #include "chain/chain.h"
+#include "index/index.h"
 #include "cli.h"
 #include "devnet/devnet.h"
 
@@ -13,7 +14,7 @@
 typedef struct cust_cli_indexer {
   cust_store *store;
   cust_mapper *mapper;
-  cust_chain *chain;
+  cust_index *chain;
   cust_devnet *devnet;        /* the embedded devnet, when no --node was given */
   const char *db_path;        /* borrowed from the options */
   const char *dataverses[64]; /* borrowed from the options or the devnet */

@@ -21,7 +21,8 @@
     "URL  a CometBFT RPC endpoint (repeat for failover); none: the embedded devnet" },             \
       { "dataverse", 1, 1, "ADDR  a dataverse contract to index (repeat); none: any contract" },   \
       { "from-height", 1, 0, "N  first height to index on an empty store" },                       \
-      { "batch", 1, 0, "N  JSON-RPC requests per batch (1..10, default 10)" }, {                   \
+      { "batch", 1, 0, "N  JSON-RPC requests per batch (1..10, default 10)" },                     \
+      { "max-response", 1, 0, "BYTES  largest RPC answer read, decoded (default 536870912)" }, {   \
     "max-submission", 1, 0, "BYTES  largest credential accepted (default 1048576)"                 \
   }
 

@@ -63,48 +63,6 @@ void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va
 /* Set by the signal handler of main(); long loops poll it. The only global. */
 extern volatile int cust_stop_requested;
 
-/* ---- indexer status ------------------------------------------------------ */
-
-/* What the indexer tells the server (/status, /health, /metrics): the chain
- * module fills it, the http module reads it, through cust_index_shared. */
-#define CUST_MAX_ENDPOINTS 8
-typedef struct cust_endpoint_status {
-  char url[256];
-  int is_healthy;
-  uint64_t errors_transient; /* 429, 5xx, timeouts, cut-off bodies */
-  uint64_t errors_pruned;    /* height not available */
-  uint64_t errors_other;
-  uint64_t requests;
-} cust_endpoint_status;
-
-typedef struct cust_index_status {
-  char chain_id[128];
-  char dialect[8];         /* "0.34", "0.37", "0.38" */
-  uint64_t head_height;    /* the node's latest height */
-  uint64_t indexed_height; /* last committed height */
-  uint64_t blocks_total;   /* blocks committed by this process */
-  uint64_t triples_total;  /* quads written by this process */
-  uint64_t credentials;    /* credentials accepted by this process */
-  uint64_t rejections;
-  uint64_t failed;
-  double blocks_per_s; /* recent rates */
-  double triples_per_s;
-  uint64_t last_progress_ms; /* cust_now_ms() of the last commit */
-  uint64_t last_head_ms;     /* cust_now_ms() of the last head seen to move */
-  uint64_t block_time_ms;    /* the chain's observed block time */
-  int is_running;            /* an indexer runs in this process */
-  char last_error[256];      /* the latest error, "" when none */
-  size_t nendpoints;
-  cust_endpoint_status endpoints[CUST_MAX_ENDPOINTS];
-} cust_index_status;
-
-/* The status shared between the indexer thread and the server's threads.
- * Writers and readers hold `lock` while they touch `st`; readers copy it. */
-typedef struct cust_index_shared {
-  pthread_mutex_t lock;
-  cust_index_status st;
-} cust_index_shared;
-
 /* ---- arena ------------------------------------------------------------- */
 
 /* A bump allocator for per-block and per-request memory, freed in one go.

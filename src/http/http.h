@@ -6,6 +6,7 @@
 #define CUST_HTTP_H
 
 #include "core/core.h"
+#include "index/index.h"
 #include "sparql/sparql.h"
 
 typedef struct cust_http cust_http;

@@ -428,6 +428,16 @@ static cust_status open_unchanging_if_needed(cust_store *s) {
              "store \"%s\": neither the file nor its directory is writable; reading it as a "
              "file that does not change",
              s->path);
+    /* librdf opens the file by path, with a connection of its own that
+     * would fail the same way: the VFS shows the file immutable to it */
+    const char *full = sqlite3_db_filename(s->db, "main");
+    s->held_path = full != NULL ? strdup(full) : NULL;
+    if (s->held_path == NULL || cust_store_vfs_hold(s->held_path) != CUST_OK) {
+      free(s->held_path);
+      s->held_path = NULL;
+      cust_log(s->log, CUST_LOG_WARN,
+               "store \"%s\": librdf cannot read it; SPARQL queries on it will fail", s->path);
+    }
   }
   cust_buf_release(&uri);
   return st;
@@ -560,6 +570,8 @@ void cust_store_close(cust_store *s) {
   }
   cust_node_cache_release(&s->cache);
   cust_term_filter_release(&s->filter);
+  cust_store_vfs_release(s->held_path);
+  free(s->held_path);
   free(s->path);
   free(s);
 }

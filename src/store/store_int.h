@@ -109,6 +109,15 @@ typedef struct cust_pending_term {
   int64_t datatype; /* 0: none */
 } cust_pending_term;
 
+/* vfs.c: shows the database file `path` (a full path, as
+ * sqlite3_db_filename gives it) as immutable to every connection opened
+ * after, by path, until released as many times as held; other files are
+ * untouched. For a WAL store that nobody may write, whose -shm cannot be
+ * made. CUST_ERR_LIMIT when 16 files are held, CUST_ERR_NOMEM,
+ * CUST_ERR_INTERNAL when SQLite has no default VFS. */
+cust_status cust_store_vfs_hold(const char *path);
+void cust_store_vfs_release(const char *path); /* NULL-safe */
+
 struct cust_store {
   sqlite3 *db;
   char *path;
@@ -135,6 +144,7 @@ struct cust_store {
   librdf_storage *storage;
   librdf_model *model;
   void *rdf_module; /* the sqlite storage module, when we registered it */
+  char *held_path;  /* the file as vfs.c shows it immutable to librdf; NULL: not */
   /* The checkpointer: a thread with its own connection that copies the WAL
    * into the file while the writer goes on (see store.c). */
   pthread_t ckpt_thread;

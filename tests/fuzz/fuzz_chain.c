@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "chain/chain_int.h"
+#include "chain/chain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

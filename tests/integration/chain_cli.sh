@@ -5,6 +5,10 @@
 err=$("$CUSTODIAN" index --db "$TMP/a.db" --node http://127.0.0.1:9 --batch 11 2>&1)
 [ $? -eq 2 ] || fail "--batch 11 is a usage error"
 echo "$err" | grep -q -- '--batch' || fail "the message names --batch: $err"
+err=$("$CUSTODIAN" index --db "$TMP/a.db" --node http://127.0.0.1:9 --max-response 1000 2>&1)
+[ $? -eq 2 ] || fail "--max-response 1000 is a usage error"
+echo "$err" | grep -q -- '--max-response must be between 65536' ||
+  fail "the message names --max-response and its bounds: $err"
 [ "$(echo "$err" | wc -l)" -eq 1 ] || fail "one line: $err"
 err=$("$CUSTODIAN" index --db "$TMP/a.db" --node ftp://127.0.0.1/x 2>&1)
 [ $? -eq 2 ] || fail "an ftp URL is a usage error"

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int tap_count = 0;
 static int tap_failed = 0;
@@ -55,6 +57,26 @@ __attribute__((unused)) static void tap_diag(const char *fmt, ...) {
 static int done_testing(void) {
   printf("1..%d\n", tap_count);
   return tap_failed ? 1 : 0;
+}
+
+/* Runs fn(arg) in a child process: 1 when it returned normally, 0 when it
+ * crashed or a sanitizer stopped it. For calls whose only promise is not
+ * to crash (a destructor given NULL). The child runs nothing but fn. */
+__attribute__((unused)) static int tap_survives(void (*fn)(void *), void *arg) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) {
+    return 0;
+  }
+  if (pid == 0) {
+    fn(arg);
+    _exit(0);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) {
+    return 0;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /* The source tree, for tests that read shipped files (set by the harness). */

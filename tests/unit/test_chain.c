@@ -1,13 +1,11 @@
-/* Unit tests of the chain module's pure pieces: what each error body of
+/* Unit tests of the RPC client's pure pieces: what each error body of
  * chain.md means, the retry delays, batches and their answers, /status and
  * /blockchain answers, endpoint URLs. */
 #include "config.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
-#include "chain/chain_int.h"
-#include "devnet/devnet.h"
+#include "chain/chain.h"
 #include "tap.h"
 
 #define RPC_ERR(data)                                                                              \
@@ -321,168 +319,11 @@ static void test_urls(void) {
      "too long refused");
 }
 
-static void test_new(void) {
-  cust_chain *c = (cust_chain *)1;
-  cust_chain_config cfg;
-  cust_chain_config_init(&cfg);
-  const char *bad[] = { "ftp://x" };
-  cfg.nodes = bad;
-  cfg.nnodes = 1;
-  ok(cust_chain_new(&cfg, NULL, NULL, NULL, NULL, &c) == CUST_ERR_INVALID && c == NULL,
-     "no store refused");
-  cust_chain_free(NULL);
-  is_str(cust_chain_error(NULL), "", "no chain, no error");
-}
-
-/* ---- the follower in-process, against the devnet ---------------------------------- */
-
-static void remove_store(const char *path) {
-  char p[600];
-  unlink(path);
-  snprintf(p, sizeof p, "%s-wal", path);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", path);
-  unlink(p);
-}
-
-/* Indexes `url` into the store at `path` until `until`; returns the status
- * of cust_chain_run and the checkpoint and shared status it left. */
-static cust_status follow(const char *url, const char *path, uint64_t until, cust_checkpoint *cp,
-                          cust_index_status *out, char *err, size_t errlen) {
-  cust_store *s = NULL;
-  cust_mapper *m = NULL;
-  cust_chain *c = NULL;
-  cust_index_shared shared;
-  cust_chain_config cfg;
-  const char *nodes[] = { url };
-  memset(&shared, 0, sizeof shared);
-  memset(cp, 0, sizeof *cp);
-  pthread_mutex_init(&shared.lock, NULL);
-  cust_chain_config_init(&cfg);
-  cfg.nodes = nodes;
-  cfg.nnodes = 1;
-  cfg.until = until;
-  cfg.startup_ms = 2000;
-  err[0] = '\0';
-  cust_status st = cust_store_open(path, CUST_STORE_CREATE, NULL, &s);
-  if (st == CUST_OK) {
-    st = cust_chain_new(&cfg, s, NULL, &shared, NULL, &c);
-  }
-  if (st == CUST_OK) {
-    st = cust_chain_connect(c);
-  }
-  if (st == CUST_OK) {
-    cust_mapper_config mc;
-    memset(&mc, 0, sizeof mc);
-    mc.chain_id = cust_chain_id(c);
-    st = cust_mapper_new(&mc, NULL, &m);
-  }
-  if (st == CUST_OK) {
-    cust_chain_set_mapper(c, m);
-    st = cust_chain_run(c);
-  }
-  if (c != NULL) {
-    snprintf(err, errlen, "%s", cust_chain_error(c));
-  }
-  if (s != NULL) {
-    cust_store_checkpoint(s, cp);
-  }
-  *out = shared.st;
-  cust_chain_free(c);
-  cust_mapper_free(m);
-  cust_store_close(s);
-  pthread_mutex_destroy(&shared.lock);
-  return st;
-}
-
-static void test_follow(void) {
-  cust_devnet_config dc;
-  cust_devnet *full = NULL, *pruned = NULL;
-  char dir[] = "/tmp/custodian-test-chain.XXXXXX";
-  char path[128], path2[128], err[512];
-  cust_checkpoint cp;
-  cust_index_status st;
-  if (mkdtemp(dir) == NULL) {
-    ok(0, "a temporary folder");
-    return;
-  }
-  snprintf(path, sizeof path, "%s/a.db", dir);
-  snprintf(path2, sizeof path2, "%s/b.db", dir);
-  cust_devnet_config_init(&dc);
-  dc.listen = "127.0.0.1:0";
-  dc.blocks = 40;
-  dc.block_time_ms = 0;
-  dc.seed = 11;
-  ok(cust_devnet_start(&dc, NULL, &full) == CUST_OK, "a devnet starts");
-  dc.earliest = 10;
-  ok(cust_devnet_start(&dc, NULL, &pruned) == CUST_OK, "a pruned devnet starts");
-  if (full == NULL || pruned == NULL) {
-    cust_devnet_stop(full);
-    cust_devnet_stop(pruned);
-    return;
-  }
-
-  ok(follow(cust_devnet_url(full), path, 25, &cp, &st, err, sizeof err) == CUST_OK,
-     "index until 25: %s", err);
-  is_int(cp.height, 25, "the checkpoint is at 25");
-  is_str(cp.chain_id, "axone-devnet-1", "the checkpoint names the chain");
-  ok(strlen(cp.block_hash) == 64, "the checkpoint holds the block hash");
-  is_int(st.indexed_height, 25, "the shared status has the indexed height");
-  is_int(st.head_height, 40, "and the head");
-  is_str(st.chain_id, "axone-devnet-1", "and the chain id");
-  is_str(st.dialect, "0.38", "and the dialect");
-  is_int(st.blocks_total, 25, "and the blocks indexed");
-  ok(st.triples_total > 0, "and the triples written (%llu)", (unsigned long long)st.triples_total);
-  is_int(st.nendpoints, 1, "one endpoint");
-  ok(st.endpoints[0].requests > 0 && st.endpoints[0].is_healthy, "its requests are counted");
-  is_int(st.is_running, 0, "not running after the run");
-
-  ok(follow(cust_devnet_url(full), path, 40, &cp, &st, err, sizeof err) == CUST_OK,
-     "resume until 40: %s", err);
-  is_int(cp.height, 40, "the checkpoint is at 40");
-  is_int(st.blocks_total, 15, "only the 15 new blocks were indexed");
-
-  ok(follow(cust_devnet_url(pruned), path2, 40, &cp, &st, err, sizeof err) == CUST_ERR_NOTFOUND,
-     "a pruned node alone fails");
-  ok(strstr(err, "height 1 is not available") != NULL, "naming the height: %s", err);
-  is_int(cp.height, 0, "nothing was written");
-  ok(strstr(st.last_error, "not available") != NULL, "the shared status has the error");
-
-  /* a node failing half of its answers: every error is counted by kind,
-   * and the index still reaches the height */
-  cust_devnet *faulty = NULL;
-  char path3[128];
-  snprintf(path3, sizeof path3, "%s/c.db", dir);
-  dc.earliest = 0;
-  dc.blocks = 12;
-  dc.faults = 0.5;
-  ok(cust_devnet_start(&dc, NULL, &faulty) == CUST_OK, "a faulty devnet starts");
-  if (faulty != NULL) {
-    ok(follow(cust_devnet_url(faulty), path3, 12, &cp, &st, err, sizeof err) == CUST_OK,
-       "a faulty node is followed to the end: %s", err);
-    is_int(cp.height, 12, "every height is indexed");
-    ok(st.endpoints[0].errors_transient > 0, "transient errors are counted (%llu of %llu)",
-       (unsigned long long)st.endpoints[0].errors_transient,
-       (unsigned long long)st.endpoints[0].requests);
-    is_int(st.endpoints[0].errors_pruned, 0, "none of them is taken for pruning");
-  }
-
-  cust_devnet_stop(full);
-  cust_devnet_stop(pruned);
-  cust_devnet_stop(faulty);
-  remove_store(path);
-  remove_store(path2);
-  remove_store(path3);
-  rmdir(dir);
-}
-
 int main(void) {
   test_classify();
   test_backoff();
   test_batch();
   test_status_and_metas();
   test_urls();
-  test_new();
-  test_follow();
   return done_testing();
 }

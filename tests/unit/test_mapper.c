@@ -322,11 +322,15 @@ static int reason_has(const char *nq, const char *want) {
 
 /* ---- the five real credentials --------------------------------------------------------- */
 
-static char *read_fixture(const char *name, size_t *len) {
+/* A file of tests/data/<dir>; a missing one fails the test (it ships with the
+ * sources), and NULL is returned. */
+static char *read_fixture_in(const char *dir, const char *name, size_t *len) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/tests/data/okp4-v3-examples/%s", tap_srcdir(), name);
+  snprintf(path, sizeof path, "%s/tests/data/%s/%s", tap_srcdir(), dir, name);
   FILE *fp = fopen(path, "rb");
+  *len = 0;
   if (fp == NULL) {
+    ok(0, "cannot read the fixture \"%s\"", path);
     return NULL;
   }
   cust_buf b;
@@ -338,6 +342,10 @@ static char *read_fixture(const char *name, size_t *len) {
   }
   fclose(fp);
   return cust_buf_steal(&b, len);
+}
+
+static char *read_fixture(const char *name, size_t *len) {
+  return read_fixture_in("okp4-v3-examples", name, len);
 }
 
 typedef struct fixture {
@@ -377,13 +385,6 @@ static void test_fixtures(void) {
       "<" IPFS_DID "> <" RDF "type> <" CUST "StorageService>", 5 },
   };
   size_t len = 0;
-  char *probe = read_fixture(fx[0].file, &len);
-  if (probe == NULL) {
-    ok(1, "# SKIP the OKP4 fixtures are not in tests/data/okp4-v3-examples");
-    return;
-  }
-  free(probe);
-
   cust_mapper *m = new_mapper(0, 0);
   fstore f;
   fs_init(&f);
@@ -398,6 +399,12 @@ static void test_fixtures(void) {
   };
   for (size_t i = 0; i < 5; i++) {
     char *nq = read_fixture(fx[i].file, &len);
+    if (nq == NULL) {
+      tb_release(&t);
+      fs_release(&f);
+      cust_mapper_free(m);
+      return;
+    }
     cust_msg *msg = tb_tx(&t, hashes[i], 0, 1);
     set_claims(&t, msg, i % 2 ? "claims" : "metadata", nq, len);
     free(nq);
@@ -451,6 +458,85 @@ static void test_fixtures(void) {
   tb_release(&t);
   fs_release(&f);
   cust_mapper_free(m);
+}
+
+/* The five credentials of the Axone testnet (ontology v4 and vnext, field
+ * "claims"): each passes the dataverse checks and lands whole in its own
+ * graph, without its proof graph. */
+static void test_axone_fixtures(void) {
+#define AX "https://w3id.org/axone/ontology/"
+#define AX_ISSUER "did:key:zQ3shN45CkRnjackWYwM191q2bNanAYeP1ZvxoAEPaV4ZpgZo"
+  static const struct {
+    const char *file, *cred, *subject;
+    size_t nquads, nproof; /* lines of the file, of them in the proof graph */
+  } fx[] = {
+    { "hearth-labs-wallet-description.nq",
+      AX "v4/schema/credential/zone/description/c3058dd1-5e02-4143-bdd6-916f332fe25c",
+      "did:key:zQ3shmDoRRiFmNzwDrnV2iPdgA9xaoAYsSq8GC9tGHsNL4R7a", 17, 6 },
+    { "hearth-labs-wallet-governance-credential.nq",
+      AX "v4/schema/credential/governance/text/2a01daf9-f47c-41a4-be5e-f0e4e636922a",
+      "did:key:zQ3shmDoRRiFmNzwDrnV2iPdgA9xaoAYsSq8GC9tGHsNL4R7a", 14, 7 },
+    { "minio-wallet-description.nq",
+      AX "v4/schema/credential/digital-service/description/9fb8bddb-1fa1-4637-80bf-e1e76f626abc",
+      "did:key:zQ3shgHvy6b16afQRDqyUb94xAhU7wTEqLPygqCFz1yE2KtMA", 16, 6 },
+    { "minio-wallet-governance-credential.nq",
+      AX "v4/schema/credential/governance/text/234b4a14-21d2-4255-aca9-866892b9c620",
+      "did:key:zQ3shgHvy6b16afQRDqyUb94xAhU7wTEqLPygqCFz1yE2KtMA", 14, 7 },
+    { "minio-wallet-zone-membership-credential.nq",
+      AX "vnext/schema/credential/zone/membership/9fb8bddb-1fa1-4637-80bf-e1e76f626abc",
+      "did:key:zQ3shgHvy6b16afQRDqyUb94xAhU7wTEqLPygqCFz1yE2KtMA", 13, 6 },
+  };
+  static const char *const hashes[5] = {
+    "B1000000000000000000000000000000000000000000000000000000000000BB",
+    "B2000000000000000000000000000000000000000000000000000000000000BB",
+    "B3000000000000000000000000000000000000000000000000000000000000BB",
+    "B4000000000000000000000000000000000000000000000000000000000000BB",
+    "B5000000000000000000000000000000000000000000000000000000000000BB",
+  };
+  cust_mapper *m = new_mapper(0, 0);
+  fstore f;
+  fs_init(&f);
+  tblock t;
+  tb_init(&t, 43);
+  size_t len = 0;
+  for (size_t i = 0; i < 5; i++) {
+    char *nq = read_fixture_in("axone-v4-testnet", fx[i].file, &len);
+    if (nq == NULL) {
+      tb_release(&t);
+      fs_release(&f);
+      cust_mapper_free(m);
+      return;
+    }
+    set_claims(&t, tb_tx(&t, hashes[i], 0, 1), "claims", nq, len);
+    free(nq);
+  }
+  cust_mapper_stats st = { 0 };
+  is_int(run(m, &f, &t, &st), CUST_OK, "the five Axone credentials map");
+  is_int(st.credentials, 5, "the five Axone credentials are accepted");
+  is_int(st.rejections, 0, "none of the Axone credentials is rejected");
+  char q[1024];
+  for (size_t i = 0; i < 5; i++) {
+    ok(count_graph(&f, fx[i].cred) >= fx[i].nquads - fx[i].nproof,
+       "%s: every quad outside the proof graph is in the credential's graph (%zu, want %zu)",
+       fx[i].file, count_graph(&f, fx[i].cred), fx[i].nquads - fx[i].nproof);
+    snprintf(q, sizeof q, "<%s> <" CRED "credentialSubject> <%s> <%s>", fx[i].cred, fx[i].subject,
+             fx[i].cred);
+    ok(has(&f, q), "%s: its subject", fx[i].file);
+    snprintf(q, sizeof q, "<%s> <" CRED "issuer> <" AX_ISSUER "> <%s>", fx[i].cred, fx[i].cred);
+    ok(has(&f, q), "%s: its issuer", fx[i].file);
+    snprintf(q, sizeof q, "<%s> <" CUST "submittedIn> <urn:cosmos:" CHAIN ":tx:%s> " LEDGER,
+             fx[i].cred, hashes[i]);
+    ok(has(&f, q), "%s: the ledger says which transaction submitted it", fx[i].file);
+  }
+  char *all = fs_dump(&f, NULL);
+  ok(strstr(all, "EcdsaSecp256k1Signature2019") == NULL && strstr(all, SEC "jws") == NULL,
+     "no quad of an Axone proof graph is stored");
+  free(all);
+  tb_release(&t);
+  fs_release(&f);
+  cust_mapper_free(m);
+#undef AX
+#undef AX_ISSUER
 }
 
 /* ---- rejections --------------------------------------------------------------------------- */
@@ -1464,6 +1550,7 @@ static void test_profile_errors(void) {
 
 int main(void) {
   test_fixtures();
+  test_axone_fixtures();
   test_rejections();
   test_literals();
   test_sizes();

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chain_int.h"
+#include "chain/chain.h"
+#include "index/index.h"
 
 #define WINDOW 20           /* block metas per /blockchain call (the node's limit) */
 #define BACKOFF_BASE_MS 100 /* first retry delay */
@@ -22,6 +23,8 @@
 #define LOG_EVERY_MS 10000      /* plain progress lines when not on a terminal */
 #define DRAW_EVERY_MS 250       /* progress line on a terminal */
 #define QUEUE_BYTES (64u << 20) /* memory of the blocks fetched ahead, at most */
+#define FAILING_AFTER 3         /* failures in a row that make a node "failing" */
+#define SPAN_GROW_AFTER 32      /* POSTs answered before a halved batch doubles again */
 
 /* What flows from the fetch thread to the writer, in height order. */
 typedef enum item_kind {
@@ -46,8 +49,8 @@ typedef struct item {
   char msg[512];
 } item;
 
-struct cust_chain {
-  cust_chain_config cfg;
+struct cust_index {
+  cust_index_config cfg;
   cust_store *store;
   cust_mapper *mapper;
   cust_index_shared *shared;
@@ -87,12 +90,12 @@ struct cust_chain {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static int should_stop(const cust_chain *c) {
+static int should_stop(const cust_index *c) {
   return c->stopping || cust_stop_requested;
 }
 
 /* Sleeps up to `ms`, waking early on a stop. Returns -1 when stopping. */
-static int nap(cust_chain *c, uint64_t ms) {
+static int nap(cust_index *c, uint64_t ms) {
   uint64_t end = cust_now_ms() + ms;
   while (!should_stop(c)) {
     uint64_t now = cust_now_ms();
@@ -106,7 +109,7 @@ static int nap(cust_chain *c, uint64_t ms) {
   return -1;
 }
 
-static uint64_t poll_ms(const cust_chain *c) {
+static uint64_t poll_ms(const cust_index *c) {
   uint64_t p = c->block_time_ms / 4;
   return p < POLL_MIN_MS ? POLL_MIN_MS : p > POLL_MAX_MS ? POLL_MAX_MS : p;
 }
@@ -115,20 +118,20 @@ static const char *dialect_name(cust_dialect d) {
   return d == CUST_DIALECT_034 ? "0.34" : d == CUST_DIALECT_037 ? "0.37" : "0.38";
 }
 
-static void shared_lock(cust_chain *c) {
+static void shared_lock(cust_index *c) {
   if (c->shared != NULL) {
     pthread_mutex_lock(&c->shared->lock);
   }
 }
 
-static void shared_unlock(cust_chain *c) {
+static void shared_unlock(cust_index *c) {
   if (c->shared != NULL) {
     pthread_mutex_unlock(&c->shared->lock);
   }
 }
 
 /* Copies an endpoint's health into the shared status. */
-static void shared_endpoint(cust_chain *c, size_t i) {
+static void shared_endpoint(cust_index *c, size_t i) {
   if (c->shared == NULL) {
     return;
   }
@@ -144,7 +147,7 @@ static void shared_endpoint(cust_chain *c, size_t i) {
   shared_unlock(c);
 }
 
-static void shared_error(cust_chain *c, const char *msg) {
+static void shared_error(cust_index *c, const char *msg) {
   if (c->shared == NULL) {
     return;
   }
@@ -155,7 +158,7 @@ static void shared_error(cust_chain *c, const char *msg) {
 
 /* Records a fatal error: in the fetch thread's buffer when called there,
  * which the writer then reads from the ITEM_FATAL, else in c->error. */
-__attribute__((format(printf, 3, 4))) static cust_status set_error(cust_chain *c, cust_status st,
+__attribute__((format(printf, 3, 4))) static cust_status set_error(cust_index *c, cust_status st,
                                                                    const char *fmt, ...) {
   int is_fetcher = c->has_fetcher && pthread_equal(pthread_self(), c->fetcher);
   char *buf = is_fetcher ? c->ferror : c->error;
@@ -193,7 +196,7 @@ static void item_free(item *it) {
 }
 
 /* Hands `it` to the writer, waiting for room; consumes it. -1 when stopping. */
-static int push(cust_chain *c, item *it) {
+static int push(cust_index *c, item *it) {
   it->bytes = sizeof *it + it->block.arena.total;
   pthread_mutex_lock(&c->qlock);
   while ((c->qlen >= c->cfg.queue_blocks || (c->qlen > 0 && c->qbytes >= QUEUE_BYTES)) &&
@@ -227,7 +230,7 @@ static int push(cust_chain *c, item *it) {
 }
 
 /* The next item, waiting up to `ms`; NULL when none came. */
-static item *pop(cust_chain *c, uint64_t ms) {
+static item *pop(cust_index *c, uint64_t ms) {
   pthread_mutex_lock(&c->qlock);
   if (c->qhead == NULL && ms > 0) {
     struct timespec ts;
@@ -255,7 +258,7 @@ static item *pop(cust_chain *c, uint64_t ms) {
 }
 
 /* The next item if it is an empty run that continues at `from`. */
-static item *pop_empty_at(cust_chain *c, uint64_t from) {
+static item *pop_empty_at(cust_index *c, uint64_t from) {
   item *it = NULL;
   pthread_mutex_lock(&c->qlock);
   if (c->qhead != NULL && c->qhead->kind == ITEM_EMPTY && c->qhead->from == from) {
@@ -277,9 +280,12 @@ static item *pop_empty_at(cust_chain *c, uint64_t from) {
 /* The outcome of one fetch step. */
 typedef enum step { STEP_OK, STEP_RETRY, STEP_FATAL, STEP_STOP } step;
 
-static void note_ok(cust_chain *c, size_t i) {
+/* The endpoint made progress: it answered /status at the head, or heights
+ * were handed over from it. Only progress clears its failures: a node whose
+ * /blockchain answers while its block batches fail is still failing. */
+static void note_ok(cust_index *c, size_t i) {
   chain_endpoint *e = &c->ep[i];
-  if (e->failures >= 3) {
+  if (e->failures >= FAILING_AFTER) {
     cust_log(c->log, CUST_LOG_INFO, "node \"%s\" answers again", e->url);
   }
   e->failures = 0;
@@ -288,7 +294,7 @@ static void note_ok(cust_chain *c, size_t i) {
 }
 
 /* Records a failure of kind `k` and backs the endpoint off. */
-static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg) {
+static void note_failure(cust_index *c, size_t i, chain_kind k, const char *msg) {
   chain_endpoint *e = &c->ep[i];
   switch (k) {
     case CHAIN_TRANSIENT:
@@ -307,11 +313,16 @@ static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg)
   uint64_t d = cust_chain_backoff_ms(e->failures, BACKOFF_BASE_MS, c->cfg.backoff_max_ms,
                                      cust_chain_rand(&c->rng));
   e->ready_ms = cust_now_ms() + d;
-  cust_log_level level = e->failures == 3 || (e->failures > 3 && e->failures % 20 == 0)
-                             ? CUST_LOG_WARN
-                             : CUST_LOG_DEBUG;
-  cust_log(c->log, level, "node \"%s\": %s error (%s); %u in a row, retrying in %" PRIu64 " ms",
-           e->url, cust_chain_kind_name(k), msg, e->failures, d);
+  if (e->failures == FAILING_AFTER || (e->failures > FAILING_AFTER && e->failures % 20 == 0)) {
+    cust_log(c->log, CUST_LOG_WARN,
+             "node \"%s\" is failing: %u failures in a row without progress (last: %s error: "
+             "%s); retrying in %" PRIu64 " ms",
+             e->url, e->failures, cust_chain_kind_name(k), msg, d);
+  } else {
+    cust_log(c->log, CUST_LOG_DEBUG,
+             "node \"%s\": %s error (%s); %u in a row, retrying in %" PRIu64 " ms", e->url,
+             cust_chain_kind_name(k), msg, e->failures, d);
+  }
   shared_endpoint(c, i);
   if (c->shared != NULL) {
     char line[256];
@@ -324,7 +335,7 @@ static void note_failure(cust_chain *c, size_t i, chain_kind k, const char *msg)
 /* Reads an endpoint's /status: its chain, dialect, head and lowest height.
  * Returns STEP_OK, STEP_RETRY (the endpoint failed: backed off),
  * STEP_FATAL (another chain, an unknown version) or STEP_STOP. */
-static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
+static step read_status(cust_index *c, size_t i, char *msg, size_t msglen) {
   chain_endpoint *e = &c->ep[i];
   char err[256] = "";
   uint64_t lowest = 0;
@@ -381,7 +392,7 @@ static step read_status(cust_chain *c, size_t i, char *msg, size_t msglen) {
 /* The endpoint to ask for `height` (0: any): one that may have it, ready
  * soonest, the current one first. Waits until it is ready. -1 when none
  * may have it; -2 when stopping. */
-static int pick(cust_chain *c, uint64_t height) {
+static int pick(cust_index *c, uint64_t height) {
   int best = -1;
   for (size_t i = 0; i < c->nep; i++) {
     const chain_endpoint *e = &c->ep[i];
@@ -406,7 +417,7 @@ static int pick(cust_chain *c, uint64_t height) {
   return best;
 }
 
-static step fatal_pruned(cust_chain *c, uint64_t height) {
+static step fatal_pruned(cust_index *c, uint64_t height) {
   char list[384] = "";
   size_t n = 0;
   for (size_t i = 0; i < c->nep && n < sizeof list; i++) {
@@ -425,7 +436,7 @@ static step fatal_pruned(cust_chain *c, uint64_t height) {
 }
 
 /* Learns the head from an endpoint's /status; keeps the block time. */
-static step refresh_head(cust_chain *c) {
+static step refresh_head(cust_index *c) {
   char msg[256];
   int i = pick(c, 0);
   if (i < 0) {
@@ -463,7 +474,7 @@ static step refresh_head(cust_chain *c) {
 
 /* An "other" error at `height`: retried on every endpoint a few times, then
  * fatal, since it will not go away by waiting. */
-static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st, const char *msg) {
+static step other_error(cust_index *c, size_t i, uint64_t height, cust_status st, const char *msg) {
   unsigned limit = (unsigned)(3 * c->nep) < 5 ? 5 : (unsigned)(3 * c->nep);
   if (c->attempt_height != height) {
     c->attempt_height = height;
@@ -482,7 +493,7 @@ static step other_error(cust_chain *c, size_t i, uint64_t height, cust_status st
 }
 
 /* Handles the failure of a request for `height` on endpoint i. */
-static step failed(cust_chain *c, size_t i, uint64_t height, chain_kind k, uint64_t lowest,
+static step failed(cust_index *c, size_t i, uint64_t height, chain_kind k, uint64_t lowest,
                    const char *msg) {
   chain_endpoint *e = &c->ep[i];
   switch (k) {
@@ -508,7 +519,7 @@ static step failed(cust_chain *c, size_t i, uint64_t height, chain_kind k, uint6
 
 /* Reads the metas of [lo, hi]. *have is set when they cover the range, so
  * that empty blocks can be skipped. */
-static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain_meta *m,
+static step fetch_metas(cust_index *c, size_t i, uint64_t lo, uint64_t hi, chain_meta *m,
                         int *have) {
   chain_endpoint *e = &c->ep[i];
   char path[128], err[256] = "", msg[256] = "";
@@ -518,6 +529,14 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
   cust_status st = cust_chain_endpoint_get(e, path, err, sizeof err);
   if (st == CUST_ERR_STOPPED) {
     return STEP_STOP;
+  }
+  if (st == CUST_ERR_LIMIT) {
+    /* the metas only save requests: do without them */
+    cust_log(c->log, CUST_LOG_DEBUG,
+             "node \"%s\": the metas of heights %" PRIu64 "..%" PRIu64 " are larger than %zu "
+             "bytes: fetching every block of them",
+             e->url, lo, hi, e->max_answer);
+    return STEP_OK;
   }
   chain_kind k = cust_chain_classify(st != CUST_OK, e->http_status, e->body.data, e->body.len,
                                      &lowest, msg, sizeof msg);
@@ -545,7 +564,6 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
     note_failure(c, i, CHAIN_TRANSIENT, msg);
     return STEP_RETRY;
   }
-  note_ok(c, i);
   for (uint64_t h = lo; h <= hi; h++) {
     if (!m[h - lo].is_present) {
       return STEP_OK; /* pruned below, or behind above: fetch the blocks */
@@ -568,15 +586,15 @@ static step fetch_metas(cust_chain *c, size_t i, uint64_t lo, uint64_t hi, chain
 /* Fetches the blocks and results of heights[0..n) from endpoint i in
  * batches, into got[] (items, by position). Stops at the first height that
  * fails; *nok is how many heights succeeded from the start. */
-static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_t n,
+static step fetch_blocks(cust_index *c, size_t i, const uint64_t *heights, size_t n,
                          const chain_meta *metas, uint64_t lo, item **got, size_t *nok) {
   chain_endpoint *e = &c->ep[i];
   chain_req reqs[2 * WINDOW];
   chain_reply replies[2 * WINDOW];
   cust_buf out;
-  char err[256] = "";
+  char err[256] = "", big_msg[320] = "";
   step result = STEP_OK;
-  size_t nreq = 2 * n;
+  size_t nreq = 2 * n, big_at = SIZE_MAX; /* the request whose answer is too big */
   *nok = 0;
   memset(replies, 0, sizeof replies);
   cust_buf_init(&out);
@@ -586,19 +604,54 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
     reqs[2 * k + 1].height = heights[k];
     reqs[2 * k + 1].is_results = 1;
   }
-  /* one POST per `batch` requests, all to this endpoint */
-  for (size_t at = 0; at < nreq; at += c->cfg.batch) {
-    size_t m = nreq - at < c->cfg.batch ? nreq - at : c->cfg.batch;
+  /* one POST per `span` requests, all to this endpoint */
+  if (e->span == 0 || e->span > c->cfg.batch) {
+    e->span = c->cfg.batch;
+  }
+  for (size_t at = 0, m = 0; at < nreq; at += m) {
+    m = nreq - at < e->span ? nreq - at : e->span;
     cust_buf_reset(&out);
     if (cust_chain_batch_build(&out, reqs + at, m) != CUST_OK) {
       result = STEP_FATAL;
       set_error(c, CUST_ERR_NOMEM, "out of memory");
       goto cleanup;
     }
+    e->is_measuring = m == 1;
     cust_status st = cust_chain_endpoint_post(e, out.data, out.len, err, sizeof err);
+    e->is_measuring = 0;
     if (st == CUST_ERR_STOPPED) {
       result = STEP_STOP;
       goto cleanup;
+    }
+    if (st == CUST_ERR_LIMIT) {
+      const chain_req *r0 = &reqs[at];
+      if (m > 1) {
+        /* halve the batch and ask again, down to one request */
+        e->errors_transient++;
+        e->failures++;
+        shared_endpoint(c, i);
+        e->span = (unsigned)(m / 2);
+        e->span_ok = 0;
+        cust_log(c->log, CUST_LOG_INFO,
+                 "node \"%s\": the answer to %zu requests (heights %" PRIu64 "..%" PRIu64
+                 ") is larger than %zu bytes: asking %u at a time",
+                 e->url, m, r0->height, reqs[at + m - 1].height, e->max_answer, e->span);
+        m = 0;
+        continue;
+      }
+      /* the heights before it are handed over; this one is an error */
+      snprintf(big_msg, sizeof big_msg,
+               "its %s %s %s%zu bytes, over the answer limit of %zu: if the block is that "
+               "large, raise --max-response%s",
+               r0->is_results ? "results" : "block", r0->is_results ? "are" : "is",
+               e->is_size_known ? "" : "more than ", e->answer_size, e->max_answer,
+               e->is_size_known ? "" : " (a node that inflates its answers without end is broken)");
+      big_at = at;
+      break;
+    }
+    if (st == CUST_OK && e->span < c->cfg.batch && ++e->span_ok >= SPAN_GROW_AFTER) {
+      e->span = e->span * 2 < c->cfg.batch ? e->span * 2 : c->cfg.batch;
+      e->span_ok = 0;
     }
     if (st != CUST_OK || e->http_status == 429 || e->http_status == 408 || e->http_status >= 502) {
       for (size_t k = at; k < nreq; k++) {
@@ -632,6 +685,10 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
   for (size_t k = 0; k < n; k++) {
     chain_reply *b = &replies[2 * k], *r = &replies[2 * k + 1];
     uint64_t h = heights[k];
+    if (2 * k + 1 >= big_at) {
+      result = other_error(c, i, h, CUST_ERR_LIMIT, big_msg);
+      goto cleanup;
+    }
     if (b->kind != CHAIN_OK || r->kind != CHAIN_OK) {
       chain_reply *bad = b->kind != CHAIN_OK ? b : r;
       result = failed(c, i, h, bad->kind, bad->lowest, bad->msg);
@@ -674,7 +731,6 @@ static step fetch_blocks(cust_chain *c, size_t i, const uint64_t *heights, size_
     got[k] = it;
     *nok = k + 1;
   }
-  note_ok(c, i);
 cleanup:
   for (size_t k = 0; k < nreq; k++) {
     cust_chain_reply_clear(&replies[k]);
@@ -685,7 +741,7 @@ cleanup:
 
 /* One window of at most WINDOW heights from c->next: hands over what it
  * could fetch, in order, and advances c->next. */
-static step fetch_window(cust_chain *c, uint64_t hi) {
+static step fetch_window(cust_index *c, uint64_t hi) {
   uint64_t lo = c->next;
   chain_meta metas[WINDOW];
   uint64_t heights[WINDOW];
@@ -776,11 +832,14 @@ static step fetch_window(cust_chain *c, uint64_t hi) {
   if (c->next > c->attempt_height) {
     c->attempts = 0;
   }
+  if (s == STEP_OK && c->next > lo) {
+    note_ok(c, (size_t)i);
+  }
   return s;
 }
 
 static void *fetch_main(void *arg) {
-  cust_chain *c = arg;
+  cust_index *c = arg;
   step s = STEP_OK;
   uint64_t until = c->cfg.until;
   pthread_mutex_lock(&c->qlock); /* waits until c->fetcher is set */
@@ -822,12 +881,12 @@ static void *fetch_main(void *arg) {
 
 /* ---- lifecycle -------------------------------------------------------------------- */
 
-void cust_chain_config_init(cust_chain_config *c) {
+void cust_index_config_init(cust_index_config *c) {
   memset(c, 0, sizeof *c);
 }
 
-cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust_mapper *mapper,
-                           cust_index_shared *shared, const cust_logger *log, cust_chain **out) {
+cust_status cust_index_new(const cust_index_config *cfg, cust_store *store, cust_mapper *mapper,
+                           cust_index_shared *shared, const cust_logger *log, cust_index **out) {
   cust_status st = CUST_OK;
   *out = NULL;
   if (cfg == NULL || store == NULL || cfg->nnodes == 0 || cfg->nnodes > CUST_MAX_ENDPOINTS ||
@@ -836,7 +895,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
              CUST_MAX_ENDPOINTS);
     return CUST_ERR_INVALID;
   }
-  cust_chain *c = calloc(1, sizeof *c);
+  cust_index *c = calloc(1, sizeof *c);
   if (c == NULL) {
     return CUST_ERR_NOMEM;
   }
@@ -872,13 +931,13 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
   }
   c->has_curl = 1;
   for (size_t i = 0; i < cfg->nnodes; i++) {
-    st = cust_chain_endpoint_init(&c->ep[i], cfg->nodes[i], c->cfg.timeout_ms, &c->stopping,
-                                  &cust_stop_requested);
+    st = cust_chain_endpoint_init(&c->ep[i], cfg->nodes[i], c->cfg.timeout_ms, c->cfg.max_response,
+                                  &c->stopping, &cust_stop_requested);
     c->nep = i + 1;
     if (st != CUST_OK) {
       cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s", cfg->nodes[i] ? cfg->nodes[i] : "",
                st == CUST_ERR_INVALID ? "not an http:// or https:// URL" : cust_strerror(st));
-      cust_chain_free(c);
+      cust_index_free(c);
       return st;
     }
   }
@@ -895,7 +954,7 @@ cust_status cust_chain_new(const cust_chain_config *cfg, cust_store *store, cust
   return CUST_OK;
 }
 
-void cust_chain_free(cust_chain *c) {
+void cust_index_free(cust_index *c) {
   if (c == NULL) {
     return;
   }
@@ -916,19 +975,19 @@ void cust_chain_free(cust_chain *c) {
   free(c);
 }
 
-const char *cust_chain_error(const cust_chain *c) {
+const char *cust_index_error(const cust_index *c) {
   return c != NULL ? c->error : "";
 }
 
-const char *cust_chain_id(const cust_chain *c) {
+const char *cust_index_chain_id(const cust_index *c) {
   return c != NULL ? c->chain_id : "";
 }
 
-void cust_chain_set_mapper(cust_chain *c, cust_mapper *mapper) {
+void cust_index_set_mapper(cust_index *c, cust_mapper *mapper) {
   c->mapper = mapper;
 }
 
-cust_status cust_chain_connect(cust_chain *c) {
+cust_status cust_index_connect(cust_index *c) {
   char msg[256] = "";
   uint64_t deadline = cust_now_ms() + c->cfg.startup_ms;
   if (c->is_connected) {
@@ -1018,7 +1077,7 @@ typedef struct progress {
   int has_line;
 } progress;
 
-static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp, int force) {
+static void show_progress(cust_index *c, progress *p, const cust_checkpoint *cp, int force) {
   uint64_t now = cust_now_ms();
   if (now - p->last_rate_ms >= 1000) {
     double dt = (double)(now - p->last_rate_ms) / 1000.0;
@@ -1069,7 +1128,7 @@ static void show_progress(cust_chain *c, progress *p, const cust_checkpoint *cp,
 }
 
 /* The checks every item passes before anything of it is written. */
-static cust_status check_item(cust_chain *c, const item *it, const cust_checkpoint *cp,
+static cust_status check_item(cust_index *c, const item *it, const cust_checkpoint *cp,
                               uint64_t expected) {
   const char *url = c->ep[it->endpoint].url;
   if (it->from != expected) {
@@ -1110,7 +1169,7 @@ typedef struct group {
   cust_checkpoint cp; /* of its last block */
 } group;
 
-static cust_status group_add(cust_chain *c, group *g, const cust_changes *changes,
+static cust_status group_add(cust_index *c, group *g, const cust_changes *changes,
                              uint64_t height) {
   cust_status st = CUST_OK;
   if (!g->is_open) {
@@ -1136,7 +1195,7 @@ static cust_status group_add(cust_chain *c, group *g, const cust_changes *change
 }
 
 /* Commits the open group (nothing when none is open) and moves *cp on. */
-static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, progress *p) {
+static cust_status group_commit(cust_index *c, group *g, cust_checkpoint *cp, progress *p) {
   if (!g->is_open) {
     return CUST_OK;
   }
@@ -1151,6 +1210,8 @@ static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, pr
                      cust_strerror(st),
                      st == CUST_ERR_FULL ? ": free some space and run again, it resumes" : "");
   }
+  cust_log(c->log, CUST_LOG_DEBUG, "committed heights %" PRIu64 "..%" PRIu64 " (%" PRIu64 " quads)",
+           cp->height + 1, g->cp.height, g->changes);
   *cp = g->cp;
   p->blocks += g->blocks;
   p->triples += g->changes;
@@ -1177,13 +1238,13 @@ static cust_status group_commit(cust_chain *c, group *g, cust_checkpoint *cp, pr
 
 /* Commits what the open group holds after an error of a later block (so the
  * store keeps every good block before it) and returns that error. */
-static cust_status group_fail(cust_chain *c, group *g, cust_checkpoint *cp, progress *p,
+static cust_status group_fail(cust_index *c, group *g, cust_checkpoint *cp, progress *p,
                               cust_status err) {
   (void)group_commit(c, g, cp, p);
   return err;
 }
 
-static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start) {
+static cust_status write_loop(cust_index *c, cust_checkpoint *cp, uint64_t start) {
   cust_changes changes;
   cust_graph_view view = cust_store_view(c->store);
   progress p;
@@ -1302,14 +1363,14 @@ static cust_status write_loop(cust_chain *c, cust_checkpoint *cp, uint64_t start
   return st;
 }
 
-cust_status cust_chain_run(cust_chain *c) {
+cust_status cust_index_run(cust_index *c) {
   cust_checkpoint cp;
   cust_status st;
   if (c->mapper == NULL) {
     return set_error(c, CUST_ERR_INVALID, "the follower has no mapper");
   }
   c->error[0] = '\0';
-  st = cust_chain_connect(c);
+  st = cust_index_connect(c);
   if (st == CUST_ERR_STOPPED) {
     return CUST_OK;
   }
