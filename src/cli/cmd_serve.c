@@ -11,7 +11,7 @@ int cust_cmd_serve(cust_ctx *ctx) {
   cust_http_config cfg;
   cust_http *h = NULL;
   char err[256] = "";
-  uint64_t timeout = 0, max_results = 0, threads = 0;
+  uint64_t timeout = 0, max_results = 0, threads = 0, max_bytes = 0, workers = 0;
   cust_http_config_init(&cfg);
   if (ctx->opts.nargs > 0) {
     cust_cli_error("serve takes no arguments (got \"%s\"): run \"custodian serve --help\"",
@@ -20,8 +20,15 @@ int cust_cmd_serve(cust_ctx *ctx) {
   }
   if (cust_opts_u64(&ctx->opts, "query-timeout", 0, &timeout, err, sizeof err) != CUST_OK ||
       cust_opts_u64(&ctx->opts, "max-results", 0, &max_results, err, sizeof err) != CUST_OK ||
+      cust_opts_u64(&ctx->opts, "max-result-bytes", 0, &max_bytes, err, sizeof err) != CUST_OK ||
+      cust_opts_u64(&ctx->opts, "query-workers", 2, &workers, err, sizeof err) != CUST_OK ||
       cust_opts_u64(&ctx->opts, "threads", 4, &threads, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
+    return 2;
+  }
+  if (workers == 0 || workers > 64) {
+    cust_cli_error("--query-workers must be between 1 and 64 (got %llu)",
+                   (unsigned long long)workers);
     return 2;
   }
   if (threads == 0 || threads > 256) {
@@ -34,6 +41,8 @@ int cust_cmd_serve(cust_ctx *ctx) {
   cfg.queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);
   cfg.limits.timeout_ms = timeout;
   cfg.limits.max_results = max_results;
+  cfg.limits.max_result_bytes = max_bytes;
+  cfg.limits.workers = (unsigned)workers;
   cfg.threads = (unsigned)threads;
   if (access(cfg.db_path, F_OK) != 0) {
     cust_cli_error("no store at \"%s\": index a chain first (custodian index) or give --db",
