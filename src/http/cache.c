@@ -235,7 +235,8 @@ int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust
   pthread_rwlock_rdlock(&c->lock);
   if (c->generation == generation) {
     for (http_cache_entry *e = c->buckets[h % HTTP_CACHE_BUCKETS]; e != NULL; e = e->next) {
-      if (e->hash == h && e->keylen == key->len && memcmp(e->key, key->data, key->len) == 0) {
+      if (e->hash == h && e->keylen == key->len && memcmp(e->key, key->data, key->len) == 0 &&
+          e->height >= c->max_height) {
         cust_buf_reset(&r->body);
         if (cust_buf_append(&r->body, e->body, e->len) == CUST_OK) {
           r->http_status = 200;
@@ -255,7 +256,13 @@ int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust
 void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
                     const cust_sparql_result *r) {
   size_t cost = r->body.len + key->len + sizeof(http_cache_entry);
-  if (r->http_status != 200 || r->content_type == NULL || r->body_fd >= 0 ||
+  pthread_rwlock_wrlock(&c->lock);
+  int is_stale = r->height < c->max_height;
+  if (r->height > c->max_height) {
+    c->max_height = r->height;
+  }
+  pthread_rwlock_unlock(&c->lock);
+  if (is_stale || r->http_status != 200 || r->content_type == NULL || r->body_fd >= 0 ||
       cost > c->max_bytes / 8) {
     return;
   }

@@ -709,6 +709,7 @@ typedef struct cache_entry {
   const char *content_type;
   char *body;
   size_t len;
+  uint64_t read_height; /* the height the answer was read at */
 } cache_entry;
 
 typedef struct worker_slot {
@@ -731,6 +732,9 @@ struct cust_sparql {
   cache_entry *head, *tail;
   size_t cache_bytes;
   uint64_t cache_height;
+  /* the highest height an answer was read at: an older answer is never
+   * served from the cache after it, so that no client sees time go back */
+  uint64_t max_read_height;
 };
 
 static void entry_free(cache_entry *e) {
@@ -828,10 +832,14 @@ static int cache_get(cust_sparql *e, const cust_buf *key, cust_sparql_result *r)
   pthread_mutex_lock(&e->lock);
   for (cache_entry *c = e->head; c != NULL; c = c->next) {
     if (c->keylen == key->len && memcmp(c->key, key->data, key->len) == 0) {
+      if (c->read_height < e->max_read_height) {
+        break;
+      }
       cust_buf_reset(&r->body);
       if (cust_buf_append(&r->body, c->body, c->len) == CUST_OK) {
         r->http_status = c->status;
         r->content_type = c->content_type;
+        r->height = c->read_height;
         r->is_cached = 1;
         hit = 1;
         cache_unlink(e, c);
@@ -869,13 +877,14 @@ static void cache_put(cust_sparql *e, const cust_buf *key, uint64_t height,
   c->len = r->body.len;
   c->status = r->http_status;
   c->content_type = r->content_type;
+  c->read_height = r->height;
   pthread_mutex_lock(&e->lock);
   if (height > e->cache_height) {
     /* a new block: every older answer is stale */
     cache_clear(e);
     e->cache_height = height;
   }
-  if (height < e->cache_height) {
+  if (height < e->cache_height || r->height < e->max_read_height) {
     pthread_mutex_unlock(&e->lock);
     entry_free(c);
     return;
@@ -1283,6 +1292,11 @@ cust_status cust_sparql_run(cust_sparql *e, const cust_sparql_request *req, cust
     return CUST_OK;
   }
   st = run_in_worker(e, req, r);
+  pthread_mutex_lock(&e->lock);
+  if (r->height > e->max_read_height) {
+    e->max_read_height = r->height;
+  }
+  pthread_mutex_unlock(&e->lock);
   if (st == CUST_OK && use_cache && r->http_status == 200) {
     cache_put(e, &key, req->cache_key_height, r);
   }

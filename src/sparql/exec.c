@@ -318,6 +318,10 @@ typedef struct graph_pick {
   int has_graph;       /* a GRAPH, of a variable or of an IRI */
   size_t nquads;       /* quads read to pick graphs */
   int is_oom;
+  /* GRAPH <iri> of graphs the store does not hold: listed all the same, so
+   * that rasqal reads them as empty (unlisted, it answers one empty row) */
+  rasqal_literal **absent;
+  size_t nabsent, capabsent;
 } graph_pick;
 
 /* The index of the graph named `g` in u->d.named, or -1. */
@@ -427,6 +431,18 @@ static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
     p->has_graph = 1;
     if (i >= 0) {
       p->keep[i] = 1;
+    } else if (p->u->d.is_named_all && g.kind == CUST_TERM_IRI) {
+      if (p->nabsent == p->capabsent) {
+        size_t cap = p->capabsent ? p->capabsent * 2 : 4;
+        rasqal_literal **v = realloc(p->absent, cap * sizeof *v);
+        if (v == NULL) {
+          p->is_oom = 1;
+          return;
+        }
+        p->absent = v;
+        p->capabsent = cap;
+      }
+      p->absent[p->nabsent++] = origin;
     }
   } else if (origin != NULL) {
     p->has_graph = 1;
@@ -514,9 +530,19 @@ static int list_data_graphs(run *u) {
       ok = 0;
     }
   }
+  for (size_t i = 0; ok && i < p.nabsent; i++) {
+    raptor_uri *g = p.absent[i]->type == RASQAL_LITERAL_URI ? p.absent[i]->value.uri : NULL;
+    rasqal_data_graph *dg = g ? rasqal_new_data_graph_from_uri(
+                                    u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED, NULL, NULL, NULL)
+                              : NULL;
+    if (dg == NULL || rasqal_query_add_data_graph(u->q, dg) != 0) {
+      ok = 0;
+    }
+  }
   if (ok && p.has_graph && !add_no_graph(u)) {
     ok = 0;
   }
+  free(p.absent);
   free(p.keep);
   return ok;
 }

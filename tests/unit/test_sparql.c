@@ -211,6 +211,12 @@ static void test_dataset(void) {
   is_str(res.body.data, "s\r\nhttp://ex.org/b\r\n", "FROM restricts the default graph");
   runq(PFX "SELECT ?g ?s FROM NAMED <" G1 "> WHERE { GRAPH ?g { ?s ex:name ?n } }", &csv);
   is_str(res.body.data, "g,s\r\n" G1 ",http://ex.org/a\r\n", "FROM NAMED restricts GRAPH");
+  runq(PFX "SELECT ?s WHERE { GRAPH <http://ex.org/absent> { ?s ex:name ?n } }", &csv);
+  is_str(res.body.data, "s\r\n", "GRAPH of a graph the store does not hold: no row");
+  runq(PFX "SELECT ?n (COUNT(?s) AS ?c) WHERE { GRAPH <http://ex.org/absent> { ?s ex:name ?n } } "
+           "GROUP BY ?n",
+       &csv);
+  is_str(res.body.data, "n,c\r\n", "nor a group of it");
   runq(PFX "SELECT ?s WHERE { GRAPH <" G2 "> { ?s ex:name ?n } }", &csv);
   is_str(res.body.data, "s\r\nhttp://ex.org/b\r\n", "GRAPH <iri> alone reads that graph");
   runq(PFX "SELECT ?g ?s WHERE { ?s ex:knows ?x . GRAPH ?g { ?x ex:p ?o } } ORDER BY ?g", &csv);
