@@ -68,6 +68,11 @@ static void flight_free(http_flight *f) {
 int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r,
                     http_flight **lead) {
   *lead = NULL;
+  /* an answer read before one that was already given when this request
+   * came is not taken: the request runs by itself instead */
+  pthread_rwlock_rdlock(&c->lock);
+  uint64_t floor = c->max_height;
+  pthread_rwlock_unlock(&c->lock);
   pthread_mutex_lock(&c->flight_lock);
   http_flight *f = c->flights;
   while (f != NULL && (f->generation != generation || f->keylen != key->len ||
@@ -101,7 +106,9 @@ int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cus
     }
   }
   int is_answered = 0;
-  if (f->is_done && f->fd >= 0) {
+  if (f->is_done && f->height < floor) {
+    is_answered = 0;
+  } else if (f->is_done && f->fd >= 0) {
     int fd = reopen(f->fd);
     if (fd >= 0) {
       cust_buf_reset(&r->body);

@@ -494,6 +494,36 @@ static int is_near_memory_limit(size_t limit) {
 #endif
 }
 
+/* Runs a request, again when the store logged an error meanwhile: librdf
+ * logs a statement that failed (SQLITE_SCHEMA after the writer's ANALYZE,
+ * a busy WAL) and ends its stream as if there were no more triples, so the
+ * answer may be short. A failure that lasts is answered 503 with the
+ * store's message. */
+static cust_status run_checked(sq_exec *x, const sq_request *req, cust_sparql_result *r,
+                               log_tap *tap, const cust_logger *log) {
+  enum { TRIES = 3 };
+  cust_status st = CUST_OK;
+  for (int i = 0; i < TRIES; i++) {
+    tap->last_error[0] = '\0';
+    tap->is_quiet = i + 1 < TRIES;
+    cust_sparql_result_release(r);
+    cust_sparql_result_init(r);
+    st = sq_exec_run(x, req, r);
+    tap->is_quiet = 0;
+    if (st != CUST_OK || tap->last_error[0] == '\0') {
+      return st;
+    }
+    cust_log(log, CUST_LOG_INFO, "sparql: the store failed during a query (%s): %s",
+             tap->last_error, i + 1 < TRIES ? "running it again" : "giving up");
+  }
+  if (r->http_status < 500) {
+    char detail[700];
+    snprintf(detail, sizeof detail, "reading the store failed: %s: try again", tap->last_error);
+    sq_fail(r, 503, "store unavailable", detail);
+  }
+  return st;
+}
+
 static void worker_main(int fd, const char *db_path, size_t max_memory, cust_log_level level,
                         pid_t spawner) {
   cust_store *store = NULL;
@@ -574,7 +604,7 @@ static void worker_main(int fd, const char *db_path, size_t max_memory, cust_log
       snprintf(detail, sizeof detail, "the query worker cannot open the store: %s: try again",
                open_error);
       sq_fail(&r, 503, "store unavailable", detail);
-    } else if (sq_exec_run(x, &req, &r) != CUST_OK) {
+    } else if (run_checked(x, &req, &r, &tap, &log) != CUST_OK) {
       sq_fail(&r, 503, "out of memory",
               "the query worker ran out of memory: narrow the query or try again");
     } else if (r.http_status == 200 && req.max_bytes != 0 && r.body.len > req.max_bytes) {

@@ -1709,6 +1709,64 @@ done:
   return CUST_OK;
 }
 
+static int same_commit(const cust_checkpoint *a, const cust_checkpoint *b) {
+  return a->height == b->height && strcmp(a->block_hash, b->block_hash) == 0;
+}
+
+/* Makes librdf's own connection to the file (the reads of patterns with no
+ * constant) take its snapshot now and keep it: a statement that has rows
+ * left holds its connection's read transaction open, and every other read
+ * on that connection shares it. (librdf's own transactions are BEGIN
+ * IMMEDIATE, a write lock.) The stream, or NULL when the store is empty. */
+static librdf_stream *pin_librdf(sq_exec *x) {
+  librdf_statement *all = librdf_new_statement(x->lw);
+  librdf_stream *s = all ? librdf_model_find_statements(x->model, all) : NULL;
+  if (all != NULL) {
+    librdf_free_statement(all);
+  }
+  if (s != NULL && librdf_stream_end(s)) {
+    librdf_free_stream(s);
+    s = NULL;
+  }
+  return s;
+}
+
+/* One snapshot of the store for a whole answer, as *cp says: the store's
+ * handle reads in a transaction, and librdf's connection is pinned (*pin)
+ * between two reads of the checkpoint that see the same commit (again while
+ * the indexer commits in between). */
+static cust_status begin_snapshot(sq_exec *x, int *began, librdf_stream **pin,
+                                  cust_checkpoint *cp) {
+  enum { TRIES = 5 };
+  *began = 0;
+  *pin = NULL;
+  for (int i = 0;; i++) {
+    cust_checkpoint first;
+    memset(&first, 0, sizeof first);
+    cust_status st = cust_store_read_begin(x->store, began);
+    if (st == CUST_OK) {
+      st = cust_store_checkpoint(x->store, &first);
+    }
+    if (st != CUST_OK || !*began) {
+      *cp = first;
+      return st; /* failed, or in the caller's transaction already */
+    }
+    *pin = pin_librdf(x);
+    cust_store_read_end(x->store, *began);
+    st = cust_store_read_begin(x->store, began);
+    if (st == CUST_OK) {
+      st = cust_store_checkpoint(x->store, cp);
+    }
+    if (st != CUST_OK || *pin == NULL || same_commit(&first, cp) || i + 1 == TRIES) {
+      return st;
+    }
+    librdf_free_stream(*pin);
+    *pin = NULL;
+    cust_store_read_end(x->store, *began);
+    *began = 0;
+  }
+}
+
 cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r) {
   run u;
   char kw[16];
@@ -1725,11 +1783,9 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
   u.d.store = x->store;
   /* one snapshot for the whole answer, and one lock instead of one per lookup */
   int began = 0;
+  librdf_stream *pin = NULL;
   cust_checkpoint cp;
-  st = cust_store_read_begin(x->store, &began);
-  if (st == CUST_OK) {
-    st = cust_store_checkpoint(x->store, &cp);
-  }
+  st = begin_snapshot(x, &began, &pin, &cp);
   if (st != CUST_OK) {
     st = store_failed(x, r, st, "starting a read");
     goto done;
@@ -1830,6 +1886,9 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
 done:
   free(rewritten);
   run_release(&u);
+  if (pin != NULL) {
+    librdf_free_stream(pin);
+  }
   cust_store_read_end(x->store, began);
   return st == CUST_ERR_NOMEM ? st : CUST_OK;
 }
