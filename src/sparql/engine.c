@@ -539,6 +539,7 @@ static void worker_main(int fd, const char *db_path, size_t max_memory, cust_log
     setvbuf(logf, NULL, _IOLBF, 0);
   }
   cust_logger_init(&log, logf ? logf : stderr, level);
+  prctl(PR_SET_NAME, "sparql-worker", 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != spawner) {
     return; /* the spawner died before the line above */
@@ -675,6 +676,7 @@ static void spawner_main(int sock, const char *db_path, size_t max_memory, cust_
   sa.sa_flags = SA_NOCLDWAIT; /* workers are reaped by the kernel */
   sigaction(SIGCHLD, &sa, NULL);
   pid_t self = getpid();
+  prctl(PR_SET_NAME, "sparql-spawner", 0, 0, 0);
   for (;;) {
     char c;
     ssize_t n = read(sock, &c, 1);
@@ -1274,7 +1276,11 @@ static cust_status run_in_worker(cust_sparql *e, const cust_sparql_request *req,
   size_t len = 0;
   const char *body = get_str(&rd, &len);
   if (is_retiring) {
-    kill_worker(w); /* it exits; the slot starts a new one for the next query */
+    /* it exits by itself (no kill: its pid may be gone and reused); the
+     * slot starts a new worker for the next query */
+    close(w->fd);
+    w->fd = -1;
+    w->pid = -1;
   }
   if (rd.is_bad || body == NULL || (file_len != NULL) != (passed >= 0)) {
     if (passed >= 0) {
