@@ -24,7 +24,21 @@
  *   GRAPH ?g sets ?g to each graph before  the graph that holds nothing is
  *   and while other patterns run, and     visited first and last, and the
  *   leaves it set when done               triples source puts the values of
- *                                         the GRAPH variables back (source.c) */
+ *                                         the GRAPH variables back (source.c)
+ *   GRAPH <iri> of a graph not listed     such graphs are listed, and read as
+ *   answers one empty solution            empty
+ *
+ * What librdf's sqlite storage gets wrong, and what happens here or in the
+ * worker (engine.c):
+ *   reads on a connection of its own,     that connection is pinned by an
+ *   outside the store handle's read       open stream, between two reads of
+ *   transaction (one answer, two blocks)  the checkpoint that agree
+ *   its transactions are BEGIN IMMEDIATE  not used (a reader would take the
+ *   (a write lock)                        writer's lock)
+ *   a statement that fails (SQLITE_SCHEMA the worker runs the query again
+ *   after the writer's ANALYZE, busy) is  when the store logged an error,
+ *   logged and its stream ends as if      then answers 503 with that error
+ *   empty: a short answer */
 #include "config.h"
 
 #include <stdlib.h>
