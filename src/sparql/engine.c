@@ -933,13 +933,77 @@ static void cache_put(cust_sparql *e, const cust_buf *key, uint64_t height,
 /* ---- the pool ----------------------------------------------------------------------------------
  */
 
+/* Starts the spawner: this program anew, in its hidden mode. 0 or -1. */
+static int start_spawner(cust_sparql *e) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    cust_log(e->log, CUST_LOG_ERROR, "sparql: socketpair: %s", strerror(errno));
+    return -1;
+  }
+  /* everything the child needs, made before the fork: between fork and
+   * exec only async-signal-safe calls are allowed */
+  char mem[24], lvl[8];
+  snprintf(mem, sizeof mem, "%zu", e->limits.max_memory);
+  snprintf(lvl, sizeof lvl, "%d", e->log != NULL ? (int)e->log->level : (int)CUST_LOG_ERROR);
+  char arg0[] = "custodian-sparql", arg1[] = SPAWNER_ARG;
+  char *const argv[] = { arg0, arg1, e->db_path, mem, lvl, NULL };
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    cust_log(e->log, CUST_LOG_ERROR, "sparql: cannot fork the worker spawner: %s", strerror(errno));
+    close(sv[0]);
+    close(sv[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    if (sv[1] == SPAWNER_FD ? fcntl(SPAWNER_FD, F_SETFD, 0) != 0
+                            : dup2(sv[1], SPAWNER_FD) != SPAWNER_FD) {
+      _exit(127);
+    }
+    close_range(SPAWNER_FD + 1, ~0u, 0);
+    execv("/proc/self/exe", argv);
+    static const char msg[] = "custodian: error: sparql: cannot start the query worker spawner: "
+                              "exec of /proc/self/exe failed\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(127);
+  }
+  close(sv[1]);
+  e->spawner_fd = sv[0];
+  e->spawner_pid = pid;
+  return 0;
+}
+
+static void stop_spawner(cust_sparql *e) {
+  if (e->spawner_fd >= 0) {
+    close(e->spawner_fd);
+    e->spawner_fd = -1;
+  }
+  if (e->spawner_pid > 0) {
+    kill(e->spawner_pid, SIGKILL);
+    waitpid(e->spawner_pid, NULL, 0);
+    e->spawner_pid = -1;
+  }
+}
+
 static int spawn_worker(cust_sparql *e, worker_slot *w) {
   int fd = -1;
   pid_t pid = -1;
   pthread_mutex_lock(&e->spawn_lock);
   char c = 'S';
-  if (write_all(e->spawner_fd, &c, 1) != 0 || recv_fd(e->spawner_fd, &fd, &pid) != 0) {
-    fd = -1;
+  for (int tries = 0; tries < 2 && fd < 0; tries++) {
+    if (tries > 0) {
+      /* the spawner died (killed, out of memory): a new one */
+      cust_log(e->log, CUST_LOG_WARN, "sparql: the query worker spawner stopped; starting another");
+      stop_spawner(e);
+      if (start_spawner(e) != 0) {
+        break;
+      }
+    }
+    if (e->spawner_fd < 0 || write_all(e->spawner_fd, &c, 1) != 0 ||
+        recv_fd(e->spawner_fd, &fd, &pid) != 0) {
+      fd = -1;
+    }
   }
   pthread_mutex_unlock(&e->spawn_lock);
   if (fd < 0 || pid <= 0) {
@@ -949,6 +1013,13 @@ static int spawn_worker(cust_sparql *e, worker_slot *w) {
   w->fd = fd;
   w->pid = pid;
   return 0;
+}
+
+/* Whether an idle worker is still there: its end of the socket is neither
+ * closed nor readable (an idle worker sends nothing). */
+static int is_alive(int fd) {
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  return poll(&p, 1, 0) == 0;
 }
 
 static void kill_worker(worker_slot *w) {
@@ -1008,44 +1079,10 @@ cust_status cust_sparql_new(const char *db_path, const cust_sparql_limits *limit
     e->slots[i].fd = -1;
     e->slots[i].pid = -1;
   }
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    cust_log(log, CUST_LOG_ERROR, "sparql: socketpair: %s", strerror(errno));
+  if (start_spawner(e) != 0) {
     cust_sparql_free(e);
     return CUST_ERR_IO;
   }
-  /* everything the child needs, made before the fork: between fork and
-   * exec only async-signal-safe calls are allowed */
-  char mem[24], lvl[8];
-  snprintf(mem, sizeof mem, "%zu", e->limits.max_memory);
-  snprintf(lvl, sizeof lvl, "%d", log != NULL ? (int)log->level : (int)CUST_LOG_ERROR);
-  char arg0[] = "custodian-sparql", arg1[] = SPAWNER_ARG;
-  char *const argv[] = { arg0, arg1, e->db_path, mem, lvl, NULL };
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0) {
-    cust_log(log, CUST_LOG_ERROR, "sparql: cannot fork the worker spawner: %s", strerror(errno));
-    close(sv[0]);
-    close(sv[1]);
-    cust_sparql_free(e);
-    return CUST_ERR_IO;
-  }
-  if (pid == 0) {
-    if (sv[1] == SPAWNER_FD ? fcntl(SPAWNER_FD, F_SETFD, 0) != 0
-                            : dup2(sv[1], SPAWNER_FD) != SPAWNER_FD) {
-      _exit(127);
-    }
-    close_range(SPAWNER_FD + 1, ~0u, 0);
-    execv("/proc/self/exe", argv);
-    static const char msg[] = "custodian: error: sparql: cannot start the query worker spawner: "
-                              "exec of /proc/self/exe failed\n";
-    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)w;
-    _exit(127);
-  }
-  close(sv[1]);
-  e->spawner_fd = sv[0];
-  e->spawner_pid = pid;
   for (size_t i = 0; i < e->nslots; i++) {
     if (spawn_worker(e, &e->slots[i]) != 0) {
       cust_sparql_free(e);
@@ -1063,13 +1100,7 @@ void cust_sparql_free(cust_sparql *e) {
   for (size_t i = 0; e->slots && i < e->nslots; i++) {
     kill_worker(&e->slots[i]);
   }
-  if (e->spawner_fd >= 0) {
-    close(e->spawner_fd);
-  }
-  if (e->spawner_pid > 0) {
-    kill(e->spawner_pid, SIGKILL);
-    waitpid(e->spawner_pid, NULL, 0);
-  }
+  stop_spawner(e);
   cache_clear(e);
   pthread_mutex_destroy(&e->lock);
   pthread_mutex_destroy(&e->spawn_lock);
@@ -1240,6 +1271,10 @@ static cust_status run_in_worker(cust_sparql *e, const cust_sparql_request *req,
   cust_buf_init(&b);
   cust_arena_init(&arena, 4096);
   cust_status st = CUST_OK;
+  if (w->fd >= 0 && !is_alive(w->fd)) {
+    cust_log(e->log, CUST_LOG_WARN, "sparql: an idle query worker had stopped; starting another");
+    kill_worker(w);
+  }
   if (w->fd < 0 && spawn_worker(e, w) != 0) {
     st = sq_fail(r, 503, "overloaded", "no query worker could be started");
     goto done;

@@ -780,6 +780,19 @@ static void test_engine(void) {
     pthread_join(th[i], NULL);
   }
   is_int(counts[0] + counts[1] + counts[2] + counts[3], 20, "4 threads x 5 queries, all right");
+
+  /* the spawner and its workers killed from outside (the OOM killer): the
+   * next query is answered by new ones */
+  kill(engine->spawner_pid, SIGKILL);
+  for (size_t i = 0; i < engine->nslots; i++) {
+    if (engine->slots[i].pid > 0) {
+      kill(engine->slots[i].pid, SIGKILL);
+    }
+  }
+  usleep(300 * 1000);
+  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", 0, &r), 200,
+         "killed spawner and workers are replaced, and the query answered");
+  is_int(erun(PFX "ASK { ex:b ex:knows ex:a }", 0, &r), 200, "and the next one");
   cust_sparql_result_release(&r);
   cust_sparql_free(engine);
   engine = NULL;
