@@ -240,8 +240,10 @@ static int time_one(cust_store *s, int kind, cust_custody_cache *cache, int runs
     cust_buf_reset(&b);
     double t0 = now_ms(), c0 = cpu_ms();
     cust_status st =
-        kind == 0 ? cust_custody_query_cached(cache, s, iri, 1, 64, &b, err, sizeof err)
-                  : cust_rewards_query_cached(cache, s, exec, NULL, NULL, &b, err, sizeof err);
+        kind == 0
+            ? cust_custody_query_cached(cache, s, iri, 1, 64, &b, err, sizeof err)
+            : cust_rewards_query_cached(cache, s, &(cust_rewards_request){ .execution = exec }, &b,
+                                        err, sizeof err);
     double dt = now_ms() - t0, dc = cpu_ms() - c0;
     if (st != CUST_OK) {
       fprintf(stderr, "%s\n", err);

@@ -10,6 +10,8 @@ export function h(tag, attrs, ...children) {
       else if (k === 'text') el.textContent = v;
       else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'dataset') Object.assign(el.dataset, v);
+      // through the CSSOM: the server's Content-Security-Policy refuses style attributes
+      else if (k === 'style') el.style.cssText = String(v);
       else if (v === true) el.setAttribute(k, '');
       else el.setAttribute(k, String(v));
     }

@@ -1,6 +1,6 @@
 // Rewards: pick an execution and an amount, see the split of GET /rewards as a
 // chart and a table, each payout with its role, score and resources with depths.
-import { getJSON, sparql } from './api.js';
+import { apiUrl, getJSON, sparql } from './api.js';
 import { h, clear, errorBox, field, fmtInt, loading, put } from './dom.js';
 import { barChart, big, percent, ROLE_COLOURS, stackedBar } from './chart.js';
 import { compact, expand, GRAPHS, iriLink, localName, prefixBlock, route, shorten } from './rdf.js';
@@ -10,6 +10,17 @@ SELECT ?execution ?status
 WHERE { GRAPH <${GRAPHS.current}> { ?execution cust:status ?status } }
 ORDER BY ?execution
 LIMIT 1000`;
+
+const SOURCE_TEXT = {
+  caller: 'the amount given',
+  funds: 'the funds sent with the order',
+  policy: 'the price of the zone\'s policy',
+};
+
+/* The payee's Cosmos account, or why it has none. */
+function account(p) {
+  return p.account ? h('code', { class: 'account' }, p.account) : h('span', { class: 'hint' }, `no account: ${p.accountReason || 'unknown'}`);
+}
 
 const ROLE_TEXT = {
   DataProvider: 'provided a dataset that was consumed',
@@ -60,7 +71,8 @@ function summary(r) {
     h('dl', { class: 'kv wide' },
       h('dt', null, 'Execution'), h('dd', null, iriLink(r.execution, r.execution)),
       h('dt', null, 'Status'), h('dd', null, h('span', { class: `status-chip s-${localName(r.status)}` }, localName(r.status) || '–')),
-      h('dt', null, 'Total'), h('dd', null, h('strong', { id: 'reward-total' }, fmtInt(r.total)), ` ${r.denom || ''}`),
+      h('dt', null, 'Total'), h('dd', null, h('strong', { id: 'reward-total' }, fmtInt(r.total)), ` ${r.denom || ''}`,
+        h('span', { class: 'hint' }, r.total === null ? ' — no amount is known: give one, or a cust:price to the zone\'s policy' : ` (${SOURCE_TEXT[r.amountSource] || 'amount'})`)),
       h('dt', null, 'Policy'), h('dd', null, r.policy ? iriLink(r.policy) : '–'),
       h('dt', null, 'As of height'), h('dd', null, fmtInt(r.asOfHeight)),
       h('dt', null, 'Tax'), h('dd', null, fmtInt(r.tax ? r.tax.amount : '0'), r.tax && r.tax.recipient ? [' to ', iriLink(r.tax.recipient)] : '')),
@@ -99,13 +111,17 @@ function result(r) {
   put(wrap, h('section', { class: 'card' },
     h('h3', null, 'By payee'),
     barChart(payouts.map((p) => ({ key: roleName(p.role), amount: p.amount, label: h('span', null, h('span', { class: 'swatch', style: `background:${ROLE_COLOURS[roleName(p.role)] || '#0b5cad'}`, 'aria-hidden': 'true' }), h('span', { title: p.payee }, compact(p.payee)), h('span', { class: 'hint' }, ` ${roleName(p.role)}`)) })), { label: 'Amount per payee', total: r.total })));
+  const q = { execution: r.execution, amount: r.amountSource === 'caller' ? r.total : undefined, policy: r.policy || undefined };
   put(wrap, h('section', { class: 'card' },
     h('h3', { id: 'payouts-h' }, 'Payouts and why'),
+    r.total !== null ? h('p', null, 'To pay: ',
+      h('a', { href: apiUrl('/rewards', { ...q, format: 'csv' }), download: 'rewards.csv' }, 'account,amount,denom CSV'), ' or ',
+      h('a', { href: apiUrl('/rewards', { ...q, format: 'msg' }), download: 'multisend.json' }, 'a MsgMultiSend to sign'), '.') : null,
     h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': 'payouts-h', tabindex: '0' },
       h('table', { class: 'data payouts', id: 'payouts' },
         h('thead', null, h('tr', null, ['Payee', 'Role', 'Amount', 'Share', 'Explanation'].map((x, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, x)))),
         h('tbody', null, payouts.map((p) => h('tr', null,
-          h('td', { 'data-label': 'Payee' }, iriLink(p.payee)),
+          h('td', { 'data-label': 'Payee' }, iriLink(p.payee), h('br'), account(p)),
           h('td', { 'data-label': 'Role' }, h('span', { class: 'swatch', style: `background:${ROLE_COLOURS[roleName(p.role)] || '#0b5cad'}`, 'aria-hidden': 'true' }), roleName(p.role)),
           h('td', { class: 'num amount', 'data-amount': p.amount, 'data-label': 'Amount' }, fmtInt(p.amount)),
           h('td', { class: 'num', 'data-label': 'Share' }, `${percent(p.amount, r.total)}%`),
@@ -118,7 +134,7 @@ function result(r) {
 export async function render(main, params, ctx) {
   const chosen = params.get('execution') ? expand(params.get('execution')) : '';
   const select = h('select', { name: 'execution', required: true });
-  const amount = h('input', { name: 'amount', type: 'text', inputmode: 'numeric', pattern: '[0-9]+', value: params.get('amount') || '', placeholder: 'the funds locked with the order', autocomplete: 'off' });
+  const amount = h('input', { name: 'amount', type: 'text', inputmode: 'numeric', pattern: '[0-9]+', value: params.get('amount') || '', placeholder: 'the order\'s funds, else the zone\'s price', autocomplete: 'off' });
   const other = h('input', { name: 'other', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: 'or paste an execution IRI' });
   const out = h('section', { class: 'rewards-area', 'aria-live': 'polite' });
   const form = h('form', { class: 'card inline-form rewards-form', onsubmit: (ev) => {
@@ -128,14 +144,14 @@ export async function render(main, params, ctx) {
     const amt = amount.value.trim();
     if (amt && !/^\d+$/.test(amt)) {
       amount.setAttribute('aria-invalid', 'true');
-      put(clear(out), errorBox({ error: `the amount "${amt}" is not a whole number`, detail: 'give the amount in the smallest unit (uknow), digits only' }));
+      put(clear(out), errorBox({ error: `the amount "${amt}" is not a whole number`, detail: 'give the amount in the smallest unit (uaxone, uknow), digits only' }));
       amount.focus();
       return;
     }
     amount.removeAttribute('aria-invalid');
     location.hash = route('rewards', { execution: ex, amount: amt });
   } },
-  field('Execution', select), field('Other execution', other), field('Amount (optional)', amount, 'In the smallest unit (uknow). Empty: the funds locked with the order.'),
+  field('Execution', select), field('Other execution', other), field('Amount (optional)', amount, 'In the smallest unit (uaxone, uknow). Empty: the funds sent with the order (okp4-dataverse v4–v5), else the price of the zone\'s policy.'),
   h('button', { type: 'submit', class: 'primary' }, 'Split'));
   put(main, h('h1', null, 'Rewards'),
     h('p', { class: 'lead' }, 'How a payment for an execution is shared among the data, processing, storage and orchestration providers of its custody chain, to the unit.'),

@@ -93,6 +93,17 @@ int cust_cmd_load(cust_ctx *ctx);
  * in one line with what to do, so that commands reading a store fail alike. */
 int cust_cli_has_store(const char *db);
 
+/* The HTTP server's options, shared by serve and run (--listen, --web,
+ * --queries, --query-timeout, --max-results, --threads, --request-timeout,
+ * --max-conns, --max-conns-per-ip, --trusted-proxy), into `cfg`; its strings
+ * are borrowed from ctx->opts, and the proxies are written to `proxies` (of
+ * `max` entries), which `cfg` borrows. Returns 0, or 2 after printing a
+ * usage error. Defined in cmd_serve.c. */
+#define CUST_CLI_MAX_PROXIES 64
+struct cust_http_config;
+int cust_cli_http_options(cust_ctx *ctx, struct cust_http_config *cfg, const char **proxies,
+                          size_t max);
+
 /* Prints one error line "custodian: <what>" to stderr. */
 void cust_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

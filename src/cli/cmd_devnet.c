@@ -53,6 +53,13 @@ int cust_cmd_devnet(cust_ctx *ctx) {
     cust_cli_error("--dialect \"%s\" is unknown: give 0.34, 0.37 or 0.38", dialect);
     return 2;
   }
+  const char *contract = cust_opts_get(&ctx->opts, "contract", NULL);
+  if (contract != NULL && cust_devnet_contract_parse(contract, &cfg.contract) != CUST_OK) {
+    cust_cli_error("--contract \"%s\" is unknown: give okp4-dataverse-v5, axone-dataverse-v6 or "
+                   "axone-dataverse-v8",
+                   contract);
+    return 2;
+  }
   if (cfg.scale == 0 || cfg.scale > 100000) {
     cust_cli_error("--scale must be from 1 to 100000");
     return 2;

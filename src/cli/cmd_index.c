@@ -61,6 +61,16 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
                    sizeof ix->dataverses / sizeof ix->dataverses[0]);
     return 2;
   }
+  /* a typo in an address would index nothing at all: refuse it here, and
+     addresses of two chains (prefixes) at once */
+  char hrp[84] = "", why[300];
+  for (size_t i = 0; i < ix->ndataverses; i++) {
+    if (cust_bech32_check_address(ix->dataverses[i], i > 0 ? hrp : NULL, hrp, sizeof hrp, why,
+                                  sizeof why) != CUST_OK) {
+      cust_cli_error("--dataverse %s; give the contract address as the chain shows it", why);
+      return 2;
+    }
+  }
   ix->max_submission = maxsub;
   cust_chain_config_init(cfg);
   cfg->nodes = nodes;

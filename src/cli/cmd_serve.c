@@ -1,5 +1,5 @@
 /* custodian serve: the HTTP server over a store opened read-only, until
- * SIGINT or SIGTERM. */
+ * SIGINT or SIGTERM. Also reads the server options that run shares. */
 #include "config.h"
 
 #include <unistd.h>
@@ -7,43 +7,77 @@
 #include "cli.h"
 #include "http/http.h"
 
+/* A whole number option within [lo, hi]; prints the error and returns 0 when not. */
+static int opt_range(cust_ctx *ctx, const char *name, uint64_t dflt, uint64_t lo, uint64_t hi,
+                     uint64_t *out) {
+  char err[256] = "";
+  if (cust_opts_u64(&ctx->opts, name, dflt, out, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 0;
+  }
+  if (*out < lo || *out > hi) {
+    cust_cli_error("--%s must be between %llu and %llu (got %llu)", name, (unsigned long long)lo,
+                   (unsigned long long)hi, (unsigned long long)*out);
+    return 0;
+  }
+  return 1;
+}
+
+int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **proxies, size_t max) {
+  uint64_t timeout = 0, max_results = 0, threads = 0, request_timeout = 0, max_conns = 0,
+           per_ip = 0, max_bytes = 0, workers = 0;
+  if (!opt_range(ctx, "query-timeout", 0, 0, UINT64_MAX, &timeout) ||
+      !opt_range(ctx, "max-results", 0, 0, UINT64_MAX, &max_results) ||
+      !opt_range(ctx, "max-result-bytes", 0, 0, UINT64_MAX, &max_bytes) ||
+      !opt_range(ctx, "query-workers", 2, 1, 64, &workers) ||
+      !opt_range(ctx, "threads", 4, 1, 256, &threads) ||
+      !opt_range(ctx, "request-timeout", CUST_HTTP_REQUEST_TIMEOUT_MS, 100, 3600000,
+                 &request_timeout) ||
+      !opt_range(ctx, "max-conns", CUST_HTTP_MAX_CONNS, 1, 10000, &max_conns) ||
+      !opt_range(ctx, "max-conns-per-ip", CUST_HTTP_MAX_CONNS_PER_IP, 1, 10000, &per_ip)) {
+    return 2;
+  }
+  size_t n = cust_opts_all(&ctx->opts, "trusted-proxy", proxies, max);
+  if (n > max) {
+    cust_cli_error("--trusted-proxy names %zu addresses, at most %zu: use CIDR networks", n, max);
+    return 2;
+  }
+  char err[256];
+  if (cust_http_check_proxies(proxies, n, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 2;
+  }
+  cfg->listen = cust_opts_get(&ctx->opts, "listen", "127.0.0.1:8080");
+  cfg->web_dir = cust_opts_get(&ctx->opts, "web", NULL);
+  cfg->queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);
+  cfg->limits.timeout_ms = timeout;
+  cfg->limits.max_results = max_results;
+  cfg->limits.max_result_bytes = max_bytes;
+  cfg->limits.workers = (unsigned)workers;
+  cfg->threads = (unsigned)threads;
+  cfg->request_timeout_ms = request_timeout;
+  cfg->max_conns = (unsigned)max_conns;
+  cfg->max_conns_per_ip = (unsigned)per_ip;
+  cfg->trusted_proxies = proxies;
+  cfg->ntrusted_proxies = n;
+  return 0;
+}
+
 int cust_cmd_serve(cust_ctx *ctx) {
   cust_http_config cfg;
   cust_http *h = NULL;
-  char err[256] = "";
-  uint64_t timeout = 0, max_results = 0, threads = 0, max_bytes = 0, workers = 0;
+  const char *proxies[CUST_CLI_MAX_PROXIES];
   cust_http_config_init(&cfg);
   if (ctx->opts.nargs > 0) {
     cust_cli_error("serve takes no arguments (got \"%s\"): run \"custodian serve --help\"",
                    ctx->opts.args[0]);
     return 2;
   }
-  if (cust_opts_u64(&ctx->opts, "query-timeout", 0, &timeout, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(&ctx->opts, "max-results", 0, &max_results, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(&ctx->opts, "max-result-bytes", 0, &max_bytes, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(&ctx->opts, "query-workers", 2, &workers, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(&ctx->opts, "threads", 4, &threads, err, sizeof err) != CUST_OK) {
-    cust_cli_error("%s", err);
-    return 2;
+  int rc = cust_cli_http_options(ctx, &cfg, proxies, CUST_CLI_MAX_PROXIES);
+  if (rc != 0) {
+    return rc;
   }
-  if (workers == 0 || workers > 64) {
-    cust_cli_error("--query-workers must be between 1 and 64 (got %llu)",
-                   (unsigned long long)workers);
-    return 2;
-  }
-  if (threads == 0 || threads > 256) {
-    cust_cli_error("--threads must be between 1 and 256 (got %llu)", (unsigned long long)threads);
-    return 2;
-  }
-  cfg.listen = cust_opts_get(&ctx->opts, "listen", "127.0.0.1:8080");
   cfg.db_path = cust_opts_get(&ctx->opts, "db", "./custodian.db");
-  cfg.web_dir = cust_opts_get(&ctx->opts, "web", NULL);
-  cfg.queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);
-  cfg.limits.timeout_ms = timeout;
-  cfg.limits.max_results = max_results;
-  cfg.limits.max_result_bytes = max_bytes;
-  cfg.limits.workers = (unsigned)workers;
-  cfg.threads = (unsigned)threads;
   if (access(cfg.db_path, F_OK) != 0) {
     cust_cli_error("no store at \"%s\": index a chain first (custodian index) or give --db",
                    cfg.db_path);

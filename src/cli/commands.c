@@ -32,8 +32,18 @@
       { "query-timeout", 1, 0, "MS  time limit of one query (default 10000)" },                    \
       { "max-results", 1, 0, "N  result rows/triples limit of one query (default 100000)" },       \
       { "max-result-bytes", 1, 0, "BYTES  size limit of one answer (default 268435456)" },         \
-      { "query-workers", 1, 0, "N  query worker processes: queries at once (default 2)" }, {       \
-    "threads", 1, 0, "N  worker threads (default 4)"                                               \
+      { "query-workers", 1, 0, "N  query worker processes: queries at once (default 2)" },         \
+      { "threads", 1, 0, "N  worker threads (default 4)" },                                        \
+      { "request-timeout", 1, 0,                                                                   \
+        "MS  a request's head and body must arrive within MS, else 408 and close (default "        \
+        "10000)" },                                                                                \
+      { "max-conns", 1, 0, "N  open connections; past N, 503 with Retry-After (default 512)" },    \
+      { "max-conns-per-ip", 1, 0,                                                                  \
+        "N  open connections per client address; past N, closed at accept (default 32)" },         \
+  {                                                                                                \
+    "trusted-proxy", 1, 1,                                                                         \
+        "ADDR[,ADDR...]  reverse proxies (IPs or CIDRs): no per-address limit, and the client is " \
+        "read from X-Forwarded-For/Forwarded"                                                      \
   }
 
 static const cust_optspec run_opts[] = {
@@ -76,7 +86,9 @@ static const cust_optspec devnet_opts[] = {
   { "dialect", 1, 0, "0.34|0.37|0.38  the RPC dialect (default 0.38)" },
   { "scale", 1, 0, "N  parallel workflows per 40-block cycle (default 1; 8 executions each)" },
   { "earliest", 1, 0, "N  pretend heights below N were pruned" },
-  { "chain-id", 1, 0, "ID  the chain id (default okp4-devnet-1)" },
+  { "chain-id", 1, 0, "ID  the chain id (default axone-devnet-1; okp4-devnet-1 with okp4 v5)" },
+  { "contract", 1, 0,
+    "VERSION  okp4-dataverse-v5|axone-dataverse-v6|axone-dataverse-v8 (default v8)" },
   { "manifest", 1, 0, "FILE  write what heights 1..--blocks hold, as JSON, before serving" },
   { "empty-blocks", 1, 0,
     "N  a sparse chain: N empty blocks after each block of the workload (default 0)" },
@@ -103,8 +115,12 @@ static const cust_optspec query_opts[] = {
 
 static const cust_optspec rewards_opts[] = {
   { "execution", 1, 0, "IRI  the execution to reward" },
-  { "amount", 1, 0, "N  the amount to split (default: the funds locked with the order)" },
+  { "amount", 1, 0,
+    "N  the amount to split (default: the order's funds, else the policy's price)" },
   { "policy", 1, 0, "IRI  the policy to apply (default: the zone's, else the default)" },
+  { "format", 1, 0, "json|csv|msg  the answer, account CSV rows or a MsgMultiSend (default json)" },
+  { "account-prefix", 1, 0, "HRP  bech32 prefix of payee accounts (default: the chain's)" },
+  { "from", 1, 0, "ADDR  --format msg: the paying account (default: the payer's)" },
   OPT_DB,
   OPT_CONFIG,
   OPT_VERBOSE,
@@ -167,7 +183,7 @@ const cust_command cust_commands[] = {
   { .name = "devnet",
     .synopsis = "devnet [--listen HOST:PORT] [--seed N] [--blocks N] [--block-time MS] "
                 "[--faults RATE] [--dialect 0.34|0.37|0.38] [--scale N] [--manifest FILE] "
-                "[--empty-blocks N]",
+                "[--empty-blocks N] [--contract VERSION]",
     .summary = "a simulated OKP4 node speaking the CometBFT JSON-RPC",
     .options = devnet_opts,
     .run = cust_cmd_devnet },
@@ -177,7 +193,8 @@ const cust_command cust_commands[] = {
     .options = query_opts,
     .run = cust_cmd_query },
   { .name = "rewards",
-    .synopsis = "rewards [--db PATH] --execution IRI [--amount N] [--policy IRI]",
+    .synopsis = "rewards [--db PATH] --execution IRI [--amount N] [--policy IRI] "
+                "[--format json|csv|msg] [--account-prefix HRP] [--from ADDR]",
     .summary = "split an execution's payment among its providers",
     .options = rewards_opts,
     .run = cust_cmd_rewards },

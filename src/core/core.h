@@ -171,6 +171,30 @@ cust_status cust_base64_encode(cust_buf *b, const unsigned char *in, size_t in_l
 void cust_hex_upper(const unsigned char *in, size_t n, char *out);
 /* SHA-256 of (in, n) into out[32]. */
 void cust_sha256(const unsigned char *in, size_t n, unsigned char out[32]);
+/* bech32 (BIP-173) of (data, n) bytes with the human-readable part `hrp`
+ * (lowercase), appended to `b`. CUST_ERR_INVALID for a bad hrp. */
+cust_status cust_bech32_encode(cust_buf *b, const char *hrp, const unsigned char *data, size_t n);
+/* Decodes and checks the bech32 string `s`: characters, case, length (90 at
+ * most), checksum and padding. The hrp (lowercased) goes to hrp[hrpcap], the
+ * bytes to data[cap] and their count to *n. CUST_ERR_INVALID with the reason
+ * in `err` (no subject, for the caller to prefix). */
+cust_status cust_bech32_decode(const char *s, char *hrp, size_t hrpcap, unsigned char *data,
+                               size_t cap, size_t *n, char *err, size_t errlen);
+/* Checks a Cosmos address given by a user: bech32 (checksum, case, length),
+ * 20 or 32 bytes, a prefix of lowercase letters and digits, and equal to
+ * `hrp_want` when that is not NULL. Its prefix goes to hrp_out[hrpcap] (may
+ * be NULL). CUST_ERR_INVALID with one line naming the address in `err`. */
+cust_status cust_bech32_check_address(const char *addr, const char *hrp_want, char *hrp_out,
+                                      size_t hrpcap, char *err, size_t errlen);
+/* The Cosmos account of a public key (a compressed secp256k1 key, 33 bytes):
+ * bech32(hrp, RIPEMD160(SHA256(key))), appended to `b`. CUST_ERR_INVALID for
+ * a bad hrp, CUST_ERR_NOMEM. */
+cust_status cust_bech32_account(cust_buf *b, const char *hrp, const unsigned char *key, size_t n);
+/* base58btc (the Bitcoin alphabet, of did:key's multibase "z") of (in, len)
+ * into out[cap]: CUST_ERR_INVALID for a character outside the alphabet,
+ * CUST_ERR_LIMIT when the bytes do not fit. */
+cust_status cust_base58_decode(const char *in, size_t len, unsigned char *out, size_t cap,
+                               size_t *n);
 
 /* ---- time -------------------------------------------------------------- */
 

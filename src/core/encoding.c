@@ -1,9 +1,14 @@
 /* Byte encodings the chain uses: base64 (transactions, attributes), uppercase
- * hex (hashes) and SHA-256 (transaction hashes, FIPS 180-4). */
+ * hex (hashes), SHA-256 and RIPEMD-160 (transaction hashes, accounts; from
+ * nettle), bech32 (addresses) and base58btc (did:key). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <nettle/ripemd160.h>
+#include <nettle/sha2.h>
 
 #include "core.h"
 
@@ -161,81 +166,245 @@ cust_status cust_json_cstr(cust_buf *b, const char *s) {
   return cust_json_string(b, s, strlen(s));
 }
 
-/* ---- SHA-256 ----------------------------------------------------------- */
-
-static const uint32_t K[64] = {
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(uint32_t h[8], const unsigned char *p) {
-  uint32_t w[64];
-  for (int i = 0; i < 16; i++) {
-    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-           p[4 * i + 3];
-  }
-  for (int i = 16; i < 64; i++) {
-    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-  for (int i = 0; i < 64; i++) {
-    uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-    uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    hh = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  h[0] += a;
-  h[1] += b;
-  h[2] += c;
-  h[3] += d;
-  h[4] += e;
-  h[5] += f;
-  h[6] += g;
-  h[7] += hh;
-}
+/* ---- hashes (nettle) ------------------------------------------------------ */
 
 void cust_sha256(const unsigned char *in, size_t n, unsigned char out[32]) {
-  uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    sha256_block(h, in + i);
+  struct sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, n, in);
+  sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+}
+
+cust_status cust_bech32_account(cust_buf *b, const char *hrp, const unsigned char *key, size_t n) {
+  unsigned char sha[SHA256_DIGEST_SIZE], rmd[RIPEMD160_DIGEST_SIZE];
+  struct ripemd160_ctx c;
+  cust_sha256(key, n, sha);
+  ripemd160_init(&c);
+  ripemd160_update(&c, sizeof sha, sha);
+  ripemd160_digest(&c, sizeof rmd, rmd);
+  return cust_bech32_encode(b, hrp, rmd, sizeof rmd);
+}
+
+/* ---- bech32 (BIP-173) and base58btc -------------------------------------- */
+
+static const char bech32_charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+static uint32_t bech32_polymod(uint32_t chk, unsigned v) {
+  static const uint32_t gen[5] = { 0x3b6a57b2u, 0x26508e6du, 0x1ea119fau, 0x3d4233ddu,
+                                   0x2a1462b3u };
+  uint32_t top = chk >> 25;
+  chk = ((chk & 0x1ffffffu) << 5) ^ v;
+  for (int k = 0; k < 5; k++) {
+    if ((top >> k) & 1u) {
+      chk ^= gen[k];
+    }
   }
-  unsigned char tail[128];
-  size_t rest = n - i;
-  memset(tail, 0, sizeof tail);
-  if (rest) {
-    memcpy(tail, in + i, rest);
+  return chk;
+}
+
+static uint32_t bech32_hrp_chk(const char *hrp, size_t hl) {
+  uint32_t chk = 1;
+  for (size_t i = 0; i < hl; i++) {
+    chk = bech32_polymod(chk, (unsigned char)hrp[i] >> 5);
   }
-  tail[rest] = 0x80;
-  size_t blocks = rest + 9 > 64 ? 2 : 1;
-  uint64_t bits = (uint64_t)n * 8u;
-  for (int k = 0; k < 8; k++) {
-    tail[blocks * 64 - 1 - k] = (unsigned char)(bits >> (8 * k));
+  chk = bech32_polymod(chk, 0);
+  for (size_t i = 0; i < hl; i++) {
+    chk = bech32_polymod(chk, (unsigned char)hrp[i] & 31u);
   }
-  for (size_t k = 0; k < blocks; k++) {
-    sha256_block(h, tail + 64 * k);
+  return chk;
+}
+
+cust_status cust_bech32_encode(cust_buf *b, const char *hrp, const unsigned char *data, size_t n) {
+  size_t hl = strlen(hrp);
+  if (hl == 0 || hl > 83) {
+    return CUST_ERR_INVALID;
   }
-  for (int k = 0; k < 8; k++) {
-    out[4 * k] = (unsigned char)(h[k] >> 24);
-    out[4 * k + 1] = (unsigned char)(h[k] >> 16);
-    out[4 * k + 2] = (unsigned char)(h[k] >> 8);
-    out[4 * k + 3] = (unsigned char)h[k];
+  for (size_t i = 0; i < hl; i++) {
+    if (hrp[i] < 33 || hrp[i] > 126 || (hrp[i] >= 'A' && hrp[i] <= 'Z')) {
+      return CUST_ERR_INVALID;
+    }
   }
+  cust_status st = cust_buf_reserve(b, hl + 1 + (n * 8 + 4) / 5 + 6);
+  if (st == CUST_OK) {
+    st = cust_buf_append(b, hrp, hl);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, '1');
+  }
+  uint32_t chk = bech32_hrp_chk(hrp, hl), acc = 0;
+  int bits = 0;
+  for (size_t i = 0; st == CUST_OK && i <= n; i++) {
+    if (i < n) {
+      acc = (acc << 8) | data[i];
+      bits += 8;
+    } else if (bits > 0) {
+      acc <<= 5 - bits; /* pad the last group with zero bits */
+      bits = 5;
+    }
+    while (st == CUST_OK && bits >= 5) {
+      bits -= 5;
+      unsigned v = (acc >> bits) & 31u;
+      chk = bech32_polymod(chk, v);
+      st = cust_buf_putc(b, bech32_charset[v]);
+    }
+  }
+  for (int i = 0; i < 6; i++) {
+    chk = bech32_polymod(chk, 0);
+  }
+  chk ^= 1u;
+  for (int i = 0; st == CUST_OK && i < 6; i++) {
+    st = cust_buf_putc(b, bech32_charset[(chk >> (5 * (5 - i))) & 31u]);
+  }
+  return st;
+}
+
+cust_status cust_bech32_decode(const char *s, char *hrp, size_t hrpcap, unsigned char *data,
+                               size_t cap, size_t *n, char *err, size_t errlen) {
+  size_t len = strlen(s), sep = 0;
+  int has_lower = 0, has_upper = 0;
+  *n = 0;
+  if (hrpcap > 0) {
+    hrp[0] = '\0';
+  }
+  if (len > 90) {
+    snprintf(err, errlen, "%zu characters, more than the 90 bech32 allows", len);
+    return CUST_ERR_INVALID;
+  }
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 33 || c > 126) {
+      snprintf(err, errlen, "a character that bech32 does not allow at position %zu", i + 1);
+      return CUST_ERR_INVALID;
+    }
+    has_lower |= c >= 'a' && c <= 'z';
+    has_upper |= c >= 'A' && c <= 'Z';
+    if (c == '1') {
+      sep = i;
+    }
+  }
+  if (has_lower && has_upper) {
+    snprintf(err, errlen, "mixed upper and lower case");
+    return CUST_ERR_INVALID;
+  }
+  if (sep == 0 || (s[0] == '1' && sep == 0)) {
+    snprintf(err, errlen, "no prefix before the separator \"1\"");
+    return CUST_ERR_INVALID;
+  }
+  if (len - sep - 1 < 6) {
+    snprintf(err, errlen, "too short for a checksum");
+    return CUST_ERR_INVALID;
+  }
+  if (sep + 1 > hrpcap) {
+    snprintf(err, errlen, "a prefix of %zu characters is too long", sep);
+    return CUST_ERR_INVALID;
+  }
+  for (size_t i = 0; i < sep; i++) {
+    char c = s[i];
+    hrp[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  hrp[sep] = '\0';
+  uint32_t chk = bech32_hrp_chk(hrp, sep), acc = 0;
+  int bits = 0;
+  size_t ndata = len - sep - 1 - 6;
+  for (size_t i = sep + 1; i < len; i++) {
+    char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    const char *p = strchr(bech32_charset, c);
+    if (p == NULL || c == '\0') {
+      snprintf(err, errlen, "\"%c\" at position %zu is not a bech32 character", s[i], i + 1);
+      return CUST_ERR_INVALID;
+    }
+    unsigned v = (unsigned)(p - bech32_charset);
+    chk = bech32_polymod(chk, v);
+    if (i - sep - 1 < ndata) {
+      acc = ((acc << 5) | v) & 0xfffu;
+      bits += 5;
+      if (bits >= 8) {
+        bits -= 8;
+        if (*n == cap) {
+          snprintf(err, errlen, "more than %zu bytes of data", cap);
+          return CUST_ERR_INVALID;
+        }
+        data[(*n)++] = (unsigned char)(acc >> bits);
+      }
+    }
+  }
+  if (chk != 1u) {
+    snprintf(err, errlen, "the checksum does not match (a mistyped or missing character?)");
+    return CUST_ERR_INVALID;
+  }
+  if (bits >= 5 || (acc & ((1u << bits) - 1u)) != 0) {
+    snprintf(err, errlen, "the data does not end on a byte boundary");
+    return CUST_ERR_INVALID;
+  }
+  return CUST_OK;
+}
+
+cust_status cust_base58_decode(const char *in, size_t len, unsigned char *out, size_t cap,
+                               size_t *n) {
+  static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  size_t zeros = 0, used = 0; /* used: bytes of the big-endian number at the end of out */
+  *n = 0;
+  while (zeros < len && in[zeros] == '1') {
+    zeros++;
+  }
+  for (size_t i = zeros; i < len; i++) {
+    const char *p = in[i] != '\0' ? strchr(alphabet, in[i]) : NULL;
+    if (p == NULL) {
+      return CUST_ERR_INVALID;
+    }
+    uint32_t carry = (uint32_t)(p - alphabet);
+    for (size_t k = 0; k < used; k++) {
+      carry += 58u * out[cap - 1 - k];
+      out[cap - 1 - k] = (unsigned char)(carry & 0xffu);
+      carry >>= 8;
+    }
+    while (carry > 0) {
+      if (used == cap) {
+        return CUST_ERR_LIMIT;
+      }
+      out[cap - 1 - used++] = (unsigned char)(carry & 0xffu);
+      carry >>= 8;
+    }
+  }
+  if (zeros + used > cap) {
+    return CUST_ERR_LIMIT;
+  }
+  memmove(out + zeros, out + cap - used, used);
+  memset(out, 0, zeros);
+  *n = zeros + used;
+  return CUST_OK;
+}
+
+cust_status cust_bech32_check_address(const char *addr, const char *hrp_want, char *hrp_out,
+                                      size_t hrpcap, char *err, size_t errlen) {
+  char hrp[84], why[120];
+  unsigned char data[64];
+  size_t n = 0;
+  if (cust_bech32_decode(addr, hrp, sizeof hrp, data, sizeof data, &n, why, sizeof why) !=
+      CUST_OK) {
+    snprintf(err, errlen, "\"%s\" is not a bech32 address: %s", addr, why);
+    return CUST_ERR_INVALID;
+  }
+  if (n != 20 && n != 32) {
+    snprintf(err, errlen,
+             "\"%s\" holds %zu bytes: a Cosmos address holds 20 (an account) or 32 (a contract)",
+             addr, n);
+    return CUST_ERR_INVALID;
+  }
+  for (const char *p = hrp; *p; p++) {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+      snprintf(err, errlen, "\"%s\" has the prefix \"%s\": a Cosmos prefix is letters and digits",
+               addr, hrp);
+      return CUST_ERR_INVALID;
+    }
+  }
+  if (hrp_want != NULL && strcmp(hrp, hrp_want) != 0) {
+    snprintf(err, errlen, "\"%s\" has the prefix \"%s\", not \"%s\" as the others", addr, hrp,
+             hrp_want);
+    return CUST_ERR_INVALID;
+  }
+  if (hrp_out != NULL && hrpcap > 0) {
+    snprintf(hrp_out, hrpcap, "%s", hrp);
+  }
+  return CUST_OK;
 }

@@ -5,6 +5,7 @@
 #define CUST_DEVNET_INT_H
 
 #include "core/core.h"
+#include "devnet.h"
 #include "tx/tx.h"
 
 /* ---- the embedded OKP4 example credentials (generated at build time) ---- */
@@ -49,12 +50,22 @@ typedef struct cust_devnet_world {
   cust_devnet_fixinfo fix[CUST_DEVNET_NFIX];
   /* indexes into fix[] of the fixtures the workload references */
   int fix_zone, fix_zone_gov, fix_dataset, fix_dataset_gov, fix_storage;
+  /* the dataverse contract's version (cust_devnet_world_contract), the
+     bech32 prefix of every address ("okp4", "axone") and the denom of fees,
+     funds and minting ("uknow", "uaxone") */
+  cust_devnet_contract contract;
+  const char *prefix;
+  const char *denom;
 } cust_devnet_world;
 
 /* Fills `w`; CUST_ERR_INTERNAL when the embedded fixtures are not the five
  * expected credentials. */
 cust_status cust_devnet_world_init(cust_devnet_world *w, uint64_t seed, uint64_t scale,
                                    const char *chain_id);
+
+/* Makes the world run `contract` (axone-dataverse-v8 after init): its
+ * address prefix, denom and contract addresses. */
+void cust_devnet_world_contract(cust_devnet_world *w, cust_devnet_contract contract);
 
 /* splitmix64 step, and a hash of up to four words mixed with the seed. */
 uint64_t cust_devnet_mix(uint64_t x);

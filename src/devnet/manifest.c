@@ -5,7 +5,8 @@
  * Format (one JSON object; key order as below; heights are numbers):
  *
  *   {"format":"custodian-devnet-manifest/1",
- *    "chain_id":"okp4-devnet-1","seed":1,"scale":1,"blocks":N,"dialect":"0.38",
+ *    "chain_id":"axone-devnet-1","seed":1,"scale":1,"blocks":N,"dialect":"0.38",
+ *    "contract":"axone-dataverse-v8","prefix":"axone","denom":"uaxone",
  *    "dataverse":"okp41…",            the contract that --dataverse should name
  *    "other_dataverse":"okp41…",      a second dataverse instance (decoy)
  *    "cognitarium":"okp41…","cw20":"okp41…",
@@ -20,7 +21,8 @@
  *    "expect":E, "reason":TEXT|null, "reason_code":CODE|null,
  *    "revoked_height":h|null, "field":"metadata"|"claims", "contract":ADDR,
  *    "sender":ADDR, "grantee":ADDR|null (authz MsgExec), "fixture":FILE|null,
- *    "funds":[{"denom":"uknow","amount":"…"}]}
+ *    "funds":[{"denom":"uknow","amount":"…"}]}     (funds: okp4-dataverse-v5 orders,
+ *                                                   and the refused attempts of later ones)
  *     E = "accepted"        code 0, well-formed, sent to the dataverse
  *         "revoked"         accepted, then revoked at revoked_height (<= N)
  *         "rejected"        code 0 but malformed: reason_code is one of
@@ -37,7 +39,7 @@
  *   {"kind":"execution", "execution":IRI, "name":"X1".."X7"|"X5b",
  *    "order":IRI, "order_credential":IRI, "order_height":h, "zone":IRI,
  *    "payer":IRI (the order's issuer), "orchestrator":IRI,
- *    "funds":[{"denom":"uknow","amount":"…"}],   locked with the order
+ *    "funds":[{"denom":"uknow","amount":"…"}],   locked with the order ([] from v6)
  *    "status":"InExecution"|"Delivered"|"Failed"|"Cancelled" (latest <= N),
  *    "final":bool, "reports":[{"credential":IRI,"status":S,"height":h}],
  *    "consumed":[IRI…], "produced":[IRI…], "part_of":IRI|null}
@@ -88,10 +90,12 @@ cust_status cust_devnet_manifest_write(cust_buf *o, FILE *f, const cust_devnet_w
   if (st == CUST_OK) {
     st = cust_buf_printf(o,
                          ",\"seed\":%" PRIu64 ",\"scale\":%" PRIu64 ",\"blocks\":%" PRIu64
-                         ",\"dialect\":\"%s\",\"dataverse\":\"%s\",\"other_dataverse\":\"%s\","
+                         ",\"dialect\":\"%s\",\"contract\":\"%s\",\"prefix\":\"%s\","
+                         "\"denom\":\"%s\",\"dataverse\":\"%s\",\"other_dataverse\":\"%s\","
                          "\"cognitarium\":\"%s\",\"cw20\":\"%s\",\"items\":[\n",
-                         w->seed, w->scale, limit, dialect_name(d), w->dataverse, w->decoy,
-                         w->cognitarium, w->cw20);
+                         w->seed, w->scale, limit, dialect_name(d),
+                         cust_devnet_contract_name(w->contract), w->prefix, w->denom, w->dataverse,
+                         w->decoy, w->cognitarium, w->cw20);
   }
   for (uint64_t h = 1; st == CUST_OK && h <= limit; h++) {
     st = cust_devnet_block_build(w, h, &b, &notes);

@@ -369,12 +369,12 @@ static cust_status put_block_events(cust_buf *o, const cust_devnet_world *w, uin
   char minted[32], provisions[48], mint_addr[80], collector[80];
   unsigned char raw[20];
   uint64_t amount = 3000000u + cust_devnet_hash(w->seed, 0x6d696e74, height, 0, 0) % 20000u;
-  snprintf(minted, sizeof minted, "%" PRIu64 "uknow", amount);
+  snprintf(minted, sizeof minted, "%" PRIu64 "%s", amount, w->denom);
   snprintf(provisions, sizeof provisions, "%" PRIu64 ".%018u", amount * 6311520u, 0u);
   memset(raw, 0x4d, sizeof raw);
-  cust_devnet_bech32("okp4", raw, sizeof raw, mint_addr, sizeof mint_addr);
+  cust_devnet_bech32(w->prefix, raw, sizeof raw, mint_addr, sizeof mint_addr);
   memset(raw, 0x17, sizeof raw);
-  cust_devnet_bech32("okp4", raw, sizeof raw, collector, sizeof collector);
+  cust_devnet_bech32(w->prefix, raw, sizeof raw, collector, sizeof collector);
   cust_devnet_event ev[3];
   memset(ev, 0, sizeof ev);
   ev[0].type = "coin_spent";

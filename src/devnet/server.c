@@ -71,7 +71,8 @@ void cust_devnet_config_init(cust_devnet_config *c) {
   c->dialect = CUST_DIALECT_038;
   c->scale = 1;
   c->earliest = 0;
-  c->chain_id = "okp4-devnet-1";
+  c->chain_id = NULL;
+  c->contract = CUST_CONTRACT_AXONE_V8;
   c->manifest_path = NULL;
 }
 
@@ -890,11 +891,15 @@ static cust_status write_manifest(cust_devnet *d) {
 cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *log,
                               cust_devnet **out) {
   *out = NULL;
-  if (c == NULL || c->listen == NULL || c->chain_id == NULL || c->chain_id[0] == '\0' ||
+  if (c == NULL || c->listen == NULL || (c->chain_id != NULL && c->chain_id[0] == '\0') ||
       c->faults < 0.0 || c->faults > 1.0 || (c->block_time_ms == 0 && c->blocks == 0) ||
       (c->blocks != 0 && c->earliest > c->blocks) || (c->manifest_path != NULL && c->blocks == 0) ||
       (c->manifest_path != NULL && c->empty_blocks != 0)) {
     cust_log(log, CUST_LOG_ERROR, "devnet: invalid configuration");
+    return CUST_ERR_INVALID;
+  }
+  if ((unsigned)c->contract > CUST_CONTRACT_AXONE_V8) {
+    cust_log(log, CUST_LOG_ERROR, "devnet: unknown contract version %d", (int)c->contract);
     return CUST_ERR_INVALID;
   }
   cust_devnet *d = calloc(1, sizeof *d);
@@ -905,7 +910,10 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   d->cfg = *c;
   d->log = log;
   snprintf(d->listen, sizeof d->listen, "%s", c->listen);
-  snprintf(d->chain_id, sizeof d->chain_id, "%s", c->chain_id);
+  snprintf(d->chain_id, sizeof d->chain_id, "%s",
+           c->chain_id != NULL                    ? c->chain_id
+           : c->contract == CUST_CONTRACT_OKP4_V5 ? "okp4-devnet-1"
+                                                  : "axone-devnet-1");
   d->cfg.listen = d->listen;
   d->cfg.chain_id = d->chain_id;
   d->cfg.manifest_path = NULL;
@@ -914,11 +922,12 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   atomic_init(&d->requests, 0);
   atomic_init(&d->nfaults, 0);
   atomic_init(&d->is_stopping, 0);
-  st = cust_devnet_world_init(&d->w, c->seed, c->scale, c->chain_id);
+  st = cust_devnet_world_init(&d->w, c->seed, c->scale, d->chain_id);
   if (st != CUST_OK) {
     cust_log(log, CUST_LOG_ERROR, "devnet: the embedded OKP4 examples are not the expected five");
     goto done;
   }
+  cust_devnet_world_contract(&d->w, c->contract);
   d->w.empty_blocks = c->empty_blocks;
   if (c->manifest_path != NULL) {
     d->cfg.manifest_path = c->manifest_path;
@@ -952,9 +961,10 @@ cust_status cust_devnet_start(const cust_devnet_config *c, const cust_logger *lo
   snprintf(d->url, sizeof d->url, "http://%s:%u", strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host,
            port);
   cust_log(log, CUST_LOG_INFO,
-           "devnet: chain \"%s\" seed %" PRIu64 " scale %" PRIu64 " dialect %s on %s, dataverse %s",
+           "devnet: chain \"%s\" seed %" PRIu64 " scale %" PRIu64
+           " dialect %s on %s, dataverse %s (%s)",
            d->chain_id, c->seed, d->w.scale, cust_devnet_version(c->dialect), d->url,
-           d->w.dataverse);
+           d->w.dataverse, cust_devnet_contract_name(c->contract));
 done:
   if (st != CUST_OK) {
     cust_devnet_stop(d);

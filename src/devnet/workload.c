@@ -19,8 +19,9 @@
  *    6  X1 Delivered -> D1; orders 2 and 3 (one tx, two messages)
  *    7  X2 InExecution (D1, A2); X3 InExecution (D1, DB, A3): a diamond on D1
  *    8  failed: DA's description submitted again; X2 Delivered -> D2
- *    9  X3 Delivered -> D3; DB description v1 revoked
- *   10  DB description v2 (another issuer); order 4; malformed submission #2
+ *    9  X3 Delivered -> D3; failed: revocation of DB description v1
+ *   10  DB description v2 (another issuer); order 4 (from axone-dataverse v6
+ *       first tried with funds, which fails); malformed submission #2
  *   11  X4 InExecution (D2, D3, A1); order 6 (in the example zone)
  *   12  X4 Delivered -> D4; X6 InExecution (DB, A2)
  *   13  order 5; X6 Failed or Cancelled
@@ -29,14 +30,18 @@
  *   16  X5 Delivered -> D5; a credential sent to another dataverse contract
  *   17  order 7
  *   18  X7 InExecution (DA, the crime dataset, A1)
- *   19  X7 Cancelled; DA rights revoked; failed: revocation of an unknown IRI
+ *   19  X7 Cancelled; failed: revocations of DA rights and of an unknown IRI
  *   20  DB rights and a cw20 transfer in one tx
  *   21..39 empty
  *
  * Malformed submissions rotate through eight kinds, (2(k + lane) + i) % 8;
  * the oversized kind (1.1 MB) only in lane 0, others get "no_vc" instead.
- * About one submission in four uses the Axone field name "claims" instead of
- * "metadata", one in five leaves "format" out, one tx in seven pays no fee.
+ * The contract version (world.c) decides what the chain's dataverse does:
+ * the field is "metadata" (okp4-dataverse v5, axone-dataverse v6) or "claims"
+ * (axone-dataverse v8); orders carry funds, which okp4 v5 keeps, and from v6
+ * carry none; every revoke_claims fails ("Not implemented", as on every
+ * released contract). One submission in five leaves "format" out, one tx in
+ * seven pays no fee.
  *
  * A sparse chain (--empty-blocks N) spreads this script out: height H holds
  * the workload of height (H - 1) / (N + 1) + 1 when (H - 1) % (N + 1) == 0
@@ -257,30 +262,60 @@ static uint64_t rnd(gen *g, uint64_t what, uint64_t extra) {
 
 static const char b58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/* did:key of an entity of (cycle, lane); the same form as the examples'. */
-static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
-  memcpy(out, "did:key:zQ3sh", 13);
-  uint64_t h = 0;
-  for (int i = 0; i < 44; i++) {
-    if (i % 10 == 0) {
-      h = cust_devnet_hash(w->seed, 0x646964, k, lane * 64 + (uint64_t)e, (uint64_t)i);
+/* The public key of an entity of (cycle, lane), as did:key multicodec bytes:
+ * secp256k1-pub (0xe7 0x01) and a 33-byte compressed key. */
+static void key_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e,
+                   unsigned char key[35]) {
+  key[0] = 0xe7;
+  key[1] = 0x01;
+  for (int i = 0; i < 33; i += 8) {
+    uint64_t h = cust_devnet_hash(w->seed, 0x646964, k, lane * 64 + (uint64_t)e, (uint64_t)i);
+    for (int j = 0; j < 8 && i + j < 33; j++) {
+      key[2 + i + j] = (unsigned char)(h >> (8 * j));
     }
-    out[13 + i] = b58[h % 58];
-    h /= 58;
   }
-  out[57] = '\0';
+  key[2] = (unsigned char)(0x02 | (key[2] & 1u));
 }
 
-/* The wallet (account address) of a person of (cycle, lane). */
-static void wallet_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
-  unsigned char raw[20];
-  for (int i = 0; i < 20; i += 8) {
-    uint64_t h = cust_devnet_hash(w->seed, 0x77616c, k, lane * 64 + (uint64_t)e, (uint64_t)i);
-    for (int j = 0; j < 8 && i + j < 20; j++) {
-      raw[i + j] = (unsigned char)(h >> (8 * j));
+/* did:key of an entity: its key in base58btc, as the examples' and the
+ * chain's did:keys are, so that accounts derive from them. */
+static void did_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
+  unsigned char key[35], digits[64] = { 0 };
+  size_t nd = 0;
+  key_of(w, k, lane, e, key);
+  /* base58: repeated division of the big-endian number by 58 */
+  for (size_t i = 0; i < sizeof key; i++) {
+    unsigned carry = key[i];
+    for (size_t j = 0; j < nd; j++) {
+      carry += (unsigned)digits[j] << 8;
+      digits[j] = (unsigned char)(carry % 58);
+      carry /= 58;
+    }
+    while (carry > 0) {
+      digits[nd++] = (unsigned char)(carry % 58);
+      carry /= 58;
     }
   }
-  cust_devnet_bech32("okp4", raw, sizeof raw, out, 64);
+  memcpy(out, "did:key:z", 9);
+  for (size_t i = 0; i < nd; i++) {
+    out[9 + i] = b58[digits[nd - 1 - i]];
+  }
+  out[9 + nd] = '\0';
+}
+
+/* The wallet (account address) of a person of (cycle, lane): the account of
+ * its did:key, as the dataverse contract (v7+) matches an issuer with the
+ * sender, so that reward accounts are the chain's senders. */
+static void wallet_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, int e, char out[64]) {
+  unsigned char key[35];
+  cust_buf b;
+  key_of(w, k, lane, e, key);
+  cust_buf_init(&b);
+  out[0] = '\0';
+  if (cust_bech32_account(&b, w->prefix, key + 2, 33) == CUST_OK && b.len < 64) {
+    memcpy(out, b.data, b.len + 1);
+  }
+  cust_buf_release(&b);
 }
 
 static void uuid_of(const cust_devnet_world *w, uint64_t k, uint64_t lane, uint64_t what,
@@ -586,7 +621,7 @@ typedef struct msg_plan {
   int is_valid;  /* a well-formed credential (M_SUBMIT) */
   int is_claims; /* the Axone field name */
   int bad;       /* enum bad, or -1 */
-  const char *recipient, *amount;
+  const char *recipient, *amount, *denom;
   const char *fixture;
   uint64_t revoked_at; /* 0: never (within the manifest's limit) */
 } msg_plan;
@@ -659,7 +694,7 @@ static cust_status encode_send(cust_buf *out, const msg_plan *m) {
   cust_buf_init(&send);
   cust_buf_init(&any);
   cust_buf_init(&body);
-  pb_bytes(&coin, 1, "uknow", 5, &st);
+  pb_bytes(&coin, 1, m->denom, strlen(m->denom), &st);
   pb_bytes(&coin, 2, m->amount, strlen(m->amount), &st);
   pb_bytes(&send, 1, m->sender, strlen(m->sender), &st);
   pb_bytes(&send, 2, m->recipient, strlen(m->recipient), &st);
@@ -735,7 +770,10 @@ static cust_devnet_tx *emit_tx(gen *g, const msg_plan *m, size_t n, const char *
   const char *payer = m[0].grantee != NULL ? m[0].grantee : m[0].sender;
   cust_devnet_event *e = ev_new(t, cap, "tx", -1);
   /* a tx without fee (zero gas price) has an empty value: null in 0.34 */
-  ev_attr(e, "fee", rnd(g, 0x666565, g->b->ntxs) % 7 == 0 ? "" : "2000uknow");
+  ev_attr(e, "fee",
+          rnd(g, 0x666565, g->b->ntxs) % 7 == 0
+              ? ""
+              : cust_arena_printf(&g->b->arena, "2000%s", g->w->denom));
   ev_attr(e, "fee_payer", payer);
   e = ev_new(t, cap, "tx", -1);
   ev_attr(e, "acc_seq",
@@ -759,7 +797,7 @@ static cust_devnet_tx *emit_tx(gen *g, const msg_plan *m, size_t n, const char *
       e = ev_new(t, cap, "transfer", mi);
       ev_attr(e, "recipient", p->recipient);
       ev_attr(e, "sender", p->sender);
-      ev_attr(e, "amount", cust_arena_printf(&g->b->arena, "%suknow", p->amount));
+      ev_attr(e, "amount", cust_arena_printf(&g->b->arena, "%s%s", p->amount, g->w->denom));
       continue;
     }
     ev_attr(e, "action", p->grantee != NULL ? TYPE_AUTHZ : TYPE_EXECUTE);
@@ -904,7 +942,7 @@ static void note_msgs(gen *g, const cust_devnet_tx *t, const msg_plan *m, size_t
  * malformed kinds), with the field name and format chosen per slot. */
 static void submit_json(gen *g, msg_plan *p, int slot, const char *raw_metadata) {
   uint64_t r = rnd(g, 0x666d74, (uint64_t)slot);
-  p->is_claims = (r % 4) == 3;
+  p->is_claims = g->w->contract == CUST_CONTRACT_AXONE_V8;
   int has_format = (r / 4) % 5 != 4;
   cust_buf_reset(&g->msg);
   failed(g, cust_buf_printf(&g->msg, "{\"submit_claims\":{\"%s\":\"",
@@ -1027,6 +1065,23 @@ static void order_zone(gen *g, size_t oi, char out[160]) {
   ent(g, orders[oi].in_example_zone ? E_FIX_ZONE : E_ZONE, out);
 }
 
+/* okp4-dataverse v4-v5 keep the funds sent with a submission; from
+ * axone-dataverse v6 the contract is non-payable and such a transaction fails. */
+static int keeps_funds(const cust_devnet_world *w) {
+  return w->contract == CUST_CONTRACT_OKP4_V5;
+}
+
+#define LOG_NONPAYABLE                                                                             \
+  "failed to execute message; message index: 0: This message does no accept funds: execute "       \
+  "wasm contract failed"
+/* No released dataverse implements revoke_claims: its execute answers this. */
+#define LOG_NOT_IMPLEMENTED                                                                        \
+  "failed to execute message; message index: 0: Generic error: Not implemented: execute wasm "     \
+  "contract failed"
+/* The order whose payer, on a non-payable contract, first tries to pay with
+ * the submission (and fails), then submits it without funds. */
+#define ORDER_TRIED_WITH_FUNDS 3
+
 static void cred_order(gen *g, msg_plan *p, size_t oi) {
   char o[160], ord[64], zone[160], date[40];
   ent(g, E_ORCH, o);
@@ -1040,9 +1095,11 @@ static void cred_order(gen *g, msg_plan *p, size_t oi) {
   q_lit(g, ord, ORDER "placedOn", date, XSD_DT);
   q_lit(g, ord, ORDER "withParameter", orders[oi].parameter, NULL);
   finish_cred(g, p, C_ORDER + (int)oi);
-  p->funds[0].denom = "uknow";
-  p->funds[0].amount = order_amount(g, oi);
-  p->nfunds = 1;
+  if (keeps_funds(g->w)) {
+    p->funds[0].denom = g->w->denom;
+    p->funds[0].amount = order_amount(g, oi);
+    p->nfunds = 1;
+  }
   if (orders[oi].is_authz) {
     char r[64];
     wallet(g, E_RELAYER, r);
@@ -1201,6 +1258,7 @@ static void plan_send(gen *g, msg_plan *p) {
   p->sender = adup(g, a);
   p->recipient = adup(g, r);
   p->amount = u64s(g, 1 + rnd(g, 0x73656e64, g->height) % 1000000000u);
+  p->denom = g->w->denom;
 }
 
 /* Emits the messages as one transaction and records them in the manifest. */
@@ -1250,8 +1308,12 @@ static void note_execution(gen *g, size_t xi) {
   note_str(g, "zone", zone);
   note_str(g, "payer", payer);
   note_str(g, "orchestrator", orch);
-  failed(g, cust_buf_printf(no->out, ",\"funds\":[{\"denom\":\"uknow\",\"amount\":\"%s\"}]",
-                            order_amount(g, (size_t)d->order)));
+  if (keeps_funds(g->w)) {
+    failed(g, cust_buf_printf(no->out, ",\"funds\":[{\"denom\":\"%s\",\"amount\":\"%s\"}]",
+                              g->w->denom, order_amount(g, (size_t)d->order)));
+  } else {
+    failed(g, cust_buf_puts(no->out, ",\"funds\":[]"));
+  }
   note_str(g, "status", status_names[status]);
   failed(g, cust_buf_printf(no->out, ",\"final\":%s", done ? "true" : "false"));
   failed(g, cust_buf_puts(no->out, ",\"reports\":["));
@@ -1324,10 +1386,8 @@ static void lane_step(gen *g, int off) {
       cred_publication(g, &m[0], C_DSA_PUB, E_DSA, E_STORAGE, E_ALICE);
       one_tx(g, m, 1, NULL);
       cred_rights(g, &m[0], C_DSA_RIGHTS, E_DSA, E_ALICE, "Alice");
-      m[0].revoked_at = off_height(g, REVOKE_DSA_RIGHTS_OFF);
       one_tx(g, m, 1, NULL);
       cred_dataset(g, &m[0], C_DSB_V1, E_DSB, E_XAVIER);
-      m[0].revoked_at = off_height(g, REVOKE_DSB_V1_OFF);
       one_tx(g, m, 1, NULL);
       cred_publication(g, &m[0], C_DSB_PUB, E_DSB, E_FIX_STORAGE, E_XAVIER);
       one_tx(g, m, 1, NULL);
@@ -1383,7 +1443,7 @@ static void lane_step(gen *g, int off) {
       break;
     case REVOKE_DSB_V1_OFF:
       plan_revoke(g, &m[0], C_DSB_V1, DSD, E_XAVIER);
-      one_tx(g, m, 1, NULL);
+      failed_tx(g, m, 5, "wasm", LOG_NOT_IMPLEMENTED, NULL);
       break;
     case 10:
       cred_dataset(g, &m[0], C_DSB_V2, E_DSB, E_YOLANDA);
@@ -1405,12 +1465,9 @@ static void lane_step(gen *g, int off) {
       break;
     case REVOKE_DSA_RIGHTS_OFF:
       plan_revoke(g, &m[0], C_DSA_RIGHTS, RIGHTS, E_ALICE);
-      one_tx(g, m, 1, NULL);
+      failed_tx(g, m, 5, "wasm", LOG_NOT_IMPLEMENTED, NULL);
       plan_revoke(g, &m[0], C_UNKNOWN, DSD, E_TRADER);
-      failed_tx(g, m, 5, "wasm",
-                "failed to execute message; message index: 0: credential not found: execute "
-                "wasm contract failed",
-                NULL);
+      failed_tx(g, m, 5, "wasm", LOG_NOT_IMPLEMENTED, NULL);
       break;
     case 20:
       cred_rights(g, &m[0], C_DSB_RIGHTS, E_DSB, E_YOLANDA, "Yolanda");
@@ -1420,7 +1477,15 @@ static void lane_step(gen *g, int off) {
     default:
       break;
   }
-  /* orders: those of one offset go in one transaction */
+  /* orders: those of one offset go in one transaction; on a non-payable
+     contract one payer first tries to pay with the submission */
+  if (!keeps_funds(g->w) && orders[ORDER_TRIED_WITH_FUNDS].off == off) {
+    cred_order(g, &m[0], ORDER_TRIED_WITH_FUNDS);
+    m[0].funds[0].denom = g->w->denom;
+    m[0].funds[0].amount = order_amount(g, ORDER_TRIED_WITH_FUNDS);
+    m[0].nfunds = 1;
+    failed_tx(g, m, 5, "wasm", LOG_NONPAYABLE, NULL);
+  }
   size_t n = 0;
   for (size_t oi = 0; oi < NORDERS && g->st == CUST_OK; oi++) {
     if (orders[oi].off == off) {
@@ -1479,9 +1544,10 @@ static void prologue(gen *g) {
     p->contract = w->dataverse;
     p->quads = fi->quads;
     p->fixture = fi->fx->name;
-    /* the OKP4 era: the field is "metadata" */
+    p->is_claims = w->contract == CUST_CONTRACT_AXONE_V8;
     cust_buf_reset(&g->msg);
-    failed(g, cust_buf_puts(&g->msg, "{\"submit_claims\":{\"metadata\":\""));
+    failed(g, cust_buf_printf(&g->msg, "{\"submit_claims\":{\"%s\":\"",
+                              p->is_claims ? "claims" : "metadata"));
     failed(g, cust_base64_encode(&g->msg, (const unsigned char *)fi->fx->text, fi->fx->len));
     failed(g, cust_buf_puts(&g->msg, "\",\"format\":\"n_quads\"}}"));
     p->json = g->st == CUST_OK ? cust_arena_strndup(&g->b->arena, g->msg.data, g->msg.len) : NULL;

@@ -28,71 +28,18 @@ uint64_t cust_devnet_hash(uint64_t seed, uint64_t a, uint64_t b, uint64_t c, uin
   return cust_devnet_mix(h ^ d);
 }
 
-static uint32_t bech32_polymod(const unsigned char *v, size_t n) {
-  static const uint32_t gen[5] = { 0x3b6a57b2u, 0x26508e6du, 0x1ea119fau, 0x3d4233ddu,
-                                   0x2a1462b3u };
-  uint32_t chk = 1;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t top = chk >> 25;
-    chk = ((chk & 0x1ffffffu) << 5) ^ v[i];
-    for (int k = 0; k < 5; k++) {
-      if ((top >> k) & 1u) {
-        chk ^= gen[k];
-      }
-    }
-  }
-  return chk;
-}
-
 void cust_devnet_bech32(const char *hrp, const unsigned char *data, size_t n, char *out,
                         size_t outlen) {
-  static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-  unsigned char v[256];
-  size_t hl = strlen(hrp), nv = 0;
+  cust_buf b;
+  cust_buf_init(&b);
   if (outlen == 0) {
     return;
   }
   out[0] = '\0';
-  if (hl * 2 + 1 + (n * 8 + 4) / 5 + 6 > sizeof v || hl + 1 + (n * 8 + 4) / 5 + 7 > outlen) {
-    return;
+  if (cust_bech32_encode(&b, hrp, data, n) == CUST_OK && b.len < outlen) {
+    memcpy(out, b.data, b.len + 1);
   }
-  for (size_t i = 0; i < hl; i++) {
-    v[nv++] = (unsigned char)((unsigned char)hrp[i] >> 5);
-  }
-  v[nv++] = 0;
-  for (size_t i = 0; i < hl; i++) {
-    v[nv++] = (unsigned char)(hrp[i] & 31);
-  }
-  size_t data_start = nv;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < n; i++) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      v[nv++] = (unsigned char)((acc >> bits) & 31u);
-    }
-  }
-  if (bits > 0) {
-    v[nv++] = (unsigned char)((acc << (5 - bits)) & 31u);
-  }
-  size_t data_end = nv;
-  for (int i = 0; i < 6; i++) {
-    v[nv++] = 0;
-  }
-  uint32_t mod = bech32_polymod(v, nv) ^ 1u;
-  size_t o = 0;
-  memcpy(out, hrp, hl);
-  o = hl;
-  out[o++] = '1';
-  for (size_t i = data_start; i < data_end; i++) {
-    out[o++] = charset[v[i]];
-  }
-  for (int i = 0; i < 6; i++) {
-    out[o++] = charset[(mod >> (5 * (5 - i))) & 31u];
-  }
-  out[o] = '\0';
+  cust_buf_release(&b);
 }
 
 void cust_devnet_block_instant(const cust_devnet_world *w, uint64_t height, int64_t *sec,
@@ -123,12 +70,41 @@ int cust_devnet_is_proof_line(const char *line, size_t n) {
   return !(n >= ll && memcmp(line + n - ll, link, ll) == 0);
 }
 
-static void contract_address(const char *chain_id, const char *what, char *out, size_t outlen) {
+static void contract_address(const cust_devnet_world *w, const char *what, char *out,
+                             size_t outlen) {
   char in[256];
   unsigned char digest[32];
-  int n = snprintf(in, sizeof in, "custodian-devnet:%s:%s", what, chain_id);
+  int n = snprintf(in, sizeof in, "custodian-devnet:%s:%s", what, w->chain_id);
   cust_sha256((const unsigned char *)in, (size_t)n, digest);
-  cust_devnet_bech32("okp4", digest, sizeof digest, out, outlen);
+  cust_devnet_bech32(w->prefix, digest, sizeof digest, out, outlen);
+}
+
+static const char *const contract_names[] = { "okp4-dataverse-v5", "axone-dataverse-v6",
+                                              "axone-dataverse-v8" };
+
+cust_status cust_devnet_contract_parse(const char *name, cust_devnet_contract *out) {
+  for (int i = 0; i < 3; i++) {
+    if (name != NULL && strcmp(name, contract_names[i]) == 0) {
+      *out = (cust_devnet_contract)i;
+      return CUST_OK;
+    }
+  }
+  return CUST_ERR_INVALID;
+}
+
+const char *cust_devnet_contract_name(cust_devnet_contract c) {
+  return (unsigned)c < 3 ? contract_names[c] : "unknown";
+}
+
+void cust_devnet_world_contract(cust_devnet_world *w, cust_devnet_contract contract) {
+  w->contract = contract;
+  w->prefix = contract == CUST_CONTRACT_OKP4_V5 ? "okp4" : "axone";
+  w->denom = contract == CUST_CONTRACT_OKP4_V5 ? "uknow" : "uaxone";
+  contract_address(w, "dataverse", w->dataverse, sizeof w->dataverse);
+  contract_address(w, "cognitarium", w->cognitarium, sizeof w->cognitarium);
+  contract_address(w, "dataverse-2", w->decoy, sizeof w->decoy);
+  contract_address(w, "cw20", w->cw20, sizeof w->cw20);
+  contract_address(w, "law-stone", w->lawstone, sizeof w->lawstone);
 }
 
 /* Copies the IRI between '<' and '>' that starts at p. */
@@ -202,11 +178,7 @@ cust_status cust_devnet_world_init(cust_devnet_world *w, uint64_t seed, uint64_t
   w->seed = seed;
   w->scale = scale == 0 ? 1 : scale;
   snprintf(w->chain_id, sizeof w->chain_id, "%s", chain_id);
-  contract_address(w->chain_id, "dataverse", w->dataverse, sizeof w->dataverse);
-  contract_address(w->chain_id, "cognitarium", w->cognitarium, sizeof w->cognitarium);
-  contract_address(w->chain_id, "dataverse-2", w->decoy, sizeof w->decoy);
-  contract_address(w->chain_id, "cw20", w->cw20, sizeof w->cw20);
-  contract_address(w->chain_id, "law-stone", w->lawstone, sizeof w->lawstone);
+  cust_devnet_world_contract(w, CUST_CONTRACT_AXONE_V8);
   int n = 0;
   for (const cust_devnet_fixture *fx = cust_devnet_fixtures; fx->name != NULL; fx++) {
     if (n == CUST_DEVNET_NFIX || scan_fixture(fx, &w->fix[n]) != 0) {

@@ -22,7 +22,23 @@ typedef struct cust_http_config {
   unsigned threads;         /* store handles and concurrent store requests; 0: 4 */
   size_t max_body;          /* request body limit in bytes; 0: 1 MiB */
   cust_index_shared *index; /* NULL: serve only */
+  /* Connection limits (0: the default in brackets). */
+  uint64_t request_timeout_ms; /* a request's head and body must arrive within this (10000) */
+  unsigned max_conns;          /* open connections; beyond, 503 (512) */
+  unsigned max_conns_per_ip;   /* per client address; beyond, refused at accept (32) */
+  const char *const *trusted_proxies; /* IPs or CIDRs exempt from the per-address limit,
+                                         whose X-Forwarded-For/Forwarded name the client */
+  size_t ntrusted_proxies;
 } cust_http_config;
+
+#define CUST_HTTP_REQUEST_TIMEOUT_MS 10000
+#define CUST_HTTP_MAX_CONNS 512
+#define CUST_HTTP_MAX_CONNS_PER_IP 32
+
+/* Checks --trusted-proxy values: each of list[0..n) holds comma-separated
+ * IPv4/IPv6 addresses or CIDR networks. CUST_ERR_INVALID with the first bad
+ * one named in `err`. */
+cust_status cust_http_check_proxies(const char *const *list, size_t n, char *err, size_t errlen);
 
 /* Defaults: 127.0.0.1:8080, ./custodian.db, installed data dirs. */
 void cust_http_config_init(cust_http_config *c);
@@ -31,7 +47,7 @@ void cust_http_config_init(cust_http_config *c);
  * listening. `log` is borrowed until cust_http_stop. On success *out is the
  * running server (stop it with cust_http_stop); on failure *out is NULL and
  * the reason was logged. Errors: CUST_ERR_INVALID (bad listen address or
- * canned query), CUST_ERR_NETWORK (cannot bind), the store's errors,
+ * canned query, bad trusted proxy), CUST_ERR_NETWORK (cannot bind), the store's errors,
  * CUST_ERR_NOMEM. */
 cust_status cust_http_start(const cust_http_config *c, const cust_logger *log, cust_http **out);
 /* "http://HOST:PORT" with the bound port; borrowed until cust_http_stop. */

@@ -39,9 +39,9 @@ size_t http_unescape(const char *s, size_t n, int is_form, char *out);
 /* ---- paths ----------------------------------------------------------------- */
 
 /* Normalises the raw path of a request URL (before '?'): decodes escapes,
- * collapses repeated slashes, and refuses "." and ".." segments, backslashes,
- * NUL bytes and control characters. Writes "/a/b" to `out`. CUST_ERR_INVALID
- * when refused, CUST_ERR_LIMIT when it does not fit. */
+ * collapses repeated slashes, and refuses "." and ".." segments, escaped
+ * slashes (%2F), backslashes, NUL bytes and control characters. Writes "/a/b" to `out`.
+ * CUST_ERR_INVALID when refused, CUST_ERR_LIMIT when it does not fit. */
 cust_status http_path_normalise(const char *raw, size_t n, char *out, size_t outlen);
 
 /* The Content-Type of a static file, by extension. Static string. */
@@ -135,6 +135,8 @@ void http_metrics_query(http_metrics *m, int status, double seconds);
 /* A consistent-enough copy for /metrics. */
 void http_metrics_read(http_metrics *m, http_metrics *out);
 
+#include "http.h"
+
 /* ---- the answer cache --------------------------------------------------------------- */
 
 #include "sparql/sparql.h"
@@ -175,9 +177,109 @@ void http_cache_land(http_cache *c, http_flight *f, const cust_sparql_result *r)
 void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
                     const cust_sparql_result *r);
 
+/* ---- client addresses -------------------------------------------------------------- */
+
+#include <sys/socket.h>
+
+/* An IPv4 or IPv6 network: an address and a prefix length. */
+typedef struct http_net {
+  int family; /* AF_INET or AF_INET6 */
+  unsigned char addr[16];
+  unsigned bits;
+} http_net;
+
+/* Parses "ADDR" or "ADDR/BITS" (IPv4 or IPv6; host bits are cleared).
+ * CUST_ERR_INVALID on anything else. */
+cust_status http_net_parse(const char *s, http_net *out);
+/* Whether `sa` (AF_INET or AF_INET6, IPv4-mapped IPv6 as IPv4) is in one of
+ * the `n` networks. */
+int http_net_contains(const http_net *nets, size_t n, const struct sockaddr *sa);
+
+/* Whether two addresses of `family` count as one client for the per-address
+ * limit: the same IPv4 address, or the same IPv6 /64. */
+int http_same_client(int family, const unsigned char *a, const unsigned char *b);
+
+/* The client that a trusted proxy forwards a request for: the `Forwarded`
+ * header's for= addresses when present, else X-Forwarded-For's, read from
+ * the right, skipping addresses in `trusted`. Either header may be NULL.
+ * Writes the numeric address to `out` and returns 1; returns 0 (and leaves
+ * `out` alone) when no header names a valid IP address. */
+int http_forwarded_client(const char *forwarded, const char *xff, const http_net *trusted,
+                          size_t ntrusted, char *out, size_t outlen);
+
+/* ---- connections: limits and deadlines ----------------------------------------------------- */
+
+struct MHD_Connection;
+typedef struct http_conn http_conn;
+
+/* What the limits did, for /metrics. */
+typedef struct http_conn_stats {
+  uint64_t open;           /* connections open now */
+  uint64_t refused_ip;     /* closed at accept: --max-conns-per-ip */
+  uint64_t refused_total;  /* answered 503: --max-conns */
+  uint64_t refused_client; /* answered 429: a forwarded client's requests in hand */
+  uint64_t timed_out;      /* closed: a request late for --request-timeout */
+  uint64_t slow_readers;   /* closed: an answer taken too slowly */
+} http_conn_stats;
+
+/* Every open connection, for the per-address and total limits and the
+ * request deadline. Embedded in cust_http; the MHD callbacks of conn.c take
+ * it as their closure. */
+typedef struct http_conns {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t watchdog;
+  int has_watchdog, is_stopping;
+  http_conn *head;
+  size_t count;         /* open connections */
+  unsigned max, per_ip; /* --max-conns, --max-conns-per-ip */
+  uint64_t timeout_ms;  /* --request-timeout */
+  http_net *trusted;    /* owned; --trusted-proxy */
+  size_t ntrusted;
+  const cust_logger *log;
+  http_conn_stats stats; /* counters (open is `count`) */
+  uint64_t warned_ms[5]; /* last warning of each kind, to keep logs short */
+} http_conns;
+
+/* Parses the trusted proxies and starts the watchdog thread. Errors:
+ * CUST_ERR_INVALID (a bad proxy address, logged), CUST_ERR_NOMEM. */
+cust_status http_conns_init(http_conns *t, const cust_http_config *cfg, const cust_logger *log);
+/* Stops the watchdog; call after MHD_stop_daemon. NULL-safe, idempotent. */
+void http_conns_release(http_conns *t);
+
+#ifdef MHD_VERSION /* for the files that include microhttpd.h first */
+/* libmicrohttpd callbacks (closure: the http_conns): the accept policy and
+ * the connection notifications. */
+enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+void http_conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+/* Answers `status` (503 or 429) with Retry-After and closes the connection. */
+enum MHD_Result http_conns_refuse(struct MHD_Connection *c, int status, const char *detail);
+#endif
+
+/* What http_conns_begin decides for a request. */
+typedef enum http_verdict {
+  HTTP_VERDICT_OK = 0,
+  HTTP_VERDICT_BUSY,    /* over --max-conns: answer 503 */
+  HTTP_VERDICT_TOO_MANY /* a forwarded client over --max-conns-per-ip: answer 429 */
+} http_verdict;
+
+/* The request line of a new request has arrived. */
+void http_conns_uri(http_conns *t, struct MHD_Connection *c);
+/* The head of a request is complete: reads the client address (forwarded
+ * by a trusted proxy, else the peer's), logs the request at debug level
+ * and decides. */
+http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const char *method,
+                              const char *uri);
+/* The request is fully received (or answered early): its deadline stops. */
+void http_conns_received(http_conns *t, struct MHD_Connection *c);
+/* The answer was sent: the deadline of the next request starts now. */
+void http_conns_done(http_conns *t, struct MHD_Connection *c);
+/* A copy of the counters, for /metrics. */
+void http_conns_stats(http_conns *t, http_conn_stats *out);
+
 /* ---- the server object, shared by server.c and ops.c ----------------------------- */
 
-#include "http.h"
 #include "store/store.h"
 
 /* Read-only store handles, one per thread that uses one at a time. */
@@ -226,6 +328,7 @@ struct cust_http {
   uint64_t last_stamp, generation; /* the result cache's key (atomics; key_lock to change) */
   uint64_t stamp_ms;               /* when the store file was last looked at */
   uint64_t started_ms;
+  http_conns conns;
 };
 
 /* The store's checkpoint (and, when `with_count`, its size), cached. */

@@ -274,6 +274,22 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
                      "custodian_query_duration_seconds_sum %.6f\n"
                      "custodian_query_duration_seconds_count %llu\n",
                      (double)m.duration_us / 1e6, (unsigned long long)m.duration_count));
+  http_conn_stats cs;
+  http_conns_stats(&h->conns, &cs);
+  uint64_t refused[3] = { cs.refused_ip, cs.refused_total, cs.refused_client };
+  CK(metric(b, "custodian_http_connections", "gauge", "Open HTTP connections.", (double)cs.open));
+  CK(cust_buf_puts(b, "# HELP custodian_http_refused_total Connections and requests refused by "
+                      "a limit.\n# TYPE custodian_http_refused_total counter\n"));
+  const char *limits[3] = { "max_conns_per_ip", "max_conns", "forwarded_client" };
+  for (size_t i = 0; i < 3; i++) {
+    CK(cust_buf_printf(b, "custodian_http_refused_total{limit=\"%s\"} %llu\n", limits[i],
+                       (unsigned long long)refused[i]));
+  }
+  CK(metric(b, "custodian_http_request_timeouts_total", "counter",
+            "Connections closed because a request did not arrive within --request-timeout.",
+            (double)cs.timed_out));
+  CK(metric(b, "custodian_http_slow_readers_total", "counter",
+            "Connections closed because an answer was taken too slowly.", (double)cs.slow_readers));
   CK(metric(b, "custodian_uptime_seconds", "gauge", "Seconds since the server started.",
             (double)(s.now_ms - h->started_ms) / 1000.0));
   return 200;

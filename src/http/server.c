@@ -10,14 +10,17 @@
  *   GET /queries              the canned queries as JSON
  *   GET /queries/NAME?p=v     runs a canned query, parameters bound as terms
  *   GET /custody?resource=IRI&direction=up|down&depth=N
- *   GET /rewards?execution=IRI[&amount=N][&policy=IRI]
+ *   GET /rewards?execution=IRI[&amount=N][&policy=IRI][&format=json|csv|msg]
+ *                [&account_prefix=HRP][&from=ADDR]   (msg: the paying account)
  *   GET /status, /health, /metrics
  *   GET /…                    files of web/ (/ is index.html), GET and HEAD only
  *
- * Threads: one per connection (bounded by CONNECTION_LIMIT), so a long
- * query or a slow client never holds another request; queries themselves run
- * under the query module's time limits, and custody/rewards take a store
- * handle from a small pool. Request bodies above max_body get 413.
+ * Threads: one per connection, so a long query or a slow client never holds
+ * another request (the handlers block: on query workers, on store handles);
+ * idle ones cost a thread parked in poll(). conn.c bounds them: per address,
+ * in total, and a deadline for each request to arrive. Queries run under the
+ * query module's time limits, and custody/rewards take a store handle from a
+ * small pool. Request bodies above max_body get 413.
  *
  * Answers of 200 are kept in cache.c for the store's current generation: a
  * counter that grows whenever the store file (or its WAL) changes, looked at
@@ -42,8 +45,6 @@
 #include "custody/custody.h"
 #include "rewards/rewards.h"
 
-#define CONNECTION_LIMIT 256
-#define PER_IP_LIMIT 128
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_MEMORY (256 * 1024)
 #define GZIP_MIN 1024
@@ -67,7 +68,7 @@ typedef struct http_req {
 } http_req;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
-  (void)c;
+  http_conns_uri(&((cust_http *)cls)->conns, c);
   http_req *r = calloc(1, sizeof *r);
   if (r == NULL) {
     return NULL;
@@ -85,9 +86,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-  (void)cls;
-  (void)c;
   (void)toe;
+  http_conns_done(&((cust_http *)cls)->conns, c);
   http_req *r = *con_cls;
   if (r != NULL) {
     cust_arena_release(&r->arena);
@@ -115,6 +115,21 @@ static int is_compressible(const char *type) {
     return strncmp(type, "image/svg", 9) == 0;
   }
   return strncmp(type, "font/", 5) != 0 && strcmp(type, "application/octet-stream") != 0;
+}
+
+/* The dashboard's policy, on every answer (harmless on JSON): scripts and
+ * styles from the server's own files only, no inline code, no framing; data
+ * may be fetched from any server (the dashboard's ?api=). */
+#define CSP                                                                                        \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                \
+  "connect-src 'self' http: https:; object-src 'none'; base-uri 'none'; form-action 'self'; "      \
+  "frame-ancestors 'none'"
+
+static void add_page_headers(struct MHD_Response *resp) {
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+  MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
 /* Sends `body` (consumed) with the headers every answer carries, and the
@@ -151,7 +166,7 @@ static enum MHD_Result send_body_ex(struct MHD_Connection *c, int status, const 
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Vary", "Accept, Accept-Encoding");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  add_page_headers(resp);
   if (is_gzip) {
     MHD_add_response_header(resp, "Content-Encoding", "gzip");
   }
@@ -434,7 +449,7 @@ static enum MHD_Result send_file_result(struct MHD_Connection *c, cust_sparql_re
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Vary", "Accept, Accept-Encoding");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  add_page_headers(resp);
   if (height != NULL) {
     MHD_add_response_header(resp, "X-Custodian-Height", height);
   }
@@ -815,6 +830,10 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
   const char *execution = http_params_get(&r->params, "execution");
   const char *amount = http_params_get(&r->params, "amount");
   const char *policy = http_params_get(&r->params, "policy");
+  const char *format = http_params_get(&r->params, "format");
+  const char *prefix = http_params_get(&r->params, "account_prefix");
+  const char *from = http_params_get(&r->params, "from");
+  cust_rewards_request req = { .policy_iri = policy, .amount = amount, .prefix = prefix };
   char err[512] = "";
   if (execution == NULL) {
     return send_error(c, 400, "missing parameter", "\"execution\" (an IRI) is required");
@@ -834,6 +853,22 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
       return send_error(c, 400, "invalid parameter", "\"amount\" is a non-negative integer");
     }
   }
+  if (format != NULL && cust_rewards_format_parse(format, &req.format) != CUST_OK) {
+    return send_error(c, 400, "invalid parameter", "\"format\" is \"json\", \"csv\" or \"msg\"");
+  }
+  if (prefix != NULL) {
+    size_t n = strlen(prefix);
+    if (n == 0 || n > 20 || strspn(prefix, "abcdefghijklmnopqrstuvwxyz0123456789") != n) {
+      return send_error(c, 400, "invalid parameter",
+                        "\"account_prefix\" is a bech32 prefix such as \"axone\"");
+    }
+  }
+  if (from != NULL &&
+      cust_bech32_check_address(from, prefix, NULL, 0, err, sizeof err) != CUST_OK) {
+    return send_error(c, 400, "invalid parameter", err);
+  }
+  req.execution = execution;
+  req.from = from;
   cust_store *s = NULL;
   cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
   if (st != CUST_OK) {
@@ -841,8 +876,14 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
   }
   cust_buf json;
   cust_buf_init(&json);
-  st = cust_rewards_query(s, execution, amount, policy, &json, err, sizeof err);
+  st = cust_rewards_query(s, &req, &json, err, sizeof err);
   http_pool_put(&h->pool, s);
+  if (st == CUST_OK && req.format == CUST_REWARDS_CSV) {
+    st = cust_buf_putc(&json, '\n');
+    if (st == CUST_OK) {
+      return send_body(c, 200, "text/csv; charset=utf-8", &json, NULL, NULL);
+    }
+  }
   return send_call(h, c, st, &json, err);
 }
 
@@ -902,6 +943,7 @@ static enum MHD_Result route_static(cust_http *h, struct MHD_Connection *c, cons
   MHD_add_response_header(resp, "Content-Type", http_content_type(real));
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  add_page_headers(resp);
   enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -996,13 +1038,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   cust_http *h = cls;
   http_req *r = *con_cls;
   if (r == NULL) {
+    http_conns_received(&h->conns, c);
     return send_error(c, 503, "overloaded", "out of memory");
   }
   if (!r->is_started) {
     r->is_started = 1;
     __atomic_add_fetch(&h->metrics.requests, 1, __ATOMIC_RELAXED);
+    http_verdict v = http_conns_begin(&h->conns, c, method, r->uri);
+    if (v != HTTP_VERDICT_OK) {
+      http_conns_received(&h->conns, c);
+      return http_conns_refuse(c, v == HTTP_VERDICT_BUSY ? 503 : 429,
+                               v == HTTP_VERDICT_BUSY
+                                   ? "the server has too many connections open: try again later"
+                                   : "too many requests in hand for this client: try again later");
+    }
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl != NULL && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding")) {
+      /* Two framings: a proxy in front may have read the other one. */
+      http_conns_received(&h->conns, c);
+      return send_error(c, 400, "bad request",
+                        "both Content-Length and Transfer-Encoding: send only one");
+    }
     if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
+      http_conns_received(&h->conns, c);
       char detail[128];
       snprintf(detail, sizeof detail, "the request body is larger than %zu bytes", h->max_body);
       return send_error(c, 413, "request too large", detail);
@@ -1024,6 +1082,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_data_size = 0;
     return MHD_YES;
   }
+  http_conns_received(&h->conns, c);
   if (r->is_too_large) {
     char detail[128];
     snprintf(detail, sizeof detail, "the request body is larger than %zu bytes", h->max_body);
@@ -1150,17 +1209,25 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (st != CUST_OK) {
     goto fail;
   }
+  st = http_conns_init(&h->conns, cfg, log);
+  if (st != CUST_OK) {
+    goto fail;
+  }
+  /* Past max, connections are still taken to be answered 503; past the
+   * slack, libmicrohttpd closes them at accept. */
+  unsigned hard_limit = h->conns.max + h->conns.max / 8 + 16;
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
                    MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (sa.ss_family == AF_INET6) {
     flags |= MHD_USE_IPv6;
   }
+  /* The logger comes first, so that no option's message goes to stderr. */
   h->mhd = MHD_start_daemon(
-      flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+      (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)(uintptr_t)log, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
+      hard_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
   if (h->mhd == NULL) {
     cust_log(log, CUST_LOG_ERROR,
@@ -1204,6 +1271,7 @@ void cust_http_stop(cust_http *h) {
   if (h->mhd != NULL) {
     MHD_stop_daemon(h->mhd);
   }
+  http_conns_release(&h->conns);
   cust_sparql_free(h->sparql);
   http_catalog_release(&h->catalog);
   pool_release(&h->pool);

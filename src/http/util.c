@@ -158,6 +158,14 @@ cust_status http_path_normalise(const char *raw, size_t n, char *out, size_t out
   if (dec == NULL) {
     return CUST_ERR_NOMEM;
   }
+  /* An escaped slash would become a separator once decoded: refused, so
+   * that a segment never hides a path. */
+  for (size_t k = 0; k + 2 < n; k++) {
+    if (raw[k] == '%' && raw[k + 1] == '2' && (raw[k + 2] == 'f' || raw[k + 2] == 'F')) {
+      st = CUST_ERR_INVALID;
+      goto done;
+    }
+  }
   size_t dlen = http_unescape(raw, n, 0, dec);
   if (dlen == (size_t)-1 || dlen == 0 || dec[0] != '/') {
     st = CUST_ERR_INVALID;

@@ -266,6 +266,91 @@ static cust_status read_weights(const reader *rd, const cust_term *subject,
   return CUST_OK;
 }
 
+/* Reads the one literal `pred` of `subject` into *out (arena copy). */
+static cust_status read_literal(const reader *rd, const cust_term *subject, const char *policy,
+                                const char *pred, const char **out, unsigned *line, cust_arena *a) {
+  size_t count = 0;
+  *out = NULL;
+  for (size_t i = 0; i < rd->n; i++) {
+    const cust_quad *q = &rd->quads[i];
+    if (!same_node(&q->s, subject) || !is_term(&q->p, CUST_TERM_IRI, pred)) {
+      continue;
+    }
+    *line = line_of(rd, i);
+    if (q->o.kind != CUST_TERM_LITERAL || count++ > 0) {
+      say(rd->err, rd->errlen, rd->source, *line, policy, "<%s> must be one literal", pred);
+      return CUST_ERR_INVALID;
+    }
+    *out = cust_arena_strdup(a, q->o.value);
+    if (*out == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+  }
+  return CUST_OK;
+}
+
+/* A Cosmos denom: a letter, then 2 to 127 of letters, digits and / : . _ - */
+static int is_denom(const char *d) {
+  size_t n = strlen(d);
+  if (n < 3 || n > 128 || !((d[0] >= 'a' && d[0] <= 'z') || (d[0] >= 'A' && d[0] <= 'Z'))) {
+    return 0;
+  }
+  for (size_t i = 1; i < n; i++) {
+    char c = d[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          strchr("/:._-", c) != NULL)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* cust:price [ cust:amount "N" ; cust:denom "uaxone" ]: optional, once. */
+static cust_status read_price(const reader *rd, const cust_term *subject, cust_rewards_policy *p,
+                              cust_arena *a) {
+  const cust_term *node = NULL;
+  unsigned at = 0;
+  for (size_t i = 0; i < rd->n; i++) {
+    const cust_quad *q = &rd->quads[i];
+    if (!same_node(&q->s, subject) || !is_term(&q->p, CUST_TERM_IRI, NS "price")) {
+      continue;
+    }
+    at = line_of(rd, i);
+    if (node != NULL || q->o.kind == CUST_TERM_LITERAL) {
+      say(rd->err, rd->errlen, rd->source, at, p->iri,
+          "cust:price must be one node with cust:amount and cust:denom");
+      return CUST_ERR_INVALID;
+    }
+    node = &q->o;
+  }
+  if (node == NULL) {
+    return CUST_OK;
+  }
+  unsigned amount_line = at, denom_line = at;
+  cust_status st = read_literal(rd, node, p->iri, NS "amount", &p->price_amount, &amount_line, a);
+  if (st == CUST_OK) {
+    st = read_literal(rd, node, p->iri, NS "denom", &p->price_denom, &denom_line, a);
+  }
+  if (st != CUST_OK) {
+    return st;
+  }
+  const char *d = p->price_amount;
+  size_t nd = d ? strspn(d, "0123456789") : 0;
+  if (d == NULL || nd == 0 || d[nd] != '\0' || nd > 78) {
+    say(rd->err, rd->errlen, rd->source, amount_line, p->iri,
+        "cust:price needs a cust:amount of decimal digits (the smallest unit), not \"%s\"",
+        d ? d : "");
+    return CUST_ERR_INVALID;
+  }
+  if (p->price_denom == NULL || !is_denom(p->price_denom)) {
+    say(rd->err, rd->errlen, rd->source, denom_line, p->iri,
+        "cust:price needs a cust:denom such as \"uaxone\", not \"%s\"",
+        p->price_denom ? p->price_denom : "");
+    return CUST_ERR_INVALID;
+  }
+  return CUST_OK;
+}
+
 static cust_status read_policy(const reader *outer, size_t type_index, cust_rewards_policy *p,
                                cust_arena *a) {
   reader inner = *outer;
@@ -303,6 +388,9 @@ static cust_status read_policy(const reader *outer, size_t type_index, cust_rewa
   }
   if (st == CUST_OK) {
     st = read_iri(rd, subject, p->iri, NS "taxRecipient", &p->tax_recipient, &recip_line, a);
+  }
+  if (st == CUST_OK) {
+    st = read_price(rd, subject, p, a);
   }
   if (st != CUST_OK) {
     return st;

@@ -1,16 +1,30 @@
 /* The reward query: the MinDepth custody walk of rewards.md over the fact
- * layer, the lines it earns, the exact split, and the JSON answer:
+ * layer, the lines it earns, the exact split, and the answer. JSON:
  *
- *   {"execution", "status" (local name or null), "eligible", "total", "denom",
- *    "policy", "zone", "asOfHeight", "tax":{"recipient","amount"},
+ *   {"execution", "status" (local name or null), "eligible",
+ *    "total" (null when no amount is known), "denom",
+ *    "amountSource": "caller" | "funds" | "policy" | null,
+ *    "policy", "zone", "asOfHeight", "accountPrefix",
+ *    "tax":{"recipient",ACCOUNT,"amount"},
  *    "roles":[{"role","weightBps","amount"}]      (roles that have lines),
- *    "payouts":[{"payee","role","amount","score",
+ *    "payouts":[{"payee",ACCOUNT,"role","amount","score",
  *                "resources":[{"resource","depth"}]}]
  *                 (by role, then amount descending, then payee),
- *    "refund": null or {"payee","amount"}}
+ *    "refund": null or {"payee",ACCOUNT,"amount"}}
  *
+ * where ACCOUNT is "account":"axone1…" or "account":null,"accountReason":"…".
  * The refund is T for an execution that did not deliver, and the pool when no
- * role has a line (nothing registered took part): the payer gets it back. */
+ * role has a line (nothing registered took part): the payer gets it back.
+ * With no known amount the walk is still answered, every amount "0".
+ *
+ * CSV: "account,amount,denom" then one row per account (amounts of one
+ * account summed, in the order of the JSON: tax, payouts, refund; rows of
+ * amount 0 left out); a payee without an account keeps its own row with an
+ * empty account, so that the rows always sum to the total.
+ * MSG: {"@type":"/cosmos.bank.v1beta1.MsgMultiSend","inputs":[{"address":FROM,
+ * "coins":[{"denom","amount":SUM}]}],"outputs":[{"address","coins":[…]}…]}
+ * over the same accounts; payees without an account are left out of it and
+ * SUM is what the outputs add up to, so the message always balances. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -283,9 +297,70 @@ static cust_status put_mpz(cust_buf *b, const mpz_t v) {
   return st;
 }
 
+/* The payments of an answer, for the CSV and MSG forms. */
+typedef struct payment {
+  const char *account; /* NULL: none */
+  mpz_t amount;
+} payment;
+
+typedef struct payments {
+  cust_arena *arena;
+  const char *prefix; /* account prefix, or NULL */
+  payment *items;
+  size_t len, cap;
+} payments;
+
+static void payments_release(payments *ps) {
+  for (size_t i = 0; i < ps->len; i++) {
+    mpz_clear(ps->items[i].amount);
+  }
+  free(ps->items);
+}
+
+/* Records that `did` gets `amount` and writes its account fields. */
+static cust_status put_account(cust_buf *b, payments *ps, const char *did, const mpz_t amount) {
+  cust_buf acc;
+  const char *reason = NULL;
+  cust_buf_init(&acc);
+  cust_status st = cust_rewards_account(did, ps->prefix, &acc, &reason);
+  const char *account = NULL;
+  if (st == CUST_OK && reason == NULL) {
+    account = cust_arena_strdup(ps->arena, acc.data);
+    st = account == NULL ? CUST_ERR_NOMEM : CUST_OK;
+  }
+  cust_buf_release(&acc);
+  if (st == CUST_OK && ps->len == ps->cap) {
+    size_t cap = ps->cap ? ps->cap * 2 : 16;
+    payment *items = realloc(ps->items, cap * sizeof *items);
+    if (items == NULL) {
+      st = CUST_ERR_NOMEM;
+    } else {
+      ps->items = items;
+      ps->cap = cap;
+    }
+  }
+  if (st == CUST_OK) {
+    payment *p = &ps->items[ps->len++];
+    p->account = account;
+    mpz_init_set(p->amount, amount);
+    st = cust_buf_puts(b, ",\"account\":");
+  }
+  if (st == CUST_OK) {
+    st = cust_json_cstr(b, account);
+  }
+  if (st == CUST_OK && account == NULL) {
+    st = cust_buf_puts(b, ",\"accountReason\":");
+    if (st == CUST_OK) {
+      st = cust_json_cstr(b, reason);
+    }
+  }
+  return st;
+}
+
 static cust_status put_head(cust_buf *b, const char *execution, const char *status, int is_eligible,
-                            const mpz_t total, const char *denom, const cust_rewards_policy *pol,
-                            const char *zone, uint64_t height) {
+                            const mpz_t total, const char *source, const char *denom,
+                            const cust_rewards_policy *pol, const char *zone, uint64_t height,
+                            const char *prefix) {
   cust_status st = cust_buf_puts(b, "{\"execution\":");
   if (st == CUST_OK) {
     st = cust_json_cstr(b, execution);
@@ -300,13 +375,19 @@ static cust_status put_head(cust_buf *b, const char *execution, const char *stat
     st = cust_buf_printf(b, ",\"eligible\":%s,\"total\":", is_eligible ? "true" : "false");
   }
   if (st == CUST_OK) {
-    st = put_mpz(b, total);
+    st = source != NULL ? put_mpz(b, total) : cust_buf_puts(b, "null");
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"denom\":");
   }
   if (st == CUST_OK) {
     st = cust_json_cstr(b, denom);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, ",\"amountSource\":");
+  }
+  if (st == CUST_OK) {
+    st = cust_json_cstr(b, source);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"policy\":");
@@ -321,15 +402,21 @@ static cust_status put_head(cust_buf *b, const char *execution, const char *stat
     st = cust_json_cstr(b, zone);
   }
   if (st == CUST_OK) {
-    st = cust_buf_printf(b, ",\"asOfHeight\":%llu", (unsigned long long)height);
+    st = cust_buf_printf(b, ",\"asOfHeight\":%llu,\"accountPrefix\":", (unsigned long long)height);
+  }
+  if (st == CUST_OK) {
+    st = cust_json_cstr(b, prefix);
   }
   return st;
 }
 
-static cust_status put_refund(cust_buf *b, const char *payer, const mpz_t amount) {
+static cust_status put_refund(cust_buf *b, payments *ps, const char *payer, const mpz_t amount) {
   cust_status st = cust_buf_puts(b, ",\"refund\":{\"payee\":");
   if (st == CUST_OK) {
     st = cust_json_cstr(b, payer);
+  }
+  if (st == CUST_OK) {
+    st = put_account(b, ps, payer, amount);
   }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"amount\":");
@@ -343,10 +430,14 @@ static cust_status put_refund(cust_buf *b, const char *payer, const mpz_t amount
   return st;
 }
 
-static cust_status put_payout(cust_buf *b, const group *g, const cust_rewards_line *l) {
+static cust_status put_payout(cust_buf *b, payments *ps, const group *g,
+                              const cust_rewards_line *l) {
   cust_status st = cust_buf_puts(b, "{\"payee\":");
   if (st == CUST_OK) {
     st = cust_json_cstr(b, g->payee);
+  }
+  if (st == CUST_OK) {
+    st = put_account(b, ps, g->payee, l->amount);
   }
   if (st == CUST_OK) {
     st = cust_buf_printf(b, ",\"role\":\"%s\",\"amount\":", cust_rewards_role_name(g->role));
@@ -380,7 +471,8 @@ static cust_status put_payout(cust_buf *b, const group *g, const cust_rewards_li
 
 /* Splits `total` among the lines of the walk and writes the rest of the
  * answer. */
-static cust_status answer_split(walk *w, const mpz_t total, const char *payer, cust_buf *b) {
+static cust_status answer_split(walk *w, const mpz_t total, const char *payer, payments *ps,
+                                cust_buf *b) {
   cust_status st = CUST_OK;
   const cust_rewards_policy *pol = w->pol;
   group *groups = NULL;
@@ -427,6 +519,9 @@ static cust_status answer_split(walk *w, const mpz_t total, const char *payer, c
   if (st == CUST_OK) {
     st = cust_json_cstr(b, pol->tax_recipient);
   }
+  if (st == CUST_OK && pol->tax_recipient != NULL) {
+    st = put_account(b, ps, pol->tax_recipient, alloc.tax);
+  }
   if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"amount\":");
   }
@@ -468,14 +563,14 @@ static cust_status answer_split(walk *w, const mpz_t total, const char *payer, c
   for (size_t i = 0; st == CUST_OK && i < nrefs; i++) {
     st = i ? cust_buf_putc(b, ',') : CUST_OK;
     if (st == CUST_OK) {
-      st = put_payout(b, refs[i].g, refs[i].line);
+      st = put_payout(b, ps, refs[i].g, refs[i].line);
     }
   }
   if (st == CUST_OK) {
     st = cust_buf_putc(b, ']');
   }
   if (st == CUST_OK && mpz_sgn(alloc.unassigned) > 0) {
-    st = put_refund(b, payer, alloc.unassigned);
+    st = put_refund(b, ps, payer, alloc.unassigned);
   } else if (st == CUST_OK) {
     st = cust_buf_puts(b, ",\"refund\":null}");
   }
@@ -556,42 +651,274 @@ static cust_status locked_funds(cust_custody_facts *f, const char *order, mpz_t 
   return st;
 }
 
+/* ---- accounts, amounts and the CSV and MSG forms ------------------------------------------ */
+
+typedef struct first_value {
+  char value[100];
+} first_value;
+
+static int take_first(void *ud, const cust_quad *q) {
+  first_value *fv = ud;
+  snprintf(fv->value, sizeof fv->value, "%s", q->o.value ? q->o.value : "");
+  return 1;
+}
+
+/* The account prefix of the indexed chain: the bech32 prefix of the first
+ * contract address of the ledger (a dataverse), else of the first sender. */
+static cust_status chain_prefix(const cust_graph_view *view, char *out, size_t outlen) {
+  static const char *const preds[] = { CUST_NS "contract", CUST_NS "sender" };
+  out[0] = '\0';
+  for (size_t i = 0; i < sizeof preds / sizeof *preds && out[0] == '\0'; i++) {
+    cust_quad pat;
+    first_value fv;
+    unsigned char data[64];
+    char why[120];
+    size_t n = 0;
+    memset(&pat, 0, sizeof pat);
+    fv.value[0] = '\0';
+    pat.p = cust_term_iri(preds[i]);
+    pat.g = cust_term_iri(CUST_GRAPH_LEDGER);
+    cust_status st = view->find(view->ud, &pat, take_first, &fv);
+    if (st != CUST_OK) {
+      return st;
+    }
+    if (fv.value[0] != '\0' && cust_bech32_decode(fv.value, out, outlen, data, sizeof data, &n, why,
+                                                  sizeof why) != CUST_OK) {
+      out[0] = '\0';
+    }
+  }
+  return CUST_OK;
+}
+
+/* The smallest unit of the chain's staking coin, by its account prefix. */
+static const char *chain_denom(const char *prefix) {
+  if (prefix != NULL && strcmp(prefix, "okp4") == 0) {
+    return "uknow";
+  }
+  if (prefix != NULL && strcmp(prefix, "axone") == 0) {
+    return "uaxone";
+  }
+  return NULL;
+}
+
+cust_status cust_rewards_format_parse(const char *name, cust_rewards_format *out) {
+  static const char *const names[] = { "json", "csv", "msg" };
+  for (int i = 0; i < 3; i++) {
+    if (name != NULL && strcmp(name, names[i]) == 0) {
+      *out = (cust_rewards_format)i;
+      return CUST_OK;
+    }
+  }
+  return CUST_ERR_INVALID;
+}
+
+/* The payments summed by account, in order of first appearance; those
+ * without an account stay one each (account NULL); amounts of 0 are left out. */
+static cust_status merge_payments(const payments *ps, payments *out) {
+  for (size_t i = 0; i < ps->len; i++) {
+    const payment *p = &ps->items[i];
+    if (mpz_sgn(p->amount) <= 0) {
+      continue;
+    }
+    size_t j = 0;
+    while (p->account != NULL && j < out->len &&
+           (out->items[j].account == NULL || strcmp(out->items[j].account, p->account) != 0)) {
+      j++;
+    }
+    if (p->account != NULL && j < out->len) {
+      mpz_add(out->items[j].amount, out->items[j].amount, p->amount);
+      continue;
+    }
+    if (out->len == out->cap) {
+      size_t cap = out->cap ? out->cap * 2 : 16;
+      payment *items = realloc(out->items, cap * sizeof *items);
+      if (items == NULL) {
+        return CUST_ERR_NOMEM;
+      }
+      out->items = items;
+      out->cap = cap;
+    }
+    out->items[out->len].account = p->account;
+    mpz_init_set(out->items[out->len].amount, p->amount);
+    out->len++;
+  }
+  return CUST_OK;
+}
+
+static cust_status put_coins(cust_buf *b, const char *denom, const mpz_t amount) {
+  cust_status st = cust_buf_puts(b, "\"coins\":[{\"denom\":");
+  if (st == CUST_OK) {
+    st = cust_json_cstr(b, denom);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, ",\"amount\":");
+  }
+  if (st == CUST_OK) {
+    st = put_mpz(b, amount);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "}]}");
+  }
+  return st;
+}
+
+static cust_status write_csv(cust_buf *b, const payments *merged, const char *denom) {
+  cust_status st = cust_buf_puts(b, "account,amount,denom");
+  for (size_t i = 0; st == CUST_OK && i < merged->len; i++) {
+    char *amount = mpz_get_str(NULL, 10, merged->items[i].amount);
+    if (amount == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    st = cust_buf_printf(b, "\n%s,%s,%s", merged->items[i].account ? merged->items[i].account : "",
+                         amount, denom);
+    void (*freefn)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &freefn);
+    freefn(amount, strlen(amount) + 1);
+  }
+  return st;
+}
+
+static cust_status write_msg(cust_buf *b, const payments *merged, const char *from,
+                             const char *denom, char *err, size_t errlen) {
+  mpz_t sum;
+  mpz_init(sum);
+  for (size_t i = 0; i < merged->len; i++) {
+    if (merged->items[i].account != NULL) {
+      mpz_add(sum, sum, merged->items[i].amount);
+    }
+  }
+  cust_status st = CUST_OK;
+  if (mpz_sgn(sum) == 0) {
+    snprintf(err, errlen, "nothing to send: no account of this answer is owed a positive amount");
+    st = CUST_ERR_INVALID;
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "{\"@type\":\"/cosmos.bank.v1beta1.MsgMultiSend\",\"inputs\":[{"
+                          "\"address\":");
+  }
+  if (st == CUST_OK) {
+    st = cust_json_cstr(b, from);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_putc(b, ',');
+  }
+  if (st == CUST_OK) {
+    st = put_coins(b, denom, sum);
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "],\"outputs\":[");
+  }
+  int is_first = 1;
+  for (size_t i = 0; st == CUST_OK && i < merged->len; i++) {
+    if (merged->items[i].account == NULL) {
+      continue;
+    }
+    st = cust_buf_puts(b, is_first ? "{\"address\":" : ",{\"address\":");
+    is_first = 0;
+    if (st == CUST_OK) {
+      st = cust_json_cstr(b, merged->items[i].account);
+    }
+    if (st == CUST_OK) {
+      st = cust_buf_putc(b, ',');
+    }
+    if (st == CUST_OK) {
+      st = put_coins(b, denom, merged->items[i].amount);
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_buf_puts(b, "]}");
+  }
+  mpz_clear(sum);
+  return st;
+}
+
+/* The CSV or MSG form of an answer whose payments are `ps`. */
+static cust_status write_form(const cust_rewards_request *req, const payments *ps,
+                              const char *source, const char *denom, const char *payer,
+                              cust_buf *out, char *err, size_t errlen) {
+  payments merged;
+  memset(&merged, 0, sizeof merged);
+  cust_status st = CUST_OK;
+  char from_acc[100] = "";
+  if (source == NULL) {
+    snprintf(err, errlen,
+             "no amount is known for \"%s\": give an amount, or a cust:price to the zone's policy",
+             req->execution);
+    return CUST_ERR_INVALID;
+  }
+  if (denom == NULL) {
+    snprintf(err, errlen, "no denom is known for this chain: give a policy with a cust:price");
+    return CUST_ERR_INVALID;
+  }
+  if (req->format == CUST_REWARDS_MSG && req->from != NULL) {
+    snprintf(from_acc, sizeof from_acc, "%s", req->from);
+  } else if (req->format == CUST_REWARDS_MSG) {
+    cust_buf acc;
+    const char *reason = NULL;
+    cust_buf_init(&acc);
+    st = cust_rewards_account(payer, ps->prefix, &acc, &reason);
+    if (st == CUST_OK && reason == NULL) {
+      snprintf(from_acc, sizeof from_acc, "%s", acc.data);
+    }
+    cust_buf_release(&acc);
+    if (st == CUST_OK && from_acc[0] == '\0') {
+      snprintf(err, errlen,
+               "no account to pay from: the payer %s%s%s has none (%s); give one (from)",
+               payer ? "\"" : "", payer ? payer : "is unknown", payer ? "\"" : "",
+               reason ? reason : "no payer");
+      st = CUST_ERR_INVALID;
+    }
+  }
+  if (st == CUST_OK) {
+    st = merge_payments(ps, &merged);
+  }
+  if (st == CUST_OK) {
+    st = req->format == CUST_REWARDS_CSV ? write_csv(out, &merged, denom)
+                                         : write_msg(out, &merged, from_acc, denom, err, errlen);
+  }
+  payments_release(&merged);
+  return st;
+}
+
 typedef struct rewards_args {
-  const char *execution, *amount, *policy_iri;
-  cust_buf *json_out;
+  const cust_rewards_request *req;
+  cust_buf *out;
 } rewards_args;
 
 static cust_status rewards_fn(void *ud, cust_custody_facts *f, const cust_graph_view *view,
                               uint64_t height, char *err, size_t errlen) {
   const rewards_args *a = ud;
-  return cust_rewards_compute_facts(f, view, height, a->execution, a->amount, a->policy_iri,
-                                    a->json_out, err, errlen);
+  return cust_rewards_compute_facts(f, view, height, a->req, a->out, err, errlen);
 }
 
 cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
-                                 const char *execution, const char *amount, const char *policy_iri,
-                                 cust_buf *json_out, char *err, size_t errlen) {
-  rewards_args a = { execution, amount, policy_iri, json_out };
+                                 const cust_rewards_request *req, cust_buf *out, char *err,
+                                 size_t errlen) {
+  rewards_args a = { req, out };
   return cust_custody_with_view(view, height, rewards_fn, &a, err, errlen);
 }
 
 cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
-                                       uint64_t height, const char *execution, const char *amount,
-                                       const char *policy_iri, cust_buf *json_out, char *err,
-                                       size_t errlen) {
+                                       uint64_t height, const cust_rewards_request *req,
+                                       cust_buf *out, char *err, size_t errlen) {
   cust_status st = CUST_OK;
   cust_rewards_policies ps;
   walk w;
+  payments pays;
   mpz_t total;
-  const char *denom = "uknow";
+  const char *execution = req->execution, *amount = req->amount, *policy_iri = req->policy_iri;
+  const char *denom = NULL, *source = NULL;
   const char *status = NULL;
+  char prefix[84] = "";
   cust_custody_order order;
   cust_custody_values consumed;
+  cust_buf json;
   char tmp[16];
   int is_eligible = 0;
-  size_t mark = json_out->len;
   cust_rewards_policies_init(&ps);
   memset(&w, 0, sizeof w);
+  memset(&pays, 0, sizeof pays);
+  cust_buf_init(&json);
   cust_arena_init(&w.arena, 16 * 1024);
   cust_custody_map_init(&w.visited);
   cust_custody_map_init(&w.earned_by);
@@ -621,6 +948,11 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
   }
   if (st == CUST_OK) {
     st = cust_custody_facts_objects(f, execution, CUST_EXEC "hasConsumedResource", NULL, &consumed);
+  }
+  if (st == CUST_OK && req->prefix != NULL) {
+    snprintf(prefix, sizeof prefix, "%s", req->prefix);
+  } else if (st == CUST_OK) {
+    st = chain_prefix(view, prefix, sizeof prefix);
   }
   if (st != CUST_OK) {
     snprintf(err, errlen, "cannot read the store: %s", cust_strerror(st));
@@ -652,35 +984,63 @@ cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_v
       w.pol = cust_rewards_policy_builtin();
     }
   }
-  if (amount) {
-    mpz_set_str(total, amount, 10);
-  } else if (order.order) {
+  /* the amount: the caller's, else the order's funds (okp4-dataverse v4-v5
+     only: later contracts refuse funds), else the policy's price */
+  if (order.order) {
     st = locked_funds(f, order.order, total, &denom);
+    source = st == CUST_OK && denom != NULL ? "funds" : NULL;
   }
+  if (st == CUST_OK && amount) {
+    mpz_set_str(total, amount, 10);
+    source = "caller";
+    if (w.pol->price_denom != NULL && denom == NULL) {
+      denom = w.pol->price_denom;
+    }
+  } else if (st == CUST_OK && source == NULL && w.pol->price_amount != NULL) {
+    mpz_set_str(total, w.pol->price_amount, 10);
+    denom = w.pol->price_denom;
+    source = "policy";
+  }
+  if (source == NULL) {
+    mpz_set_ui(total, 0);
+  }
+  if (denom == NULL) {
+    denom = chain_denom(prefix);
+  }
+  pays.arena = &w.arena;
+  pays.prefix = prefix[0] ? prefix : NULL;
   is_eligible = status && strcmp(status, CUST_STATUS_DELIVERED) == 0;
   if (st == CUST_OK) {
-    st =
-        put_head(json_out, execution, status, is_eligible, total, denom, w.pol, order.zone, height);
+    st = put_head(&json, execution, status, is_eligible, total, source, denom, w.pol, order.zone,
+                  height, pays.prefix);
   }
   if (st == CUST_OK && !is_eligible) {
-    st = cust_buf_puts(json_out, ",\"tax\":{\"recipient\":null,\"amount\":\"0\"},\"roles\":[],"
-                                 "\"payouts\":[]");
+    st = cust_buf_puts(&json, ",\"tax\":{\"recipient\":null,\"amount\":\"0\"},\"roles\":[],"
+                              "\"payouts\":[]");
     if (st == CUST_OK) {
-      st = put_refund(json_out, order.payer, total);
+      st = put_refund(&json, &pays, order.payer, total);
     }
   } else if (st == CUST_OK) {
     st = run_walk(&w, execution);
     if (st == CUST_OK) {
-      st = answer_split(&w, total, order.payer, json_out);
+      st = answer_split(&w, total, order.payer, &pays, &json);
+    }
+  }
+  if (st == CUST_OK && req->format == CUST_REWARDS_JSON) {
+    st = cust_buf_append(out, json.data, json.len);
+  } else if (st == CUST_OK) {
+    size_t mark = out->len;
+    st = write_form(req, &pays, source, denom, order.payer, out, err, errlen);
+    if (st != CUST_OK) {
+      cust_custody_buf_truncate(out, mark);
     }
   }
   if (st != CUST_OK && err[0] == '\0') {
     snprintf(err, errlen, "cannot compute the rewards of \"%s\": %s", execution, cust_strerror(st));
   }
 done:
-  if (st != CUST_OK) {
-    cust_custody_buf_truncate(json_out, mark);
-  }
+  payments_release(&pays);
+  cust_buf_release(&json);
   free(w.earned);
   free(w.cur.items);
   free(w.next.items);
@@ -692,16 +1052,14 @@ done:
   return st;
 }
 
-cust_status cust_rewards_query(cust_store *s, const char *execution, const char *amount,
-                               const char *policy_iri, cust_buf *json_out, char *err,
-                               size_t errlen) {
-  return cust_rewards_query_cached(NULL, s, execution, amount, policy_iri, json_out, err, errlen);
+cust_status cust_rewards_query(cust_store *s, const cust_rewards_request *req, cust_buf *out,
+                               char *err, size_t errlen) {
+  return cust_rewards_query_cached(NULL, s, req, out, err, errlen);
 }
 
 cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
-                                      const char *execution, const char *amount,
-                                      const char *policy_iri, cust_buf *json_out, char *err,
+                                      const cust_rewards_request *req, cust_buf *out, char *err,
                                       size_t errlen) {
-  rewards_args a = { execution, amount, policy_iri, json_out };
+  rewards_args a = { req, out };
   return cust_custody_with_store(cache, s, rewards_fn, &a, err, errlen);
 }

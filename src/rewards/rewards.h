@@ -53,6 +53,8 @@ typedef struct cust_rewards_policy {
   unsigned max_depth;                   /* cust:maxDepth */
   unsigned tax_bps;                     /* cust:taxBps (0 when absent) */
   const char *tax_recipient;            /* cust:taxRecipient, or NULL */
+  const char *price_amount;             /* cust:price's cust:amount (digits), or NULL */
+  const char *price_denom;              /* cust:price's cust:denom, or NULL */
   const char *source;                   /* where it was read, for messages */
   unsigned line;                        /* the line of its rdf:type, 0 unknown */
 } cust_rewards_policy;
@@ -139,38 +141,63 @@ cust_status cust_rewards_allocate(const cust_rewards_policy *policy, const mpz_t
 
 /* ---- the reward query ------------------------------------------------------------ */
 
-/* The reward split of `execution` (rewards.md) as JSON appended to
- * `json_out`. `amount` is a decimal string (NULL: the funds locked with the
- * order), `policy_iri` names a policy of the policies graph (NULL: the order's
- * zone's, else the default). Errors, with one line in `err`:
- * CUST_ERR_NOTFOUND (nothing is known of the execution: 404),
- * CUST_ERR_INVALID (a bad amount, an unknown policy: 400), CUST_ERR_FORMAT
- * (the policies graph holds a bad policy), CUST_ERR_NOMEM, store errors.
- * `s` is borrowed for the call; asOfHeight is the store's checkpoint. */
-cust_status cust_rewards_query(cust_store *s, const char *execution, const char *amount,
-                               const char *policy_iri, cust_buf *json_out, char *err,
-                               size_t errlen);
+typedef enum cust_rewards_format {
+  CUST_REWARDS_JSON = 0, /* the answer of rewards.md, with accounts */
+  CUST_REWARDS_CSV,      /* "account,amount,denom" rows, one per account */
+  CUST_REWARDS_MSG       /* a cosmos.bank.v1beta1.MsgMultiSend, inputs = outputs */
+} cust_rewards_format;
+
+/* "json", "csv", "msg" -> the format; CUST_ERR_INVALID otherwise. */
+cust_status cust_rewards_format_parse(const char *name, cust_rewards_format *out);
+
+/* What is asked. Every string is borrowed for the call. */
+typedef struct cust_rewards_request {
+  const char *execution; /* the execution's IRI (required) */
+  const char *amount;    /* decimal string; NULL: the order's funds, else the policy's cust:price */
+  const char *policy_iri; /* NULL: the order's zone's policy, else the default */
+  const char *prefix;     /* bech32 prefix of accounts; NULL: the chain's (from the ledger) */
+  const char *from;       /* MSG: the paying account; NULL: the payer's own account */
+  cust_rewards_format format;
+} cust_rewards_request;
+
+/* The reward split of req->execution (rewards.md) in req->format, appended
+ * to `out`. Errors, with one line in `err`: CUST_ERR_NOTFOUND (nothing is
+ * known of the execution: 404), CUST_ERR_INVALID (a bad amount, an unknown
+ * policy, and for CSV/MSG no known amount or no account to pay from: 400),
+ * CUST_ERR_FORMAT (the policies graph holds a bad policy), CUST_ERR_NOMEM,
+ * store errors. `s` is borrowed for the call; asOfHeight is the store's
+ * checkpoint. Nothing is appended on error. */
+cust_status cust_rewards_query(cust_store *s, const cust_rewards_request *req, cust_buf *out,
+                               char *err, size_t errlen);
 
 /* cust_rewards_query with the facts of `cache` (NULL: none; see custody.h),
  * for a server thread that answers many requests with one store handle. */
 typedef struct cust_custody_cache cust_custody_cache;
 cust_status cust_rewards_query_cached(cust_custody_cache *cache, cust_store *s,
-                                      const char *execution, const char *amount,
-                                      const char *policy_iri, cust_buf *json_out, char *err,
+                                      const cust_rewards_request *req, cust_buf *out, char *err,
                                       size_t errlen);
 
 /* The same over any graph view (what the unit tests call without a store);
  * `height` is reported as asOfHeight. */
 cust_status cust_rewards_compute(const cust_graph_view *view, uint64_t height,
-                                 const char *execution, const char *amount, const char *policy_iri,
-                                 cust_buf *json_out, char *err, size_t errlen);
+                                 const cust_rewards_request *req, cust_buf *out, char *err,
+                                 size_t errlen);
 
 /* The same with a facts object (borrowed) over `view`. */
 typedef struct cust_custody_facts cust_custody_facts;
 cust_status cust_rewards_compute_facts(cust_custody_facts *f, const cust_graph_view *view,
-                                       uint64_t height, const char *execution, const char *amount,
-                                       const char *policy_iri, cust_buf *json_out, char *err,
-                                       size_t errlen);
+                                       uint64_t height, const cust_rewards_request *req,
+                                       cust_buf *out, char *err, size_t errlen);
+
+/* ---- accounts ------------------------------------------------------------------------ */
+
+/* Appends to `out` the Cosmos account of the payee `did` (borrowed): for a
+ * did:key of a compressed secp256k1 key, bech32 with `prefix` ("axone",
+ * "okp4"; NULL: unknown) of RIPEMD160(SHA256(key)); for
+ * did:pkh:cosmos:CHAIN:ADDR, ADDR once its bech32 checks. Otherwise nothing is
+ * appended and *reason says why (static text). CUST_ERR_NOMEM only. */
+cust_status cust_rewards_account(const char *did, const char *prefix, cust_buf *out,
+                                 const char **reason);
 
 /* ---- loading policies --------------------------------------------------------------- */
 

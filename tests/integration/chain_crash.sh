@@ -14,6 +14,12 @@ export_to clean.db clean.nq
 # twenty kills land before the work is done however fast this machine is.
 slice=$(( (t1 - t0) / 20000000 ))
 [ $slice -ge 20 ] || slice=20
+# ... but no shorter than twice a start and a first group of blocks (40),
+# or on a chain that indexes fast no kill would land after a commit
+t2=$(date +%s%N)
+index_to first.db 40 --node "$URL" || fail "index of 40 blocks"
+first=$(( ($(date +%s%N) - t2) / 500000 ))
+[ $slice -ge $first ] || slice=$first
 
 kills=0
 i=0

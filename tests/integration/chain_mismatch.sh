@@ -15,7 +15,7 @@ export_to s.db before.nq
 
 index_to s.db 60 --node "$OTHER"
 [ $? -eq 1 ] || fail "another chain id exits 1"
-grep -q '"okp4-devnet-1"' "$TMP/s.db.log" && grep -q '"okp4-other-1"' "$TMP/s.db.log" ||
+grep -q '"axone-devnet-1"' "$TMP/s.db.log" && grep -q '"okp4-other-1"' "$TMP/s.db.log" ||
   { cat "$TMP/s.db.log" >&2; fail "the message names both chain ids"; }
 
 index_to s.db 60 --node "$FORK"

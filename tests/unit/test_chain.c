@@ -425,11 +425,11 @@ static void test_follow(void) {
   ok(follow(cust_devnet_url(full), path, 25, &cp, &st, err, sizeof err) == CUST_OK,
      "index until 25: %s", err);
   is_int(cp.height, 25, "the checkpoint is at 25");
-  is_str(cp.chain_id, "okp4-devnet-1", "the checkpoint names the chain");
+  is_str(cp.chain_id, "axone-devnet-1", "the checkpoint names the chain");
   ok(strlen(cp.block_hash) == 64, "the checkpoint holds the block hash");
   is_int(st.indexed_height, 25, "the shared status has the indexed height");
   is_int(st.head_height, 40, "and the head");
-  is_str(st.chain_id, "okp4-devnet-1", "and the chain id");
+  is_str(st.chain_id, "axone-devnet-1", "and the chain id");
   is_str(st.dialect, "0.38", "and the dialect");
   is_int(st.blocks_total, 25, "and the blocks indexed");
   ok(st.triples_total > 0, "and the triples written (%llu)", (unsigned long long)st.triples_total);

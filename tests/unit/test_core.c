@@ -117,9 +117,111 @@ static void test_changes(void) {
   cust_changes_release(&c);
 }
 
+/* Addresses of the dataverse contracts' own tests: the same 20 bytes on an
+ * okp4 and an axone chain. */
+#define ADDR_OKP4 "okp41072nc6egexqr2v6vpp7yxwm68plvqnkf6xsytf"
+#define ADDR_AXONE "axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemr0"
+
+static void test_bech32(void) {
+  char hrp[84], err[200], addr[64];
+  unsigned char data[64];
+  size_t n = 0;
+  cust_buf b;
+  cust_buf_init(&b);
+  ok(cust_bech32_decode(ADDR_OKP4, hrp, sizeof hrp, data, sizeof data, &n, err, sizeof err) ==
+             CUST_OK &&
+         strcmp(hrp, "okp4") == 0 && n == 20,
+     "an okp4 account decodes to 20 bytes");
+  ok(cust_bech32_encode(&b, "axone", data, n) == CUST_OK && strcmp(b.data, ADDR_AXONE) == 0,
+     "the same bytes with the axone prefix give the contract's axone address");
+  /* BIP-173's own valid strings */
+  ok(cust_bech32_decode("A12UEL5L", hrp, sizeof hrp, data, sizeof data, &n, err, sizeof err) ==
+             CUST_OK &&
+         strcmp(hrp, "a") == 0 && n == 0,
+     "BIP-173 vector A12UEL5L (upper case)");
+  ok(cust_bech32_decode("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw", hrp, sizeof hrp, data,
+                        sizeof data, &n, err, sizeof err) == CUST_OK &&
+         strcmp(hrp, "abcdef") == 0,
+     "BIP-173 vector with every character");
+  /* every single-character typo of the data part is caught */
+  int caught = 0, tried = 0;
+  static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+  for (size_t i = 6; i < strlen(ADDR_AXONE); i++) {
+    for (int k = 0; k < 32; k += 7) {
+      snprintf(addr, sizeof addr, "%s", ADDR_AXONE);
+      if (addr[i] == charset[k]) {
+        continue;
+      }
+      addr[i] = charset[k];
+      tried++;
+      caught +=
+          cust_bech32_check_address(addr, NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
+          strstr(err, "checksum") != NULL;
+    }
+  }
+  ok(tried > 100 && caught == tried, "each of %d one-character typos is a checksum error (%d)",
+     tried, caught);
+  snprintf(addr, sizeof addr, "%s", ADDR_AXONE);
+  char t = addr[10];
+  addr[10] = addr[11];
+  addr[11] = t;
+  ok(cust_bech32_check_address(addr, NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID,
+     "two swapped characters are caught: %s", err);
+  ok(cust_bech32_check_address("axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemr", NULL, NULL, 0, err,
+                               sizeof err) == CUST_ERR_INVALID,
+     "a missing character is caught: %s", err);
+  ok(cust_bech32_check_address("axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemrb", NULL, NULL, 0, err,
+                               sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "\"b\""),
+     "a character outside the alphabet is named: %s", err);
+  ok(cust_bech32_check_address("Axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemr0", NULL, NULL, 0, err,
+                               sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "mixed"),
+     "mixed case is refused: %s", err);
+  ok(cust_bech32_check_address(ADDR_OKP4, "axone", NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "\"okp4\""),
+     "a prefix other than the one wanted is refused: %s", err);
+  cust_buf_reset(&b);
+  ok(cust_bech32_encode(&b, "axone", data, 10) == CUST_OK &&
+         cust_bech32_check_address(b.data, NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "10 bytes"),
+     "a valid bech32 of 10 bytes is not an address: %s", err);
+  cust_buf_reset(&b);
+  unsigned char contract[32];
+  memset(contract, 0xab, sizeof contract);
+  ok(cust_bech32_encode(&b, "axone", contract, 32) == CUST_OK &&
+         cust_bech32_check_address(b.data, "axone", hrp, sizeof hrp, err, sizeof err) == CUST_OK &&
+         strcmp(hrp, "axone") == 0,
+     "a 32-byte contract address passes, and its prefix is given back");
+  ok(cust_bech32_check_address("okp4", NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID &&
+         cust_bech32_check_address("", NULL, NULL, 0, err, sizeof err) == CUST_ERR_INVALID,
+     "no separator, or nothing at all, is refused");
+  /* the key of did:key:zQ3shsoarhrw7SoyUyoCbwv8k2BRRLeqkjRkffGqx7WNpMQgw and
+     its account in axone-dataverse v8's tests */
+  static const unsigned char key[33] = { 0x03, 0xc3, 0x95, 0x83, 0x24, 0xf2, 0xb9, 0x55, 0x6e,
+                                         0x65, 0x9f, 0xc0, 0x4b, 0x3b, 0xf5, 0x13, 0xed, 0x93,
+                                         0x3e, 0x22, 0x72, 0x75, 0xc5, 0x06, 0x10, 0x40, 0x4c,
+                                         0x51, 0x61, 0xa4, 0xbc, 0x85, 0xb8 };
+  cust_buf_reset(&b);
+  ok(cust_bech32_account(&b, "axone", key, sizeof key) == CUST_OK &&
+         strcmp(b.data, "axone178mjppxcf3n9q3q7utdwrajdal0tsqvymz0900") == 0,
+     "the account of a secp256k1 key: bech32(RIPEMD160(SHA256(key)))");
+  cust_buf_release(&b);
+  /* base58btc */
+  ok(cust_base58_decode("1112", 4, data, sizeof data, &n) == CUST_OK && n == 4 && data[0] == 0 &&
+         data[2] == 0 && data[3] == 1,
+     "base58: leading 1s are zero bytes");
+  ok(cust_base58_decode("5Q", 2, data, sizeof data, &n) == CUST_OK && n == 1 && data[0] == 0xff,
+     "base58: 5Q is 255");
+  ok(cust_base58_decode("0OIl", 4, data, sizeof data, &n) == CUST_ERR_INVALID,
+     "base58: 0, O, I and l are not in the alphabet");
+  ok(cust_base58_decode("zzzzzzzz", 8, data, 2, &n) == CUST_ERR_LIMIT, "base58: too long for out");
+}
+
 int main(void) {
   test_base64();
   test_sha256();
+  test_bech32();
   test_json();
   test_arena();
   test_terms();

@@ -27,8 +27,8 @@ static void test_bech32(void) {
 static void test_world(void) {
   cust_devnet_world w, w2, w3;
   ok(cust_devnet_world_init(&w, 1, 1, "okp4-devnet-1") == CUST_OK, "the world initialises");
-  ok(strncmp(w.dataverse, "okp41", 5) == 0 && strlen(w.dataverse) == 63,
-     "the dataverse is a 32-byte okp4 bech32 address");
+  ok(strncmp(w.dataverse, "axone1", 6) == 0 && strlen(w.dataverse) == 64,
+     "the dataverse is a 32-byte axone bech32 address (axone-dataverse-v8 by default)");
   cust_devnet_world_init(&w2, 99, 3, "okp4-devnet-1");
   cust_devnet_world_init(&w3, 1, 1, "okp4-other-2");
   is_str(w.dataverse, w2.dataverse, "the dataverse depends on the chain id only, not the seed");
@@ -191,6 +191,7 @@ static void test_blocks(void) {
   /* the decoded messages of a busy block */
   cust_devnet_world w1;
   cust_devnet_world_init(&w1, 1, 1, "okp4-devnet-1");
+  cust_devnet_world_contract(&w1, CUST_CONTRACT_OKP4_V5);
   cust_devnet_block_build(&w1, 14, &a, NULL); /* offset 4: order 1 through authz */
   cust_arena ar;
   cust_arena_init(&ar, 4096);
@@ -250,11 +251,11 @@ static void test_manifest(void) {
   ok(m != NULL, "the manifest is JSON");
   json_t *s = json_object_get(m, "summary");
   ok(json_integer_value(json_object_get(s, "credentials_accepted")) > 100 &&
-         json_integer_value(json_object_get(s, "credentials_revoked")) > 0 &&
+         json_integer_value(json_object_get(s, "credentials_revoked")) == 0 &&
          json_integer_value(json_object_get(s, "credentials_rejected")) >= 8 &&
          json_integer_value(json_object_get(s, "credentials_failed")) > 0 &&
          json_integer_value(json_object_get(s, "credentials_other_contract")) > 0,
-     "250 blocks hold accepted, revoked, rejected, failed and other-contract credentials");
+     "250 blocks hold accepted, rejected, failed and other-contract credentials, none revoked");
   ok(json_integer_value(json_object_get(s, "delivered")) > 0 &&
          json_integer_value(json_object_get(s, "failed")) +
                  json_integer_value(json_object_get(s, "cancelled")) >
@@ -319,7 +320,8 @@ static void test_start(void) {
   cust_devnet_config c;
   cust_devnet *d = NULL;
   cust_devnet_config_init(&c);
-  is_str(c.chain_id, "okp4-devnet-1", "default chain id");
+  ok(c.chain_id == NULL && c.contract == CUST_CONTRACT_AXONE_V8,
+     "default: axone-dataverse-v8 and its chain id");
   ok(c.dialect == CUST_DIALECT_038 && c.block_time_ms == 1000 && c.seed == 1,
      "default dialect, block time and seed");
   c.listen = "127.0.0.1:0";
@@ -345,10 +347,91 @@ static void test_start(void) {
   ok(strncmp(cust_devnet_url(d), "http://127.0.0.1:", 17) == 0 &&
          strcmp(cust_devnet_url(d), "http://127.0.0.1:0") != 0,
      "the url names the bound port: %s", cust_devnet_url(d));
-  ok(strncmp(cust_devnet_dataverse(d), "okp41", 5) == 0, "the dataverse is exposed");
+  ok(strncmp(cust_devnet_dataverse(d), "axone1", 6) == 0, "the dataverse is exposed");
   cust_devnet_stop(d);
   cust_devnet_stop(NULL);
   ok(1, "stop is NULL-safe");
+}
+
+/* What each contract version does, read back through the transaction decoder:
+ * the message field, the funds of orders, failed submissions with funds, and
+ * revocations that always fail. */
+static void test_contracts(void) {
+  static const struct {
+    cust_devnet_contract c;
+    const char *name, *field, *denom, *prefix;
+    int keeps_funds;
+  } cases[] = {
+    { CUST_CONTRACT_OKP4_V5, "okp4-dataverse-v5", "metadata", "uknow", "okp41", 1 },
+    { CUST_CONTRACT_AXONE_V6, "axone-dataverse-v6", "metadata", "uaxone", "axone1", 0 },
+    { CUST_CONTRACT_AXONE_V8, "axone-dataverse-v8", "claims", "uaxone", "axone1", 0 },
+  };
+  cust_devnet_contract parsed;
+  ok(cust_devnet_contract_parse("axone-dataverse-v7", &parsed) == CUST_ERR_INVALID,
+     "an unknown contract version is refused");
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    cust_devnet_world w;
+    cust_devnet_block b;
+    cust_arena ar;
+    char err[128];
+    int field_ok = 1, nsubmit = 0, funded_ok = 0, funded_failed = 0, funded_orders = 0;
+    int revokes = 0, revokes_failed = 0, sender_ok = 1;
+    cust_devnet_world_init(&w, 5, 1, "devnet-1");
+    ok(cust_devnet_contract_parse(cases[k].name, &parsed) == CUST_OK && parsed == cases[k].c &&
+           strcmp(cust_devnet_contract_name(parsed), cases[k].name) == 0,
+       "%s: the name parses and prints", cases[k].name);
+    cust_devnet_world_contract(&w, cases[k].c);
+    cust_devnet_block_init(&b);
+    cust_arena_init(&ar, 4096);
+    for (uint64_t h = 1; h <= 50; h++) {
+      cust_devnet_block_build(&w, h, &b, NULL);
+      for (size_t i = 0; i < b.ntxs; i++) {
+        cust_tx tx;
+        memset(&tx, 0, sizeof tx);
+        if (cust_tx_decode(&ar, b.txs[i].raw, b.txs[i].len, &tx, err, sizeof err) != CUST_OK) {
+          continue;
+        }
+        for (size_t m = 0; m < tx.nmsgs; m++) {
+          const cust_msg *msg = &tx.msgs[m];
+          if (msg->contract == NULL || strcmp(msg->contract, w.dataverse) != 0) {
+            continue;
+          }
+          sender_ok &= strncmp(msg->sender, cases[k].prefix, strlen(cases[k].prefix)) == 0;
+          if (strstr(msg->json, "\"submit_claims\"") != NULL) {
+            char want[32];
+            snprintf(want, sizeof want, "{\"submit_claims\":{\"%s\":", cases[k].field);
+            field_ok &= strncmp(msg->json, want, strlen(want)) == 0;
+            nsubmit++;
+          }
+          if (msg->nfunds > 0) {
+            funded_orders++;
+            funded_ok += b.txs[i].code == 0 && strcmp(msg->funds[0].denom, cases[k].denom) == 0;
+            funded_failed += b.txs[i].code == 5 && strstr(b.txs[i].log, "does no accept funds");
+          }
+          if (strstr(msg->json, "\"revoke_claims\"") != NULL) {
+            revokes++;
+            revokes_failed += b.txs[i].code != 0 && strstr(b.txs[i].log, "Not implemented");
+          }
+        }
+      }
+    }
+    ok(nsubmit > 30 && field_ok, "%s: %d submissions, all with the field \"%s\"", cases[k].name,
+       nsubmit, cases[k].field);
+    ok(sender_ok && strncmp(w.dataverse, cases[k].prefix, strlen(cases[k].prefix)) == 0,
+       "%s: addresses have the prefix %s", cases[k].name, cases[k].prefix);
+    if (cases[k].keeps_funds) {
+      ok(funded_orders == 7 && funded_ok == 7 && funded_failed == 0,
+         "%s: the 7 orders of a cycle pay %s, and the contract keeps it", cases[k].name,
+         cases[k].denom);
+    } else {
+      ok(funded_orders == 1 && funded_failed == 1 && funded_ok == 0,
+         "%s: the one order sent with funds fails, the others carry none", cases[k].name);
+    }
+    ok(revokes == 3 && revokes_failed == 3, "%s: every revocation fails (%d of %d)", cases[k].name,
+       revokes_failed, revokes);
+    cust_arena_release(&ar);
+    cust_devnet_block_release(&b);
+  }
 }
 
 int main(void) {
@@ -356,6 +439,7 @@ int main(void) {
   test_world();
   test_blocks();
   test_manifest();
+  test_contracts();
   test_start();
   return done_testing();
 }

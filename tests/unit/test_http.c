@@ -3,6 +3,8 @@
  * canned queries' headers. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <zlib.h>
 
 #include "http/http.h"
@@ -56,9 +58,11 @@ static void test_paths(void) {
   is_str(out, "/a/b/", "keeps its trailing slash");
   ok(http_path_normalise("/%71ueries", 10, out, sizeof out) == CUST_OK, "escapes");
   is_str(out, "/queries", "are decoded");
-  const char *bad[] = { "/../etc/passwd", "/a/../../b", "/%2e%2e/x", "/%2E%2e%2Fetc",
-                        "/a/./b",         "/..",        "/a\\..\\b", "/a%00b",
-                        "/a%5c..%5cb",    "relative",   "",          "/%0a" };
+  const char *bad[] = { "/a%2Fb",         "/%2fetc",    "/sub/..%2f..%2fsecret",
+                        "/../etc/passwd", "/a/../../b", "/%2e%2e/x",
+                        "/%2E%2e%2Fetc",  "/a/./b",     "/..",
+                        "/a\\..\\b",      "/a%00b",     "/a%5c..%5cb",
+                        "relative",       "",           "/%0a" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ok(http_path_normalise(bad[i], strlen(bad[i]), out, sizeof out) == CUST_ERR_INVALID,
        "refused: \"%s\"", bad[i]);
@@ -303,8 +307,81 @@ static void test_cache(void) {
   http_cache_release(&c);
 }
 
+static struct sockaddr_storage addr_of(const char *ip) {
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+  } else if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+  }
+  return ss;
+}
+
+static void test_clients(void) {
+  http_net n[4];
+  ok(http_net_parse("10.0.0.0/8", &n[0]) == CUST_OK, "an IPv4 network");
+  ok(http_net_parse("192.0.2.77/30", &n[1]) == CUST_OK, "host bits are allowed");
+  ok(http_net_parse("2001:db8::/32", &n[2]) == CUST_OK, "an IPv6 network");
+  ok(http_net_parse("127.0.0.1", &n[3]) == CUST_OK, "a single address");
+  is_int(n[3].bits, 32, "a single address is a /32");
+  const char *bad[] = { "",     "10.0.0.0/33",  "10.0.0.0/",   "10.0.0.0/x", "::/129",
+                        "host", "10.0.0.1/8/8", "10.0.0.0/-1", "1.2.3" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    http_net junk;
+    ok(http_net_parse(bad[i], &junk) == CUST_ERR_INVALID, "refused net: \"%s\"", bad[i]);
+  }
+  struct {
+    const char *ip;
+    int in;
+  } cases[] = { { "10.200.1.2", 1 }, { "11.0.0.1", 0 },      { "192.0.2.78", 1 },
+                { "192.0.2.80", 0 }, { "2001:db8:1::9", 1 }, { "2001:db9::1", 0 },
+                { "127.0.0.1", 1 },  { "127.0.0.2", 0 },     { "::ffff:10.1.1.1", 1 },
+                { "::1", 0 } };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct sockaddr_storage ss = addr_of(cases[i].ip);
+    ok(http_net_contains(n, 4, (struct sockaddr *)&ss) == cases[i].in, "%s is %sa trusted net",
+       cases[i].ip, cases[i].in ? "in " : "not in ");
+  }
+  unsigned char a[16], b[16];
+  inet_pton(AF_INET6, "2001:db8:1:2::1", a);
+  inet_pton(AF_INET6, "2001:db8:1:2:ffff::9", b);
+  ok(http_same_client(AF_INET6, a, b), "one IPv6 /64 is one client");
+  inet_pton(AF_INET6, "2001:db8:1:3::1", b);
+  ok(!http_same_client(AF_INET6, a, b), "another /64 is another client");
+  inet_pton(AF_INET, "192.0.2.1", a);
+  inet_pton(AF_INET, "192.0.2.2", b);
+  ok(!http_same_client(AF_INET, a, b), "IPv4 addresses are clients of their own");
+  ok(http_same_client(AF_INET, a, a), "an IPv4 address is itself");
+  char out[64] = "";
+  ok(http_forwarded_client(NULL, "203.0.113.7", n, 4, out, sizeof out), "X-Forwarded-For");
+  is_str(out, "203.0.113.7", "one address");
+  ok(http_forwarded_client(NULL, "198.51.100.1, 203.0.113.7, 10.1.1.1", n, 4, out, sizeof out),
+     "a chain of proxies");
+  is_str(out, "203.0.113.7", "the nearest untrusted hop, not the forgeable first one");
+  ok(http_forwarded_client("for=192.0.2.60;proto=http, for=\"[2001:db9:cafe::17]:4711\"",
+                           "203.0.113.7", n, 4, out, sizeof out),
+     "Forwarded");
+  is_str(out, "2001:db9:cafe::17", "Forwarded wins, IPv6 with a port");
+  ok(http_forwarded_client("proto=https;For=\"198.51.100.4:80\"", NULL, n, 4, out, sizeof out),
+     "for= in any case and place");
+  is_str(out, "198.51.100.4", "IPv4 with a port");
+  ok(http_forwarded_client(NULL, "10.0.0.1, 127.0.0.1", n, 4, out, sizeof out),
+     "only trusted hops");
+  is_str(out, "10.0.0.1", "the farthest one");
+  ok(!http_forwarded_client(NULL, "unknown", n, 4, out, sizeof out), "\"unknown\" is no client");
+  ok(!http_forwarded_client("for=_hidden", NULL, n, 4, out, sizeof out), "an obfuscated name");
+  ok(!http_forwarded_client(NULL, "203.0.113.7, ", n, 4, out, sizeof out), "an empty hop");
+  ok(!http_forwarded_client(NULL, NULL, n, 4, out, sizeof out), "no header");
+  ok(!http_forwarded_client("proto=http", NULL, n, 4, out, sizeof out), "Forwarded without for=");
+  ok(!http_forwarded_client(NULL, "1.2.3.4\r\nX: y", n, 4, out, sizeof out), "garbage");
+}
+
 int main(void) {
   test_params();
+  test_clients();
   test_paths();
   test_accept();
   test_gzip();

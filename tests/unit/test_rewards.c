@@ -3,6 +3,7 @@
  * special cases, and properties on random DAGs and amounts. */
 #include "config.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -419,11 +420,41 @@ static void worked_example(memgraph *g) {
   mg_report(g, "urn:e2", "urn:order2", "did:key:o", in2, out2, "Delivered");
 }
 
-static cust_status rewards(memgraph *g, const char *e, const char *amount, const char *policy,
-                           cust_buf *b, char *err, size_t errlen) {
+static cust_status rewards_req(memgraph *g, const cust_rewards_request *req, cust_buf *b, char *err,
+                               size_t errlen) {
   cust_graph_view v = mg_view(g);
   cust_buf_reset(b);
-  return cust_rewards_compute(&v, 1234, e, amount, policy, b, err, errlen);
+  return cust_rewards_compute(&v, 1234, req, b, err, errlen);
+}
+
+/* Removes the account fields of the payees (",\"account\":…" up to the next
+ * ",\"role\"", ",\"amount\"" or the end of the object), so that the walk's
+ * cases read as in rewards.md; the accounts have tests of their own. */
+static void strip_accounts(cust_buf *b) {
+  char *p;
+  while (b->data != NULL && (p = strstr(b->data, ",\"account\":")) != NULL) {
+    char *q = p + 1;
+    char *ends[3] = { strstr(q, ",\"role\""), strstr(q, ",\"amount\""), strchr(q, '}') };
+    char *end = NULL;
+    for (int i = 0; i < 3; i++) {
+      if (ends[i] != NULL && (end == NULL || ends[i] < end)) {
+        end = ends[i];
+      }
+    }
+    if (end == NULL) {
+      break;
+    }
+    memmove(p, end, strlen(end) + 1);
+    b->len = strlen(b->data);
+  }
+}
+
+static cust_status rewards(memgraph *g, const char *e, const char *amount, const char *policy,
+                           cust_buf *b, char *err, size_t errlen) {
+  cust_rewards_request req = { .execution = e, .amount = amount, .policy_iri = policy };
+  cust_status st = rewards_req(g, &req, b, err, errlen);
+  strip_accounts(b);
+  return st;
 }
 
 static void test_worked_example(void) {
@@ -764,6 +795,196 @@ static void test_random_dags(void) {
   cust_buf_release(&b);
 }
 
+/* ---- accounts, amounts and the csv and msg forms ------------------------------------ */
+
+/* The pairs of the dataverse contract's own tests (axone-dataverse v7/v8
+ * vc.rs is_issued_by; okp4-dataverse v5 and axone-dataverse v8 senders). */
+#define KEY_A "did:key:zQ3shsoarhrw7SoyUyoCbwv8k2BRRLeqkjRkffGqx7WNpMQgw"
+#define KEY_A_AXONE "axone178mjppxcf3n9q3q7utdwrajdal0tsqvymz0900"
+#define KEY_A_OKP4 "okp4178mjppxcf3n9q3q7utdwrajdal0tsqvy4cx68f"
+#define KEY_ED "did:key:z6MkvMXwgwJTJacfBGk5fxr3d4k3uzh4eHTi3oFagNyK55Tt"
+#define SENDER_OKP4 "okp41072nc6egexqr2v6vpp7yxwm68plvqnkf6xsytf"
+#define SENDER_AXONE "axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemr0"
+
+static int account_is(const char *did, const char *prefix, const char *want, const char *why) {
+  cust_buf b;
+  const char *reason = NULL;
+  cust_buf_init(&b);
+  cust_status st = cust_rewards_account(did, prefix, &b, &reason);
+  int is_ok =
+      st == CUST_OK && (want != NULL ? reason == NULL && b.data && strcmp(b.data, want) == 0
+                                     : reason != NULL && b.len == 0 && strstr(reason, why) != NULL);
+  if (!is_ok) {
+    tap_diag("%s -> %s (%s)", did, b.data ? b.data : "(none)", reason ? reason : "");
+  }
+  cust_buf_release(&b);
+  return is_ok;
+}
+
+static void test_accounts(void) {
+  ok(account_is(KEY_A, "axone", KEY_A_AXONE, NULL),
+     "did:key secp256k1 -> the axone account the dataverse contract matches");
+  ok(account_is(KEY_A, "okp4", KEY_A_OKP4, NULL), "the same key on an okp4 chain");
+  ok(account_is(KEY_A "#zQ3shsoarhrw7SoyUyoCbwv8k2BRRLeqkjRkffGqx7WNpMQgw", "axone", KEY_A_AXONE,
+                NULL),
+     "a did:key URL with its fragment");
+  ok(account_is(KEY_ED, "axone", NULL, "Ed25519"), "an Ed25519 did:key has no Cosmos account");
+  ok(account_is(KEY_A, NULL, NULL, "prefix"), "no prefix known: no account, and why");
+  ok(account_is("did:key:zQ3shsoarhrw7SoyUyoCbwv8k2BRRLeqkjRkffGqx7WNpMQg0", "axone", NULL,
+                "base58"),
+     "a did:key outside the base58 alphabet");
+  ok(account_is("did:key:z5mjSE3uQELxsrYrfhTcNVqzVEHcymkwD", "axone", NULL, "compressed"),
+     "a secp256k1 key of 21 bytes is not a compressed key");
+  ok(account_is("did:pkh:cosmos:okp4-nemeton-1:" SENDER_OKP4, "axone", SENDER_OKP4, NULL),
+     "did:pkh:cosmos names its account (whatever the prefix asked)");
+  ok(account_is("did:pkh:cosmos:axone-1:axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemr9", "axone",
+                NULL, "bech32"),
+     "a did:pkh whose checksum is wrong has no account");
+  ok(account_is("did:pkh:eip155:1:0xab16a96D359eC26a11e2C2b3d8f8B8942d5Bfcdb", "axone", NULL,
+                "cosmos"),
+     "a did:pkh of another namespace");
+  ok(account_is("did:web:example.com", "axone", NULL, "did:key"), "did:web has no account");
+}
+
+/* Sums the coins of a MsgMultiSend's inputs or outputs; -1 when malformed. */
+static long long msg_sum(json_t *msg, const char *side, const char *denom, size_t *n) {
+  json_t *arr = json_object_get(msg, side), *io;
+  size_t i;
+  long long sum = 0;
+  *n = 0;
+  if (!json_is_array(arr)) {
+    return -1;
+  }
+  json_array_foreach(arr, i, io) {
+    json_t *coins = json_object_get(io, "coins");
+    const char *addr = json_string_value(json_object_get(io, "address"));
+    char hrp[84], why[200];
+    if (addr == NULL ||
+        cust_bech32_check_address(addr, NULL, hrp, sizeof hrp, why, sizeof why) != CUST_OK ||
+        json_array_size(coins) != 1 ||
+        strcmp(json_string_value(json_object_get(json_array_get(coins, 0), "denom")), denom) != 0) {
+      return -1;
+    }
+    sum += atoll(json_string_value(json_object_get(json_array_get(coins, 0), "amount")));
+    (*n)++;
+  }
+  return sum;
+}
+
+static void test_forms(void) {
+  memgraph g;
+  cust_buf b;
+  char err[300];
+  size_t nin = 0, nout = 0;
+  cust_buf_init(&b);
+  mg_init(&g);
+  mg_dataset(&g, "urn:d0", KEY_A);
+  mg_dataset(&g, "urn:d1", KEY_ED);
+  mg_service(&g, "did:key:o", "did:pkh:cosmos:okp4-nemeton-1:" SENDER_OKP4, "DataProcessing");
+  mg_order(&g, "urn:o", "did:key:o", "did:pkh:cosmos:axone-1:" SENDER_AXONE, NULL, NULL);
+  const char *in[] = { "urn:d0", "urn:d1", NULL };
+  mg_report(&g, "urn:e", "urn:o", "did:key:o", in, NULL, "Delivered");
+  cust_rewards_request req = { .execution = "urn:e", .prefix = "axone" };
+
+  /* no funds, no price, no amount: the walk, but no total */
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "\"total\":null,\"denom\":\"uaxone\",\"amountSource\":null"),
+     "no amount known: total null, denom of the prefix");
+  req.format = CUST_REWARDS_CSV;
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_ERR_INVALID && strstr(err, "no amount") &&
+         b.len == 0,
+     "csv without a known amount is refused: %s", err);
+
+  /* the caller's amount: data 4000 and orchestration 2000 of 1001 */
+  req.amount = "1001";
+  req.format = CUST_REWARDS_JSON;
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "\"total\":\"1001\",\"denom\":\"uaxone\",\"amountSource\":\"caller\"") &&
+         strstr(b.data, "\"payee\":\"" KEY_A "\",\"account\":\"" KEY_A_AXONE "\"") &&
+         strstr(b.data,
+                "\"payee\":\"" KEY_ED "\",\"account\":null,\"accountReason\":\"an Ed25519") &&
+         strstr(b.data, "\"account\":\"" SENDER_OKP4 "\",\"role\":\"OrchestrationProvider\""),
+     "payouts carry their accounts, or null and why");
+  req.format = CUST_REWARDS_CSV;
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strcmp(b.data, "account,amount,denom\n,334,uaxone\n" KEY_A_AXONE
+                        ",333,uaxone\n" SENDER_OKP4 ",334,uaxone") == 0,
+     "csv: one row per account, the Ed25519 payee without one, rows sum to the total");
+  if (b.data) {
+    tap_diag("csv: %s", b.data);
+  }
+  req.format = CUST_REWARDS_MSG;
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK, "msg answered: %s", err);
+  json_error_t je;
+  json_t *msg = json_loads(b.data ? b.data : "", 0, &je);
+  long long sin = msg_sum(msg, "inputs", "uaxone", &nin);
+  long long sout = msg_sum(msg, "outputs", "uaxone", &nout);
+  ok(msg != NULL &&
+         strcmp(json_string_value(json_object_get(msg, "@type")),
+                "/cosmos.bank.v1beta1.MsgMultiSend") == 0 &&
+         nin == 1 && nout == 2 && sin == sout && sout == 667 &&
+         strcmp(json_string_value(
+                    json_object_get(json_array_get(json_object_get(msg, "inputs"), 0), "address")),
+                SENDER_AXONE) == 0,
+     "msg: a MsgMultiSend from the payer's account, inputs = outputs (%lld = %lld)", sin, sout);
+  json_decref(msg);
+  req.from = SENDER_OKP4;
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "\"inputs\":[{\"address\":\"" SENDER_OKP4 "\""),
+     "msg: from names the paying account");
+  req.from = NULL;
+
+  /* the payer has no account: msg needs one to pay from */
+  mg_order(&g, "urn:o2", "did:key:o", KEY_ED, NULL, NULL);
+  mg_report(&g, "urn:e2", "urn:o2", "did:key:o", in, NULL, "Delivered");
+  req.execution = "urn:e2";
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "no account to pay from") && b.len == 0,
+     "msg without an account to pay from is refused: %s", err);
+
+  /* the zone policy's price, when nothing else gives the amount */
+  mg_order(&g, "urn:o3", "did:key:o", "did:pkh:cosmos:axone-1:" SENDER_AXONE, "did:key:zone", NULL);
+  mg_report(&g, "urn:e3", "urn:o3", "did:key:o", in, NULL, "Delivered");
+  static const unsigned w[4] = { 4000, 3000, 1000, 2000 };
+  add_policy(&g, "urn:policy:priced", "did:key:zone", w, 1, 2, 8, 0, NULL);
+  const char *price = "_:priced-price";
+  mg_add(&g, "urn:policy:priced", CUST_NS "price", price, CUST_GRAPH_POLICIES);
+  mg_add(&g, price, CUST_NS "amount", "\"600000", CUST_GRAPH_POLICIES);
+  mg_add(&g, price, CUST_NS "denom", "\"uaxone", CUST_GRAPH_POLICIES);
+  req.execution = "urn:e3";
+  req.amount = NULL;
+  req.format = CUST_REWARDS_JSON;
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "\"total\":\"600000\",\"denom\":\"uaxone\",\"amountSource\":\"policy\"") &&
+         strstr(b.data, "\"policy\":\"urn:policy:priced\""),
+     "no funds: the zone policy's cust:price is the amount");
+  req.amount = "7";
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "\"total\":\"7\",\"denom\":\"uaxone\",\"amountSource\":\"caller\""),
+     "the caller's amount wins over the price");
+  mg_release(&g);
+
+  /* funds locked by an okp4-dataverse v5 order win over the price */
+  mg_init(&g);
+  worked_example(&g);
+  req = (cust_rewards_request){ .execution = "urn:e2", .format = CUST_REWARDS_JSON };
+  ok(rewards_req(&g, &req, &b, err, sizeof err) == CUST_OK &&
+         strstr(b.data, "\"total\":\"1000003\",\"denom\":\"uknow\",\"amountSource\":\"funds\""),
+     "the order's funds are the amount");
+  mg_release(&g);
+
+  /* a price that breaks the rules is refused with its line */
+  mg_init(&g);
+  add_policy(&g, "urn:policy:bad", NULL, w, 1, 2, 8, 0, NULL);
+  mg_add(&g, "urn:policy:bad", CUST_NS "price", "_:bp", CUST_GRAPH_POLICIES);
+  mg_add(&g, "_:bp", CUST_NS "amount", "\"12.5", CUST_GRAPH_POLICIES);
+  mg_add(&g, "_:bp", CUST_NS "denom", "\"uaxone", CUST_GRAPH_POLICIES);
+  ok(parse_graph(&g, err, sizeof err) == CUST_ERR_INVALID && strstr(err, "cust:price"),
+     "a price that is not an integer is refused: %s", err);
+  mg_release(&g);
+  cust_buf_release(&b);
+}
+
 int main(void) {
   test_split();
   test_allocate_properties();
@@ -772,5 +993,7 @@ int main(void) {
   test_worked_example();
   test_cases();
   test_random_dags();
+  test_accounts();
+  test_forms();
   return done_testing();
 }

@@ -719,9 +719,50 @@ static void test_nulls_and_mismatch(void) {
   cust_block_release(NULL);
 }
 
+/* The messages of each released dataverse as a sender writes them (field
+ * names of okp4-dataverse v5 / axone-dataverse v6 and of v8, the addresses of
+ * the contracts' own tests), through an authz MsgExec: the JSON and the funds
+ * reach the mapper byte for byte. */
+static void test_contract_messages(void) {
+  static const struct {
+    const char *json, *sender, *denom;
+  } cases[] = {
+    { "{\"submit_claims\":{\"metadata\":\"PGE+IDxiPiA8Yz4gLgo=\",\"format\":\"n_quads\"}}",
+      "okp41072nc6egexqr2v6vpp7yxwm68plvqnkf6xsytf", "uknow" },
+    { "{\"submit_claims\":{\"claims\":\"PGE+IDxiPiA8Yz4gLgo=\"}}",
+      "axone1072nc6egexqr2v6vpp7yxwm68plvqnkf5uemr0", "uaxone" },
+    { "{\"revoke_claims\":{\"identifier\":\"https://w3id.org/axone/ontology/v4/x\"}}",
+      "axone178mjppxcf3n9q3q7utdwrajdal0tsqvymz0900", "uaxone" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    cust_arena a;
+    cust_buf raw;
+    cust_tx tx;
+    char err[128];
+    cust_arena_init(&a, 0);
+    cust_buf_init(&raw);
+    const cust_coin funds[] = { { cases[i].denom, "1000000" } };
+    cust_msg_spec m = { .sender = cases[i].sender,
+                        .contract = "axone1dataverse",
+                        .json = cases[i].json,
+                        .funds = funds,
+                        .nfunds = 1,
+                        .authz_grantee = "axone1grantee" };
+    ok(cust_tx_encode(&raw, &m, 1, NULL) == CUST_OK &&
+           decode_buf(&a, &raw, &tx, err, sizeof err) == CUST_OK && tx.nmsgs == 1 &&
+           tx.msgs[0].is_authz && strcmp(tx.msgs[0].json, cases[i].json) == 0 &&
+           strcmp(tx.msgs[0].sender, cases[i].sender) == 0 && tx.msgs[0].nfunds == 1 &&
+           strcmp(tx.msgs[0].funds[0].denom, cases[i].denom) == 0,
+       "contract message %zu decodes with its field, sender and %s funds", i, cases[i].denom);
+    cust_buf_release(&raw);
+    cust_arena_release(&a);
+  }
+}
+
 int main(void) {
   test_round_trip();
   test_authz_and_multi();
+  test_contract_messages();
   test_real_looking();
   test_malformed();
   test_dialect_version();
