@@ -16,7 +16,9 @@ CLIENTS=${HTTP_LOAD_CLIENTS:-64}
 
 start_listening devnet "$CUSTODIAN" devnet --listen 127.0.0.1:0 --scale 8 --block-time 250 --seed 7
 NODE=$URL
-start_listening run "$CUSTODIAN" run --node "$NODE" --db "$TMP/load.db" --listen 127.0.0.1:0
+# every client comes from 127.0.0.1: the per-address limit is raised above them
+start_listening run "$CUSTODIAN" run --node "$NODE" --db "$TMP/load.db" --listen 127.0.0.1:0 \
+  --max-conns-per-ip $((CLIENTS + 16))
 SERVER=$URL
 
 indexed() { curl -s --max-time 10 "$SERVER/status" | jq -r '.indexed_height // 0'; }
