@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "sparql/sparql.h"
 
 static void on_signal(int sig) {
   (void)sig;
@@ -34,6 +35,11 @@ static void print_command_help(const cust_command *c) {
 }
 
 int main(int argc, char **argv) {
+  /* the query engine's worker spawner is this program started anew */
+  int child_rc = cust_sparql_child_main(argc, argv);
+  if (child_rc >= 0) {
+    return child_rc;
+  }
   if (argc < 2) {
     print_usage(stderr);
     return 2;

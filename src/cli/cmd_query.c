@@ -52,7 +52,7 @@ static void print_error(const cust_buf *body) {
 int cust_cmd_query(cust_ctx *ctx) {
   const cust_opts *o = &ctx->opts;
   char err[256] = "";
-  uint64_t timeout = 0, max_results = 0;
+  uint64_t timeout = 0, max_results = 0, max_bytes = 0;
   char *text = NULL;
   cust_sparql *engine = NULL;
   cust_sparql_result r;
@@ -65,7 +65,8 @@ int cust_cmd_query(cust_ctx *ctx) {
     goto done;
   }
   if (cust_opts_u64(o, "query-timeout", 0, &timeout, err, sizeof err) != CUST_OK ||
-      cust_opts_u64(o, "max-results", 0, &max_results, err, sizeof err) != CUST_OK) {
+      cust_opts_u64(o, "max-results", 0, &max_results, err, sizeof err) != CUST_OK ||
+      cust_opts_u64(o, "max-result-bytes", 0, &max_bytes, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
     goto done;
   }
@@ -84,7 +85,9 @@ int cust_cmd_query(cust_ctx *ctx) {
       goto done;
     }
   }
-  cust_sparql_limits limits = { .timeout_ms = timeout, .max_results = max_results };
+  cust_sparql_limits limits = { .timeout_ms = timeout,
+                                .max_results = max_results,
+                                .max_result_bytes = max_bytes };
   if (file != NULL) {
     FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
     if (f == NULL) {
@@ -127,7 +130,7 @@ int cust_cmd_query(cust_ctx *ctx) {
     rc = 1;
     goto done;
   }
-  if (r.body.len > 0 && fwrite(r.body.data, 1, r.body.len, stdout) != r.body.len) {
+  if (cust_sparql_result_write(&r, stdout) != CUST_OK) {
     cust_cli_error("cannot write the result to stdout");
     rc = 1;
     goto done;

@@ -25,9 +25,11 @@ static int opt_range(cust_ctx *ctx, const char *name, uint64_t dflt, uint64_t lo
 
 int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **proxies, size_t max) {
   uint64_t timeout = 0, max_results = 0, threads = 0, request_timeout = 0, max_conns = 0,
-           per_ip = 0;
+           per_ip = 0, max_bytes = 0, workers = 0;
   if (!opt_range(ctx, "query-timeout", 0, 0, UINT64_MAX, &timeout) ||
       !opt_range(ctx, "max-results", 0, 0, UINT64_MAX, &max_results) ||
+      !opt_range(ctx, "max-result-bytes", 0, 0, UINT64_MAX, &max_bytes) ||
+      !opt_range(ctx, "query-workers", 2, 1, 64, &workers) ||
       !opt_range(ctx, "threads", 4, 1, 256, &threads) ||
       !opt_range(ctx, "request-timeout", CUST_HTTP_REQUEST_TIMEOUT_MS, 100, 3600000,
                  &request_timeout) ||
@@ -50,6 +52,8 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
   cfg->queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);
   cfg->limits.timeout_ms = timeout;
   cfg->limits.max_results = max_results;
+  cfg->limits.max_result_bytes = max_bytes;
+  cfg->limits.workers = (unsigned)workers;
   cfg->threads = (unsigned)threads;
   cfg->request_timeout_ms = request_timeout;
   cfg->max_conns = (unsigned)max_conns;

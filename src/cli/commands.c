@@ -32,6 +32,8 @@
       { "queries", 1, 0, "DIR  the canned queries (default: the installed queries/)" },            \
       { "query-timeout", 1, 0, "MS  time limit of one query (default 10000)" },                    \
       { "max-results", 1, 0, "N  result rows/triples limit of one query (default 100000)" },       \
+      { "max-result-bytes", 1, 0, "BYTES  size limit of one answer (default 268435456)" },         \
+      { "query-workers", 1, 0, "N  query worker processes: queries at once (default 2)" },         \
       { "threads", 1, 0, "N  worker threads (default 4)" },                                        \
       { "request-timeout", 1, 0,                                                                   \
         "MS  a request's head and body must arrive within MS, else 408 and close (default "        \
@@ -106,6 +108,7 @@ static const cust_optspec query_opts[] = {
   { "f", 1, 0, "FILE  read the query from FILE (- for stdin)" },
   { "query-timeout", 1, 0, "MS  time limit (default 10000)" },
   { "max-results", 1, 0, "N  result limit (default 100000)" },
+  { "max-result-bytes", 1, 0, "BYTES  size limit of the answer (default 268435456)" },
   OPT_DB,
   OPT_CONFIG,
   OPT_VERBOSE,

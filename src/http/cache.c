@@ -6,9 +6,11 @@
  * dashboard asks again at once). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http_int.h"
 
@@ -20,6 +22,7 @@ struct http_cache_entry {
   char *body;
   size_t len;
   const char *type; /* static, from the query module */
+  uint64_t height;
 };
 
 struct http_flight {
@@ -31,8 +34,19 @@ struct http_flight {
   int waiters;
   int status;
   const char *type;
+  uint64_t height;
   cust_buf body;
+  int fd; /* a large answer's file (-1: in body), reopened for each waiter */
+  uint64_t fd_len;
 };
+
+/* A descriptor of its own (own file offset) on the file behind `fd`, or -1. */
+static int reopen(int fd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int r = open(path, O_RDONLY | O_CLOEXEC);
+  return r >= 0 ? r : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
 
 void http_cache_init(http_cache *c, size_t max_bytes) {
   memset(c, 0, sizeof *c);
@@ -43,6 +57,9 @@ void http_cache_init(http_cache *c, size_t max_bytes) {
 }
 
 static void flight_free(http_flight *f) {
+  if (f->fd >= 0) {
+    close(f->fd);
+  }
   free(f->key);
   cust_buf_release(&f->body);
   free(f);
@@ -51,6 +68,11 @@ static void flight_free(http_flight *f) {
 int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r,
                     http_flight **lead) {
   *lead = NULL;
+  /* an answer read before one that was already given when this request
+   * came is not taken: the request runs by itself instead */
+  pthread_rwlock_rdlock(&c->lock);
+  uint64_t floor = c->max_height;
+  pthread_rwlock_unlock(&c->lock);
   pthread_mutex_lock(&c->flight_lock);
   http_flight *f = c->flights;
   while (f != NULL && (f->generation != generation || f->keylen != key->len ||
@@ -63,6 +85,7 @@ int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cus
       memcpy(f->key, key->data, key->len);
       f->keylen = key->len;
       f->generation = generation;
+      f->fd = -1;
       cust_buf_init(&f->body);
       f->next = c->flights;
       c->flights = f;
@@ -83,11 +106,29 @@ int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cus
     }
   }
   int is_answered = 0;
-  if (f->is_done) {
+  if (f->is_done && f->height < floor) {
+    is_answered = 0;
+  } else if (f->is_done && f->fd >= 0) {
+    int fd = reopen(f->fd);
+    if (fd >= 0) {
+      cust_buf_reset(&r->body);
+      if (r->body_fd >= 0) {
+        close(r->body_fd);
+      }
+      r->body_fd = fd;
+      r->body_fd_len = f->fd_len;
+      r->http_status = f->status;
+      r->content_type = f->type;
+      r->height = f->height;
+      r->is_cached = 1;
+      is_answered = 1;
+    }
+  } else if (f->is_done) {
     cust_buf_reset(&r->body);
     if (cust_buf_append(&r->body, f->body.data ? f->body.data : "", f->body.len) == CUST_OK) {
       r->http_status = f->status;
       r->content_type = f->type;
+      r->height = f->height;
       r->is_cached = 1;
       is_answered = 1;
     }
@@ -113,7 +154,13 @@ void http_cache_land(http_cache *c, http_flight *f, const cust_sparql_result *r)
   }
   f->status = r->http_status;
   f->type = r->content_type;
-  if (cust_buf_append(&f->body, r->body.data ? r->body.data : "", r->body.len) != CUST_OK) {
+  f->height = r->height;
+  if (r->body_fd >= 0) {
+    f->fd = reopen(r->body_fd);
+    f->fd_len = r->body_fd_len;
+  }
+  if ((r->body_fd >= 0 && f->fd < 0) ||
+      cust_buf_append(&f->body, r->body.data ? r->body.data : "", r->body.len) != CUST_OK) {
     f->status = 503;
     f->type = "application/json";
     cust_buf_reset(&f->body);
@@ -195,11 +242,13 @@ int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust
   pthread_rwlock_rdlock(&c->lock);
   if (c->generation == generation) {
     for (http_cache_entry *e = c->buckets[h % HTTP_CACHE_BUCKETS]; e != NULL; e = e->next) {
-      if (e->hash == h && e->keylen == key->len && memcmp(e->key, key->data, key->len) == 0) {
+      if (e->hash == h && e->keylen == key->len && memcmp(e->key, key->data, key->len) == 0 &&
+          e->height >= c->max_height) {
         cust_buf_reset(&r->body);
         if (cust_buf_append(&r->body, e->body, e->len) == CUST_OK) {
           r->http_status = 200;
           r->content_type = e->type;
+          r->height = e->height;
           r->is_cached = 1;
           is_hit = 1;
         }
@@ -214,7 +263,14 @@ int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust
 void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
                     const cust_sparql_result *r) {
   size_t cost = r->body.len + key->len + sizeof(http_cache_entry);
-  if (r->http_status != 200 || r->content_type == NULL || cost > c->max_bytes / 8) {
+  pthread_rwlock_wrlock(&c->lock);
+  int is_stale = r->height < c->max_height;
+  if (r->height > c->max_height) {
+    c->max_height = r->height;
+  }
+  pthread_rwlock_unlock(&c->lock);
+  if (is_stale || r->http_status != 200 || r->content_type == NULL || r->body_fd >= 0 ||
+      cost > c->max_bytes / 8) {
     return;
   }
   http_cache_entry *e = calloc(1, sizeof *e);
@@ -233,6 +289,7 @@ void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
   }
   e->len = r->body.len;
   e->type = r->content_type;
+  e->height = r->height;
   e->hash = fnv(key->data, key->len);
   pthread_rwlock_wrlock(&c->lock);
   if (generation != c->generation || c->bytes + cost > c->max_bytes) {

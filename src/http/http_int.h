@@ -151,6 +151,7 @@ typedef struct http_cache {
   pthread_rwlock_t lock;
   http_cache_entry *buckets[HTTP_CACHE_BUCKETS];
   uint64_t generation;
+  uint64_t max_height; /* the highest height an answer was read at (lock) */
   size_t bytes, max_bytes;
   pthread_mutex_t flight_lock; /* the requests being answered */
   pthread_cond_t flight_cond;
@@ -161,7 +162,8 @@ void http_cache_init(http_cache *c, size_t max_bytes);
 void http_cache_release(http_cache *c);
 /* Appends to `k` a key naming everything that shapes the answer of `q`. */
 cust_status http_cache_key(const cust_sparql_request *q, cust_buf *k);
-/* On a hit, fills r (status 200, type, body) and returns 1. */
+/* On a hit, fills r (status 200, type, body) and returns 1. An answer read
+ * at a lower height than one answered since is not a hit. */
 int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r);
 /* After a miss: when the same request is already being answered, waits for
  * that answer, fills `r` and returns 1. Otherwise returns 0: the caller runs
@@ -170,7 +172,8 @@ int http_cache_get(http_cache *c, uint64_t generation, const cust_buf *key, cust
 int http_cache_join(http_cache *c, uint64_t generation, const cust_buf *key, cust_sparql_result *r,
                     http_flight **lead);
 void http_cache_land(http_cache *c, http_flight *f, const cust_sparql_result *r);
-/* Keeps a copy of a 200 answer of `generation`; older generations are dropped. */
+/* Keeps a copy of a 200 answer of `generation`; older generations are
+ * dropped. Call it with every answer: it notes the height read at. */
 void http_cache_put(http_cache *c, uint64_t generation, const cust_buf *key,
                     const cust_sparql_result *r);
 

@@ -132,9 +132,11 @@ static void add_page_headers(struct MHD_Response *resp) {
   MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
-/* Sends `body` (consumed) with the headers every answer carries. */
-static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
-                                 cust_buf *body, const char *allow, const char *retry_after) {
+/* Sends `body` (consumed) with the headers every answer carries, and the
+ * height it was read at when not NULL. */
+static enum MHD_Result send_body_ex(struct MHD_Connection *c, int status, const char *type,
+                                    cust_buf *body, const char *allow, const char *retry_after,
+                                    const char *height) {
   cust_buf gz;
   cust_buf_init(&gz);
   int is_gzip = 0;
@@ -174,9 +176,17 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, const cha
   if (retry_after != NULL) {
     MHD_add_response_header(resp, "Retry-After", retry_after);
   }
+  if (height != NULL) {
+    MHD_add_response_header(resp, "X-Custodian-Height", height);
+  }
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
+                                 cust_buf *body, const char *allow, const char *retry_after) {
+  return send_body_ex(c, status, type, body, allow, retry_after, NULL);
 }
 
 static enum MHD_Result send_error_ex(struct MHD_Connection *c, int status, const char *error,
@@ -528,13 +538,40 @@ static double now_s(void) {
 
 /* ---- /sparql ------------------------------------------------------------------------------- */
 
+/* Sends a large answer from its file, read as the client takes it: the
+ * server never holds it whole. Takes the file of `res`. */
+static enum MHD_Result send_file_result(struct MHD_Connection *c, cust_sparql_result *res,
+                                        const char *type, const char *height) {
+  struct MHD_Response *resp = MHD_create_response_from_fd64(res->body_fd_len, res->body_fd);
+  if (resp == NULL) {
+    return MHD_NO; /* the result keeps and closes the file */
+  }
+  res->body_fd = -1; /* the response's now */
+  MHD_add_response_header(resp, "Content-Type", type);
+  MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+  MHD_add_response_header(resp, "Vary", "Accept, Accept-Encoding");
+  MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  add_page_headers(resp);
+  if (height != NULL) {
+    MHD_add_response_header(resp, "X-Custodian-Height", height);
+  }
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->http_status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
 static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c, cust_sparql_result *res,
                                    double t0) {
   double seconds = now_s() - t0;
   http_metrics_query(&h->metrics, res->http_status, seconds);
   const char *type = res->content_type ? res->content_type : "application/json";
-  return send_body(c, res->http_status, type, &res->body, NULL,
-                   res->http_status == 503 ? "5" : NULL);
+  char height[24];
+  snprintf(height, sizeof height, "%llu", (unsigned long long)res->height);
+  if (res->body_fd >= 0) {
+    return send_file_result(c, res, type, res->height ? height : NULL);
+  }
+  return send_body_ex(c, res->http_status, type, &res->body, NULL,
+                      res->http_status == 503 ? "5" : NULL, res->height ? height : NULL);
 }
 
 static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_req *r,

@@ -24,7 +24,21 @@
  *   GRAPH ?g sets ?g to each graph before  the graph that holds nothing is
  *   and while other patterns run, and     visited first and last, and the
  *   leaves it set when done               triples source puts the values of
- *                                         the GRAPH variables back (source.c) */
+ *                                         the GRAPH variables back (source.c)
+ *   GRAPH <iri> of a graph not listed     such graphs are listed, and read as
+ *   answers one empty solution            empty
+ *
+ * What librdf's sqlite storage gets wrong, and what happens here or in the
+ * worker (engine.c):
+ *   reads on a connection of its own,     that connection is pinned by an
+ *   outside the store handle's read       open stream, between two reads of
+ *   transaction (one answer, two blocks)  the checkpoint that agree
+ *   its transactions are BEGIN IMMEDIATE  not used (a reader would take the
+ *   (a write lock)                        writer's lock)
+ *   a statement that fails (SQLITE_SCHEMA the worker runs the query again
+ *   after the writer's ANALYZE, busy) is  when the store logged an error,
+ *   logged and its stream ends as if      then answers 503 with that error
+ *   empty: a short answer */
 #include "config.h"
 
 #include <stdlib.h>
@@ -44,7 +58,8 @@ struct sq_exec {
   raptor_world *raw;
   rasqal_world *rw;
   raptor_uri *base;
-  char parse_error[512]; /* the first error rasqal logged for this query */
+  char parse_error[512];  /* the first error rasqal logged for this query */
+  const char *last_error; /* the last error the store logged (borrowed), or NULL */
   /* the store's graphs, listed again only when the store has changed: its
    * checkpoint or its number of quads differs from when they were listed */
   librdf_node **graphs;
@@ -101,6 +116,39 @@ cust_status sq_exec_new(cust_store *store, const cust_logger *log, sq_exec **out
   x->base = raptor_new_uri(x->raw, (const unsigned char *)BASE_IRI);
   *out = x;
   return CUST_OK;
+}
+
+void sq_exec_watch_errors(sq_exec *x, const char *last_error) {
+  x->last_error = last_error;
+}
+
+/* Sets the answer for a store or memory failure `st` while `doing`: what
+ * failed, from the store's own message when it logged one. */
+static cust_status store_failed(sq_exec *x, cust_sparql_result *r, cust_status st,
+                                const char *doing) {
+  char detail[800];
+  if (st == CUST_ERR_NOMEM) {
+    snprintf(detail, sizeof detail, "the query engine ran out of memory while %s: try again",
+             doing);
+    return sq_fail(r, 503, "out of memory", detail);
+  }
+  const char *why = x->last_error != NULL && x->last_error[0] ? x->last_error : cust_strerror(st);
+  snprintf(detail, sizeof detail, "the store could not be read while %s: %s: try again", doing,
+           why);
+  return sq_fail(r, 503, "store unavailable", detail);
+}
+
+/* The failure of a read through the triples source, which flags the
+ * store's errors and its own allocations alike: the store's message tells
+ * them apart (a store error is logged). */
+static cust_status read_failed(sq_exec *x, cust_sparql_result *r) {
+  if (x->last_error == NULL) {
+    return sq_fail(r, 503, "query failed",
+                   "reading the query's triples failed (out of memory or a store error: see "
+                   "the server's log): try again");
+  }
+  int is_store = x->last_error != NULL && x->last_error[0] != '\0';
+  return store_failed(x, r, is_store ? CUST_ERR_IO : CUST_ERR_NOMEM, "reading the query's triples");
 }
 
 static void drop_graphs(sq_exec *x) {
@@ -284,6 +332,10 @@ typedef struct graph_pick {
   int has_graph;       /* a GRAPH, of a variable or of an IRI */
   size_t nquads;       /* quads read to pick graphs */
   int is_oom;
+  /* GRAPH <iri> of graphs the store does not hold: listed all the same, so
+   * that rasqal reads them as empty (unlisted, it answers one empty row) */
+  rasqal_literal **absent;
+  size_t nabsent, capabsent;
 } graph_pick;
 
 /* The index of the graph named `g` in u->d.named, or -1. */
@@ -393,6 +445,18 @@ static void pick_graphs(graph_pick *p, rasqal_graph_pattern *gp) {
     p->has_graph = 1;
     if (i >= 0) {
       p->keep[i] = 1;
+    } else if (p->u->d.is_named_all && g.kind == CUST_TERM_IRI) {
+      if (p->nabsent == p->capabsent) {
+        size_t cap = p->capabsent ? p->capabsent * 2 : 4;
+        rasqal_literal **v = realloc(p->absent, cap * sizeof *v);
+        if (v == NULL) {
+          p->is_oom = 1;
+          return;
+        }
+        p->absent = v;
+        p->capabsent = cap;
+      }
+      p->absent[p->nabsent++] = origin;
     }
   } else if (origin != NULL) {
     p->has_graph = 1;
@@ -480,9 +544,19 @@ static int list_data_graphs(run *u) {
       ok = 0;
     }
   }
+  for (size_t i = 0; ok && i < p.nabsent; i++) {
+    raptor_uri *g = p.absent[i]->type == RASQAL_LITERAL_URI ? p.absent[i]->value.uri : NULL;
+    rasqal_data_graph *dg = g ? rasqal_new_data_graph_from_uri(
+                                    u->x->rw, g, g, RASQAL_DATA_GRAPH_NAMED, NULL, NULL, NULL)
+                              : NULL;
+    if (dg == NULL || rasqal_query_add_data_graph(u->q, dg) != 0) {
+      ok = 0;
+    }
+  }
   if (ok && p.has_graph && !add_no_graph(u)) {
     ok = 0;
   }
+  free(p.absent);
   free(p.keep);
   return ok;
 }
@@ -1100,9 +1174,22 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
   return NULL;
 }
 
+/* Whether the values read so far (`bytes`) already pass the byte limit of
+ * the answer, which they are part of. */
+static int bytes_reached(run *u, uint64_t bytes) {
+  if (u->req->max_bytes == 0 || bytes <= u->req->max_bytes) {
+    return 0;
+  }
+  snprintf(u->refusal_buf, sizeof u->refusal_buf,
+           "the answer is more than %llu bytes (the limit): add LIMIT or select less",
+           (unsigned long long)u->req->max_bytes);
+  return 1;
+}
+
 static cust_status read_bindings(run *u, rasqal_query_results *res, sq_table *t) {
   int n = rasqal_query_results_get_bindings_count(res);
   cust_status st = CUST_OK;
+  uint64_t bytes = 0;
   for (int i = 0; i < n && st == CUST_OK; i++) {
     st = sq_table_add_var(t, (const char *)rasqal_query_results_get_binding_name(res, i));
   }
@@ -1131,6 +1218,10 @@ static cust_status read_bindings(run *u, rasqal_query_results *res, sq_table *t)
       cust_term v;
       sq_term_from_literal(l, &v);
       if (v.kind != CUST_TERM_NONE) {
+        bytes += v.len;
+        if (bytes_reached(u, bytes)) {
+          return CUST_ERR_LIMIT;
+        }
         st = sq_table_set(t, &row[i], &v);
       }
     }
@@ -1410,8 +1501,9 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     parse_failed(u, text);
     return NULL;
   }
-  if (needs_graphs(u) && list_graphs(u) != CUST_OK) {
-    sq_fail(u->r, 503, "out of memory", "the query engine ran out of memory");
+  cust_status lst = needs_graphs(u) ? list_graphs(u) : CUST_OK;
+  if (lst != CUST_OK) {
+    store_failed(u->x, u->r, lst, "listing the store's graphs");
     return NULL;
   }
   if (!prepare_binds(u)) {
@@ -1432,8 +1524,12 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     if (res != NULL) {
       rasqal_free_query_results(res);
     }
-    sq_fail(u->r, u->d.has_error ? 500 : 400, "query failed",
-            u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed");
+    if (u->d.has_error) {
+      read_failed(u->x, u->r);
+    } else {
+      sq_fail(u->r, 400, "query failed",
+              u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed");
+    }
     return NULL;
   }
   *failed = 0;
@@ -1517,7 +1613,13 @@ static cust_status limit_or_fail(run *u, cust_status st) {
   if (st == CUST_ERR_LIMIT) {
     return sq_fail(u->r, 413, "result too large", u->refusal_buf);
   }
-  return sq_fail(u->r, st == CUST_ERR_NOMEM ? 503 : 500, "query failed", cust_strerror(st));
+  if (st == CUST_ERR_NOMEM) {
+    return store_failed(u->x, u->r, st, "making the answer");
+  }
+  if (st == CUST_ERR_IO || st == CUST_ERR_BUSY || st == CUST_ERR_FORMAT) {
+    return store_failed(u->x, u->r, st, "making the answer");
+  }
+  return sq_fail(u->r, 500, "query failed", cust_strerror(st));
 }
 
 static cust_status run_describe(run *u, const char *text) {
@@ -1542,7 +1644,7 @@ static cust_status run_describe(run *u, const char *text) {
   targets = calloc((size_t)n + 1, sizeof *targets);
   if (targets == NULL) {
     graph_release(&g);
-    return sq_fail(u->r, 503, "out of memory", "the query engine ran out of memory");
+    return store_failed(u->x, u->r, CUST_ERR_NOMEM, "reading the DESCRIBE targets");
   }
   for (int i = 0; i < n; i++) {
     rasqal_literal *l = raptor_sequence_get_at(ds, i);
@@ -1621,6 +1723,64 @@ done:
   return CUST_OK;
 }
 
+static int same_commit(const cust_checkpoint *a, const cust_checkpoint *b) {
+  return a->height == b->height && strcmp(a->block_hash, b->block_hash) == 0;
+}
+
+/* Makes librdf's own connection to the file (the reads of patterns with no
+ * constant) take its snapshot now and keep it: a statement that has rows
+ * left holds its connection's read transaction open, and every other read
+ * on that connection shares it. (librdf's own transactions are BEGIN
+ * IMMEDIATE, a write lock.) The stream, or NULL when the store is empty. */
+static librdf_stream *pin_librdf(sq_exec *x) {
+  librdf_statement *all = librdf_new_statement(x->lw);
+  librdf_stream *s = all ? librdf_model_find_statements(x->model, all) : NULL;
+  if (all != NULL) {
+    librdf_free_statement(all);
+  }
+  if (s != NULL && librdf_stream_end(s)) {
+    librdf_free_stream(s);
+    s = NULL;
+  }
+  return s;
+}
+
+/* One snapshot of the store for a whole answer, as *cp says: the store's
+ * handle reads in a transaction, and librdf's connection is pinned (*pin)
+ * between two reads of the checkpoint that see the same commit (again while
+ * the indexer commits in between). */
+static cust_status begin_snapshot(sq_exec *x, int *began, librdf_stream **pin,
+                                  cust_checkpoint *cp) {
+  enum { TRIES = 5 };
+  *began = 0;
+  *pin = NULL;
+  for (int i = 0;; i++) {
+    cust_checkpoint first;
+    memset(&first, 0, sizeof first);
+    cust_status st = cust_store_read_begin(x->store, began);
+    if (st == CUST_OK) {
+      st = cust_store_checkpoint(x->store, &first);
+    }
+    if (st != CUST_OK || !*began) {
+      *cp = first;
+      return st; /* failed, or in the caller's transaction already */
+    }
+    *pin = pin_librdf(x);
+    cust_store_read_end(x->store, *began);
+    st = cust_store_read_begin(x->store, began);
+    if (st == CUST_OK) {
+      st = cust_store_checkpoint(x->store, cp);
+    }
+    if (st != CUST_OK || *pin == NULL || same_commit(&first, cp) || i + 1 == TRIES) {
+      return st;
+    }
+    librdf_free_stream(*pin);
+    *pin = NULL;
+    cust_store_read_end(x->store, *began);
+    *began = 0;
+  }
+}
+
 cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r) {
   run u;
   char kw[16];
@@ -1637,9 +1797,14 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
   u.d.store = x->store;
   /* one snapshot for the whole answer, and one lock instead of one per lookup */
   int began = 0;
-  if (cust_store_read_begin(x->store, &began) != CUST_OK) {
-    began = 0;
+  librdf_stream *pin = NULL;
+  cust_checkpoint cp;
+  st = begin_snapshot(x, &began, &pin, &cp);
+  if (st != CUST_OK) {
+    st = store_failed(x, r, st, "starting a read");
+    goto done;
   }
+  r->height = cp.height;
 
   sq_lex_first_keyword(req->query, kw, sizeof kw);
   if (is_update_keyword(kw)) {
@@ -1649,7 +1814,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     goto done;
   }
   if (sq_lex_rewrite(req->query, &rewritten) != CUST_OK) {
-    st = sq_fail(r, 503, "out of memory", "the query engine ran out of memory");
+    st = store_failed(x, r, CUST_ERR_NOMEM, "reading the query");
     goto done;
   }
   const char *text = rewritten ? rewritten : req->query;
@@ -1723,7 +1888,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     rasqal_free_query_results(res);
   }
   if (u.d.has_error) {
-    st = sq_fail(r, 500, "query failed", "reading the store failed");
+    st = read_failed(x, r);
     goto done;
   }
   if (st != CUST_OK) {
@@ -1735,6 +1900,9 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
 done:
   free(rewritten);
   run_release(&u);
+  if (pin != NULL) {
+    librdf_free_stream(pin);
+  }
   cust_store_read_end(x->store, began);
   return st == CUST_ERR_NOMEM ? st : CUST_OK;
 }

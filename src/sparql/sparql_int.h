@@ -102,6 +102,7 @@ typedef struct sq_request {
   const cust_term *bind_values;
   size_t nbind;
   uint64_t max_results;
+  uint64_t max_bytes; /* of the answer; 0: no limit */
 } sq_request;
 
 typedef struct sq_exec sq_exec;
@@ -109,6 +110,10 @@ typedef struct sq_exec sq_exec;
 /* The executor over an open store handle (borrowed for its life). */
 cust_status sq_exec_new(cust_store *store, const cust_logger *log, sq_exec **out);
 void sq_exec_free(sq_exec *x);
+/* Where the executor finds the last error the store logged (a borrowed
+ * NUL-terminated buffer, "" when none, which the caller empties before each
+ * request), to say what failed when a read fails. NULL: not known. */
+void sq_exec_watch_errors(sq_exec *x, const char *last_error);
 /* Runs one request: fills status, content type and body of `r`. */
 cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r);
 

@@ -288,6 +288,18 @@ static void test_cache(void) {
   r.http_status = 400;
   http_cache_put(&c, 2, &k1, &r);
   ok(!http_cache_get(&c, 2, &k1, &got), "errors are not kept");
+  /* an answer read before one already given is not served */
+  r.http_status = 200;
+  r.height = 5;
+  http_cache_put(&c, 3, &k1, &r);
+  ok(http_cache_get(&c, 3, &k1, &got) && got.height == 5, "a hit carries its height");
+  r.height = 7;
+  http_cache_put(&c, 3, &k2, &r);
+  ok(!http_cache_get(&c, 3, &k1, &got), "an answer older than one given since misses");
+  r.height = 6;
+  http_cache_put(&c, 3, &k1, &r);
+  ok(!http_cache_get(&c, 3, &k1, &got), "and an older answer is not kept");
+  ok(http_cache_get(&c, 3, &k2, &got) && got.height == 7, "the newest answer still hits");
   cust_sparql_result_release(&r);
   cust_sparql_result_release(&got);
   cust_buf_release(&k1);
