@@ -298,7 +298,12 @@ static void check_profile(const char *name, void (*example)(creds *)) {
 
   /* rewards: the split of rewards.md's worked example, to the unit */
   cust_buf_reset(&b);
-  st = cust_rewards_compute(&v, 42, "urn:e2", "1000003", NULL, &b, err, sizeof err);
+  cust_rewards_request rq;
+  memset(&rq, 0, sizeof rq);
+  rq.execution = "urn:e2";
+  rq.amount = "1000003";
+  rq.format = CUST_REWARDS_JSON;
+  st = cust_rewards_compute(&v, 42, &rq, &b, err, sizeof err);
   ok(st == CUST_OK, "%s: rewards of urn:e2: %s", name, st ? err : "");
   static const char *const want[] = {
     "\"status\":\"Delivered\",\"eligible\":true,\"total\":\"1000003\"",

@@ -948,9 +948,9 @@ static void test_forms(void) {
   static const unsigned w[4] = { 4000, 3000, 1000, 2000 };
   add_policy(&g, "urn:policy:priced", "did:key:zone", w, 1, 2, 8, 0, NULL);
   const char *price = "_:priced-price";
-  mg_add(&g, "urn:policy:priced", CUST_NS "price", price, CUST_GRAPH_POLICIES);
-  mg_add(&g, price, CUST_NS "amount", "\"600000", CUST_GRAPH_POLICIES);
-  mg_add(&g, price, CUST_NS "denom", "\"uaxone", CUST_GRAPH_POLICIES);
+  mg_add(&g, "urn:policy:priced", CUST_V_CUST "price", price, CUST_GRAPH_POLICIES);
+  mg_add(&g, price, CUST_V_CUST "amount", "\"600000", CUST_GRAPH_POLICIES);
+  mg_add(&g, price, CUST_V_CUST "denom", "\"uaxone", CUST_GRAPH_POLICIES);
   req.execution = "urn:e3";
   req.amount = NULL;
   req.format = CUST_REWARDS_JSON;
@@ -976,9 +976,9 @@ static void test_forms(void) {
   /* a price that breaks the rules is refused with its line */
   mg_init(&g);
   add_policy(&g, "urn:policy:bad", NULL, w, 1, 2, 8, 0, NULL);
-  mg_add(&g, "urn:policy:bad", CUST_NS "price", "_:bp", CUST_GRAPH_POLICIES);
-  mg_add(&g, "_:bp", CUST_NS "amount", "\"12.5", CUST_GRAPH_POLICIES);
-  mg_add(&g, "_:bp", CUST_NS "denom", "\"uaxone", CUST_GRAPH_POLICIES);
+  mg_add(&g, "urn:policy:bad", CUST_V_CUST "price", "_:bp", CUST_GRAPH_POLICIES);
+  mg_add(&g, "_:bp", CUST_V_CUST "amount", "\"12.5", CUST_GRAPH_POLICIES);
+  mg_add(&g, "_:bp", CUST_V_CUST "denom", "\"uaxone", CUST_GRAPH_POLICIES);
   ok(parse_graph(&g, err, sizeof err) == CUST_ERR_INVALID && strstr(err, "cust:price"),
      "a price that is not an integer is refused: %s", err);
   mg_release(&g);
