@@ -311,11 +311,17 @@ static void check_profile(const char *name, void (*example)(creds *)) {
     "{\"role\":\"ProcessingProvider\",\"weightBps\":3000,\"amount\":\"300001\"}",
     "{\"role\":\"StorageProvider\",\"weightBps\":1000,\"amount\":\"100000\"}",
     "{\"role\":\"OrchestrationProvider\",\"weightBps\":2000,\"amount\":\"200001\"}",
-    "{\"payee\":\"did:key:alice\",\"role\":\"DataProvider\",\"amount\":\"400001\"",
-    "{\"payee\":\"did:key:carol\",\"role\":\"ProcessingProvider\",\"amount\":\"200001\"",
-    "{\"payee\":\"did:key:bob\",\"role\":\"ProcessingProvider\",\"amount\":\"100000\"",
-    "{\"payee\":\"did:key:storeco\",\"role\":\"StorageProvider\",\"amount\":\"100000\"",
-    "{\"payee\":\"did:key:opz\",\"role\":\"OrchestrationProvider\",\"amount\":\"200001\"",
+    "{\"payee\":\"did:key:alice\",\"account\":null,\"accountReason\":\"the did:key is not a "
+    "base58btc (\\\"z\\\") multibase key\",\"role\":\"DataProvider\",\"amount\":\"400001\"",
+    "{\"payee\":\"did:key:carol\",\"account\":null,\"accountReason\":\"the did:key is not a "
+    "base58btc (\\\"z\\\") multibase key\",\"role\":\"ProcessingProvider\",\"amount\":\"200001\"",
+    "{\"payee\":\"did:key:bob\",\"account\":null,\"accountReason\":\"the did:key is not a "
+    "base58btc (\\\"z\\\") multibase key\",\"role\":\"ProcessingProvider\",\"amount\":\"100000\"",
+    "{\"payee\":\"did:key:storeco\",\"account\":null,\"accountReason\":\"the did:key is not a "
+    "base58btc (\\\"z\\\") multibase key\",\"role\":\"StorageProvider\",\"amount\":\"100000\"",
+    "{\"payee\":\"did:key:opz\",\"account\":null,\"accountReason\":\"the did:key is not a "
+    "base58btc (\\\"z\\\") multibase "
+    "key\",\"role\":\"OrchestrationProvider\",\"amount\":\"200001\"",
   };
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     if (!ok(b.data && strstr(b.data, want[i]), "%s: the split has %.70s", name, want[i])) {
