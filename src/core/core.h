@@ -29,6 +29,9 @@ void cust_fault_arm(unsigned long n);
  * never reached it. *count (may be NULL) is the number of allocations
  * counted since cust_fault_arm: up to the failed one, or all of them. */
 int cust_fault_disarm(unsigned long *count);
+/* `hook` (NULL: none) runs inside the allocation that fails, before it
+ * returns NULL: a test prints the stack from there. */
+void cust_fault_set_hook(void (*hook)(void));
 
 #ifndef CUST_FAULT_NO_WRAP
 #undef malloc

@@ -10,6 +10,7 @@
 static unsigned long fault_countdown;
 static unsigned long fault_count;
 static int has_fired;
+static void (*fault_hook)(void);
 
 /* One relaxed load when disarmed. When armed, exactly one caller sees the
  * countdown go from 1 to 0, even across threads. */
@@ -24,6 +25,10 @@ static int should_fail(void) {
                                     __ATOMIC_RELAXED)) {
       if (left == 1) {
         __atomic_store_n(&has_fired, 1, __ATOMIC_RELAXED);
+        void (*hook)(void) = __atomic_load_n(&fault_hook, __ATOMIC_RELAXED);
+        if (hook != NULL) {
+          hook();
+        }
         return 1;
       }
       return 0;
@@ -64,4 +69,8 @@ int cust_fault_disarm(unsigned long *count) {
     *count = __atomic_load_n(&fault_count, __ATOMIC_RELAXED);
   }
   return __atomic_load_n(&has_fired, __ATOMIC_RELAXED);
+}
+
+void cust_fault_set_hook(void (*hook)(void)) {
+  __atomic_store_n(&fault_hook, hook, __ATOMIC_SEQ_CST);
 }

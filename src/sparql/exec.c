@@ -180,6 +180,25 @@ static void refuse(run *u, const char *msg) {
   }
 }
 
+#define OUT_OF_MEMORY "out of memory"
+
+/* Answers a refusal `why` as 400 `error`, unless the check ran out of memory,
+ * which is 503 like every other lack of memory: the query is not at fault. */
+static cust_status fail_refused(run *u, const char *error, const char *why) {
+  if (strcmp(why, OUT_OF_MEMORY) == 0) {
+    return sq_fail(u->r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");
+  }
+  return sq_fail(u->r, 400, error, why);
+}
+
+/* Answers a failure of the triples source: 503 when memory ran out. */
+static cust_status fail_source(run *u, const char *detail) {
+  if (u->d.has_error == CUST_ERR_NOMEM) {
+    return sq_fail(u->r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");
+  }
+  return sq_fail(u->r, 500, "query failed", detail);
+}
+
 /* ---- the store's graphs and the dataset ---------------------------------------- */
 
 static int add_graph(void *ud, const char *iri, size_t len) {
@@ -255,7 +274,7 @@ static int resolve_graphs(run *u, const char *const *iris, size_t n, librdf_node
   /* an empty list is an empty graph, distinct from NULL (all graphs) */
   librdf_node **v = calloc(n ? n : 1, sizeof *v);
   if (v == NULL) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     return 0;
   }
   for (size_t i = 0; i < n; i++) {
@@ -499,7 +518,7 @@ static int setup_dataset(run *u) {
   from = calloc((size_t)ndg + 1, sizeof *from);
   from_named = calloc((size_t)ndg + 1, sizeof *from_named);
   if (from == NULL || from_named == NULL) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     goto done;
   }
   for (int i = 0; i < ndg; i++) {
@@ -539,7 +558,7 @@ static int setup_dataset(run *u) {
     u->d.defaults = NULL;
     u->d.named = calloc(u->ngraphs ? u->ngraphs : 1, sizeof *u->d.named);
     if (u->d.named == NULL) {
-      refuse(u, "out of memory");
+      refuse(u, OUT_OF_MEMORY);
       goto done;
     }
     if (u->ngraphs) {
@@ -556,7 +575,7 @@ static int setup_dataset(run *u) {
     rasqal_free_data_graph(dg);
   }
   if (!list_data_graphs(u)) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     goto done;
   }
   ok = 1;
@@ -763,7 +782,7 @@ static void walk_expr(run *u, rasqal_expression *e) {
       }
       u->naggs++;
       if (!rewrite_count(u, e)) {
-        refuse(u, "out of memory");
+        refuse(u, OUT_OF_MEMORY);
       }
       mark_seen(u, e->arg1);
       return; /* the new arguments need no walk */
@@ -783,7 +802,7 @@ static void walk_expr(run *u, rasqal_expression *e) {
       walk_expr(u, e->arg3);
       walk_expr(u, e->arg4);
       if (!rewrite_replace(u, e)) {
-        refuse(u, "out of memory");
+        refuse(u, OUT_OF_MEMORY);
       }
       mark_seen(u, e->arg1);
       return;
@@ -1004,7 +1023,7 @@ static int prepare_binds(run *u) {
   }
   u->binds = calloc(req->nbind, sizeof *u->binds);
   if (u->binds == NULL) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     return 0;
   }
   for (size_t i = 0; i < req->nbind; i++) {
@@ -1062,7 +1081,7 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
   raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(q);
   cust_term *row = sq_table_add_row(t);
   if (row == NULL) {
-    return "out of memory";
+    return OUT_OF_MEMORY;
   }
   for (size_t i = 0; i < t->nvars; i++) {
     int k = -1;
@@ -1094,7 +1113,7 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
         continue; /* MIN, MAX, SAMPLE, a plain variable: unbound */
     }
     if (sq_table_set(t, &row[i], &val) != CUST_OK) {
-      return "out of memory";
+      return OUT_OF_MEMORY;
     }
   }
   return NULL;
@@ -1415,7 +1434,7 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     return NULL;
   }
   if (!prepare_binds(u)) {
-    sq_fail(u->r, 400, "bad parameter", u->refusal);
+    fail_refused(u, "bad parameter", u->refusal);
     return NULL;
   }
   check_query(u);
@@ -1423,7 +1442,7 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     setup_dataset(u);
   }
   if (u->refusal != NULL) {
-    sq_fail(u->r, 400, "unsupported query", u->refusal);
+    fail_refused(u, "unsupported query", u->refusal);
     return NULL;
   }
   u->x->parse_error[0] = '\0';
@@ -1432,8 +1451,13 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     if (res != NULL) {
       rasqal_free_query_results(res);
     }
-    sq_fail(u->r, u->d.has_error ? 500 : 400, "query failed",
-            u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed");
+    const char *why =
+        u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed";
+    if (u->d.has_error) {
+      fail_source(u, why);
+    } else {
+      sq_fail(u->r, 400, "query failed", why);
+    }
     return NULL;
   }
   *failed = 0;
@@ -1505,6 +1529,9 @@ static cust_status answer_graph(run *u, graph_out *g, sq_format f) {
   cust_sparql_result *r = u->r;
   cust_buf_reset(&r->body);
   cust_status st = sq_write_graph(&r->body, f, g->q, g->n, u->x->raw);
+  if (st == CUST_ERR_NOMEM) {
+    return sq_fail(r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");
+  }
   if (st != CUST_OK) {
     return sq_fail(r, 500, "internal error", "the result could not be written");
   }
@@ -1594,7 +1621,7 @@ static cust_status run_describe(run *u, const char *text) {
     if (!parse(u, text) || list_graphs(u) != CUST_OK || (check_query(u), u->refusal != NULL) ||
         !setup_dataset(u)) {
       if (u->refusal != NULL) {
-        sq_fail(u->r, 400, "unsupported query", u->refusal);
+        fail_refused(u, "unsupported query", u->refusal);
       } else {
         sq_fail(u->r, 500, "query failed", "the query could not be prepared");
       }
@@ -1711,7 +1738,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     if (why != NULL) {
       sq_table_release(&t);
       rasqal_free_query_results(res);
-      st = sq_fail(r, 400, "unsupported query", why);
+      st = fail_refused(&u, "unsupported query", why);
       goto done;
     }
     if (st == CUST_OK) {
@@ -1723,7 +1750,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     rasqal_free_query_results(res);
   }
   if (u.d.has_error) {
-    st = sq_fail(r, 500, "query failed", "reading the store failed");
+    st = fail_source(&u, "reading the store failed");
     goto done;
   }
   if (st != CUST_OK) {

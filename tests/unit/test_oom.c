@@ -7,7 +7,8 @@
  * Past OOM_DENSE failure points, N advances by OOM_STRIDE to bound the run
  * time; CUST_OOM_STRIDE=1 in the environment sweeps every N, and
  * CUST_OOM_LEAKCHECK=each runs LeakSanitizer after every N (slow) to name
- * the N that leaks. */
+ * the N that leaks. CUST_OOM_TRACE=scenario:N runs that one failure point
+ * only and prints the stack of the allocation that fails. */
 #include "config.h"
 
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #endif
 #endif
 #ifdef HAS_LSAN
+#include <sanitizer/common_interface_defs.h>
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -573,6 +575,49 @@ static int is_leak_check_each(void) {
   return s != NULL && strcmp(s, "each") == 0;
 }
 
+static void print_stack(void) {
+#ifdef HAS_LSAN
+  __sanitizer_print_stack_trace();
+#endif
+}
+
+/* Prints a diagnostic on one line. */
+static void diag_line(const char *name, unsigned long n, const char *what, const char *why) {
+  printf("# %s: N=%lu: %s", name, n, what);
+  for (const char *p = why; *p != '\0'; p++) {
+    putchar(*p == '\n' || *p == '\r' ? ' ' : *p);
+  }
+  putchar('\n');
+}
+
+/* CUST_OOM_TRACE=name:N: one run of `sc` with the Nth allocation failing,
+ * the stack of that allocation on stderr. 1 when it asked for this one. */
+static int trace_one(const scenario *sc) {
+  const char *t = getenv("CUST_OOM_TRACE");
+  size_t len = strlen(sc->name);
+  if (t == NULL || strncmp(t, sc->name, len) != 0 || t[len] != ':') {
+    return 0;
+  }
+  char why[600] = "";
+  unsigned long n = strtoul(t + len + 1, NULL, 10);
+  if (sc->prepare != NULL) {
+    sc->prepare();
+  }
+  cust_fault_set_hook(print_stack);
+  cust_fault_arm(n);
+  outcome out = sc->run(why, sizeof why);
+  cust_fault_disarm(NULL);
+  cust_fault_set_hook(NULL);
+  if (out == OUT_OK && !sc->verify(0, why, sizeof why)) {
+    out = OUT_WRONG;
+  }
+  diag_line(sc->name, n, out == OUT_OK ? "ok " : out == OUT_ERROR ? "error " : "WRONG ", why);
+  sc->cleanup();
+  ok(out != OUT_WRONG, "%s: the traced failure point gives an error or the right answer",
+     sc->name);
+  return 1;
+}
+
 static void sweep(const scenario *sc) {
   char why[600] = "";
   unsigned long total = 0;
@@ -580,7 +625,10 @@ static void sweep(const scenario *sc) {
   int is_base_right = base == OUT_OK && sc->verify(1, why, sizeof why);
   sc->cleanup();
   if (!ok(is_base_right, "%s: runs without injected failures", sc->name)) {
-    printf("#   %s\n", why);
+    diag_line(sc->name, 0, "", why);
+    return;
+  }
+  if (trace_one(sc)) {
     return;
   }
 
@@ -600,7 +648,7 @@ static void sweep(const scenario *sc) {
       /* the run made fewer than n allocations: it is the baseline again */
       if (out != OUT_OK || !sc->verify(0, why, sizeof why)) {
         wrong++;
-        printf("# %s: N=%lu (no failure injected): %s\n", sc->name, n, why);
+        diag_line(sc->name, n, "(no failure injected) ", why);
       }
       sc->cleanup();
       break;
@@ -611,7 +659,7 @@ static void sweep(const scenario *sc) {
     }
     if (out == OUT_WRONG) {
       if (++wrong <= 10) {
-        printf("# %s: N=%lu: %s\n", sc->name, n, why);
+        diag_line(sc->name, n, "", why);
       }
     } else if (out == OUT_OK) {
       recovered++;
@@ -624,7 +672,7 @@ static void sweep(const scenario *sc) {
     why[0] = '\0';
     if (sc->run(why, sizeof why) != OUT_OK || !sc->verify(0, why, sizeof why)) {
       if (++retry_failed <= 10) {
-        printf("# %s: retry after N=%lu failed: %s\n", sc->name, n, why);
+        diag_line(sc->name, n, "the retry failed: ", why);
       }
     }
     sc->cleanup();
