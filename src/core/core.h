@@ -22,9 +22,10 @@ void *cust_fault_calloc(size_t n, size_t size);
 void *cust_fault_realloc(void *p, size_t n);
 char *cust_fault_strdup(const char *s);
 char *cust_fault_strndup(const char *s, size_t n);
-/* Arms the countdown: the `n`th allocation from now (n >= 1) fails, once;
- * the others succeed. n = 0 disarms. */
-void cust_fault_arm(unsigned long n);
+/* Arms the countdown: the `n`th allocation from now (n >= 1) fails; the ones
+ * before it succeed, and so do the ones after it unless `is_persistent`
+ * (then every later one fails too, until cust_fault_disarm). n = 0 disarms. */
+void cust_fault_arm(unsigned long n, int is_persistent);
 /* Disarms; returns 1 when the armed allocation failed, 0 when the code
  * never reached it. *count (may be NULL) is the number of allocations
  * counted since cust_fault_arm: up to the failed one, or all of them. */

@@ -6,10 +6,11 @@
 #include "core.h"
 
 /* 0: disarmed. Otherwise the number of allocations left before the one that
- * fails (1: the next one fails). */
+ * fails (1: the next one fails); a persistent fault keeps it at 1 after. */
 static unsigned long fault_countdown;
 static unsigned long fault_count;
 static int has_fired;
+static int is_persistent_fault;
 static void (*fault_hook)(void);
 
 /* One relaxed load when disarmed. When armed, exactly one caller sees the
@@ -19,12 +20,19 @@ static int should_fail(void) {
     return 0;
   }
   __atomic_add_fetch(&fault_count, 1, __ATOMIC_RELAXED);
+  if (__atomic_load_n(&has_fired, __ATOMIC_RELAXED)) {
+    return 1; /* persistent: the countdown stays armed past the first failure */
+  }
   unsigned long left = __atomic_load_n(&fault_countdown, __ATOMIC_RELAXED);
   while (left != 0) {
     if (__atomic_compare_exchange_n(&fault_countdown, &left, left - 1, 0, __ATOMIC_RELAXED,
                                     __ATOMIC_RELAXED)) {
       if (left == 1) {
         __atomic_store_n(&has_fired, 1, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&is_persistent_fault, __ATOMIC_RELAXED)) {
+          /* stays armed: has_fired makes every later allocation fail */
+          __atomic_store_n(&fault_countdown, 1, __ATOMIC_RELAXED);
+        }
         void (*hook)(void) = __atomic_load_n(&fault_hook, __ATOMIC_RELAXED);
         if (hook != NULL) {
           hook();
@@ -57,9 +65,10 @@ char *cust_fault_strndup(const char *s, size_t n) {
   return should_fail() ? NULL : strndup(s, n);
 }
 
-void cust_fault_arm(unsigned long n) {
+void cust_fault_arm(unsigned long n, int is_persistent) {
   __atomic_store_n(&fault_count, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&has_fired, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&is_persistent_fault, is_persistent != 0, __ATOMIC_RELAXED);
   __atomic_store_n(&fault_countdown, n, __ATOMIC_SEQ_CST);
 }
 

@@ -1,14 +1,16 @@
 /* Out-of-memory paths: each scenario (store, mapper, in-process SPARQL) runs
  * with its Nth allocation failing, for N = 1, 2, 3 … until it runs through
- * without reaching the failure. Each run must end in an error status or in a
- * verified right answer, never a crash or a wrong answer; the same scenario
- * must then succeed without injection, and nothing may leak.
+ * without reaching the failure: once with only that allocation failing, and
+ * once with every allocation from the Nth on failing (persistent). Each run must end in an error
+ * status or in a verified right answer, never a crash or a wrong answer; the same scenario must
+ * then succeed without injection, and nothing may leak.
  *
  * Past OOM_DENSE failure points, N advances by OOM_STRIDE to bound the run
  * time; CUST_OOM_STRIDE=1 in the environment sweeps every N, and
  * CUST_OOM_LEAKCHECK=each runs LeakSanitizer after every N (slow) to name
- * the N that leaks. CUST_OOM_TRACE=scenario:N runs that one failure point
- * only and prints the stack of the allocation that fails. */
+ * the N that leaks. CUST_OOM_TRACE=scenario:N (or scenario:N:p for the
+ * persistent mode) runs that one failure point only and prints the stack of
+ * the allocation that fails. */
 #include "config.h"
 
 #include <unistd.h>
@@ -90,7 +92,74 @@ static char store_path[600];
 static memout store_out;
 static cust_checkpoint store_cp;
 static uint64_t store_count;
-static char *store_ref; /* the export of the baseline run */
+static char *store_ref;       /* the export of the baseline run */
+static char store_reads[512]; /* what the lookups found, as text */
+
+static int count_quad(void *ud, const cust_quad *q) {
+  (void)q;
+  (*(size_t *)ud)++;
+  return 0;
+}
+
+static int list_graph(void *ud, const char *iri, size_t len) {
+  size_t used = strlen(store_reads);
+  snprintf(store_reads + used, sizeof store_reads - used, "%.*s ", (int)len, iri);
+  (void)ud;
+  return 0;
+}
+
+static int count_id_quad(void *ud, const cust_store_id_quad *q) {
+  (void)q;
+  (*(size_t *)ud)++;
+  return 0;
+}
+
+static int text_len(void *ud, size_t i, const char *text, size_t len) {
+  (void)i;
+  *(size_t *)ud += text ? len : 1000;
+  return 0;
+}
+
+/* Lookups of every kind over the store read back; what they find goes into
+ * store_reads. */
+static cust_status store_lookups(cust_store *s) {
+  size_t n_s0 = 0, n_g1 = 0, n_ids = 0, n_text = 0;
+  int64_t pid = 0, ids[2] = { 0, 0 };
+  store_reads[0] = '\0';
+  cust_quad pat;
+  memset(&pat, 0, sizeof pat);
+  pat.s = cust_term_iri(EX "s0");
+  cust_status st = cust_store_find(s, &pat, count_quad, &n_s0);
+  if (st == CUST_OK) {
+    memset(&pat, 0, sizeof pat);
+    pat.g = cust_term_iri(G1);
+    st = cust_store_find(s, &pat, count_quad, &n_g1);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_graphs(s, list_graph, NULL);
+  }
+  if (st == CUST_OK) {
+    cust_term p = cust_term_iri(EX "p");
+    st = cust_store_term_id(s, &p, &pid);
+  }
+  if (st == CUST_OK) {
+    st = cust_store_find_ids(s, pid, 0, count_id_quad, &n_ids);
+  }
+  if (st == CUST_OK) {
+    cust_term a = cust_term_iri(EX "s1"), b = cust_term_iri(EX "s2");
+    st = cust_store_term_id(s, &a, &ids[0]);
+    if (st == CUST_OK) {
+      st = cust_store_term_id(s, &b, &ids[1]);
+    }
+  }
+  if (st == CUST_OK) {
+    st = cust_store_id_texts(s, CUST_TERM_IRI, ids, 2, text_len, &n_text);
+  }
+  size_t used = strlen(store_reads);
+  snprintf(store_reads + used, sizeof store_reads - used, "s0:%zu g1:%zu p:%zu texts:%zu", n_s0,
+           n_g1, n_ids, n_text);
+  return st;
+}
 
 static cust_status store_fill(cust_changes *c) {
   char s[64], o[64];
@@ -128,6 +197,8 @@ static outcome store_run(char *why, size_t whylen) {
     st = store_fill(&c);
   }
   if (st == CUST_OK) {
+    /* a cache this small is cleared many times over during the block */
+    cust_store_set_cache(s, 4, 256);
     st = cust_store_begin(s);
     if (st == CUST_OK) {
       st = cust_store_apply(s, &c);
@@ -158,6 +229,9 @@ static outcome store_run(char *why, size_t whylen) {
   }
   if (st == CUST_OK) {
     st = cust_store_count(s, &store_count);
+  }
+  if (st == CUST_OK) {
+    st = store_lookups(s);
   }
   if (st == CUST_OK) {
     store_out.fp = open_memstream(&store_out.data, &store_out.len);
@@ -191,6 +265,14 @@ static int store_verify(int is_baseline, char *why, size_t whylen) {
              (unsigned long long)store_count, lines, STORE_EXPECTED);
     return 0;
   }
+  /* s0 keeps 2 of its 5 quads; g1 holds the 12 odd ones; ex:p is in all 21;
+   * "http://ex.org/s1" and "http://ex.org/s2" are 16 bytes each */
+  static const char reads[] = "http://ex.org/g1 http://ex.org/g2 "
+                              "https://w3id.org/custodian/graph/ledger s0:2 g1:12 p:21 texts:32";
+  if (strcmp(store_reads, reads) != 0) {
+    snprintf(why, whylen, "the lookups found \"%s\"", store_reads);
+    return 0;
+  }
   if (is_baseline) {
     store_ref = strdup(store_out.data);
     return store_ref != NULL;
@@ -217,8 +299,8 @@ static void store_prepare(void) {
 #define DV "okp41dataverse"
 
 static const char *const fixture_files[5] = {
-  "collab-ai-zone-description.nq",   "collab-ai-zone-governance.nq",
-  "crime-dataset-description.nq",    "crime-dataset-governance.nq",
+  "collab-ai-zone-description.nq",       "collab-ai-zone-governance.nq",
+  "crime-dataset-description.nq",        "crime-dataset-governance.nq",
   "ipfs-digital-service-description.nq",
 };
 static const char *const fixture_hashes[6] = {
@@ -230,7 +312,7 @@ static const char *const fixture_hashes[6] = {
   "B1000000000000000000000000000000000000000000000000000000000000BB",
 };
 #define REVOKED_ID                                                                                 \
-  "https://w3id.org/okp4/ontology/v3/schema/credential/zone/description/"                         \
+  "https://w3id.org/okp4/ontology/v3/schema/credential/zone/description/"                          \
   "7f547e63-ceb8-4ff3-8e2e-7a4278d97b8e"
 
 typedef struct tblock {
@@ -245,6 +327,10 @@ static cust_store *mapper_store; /* holds block A's changes, for block B's looku
 static cust_changes mapped_a, mapped_b;
 static cust_mapper_stats mapper_stats;
 static char *mapper_ref;
+static char onto_db[600];
+static cust_store *onto_store; /* the ontology is loaded into it, again and again */
+static size_t parsed_quads;
+static uint64_t onto_quads;
 
 static void tb_init(tblock *t, uint64_t height, const char *hash) {
   memset(t, 0, sizeof *t);
@@ -327,7 +413,10 @@ static int mapper_store_setup(void) {
   cust_mapper *m = NULL;
   cust_changes c;
   cust_changes_init(&c);
-  int is_ok = cust_mapper_new(&cfg, NULL, &m) == CUST_OK &&
+  path_in_tmp(onto_db, sizeof onto_db, "onto.db");
+  unlink(onto_db);
+  int is_ok = cust_store_open(onto_db, CUST_STORE_CREATE, NULL, &onto_store) == CUST_OK &&
+              cust_mapper_new(&cfg, NULL, &m) == CUST_OK &&
               cust_mapper_map_block(m, &block_a.b, NULL, &c, NULL) == CUST_OK &&
               cust_store_open(mapper_db, CUST_STORE_CREATE, NULL, &mapper_store) == CUST_OK &&
               cust_store_apply(mapper_store, &c) == CUST_OK;
@@ -336,12 +425,44 @@ static int mapper_store_setup(void) {
   return is_ok;
 }
 
+static int count_parsed(void *ud, const cust_quad *q) {
+  (void)ud;
+  parsed_quads += q->g.kind == CUST_TERM_IRI;
+  return 0;
+}
+
+/* The loader's side of the mapper: one file parsed, the ontology loaded. */
+static cust_status mapper_load(void) {
+  char path[1024], err[256];
+  parsed_quads = 0;
+  onto_quads = 0;
+  snprintf(path, sizeof path, "%s/tests/data/okp4-v3-examples/%s", tap_srcdir(), fixture_files[2]);
+  cust_status st =
+      cust_mapper_parse_file(path, NULL, EX "loaded", count_parsed, NULL, err, sizeof err);
+  if (st == CUST_OK) {
+    snprintf(path, sizeof path, "%s/ontology", tap_srcdir());
+    st = cust_mapper_load_ontology(onto_store, path, NULL);
+  }
+  if (st == CUST_OK) {
+    cust_quad pat;
+    memset(&pat, 0, sizeof pat);
+    pat.g = cust_term_iri(CUST_GRAPH_ONTOLOGY);
+    size_t n = 0;
+    st = cust_store_find(onto_store, &pat, count_quad, &n);
+    onto_quads = n;
+  }
+  return st;
+}
+
 static outcome mapper_run(char *why, size_t whylen) {
   cust_mapper_config cfg = { CHAIN, NULL, 0, 0 };
   cust_mapper *m = NULL;
   cust_graph_view view = cust_store_view(mapper_store);
   memset(&mapper_stats, 0, sizeof mapper_stats);
-  cust_status st = cust_mapper_new(&cfg, NULL, &m);
+  cust_status st = mapper_load();
+  if (st == CUST_OK) {
+    st = cust_mapper_new(&cfg, NULL, &m);
+  }
   if (st == CUST_OK) {
     size_t before = mapped_a.len;
     st = cust_mapper_map_block(m, &block_a.b, NULL, &mapped_a, &mapper_stats);
@@ -394,6 +515,13 @@ static void changes_text(cust_buf *b, const cust_changes *c) {
 }
 
 static int mapper_verify(int is_baseline, char *why, size_t whylen) {
+  static uint64_t onto_ref;
+  if (parsed_quads != 19 || onto_quads < 100 || (!is_baseline && onto_quads != onto_ref)) {
+    snprintf(why, whylen, "%zu quads parsed (want 19), %llu in the ontology graph", parsed_quads,
+             (unsigned long long)onto_quads);
+    return 0;
+  }
+  onto_ref = onto_quads;
   if (mapper_stats.credentials != 5 || mapper_stats.rejections != 0 ||
       mapper_stats.revocations != 1) {
     snprintf(why, whylen, "%llu credentials, %llu rejections, %llu revocations (want 5, 0, 1)",
@@ -475,8 +603,7 @@ static int sparql_setup(void) {
     { b, cust_term_iri(EX "name"), cust_term_literal("bob", NULL, NULL), cust_term_iri(G2) },
     { b, cust_term_iri(EX "tag"), cust_term_literal("x", NULL, NULL), cust_term_iri(G2) },
     { c, cust_term_iri(EX "p"), cust_term_literal("3", NULL, XSDI), cust_term_iri(G2) },
-    { c, cust_term_iri(EX "name"), cust_term_literal("say \"hi\"", NULL, NULL),
-      cust_term_iri(G2) },
+    { c, cust_term_iri(EX "name"), cust_term_literal("say \"hi\"", NULL, NULL), cust_term_iri(G2) },
   };
   cust_status st = cust_store_begin(s);
   for (size_t i = 0; i < sizeof qs / sizeof qs[0] && st == CUST_OK; i++) {
@@ -544,8 +671,8 @@ static int sparql_verify(int is_baseline, char *why, size_t whylen) {
       return 0;
     }
   }
-  const char *must[] = { "alice", "http://ex.org/g2,", "<literal datatype", "\"3\"^^", "true",
-                         "<http://ex.org/q>", "<http://ex.org/knows>", "Paris" };
+  const char *must[] = { "alice", "http://ex.org/g2,", "<literal datatype",     "\"3\"^^",
+                         "true",  "<http://ex.org/q>", "<http://ex.org/knows>", "Paris" };
   for (size_t i = 0; is_baseline && i < NQUERIES; i++) {
     if (strstr(sparql_ref[i], must[i]) == NULL) {
       snprintf(why, whylen, "query %zu: %s lacks %s", i + 1, sparql_ref[i], must[i]);
@@ -599,12 +726,13 @@ static int trace_one(const scenario *sc) {
     return 0;
   }
   char why[600] = "";
-  unsigned long n = strtoul(t + len + 1, NULL, 10);
+  char *end = NULL;
+  unsigned long n = strtoul(t + len + 1, &end, 10);
   if (sc->prepare != NULL) {
     sc->prepare();
   }
   cust_fault_set_hook(print_stack);
-  cust_fault_arm(n);
+  cust_fault_arm(n, end != NULL && strcmp(end, ":p") == 0);
   outcome out = sc->run(why, sizeof why);
   cust_fault_disarm(NULL);
   cust_fault_set_hook(NULL);
@@ -613,14 +741,14 @@ static int trace_one(const scenario *sc) {
   }
   diag_line(sc->name, n, out == OUT_OK ? "ok " : out == OUT_ERROR ? "error " : "WRONG ", why);
   sc->cleanup();
-  ok(out != OUT_WRONG, "%s: the traced failure point gives an error or the right answer",
-     sc->name);
+  ok(out != OUT_WRONG, "%s: the traced failure point gives an error or the right answer", sc->name);
   return 1;
 }
 
+static void sweep_mode(const scenario *sc, int is_persistent);
+
 static void sweep(const scenario *sc) {
   char why[600] = "";
-  unsigned long total = 0;
   outcome base = sc->run(why, sizeof why);
   int is_base_right = base == OUT_OK && sc->verify(1, why, sizeof why);
   sc->cleanup();
@@ -631,6 +759,16 @@ static void sweep(const scenario *sc) {
   if (trace_one(sc)) {
     return;
   }
+  sweep_mode(sc, 0);
+  sweep_mode(sc, 1);
+}
+
+/* Runs `sc` for N = 1, 2, 3 … with the Nth allocation failing (and every
+ * later one, when `is_persistent`) until a run makes fewer than N. */
+static void sweep_mode(const scenario *sc, int is_persistent) {
+  char why[600] = "";
+  unsigned long total = 0;
+  const char *mode = is_persistent ? " (persistent)" : "";
 
   unsigned long errors = 0, recovered = 0, wrong = 0, retry_failed = 0, leaks = 0, points = 0;
   unsigned long n = 1, step = stride();
@@ -641,14 +779,15 @@ static void sweep(const scenario *sc) {
     if (sc->prepare != NULL) {
       sc->prepare();
     }
-    cust_fault_arm(n);
+    cust_fault_arm(n, is_persistent);
     outcome out = sc->run(why, sizeof why);
     int has_fired = cust_fault_disarm(&total);
     if (!has_fired) {
       /* the run made fewer than n allocations: it is the baseline again */
       if (out != OUT_OK || !sc->verify(0, why, sizeof why)) {
         wrong++;
-        diag_line(sc->name, n, "(no failure injected) ", why);
+        diag_line(sc->name, n, is_persistent ? "(persistent, none injected) " : "(none injected) ",
+                  why);
       }
       sc->cleanup();
       break;
@@ -659,7 +798,7 @@ static void sweep(const scenario *sc) {
     }
     if (out == OUT_WRONG) {
       if (++wrong <= 10) {
-        diag_line(sc->name, n, "", why);
+        diag_line(sc->name, n, is_persistent ? "(persistent) " : "", why);
       }
     } else if (out == OUT_OK) {
       recovered++;
@@ -672,7 +811,8 @@ static void sweep(const scenario *sc) {
     why[0] = '\0';
     if (sc->run(why, sizeof why) != OUT_OK || !sc->verify(0, why, sizeof why)) {
       if (++retry_failed <= 10) {
-        diag_line(sc->name, n, "the retry failed: ", why);
+        diag_line(sc->name, n,
+                  is_persistent ? "(persistent) the retry failed: " : "the retry failed: ", why);
       }
     }
     sc->cleanup();
@@ -685,17 +825,18 @@ static void sweep(const scenario *sc) {
 #endif
     n += n < OOM_DENSE ? 1 : step;
   }
-  printf("# %s: %lu allocations, %lu failure points tried in %llu ms: %lu errors, %lu "
+  printf("# %s%s: %lu allocations, %lu failure points tried in %llu ms: %lu errors, %lu "
          "recovered\n",
-         sc->name, total, points, (unsigned long long)(cust_now_ms() - t0), errors, recovered);
-  ok(points > 0 && wrong == 0, "%s: every injected failure gives an error or the right answer",
-     sc->name);
-  ok(retry_failed == 0, "%s: each failed run succeeds when retried", sc->name);
+         sc->name, mode, total, points, (unsigned long long)(cust_now_ms() - t0), errors,
+         recovered);
+  ok(points > 0 && wrong == 0, "%s%s: every injected failure gives an error or the right answer",
+     sc->name, mode);
+  ok(retry_failed == 0, "%s%s: each failed run succeeds when retried", sc->name, mode);
 #ifdef HAS_LSAN
   if (!is_leak_check_each()) {
     leaks = __lsan_do_recoverable_leak_check() != 0;
   }
-  ok(leaks == 0, "%s: LeakSanitizer finds no leak", sc->name);
+  ok(leaks == 0, "%s%s: LeakSanitizer finds no leak", sc->name, mode);
 #else
   (void)is_leak_check_each;
   (void)leaks;
@@ -707,7 +848,7 @@ int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "%s", t && *t ? t : "/tmp");
 
   /* the wrappers themselves: the armed allocation fails, once */
-  cust_fault_arm(2);
+  cust_fault_arm(2, 0);
   void *p1 = malloc(8), *p2 = malloc(8), *p3 = malloc(8);
   unsigned long count = 0;
   int has_fired = cust_fault_disarm(&count);
@@ -715,10 +856,22 @@ int main(void) {
      "the 2nd allocation after arming fails, and only that one");
   free(p1);
   free(p3);
-  cust_fault_arm(5);
+  cust_fault_arm(5, 0);
   char *d = strdup("x");
   ok(!cust_fault_disarm(&count) && d != NULL && count == 1, "an unreached countdown never fires");
   free(d);
+  cust_fault_arm(2, 1);
+  p1 = malloc(8);
+  p2 = calloc(1, 8);
+  p3 = realloc(NULL, 8);
+  d = strndup("abc", 2);
+  has_fired = cust_fault_disarm(&count);
+  ok(p1 != NULL && p2 == NULL && p3 == NULL && d == NULL && has_fired && count == 4,
+     "persistent: every allocation from the 2nd on fails");
+  free(p1);
+  p1 = malloc(8);
+  ok(p1 != NULL, "disarmed: allocations succeed again");
+  free(p1);
 
   const scenario store_sc = { "store", store_run, store_verify, store_cleanup, store_prepare };
   path_in_tmp(store_path, sizeof store_path, "store.db");
@@ -749,8 +902,10 @@ int main(void) {
   cust_arena_release(&block_a.b.arena);
   cust_arena_release(&block_b.b.arena);
   cust_store_close(mapper_store);
+  cust_store_close(onto_store);
   unlink(store_path);
   unlink(mapper_db);
+  unlink(onto_db);
   unlink(sparql_db);
   return done_testing();
 }
