@@ -1184,7 +1184,8 @@ static cust_status graph_add(graph_out *g, const cust_term t[3]) {
     dst[i]->value = cust_arena_strndup(&g->arena, t[i].value ? t[i].value : "", t[i].len);
     dst[i]->lang = t[i].lang ? cust_arena_strdup(&g->arena, t[i].lang) : NULL;
     dst[i]->datatype = t[i].datatype ? cust_arena_strdup(&g->arena, t[i].datatype) : NULL;
-    if (dst[i]->value == NULL) {
+    if (dst[i]->value == NULL || (t[i].lang && dst[i]->lang == NULL) ||
+        (t[i].datatype && dst[i]->datatype == NULL)) {
       return CUST_ERR_NOMEM;
     }
   }
