@@ -1452,8 +1452,7 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     if (res != NULL) {
       rasqal_free_query_results(res);
     }
-    const char *why =
-        u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed";
+    const char *why = u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed";
     if (u->d.has_error) {
       fail_source(u, why);
     } else {

@@ -129,7 +129,8 @@ typedef struct sq_dataset {
   librdf_node **named; /* graphs GRAPH may visit, or NULL: every graph */
   size_t nnamed;
   int is_named_all; /* `named` is every graph of the store */
-  int has_error; /* 0, or a cust_status: the store's failure, or CUST_ERR_NOMEM */
+  /* 0, or the cust_status of the first failure: the store's, or CUST_ERR_NOMEM */
+  int has_error;
   struct sq_memo *memo; /* the source's answers kept for this query */
 } sq_dataset;
 
