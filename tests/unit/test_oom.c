@@ -256,7 +256,7 @@ static outcome store_run(char *why, size_t whylen) {
     return OUT_OK;
   }
   snprintf(why, whylen, "%s", cust_strerror(st));
-  return OUT_ERROR;
+  return st == CUST_ERR_NOMEM ? OUT_ERROR : OUT_WRONG;
 }
 
 static int store_verify(int is_baseline, char *why, size_t whylen) {
@@ -689,7 +689,8 @@ static outcome sparql_open_run(char *why, size_t whylen) {
   if (st == CUST_OK) {
     out = run_queries(x, 0, 1, why, whylen);
   } else {
-    snprintf(why, whylen, "%s", cust_strerror(st));
+    snprintf(why, whylen, "opening failed: %s", cust_strerror(st));
+    out = st == CUST_ERR_NOMEM ? OUT_ERROR : OUT_WRONG;
   }
   sq_exec_free(x);
   cust_store_close(s);
