@@ -18,6 +18,7 @@
 
 #include "mapper/mapper.h"
 #include "memgraph.h"
+#include "rewards/rewards.h"
 #include "sparql/sparql_int.h"
 #include "store/store.h"
 #include "tap.h"
@@ -741,7 +742,8 @@ static void sparql_cleanup(void) {
   }
 }
 
-/* ---- custody: walks over a graph view and over the store --------------------------- */
+/* ---- custody and rewards: walks over a graph view and over the store ---------------------------
+ */
 
 static memgraph custody_graph;
 static char custody_db[600];
@@ -778,7 +780,18 @@ static int custody_setup(void) {
   for (size_t i = 0; st == CUST_OK && i < g->len; i++) {
     st = cust_store_add(custody_store, &g->q[i]);
   }
-  return st == CUST_OK && cust_store_commit(custody_store) == CUST_OK;
+  if (st == CUST_OK) {
+    st = cust_store_commit(custody_store);
+  }
+  char err[300] = "";
+  if (st == CUST_OK) {
+    /* the shipped default policy, for the reward split */
+    st = cust_rewards_load_policies(custody_store, NULL, 0, err, sizeof err);
+    if (st != CUST_OK) {
+      printf("# cannot load the default reward policy: %s\n", err);
+    }
+  }
+  return st == CUST_OK;
 }
 
 static int reach_line(void *ud, const char *iri, int is_execution, unsigned depth) {
@@ -807,6 +820,10 @@ static outcome custody_run(char *why, size_t whylen) {
                             sizeof err);
   }
   if (st == CUST_OK) {
+    st =
+        cust_rewards_query(custody_store, "urn:e2", "1000003", NULL, &custody_out, err, sizeof err);
+  }
+  if (st == CUST_OK) {
     /* the reach's counts go into the answer that verify compares */
     st = cust_buf_printf(&custody_out, "reach %zu %zu", info.resources, info.executions);
   }
@@ -821,7 +838,8 @@ static int custody_verify(int is_baseline, char *why, size_t whylen) {
   const char *out = custody_out.data ? custody_out.data : "";
   if (is_baseline) {
     if (strstr(out, "{\"iri\":\"urn:d0\"") == NULL ||
-        strstr(out, "\"direction\":\"down\"") == NULL || strstr(out, "reach 0 0") != NULL) {
+        strstr(out, "\"direction\":\"down\"") == NULL || strstr(out, "reach 0 0") != NULL ||
+        strstr(out, "\"total\":\"1000003\"") == NULL) {
       snprintf(why, whylen, "the baseline lacks what the walks reach: %s", out);
       return 0;
     }
