@@ -321,13 +321,14 @@ static const char *const fixture_files[5] = {
   "crime-dataset-description.nq",        "crime-dataset-governance.nq",
   "ipfs-digital-service-description.nq",
 };
-static const char *const fixture_hashes[6] = {
+static const char *const fixture_hashes[7] = {
   "A1000000000000000000000000000000000000000000000000000000000000AA",
   "A2000000000000000000000000000000000000000000000000000000000000AA",
   "A3000000000000000000000000000000000000000000000000000000000000AA",
   "A4000000000000000000000000000000000000000000000000000000000000AA",
   "A5000000000000000000000000000000000000000000000000000000000000AA",
   "B1000000000000000000000000000000000000000000000000000000000000BB",
+  "A6000000000000000000000000000000000000000000000000000000000000AA",
 };
 #define REVOKED_ID                                                                                 \
   "https://w3id.org/okp4/ontology/v3/schema/credential/zone/description/"                          \
@@ -335,8 +336,8 @@ static const char *const fixture_hashes[6] = {
 
 typedef struct tblock {
   cust_block b;
-  cust_tx txs[6];
-  cust_msg msgs[6];
+  cust_tx txs[8];
+  cust_msg msgs[8];
 } tblock;
 
 static tblock block_a, block_b;
@@ -390,15 +391,53 @@ static int read_file(const char *path, cust_buf *out) {
   return out->len > 0;
 }
 
+/* Sets `m` to submit the N-Quads (nq, len) as a credential. */
+static void set_submission(tblock *t, cust_msg *m, const char *nq, size_t len) {
+  cust_buf js;
+  cust_buf_init(&js);
+  cust_buf_puts(&js, "{\"submit_claims\":{\"metadata\":\"");
+  cust_base64_encode(&js, (const unsigned char *)nq, len);
+  cust_buf_puts(&js, "\",\"format\":\"n_quads\"}}");
+  m->json = cust_arena_strndup(&t->b.arena, js.data, js.len);
+  m->json_len = js.len;
+  cust_buf_release(&js);
+}
+
+/* A credential of some 200 kB: the mapper's arenas grow while it parses, so
+ * allocations fail in the middle of a credential too. */
+static void add_large_credential(tblock *t) {
+  cust_buf nq;
+  cust_buf_init(&nq);
+  cust_buf_puts(&nq, "<urn:cred:large> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                     "<urn:type:Large> .\n"
+                     "<urn:cred:large> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                     "<https://www.w3.org/2018/credentials#VerifiableCredential> .\n"
+                     "<urn:cred:large> <https://www.w3.org/2018/credentials#credentialSubject> "
+                     "<did:key:large> .\n"
+                     "<urn:cred:large> <https://www.w3.org/2018/credentials#issuer> "
+                     "<did:key:issuer> .\n"
+                     "<urn:cred:large> <https://www.w3.org/2018/credentials#issuanceDate> "
+                     "\"2024-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+                     "<urn:cred:large> <https://w3id.org/security#proof> _:proof .\n"
+                     "_:sig <https://w3id.org/security#jws> \"eyJ..sig\" _:proof .\n");
+  for (int i = 0; i < 2000; i++) {
+    cust_buf_printf(&nq,
+                    "<did:key:large> <urn:p:n> \"value %d of a long enough literal\"@en .\n"
+                    "_:x%d <urn:p:b> _:x%d .\n",
+                    i, i, i + 1);
+  }
+  set_submission(t, tb_tx(t, fixture_hashes[6]), nq.data, nq.len);
+  cust_buf_release(&nq);
+}
+
 /* Builds the two blocks; 0 when the fixtures cannot be read. */
 static int mapper_setup(void) {
   tb_init(&block_a, 42, "BLOCKA");
   tb_init(&block_b, 43, "BLOCKB");
   for (size_t i = 0; i < 5; i++) {
     char path[1024];
-    cust_buf nq, js;
+    cust_buf nq;
     cust_buf_init(&nq);
-    cust_buf_init(&js);
     snprintf(path, sizeof path, "%s/tests/data/okp4-v3-examples/%s", tap_srcdir(),
              fixture_files[i]);
     if (!read_file(path, &nq)) {
@@ -406,15 +445,10 @@ static int mapper_setup(void) {
       cust_buf_release(&nq);
       return 0;
     }
-    cust_buf_puts(&js, "{\"submit_claims\":{\"metadata\":\"");
-    cust_base64_encode(&js, (const unsigned char *)nq.data, nq.len);
-    cust_buf_puts(&js, "\",\"format\":\"n_quads\"}}");
-    cust_msg *m = tb_tx(&block_a, fixture_hashes[i]);
-    m->json = cust_arena_strndup(&block_a.b.arena, js.data, js.len);
-    m->json_len = js.len;
+    set_submission(&block_a, tb_tx(&block_a, fixture_hashes[i]), nq.data, nq.len);
     cust_buf_release(&nq);
-    cust_buf_release(&js);
   }
+  add_large_credential(&block_a);
   cust_msg *m = tb_tx(&block_b, fixture_hashes[5]);
   m->json = "{\"revoke_claims\":{\"identifier\":\"" REVOKED_ID "\"}}";
   m->json_len = strlen(m->json);
@@ -540,9 +574,9 @@ static int mapper_verify(int is_baseline, char *why, size_t whylen) {
     return 0;
   }
   onto_ref = onto_quads;
-  if (mapper_stats.credentials != 5 || mapper_stats.rejections != 0 ||
+  if (mapper_stats.credentials != 6 || mapper_stats.rejections != 0 ||
       mapper_stats.revocations != 1) {
-    snprintf(why, whylen, "%llu credentials, %llu rejections, %llu revocations (want 5, 0, 1)",
+    snprintf(why, whylen, "%llu credentials, %llu rejections, %llu revocations (want 6, 0, 1)",
              (unsigned long long)mapper_stats.credentials,
              (unsigned long long)mapper_stats.rejections,
              (unsigned long long)mapper_stats.revocations);
