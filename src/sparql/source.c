@@ -569,7 +569,7 @@ static void match_settle(sq_match *m) {
   if (m->stream == NULL && !m->is_done) {
     m->stream = librdf_model_find_statements(m->d->model, m->pattern);
     if (m->stream == NULL) {
-      m->d->has_error = CUST_ERR_NOMEM;
+      m->d->has_error = CUST_ERR_IO; /* librdf could not read the store */
       m->is_done = 1;
       return;
     }
