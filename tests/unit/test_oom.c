@@ -403,7 +403,7 @@ static void set_submission(tblock *t, cust_msg *m, const char *nq, size_t len) {
   cust_buf_release(&js);
 }
 
-/* A credential of some 200 kB: the mapper's arenas grow while it parses, so
+/* A credential of some 120 kB: the mapper's arenas grow while it parses, so
  * allocations fail in the middle of a credential too. */
 static void add_large_credential(tblock *t) {
   cust_buf nq;
@@ -420,7 +420,7 @@ static void add_large_credential(tblock *t) {
                      "\"2024-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
                      "<urn:cred:large> <https://w3id.org/security#proof> _:proof .\n"
                      "_:sig <https://w3id.org/security#jws> \"eyJ..sig\" _:proof .\n");
-  for (int i = 0; i < 2000; i++) {
+  for (int i = 0; i < 1200; i++) {
     cust_buf_printf(&nq,
                     "<did:key:large> <urn:p:n> \"value %d of a long enough literal\"@en .\n"
                     "_:x%d <urn:p:b> _:x%d .\n",
@@ -1009,9 +1009,10 @@ static void sweep_mode(const scenario *sc, int is_persistent) {
     }
     sc->cleanup();
 
-    /* the same scenario again, with nothing failing, must succeed */
+    /* the same scenario again, with nothing failing, must succeed (a run
+     * that recovered by itself has shown that already) */
     why[0] = '\0';
-    if (sc->run(why, sizeof why) != OUT_OK || !sc->verify(0, why, sizeof why)) {
+    if (out != OUT_OK && (sc->run(why, sizeof why) != OUT_OK || !sc->verify(0, why, sizeof why))) {
       if (++retry_failed <= 10) {
         diag_line(sc->name, n,
                   is_persistent ? "(persistent) the retry failed: " : "the retry failed: ", why);
