@@ -597,7 +597,9 @@ static int mark_seen(run *u, const void *p) {
     size_t cap = u->capseen ? u->capseen * 2 : 64;
     const void **s = realloc(u->seen, cap * sizeof *s);
     if (s == NULL) {
-      return 1;
+      /* walking it again could count its aggregates twice */
+      refuse(u, OUT_OF_MEMORY);
+      return 0;
     }
     u->seen = s;
     u->capseen = cap;
@@ -624,6 +626,7 @@ static void add_certain(run *u, rasqal_literal *l) {
     size_t cap = u->capcertain ? u->capcertain * 2 : 16;
     char **c = realloc(u->certain_own, cap * sizeof *c);
     if (c == NULL) {
+      refuse(u, OUT_OF_MEMORY); /* a variable left out would be refused as maybe unbound */
       return;
     }
     u->certain_own = c;
@@ -631,9 +634,11 @@ static void add_certain(run *u, rasqal_literal *l) {
     u->capcertain = cap;
   }
   char *s = strdup((const char *)v->name);
-  if (s != NULL) {
-    u->certain_own[u->ncertain++] = s;
+  if (s == NULL) {
+    refuse(u, OUT_OF_MEMORY);
+    return;
   }
+  u->certain_own[u->ncertain++] = s;
 }
 
 /* Variables bound in every solution: those of triple patterns reached from
@@ -938,6 +943,7 @@ static void record_projection(run *u) {
   u->proj_ops = calloc((size_t)n + 1, sizeof *u->proj_ops);
   u->proj_consts = calloc((size_t)n + 1, sizeof *u->proj_consts);
   if (u->proj_ops == NULL || u->proj_consts == NULL) {
+    refuse(u, OUT_OF_MEMORY); /* the row of aggregates over no solution needs them */
     return;
   }
   u->nproj = n;

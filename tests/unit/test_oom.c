@@ -632,6 +632,12 @@ static const char *const queries[][2] = {
   { "PREFIX ex: <http://ex.org/> CONSTRUCT { ?s ex:q ?n } WHERE { ?s ex:name ?n }", "ntriples" },
   { "PREFIX ex: <http://ex.org/> DESCRIBE ex:a", "ntriples" },
   { "PREFIX ex: <http://ex.org/> SELECT ?x ?c WHERE { ex:a ex:addr ?x . ?x ex:city ?c }", "json" },
+  /* answered only when every check of the query ran: which variables are
+   * bound in every solution, and what each projected variable is */
+  { "PREFIX ex: <http://ex.org/> SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ex:tag ?o }", "csv" },
+  { "PREFIX ex: <http://ex.org/> SELECT (COUNT(*) AS ?n) (SUM(?o) AS ?t) (MAX(?o) AS ?m) "
+    "WHERE { ?s ex:none ?o }",
+    "csv" },
 };
 #define NQUERIES (sizeof queries / sizeof queries[0])
 
@@ -748,7 +754,7 @@ static int sparql_verify(int is_baseline, char *why, size_t whylen) {
   for (size_t i = 0; i < NQUERIES; i++) {
     const char *body = answers[i].body.data ? answers[i].body.data : "";
     if (is_baseline) {
-      if (answers[i].http_status != 200 || strlen(body) < 8) {
+      if (answers[i].http_status != 200 || strlen(body) < 4) {
         snprintf(why, whylen, "query %zu: HTTP %d, %s", i + 1, answers[i].http_status, body);
         return 0;
       }
@@ -758,8 +764,9 @@ static int sparql_verify(int is_baseline, char *why, size_t whylen) {
       return 0;
     }
   }
-  const char *must[] = { "alice", "http://ex.org/g2,", "<literal datatype",     "\"3\"^^",
-                         "true",  "<http://ex.org/q>", "<http://ex.org/knows>", "Paris" };
+  const char *must[] = { "alice",      "http://ex.org/g2,", "<literal datatype",     "\"3\"^^",
+                         "true",       "<http://ex.org/q>", "<http://ex.org/knows>", "Paris",
+                         "n\r\n2\r\n", "n,t,m\r\n0,0,\r\n" };
   for (size_t i = 0; is_baseline && i < NQUERIES; i++) {
     if (strstr(sparql_ref[i], must[i]) == NULL) {
       snprintf(why, whylen, "query %zu: %s lacks %s", i + 1, sparql_ref[i], must[i]);
@@ -960,6 +967,9 @@ static void sweep(const scenario *sc) {
   }
   if (trace_one(sc)) {
     return;
+  }
+  if (getenv("CUST_OOM_TRACE") != NULL) {
+    return; /* tracing another scenario */
   }
   sweep_mode(sc, 0);
   sweep_mode(sc, 1);
