@@ -1059,9 +1059,12 @@ enum msg_kind { MSG_IGNORE = 0, MSG_SUBMIT, MSG_REVOKE, MSG_BAD, MSG_NOMEM };
 
 /* jansson does not say when it runs out of memory: it answers a syntax error
  * ("invalid token"), or an object with a member left out. Its allocations go
- * through json_alloc (set once for the process by cust_mapper_new; jansson
- * has one allocator per process), which counts the ones that fail, so that a
- * message is never judged from what jansson made of it then. */
+ * through json_alloc (set by cust_mapper_new; jansson has one allocator per
+ * process, and json_alloc and json_free are malloc and free underneath, so
+ * what other modules made before is freed alike), which counts the ones that
+ * fail, so that a message is never judged from what jansson made of it then.
+ * A failure in another thread meanwhile fails the block too: it is mapped
+ * again. */
 static unsigned long json_alloc_failures;
 
 static void *json_alloc(size_t n) {
