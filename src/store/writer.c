@@ -170,7 +170,7 @@ static cust_status lookup(cust_store *s, const cust_term *t, int create, int abs
     st = flush_terms(s, table);
     sqlite3_stmt *q = st == CUST_OK ? cust_store_stmt(s, get) : NULL;
     if (q == NULL) {
-      return st != CUST_OK ? st : CUST_ERR_INTERNAL;
+      return st != CUST_OK ? st : s->stmt_status;
     }
     sqlite3_bind_text64(q, 1, t->value, t->len, SQLITE_STATIC, SQLITE_UTF8);
     if (lang != NULL) {
@@ -314,7 +314,7 @@ static cust_status flush_pending(cust_store *s) {
   for (size_t r = 0; r < n; r++) {
     sqlite3_stmt *put = cust_store_stmt(s, STMT_TRIPLE_PUT);
     if (put == NULL) {
-      return CUST_ERR_INTERNAL;
+      return s->stmt_status;
     }
     bind_row(put, 1, s->pending[r]);
     int rc = sqlite3_step(put);
@@ -379,7 +379,7 @@ static cust_status add_one(cust_store *s, const cust_quad *q) {
     }
     sqlite3_stmt *has = cust_store_stmt(s, STMT_TRIPLE_HAS);
     if (has == NULL) {
-      return CUST_ERR_INTERNAL;
+      return s->stmt_status;
     }
     for (int i = 0; i < 7; i++) {
       if (cols[i] != 0) {
@@ -423,7 +423,7 @@ cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cus
   }
   sqlite3_stmt *del = cust_store_stmt(s, STMT_TRIPLE_DEL_SP);
   if (del == NULL) {
-    return CUST_ERR_INTERNAL;
+    return s->stmt_status;
   }
   sqlite3_bind_int64(del, subj->kind == CUST_TERM_IRI ? 1 : 2, sid);
   sqlite3_bind_int64(del, 3, pid);
