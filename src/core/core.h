@@ -8,6 +8,44 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- fault injection ------------------------------------------------------ */
+
+/* Every file that includes this header allocates through these wrappers
+ * (the macros below), so a test can make the Nth allocation of Custodian's
+ * own code fail; outside libraries keep their allocator. Unarmed, a wrapper
+ * costs one branch. Thread-safe (atomic counters). */
+void *cust_fault_malloc(size_t n);
+void *cust_fault_calloc(size_t n, size_t size);
+void *cust_fault_realloc(void *p, size_t n);
+char *cust_fault_strdup(const char *s);
+char *cust_fault_strndup(const char *s, size_t n);
+/* Arms the countdown: the `n`th allocation from now (n >= 1) fails; the ones
+ * before it succeed, and so do the ones after it unless `is_persistent`
+ * (then every later one fails too, until cust_fault_disarm). n = 0 disarms. */
+void cust_fault_arm(unsigned long n, int is_persistent);
+/* Disarms; returns 1 when the armed allocation failed, 0 when the code
+ * never reached it. *count (may be NULL) is the number of allocations
+ * counted since cust_fault_arm: up to the failed one, or all of them. */
+int cust_fault_disarm(unsigned long *count);
+/* `hook` (NULL: none) runs inside the allocation that fails, before it
+ * returns NULL: a test prints the stack from there. */
+void cust_fault_set_hook(void (*hook)(void));
+
+#ifndef CUST_FAULT_NO_WRAP
+#undef malloc
+#undef calloc
+#undef realloc
+#undef strdup
+#undef strndup
+#define malloc(n) cust_fault_malloc(n)
+#define calloc(n, size) cust_fault_calloc((n), (size))
+#define realloc(p, n) cust_fault_realloc((p), (n))
+#define strdup(s) cust_fault_strdup(s)
+#define strndup(s, n) cust_fault_strndup((s), (n))
+#endif
 
 /* ---- status ------------------------------------------------------------ */
 

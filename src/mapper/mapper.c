@@ -1358,7 +1358,31 @@ static void map_revocation(msgctx *c, json_t *args) {
 
 /* ---- messages and transactions ------------------------------------------------------------ */
 
-enum msg_kind { MSG_IGNORE = 0, MSG_SUBMIT, MSG_REVOKE, MSG_BAD };
+/* MSG_NOMEM: jansson ran out of memory reading the message, which says
+ * nothing of the message. */
+enum msg_kind { MSG_IGNORE = 0, MSG_SUBMIT, MSG_REVOKE, MSG_BAD, MSG_NOMEM };
+
+/* jansson does not say when it runs out of memory: it answers a syntax error
+ * ("invalid token"), or an object with a member left out. Its allocations go
+ * through json_alloc (set by cust_mapper_new; jansson has one allocator per
+ * process, and json_alloc and json_free are malloc and free underneath, so
+ * what other modules made before is freed alike), which counts the ones that
+ * fail, so that a message is never judged from what jansson made of it then.
+ * A failure in another thread meanwhile fails the block too: it is mapped
+ * again. */
+static unsigned long json_alloc_failures;
+
+static void *json_alloc(size_t n) {
+  void *p = malloc(n);
+  if (p == NULL) {
+    __atomic_add_fetch(&json_alloc_failures, 1, __ATOMIC_RELAXED);
+  }
+  return p;
+}
+
+static void json_free(void *p) {
+  free(p);
+}
 
 static int is_dataverse(const cust_mapper *m, const char *contract) {
   for (size_t i = 0; i < m->ndataverses; i++) {
@@ -1386,7 +1410,13 @@ static enum msg_kind classify(const cust_mapper *m, const cust_msg *msg, json_t 
     return is_configured ? MSG_BAD : MSG_IGNORE;
   }
   json_error_t jerr;
+  unsigned long failures = __atomic_load_n(&json_alloc_failures, __ATOMIC_RELAXED);
   *root = json_loadb(msg->json, msg->json_len, JSON_REJECT_DUPLICATES, &jerr);
+  if (__atomic_load_n(&json_alloc_failures, __ATOMIC_RELAXED) != failures) {
+    json_decref(*root);
+    *root = NULL;
+    return MSG_NOMEM;
+  }
   if (!json_is_object(*root)) {
     return is_configured ? MSG_BAD : MSG_IGNORE;
   }
@@ -1429,6 +1459,10 @@ static void map_failed_tx(blk *k, const cust_tx *tx, const cust_term *tx_iri, sm
     json_t *root = NULL, *args = NULL;
     enum msg_kind kind = classify(k->m, &tx->msgs[i], &root, &args);
     json_decref(root);
+    if (kind == MSG_NOMEM) {
+      k->fatal = CUST_ERR_NOMEM;
+      break;
+    }
     if (kind == MSG_IGNORE) {
       continue;
     }
@@ -1479,7 +1513,9 @@ static void map_tx(blk *k, const cust_tx *tx) {
   for (size_t i = 0; i < tx->nmsgs && k->fatal == CUST_OK; i++) {
     json_t *root = NULL, *args = NULL;
     enum msg_kind kind = classify(k->m, &tx->msgs[i], &root, &args);
-    if (kind != MSG_IGNORE) {
+    if (kind == MSG_NOMEM) {
+      k->fatal = CUST_ERR_NOMEM;
+    } else if (kind != MSG_IGNORE) {
       msgctx c;
       msg_init(&c, k, tx, &tx->msgs[i], &seen, &tx_iri);
       if (kind == MSG_SUBMIT) {
@@ -1502,6 +1538,7 @@ cust_status cust_mapper_new(const cust_mapper_config *cfg, const cust_logger *lo
                             cust_mapper **out) {
   cust_status st = CUST_OK;
   *out = NULL;
+  json_set_alloc_funcs(json_alloc, json_free);
   cust_mapper *m = calloc(1, sizeof *m);
   if (m == NULL) {
     return CUST_ERR_NOMEM;

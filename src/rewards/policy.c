@@ -361,6 +361,9 @@ static cust_status read_policy(const reader *outer, size_t type_index, cust_rewa
   p->line = line_of(rd, type_index);
   inner.policy_line = p->line;
   p->source = rd->source ? cust_arena_strdup(a, rd->source) : NULL;
+  if (rd->source != NULL && p->source == NULL) {
+    return CUST_ERR_NOMEM;
+  }
   if (subject->kind != CUST_TERM_IRI) {
     say(rd->err, rd->errlen, rd->source, p->line, NULL,
         "a cust:RewardPolicy must be named by an IRI, not a blank node");

@@ -228,6 +228,27 @@ static void refuse(run *u, const char *msg) {
   }
 }
 
+#define OUT_OF_MEMORY "out of memory"
+
+/* Answers a refusal `why` as 400 `error`, unless the check ran out of memory,
+ * which is 503 like every other lack of memory: the query is not at fault. */
+static cust_status fail_refused(run *u, const char *error, const char *why) {
+  if (strcmp(why, OUT_OF_MEMORY) == 0) {
+    return sq_fail(u->r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");
+  }
+  return sq_fail(u->r, 400, error, why);
+}
+
+/* Answers a failure of the triples source: 503 when memory ran out. */
+/* The triples source failed: out of memory, or the store (a 503 that names
+ * the store's error, after which the worker retires). */
+static cust_status fail_source(run *u) {
+  if (u->d.has_error == CUST_ERR_NOMEM) {
+    return sq_fail(u->r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");
+  }
+  return read_failed(u->x, u->r);
+}
+
 /* ---- the store's graphs and the dataset ---------------------------------------- */
 
 static int add_graph(void *ud, const char *iri, size_t len) {
@@ -303,7 +324,7 @@ static int resolve_graphs(run *u, const char *const *iris, size_t n, librdf_node
   /* an empty list is an empty graph, distinct from NULL (all graphs) */
   librdf_node **v = calloc(n ? n : 1, sizeof *v);
   if (v == NULL) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     return 0;
   }
   for (size_t i = 0; i < n; i++) {
@@ -573,7 +594,7 @@ static int setup_dataset(run *u) {
   from = calloc((size_t)ndg + 1, sizeof *from);
   from_named = calloc((size_t)ndg + 1, sizeof *from_named);
   if (from == NULL || from_named == NULL) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     goto done;
   }
   for (int i = 0; i < ndg; i++) {
@@ -613,7 +634,7 @@ static int setup_dataset(run *u) {
     u->d.defaults = NULL;
     u->d.named = calloc(u->ngraphs ? u->ngraphs : 1, sizeof *u->d.named);
     if (u->d.named == NULL) {
-      refuse(u, "out of memory");
+      refuse(u, OUT_OF_MEMORY);
       goto done;
     }
     if (u->ngraphs) {
@@ -630,7 +651,7 @@ static int setup_dataset(run *u) {
     rasqal_free_data_graph(dg);
   }
   if (!list_data_graphs(u)) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     goto done;
   }
   ok = 1;
@@ -652,7 +673,9 @@ static int mark_seen(run *u, const void *p) {
     size_t cap = u->capseen ? u->capseen * 2 : 64;
     const void **s = realloc(u->seen, cap * sizeof *s);
     if (s == NULL) {
-      return 1;
+      /* walking it again could count its aggregates twice */
+      refuse(u, OUT_OF_MEMORY);
+      return 0;
     }
     u->seen = s;
     u->capseen = cap;
@@ -679,6 +702,7 @@ static void add_certain(run *u, rasqal_literal *l) {
     size_t cap = u->capcertain ? u->capcertain * 2 : 16;
     char **c = realloc(u->certain_own, cap * sizeof *c);
     if (c == NULL) {
+      refuse(u, OUT_OF_MEMORY); /* a variable left out would be refused as maybe unbound */
       return;
     }
     u->certain_own = c;
@@ -686,9 +710,11 @@ static void add_certain(run *u, rasqal_literal *l) {
     u->capcertain = cap;
   }
   char *s = strdup((const char *)v->name);
-  if (s != NULL) {
-    u->certain_own[u->ncertain++] = s;
+  if (s == NULL) {
+    refuse(u, OUT_OF_MEMORY);
+    return;
   }
+  u->certain_own[u->ncertain++] = s;
 }
 
 /* Variables bound in every solution: those of triple patterns reached from
@@ -837,7 +863,7 @@ static void walk_expr(run *u, rasqal_expression *e) {
       }
       u->naggs++;
       if (!rewrite_count(u, e)) {
-        refuse(u, "out of memory");
+        refuse(u, OUT_OF_MEMORY);
       }
       mark_seen(u, e->arg1);
       return; /* the new arguments need no walk */
@@ -857,7 +883,7 @@ static void walk_expr(run *u, rasqal_expression *e) {
       walk_expr(u, e->arg3);
       walk_expr(u, e->arg4);
       if (!rewrite_replace(u, e)) {
-        refuse(u, "out of memory");
+        refuse(u, OUT_OF_MEMORY);
       }
       mark_seen(u, e->arg1);
       return;
@@ -993,6 +1019,7 @@ static void record_projection(run *u) {
   u->proj_ops = calloc((size_t)n + 1, sizeof *u->proj_ops);
   u->proj_consts = calloc((size_t)n + 1, sizeof *u->proj_consts);
   if (u->proj_ops == NULL || u->proj_consts == NULL) {
+    refuse(u, OUT_OF_MEMORY); /* the row of aggregates over no solution needs them */
     return;
   }
   u->nproj = n;
@@ -1078,7 +1105,7 @@ static int prepare_binds(run *u) {
   }
   u->binds = calloc(req->nbind, sizeof *u->binds);
   if (u->binds == NULL) {
-    refuse(u, "out of memory");
+    refuse(u, OUT_OF_MEMORY);
     return 0;
   }
   for (size_t i = 0; i < req->nbind; i++) {
@@ -1136,7 +1163,7 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
   raptor_sequence *proj = rasqal_query_get_bound_variable_sequence(q);
   cust_term *row = sq_table_add_row(t);
   if (row == NULL) {
-    return "out of memory";
+    return OUT_OF_MEMORY;
   }
   for (size_t i = 0; i < t->nvars; i++) {
     int k = -1;
@@ -1168,7 +1195,7 @@ static const char *empty_aggregate_row(run *u, sq_table *t) {
         continue; /* MIN, MAX, SAMPLE, a plain variable: unbound */
     }
     if (sq_table_set(t, &row[i], &val) != CUST_OK) {
-      return "out of memory";
+      return OUT_OF_MEMORY;
     }
   }
   return NULL;
@@ -1256,7 +1283,8 @@ static cust_status graph_add(graph_out *g, const cust_term t[3]) {
     dst[i]->value = cust_arena_strndup(&g->arena, t[i].value ? t[i].value : "", t[i].len);
     dst[i]->lang = t[i].lang ? cust_arena_strdup(&g->arena, t[i].lang) : NULL;
     dst[i]->datatype = t[i].datatype ? cust_arena_strdup(&g->arena, t[i].datatype) : NULL;
-    if (dst[i]->value == NULL) {
+    if (dst[i]->value == NULL || (t[i].lang && dst[i]->lang == NULL) ||
+        (t[i].datatype && dst[i]->datatype == NULL)) {
       return CUST_ERR_NOMEM;
     }
   }
@@ -1507,7 +1535,7 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     return NULL;
   }
   if (!prepare_binds(u)) {
-    sq_fail(u->r, 400, "bad parameter", u->refusal);
+    fail_refused(u, "bad parameter", u->refusal);
     return NULL;
   }
   check_query(u);
@@ -1515,7 +1543,7 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     setup_dataset(u);
   }
   if (u->refusal != NULL) {
-    sq_fail(u->r, 400, "unsupported query", u->refusal);
+    fail_refused(u, "unsupported query", u->refusal);
     return NULL;
   }
   u->x->parse_error[0] = '\0';
@@ -1524,11 +1552,11 @@ static rasqal_query_results *prepare_and_execute(run *u, const char *text, int *
     if (res != NULL) {
       rasqal_free_query_results(res);
     }
+    const char *why = u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed";
     if (u->d.has_error) {
-      read_failed(u->x, u->r);
+      fail_source(u);
     } else {
-      sq_fail(u->r, 400, "query failed",
-              u->x->parse_error[0] ? u->x->parse_error : "the query could not be executed");
+      sq_fail(u->r, 400, "query failed", why);
     }
     return NULL;
   }
@@ -1601,6 +1629,9 @@ static cust_status answer_graph(run *u, graph_out *g, sq_format f) {
   cust_sparql_result *r = u->r;
   cust_buf_reset(&r->body);
   cust_status st = sq_write_graph(&r->body, f, g->q, g->n, u->x->raw);
+  if (st == CUST_ERR_NOMEM) {
+    return sq_fail(r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");
+  }
   if (st != CUST_OK) {
     return sq_fail(r, 500, "internal error", "the result could not be written");
   }
@@ -1696,7 +1727,7 @@ static cust_status run_describe(run *u, const char *text) {
     if (!parse(u, text) || list_graphs(u) != CUST_OK || (check_query(u), u->refusal != NULL) ||
         !setup_dataset(u)) {
       if (u->refusal != NULL) {
-        sq_fail(u->r, 400, "unsupported query", u->refusal);
+        fail_refused(u, "unsupported query", u->refusal);
       } else {
         sq_fail(u->r, 500, "query failed", "the query could not be prepared");
       }
@@ -1876,7 +1907,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     if (why != NULL) {
       sq_table_release(&t);
       rasqal_free_query_results(res);
-      st = sq_fail(r, 400, "unsupported query", why);
+      st = fail_refused(&u, "unsupported query", why);
       goto done;
     }
     if (st == CUST_OK) {
@@ -1888,7 +1919,7 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
     rasqal_free_query_results(res);
   }
   if (u.d.has_error) {
-    st = read_failed(x, r);
+    st = fail_source(&u);
     goto done;
   }
   if (st != CUST_OK) {

@@ -527,7 +527,7 @@ static int collect(void *ud, const cust_quad *q) {
       return 0;
     }
     if (r < 0) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_NOMEM;
       return 1;
     }
   }
@@ -536,7 +536,7 @@ static int collect(void *ud, const cust_quad *q) {
     size_t cap = e->cap ? e->cap * 2 : 4;
     cust_quad *f = realloc(e->found, cap * sizeof *f);
     if (f == NULL) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_NOMEM;
       return 1;
     }
     e->found = f;
@@ -545,7 +545,7 @@ static int collect(void *ud, const cust_quad *q) {
   cust_quad *c = &e->found[e->nfound];
   if (!copy_term(&e->arena, &c->s, &q->s) || !copy_term(&e->arena, &c->p, &q->p) ||
       !copy_term(&e->arena, &c->o, &q->o) || !copy_term(&e->arena, &c->g, &q->g)) {
-    m->d->has_error = 1;
+    m->d->has_error = CUST_ERR_NOMEM;
     return 1;
   }
   e->nfound++;
@@ -569,7 +569,7 @@ static void match_settle(sq_match *m) {
   if (m->stream == NULL && !m->is_done) {
     m->stream = librdf_model_find_statements(m->d->model, m->pattern);
     if (m->stream == NULL) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_IO; /* librdf could not read the store */
       m->is_done = 1;
       return;
     }
@@ -595,13 +595,13 @@ static void match_settle(sq_match *m) {
     }
     librdf_statement *st = librdf_stream_get_object(m->stream);
     if (st == NULL || statement_key(m, st) != 0) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_NOMEM;
       m->is_done = 1;
       return;
     }
     int r = seen_add(&m->seen, m->key.data, m->key.len);
     if (r < 0) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_NOMEM;
       m->is_done = 1;
       return;
     }
@@ -653,7 +653,7 @@ static int env_restore(sq_match *m) {
     if (v->value != m->env_vals[i]) {
       rasqal_literal *l = rasqal_new_literal_from_literal(m->env_vals[i]);
       if (l == NULL) {
-        m->d->has_error = 1;
+        m->d->has_error = CUST_ERR_NOMEM;
         return 0;
       }
       rasqal_variable_set_value(v, l);
@@ -671,6 +671,8 @@ static sq_match *match_new(sq_source *src, rasqal_triple *t, rasqal_variable *bi
   rasqal_literal *parts[3] = { t->subject, t->predicate, t->object };
   rasqal_literal *consts[3] = { NULL, NULL, NULL }, *gconst = NULL;
   if (m == NULL) {
+    /* rasqal reads a match that cannot start as one with no triple */
+    d->has_error = CUST_ERR_NOMEM;
     return NULL;
   }
   m->d = d;
@@ -723,6 +725,7 @@ static sq_match *match_new(sq_source *src, rasqal_triple *t, rasqal_variable *bi
       if (consts[i] != NULL) {
         sq_term_from_literal(consts[i], pt[i]);
         if (pt[i]->kind == CUST_TERM_NONE) {
+          d->has_error = d->has_error ? d->has_error : CUST_ERR_INTERNAL;
           goto fail;
         }
       }
@@ -753,8 +756,9 @@ static sq_match *match_new(sq_source *src, rasqal_triple *t, rasqal_variable *bi
         goto fail;
       }
       m->owns_e = 1;
-      if (cust_store_find(d->store, &pat, collect, m) != CUST_OK) {
-        d->has_error = 1;
+      cust_status fst = cust_store_find(d->store, &pat, collect, m);
+      if (fst != CUST_OK && !d->has_error) {
+        d->has_error = fst;
       }
       seen_release(&m->seen);
       if (!d->has_error && memo_put(d, m->e)) {
@@ -785,7 +789,9 @@ fail:
       librdf_free_node(nodes[i]);
     }
   }
-  d->has_error = 1;
+  if (!d->has_error) {
+    d->has_error = CUST_ERR_NOMEM;
+  }
   match_free(m);
   return NULL;
 }
@@ -797,7 +803,7 @@ static int set_var_cached(sq_match *m, rasqal_variable *v, int k, const cust_ter
   if (e->values == NULL) {
     e->values = calloc(e->nfound * 4, sizeof *e->values);
     if (e->values == NULL) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_NOMEM;
       return 0;
     }
   }
@@ -805,13 +811,13 @@ static int set_var_cached(sq_match *m, rasqal_variable *v, int k, const cust_ter
   if (*slot == NULL) {
     *slot = sq_literal_from_term(m->d, t);
     if (*slot == NULL) {
-      m->d->has_error = 1;
+      m->d->has_error = CUST_ERR_NOMEM;
       return 0;
     }
   }
   rasqal_literal *l = rasqal_new_literal_from_literal(*slot);
   if (l == NULL) {
-    m->d->has_error = 1;
+    m->d->has_error = CUST_ERR_NOMEM;
     return 0;
   }
   rasqal_variable_set_value(v, l);
@@ -859,7 +865,7 @@ static rasqal_triple_parts bind_collected(sq_match *m, rasqal_variable *bindings
 static int set_var(sq_match *m, rasqal_variable *v, librdf_node *n) {
   rasqal_literal *l = sq_literal_from_node(m->d, n);
   if (l == NULL) {
-    m->d->has_error = 1;
+    m->d->has_error = CUST_ERR_NOMEM;
     return 0;
   }
   rasqal_variable_set_value(v, l);
@@ -1012,6 +1018,7 @@ static int new_source(rasqal_query *q, void *factory_ud, void *ud, rasqal_triple
     return 1;
   }
   if (!collect_gvars(src, rasqal_query_get_query_graph_pattern(q))) {
+    src->d->has_error = CUST_ERR_NOMEM;
     free_source(src);
     return 1;
   }

@@ -134,6 +134,7 @@ typedef struct sq_dataset {
   librdf_node **named; /* graphs GRAPH may visit, or NULL: every graph */
   size_t nnamed;
   int is_named_all; /* `named` is every graph of the store */
+  /* 0, or the cust_status of the first failure: the store's, or CUST_ERR_NOMEM */
   int has_error;
   struct sq_memo *memo; /* the source's answers kept for this query */
 } sq_dataset;

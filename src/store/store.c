@@ -168,7 +168,7 @@ sqlite3_stmt *cust_store_stmt(cust_store *s, int which) {
   if (st == NULL) {
     int rc = sqlite3_prepare_v3(s->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
-      cust_store_fail(s, rc, "cannot prepare a query of store");
+      s->stmt_status = cust_store_fail(s, rc, "cannot prepare a query of store");
       return NULL;
     }
     s->stmt[which] = st;
@@ -189,7 +189,7 @@ static cust_status meta_get(cust_store *s, const char *key, char *out, size_t ou
   out[0] = '\0';
   sqlite3_stmt *st = cust_store_stmt(s, STMT_META_GET);
   if (st == NULL) {
-    return CUST_ERR_INTERNAL;
+    return s->stmt_status;
   }
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
@@ -205,7 +205,7 @@ static cust_status meta_get(cust_store *s, const char *key, char *out, size_t ou
 static cust_status meta_put(cust_store *s, const char *key, const char *value) {
   sqlite3_stmt *st = cust_store_stmt(s, STMT_META_PUT);
   if (st == NULL) {
-    return CUST_ERR_INTERNAL;
+    return s->stmt_status;
   }
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);

@@ -125,6 +125,7 @@ struct cust_store {
   int is_readonly;
   int in_tx;
   sqlite3_stmt *stmt[STMT_COUNT];
+  cust_status stmt_status; /* why cust_store_stmt last returned NULL */
   sqlite3_stmt *find[CUST_FIND_SHAPES];
   unsigned char find_busy[CUST_FIND_SHAPES];
   cust_node_cache cache;
@@ -157,7 +158,8 @@ struct cust_store {
  * SQLite's message and what to do: `what` is e.g. "cannot write store". */
 cust_status cust_store_fail(cust_store *s, int rc, const char *what);
 /* A prepared statement of the handle (prepared on first use), reset and
- * with its bindings cleared. NULL on error (already logged). */
+ * with its bindings cleared. NULL on error (already logged; s->stmt_status
+ * is its status). */
 sqlite3_stmt *cust_store_stmt(cust_store *s, int which);
 /* Row id of a term: found in the cache or the tables; with `create`, inserted
  * when missing (`*is_new` then 1). `*id` is 0 when absent and not created. */

@@ -34,11 +34,13 @@ static const char *const term_tables[3] = { "uris", "blanks", "literals" };
 
 /* The statement inserting CUST_PENDING_TERMS rows (`many`) or one row into
  * term table `table`, prepared on first use. */
-static sqlite3_stmt *term_put(cust_store *s, int table, int many) {
+static cust_status term_put(cust_store *s, int table, int many, sqlite3_stmt **out) {
   sqlite3_stmt **slot = &s->put_terms[table][many];
+  *out = NULL;
   if (*slot != NULL) {
     sqlite3_reset(*slot);
-    return *slot;
+    *out = *slot;
+    return CUST_OK;
   }
   const char *row = table == 2 ? "(?,?,?,?)" : "(?,?)";
   int rows = many ? CUST_PENDING_TERMS : 1;
@@ -56,10 +58,10 @@ static sqlite3_stmt *term_put(cust_store *s, int table, int many) {
                : SQLITE_NOMEM;
   cust_buf_release(&sql);
   if (rc != SQLITE_OK) {
-    cust_store_fail(s, rc, "cannot prepare a query of store");
-    return NULL;
+    return cust_store_fail(s, rc, "cannot prepare a query of store");
   }
-  return *slot;
+  *out = *slot;
+  return CUST_OK;
 }
 
 static void bind_term(sqlite3_stmt *q, int table, int first, const cust_pending_term *p) {
@@ -86,9 +88,10 @@ static cust_status flush_terms(cust_store *s, int table) {
   int width = table == 2 ? 4 : 2;
   for (size_t done = 0; done < n;) {
     int many = n - done == CUST_PENDING_TERMS;
-    sqlite3_stmt *q = term_put(s, table, many);
-    if (q == NULL) {
-      return CUST_ERR_INTERNAL;
+    sqlite3_stmt *q = NULL;
+    cust_status st = term_put(s, table, many, &q);
+    if (st != CUST_OK) {
+      return st;
     }
     size_t rows = many ? CUST_PENDING_TERMS : 1;
     for (size_t r = 0; r < rows; r++) {
@@ -167,7 +170,7 @@ static cust_status lookup(cust_store *s, const cust_term *t, int create, int abs
     st = flush_terms(s, table);
     sqlite3_stmt *q = st == CUST_OK ? cust_store_stmt(s, get) : NULL;
     if (q == NULL) {
-      return st != CUST_OK ? st : CUST_ERR_INTERNAL;
+      return st != CUST_OK ? st : s->stmt_status;
     }
     sqlite3_bind_text64(q, 1, t->value, t->len, SQLITE_STATIC, SQLITE_UTF8);
     if (lang != NULL) {
@@ -253,10 +256,12 @@ static int valid_quad(const cust_quad *q) {
 
 /* The statement inserting CUST_PENDING_ROWS triples, prepared on first use:
  * one statement keeps its cursors on the indexes from row to row. */
-static sqlite3_stmt *put_many(cust_store *s) {
+static cust_status put_many(cust_store *s, sqlite3_stmt **out) {
+  *out = NULL;
   if (s->put_many != NULL) {
     sqlite3_reset(s->put_many);
-    return s->put_many;
+    *out = s->put_many;
+    return CUST_OK;
   }
   cust_buf sql;
   cust_buf_init(&sql);
@@ -271,10 +276,10 @@ static sqlite3_stmt *put_many(cust_store *s) {
                          : SQLITE_NOMEM;
   cust_buf_release(&sql);
   if (rc != SQLITE_OK) {
-    cust_store_fail(s, rc, "cannot prepare a query of store");
-    return NULL;
+    return cust_store_fail(s, rc, "cannot prepare a query of store");
   }
-  return s->put_many;
+  *out = s->put_many;
+  return CUST_OK;
 }
 
 static void bind_row(sqlite3_stmt *st, int first, const int64_t cols[7]) {
@@ -294,9 +299,10 @@ static cust_status flush_pending(cust_store *s) {
     return CUST_OK;
   }
   if (n == CUST_PENDING_ROWS) {
-    sqlite3_stmt *many = put_many(s);
-    if (many == NULL) {
-      return CUST_ERR_INTERNAL;
+    sqlite3_stmt *many = NULL;
+    cust_status st = put_many(s, &many);
+    if (st != CUST_OK) {
+      return st;
     }
     for (size_t r = 0; r < n; r++) {
       bind_row(many, (int)r * 7 + 1, s->pending[r]);
@@ -308,7 +314,7 @@ static cust_status flush_pending(cust_store *s) {
   for (size_t r = 0; r < n; r++) {
     sqlite3_stmt *put = cust_store_stmt(s, STMT_TRIPLE_PUT);
     if (put == NULL) {
-      return CUST_ERR_INTERNAL;
+      return s->stmt_status;
     }
     bind_row(put, 1, s->pending[r]);
     int rc = sqlite3_step(put);
@@ -373,7 +379,7 @@ static cust_status add_one(cust_store *s, const cust_quad *q) {
     }
     sqlite3_stmt *has = cust_store_stmt(s, STMT_TRIPLE_HAS);
     if (has == NULL) {
-      return CUST_ERR_INTERNAL;
+      return s->stmt_status;
     }
     for (int i = 0; i < 7; i++) {
       if (cols[i] != 0) {
@@ -417,7 +423,7 @@ cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cus
   }
   sqlite3_stmt *del = cust_store_stmt(s, STMT_TRIPLE_DEL_SP);
   if (del == NULL) {
-    return CUST_ERR_INTERNAL;
+    return s->stmt_status;
   }
   sqlite3_bind_int64(del, subj->kind == CUST_TERM_IRI ? 1 : 2, sid);
   sqlite3_bind_int64(del, 3, pid);
