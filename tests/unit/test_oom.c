@@ -875,8 +875,12 @@ static outcome custody_run(char *why, size_t whylen) {
                             sizeof err);
   }
   if (st == CUST_OK) {
-    st =
-        cust_rewards_query(custody_store, "urn:e2", "1000003", NULL, &custody_out, err, sizeof err);
+    cust_rewards_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.execution = "urn:e2";
+    rq.amount = "1000003";
+    rq.format = CUST_REWARDS_JSON;
+    st = cust_rewards_query(custody_store, &rq, &custody_out, err, sizeof err);
   }
   if (st == CUST_OK) {
     /* the reach's counts go into the answer that verify compares */
