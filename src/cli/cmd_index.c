@@ -50,7 +50,9 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_chain_config 
   }
   for (size_t i = 0; i < n; i++) {
     if (cust_chain_check_url(nodes[i]) != CUST_OK) {
-      cust_cli_error("--node \"%s\" is not an http:// or https:// URL", nodes[i]);
+      char shown[256];
+      cust_cli_error("--node \"%s\" is not an http:// or https:// URL with a host",
+                     cust_url_redact(nodes[i], 1, shown, sizeof shown));
       return 2;
     }
   }

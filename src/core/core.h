@@ -172,6 +172,17 @@ void cust_hex_upper(const unsigned char *in, size_t n, char *out);
 /* SHA-256 of (in, n) into out[32]. */
 void cust_sha256(const unsigned char *in, size_t n, unsigned char out[32]);
 
+/* Writes `url` to `out` (of `outlen` bytes, always NUL-terminated, cut to
+ * fit) with its secrets hidden, for anything shown: status, metrics, logs,
+ * errors. The user information of "scheme://user:pass@host" becomes "***@";
+ * in the query string (and a path without a scheme), the value of every
+ * parameter becomes "***" when `is_all` is set, else only the values of
+ * parameters whose name suggests a secret (key, token, secret, pass, auth,
+ * sig, credential, session). The fragment is dropped. Returns `out`. */
+const char *cust_url_redact(const char *url, int is_all, char *out, size_t outlen);
+/* Whether a query parameter `name` (of n bytes) suggests a secret. */
+int cust_is_secret_name(const char *name, size_t n);
+
 /* ---- time -------------------------------------------------------------- */
 
 /* Monotonic milliseconds, for timeouts and rates. */

@@ -157,8 +157,6 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   }
   CK(cust_buf_puts(b, "],\n  \"last_error\": "));
   CK(cust_json_cstr(b, s.has_index ? s.st.last_error : ""));
-  CK(cust_buf_puts(b, ",\n  \"store\": "));
-  CK(cust_json_cstr(b, h->db_path));
   CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", h->catalog.len,
                      (unsigned long long)((s.now_ms - h->started_ms) / 1000)));
   return 200;
