@@ -61,6 +61,7 @@ typedef struct cust_ctx {
   cust_logger log;
   cust_opts opts;
   int is_tty; /* stderr is a terminal: show progress lines */
+  FILE *access_log; /* --access-log, opened by cust_cli_http_options; closed by main() */
 } cust_ctx;
 
 /* ---- commands ------------------------------------------------------------ */

@@ -2,6 +2,8 @@
  * SIGINT or SIGTERM. Also reads the server options that run shares. */
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -56,6 +58,16 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
   cfg->max_conns_per_ip = (unsigned)per_ip;
   cfg->trusted_proxies = proxies;
   cfg->ntrusted_proxies = n;
+  const char *access = cust_opts_get(&ctx->opts, "access-log", NULL);
+  if (access != NULL && ctx->access_log == NULL) {
+    ctx->access_log = strcmp(access, "-") == 0 ? stdout : fopen(access, "a");
+    if (ctx->access_log == NULL) {
+      cust_cli_error("cannot open the access log \"%s\": %s", access, strerror(errno));
+      return 1;
+    }
+  }
+  cfg->access_log = ctx->access_log;
+  cfg->is_json_log = ctx->log.format == CUST_LOG_JSON;
   return 0;
 }
 

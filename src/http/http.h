@@ -29,6 +29,8 @@ typedef struct cust_http_config {
   const char *const *trusted_proxies; /* IPs or CIDRs exempt from the per-address limit,
                                          whose X-Forwarded-For/Forwarded name the client */
   size_t ntrusted_proxies;
+  FILE *access_log; /* one line per request; NULL: none (borrowed until cust_http_stop) */
+  int is_json_log;  /* access-log lines as JSON */
 } cust_http_config;
 
 #define CUST_HTTP_REQUEST_TIMEOUT_MS 10000

@@ -120,6 +120,24 @@ extern const double http_hist_bounds[HTTP_HIST_BUCKETS]; /* seconds; the last is
 #define HTTP_STATUS_SLOTS 9
 extern const int http_status_slots[HTTP_STATUS_SLOTS]; /* 200 … ; 0 = any other */
 
+/* The routes of /metrics' custodian_http_requests_total{route}: a fixed
+ * set, so that a scan of random paths cannot grow the series. */
+typedef enum http_route {
+  HTTP_ROUTE_OTHER = 0, /* refused before routing (bad path, limits, 413) */
+  HTTP_ROUTE_SPARQL,
+  HTTP_ROUTE_QUERIES, /* the catalogue */
+  HTTP_ROUTE_QUERY,   /* one canned query */
+  HTTP_ROUTE_CUSTODY,
+  HTTP_ROUTE_REWARDS,
+  HTTP_ROUTE_STATUS,
+  HTTP_ROUTE_HEALTH,
+  HTTP_ROUTE_METRICS,
+  HTTP_ROUTE_STATIC,
+  HTTP_ROUTES
+} http_route;
+extern const char *const http_route_names[HTTP_ROUTES];
+#define HTTP_CODES 500 /* statuses 100..599 */
+
 /* Counters updated with atomic operations by every request thread. */
 typedef struct http_metrics {
   uint64_t queries[HTTP_STATUS_SLOTS];
@@ -127,7 +145,10 @@ typedef struct http_metrics {
   uint64_t duration_us; /* sum of query durations */
   uint64_t duration_count;
   uint64_t requests;
+  uint64_t answers[HTTP_ROUTES][HTTP_CODES]; /* by route and status (read with atomics) */
 } http_metrics;
+/* Records one answer of `route` with HTTP status `status`. */
+void http_metrics_answer(http_metrics *m, http_route route, int status);
 
 void http_metrics_init(http_metrics *m);
 /* Records one query (SPARQL or canned) with its status and duration. */
@@ -262,12 +283,13 @@ typedef enum http_verdict {
 } http_verdict;
 
 /* The request line of a new request has arrived. */
+/* (http_conns_begin below also writes the client's address to `client`.) */
 void http_conns_uri(http_conns *t, struct MHD_Connection *c);
 /* The head of a request is complete: reads the client address (forwarded
  * by a trusted proxy, else the peer's), logs the request at debug level
  * and decides. */
 http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const char *method,
-                              const char *uri);
+                              const char *uri, char *client, size_t clientlen);
 /* The request is fully received (or answered early): its deadline stops. */
 void http_conns_received(http_conns *t, struct MHD_Connection *c);
 /* The answer was sent: the deadline of the next request starts now. */
@@ -325,7 +347,10 @@ struct cust_http {
   uint64_t last_stamp, generation; /* the result cache's key (atomics; key_lock to change) */
   uint64_t stamp_ms;               /* when the store file was last looked at */
   uint64_t started_ms;
+  double started_unix_s; /* process_start_time_seconds */
   http_conns conns;
+  FILE *access_log; /* borrowed; NULL: none */
+  int is_json_log;
 };
 
 /* The store's checkpoint (and, when `with_count`, its size), cached. */

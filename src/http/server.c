@@ -64,7 +64,28 @@ typedef struct http_req {
   int is_too_large;
   size_t discarded; /* body bytes dropped once over the limit */
   http_params params;
+  /* for /metrics and the access log */
+  uint64_t start_ms;
+  http_route route;
+  int status;       /* of the answer queued; 0: none */
+  uint64_t bytes;   /* its body */
+  char method[16];
+  char client[64];
 } http_req;
+
+/* The request being answered by this thread. libmicrohttpd calls the
+ * request handler on the connection's own thread, and the senders below
+ * take only the connection: this is how they note the status and size of
+ * the answer for the access log and /metrics without each call site
+ * passing the request along. */
+static __thread http_req *tl_req;
+
+static void note_answer(int status, uint64_t bytes) {
+  if (tl_req != NULL) {
+    tl_req->status = status;
+    tl_req->bytes = bytes;
+  }
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   http_conns_uri(&((cust_http *)cls)->conns, c);
@@ -73,6 +94,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     return NULL;
   }
   r->h = cls;
+  r->start_ms = cust_now_ms();
   r->uri = strdup(uri ? uri : "/");
   if (r->uri == NULL) {
     free(r);
@@ -83,11 +105,48 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   return r;
 }
 
+/* One access-log line: time, client, method, path (secrets redacted),
+ * status, body bytes, milliseconds, the store's height. */
+static void access_line(cust_http *h, const http_req *r, enum MHD_RequestTerminationCode toe) {
+  char now[40], path[1024];
+  http_store_info info;
+  http_store_info_get(h, 0, &info);
+  cust_url_redact(r->uri, 0, path, sizeof path);
+  for (char *p = path; *p; p++) {
+    if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+      *p = '?'; /* one line per request, whatever the client sent */
+    }
+  }
+  unsigned long long ms = (unsigned long long)(cust_now_ms() - r->start_ms);
+  const char *method = r->method[0] ? r->method : "-";
+  int status = r->status ? r->status : 0;
+  if (h->is_json_log) {
+    fprintf(h->access_log,
+            "{\"time\": \"%s\", \"client\": \"%s\", \"method\": \"%s\", \"path\": \"%s\", "
+            "\"status\": %d, \"bytes\": %llu, \"ms\": %llu, \"height\": %llu%s}\n",
+            cust_time_rfc3339(now, sizeof now), r->client[0] ? r->client : "-", method, path,
+            status, (unsigned long long)r->bytes, ms, (unsigned long long)info.cp.height,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ", \"aborted\": true");
+  } else {
+    fprintf(h->access_log, "%s %s \"%s %s\" %d %llu %llums height=%llu%s\n",
+            cust_time_rfc3339(now, sizeof now), r->client[0] ? r->client : "-", method, path,
+            status, (unsigned long long)r->bytes, ms, (unsigned long long)info.cp.height,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+  }
+  fflush(h->access_log);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-  (void)toe;
-  http_conns_done(&((cust_http *)cls)->conns, c);
+  cust_http *h = cls;
+  http_conns_done(&h->conns, c);
   http_req *r = *con_cls;
+  if (r != NULL && r->is_started) {
+    http_metrics_answer(&h->metrics, r->route, r->status);
+    if (h->access_log != NULL) {
+      access_line(h, r, toe);
+    }
+  }
   if (r != NULL) {
     cust_arena_release(&r->arena);
     cust_buf_release(&r->body);
@@ -173,6 +232,7 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, const cha
   if (retry_after != NULL) {
     MHD_add_response_header(resp, "Retry-After", retry_after);
   }
+  note_answer(status, len);
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -224,6 +284,7 @@ static enum MHD_Result send_preflight(struct MHD_Connection *c, const char *allo
   MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
   MHD_add_response_header(resp, "Allow", allow);
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  note_answer(MHD_HTTP_NO_CONTENT, 0);
   enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -880,12 +941,30 @@ static enum MHD_Result route_static(cust_http *h, struct MHD_Connection *c, cons
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
   add_page_headers(resp);
+  note_answer(MHD_HTTP_OK, (uint64_t)sb.st_size);
   enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
   MHD_destroy_response(resp);
   return ret;
 }
 
 /* ---- routing ------------------------------------------------------------------------------ */
+
+/* The route a normalised path goes to, for /metrics. */
+static http_route route_of(const char *path) {
+  static const struct {
+    const char *path;
+    http_route route;
+  } exact[] = { { "/sparql", HTTP_ROUTE_SPARQL },   { "/queries", HTTP_ROUTE_QUERIES },
+                { "/queries/", HTTP_ROUTE_QUERIES }, { "/custody", HTTP_ROUTE_CUSTODY },
+                { "/rewards", HTTP_ROUTE_REWARDS },  { "/status", HTTP_ROUTE_STATUS },
+                { "/health", HTTP_ROUTE_HEALTH },    { "/metrics", HTTP_ROUTE_METRICS } };
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+    if (strcmp(path, exact[i].path) == 0) {
+      return exact[i].route;
+    }
+  }
+  return strncmp(path, "/queries/", 9) == 0 ? HTTP_ROUTE_QUERY : HTTP_ROUTE_STATIC;
+}
 
 #define ALLOW_READ "GET, HEAD, OPTIONS"
 #define ALLOW_SPARQL "GET, HEAD, POST, OPTIONS"
@@ -918,6 +997,7 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   }
   int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   int is_options = strcmp(method, "OPTIONS") == 0;
+  r->route = route_of(path);
   if (strcmp(path, "/sparql") == 0) {
     if (is_options) {
       return send_preflight(c, ALLOW_SPARQL);
@@ -966,6 +1046,10 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   return route_static(h, c, path);
 }
 
+static enum MHD_Result handle(cust_http *h, struct MHD_Connection *c, http_req *r,
+                              const char *method, const char *upload_data,
+                              size_t *upload_data_size);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -977,12 +1061,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     http_conns_received(&h->conns, c);
     return send_error(c, 503, "overloaded", "out of memory");
   }
+  tl_req = r;
+  enum MHD_Result ret = handle(h, c, r, method, upload_data, upload_data_size);
+  tl_req = NULL;
+  return ret;
+}
+
+static enum MHD_Result handle(cust_http *h, struct MHD_Connection *c, http_req *r,
+                              const char *method, const char *upload_data,
+                              size_t *upload_data_size) {
   if (!r->is_started) {
     r->is_started = 1;
     __atomic_add_fetch(&h->metrics.requests, 1, __ATOMIC_RELAXED);
-    http_verdict v = http_conns_begin(&h->conns, c, method, r->uri);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    http_verdict v = http_conns_begin(&h->conns, c, method, r->uri, r->client, sizeof r->client);
     if (v != HTTP_VERDICT_OK) {
       http_conns_received(&h->conns, c);
+      note_answer(v == HTTP_VERDICT_BUSY ? 503 : 429, 0);
       return http_conns_refuse(c, v == HTTP_VERDICT_BUSY ? 503 : 429,
                                v == HTTP_VERDICT_BUSY
                                    ? "the server has too many connections open: try again later"
@@ -1095,6 +1190,11 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   h->index = cfg->index;
   h->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
   h->started_ms = cust_now_ms();
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  h->started_unix_s = (double)wall.tv_sec + (double)(wall.tv_nsec / 1000000) / 1000.0;
+  h->access_log = cfg->access_log;
+  h->is_json_log = cfg->is_json_log;
   http_metrics_init(&h->metrics);
   http_cache_init(&h->cache, 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
