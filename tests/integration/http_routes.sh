@@ -125,7 +125,7 @@ get /health >/dev/null; [ "$(status)" = 200 ] || fail "/health is 200 on a serve
 grep -q '"status": "ok"' "$TMP/body" || fail "/health says ok"
 get /metrics >/dev/null; [ "$(status)" = 200 ] || fail "/metrics is 200"
 header Content-Type | grep -q '^text/plain' || fail "/metrics is text/plain"
-for m in custodian_indexed_height custodian_triples_total custodian_rejected_total \
+for m in custodian_indexed_height custodian_store_quads custodian_store_rejections \
   'custodian_queries_total{status="200"}' 'custodian_queries_total{status="400"}' \
   'custodian_query_duration_seconds_bucket{le="+Inf"}' custodian_query_duration_seconds_count; do
   grep -q -F "$m " "$TMP/body" || fail "/metrics has $m"
