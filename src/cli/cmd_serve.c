@@ -1,5 +1,5 @@
 /* custodian serve: the HTTP server over a store opened read-only, until
- * SIGINT or SIGTERM. Also reads the server options that run shares. */
+ * SIGINT or SIGTERM; SIGHUP reloads the canned queries. Also reads the server options that run shares. */
 #include "config.h"
 
 #include <errno.h>
@@ -42,12 +42,16 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
     cust_cli_error("--trusted-proxy names %zu addresses, at most %zu: use CIDR networks", n, max);
     return 2;
   }
-  char err[256];
+  char err[512];
   if (cust_http_check_proxies(proxies, n, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
     return 2;
   }
   cfg->listen = cust_opts_get(&ctx->opts, "listen", "127.0.0.1:8080");
+  if (cust_http_check_listen(cfg->listen, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 2;
+  }
   cfg->web_dir = cust_opts_get(&ctx->opts, "web", NULL);
   cfg->queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);
   cfg->limits.timeout_ms = timeout;
@@ -99,6 +103,10 @@ int cust_cmd_serve(cust_ctx *ctx) {
   printf("listening on %s\n", cust_http_url(h));
   fflush(stdout);
   while (!cust_stop_requested) {
+    if (cust_reload_requested) {
+      cust_reload_requested = 0;
+      cust_http_reload(h);
+    }
     usleep(100 * 1000);
   }
   cust_log(&ctx->log, CUST_LOG_INFO, "stopping the server");

@@ -42,6 +42,10 @@ typedef struct cust_http_config {
  * one named in `err`. */
 cust_status cust_http_check_proxies(const char *const *list, size_t n, char *err, size_t errlen);
 
+/* Checks a --listen value ("HOST:PORT", "[V6]:PORT"; the host resolves).
+ * CUST_ERR_INVALID with a one-line reason in `err`. */
+cust_status cust_http_check_listen(const char *listen, char *err, size_t errlen);
+
 /* Defaults: 127.0.0.1:8080, ./custodian.db, installed data dirs. */
 void cust_http_config_init(cust_http_config *c);
 
@@ -52,6 +56,10 @@ void cust_http_config_init(cust_http_config *c);
  * canned query, bad trusted proxy), CUST_ERR_NETWORK (cannot bind), the store's errors,
  * CUST_ERR_NOMEM. */
 cust_status cust_http_start(const cust_http_config *c, const cust_logger *log, cust_http **out);
+/* Reads the canned queries again (SIGHUP). When a file is bad, the queries
+ * in service stay and the reason is logged; CUST_ERR_FORMAT then, else
+ * CUST_OK. Requests in hand finish with the queries they started with. */
+cust_status cust_http_reload(cust_http *h);
 /* "http://HOST:PORT" with the bound port; borrowed until cust_http_stop. */
 const char *cust_http_url(const cust_http *h);
 /* Stops listening, waits for the requests in hand and frees everything. */

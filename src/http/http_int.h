@@ -334,7 +334,9 @@ struct cust_http {
   char *db_path;
   char *web_root; /* realpath of the web directory, or NULL */
   cust_sparql *sparql;
+  pthread_rwlock_t catalog_lock; /* readers: the routes; writer: cust_http_reload */
   http_catalog catalog;
+  char *queries_dir; /* where the catalogue was read, for reloads */
   cust_index_shared *index;
   size_t max_body;
   http_pool pool;

@@ -158,7 +158,10 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   }
   CK(cust_buf_puts(b, "],\n  \"last_error\": "));
   CK(cust_json_cstr(b, s.has_index ? s.st.last_error : ""));
-  CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", h->catalog.len,
+  pthread_rwlock_rdlock(&h->catalog_lock);
+  size_t ncanned = h->catalog.len;
+  pthread_rwlock_unlock(&h->catalog_lock);
+  CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", ncanned,
                      (unsigned long long)((s.now_ms - h->started_ms) / 1000)));
   return 200;
 }
@@ -305,7 +308,9 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
             (double)cs.timed_out));
   CK(metric(b, "custodian_http_slow_readers_total", "counter",
             "Connections closed because an answer was taken too slowly.", (double)cs.slow_readers));
-  CK(metric(b, "custodian_canned_queries", "gauge", "Canned queries loaded.",
-            (double)h->catalog.len));
+  pthread_rwlock_rdlock(&h->catalog_lock);
+  size_t ncanned = h->catalog.len;
+  pthread_rwlock_unlock(&h->catalog_lock);
+  CK(metric(b, "custodian_canned_queries", "gauge", "Canned queries loaded.", (double)ncanned));
   return 200;
 }

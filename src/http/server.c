@@ -1016,11 +1016,12 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
     snprintf(detail, sizeof detail, "%.64s accepts GET and HEAD only", path);
     return send_error_ex(c, 405, "method not allowed", detail, ALLOW_READ, NULL);
   }
-  if (strcmp(path, "/queries") == 0 || strcmp(path, "/queries/") == 0) {
-    return route_catalog(h, c);
-  }
-  if (strncmp(path, "/queries/", 9) == 0) {
-    return route_canned(h, c, r, path + 9);
+  if (strncmp(path, "/queries", 8) == 0 && (path[8] == '\0' || path[8] == '/')) {
+    pthread_rwlock_rdlock(&h->catalog_lock);
+    enum MHD_Result ret = path[8] == '\0' || path[9] == '\0' ? route_catalog(h, c)
+                                                             : route_canned(h, c, r, path + 9);
+    pthread_rwlock_unlock(&h->catalog_lock);
+    return ret;
   }
   if (strcmp(path, "/custody") == 0) {
     return route_custody(h, c, r);
@@ -1134,7 +1135,7 @@ void cust_http_config_init(cust_http_config *c) {
 
 /* Splits "HOST:PORT" / "[V6]:PORT" and resolves it. */
 static cust_status resolve(const char *listen, struct sockaddr_storage *sa, socklen_t *salen,
-                           const cust_logger *log) {
+                           char *err, size_t errlen) {
   char host[256];
   const char *port;
   if (listen[0] == '[') {
@@ -1162,7 +1163,7 @@ static cust_status resolve(const char *listen, struct sockaddr_storage *sa, sock
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
   if (rc != 0 || res == NULL) {
-    cust_log(log, CUST_LOG_ERROR, "cannot resolve listen address \"%s\": %s", listen,
+    snprintf(err, errlen, "cannot resolve the --listen address \"%s\": %s", listen,
              gai_strerror(rc));
     return CUST_ERR_INVALID;
   }
@@ -1171,9 +1172,15 @@ static cust_status resolve(const char *listen, struct sockaddr_storage *sa, sock
   freeaddrinfo(res);
   return CUST_OK;
 bad:
-  cust_log(log, CUST_LOG_ERROR, "bad listen address \"%s\": use HOST:PORT (port 0: any free port)",
+  snprintf(err, errlen, "bad --listen address \"%s\": use HOST:PORT or [IPV6]:PORT (port 0: any free port)",
            listen);
   return CUST_ERR_INVALID;
+}
+
+cust_status cust_http_check_listen(const char *listen, char *err, size_t errlen) {
+  struct sockaddr_storage sa;
+  socklen_t salen = 0;
+  return resolve(listen, &sa, &salen, err, errlen);
 }
 
 cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log, cust_http **out) {
@@ -1199,6 +1206,7 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   http_cache_init(&h->cache, 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
   pthread_mutex_init(&h->key_lock, NULL);
+  pthread_rwlock_init(&h->catalog_lock, NULL);
   const char *db = cfg->db_path ? cfg->db_path : "custodian.db";
   h->db_path = strdup(db);
   if (h->db_path == NULL) {
@@ -1229,6 +1237,11 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (st != CUST_OK) {
     goto fail;
   }
+  h->queries_dir = strdup(qdir);
+  if (h->queries_dir == NULL) {
+    st = CUST_ERR_NOMEM;
+    goto fail;
+  }
   const char *wdir = cust_http_data_dir(cfg->web_dir, "web", dir, sizeof dir);
   char real[PATH_MAX];
   if (wdir != NULL && realpath(wdir, real) != NULL) {
@@ -1241,8 +1254,10 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
     cust_log(log, CUST_LOG_WARN, "no dashboard: cannot find the web directory \"%s\"",
              wdir ? wdir : "web");
   }
-  st = resolve(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, &salen, log);
+  char lerr[512];
+  st = resolve(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, &salen, lerr, sizeof lerr);
   if (st != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "%s", lerr);
     goto fail;
   }
   st = http_conns_init(&h->conns, cfg, log);
@@ -1296,6 +1311,29 @@ fail:
   return st;
 }
 
+cust_status cust_http_reload(cust_http *h) {
+  http_catalog fresh;
+  cust_status st = http_catalog_load(&fresh, h->queries_dir, h->log);
+  if (st != CUST_OK) {
+    http_catalog_release(&fresh);
+    pthread_rwlock_rdlock(&h->catalog_lock);
+    cust_log(h->log, CUST_LOG_ERROR,
+             "reload: keeping the %zu canned queries in service: the queries of \"%s\" do not "
+             "load (%s, see above); fix the file and send SIGHUP again",
+             h->catalog.len, h->queries_dir, cust_strerror(st));
+    pthread_rwlock_unlock(&h->catalog_lock);
+    return CUST_ERR_FORMAT;
+  }
+  pthread_rwlock_wrlock(&h->catalog_lock);
+  http_catalog old = h->catalog;
+  h->catalog = fresh;
+  pthread_rwlock_unlock(&h->catalog_lock);
+  http_catalog_release(&old);
+  cust_log(h->log, CUST_LOG_INFO, "reload: %zu canned queries from \"%s\"", fresh.len,
+           h->queries_dir);
+  return CUST_OK;
+}
+
 const char *cust_http_url(const cust_http *h) {
   return h->url;
 }
@@ -1310,6 +1348,8 @@ void cust_http_stop(cust_http *h) {
   http_conns_release(&h->conns);
   cust_sparql_free(h->sparql);
   http_catalog_release(&h->catalog);
+  pthread_rwlock_destroy(&h->catalog_lock);
+  free(h->queries_dir);
   pool_release(&h->pool);
   http_cache_release(&h->cache);
   pthread_mutex_destroy(&h->info_lock);
