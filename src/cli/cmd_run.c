@@ -88,6 +88,9 @@ int cust_cmd_run(cust_ctx *ctx) {
     goto cleanup;
   }
   printf("listening on %s\n", cust_http_url(h));
+  if (cust_http_ops_url(h) != NULL) {
+    printf("operations on %s\n", cust_http_ops_url(h));
+  }
   fflush(stdout);
   cust_log(&ctx->log, CUST_LOG_INFO, "dashboard at %s/ (SPARQL at %s/sparql)", cust_http_url(h),
            cust_http_url(h));

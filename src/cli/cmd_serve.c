@@ -70,6 +70,30 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
       return 1;
     }
   }
+  cfg->tls_cert = cust_opts_get(&ctx->opts, "tls-cert", NULL);
+  cfg->tls_key = cust_opts_get(&ctx->opts, "tls-key", NULL);
+  if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+    cust_cli_error("--tls-cert and --tls-key go together: give both PEM files, or neither");
+    return 2;
+  }
+  cfg->api_token = cust_opts_get(&ctx->opts, "api-token", NULL);
+  cfg->ops_token = cust_opts_get(&ctx->opts, "ops-token", NULL);
+  if ((cfg->api_token && strlen(cfg->api_token) < 16) ||
+      (cfg->ops_token && strlen(cfg->ops_token) < 16)) {
+    cust_cli_error("a token (--api-token, --ops-token) needs at least 16 characters: make one "
+                   "with \"openssl rand -hex 32\"");
+    return 2;
+  }
+  cfg->ops_listen = cust_opts_get(&ctx->opts, "ops-listen", NULL);
+  if (cfg->ops_listen && cust_http_check_listen(cfg->ops_listen, err, sizeof err) != CUST_OK) {
+    cust_cli_error("--ops-listen: %s", err);
+    return 2;
+  }
+  cfg->base_path = cust_opts_get(&ctx->opts, "base-path", NULL);
+  if (cfg->base_path && cust_http_check_base_path(cfg->base_path, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 2;
+  }
   cfg->access_log = ctx->access_log;
   cfg->is_json_log = ctx->log.format == CUST_LOG_JSON;
   return 0;
@@ -101,6 +125,9 @@ int cust_cmd_serve(cust_ctx *ctx) {
     return 1;
   }
   printf("listening on %s\n", cust_http_url(h));
+  if (cust_http_ops_url(h) != NULL) {
+    printf("operations on %s\n", cust_http_ops_url(h));
+  }
   fflush(stdout);
   while (!cust_stop_requested) {
     if (cust_reload_requested) {

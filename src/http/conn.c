@@ -267,6 +267,12 @@ static http_conn *conn_of(struct MHD_Connection *c) {
   return ci != NULL ? ci->socket_context : NULL;
 }
 
+int http_conns_is_trusted(http_conns *t, struct MHD_Connection *c) {
+  (void)t;
+  const http_conn *k = conn_of(c);
+  return k != NULL && k->is_trusted;
+}
+
 int http_same_client(int family, const unsigned char *a, const unsigned char *b) {
   /* One IPv6 host commonly holds a whole /64: count it as one client. */
   return memcmp(a, b, family == AF_INET ? 4 : 8) == 0;

@@ -296,6 +296,16 @@ void http_conns_received(http_conns *t, struct MHD_Connection *c);
 void http_conns_done(http_conns *t, struct MHD_Connection *c);
 /* A copy of the counters, for /metrics. */
 void http_conns_stats(http_conns *t, http_conn_stats *out);
+/* Whether the peer of `c` is a --trusted-proxy. */
+int http_conns_is_trusted(http_conns *t, struct MHD_Connection *c);
+
+/* The value of parameter `name` (proto, host) in the first element of a
+ * Forwarded header (the client's side), unquoted, into `out`. Returns 1 when
+ * found and it fits, else 0. */
+int http_forwarded_param(const char *forwarded, const char *name, char *out, size_t outlen);
+
+/* Whether (a, an) equals (b, bn), in time that depends on the lengths only. */
+int http_token_equal(const char *a, size_t an, const char *b, size_t bn);
 
 /* ---- the server object, shared by server.c and ops.c ----------------------------- */
 
@@ -353,6 +363,12 @@ struct cust_http {
   http_conns conns;
   FILE *access_log; /* borrowed; NULL: none */
   int is_json_log;
+  struct MHD_Daemon *ops_mhd; /* --ops-listen; NULL: none */
+  char ops_url[320];
+  int is_tls;
+  char *tls_cert_pem, *tls_key_pem; /* owned; libmicrohttpd reads them while it runs */
+  char *api_token, *ops_token;      /* owned; NULL: open */
+  char *base_path;                  /* owned; "" when none */
 };
 
 /* The store's checkpoint (and, when `with_count`, its size), cached. */

@@ -190,9 +190,11 @@ static void add_page_headers(struct MHD_Response *resp) {
   MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
-/* Sends `body` (consumed) with the headers every answer carries. */
-static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
-                                 cust_buf *body, const char *allow, const char *retry_after) {
+/* Sends `body` (consumed) with the headers every answer carries, and one
+ * more header when `extra` is not NULL ("Name", value in extra_value). */
+static enum MHD_Result send_body_hdr(struct MHD_Connection *c, int status, const char *type,
+                                     cust_buf *body, const char *allow, const char *retry_after,
+                                     const char *extra, const char *extra_value) {
   cust_buf gz;
   cust_buf_init(&gz);
   int is_gzip = 0;
@@ -232,10 +234,18 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, const cha
   if (retry_after != NULL) {
     MHD_add_response_header(resp, "Retry-After", retry_after);
   }
+  if (extra != NULL) {
+    MHD_add_response_header(resp, extra, extra_value);
+  }
   note_answer(status, len);
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
+                                 cust_buf *body, const char *allow, const char *retry_after) {
+  return send_body_hdr(c, status, type, body, allow, retry_after, NULL, NULL);
 }
 
 static enum MHD_Result send_error_ex(struct MHD_Connection *c, int status, const char *error,
@@ -548,13 +558,40 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
 
 /* Writes an IRI for the service description, or nothing if the Host header
  * could break out of <…>. */
+static int is_host_safe(const char *host) {
+  return host != NULL && host[0] != '\0' && strlen(host) < 256 &&
+         strpbrk(host, " <>\"{}|^`\\/\t\r\n") == NULL;
+}
+
+/* The scheme and host clients use: a trusted proxy's Forwarded proto=/host=
+ * (else X-Forwarded-Proto/-Host), otherwise our own scheme and Host. */
 static cust_status sd_endpoint(cust_http *h, struct MHD_Connection *c, cust_buf *b) {
+  const char *scheme = h->is_tls ? "https" : "http";
   const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-  if (host != NULL && host[0] != '\0' && strlen(host) < 256 &&
-      strpbrk(host, " <>\"{}|^`\\/\t\r\n") == NULL) {
-    return cust_buf_printf(b, "<http://%s/sparql>", host);
+  char fproto[16], fhost[256];
+  if (http_conns_is_trusted(&h->conns, c)) {
+    const char *fwd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Forwarded");
+    const char *xproto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    const char *xhost = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Host");
+    fproto[0] = '\0';
+    if (!http_forwarded_param(fwd, "proto", fproto, sizeof fproto) && xproto != NULL) {
+      snprintf(fproto, sizeof fproto, "%.*s", (int)strcspn(xproto, ", "), xproto);
+    }
+    if (strcasecmp(fproto, "https") == 0 || strcasecmp(fproto, "http") == 0) {
+      scheme = strcasecmp(fproto, "https") == 0 ? "https" : "http";
+    }
+    fhost[0] = '\0';
+    if (!http_forwarded_param(fwd, "host", fhost, sizeof fhost) && xhost != NULL) {
+      snprintf(fhost, sizeof fhost, "%.*s", (int)strcspn(xhost, ", "), xhost);
+    }
+    if (is_host_safe(fhost)) {
+      host = fhost;
+    }
   }
-  return cust_buf_printf(b, "<%s/sparql>", h->url);
+  if (is_host_safe(host)) {
+    return cust_buf_printf(b, "<%s://%s%s/sparql>", scheme, host, h->base_path);
+  }
+  return cust_buf_printf(b, "<%s%s/sparql>", h->url, h->base_path);
 }
 
 static enum MHD_Result service_description(cust_http *h, struct MHD_Connection *c) {
@@ -966,6 +1003,57 @@ static http_route route_of(const char *path) {
   return strncmp(path, "/queries/", 9) == 0 ? HTTP_ROUTE_QUERY : HTTP_ROUTE_STATIC;
 }
 
+/* Where each route is served (--ops-listen) and which token it needs
+ * (--api-token, --ops-token). /health stays open everywhere, for load
+ * balancers; the dashboard's files are public too (they hold no data). On
+ * refusal, *out is the answer sent. */
+static int is_allowed(cust_http *h, struct MHD_Connection *c, http_route route, int is_options,
+                      enum MHD_Result *out) {
+  int is_ops_route = route == HTTP_ROUTE_STATUS || route == HTTP_ROUTE_METRICS;
+  if (h->ops_mhd != NULL) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+    int is_ops_listener = ci != NULL && ci->daemon == h->ops_mhd;
+    if (is_ops_listener && !is_ops_route && route != HTTP_ROUTE_HEALTH) {
+      *out = send_error(c, 404, "not found", "the operations address serves /status, /metrics "
+                                             "and /health only");
+      return 0;
+    }
+    if (!is_ops_listener && is_ops_route) {
+      *out = send_error(c, 404, "not found", "served on the operations address only");
+      return 0;
+    }
+  }
+  const char *token = is_ops_route && h->ops_token != NULL ? h->ops_token : h->api_token;
+  if (is_options || token == NULL || route == HTTP_ROUTE_HEALTH || route == HTTP_ROUTE_STATIC) {
+    return 1;
+  }
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+  if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+    const char *given = auth + 7;
+    while (*given == ' ') {
+      given++;
+    }
+    size_t gn = strlen(given);
+    while (gn > 0 && given[gn - 1] == ' ') {
+      gn--;
+    }
+    if (http_token_equal(given, gn, token, strlen(token))) {
+      return 1;
+    }
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  if (cust_buf_puts(&b, "{\"error\": \"unauthorized\", \"detail\": \"send the token of the "
+                        "server in \\\"Authorization: Bearer TOKEN\\\"\"}\n") != CUST_OK) {
+    cust_buf_release(&b);
+    *out = MHD_NO;
+    return 0;
+  }
+  *out = send_body_hdr(c, 401, "application/json", &b, NULL, NULL, "WWW-Authenticate",
+                       "Bearer realm=\"custodian\"");
+  return 0;
+}
+
 #define ALLOW_READ "GET, HEAD, OPTIONS"
 #define ALLOW_SPARQL "GET, HEAD, POST, OPTIONS"
 
@@ -995,9 +1083,21 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   } else {
     r->params.arena = &r->arena;
   }
+  size_t bn = strlen(h->base_path);
+  if (bn > 0 && strncmp(path, h->base_path, bn) == 0 && (path[bn] == '/' || path[bn] == '\0')) {
+    /* a proxy that passes the prefix on: the routes are below it */
+    memmove(path, path + bn, strlen(path + bn) + 1);
+    if (path[0] == '\0') {
+      snprintf(path, sizeof path, "/");
+    }
+  }
   int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   int is_options = strcmp(method, "OPTIONS") == 0;
   r->route = route_of(path);
+  enum MHD_Result refused;
+  if (!is_allowed(h, c, r->route, is_options, &refused)) {
+    return refused;
+  }
   if (strcmp(path, "/sparql") == 0) {
     if (is_options) {
       return send_preflight(c, ALLOW_SPARQL);
@@ -1183,6 +1283,103 @@ cust_status cust_http_check_listen(const char *listen, char *err, size_t errlen)
   return resolve(listen, &sa, &salen, err, errlen);
 }
 
+/* Reads a PEM file for TLS into a NUL-terminated string (owned). */
+static cust_status read_pem(const char *path, const char *what, char **out,
+                            const cust_logger *log) {
+  *out = NULL;
+  FILE *f = path ? fopen(path, "rb") : NULL;
+  if (f == NULL) {
+    cust_log(log, CUST_LOG_ERROR, "cannot read the TLS %s \"%s\": %s", what, path ? path : "",
+             path ? strerror(errno) : "not given");
+    return CUST_ERR_IO;
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  char chunk[4096];
+  size_t n;
+  cust_status st = CUST_OK;
+  while (st == CUST_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    st = b.len + n > 1024 * 1024 ? CUST_ERR_LIMIT : cust_buf_append(&b, chunk, n);
+  }
+  fclose(f);
+  if (st == CUST_OK && (b.len == 0 || strstr(b.data, "-----BEGIN ") == NULL)) {
+    st = CUST_ERR_FORMAT;
+  }
+  if (st != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "the TLS %s \"%s\" is not a PEM file (-----BEGIN ...)", what,
+             path);
+    cust_buf_release(&b);
+    return st;
+  }
+  size_t len = 0;
+  *out = cust_buf_steal(&b, &len);
+  return *out != NULL ? CUST_OK : CUST_ERR_NOMEM;
+}
+
+/* "http[s]://HOST:PORT" for a bound address; a wildcard reads as loopback. */
+static void url_of(const struct sockaddr_storage *sa, socklen_t salen, unsigned port, int is_tls,
+                   char *out, size_t outlen) {
+  char host[NI_MAXHOST];
+  if (getnameinfo((const struct sockaddr *)sa, salen, host, sizeof host, NULL, 0,
+                  NI_NUMERICHOST) != 0) {
+    snprintf(host, sizeof host, "127.0.0.1");
+  }
+  if (strcmp(host, "0.0.0.0") == 0) {
+    snprintf(host, sizeof host, "127.0.0.1");
+  } else if (strcmp(host, "::") == 0) {
+    snprintf(host, sizeof host, "::1");
+  }
+  snprintf(out, outlen, sa->ss_family == AF_INET6 ? "%s://[%s]:%u" : "%s://%s:%u",
+           is_tls ? "https" : "http", host, port);
+}
+
+/* The TLS options of a daemon, into tls[3]: none without TLS. */
+static struct MHD_OptionItem *tls_options(const cust_http *h, struct MHD_OptionItem *tls) {
+  struct MHD_OptionItem end = { MHD_OPTION_END, 0, NULL };
+  tls[0] = tls[1] = tls[2] = end;
+  if (h->is_tls) {
+    tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+    tls[0].ptr_value = h->tls_cert_pem;
+    tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+    tls[1].ptr_value = h->tls_key_pem;
+  }
+  return tls;
+}
+
+/* The second listener of --ops-listen: the same handlers (is_allowed keeps
+ * it to the operations routes), a few connections. */
+static cust_status start_ops(cust_http *h, const cust_http_config *cfg, unsigned flags,
+                             const cust_logger *log) {
+  struct sockaddr_storage sa;
+  socklen_t salen = 0;
+  char err[512];
+  if (resolve(cfg->ops_listen, &sa, &salen, err, sizeof err) != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "%s", err);
+    return CUST_ERR_INVALID;
+  }
+  if (sa.ss_family == AF_INET6) {
+    flags |= MHD_USE_IPv6;
+  }
+  struct MHD_OptionItem tls[3];
+  h->ops_mhd = MHD_start_daemon(
+      flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+      on_mhd_log, (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+      MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_ARRAY,
+      tls_options(h, tls), MHD_OPTION_END);
+  if (h->ops_mhd == NULL) {
+    cust_log(log, CUST_LOG_ERROR,
+             "cannot listen on --ops-listen \"%s\": the address is in use or not local",
+             cfg->ops_listen);
+    return CUST_ERR_NETWORK;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->ops_mhd, MHD_DAEMON_INFO_BIND_PORT);
+  url_of(&sa, salen, info ? info->port : 0, h->is_tls, h->ops_url, sizeof h->ops_url);
+  return CUST_OK;
+}
+
 cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log, cust_http **out) {
   cust_status st = CUST_OK;
   char dir[PATH_MAX];
@@ -1202,6 +1399,27 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   h->started_unix_s = (double)wall.tv_sec + (double)(wall.tv_nsec / 1000000) / 1000.0;
   h->access_log = cfg->access_log;
   h->is_json_log = cfg->is_json_log;
+  h->base_path = strdup(cfg->base_path && strcmp(cfg->base_path, "/") != 0 ? cfg->base_path : "");
+  h->api_token = cfg->api_token ? strdup(cfg->api_token) : NULL;
+  h->ops_token = cfg->ops_token ? strdup(cfg->ops_token) : NULL;
+  if (h->base_path == NULL || (cfg->api_token && !h->api_token) ||
+      (cfg->ops_token && !h->ops_token)) {
+    st = CUST_ERR_NOMEM;
+    goto fail;
+  }
+  if (cfg->tls_cert != NULL) {
+    st = read_pem(cfg->tls_cert, "certificate", &h->tls_cert_pem, log);
+    st = st ? st : read_pem(cfg->tls_key, "private key", &h->tls_key_pem, log);
+    if (st != CUST_OK) {
+      goto fail;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      cust_log(log, CUST_LOG_ERROR, "this libmicrohttpd has no TLS: serve HTTP behind a TLS proxy");
+      st = CUST_ERR_UNSUPPORTED;
+      goto fail;
+    }
+    h->is_tls = 1;
+  }
   http_metrics_init(&h->metrics);
   http_cache_init(&h->cache, 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
@@ -1272,14 +1490,27 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (sa.ss_family == AF_INET6) {
     flags |= MHD_USE_IPv6;
   }
+  if (h->is_tls) {
+    flags |= MHD_USE_TLS;
+  }
   /* The logger comes first, so that no option's message goes to stderr. */
+  struct MHD_OptionItem tls[3];
   h->mhd = MHD_start_daemon(
       flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
       (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
       MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
       hard_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_ARRAY,
+      tls_options(h, tls), MHD_OPTION_END);
+  if (h->mhd == NULL && h->is_tls) {
+    cust_log(log, CUST_LOG_ERROR,
+             "cannot serve HTTPS on \"%s\": the address is in use, or --tls-cert \"%s\" and "
+             "--tls-key \"%s\" are not a matching PEM certificate and key",
+             cfg->listen ? cfg->listen : "127.0.0.1:8080", cfg->tls_cert, cfg->tls_key);
+    st = CUST_ERR_INVALID;
+    goto fail;
+  }
   if (h->mhd == NULL) {
     cust_log(log, CUST_LOG_ERROR,
              "cannot listen on \"%s\": the address is in use or not local: choose another "
@@ -1290,18 +1521,13 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
   unsigned port = info ? info->port : 0;
-  char hostbuf[NI_MAXHOST];
-  if (getnameinfo((struct sockaddr *)&sa, salen, hostbuf, sizeof hostbuf, NULL, 0,
-                  NI_NUMERICHOST) != 0) {
-    snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
+  url_of(&sa, salen, port, h->is_tls, h->url, sizeof h->url);
+  if (cfg->ops_listen != NULL) {
+    st = start_ops(h, cfg, flags & ~(unsigned)MHD_USE_IPv6, log);
+    if (st != CUST_OK) {
+      goto fail;
+    }
   }
-  if (strcmp(hostbuf, "0.0.0.0") == 0) {
-    snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
-  } else if (strcmp(hostbuf, "::") == 0) {
-    snprintf(hostbuf, sizeof hostbuf, "::1");
-  }
-  snprintf(h->url, sizeof h->url, sa.ss_family == AF_INET6 ? "http://[%s]:%u" : "http://%s:%u",
-           hostbuf, port);
   cust_log(log, CUST_LOG_INFO, "serving \"%s\" with %zu canned queries", h->db_path,
            h->catalog.len);
   *out = h;
@@ -1338,12 +1564,37 @@ const char *cust_http_url(const cust_http *h) {
   return h->url;
 }
 
+const char *cust_http_ops_url(const cust_http *h) {
+  return h->ops_mhd != NULL ? h->ops_url : NULL;
+}
+
+cust_status cust_http_check_base_path(const char *path, char *err, size_t errlen) {
+  size_t n = strlen(path);
+  if (n == 0 || strcmp(path, "/") == 0) {
+    return CUST_OK;
+  }
+  if (path[0] != '/' || path[n - 1] == '/' || strstr(path, "//") != NULL || n > 256 ||
+      strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/") != n ||
+      strstr(path, "/./") != NULL || strstr(path, "/../") != NULL ||
+      (n >= 2 && strcmp(path + n - 2, "/.") == 0) || (n >= 3 && strcmp(path + n - 3, "/..") == 0)) {
+    snprintf(err, errlen,
+             "bad --base-path \"%.64s\": use /PREFIX (letters, digits, -._~ and inner slashes, no "
+             "trailing slash)",
+             path);
+    return CUST_ERR_INVALID;
+  }
+  return CUST_OK;
+}
+
 void cust_http_stop(cust_http *h) {
   if (h == NULL) {
     return;
   }
   if (h->mhd != NULL) {
     MHD_stop_daemon(h->mhd);
+  }
+  if (h->ops_mhd != NULL) {
+    MHD_stop_daemon(h->ops_mhd);
   }
   http_conns_release(&h->conns);
   cust_sparql_free(h->sparql);
@@ -1356,5 +1607,10 @@ void cust_http_stop(cust_http *h) {
   pthread_mutex_destroy(&h->key_lock);
   free(h->web_root);
   free(h->db_path);
+  free(h->tls_cert_pem);
+  free(h->tls_key_pem);
+  free(h->api_token);
+  free(h->ops_token);
+  free(h->base_path);
   free(h);
 }

@@ -447,3 +447,61 @@ void http_metrics_read(http_metrics *m, http_metrics *out) {
   out->duration_count = __atomic_load_n(&m->duration_count, __ATOMIC_RELAXED);
   out->requests = __atomic_load_n(&m->requests, __ATOMIC_RELAXED);
 }
+
+/* ---- Forwarded parameters and tokens ------------------------------------------------ */
+
+int http_forwarded_param(const char *forwarded, const char *name, char *out, size_t outlen) {
+  if (forwarded == NULL) {
+    return 0;
+  }
+  size_t nn = strlen(name);
+  const char *p = forwarded;
+  const char *end = p + strcspn(p, ","); /* the first element only */
+  while (p < end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
+      p++;
+    }
+    const char *eq = memchr(p, '=', (size_t)(end - p));
+    if (eq == NULL) {
+      return 0;
+    }
+    const char *v = eq + 1;
+    const char *ve;
+    int is_quoted = v < end && *v == '"';
+    if (is_quoted) {
+      v++;
+      ve = memchr(v, '"', (size_t)(end - v));
+      if (ve == NULL) {
+        return 0;
+      }
+    } else {
+      ve = v + strcspn(v, ";,");
+      if (ve > end) {
+        ve = end;
+      }
+    }
+    if ((size_t)(eq - p) == nn && strncasecmp(p, name, nn) == 0) {
+      size_t n = (size_t)(ve - v);
+      if (n == 0 || n >= outlen) {
+        return 0;
+      }
+      memcpy(out, v, n);
+      out[n] = '\0';
+      return 1;
+    }
+    p = ve + (is_quoted ? 1 : 0);
+  }
+  return 0;
+}
+
+int http_token_equal(const char *a, size_t an, const char *b, size_t bn) {
+  /* Every byte of the longer one is looked at, whatever differs first. */
+  size_t n = an > bn ? an : bn;
+  unsigned char diff = (unsigned char)(an != bn);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = i < an ? (unsigned char)a[i] : 0;
+    unsigned char y = i < bn ? (unsigned char)b[i] : 0;
+    diff |= (unsigned char)(x ^ y);
+  }
+  return diff == 0;
+}
