@@ -14,7 +14,8 @@ err=$("$CUSTODIAN" serve --db "$TMP/none.db" --listen 127.0.0.1:0 2>&1 >/dev/nul
 [ $rc -eq 1 ] || fail "a missing store exits 1 (got $rc)"
 echo "$err" | grep -q 'none.db' || fail "a missing store is named: $err"
 err=$("$CUSTODIAN" serve --db "$TMP/s.db" --listen nonsense 2>&1 >/dev/null); rc=$?
-[ $rc -eq 1 ] || fail "a bad --listen exits 1 (got $rc): $err"
+[ $rc -eq 2 ] || fail "a bad --listen is a usage error (got $rc): $err"
+[ "$(echo "$err" | wc -l)" -eq 1 ] || fail "a bad --listen is one line: $err"
 err=$("$CUSTODIAN" serve --db "$TMP/s.db" --threads 0 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] || fail "--threads 0 is a usage error (got $rc): $err"
 
