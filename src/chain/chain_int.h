@@ -118,9 +118,9 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen);
  * stays open, and what the follower knows about the endpoint's health. Used
  * by one thread at a time. */
 typedef struct chain_endpoint {
-  char url[256];              /* as shown: secrets redacted (cust_url_redact) */
-  char base[CHAIN_URL_MAX];   /* scheme, credentials, host and path: what requests go to */
-  char query[CHAIN_URL_MAX];  /* the URL's query without '?', added to every request; "" */
+  char url[256];               /* as shown: secrets redacted (cust_url_redact) */
+  char base[CHAIN_URL_MAX];    /* scheme, credentials, host and path: what requests go to */
+  char query[CHAIN_URL_MAX];   /* the URL's query without '?', added to every request; "" */
   void *curl;                  /* CURL * */
   void *headers;               /* struct curl_slist * */
   cust_buf body;               /* the last answer */

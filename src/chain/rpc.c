@@ -603,8 +603,8 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen) {
   if (n == 0 || rest[0] == '/' || rest[0] == '@') {
     return CUST_ERR_INVALID;
   }
-  int w = snprintf(out, outlen, "%s%.*s%s%.*s", scheme, (int)n, rest, qn ? "?" : "", (int)qn,
-                   query);
+  int w =
+      snprintf(out, outlen, "%s%.*s%s%.*s", scheme, (int)n, rest, qn ? "?" : "", (int)qn, query);
   if (w < 0 || (size_t)w >= outlen) {
     return CUST_ERR_INVALID;
   }

@@ -1,5 +1,6 @@
 /* custodian serve: the HTTP server over a store opened read-only, until
- * SIGINT or SIGTERM; SIGHUP reloads the canned queries. Also reads the server options that run shares. */
+ * SIGINT or SIGTERM; SIGHUP reloads the canned queries. Also reads the server options that run
+ * shares. */
 #include "config.h"
 
 #include <errno.h>

@@ -14,7 +14,7 @@
 #define OPT_VERBOSE                                                                                \
   { "verbose", 0, 0, "      log debug lines" }
 #define OPT_QUIET                                                                                  \
-  { "quiet", 0, 0, "      log errors only" }, {                                                   \
+  { "quiet", 0, 0, "      log errors only" }, {                                                    \
     "log-format", 1, 0,                                                                            \
         "text|json  log lines as text (with a UTC time when stderr is not a terminal) or JSON"     \
   }
@@ -45,11 +45,13 @@
         "ADDR[,ADDR...]  reverse proxies (IPs or CIDRs): no per-address limit, and the client is " \
         "read from X-Forwarded-For/Forwarded" },                                                   \
       { "access-log", 1, 0, "FILE|-  one line per request (- for stdout)" },                       \
-      { "tls-cert", 1, 0, "FILE  serve HTTPS with this PEM certificate (chain); needs --tls-key" }, \
+      { "tls-cert", 1, 0,                                                                          \
+        "FILE  serve HTTPS with this PEM certificate (chain); needs --tls-key" },                  \
       { "tls-key", 1, 0, "FILE  the PEM private key of --tls-cert" },                              \
       { "api-token", 1, 0,                                                                         \
-        "TOKEN  require \"Authorization: Bearer TOKEN\" on the API (not on /health)" },           \
-      { "ops-token", 1, 0, "TOKEN  require \"Authorization: Bearer TOKEN\" on /metrics and /status" }, \
+        "TOKEN  require \"Authorization: Bearer TOKEN\" on the API (not on /health)" },            \
+      { "ops-token", 1, 0,                                                                         \
+        "TOKEN  require \"Authorization: Bearer TOKEN\" on /metrics and /status" },                \
       { "ops-listen", 1, 0,                                                                        \
         "HOST:PORT  serve /metrics and /status there only (and /health on both)" },                \
   {                                                                                                \

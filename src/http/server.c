@@ -67,8 +67,8 @@ typedef struct http_req {
   /* for /metrics and the access log */
   uint64_t start_ms;
   http_route route;
-  int status;       /* of the answer queued; 0: none */
-  uint64_t bytes;   /* its body */
+  int status;     /* of the answer queued; 0: none */
+  uint64_t bytes; /* its body */
   char method[16];
   char client[64];
 } http_req;
@@ -991,7 +991,7 @@ static http_route route_of(const char *path) {
   static const struct {
     const char *path;
     http_route route;
-  } exact[] = { { "/sparql", HTTP_ROUTE_SPARQL },   { "/queries", HTTP_ROUTE_QUERIES },
+  } exact[] = { { "/sparql", HTTP_ROUTE_SPARQL },    { "/queries", HTTP_ROUTE_QUERIES },
                 { "/queries/", HTTP_ROUTE_QUERIES }, { "/custody", HTTP_ROUTE_CUSTODY },
                 { "/rewards", HTTP_ROUTE_REWARDS },  { "/status", HTTP_ROUTE_STATUS },
                 { "/health", HTTP_ROUTE_HEALTH },    { "/metrics", HTTP_ROUTE_METRICS } };
@@ -1014,8 +1014,9 @@ static int is_allowed(cust_http *h, struct MHD_Connection *c, http_route route, 
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
     int is_ops_listener = ci != NULL && ci->daemon == h->ops_mhd;
     if (is_ops_listener && !is_ops_route && route != HTTP_ROUTE_HEALTH) {
-      *out = send_error(c, 404, "not found", "the operations address serves /status, /metrics "
-                                             "and /health only");
+      *out = send_error(c, 404, "not found",
+                        "the operations address serves /status, /metrics "
+                        "and /health only");
       return 0;
     }
     if (!is_ops_listener && is_ops_route) {
@@ -1118,8 +1119,8 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   }
   if (strncmp(path, "/queries", 8) == 0 && (path[8] == '\0' || path[8] == '/')) {
     pthread_rwlock_rdlock(&h->catalog_lock);
-    enum MHD_Result ret = path[8] == '\0' || path[9] == '\0' ? route_catalog(h, c)
-                                                             : route_canned(h, c, r, path + 9);
+    enum MHD_Result ret =
+        path[8] == '\0' || path[9] == '\0' ? route_catalog(h, c) : route_canned(h, c, r, path + 9);
     pthread_rwlock_unlock(&h->catalog_lock);
     return ret;
   }
@@ -1272,7 +1273,8 @@ static cust_status resolve(const char *listen, struct sockaddr_storage *sa, sock
   freeaddrinfo(res);
   return CUST_OK;
 bad:
-  snprintf(err, errlen, "bad --listen address \"%s\": use HOST:PORT or [IPV6]:PORT (port 0: any free port)",
+  snprintf(err, errlen,
+           "bad --listen address \"%s\": use HOST:PORT or [IPV6]:PORT (port 0: any free port)",
            listen);
   return CUST_ERR_INVALID;
 }
@@ -1320,8 +1322,8 @@ static cust_status read_pem(const char *path, const char *what, char **out,
 static void url_of(const struct sockaddr_storage *sa, socklen_t salen, unsigned port, int is_tls,
                    char *out, size_t outlen) {
   char host[NI_MAXHOST];
-  if (getnameinfo((const struct sockaddr *)sa, salen, host, sizeof host, NULL, 0,
-                  NI_NUMERICHOST) != 0) {
+  if (getnameinfo((const struct sockaddr *)sa, salen, host, sizeof host, NULL, 0, NI_NUMERICHOST) !=
+      0) {
     snprintf(host, sizeof host, "127.0.0.1");
   }
   if (strcmp(host, "0.0.0.0") == 0) {
@@ -1362,8 +1364,8 @@ static cust_status start_ops(cust_http *h, const cust_http_config *cfg, unsigned
   }
   struct MHD_OptionItem tls[3];
   h->ops_mhd = MHD_start_daemon(
-      flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-      on_mhd_log, (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+      (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
       MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
       (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,

@@ -402,8 +402,8 @@ const double http_hist_bounds[HTTP_HIST_BUCKETS] = { 0.001, 0.005, 0.01, 0.025, 
                                                      0.25,  0.5,   1.0,  2.5,   10.0, 0.0 };
 const int http_status_slots[HTTP_STATUS_SLOTS] = { 200, 400, 404, 406, 413, 500, 503, 504, 0 };
 
-const char *const http_route_names[HTTP_ROUTES] = { "other",   "sparql", "queries", "query",
-                                                    "custody", "rewards", "status", "health",
+const char *const http_route_names[HTTP_ROUTES] = { "other",   "sparql",  "queries", "query",
+                                                    "custody", "rewards", "status",  "health",
                                                     "metrics", "static" };
 
 void http_metrics_answer(http_metrics *m, http_route route, int status) {
