@@ -117,8 +117,14 @@ static void access_line(cust_http *h, const http_req *r, enum MHD_RequestTermina
       *p = '?'; /* one line per request, whatever the client sent */
     }
   }
+  char method[sizeof r->method];
+  snprintf(method, sizeof method, "%s", r->method[0] ? r->method : "-");
+  for (char *p = method; *p; p++) {
+    if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+      *p = '?';
+    }
+  }
   unsigned long long ms = (unsigned long long)(cust_now_ms() - r->start_ms);
-  const char *method = r->method[0] ? r->method : "-";
   int status = r->status ? r->status : 0;
   if (h->is_json_log) {
     fprintf(h->access_log,
