@@ -113,7 +113,8 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   /* Reloading is for the long-running commands; elsewhere HUP still stops. */
-  if (strcmp(cmd->name, "serve") == 0 || strcmp(cmd->name, "run") == 0) {
+  if (strcmp(cmd->name, "serve") == 0 || strcmp(cmd->name, "run") == 0 ||
+      strcmp(cmd->name, "index") == 0) {
     sigaction(SIGHUP, &sa, NULL);
   }
   signal(SIGPIPE, SIG_IGN);

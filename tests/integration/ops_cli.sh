@@ -111,5 +111,25 @@ grep -q 'reload: keeping the reward policies' "$TMP/runhup.err" ||
 kill -0 "$pid" 2>/dev/null || fail "run survives a bad reload"
 kill -TERM "$pid"
 wait "$pid"
-rc=$?; [ $rc -eq 0 ] || fail "run exits 0 on SIGTERM after reloads (got $rc): $(tail -n 5 "$TMP/runhup.err")"
+rc=$?
+[ $rc -eq 0 ] || fail "run exits 0 on SIGTERM after reloads (got $rc): $(tail -n 5 "$TMP/runhup.err")"
+
+# index: SIGHUP reloads the policies while it follows a node
+cp "$srcdir/ontology/policy-default.ttl" "$TMP/policy.ttl"
+start_listening dn "$CUSTODIAN" devnet --listen 127.0.0.1:0 --block-time 200
+"$CUSTODIAN" index --db "$TMP/ix.db" --node "$URL" --policy "$TMP/policy.ttl" >/dev/null 2>"$TMP/ix.err" &
+pid=$!
+PIDS="$PIDS $pid"
+sleep 1
+kill -HUP "$pid"
+i=0
+while [ $i -lt 100 ] && ! grep -q 'reload: 1 reward policy file loaded' "$TMP/ix.err"; do
+  sleep 0.1; i=$((i + 1))
+done
+grep -q 'reload: 1 reward policy file loaded' "$TMP/ix.err" ||
+  fail "index reloads the policies on SIGHUP: $(tail -n 3 "$TMP/ix.err")"
+kill -0 "$pid" 2>/dev/null || fail "SIGHUP does not stop index"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?; [ $rc -eq 0 ] || fail "index exits 0 on SIGTERM after a reload (got $rc): $(tail -n 5 "$TMP/ix.err")"
 pass
