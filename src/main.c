@@ -9,10 +9,19 @@
 
 #include "cli/cli.h"
 #include "sparql/sparql.h"
+#include "src/commit_gen.h"
 
 static void on_signal(int sig) {
-  (void)sig;
-  cust_stop_requested = 1;
+  if (sig == SIGHUP) {
+    cust_reload_requested = 1;
+  } else {
+    cust_stop_requested = 1;
+  }
+}
+
+static void print_version(void) {
+  printf("custodian %s (commit %s)\nbuilt with %s\n", PACKAGE_VERSION, CUST_COMMIT,
+         CUST_BUILT_WITH);
 }
 
 static void print_usage(FILE *out) {
@@ -50,7 +59,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
-    printf("custodian %s\n", PACKAGE_VERSION);
+    if (argc > 2) {
+      cust_cli_error("version takes no arguments (got \"%s\")", argv[2]);
+      return 2;
+    }
+    print_version();
     return 0;
   }
   const cust_command *cmd = NULL;
@@ -87,6 +100,17 @@ int main(int argc, char **argv) {
   }
   cust_logger_init(&ctx.log, stderr, level);
   ctx.is_tty = isatty(STDERR_FILENO);
+  const char *format = cust_opts_get(&ctx.opts, "log-format", "text");
+  if (strcmp(format, "json") == 0) {
+    ctx.log.format = CUST_LOG_JSON;
+    ctx.is_tty = 0; /* no progress lines among JSON ones */
+  } else if (strcmp(format, "text") == 0) {
+    ctx.log.format = ctx.is_tty ? CUST_LOG_TEXT : CUST_LOG_STAMPED;
+  } else {
+    cust_cli_error("--log-format must be text or json, not \"%s\"", format);
+    cust_opts_release(&ctx.opts);
+    return 2;
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -94,10 +118,18 @@ int main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* Reloading is for the long-running commands; elsewhere HUP still stops. */
+  if (strcmp(cmd->name, "serve") == 0 || strcmp(cmd->name, "run") == 0 ||
+      strcmp(cmd->name, "index") == 0) {
+    sigaction(SIGHUP, &sa, NULL);
+  }
   signal(SIGPIPE, SIG_IGN);
 
   int rc = cmd->run(&ctx);
   fflush(stdout);
+  if (ctx.access_log != NULL && ctx.access_log != stdout) {
+    fclose(ctx.access_log);
+  }
   cust_opts_release(&ctx.opts);
   return rc;
 }

@@ -18,6 +18,13 @@ export function apiBase() {
   }
 }
 
+/* The page's own folder ("" at the root, "/custodian" under a proxy's
+ * prefix): same-origin calls go below it, so the dashboard works under
+ * https://host/custodian/ as well as at the root. */
+export function pageBase() {
+  return strip(new URL('.', location.href).pathname);
+}
+
 export function apiSource() {
   if (new URLSearchParams(location.search).get('api')) return 'page address (?api=)';
   try {
@@ -53,7 +60,7 @@ export class ApiError extends Error {
 }
 
 export function apiUrl(path, params) {
-  let url = apiBase() + path;
+  let url = (apiBase() || pageBase()) + path;
   if (params) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) {
@@ -83,7 +90,7 @@ async function send(url, init) {
     res = await fetch(url, init);
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    const where = apiBase() || location.origin;
+    const where = apiBase() || location.origin + pageBase();
     throw new ApiError(0, `cannot reach the server at "${where}"`,
       'check that custodian is running and that the API address in Settings is right');
   }

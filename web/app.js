@@ -1,6 +1,6 @@
 // The dashboard's shell: hash routes to views, the API address setting, focus
 // and title on navigation. Each view is a module with render(main, params, ctx).
-import { apiBase, apiSource, saveApiBase } from './api.js';
+import { apiBase, apiSource, pageBase, saveApiBase } from './api.js';
 import { h, clear, errorBox, put } from './dom.js';
 
 const VIEWS = {
@@ -78,7 +78,7 @@ async function navigate() {
 
 function showApi() {
   const base = apiBase();
-  const where = base || location.origin;
+  const where = base || location.origin + pageBase();
   document.getElementById('api-footer').textContent = `${where} (${apiSource()})`;
   document.getElementById('endpoint-url').textContent = `${where}/sparql`;
   document.getElementById('api-current').textContent = `Now using ${where} (from the ${apiSource()}).`;

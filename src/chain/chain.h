@@ -112,8 +112,10 @@ cust_status cust_chain_parse_metas(const char *body, size_t len, uint64_t min, u
                                    chain_meta *out, uint64_t *last_height, char *msg,
                                    size_t msglen);
 
-/* Turns "tcp://h:p", "h:p" or "http://h:p/" into "http://h:p" in `out`.
- * CUST_ERR_INVALID for another scheme or when it does not fit. */
+/* Turns "tcp://h:p", "h:p" or "http://h:p/" into "http://h:p" in `out`;
+ * a query string ("?apikey=…") is kept, after the path. CUST_ERR_INVALID
+ * for another scheme, no host, or when it does not fit. */
+#define CHAIN_URL_MAX 1024
 cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen);
 
 /* ---- one endpoint ------------------------------------------------------------------ */
@@ -126,7 +128,9 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen);
  * stays open, and what the follower knows about the endpoint's health. Used
  * by one thread at a time. */
 typedef struct chain_endpoint {
-  char url[256];
+  char url[256];               /* as shown: secrets redacted (cust_url_redact) */
+  char base[CHAIN_URL_MAX];    /* scheme, credentials, host and path: what requests go to */
+  char query[CHAIN_URL_MAX];   /* the URL's query without '?', added to every request; "" */
   void *curl;                  /* CURL * */
   void *headers;               /* struct curl_slist * */
   cust_buf body;               /* the last answer */
@@ -160,7 +164,8 @@ cust_status cust_chain_endpoint_init(chain_endpoint *e, const char *url, uint64_
                                      size_t max_answer, const volatile int *abort_a,
                                      const volatile int *abort_b);
 void cust_chain_endpoint_release(chain_endpoint *e);
-/* GET url+path (path starts with '/') or POST a JSON body to url+"/". The
+/* GET base+path (path starts with '/') or POST a JSON body to base+"/",
+ * with the URL's own query string added to each. The
  * answer is in e->body and e->http_status. CUST_ERR_NETWORK (with the
  * reason in `err`) when no complete answer came; CUST_ERR_LIMIT when the
  * answer, decoded, is larger than max_answer (e->is_too_big is set, the

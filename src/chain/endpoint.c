@@ -41,8 +41,14 @@ cust_status cust_chain_endpoint_init(chain_endpoint *e, const char *url, uint64_
   memset(e, 0, sizeof *e);
   cust_buf_init(&e->body);
   e->max_answer = max_answer ? max_answer : CUST_CHAIN_MAX_ANSWER;
-  if (cust_chain_normalize_url(url, e->url, sizeof e->url) != CUST_OK) {
+  if (cust_chain_normalize_url(url, e->base, sizeof e->base) != CUST_OK) {
     return CUST_ERR_INVALID;
+  }
+  cust_url_redact(e->base, 1, e->url, sizeof e->url);
+  char *q = strchr(e->base, '?');
+  if (q != NULL) {
+    *q = '\0';
+    snprintf(e->query, sizeof e->query, "%s", q + 1);
   }
   e->abort_a = abort_a;
   e->abort_b = abort_b;
@@ -128,9 +134,16 @@ static cust_status perform(chain_endpoint *e, char *err, size_t errlen) {
   return CUST_OK;
 }
 
+/* base + path + the endpoint's own query, into url[CHAIN_URL_MAX * 2]. */
+static int request_url(const chain_endpoint *e, const char *path, char *url, size_t len) {
+  const char *sep = e->query[0] == '\0' ? "" : strchr(path, '?') ? "&" : "?";
+  int w = snprintf(url, len, "%s%s%s%s", e->base, path, sep, e->query);
+  return w >= 0 && (size_t)w < len;
+}
+
 cust_status cust_chain_endpoint_get(chain_endpoint *e, const char *path, char *err, size_t errlen) {
-  char url[512];
-  if (snprintf(url, sizeof url, "%s%s", e->url, path) >= (int)sizeof url) {
+  char url[CHAIN_URL_MAX * 2];
+  if (!request_url(e, path, url, sizeof url)) {
     snprintf(err, errlen, "URL too long");
     return CUST_ERR_INVALID;
   }
@@ -143,8 +156,11 @@ cust_status cust_chain_endpoint_get(chain_endpoint *e, const char *path, char *e
 
 cust_status cust_chain_endpoint_post(chain_endpoint *e, const char *json, size_t len, char *err,
                                      size_t errlen) {
-  char url[512];
-  snprintf(url, sizeof url, "%s/", e->url);
+  char url[CHAIN_URL_MAX * 2];
+  if (!request_url(e, "/", url, sizeof url)) {
+    snprintf(err, errlen, "URL too long");
+    return CUST_ERR_INVALID;
+  }
   cust_buf_reset(&e->body);
   curl_easy_setopt(e->curl, CURLOPT_URL, url);
   curl_easy_setopt(e->curl, CURLOPT_POST, 1L);

@@ -592,14 +592,19 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen) {
   } else if (strstr(in, "://") != NULL) {
     return CUST_ERR_INVALID;
   }
-  size_t n = strlen(rest);
+  /* The query (an API key for a hosted node) is kept apart from the path,
+   * so that request paths go before it. */
+  size_t n = strcspn(rest, "?#");
+  const char *query = rest[n] == '?' ? rest + n + 1 : "";
+  size_t qn = strcspn(query, "#");
   while (n > 0 && rest[n - 1] == '/') {
     n--;
   }
-  if (n == 0) {
+  if (n == 0 || rest[0] == '/' || rest[0] == '@') {
     return CUST_ERR_INVALID;
   }
-  int w = snprintf(out, outlen, "%s%.*s", scheme, (int)n, rest);
+  int w =
+      snprintf(out, outlen, "%s%.*s%s%.*s", scheme, (int)n, rest, qn ? "?" : "", (int)qn, query);
   if (w < 0 || (size_t)w >= outlen) {
     return CUST_ERR_INVALID;
   }
@@ -607,6 +612,6 @@ cust_status cust_chain_normalize_url(const char *in, char *out, size_t outlen) {
 }
 
 cust_status cust_chain_check_url(const char *url) {
-  char tmp[256];
+  char tmp[CHAIN_URL_MAX];
   return cust_chain_normalize_url(url, tmp, sizeof tmp);
 }

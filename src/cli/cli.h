@@ -60,7 +60,8 @@ cust_status cust_opts_u64(const cust_opts *o, const char *name, uint64_t dflt, u
 typedef struct cust_ctx {
   cust_logger log;
   cust_opts opts;
-  int is_tty; /* stderr is a terminal: show progress lines */
+  int is_tty;       /* stderr is a terminal: show progress lines */
+  FILE *access_log; /* --access-log, opened by cust_cli_http_options; closed by main() */
 } cust_ctx;
 
 /* ---- commands ------------------------------------------------------------ */

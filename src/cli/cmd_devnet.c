@@ -95,6 +95,9 @@ int cust_cmd_devnet(cust_ctx *ctx) {
 
   cust_devnet *d = NULL;
   cust_status st = cust_devnet_start(&cfg, &ctx->log, &d);
+  if (st == CUST_ERR_INVALID) {
+    return 2; /* a bad --listen: the devnet said why, in one line */
+  }
   if (st != CUST_OK) {
     cust_cli_error("cannot start the devnet on \"%s\": %s", cfg.listen, cust_strerror(st));
     return 1;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd_index.h"
 #include "http/http.h"
@@ -56,7 +57,9 @@ static int chain_options(cust_cli_indexer *ix, cust_ctx *ctx, cust_index_config 
   }
   for (size_t i = 0; i < n; i++) {
     if (cust_chain_check_url(nodes[i]) != CUST_OK) {
-      cust_cli_error("--node \"%s\" is not an http:// or https:// URL", nodes[i]);
+      char shown[256];
+      cust_cli_error("--node \"%s\" is not an http:// or https:// URL with a host",
+                     cust_url_redact(nodes[i], 1, shown, sizeof shown));
       return 2;
     }
   }
@@ -190,6 +193,63 @@ void cust_cli_indexer_close(cust_cli_indexer *ix) {
   memset(ix, 0, sizeof *ix);
 }
 
+/* Reads the --policy files again into the store, through a handle of its
+ * own (the indexer's is busy on the main thread; SQLite serialises the two
+ * writers). A bad file changes nothing: the policies graph is replaced in
+ * one transaction or not at all. */
+static void reload_policies(cust_cli_reloader *r) {
+  const char *policies[64];
+  char err[512] = "";
+  size_t n = cust_opts_all(&r->ctx->opts, "policy", policies, 64);
+  cust_store *s = NULL;
+  cust_status st = cust_store_open(r->db_path, 0, &r->ctx->log, &s);
+  if (st == CUST_OK) {
+    st = cust_rewards_load_policies(s, policies, n > 64 ? 64 : n, err, sizeof err);
+  }
+  cust_store_close(s);
+  if (st != CUST_OK) {
+    cust_log(&r->ctx->log, CUST_LOG_ERROR,
+             "reload: keeping the reward policies in service: %s; fix the file and send SIGHUP "
+             "again",
+             err[0] ? err : cust_strerror(st));
+  } else {
+    cust_log(&r->ctx->log, CUST_LOG_INFO, "reload: %zu reward policy file%s loaded", n,
+             n == 1 ? "" : "s");
+  }
+}
+
+static void *reload_loop(void *ud) {
+  cust_cli_reloader *r = ud;
+  while (!r->is_done && !cust_stop_requested) {
+    if (cust_reload_requested) {
+      cust_reload_requested = 0;
+      if (r->h != NULL) {
+        cust_http_reload(r->h);
+      }
+      reload_policies(r);
+    }
+    usleep(100 * 1000);
+  }
+  return NULL;
+}
+
+void cust_cli_reloader_start(cust_cli_reloader *r, cust_ctx *ctx, cust_http *h,
+                             const char *db_path) {
+  memset(r, 0, sizeof *r);
+  r->ctx = ctx;
+  r->h = h;
+  r->db_path = db_path;
+  r->is_running = pthread_create(&r->thread, NULL, reload_loop, r) == 0;
+}
+
+void cust_cli_reloader_stop(cust_cli_reloader *r) {
+  if (r->is_running) {
+    r->is_done = 1;
+    pthread_join(r->thread, NULL);
+    r->is_running = 0;
+  }
+}
+
 int cust_cmd_index(cust_ctx *ctx) {
   cust_cli_indexer ix;
   char err[256] = "";
@@ -199,10 +259,14 @@ int cust_cmd_index(cust_ctx *ctx) {
     cust_cli_error("%s", err);
     return 2;
   }
+  cust_cli_reloader rl;
+  memset(&rl, 0, sizeof rl);
   int rc = cust_cli_indexer_open(&ix, ctx, until, NULL);
   if (rc == 0) {
+    cust_cli_reloader_start(&rl, ctx, NULL, ix.db_path);
     rc = cust_cli_indexer_run(&ix, ctx);
   }
+  cust_cli_reloader_stop(&rl);
   cust_cli_indexer_close(&ix);
   return rc;
 }

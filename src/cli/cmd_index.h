@@ -36,4 +36,23 @@ int cust_cli_indexer_run(cust_cli_indexer *ix, cust_ctx *ctx);
 /* NULL-safe; closes what open made, the devnet last. */
 void cust_cli_indexer_close(cust_cli_indexer *ix);
 
+/* The thread that answers SIGHUP while the main thread indexes: it reads
+ * the canned queries of `h` again (when not NULL) and the --policy files
+ * into the store at `db_path`, through a handle of its own. Everything is
+ * borrowed until cust_cli_reloader_stop. Embedded struct. */
+struct cust_http;
+typedef struct cust_cli_reloader {
+  cust_ctx *ctx;
+  struct cust_http *h;
+  const char *db_path;
+  pthread_t thread;
+  int is_running;
+  volatile int is_done;
+} cust_cli_reloader;
+
+void cust_cli_reloader_start(cust_cli_reloader *r, cust_ctx *ctx, struct cust_http *h,
+                             const char *db_path);
+/* Idempotent; a zeroed reloader is stopped already. */
+void cust_cli_reloader_stop(cust_cli_reloader *r);
+
 #endif

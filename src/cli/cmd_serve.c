@@ -1,7 +1,10 @@
 /* custodian serve: the HTTP server over a store opened read-only, until
- * SIGINT or SIGTERM. Also reads the server options that run shares. */
+ * SIGINT or SIGTERM; SIGHUP reloads the canned queries. Also reads the server options that run
+ * shares. */
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,12 +45,16 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
     cust_cli_error("--trusted-proxy names %zu addresses, at most %zu: use CIDR networks", n, max);
     return 2;
   }
-  char err[256];
+  char err[512];
   if (cust_http_check_proxies(proxies, n, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
     return 2;
   }
   cfg->listen = cust_opts_get(&ctx->opts, "listen", "127.0.0.1:8080");
+  if (cust_http_check_listen(cfg->listen, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 2;
+  }
   cfg->web_dir = cust_opts_get(&ctx->opts, "web", NULL);
   cfg->queries_dir = cust_opts_get(&ctx->opts, "queries", NULL);
   cfg->limits.timeout_ms = timeout;
@@ -60,6 +67,40 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
   cfg->max_conns_per_ip = (unsigned)per_ip;
   cfg->trusted_proxies = proxies;
   cfg->ntrusted_proxies = n;
+  const char *access = cust_opts_get(&ctx->opts, "access-log", NULL);
+  if (access != NULL && ctx->access_log == NULL) {
+    ctx->access_log = strcmp(access, "-") == 0 ? stdout : fopen(access, "a");
+    if (ctx->access_log == NULL) {
+      cust_cli_error("cannot open the access log \"%s\": %s", access, strerror(errno));
+      return 1;
+    }
+  }
+  cfg->tls_cert = cust_opts_get(&ctx->opts, "tls-cert", NULL);
+  cfg->tls_key = cust_opts_get(&ctx->opts, "tls-key", NULL);
+  if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+    cust_cli_error("--tls-cert and --tls-key go together: give both PEM files, or neither");
+    return 2;
+  }
+  cfg->api_token = cust_opts_get(&ctx->opts, "api-token", NULL);
+  cfg->ops_token = cust_opts_get(&ctx->opts, "ops-token", NULL);
+  if ((cfg->api_token && strlen(cfg->api_token) < 16) ||
+      (cfg->ops_token && strlen(cfg->ops_token) < 16)) {
+    cust_cli_error("a token (--api-token, --ops-token) needs at least 16 characters: make one "
+                   "with \"openssl rand -hex 32\"");
+    return 2;
+  }
+  cfg->ops_listen = cust_opts_get(&ctx->opts, "ops-listen", NULL);
+  if (cfg->ops_listen && cust_http_check_listen(cfg->ops_listen, err, sizeof err) != CUST_OK) {
+    cust_cli_error("--ops-listen: %s", err);
+    return 2;
+  }
+  cfg->base_path = cust_opts_get(&ctx->opts, "base-path", NULL);
+  if (cfg->base_path && cust_http_check_base_path(cfg->base_path, err, sizeof err) != CUST_OK) {
+    cust_cli_error("%s", err);
+    return 2;
+  }
+  cfg->access_log = ctx->access_log;
+  cfg->is_json_log = ctx->log.format == CUST_LOG_JSON;
   return 0;
 }
 
@@ -89,8 +130,15 @@ int cust_cmd_serve(cust_ctx *ctx) {
     return 1;
   }
   printf("listening on %s\n", cust_http_url(h));
+  if (cust_http_ops_url(h) != NULL) {
+    printf("operations on %s\n", cust_http_ops_url(h));
+  }
   fflush(stdout);
   while (!cust_stop_requested) {
+    if (cust_reload_requested) {
+      cust_reload_requested = 0;
+      cust_http_reload(h);
+    }
     usleep(100 * 1000);
   }
   cust_log(&ctx->log, CUST_LOG_INFO, "stopping the server");

@@ -14,7 +14,10 @@
 #define OPT_VERBOSE                                                                                \
   { "verbose", 0, 0, "      log debug lines" }
 #define OPT_QUIET                                                                                  \
-  { "quiet", 0, 0, "      log errors only" }
+  { "quiet", 0, 0, "      log errors only" }, {                                                    \
+    "log-format", 1, 0,                                                                            \
+        "text|json  log lines as text (with a UTC time when stderr is not a terminal) or JSON"     \
+  }
 
 #define CHAIN_OPTS                                                                                 \
   { "node", 1, 1,                                                                                  \
@@ -41,10 +44,21 @@
       { "max-conns", 1, 0, "N  open connections; past N, 503 with Retry-After (default 512)" },    \
       { "max-conns-per-ip", 1, 0,                                                                  \
         "N  open connections per client address; past N, closed at accept (default 32)" },         \
-  {                                                                                                \
-    "trusted-proxy", 1, 1,                                                                         \
+      { "trusted-proxy", 1, 1,                                                                     \
         "ADDR[,ADDR...]  reverse proxies (IPs or CIDRs): no per-address limit, and the client is " \
-        "read from X-Forwarded-For/Forwarded"                                                      \
+        "read from X-Forwarded-For/Forwarded" },                                                   \
+      { "access-log", 1, 0, "FILE|-  one line per request (- for stdout)" },                       \
+      { "tls-cert", 1, 0,                                                                          \
+        "FILE  serve HTTPS with this PEM certificate (chain); needs --tls-key" },                  \
+      { "tls-key", 1, 0, "FILE  the PEM private key of --tls-cert" },                              \
+      { "api-token", 1, 0,                                                                         \
+        "TOKEN  require \"Authorization: Bearer TOKEN\" on the API (not on /health)" },            \
+      { "ops-token", 1, 0,                                                                         \
+        "TOKEN  require \"Authorization: Bearer TOKEN\" on /metrics and /status" },                \
+      { "ops-listen", 1, 0,                                                                        \
+        "HOST:PORT  serve /metrics and /status there only (and /health on both)" },                \
+  {                                                                                                \
+    "base-path", 1, 0, "/PREFIX  the path under which a reverse proxy publishes the service"       \
   }
 
 static const cust_optspec run_opts[] = {

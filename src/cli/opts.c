@@ -183,7 +183,21 @@ static cust_status read_config(cust_opts *o, unsigned char *seen, const cust_opt
     }
     const cust_optspec *s = find_spec(spec, p, (size_t)(ke - p));
     if (s == NULL) {
-      continue; /* one config file serves every command: ignore the others' keys */
+      /* One config file serves every command: another command's option is
+       * skipped, but a name that no command knows is a mistake. */
+      int is_known = 0;
+      for (const cust_command *c = cust_commands; c->name != NULL && !is_known; c++) {
+        is_known = find_spec(c->options, p, (size_t)(ke - p)) != NULL;
+      }
+      if (!is_known) {
+        snprintf(err, errlen,
+                 "config file \"%s\", line %u: unknown option \"%.*s\": see \"custodian "
+                 "<command> --help\"",
+                 path, lineno, (int)(ke - p > 64 ? 64 : ke - p), p);
+        st = CUST_ERR_INVALID;
+        break;
+      }
+      continue;
     }
     st = push_lower(o, seen, s, (size_t)(s - spec), SRC_FILE, s->has_arg ? v : "1",
                     s->has_arg ? vn : 1);

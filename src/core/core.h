@@ -85,13 +85,24 @@ typedef enum cust_log_level {
 /* The logger: owned by the process context, borrowed by every module. A NULL
  * logger is valid and discards everything. Not thread-safe by itself: lines
  * are written with one fprintf each, which stdio locks. */
+typedef enum cust_log_format {
+  CUST_LOG_TEXT = 0, /* "custodian: LEVEL: message" */
+  CUST_LOG_STAMPED,  /* the same after an RFC 3339 UTC time (for files and journals) */
+  CUST_LOG_JSON      /* {"time","level","msg"} per line, for collectors */
+} cust_log_format;
+
 typedef struct cust_logger {
   FILE *out;            /* borrowed; stderr by default */
   cust_log_level level; /* messages above this level are dropped */
   const char *prefix;   /* borrowed, e.g. "custodian" */
+  cust_log_format format;
 } cust_logger;
 
+/* A text logger without timestamps. */
 void cust_logger_init(cust_logger *log, FILE *out, cust_log_level level);
+/* The current UTC time as "2026-01-02T03:04:05.678Z" into out (of at least
+ * 25 bytes). Returns out. */
+const char *cust_time_rfc3339(char *out, size_t outlen);
 void cust_log(const cust_logger *log, cust_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va_list ap);
@@ -100,6 +111,8 @@ void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va
 
 /* Set by the signal handler of main(); long loops poll it. The only global. */
 extern volatile int cust_stop_requested;
+/* Set by SIGHUP: the server reloads its canned queries and policies. */
+extern volatile int cust_reload_requested;
 
 /* ---- arena ------------------------------------------------------------- */
 
@@ -191,6 +204,17 @@ cust_status cust_bech32_account(cust_buf *b, const char *hrp, const unsigned cha
  * CUST_ERR_LIMIT when the bytes do not fit. */
 cust_status cust_base58_decode(const char *in, size_t len, unsigned char *out, size_t cap,
                                size_t *n);
+
+/* Writes `url` to `out` (of `outlen` bytes, always NUL-terminated, cut to
+ * fit) with its secrets hidden, for anything shown: status, metrics, logs,
+ * errors. The user information of "scheme://user:pass@host" becomes "***@";
+ * in the query string (and a path without a scheme), the value of every
+ * parameter becomes "***" when `is_all` is set, else only the values of
+ * parameters whose name suggests a secret (key, token, secret, pass, auth,
+ * sig, credential, session). The fragment is dropped. Returns `out`. */
+const char *cust_url_redact(const char *url, int is_all, char *out, size_t outlen);
+/* Whether a query parameter `name` (of n bytes) suggests a secret. */
+int cust_is_secret_name(const char *name, size_t n);
 
 /* ---- time -------------------------------------------------------------- */
 

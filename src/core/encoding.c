@@ -3,6 +3,7 @@
  * nettle), bech32 (addresses) and base58btc (did:key). */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,4 +408,86 @@ cust_status cust_bech32_check_address(const char *addr, const char *hrp_want, ch
     snprintf(hrp_out, hrpcap, "%s", hrp);
   }
   return CUST_OK;
+}
+
+/* ---- redaction -------------------------------------------------------------- */
+
+int cust_is_secret_name(const char *name, size_t n) {
+  static const char *const words[] = { "key",  "token", "secret",     "pass",
+                                       "auth", "sig",   "credential", "session" };
+  char low[64];
+  if (n >= sizeof low) {
+    return 1; /* a name that long is not one an operator needs to read */
+  }
+  for (size_t i = 0; i < n; i++) {
+    low[i] = (char)tolower((unsigned char)name[i]);
+  }
+  low[n] = '\0';
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+    if (strstr(low, words[i]) != NULL) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Appends (s, n) to out[*w] within outlen, keeping room for the NUL. */
+static void put(char *out, size_t outlen, size_t *w, const char *s, size_t n) {
+  while (n > 0 && *w + 1 < outlen) {
+    out[(*w)++] = *s++;
+    n--;
+  }
+}
+
+const char *cust_url_redact(const char *url, int is_all, char *out, size_t outlen) {
+  size_t w = 0;
+  if (outlen == 0) {
+    return out;
+  }
+  const char *p = url ? url : "";
+  const char *end = p + strcspn(p, "#");
+  const char *q = memchr(p, '?', (size_t)(end - p));
+  const char *path_end = q ? q : end;
+  const char *scheme = strstr(p, "://");
+  if (scheme != NULL && scheme < path_end) {
+    const char *auth = scheme + 3;
+    const char *auth_end = auth + strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *x = auth; x < auth_end; x++) {
+      if (*x == '@') {
+        at = x; /* the last '@' ends the user information */
+      }
+    }
+    put(out, outlen, &w, p, (size_t)(auth - p));
+    if (at != NULL) {
+      put(out, outlen, &w, "***@", 4);
+      auth = at + 1;
+    }
+    put(out, outlen, &w, auth, (size_t)(path_end - auth));
+  } else {
+    put(out, outlen, &w, p, (size_t)(path_end - p));
+  }
+  if (q != NULL) {
+    put(out, outlen, &w, "?", 1);
+    const char *s = q + 1;
+    while (s < end) {
+      const char *amp = s + strcspn(s, "&;");
+      if (amp > end) {
+        amp = end;
+      }
+      const char *eq = memchr(s, '=', (size_t)(amp - s));
+      if (eq != NULL && (is_all || cust_is_secret_name(s, (size_t)(eq - s)))) {
+        put(out, outlen, &w, s, (size_t)(eq + 1 - s));
+        put(out, outlen, &w, "***", 3);
+      } else {
+        put(out, outlen, &w, s, (size_t)(amp - s));
+      }
+      if (amp < end) {
+        put(out, outlen, &w, amp, 1);
+      }
+      s = amp + 1;
+    }
+  }
+  out[w] = '\0';
+  return out;
 }

@@ -6,6 +6,7 @@
 #include "core.h"
 
 volatile int cust_stop_requested = 0;
+volatile int cust_reload_requested = 0;
 
 const char *cust_strerror(cust_status st) {
   switch (st) {
@@ -53,6 +54,18 @@ void cust_logger_init(cust_logger *log, FILE *out, cust_log_level level) {
   log->out = out;
   log->level = level;
   log->prefix = "custodian";
+  log->format = CUST_LOG_TEXT;
+}
+
+const char *cust_time_rfc3339(char *out, size_t outlen) {
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  char day[32];
+  strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, outlen, "%s.%03ldZ", day, ts.tv_nsec / 1000000L);
+  return out;
 }
 
 void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va_list ap) {
@@ -62,7 +75,25 @@ void cust_logv(const cust_logger *log, cust_log_level level, const char *fmt, va
     return;
   }
   vsnprintf(line, sizeof line, fmt, ap);
-  fprintf(log->out, "%s: %s: %s\n", log->prefix ? log->prefix : "custodian", names[level], line);
+  const char *prefix = log->prefix ? log->prefix : "custodian";
+  char now[40];
+  if (log->format == CUST_LOG_JSON) {
+    cust_buf b;
+    cust_buf_init(&b);
+    cust_status st = cust_buf_printf(&b, "{\"time\": \"%s\", \"level\": \"%s\", \"msg\": ",
+                                     cust_time_rfc3339(now, sizeof now), names[level]);
+    st = st ? st : cust_json_cstr(&b, line);
+    st = st ? st : cust_buf_puts(&b, "}\n");
+    if (st == CUST_OK) {
+      fputs(b.data, log->out);
+    }
+    cust_buf_release(&b);
+  } else if (log->format == CUST_LOG_STAMPED) {
+    fprintf(log->out, "%s %s: %s: %s\n", cust_time_rfc3339(now, sizeof now), prefix, names[level],
+            line);
+  } else {
+    fprintf(log->out, "%s: %s: %s\n", prefix, names[level], line);
+  }
 }
 
 void cust_log(const cust_logger *log, cust_log_level level, const char *fmt, ...) {

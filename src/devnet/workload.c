@@ -458,8 +458,9 @@ static void date_of(gen *g, uint64_t height, int back, char out[40]) {
   time_t t = (time_t)(sec - back);
   struct tm tm;
   gmtime_r(&t, &tm);
-  snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec / 1000u);
+  char day[24] = "";
+  strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 40, "%.20s.%06uZ", day, (nsec / 1000u) % 1000000u);
 }
 
 /* ---- N-Quads ---------------------------------------------------------------------- */

@@ -56,8 +56,9 @@ void cust_devnet_block_time(const cust_devnet_world *w, uint64_t height, char ou
   time_t t = (time_t)sec;
   struct tm tm;
   gmtime_r(&t, &tm);
-  snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+  char day[24] = "";
+  strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 40, "%.20s.%09uZ", day, nsec % 1000000000u);
 }
 
 int cust_devnet_is_proof_line(const char *line, size_t n) {

@@ -267,6 +267,12 @@ static http_conn *conn_of(struct MHD_Connection *c) {
   return ci != NULL ? ci->socket_context : NULL;
 }
 
+int http_conns_is_trusted(http_conns *t, struct MHD_Connection *c) {
+  (void)t;
+  const http_conn *k = conn_of(c);
+  return k != NULL && k->is_trusted;
+}
+
 int http_same_client(int family, const unsigned char *a, const unsigned char *b) {
   /* One IPv6 host commonly holds a whole /64: count it as one client. */
   return memcmp(a, b, family == AF_INET ? 4 : 8) == 0;
@@ -399,9 +405,9 @@ static void printable(const char *s, char *out, size_t len) {
 }
 
 http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const char *method,
-                              const char *uri) {
+                              const char *uri, char *client, size_t clientlen) {
   http_conn *k = conn_of(c);
-  char client[CLIENT_MAX] = "unknown";
+  snprintf(client, clientlen, "unknown");
   if (k == NULL) {
     return HTTP_VERDICT_OK;
   }
@@ -418,7 +424,7 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const cha
   } else {
     ip_text(k->family, k->ip, k->client, sizeof k->client); /* the last request's may be there */
   }
-  snprintf(client, sizeof client, "%s", k->client);
+  snprintf(client, clientlen, "%s", k->client);
   if (k->is_over) {
     v = HTTP_VERDICT_BUSY;
   } else if (is_forwarded) {
@@ -436,9 +442,9 @@ http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const cha
   }
   pthread_mutex_unlock(&t->lock);
   if (t->log != NULL && t->log->level >= CUST_LOG_DEBUG) {
-    char m[16], u[256];
+    char m[16], u[256], shown[256];
     printable(method, m, sizeof m);
-    printable(uri, u, sizeof u);
+    printable(cust_url_redact(uri, 0, shown, sizeof shown), u, sizeof u);
     cust_log(t->log, CUST_LOG_DEBUG, "http: \"%s\" %s %s", client, m, u);
   }
   return v;

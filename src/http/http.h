@@ -30,6 +30,15 @@ typedef struct cust_http_config {
   const char *const *trusted_proxies; /* IPs or CIDRs exempt from the per-address limit,
                                          whose X-Forwarded-For/Forwarded name the client */
   size_t ntrusted_proxies;
+  FILE *access_log;      /* one line per request; NULL: none (borrowed until cust_http_stop) */
+  int is_json_log;       /* access-log lines as JSON */
+  const char *tls_cert;  /* PEM certificate (chain) file: serve HTTPS; NULL: HTTP */
+  const char *tls_key;   /* its PEM private key file; both or neither */
+  const char *api_token; /* "Authorization: Bearer" required on the API; NULL: open */
+  const char *ops_token; /* the same for /status and /metrics; NULL: api_token */
+  const char
+      *ops_listen;       /* serve /status, /metrics (and /health) there only; NULL: with the rest */
+  const char *base_path; /* "/prefix" under which a proxy publishes the service; NULL: none */
 } cust_http_config;
 
 #define CUST_HTTP_REQUEST_TIMEOUT_MS 10000
@@ -41,18 +50,31 @@ typedef struct cust_http_config {
  * one named in `err`. */
 cust_status cust_http_check_proxies(const char *const *list, size_t n, char *err, size_t errlen);
 
+/* Checks a --listen value ("HOST:PORT", "[V6]:PORT"; the host resolves).
+ * CUST_ERR_INVALID with a one-line reason in `err`. */
+cust_status cust_http_check_listen(const char *listen, char *err, size_t errlen);
+
 /* Defaults: 127.0.0.1:8080, ./custodian.db, installed data dirs. */
 void cust_http_config_init(cust_http_config *c);
 
-/* Opens the store and the query engine, reads the canned queries and starts
- * listening. `log` is borrowed until cust_http_stop. On success *out is the
- * running server (stop it with cust_http_stop); on failure *out is NULL and
- * the reason was logged. Errors: CUST_ERR_INVALID (bad listen address or
- * canned query, bad trusted proxy), CUST_ERR_NETWORK (cannot bind), the store's errors,
- * CUST_ERR_NOMEM. */
+/* Opens the store and the query engine, reads the canned queries and the
+ * TLS files, and starts listening (and on ops_listen). `log` is borrowed until cust_http_stop. On
+ * success *out is the running server (stop it with cust_http_stop); on failure *out is NULL and the
+ * reason was logged. Errors: CUST_ERR_INVALID (bad listen address or canned query, bad trusted
+ * proxy), CUST_ERR_NETWORK (cannot bind), the store's errors, CUST_ERR_NOMEM. */
 cust_status cust_http_start(const cust_http_config *c, const cust_logger *log, cust_http **out);
-/* "http://HOST:PORT" with the bound port; borrowed until cust_http_stop. */
+/* Reads the canned queries again (SIGHUP). When a file is bad, the queries
+ * in service stay and the reason is logged; CUST_ERR_FORMAT then, else
+ * CUST_OK. Requests in hand finish with the queries they started with. */
+cust_status cust_http_reload(cust_http *h);
+/* "http://HOST:PORT" (https with TLS) with the bound port; borrowed until
+ * cust_http_stop. */
 const char *cust_http_url(const cust_http *h);
+/* The same for --ops-listen, or NULL without one. */
+const char *cust_http_ops_url(const cust_http *h);
+/* Checks a --base-path: "" or "/" (none), or "/seg[/seg...]" of URL-safe
+ * characters without a trailing slash. CUST_ERR_INVALID with a reason. */
+cust_status cust_http_check_base_path(const char *path, char *err, size_t errlen);
 /* Stops listening, waits for the requests in hand and frees everything. */
 void cust_http_stop(cust_http *h); /* NULL-safe */
 

@@ -120,6 +120,24 @@ extern const double http_hist_bounds[HTTP_HIST_BUCKETS]; /* seconds; the last is
 #define HTTP_STATUS_SLOTS 9
 extern const int http_status_slots[HTTP_STATUS_SLOTS]; /* 200 … ; 0 = any other */
 
+/* The routes of /metrics' custodian_http_requests_total{route}: a fixed
+ * set, so that a scan of random paths cannot grow the series. */
+typedef enum http_route {
+  HTTP_ROUTE_OTHER = 0, /* refused before routing (bad path, limits, 413) */
+  HTTP_ROUTE_SPARQL,
+  HTTP_ROUTE_QUERIES, /* the catalogue */
+  HTTP_ROUTE_QUERY,   /* one canned query */
+  HTTP_ROUTE_CUSTODY,
+  HTTP_ROUTE_REWARDS,
+  HTTP_ROUTE_STATUS,
+  HTTP_ROUTE_HEALTH,
+  HTTP_ROUTE_METRICS,
+  HTTP_ROUTE_STATIC,
+  HTTP_ROUTES
+} http_route;
+extern const char *const http_route_names[HTTP_ROUTES];
+#define HTTP_CODES 500 /* statuses 100..599 */
+
 /* Counters updated with atomic operations by every request thread. */
 typedef struct http_metrics {
   uint64_t queries[HTTP_STATUS_SLOTS];
@@ -127,7 +145,10 @@ typedef struct http_metrics {
   uint64_t duration_us; /* sum of query durations */
   uint64_t duration_count;
   uint64_t requests;
+  uint64_t answers[HTTP_ROUTES][HTTP_CODES]; /* by route and status (read with atomics) */
 } http_metrics;
+/* Records one answer of `route` with HTTP status `status`. */
+void http_metrics_answer(http_metrics *m, http_route route, int status);
 
 void http_metrics_init(http_metrics *m);
 /* Records one query (SPARQL or canned) with its status and duration. */
@@ -265,18 +286,29 @@ typedef enum http_verdict {
 } http_verdict;
 
 /* The request line of a new request has arrived. */
+/* (http_conns_begin below also writes the client's address to `client`.) */
 void http_conns_uri(http_conns *t, struct MHD_Connection *c);
 /* The head of a request is complete: reads the client address (forwarded
  * by a trusted proxy, else the peer's), logs the request at debug level
  * and decides. */
 http_verdict http_conns_begin(http_conns *t, struct MHD_Connection *c, const char *method,
-                              const char *uri);
+                              const char *uri, char *client, size_t clientlen);
 /* The request is fully received (or answered early): its deadline stops. */
 void http_conns_received(http_conns *t, struct MHD_Connection *c);
 /* The answer was sent: the deadline of the next request starts now. */
 void http_conns_done(http_conns *t, struct MHD_Connection *c);
 /* A copy of the counters, for /metrics. */
 void http_conns_stats(http_conns *t, http_conn_stats *out);
+/* Whether the peer of `c` is a --trusted-proxy. */
+int http_conns_is_trusted(http_conns *t, struct MHD_Connection *c);
+
+/* The value of parameter `name` (proto, host) in the first element of a
+ * Forwarded header (the client's side), unquoted, into `out`. Returns 1 when
+ * found and it fits, else 0. */
+int http_forwarded_param(const char *forwarded, const char *name, char *out, size_t outlen);
+
+/* Whether (a, an) equals (b, bn), in time that depends on the lengths only. */
+int http_token_equal(const char *a, size_t an, const char *b, size_t bn);
 
 /* ---- the server object, shared by server.c and ops.c ----------------------------- */
 
@@ -324,7 +356,9 @@ struct cust_http {
   char *db_path;
   char *web_root; /* realpath of the web directory, or NULL */
   cust_sparql *sparql;
+  pthread_rwlock_t catalog_lock; /* readers: the routes; writer: cust_http_reload */
   http_catalog catalog;
+  char *queries_dir; /* where the catalogue was read, for reloads */
   cust_index_shared *index;
   size_t max_body;
   http_pool pool;
@@ -337,7 +371,16 @@ struct cust_http {
   uint64_t last_stamp, generation; /* the result cache's key (atomics; key_lock to change) */
   uint64_t stamp_ms;               /* when the store file was last looked at */
   uint64_t started_ms;
+  double started_unix_s; /* process_start_time_seconds */
   http_conns conns;
+  FILE *access_log; /* borrowed; NULL: none */
+  int is_json_log;
+  struct MHD_Daemon *ops_mhd; /* --ops-listen; NULL: none */
+  char ops_url[320];
+  int is_tls;
+  char *tls_cert_pem, *tls_key_pem; /* owned; libmicrohttpd reads them while it runs */
+  char *api_token, *ops_token;      /* owned; NULL: open */
+  char *base_path;                  /* owned; "" when none */
 };
 
 /* The store's checkpoint (and, when `with_count`, its size), cached. */

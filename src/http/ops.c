@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http_int.h"
+#include "src/commit_gen.h"
 
 /* The index is healthy within this many blocks of the head. */
 #define HEALTH_MAX_LAG 5
@@ -171,9 +172,10 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   }
   CK(cust_buf_puts(b, "],\n  \"last_error\": "));
   CK(cust_json_cstr(b, s.has_index ? s.st.last_error : ""));
-  CK(cust_buf_puts(b, ",\n  \"store\": "));
-  CK(cust_json_cstr(b, h->db_path));
-  CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", h->catalog.len,
+  pthread_rwlock_rdlock(&h->catalog_lock);
+  size_t ncanned = h->catalog.len;
+  pthread_rwlock_unlock(&h->catalog_lock);
+  CK(cust_buf_printf(b, ",\n  \"canned_queries\": %zu,\n  \"uptime_s\": %llu\n}\n", ncanned,
                      (unsigned long long)((s.now_ms - h->started_ms) / 1000)));
   return 200;
 }
@@ -203,6 +205,15 @@ static cust_status metric(cust_buf *b, const char *name, const char *type, const
 int http_ops_metrics(cust_http *h, cust_buf *b) {
   snapshot s;
   take(h, 1, &s);
+  /* Gauges hold levels, counters only grow (named _total) and rates are left
+   * to the collector (rate() over the counters). */
+  CK(cust_buf_printf(b,
+                     "# HELP custodian_build_info The running build: version and commit.\n"
+                     "# TYPE custodian_build_info gauge\n"
+                     "custodian_build_info{version=\"%s\",commit=\"%s\"} 1\n",
+                     PACKAGE_VERSION, CUST_COMMIT));
+  CK(metric(b, "process_start_time_seconds", "gauge",
+            "Start time of the process since the Unix epoch in seconds.", h->started_unix_s));
   CK(metric(b, "custodian_indexed_height", "gauge", "Last indexed block height.",
             (double)indexed_height(&s)));
   if (s.has_index) {
@@ -210,8 +221,6 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
               (double)s.st.head_height));
     CK(metric(b, "custodian_lag_blocks", "gauge", "Blocks between the head and the index.",
               (double)lag_of(&s)));
-    CK(metric(b, "custodian_blocks_per_second", "gauge", "Recent indexing rate.",
-              s.st.blocks_per_s));
     CK(metric(b, "custodian_indexed_triples_total", "counter", "Quads written by this process.",
               (double)s.st.triples_total));
     CK(metric(b, "custodian_indexer_up", "gauge", "1 when the indexer runs.",
@@ -219,8 +228,8 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
   }
   CK(metric(b, "custodian_blocks_total", "counter", "Blocks indexed by this process.",
             s.has_index ? (double)s.st.blocks_total : 0.0));
-  CK(metric(b, "custodian_triples_total", "gauge", "Quads in the store.", (double)s.info.quads));
-  CK(metric(b, "custodian_credentials_total", "gauge", "Credentials in the store.",
+  CK(metric(b, "custodian_store_quads", "gauge", "Quads in the store.", (double)s.info.quads));
+  CK(metric(b, "custodian_store_credentials", "gauge", "Credentials in the store.",
             (double)s.info.credentials));
   CK(cust_buf_puts(b, "# HELP custodian_credentials_by_profile Credentials in the store by the "
                       "ontology profile that read them (\"unknown\": no profile knows the type).\n"
@@ -242,9 +251,9 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
     CK(label(b, s.info.unknown[i].name));
     CK(cust_buf_printf(b, "\"} %llu\n", (unsigned long long)s.info.unknown[i].n));
   }
-  CK(metric(b, "custodian_rejected_total", "gauge", "Rejected submissions in the store.",
+  CK(metric(b, "custodian_store_rejections", "gauge", "Rejected submissions in the store.",
             (double)s.info.rejections));
-  CK(metric(b, "custodian_failed_submissions_total", "gauge",
+  CK(metric(b, "custodian_store_failed_submissions", "gauge",
             "Failed dataverse transactions in the store.", (double)s.info.failed));
   CK(metric(b, "custodian_store_up", "gauge", "1 when the store answers.",
             s.info.is_ok ? 1.0 : 0.0));
@@ -278,8 +287,17 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
   }
   http_metrics m;
   http_metrics_read(&h->metrics, &m);
-  CK(metric(b, "custodian_http_requests_total", "counter", "HTTP requests received.",
-            (double)m.requests));
+  CK(cust_buf_puts(b, "# HELP custodian_http_requests_total HTTP requests answered, by route and "
+                      "status code.\n# TYPE custodian_http_requests_total counter\n"));
+  for (size_t r = 0; r < HTTP_ROUTES; r++) {
+    for (size_t k = 0; k < HTTP_CODES; k++) {
+      uint64_t n = __atomic_load_n(&h->metrics.answers[r][k], __ATOMIC_RELAXED);
+      if (n != 0) {
+        CK(cust_buf_printf(b, "custodian_http_requests_total{route=\"%s\",code=\"%zu\"} %llu\n",
+                           http_route_names[r], k + 100, (unsigned long long)n));
+      }
+    }
+  }
   CK(cust_buf_puts(b, "# HELP custodian_queries_total SPARQL and canned queries by status.\n"
                       "# TYPE custodian_queries_total counter\n"));
   for (size_t i = 0; i < HTTP_STATUS_SLOTS; i++) {
@@ -324,7 +342,9 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
             (double)cs.timed_out));
   CK(metric(b, "custodian_http_slow_readers_total", "counter",
             "Connections closed because an answer was taken too slowly.", (double)cs.slow_readers));
-  CK(metric(b, "custodian_uptime_seconds", "gauge", "Seconds since the server started.",
-            (double)(s.now_ms - h->started_ms) / 1000.0));
+  pthread_rwlock_rdlock(&h->catalog_lock);
+  size_t ncanned = h->catalog.len;
+  pthread_rwlock_unlock(&h->catalog_lock);
+  CK(metric(b, "custodian_canned_queries", "gauge", "Canned queries loaded.", (double)ncanned));
   return 200;
 }

@@ -65,7 +65,28 @@ typedef struct http_req {
   int is_too_large;
   size_t discarded; /* body bytes dropped once over the limit */
   http_params params;
+  /* for /metrics and the access log */
+  uint64_t start_ms;
+  http_route route;
+  int status;     /* of the answer queued; 0: none */
+  uint64_t bytes; /* its body */
+  char method[16];
+  char client[64];
 } http_req;
+
+/* The request being answered by this thread. libmicrohttpd calls the
+ * request handler on the connection's own thread, and the senders below
+ * take only the connection: this is how they note the status and size of
+ * the answer for the access log and /metrics without each call site
+ * passing the request along. */
+static __thread http_req *tl_req;
+
+static void note_answer(int status, uint64_t bytes) {
+  if (tl_req != NULL) {
+    tl_req->status = status;
+    tl_req->bytes = bytes;
+  }
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   http_conns_uri(&((cust_http *)cls)->conns, c);
@@ -74,6 +95,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     return NULL;
   }
   r->h = cls;
+  r->start_ms = cust_now_ms();
   r->uri = strdup(uri ? uri : "/");
   if (r->uri == NULL) {
     free(r);
@@ -84,11 +106,54 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   return r;
 }
 
+/* One access-log line: time, client, method, path (secrets redacted),
+ * status, body bytes, milliseconds, the store's height. */
+static void access_line(cust_http *h, const http_req *r, enum MHD_RequestTerminationCode toe) {
+  char now[40], path[1024];
+  http_store_info info;
+  http_store_info_get(h, 0, &info);
+  cust_url_redact(r->uri, 0, path, sizeof path);
+  for (char *p = path; *p; p++) {
+    if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+      *p = '?'; /* one line per request, whatever the client sent */
+    }
+  }
+  char method[sizeof r->method];
+  snprintf(method, sizeof method, "%s", r->method[0] ? r->method : "-");
+  for (char *p = method; *p; p++) {
+    if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+      *p = '?';
+    }
+  }
+  unsigned long long ms = (unsigned long long)(cust_now_ms() - r->start_ms);
+  int status = r->status ? r->status : 0;
+  if (h->is_json_log) {
+    fprintf(h->access_log,
+            "{\"time\": \"%s\", \"client\": \"%s\", \"method\": \"%s\", \"path\": \"%s\", "
+            "\"status\": %d, \"bytes\": %llu, \"ms\": %llu, \"height\": %llu%s}\n",
+            cust_time_rfc3339(now, sizeof now), r->client[0] ? r->client : "-", method, path,
+            status, (unsigned long long)r->bytes, ms, (unsigned long long)info.cp.height,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ", \"aborted\": true");
+  } else {
+    fprintf(h->access_log, "%s %s \"%s %s\" %d %llu %llums height=%llu%s\n",
+            cust_time_rfc3339(now, sizeof now), r->client[0] ? r->client : "-", method, path,
+            status, (unsigned long long)r->bytes, ms, (unsigned long long)info.cp.height,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+  }
+  fflush(h->access_log);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-  (void)toe;
-  http_conns_done(&((cust_http *)cls)->conns, c);
+  cust_http *h = cls;
+  http_conns_done(&h->conns, c);
   http_req *r = *con_cls;
+  if (r != NULL && r->is_started) {
+    http_metrics_answer(&h->metrics, r->route, r->status);
+    if (h->access_log != NULL) {
+      access_line(h, r, toe);
+    }
+  }
   if (r != NULL) {
     cust_arena_release(&r->arena);
     cust_buf_release(&r->body);
@@ -132,11 +197,11 @@ static void add_page_headers(struct MHD_Response *resp) {
   MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
-/* Sends `body` (consumed) with the headers every answer carries, and the
- * height it was read at when not NULL. */
-static enum MHD_Result send_body_ex(struct MHD_Connection *c, int status, const char *type,
-                                    cust_buf *body, const char *allow, const char *retry_after,
-                                    const char *height) {
+/* Sends `body` (consumed) with the headers every answer carries, and one
+ * more header when `extra` is not NULL ("Name", value in extra_value). */
+static enum MHD_Result send_body_hdr(struct MHD_Connection *c, int status, const char *type,
+                                     cust_buf *body, const char *allow, const char *retry_after,
+                                     const char *extra, const char *extra_value) {
   cust_buf gz;
   cust_buf_init(&gz);
   int is_gzip = 0;
@@ -176,9 +241,10 @@ static enum MHD_Result send_body_ex(struct MHD_Connection *c, int status, const 
   if (retry_after != NULL) {
     MHD_add_response_header(resp, "Retry-After", retry_after);
   }
-  if (height != NULL) {
-    MHD_add_response_header(resp, "X-Custodian-Height", height);
+  if (extra != NULL) {
+    MHD_add_response_header(resp, extra, extra_value);
   }
+  note_answer(status, len);
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -186,7 +252,7 @@ static enum MHD_Result send_body_ex(struct MHD_Connection *c, int status, const 
 
 static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
                                  cust_buf *body, const char *allow, const char *retry_after) {
-  return send_body_ex(c, status, type, body, allow, retry_after, NULL);
+  return send_body_hdr(c, status, type, body, allow, retry_after, NULL, NULL);
 }
 
 static enum MHD_Result send_error_ex(struct MHD_Connection *c, int status, const char *error,
@@ -235,6 +301,7 @@ static enum MHD_Result send_preflight(struct MHD_Connection *c, const char *allo
   MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
   MHD_add_response_header(resp, "Allow", allow);
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+  note_answer(MHD_HTTP_NO_CONTENT, 0);
   enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -555,6 +622,7 @@ static enum MHD_Result send_file_result(struct MHD_Connection *c, cust_sparql_re
   if (height != NULL) {
     MHD_add_response_header(resp, "X-Custodian-Height", height);
   }
+  note_answer(res->http_status, res->body_fd_len);
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->http_status, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -570,8 +638,9 @@ static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c, cust_
   if (res->body_fd >= 0) {
     return send_file_result(c, res, type, res->height ? height : NULL);
   }
-  return send_body_ex(c, res->http_status, type, &res->body, NULL,
-                      res->http_status == 503 ? "5" : NULL, res->height ? height : NULL);
+  return send_body_hdr(c, res->http_status, type, &res->body, NULL,
+                       res->http_status == 503 ? "5" : NULL, res->height ? "X-Custodian-Height" : NULL,
+                       height);
 }
 
 static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_req *r,
@@ -627,13 +696,40 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
 
 /* Writes an IRI for the service description, or nothing if the Host header
  * could break out of <…>. */
+static int is_host_safe(const char *host) {
+  return host != NULL && host[0] != '\0' && strlen(host) < 256 &&
+         strpbrk(host, " <>\"{}|^`\\/\t\r\n") == NULL;
+}
+
+/* The scheme and host clients use: a trusted proxy's Forwarded proto=/host=
+ * (else X-Forwarded-Proto/-Host), otherwise our own scheme and Host. */
 static cust_status sd_endpoint(cust_http *h, struct MHD_Connection *c, cust_buf *b) {
+  const char *scheme = h->is_tls ? "https" : "http";
   const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-  if (host != NULL && host[0] != '\0' && strlen(host) < 256 &&
-      strpbrk(host, " <>\"{}|^`\\/\t\r\n") == NULL) {
-    return cust_buf_printf(b, "<http://%s/sparql>", host);
+  char fproto[16], fhost[256];
+  if (http_conns_is_trusted(&h->conns, c)) {
+    const char *fwd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Forwarded");
+    const char *xproto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    const char *xhost = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Host");
+    fproto[0] = '\0';
+    if (!http_forwarded_param(fwd, "proto", fproto, sizeof fproto) && xproto != NULL) {
+      snprintf(fproto, sizeof fproto, "%.*s", (int)strcspn(xproto, ", "), xproto);
+    }
+    if (strcasecmp(fproto, "https") == 0 || strcasecmp(fproto, "http") == 0) {
+      scheme = strcasecmp(fproto, "https") == 0 ? "https" : "http";
+    }
+    fhost[0] = '\0';
+    if (!http_forwarded_param(fwd, "host", fhost, sizeof fhost) && xhost != NULL) {
+      snprintf(fhost, sizeof fhost, "%.*s", (int)strcspn(xhost, ", "), xhost);
+    }
+    if (is_host_safe(fhost)) {
+      host = fhost;
+    }
   }
-  return cust_buf_printf(b, "<%s/sparql>", h->url);
+  if (is_host_safe(host)) {
+    return cust_buf_printf(b, "<%s://%s%s/sparql>", scheme, host, h->base_path);
+  }
+  return cust_buf_printf(b, "<%s%s/sparql>", h->url, h->base_path);
 }
 
 static enum MHD_Result service_description(cust_http *h, struct MHD_Connection *c) {
@@ -1046,12 +1142,82 @@ static enum MHD_Result route_static(cust_http *h, struct MHD_Connection *c, cons
   MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(resp, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
   add_page_headers(resp);
+  note_answer(MHD_HTTP_OK, (uint64_t)sb.st_size);
   enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
   MHD_destroy_response(resp);
   return ret;
 }
 
 /* ---- routing ------------------------------------------------------------------------------ */
+
+/* The route a normalised path goes to, for /metrics. */
+static http_route route_of(const char *path) {
+  static const struct {
+    const char *path;
+    http_route route;
+  } exact[] = { { "/sparql", HTTP_ROUTE_SPARQL },    { "/queries", HTTP_ROUTE_QUERIES },
+                { "/queries/", HTTP_ROUTE_QUERIES }, { "/custody", HTTP_ROUTE_CUSTODY },
+                { "/rewards", HTTP_ROUTE_REWARDS },  { "/status", HTTP_ROUTE_STATUS },
+                { "/health", HTTP_ROUTE_HEALTH },    { "/metrics", HTTP_ROUTE_METRICS } };
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+    if (strcmp(path, exact[i].path) == 0) {
+      return exact[i].route;
+    }
+  }
+  return strncmp(path, "/queries/", 9) == 0 ? HTTP_ROUTE_QUERY : HTTP_ROUTE_STATIC;
+}
+
+/* Where each route is served (--ops-listen) and which token it needs
+ * (--api-token, --ops-token). /health stays open everywhere, for load
+ * balancers; the dashboard's files are public too (they hold no data). On
+ * refusal, *out is the answer sent. */
+static int is_allowed(cust_http *h, struct MHD_Connection *c, http_route route, int is_options,
+                      enum MHD_Result *out) {
+  int is_ops_route = route == HTTP_ROUTE_STATUS || route == HTTP_ROUTE_METRICS;
+  if (h->ops_mhd != NULL) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+    int is_ops_listener = ci != NULL && ci->daemon == h->ops_mhd;
+    if (is_ops_listener && !is_ops_route && route != HTTP_ROUTE_HEALTH) {
+      *out = send_error(c, 404, "not found",
+                        "the operations address serves /status, /metrics "
+                        "and /health only");
+      return 0;
+    }
+    if (!is_ops_listener && is_ops_route) {
+      *out = send_error(c, 404, "not found", "served on the operations address only");
+      return 0;
+    }
+  }
+  const char *token = is_ops_route && h->ops_token != NULL ? h->ops_token : h->api_token;
+  if (is_options || token == NULL || route == HTTP_ROUTE_HEALTH || route == HTTP_ROUTE_STATIC) {
+    return 1;
+  }
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+  if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+    const char *given = auth + 7;
+    while (*given == ' ') {
+      given++;
+    }
+    size_t gn = strlen(given);
+    while (gn > 0 && given[gn - 1] == ' ') {
+      gn--;
+    }
+    if (http_token_equal(given, gn, token, strlen(token))) {
+      return 1;
+    }
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  if (cust_buf_puts(&b, "{\"error\": \"unauthorized\", \"detail\": \"send the token of the "
+                        "server in \\\"Authorization: Bearer TOKEN\\\"\"}\n") != CUST_OK) {
+    cust_buf_release(&b);
+    *out = MHD_NO;
+    return 0;
+  }
+  *out = send_body_hdr(c, 401, "application/json", &b, NULL, NULL, "WWW-Authenticate",
+                       "Bearer realm=\"custodian\"");
+  return 0;
+}
 
 #define ALLOW_READ "GET, HEAD, OPTIONS"
 #define ALLOW_SPARQL "GET, HEAD, POST, OPTIONS"
@@ -1082,8 +1248,21 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   } else {
     r->params.arena = &r->arena;
   }
+  size_t bn = strlen(h->base_path);
+  if (bn > 0 && strncmp(path, h->base_path, bn) == 0 && (path[bn] == '/' || path[bn] == '\0')) {
+    /* a proxy that passes the prefix on: the routes are below it */
+    memmove(path, path + bn, strlen(path + bn) + 1);
+    if (path[0] == '\0') {
+      snprintf(path, sizeof path, "/");
+    }
+  }
   int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   int is_options = strcmp(method, "OPTIONS") == 0;
+  r->route = route_of(path);
+  enum MHD_Result refused;
+  if (!is_allowed(h, c, r->route, is_options, &refused)) {
+    return refused;
+  }
   if (strcmp(path, "/sparql") == 0) {
     if (is_options) {
       return send_preflight(c, ALLOW_SPARQL);
@@ -1102,11 +1281,12 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
     snprintf(detail, sizeof detail, "%.64s accepts GET and HEAD only", path);
     return send_error_ex(c, 405, "method not allowed", detail, ALLOW_READ, NULL);
   }
-  if (strcmp(path, "/queries") == 0 || strcmp(path, "/queries/") == 0) {
-    return route_catalog(h, c);
-  }
-  if (strncmp(path, "/queries/", 9) == 0) {
-    return route_canned(h, c, r, path + 9);
+  if (strncmp(path, "/queries", 8) == 0 && (path[8] == '\0' || path[8] == '/')) {
+    pthread_rwlock_rdlock(&h->catalog_lock);
+    enum MHD_Result ret =
+        path[8] == '\0' || path[9] == '\0' ? route_catalog(h, c) : route_canned(h, c, r, path + 9);
+    pthread_rwlock_unlock(&h->catalog_lock);
+    return ret;
   }
   if (strcmp(path, "/custody") == 0) {
     return route_custody(h, c, r);
@@ -1132,6 +1312,10 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   return route_static(h, c, path);
 }
 
+static enum MHD_Result handle(cust_http *h, struct MHD_Connection *c, http_req *r,
+                              const char *method, const char *upload_data,
+                              size_t *upload_data_size);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -1143,12 +1327,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     http_conns_received(&h->conns, c);
     return send_error(c, 503, "overloaded", "out of memory");
   }
+  tl_req = r;
+  enum MHD_Result ret = handle(h, c, r, method, upload_data, upload_data_size);
+  tl_req = NULL;
+  return ret;
+}
+
+static enum MHD_Result handle(cust_http *h, struct MHD_Connection *c, http_req *r,
+                              const char *method, const char *upload_data,
+                              size_t *upload_data_size) {
   if (!r->is_started) {
     r->is_started = 1;
     __atomic_add_fetch(&h->metrics.requests, 1, __ATOMIC_RELAXED);
-    http_verdict v = http_conns_begin(&h->conns, c, method, r->uri);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    http_verdict v = http_conns_begin(&h->conns, c, method, r->uri, r->client, sizeof r->client);
     if (v != HTTP_VERDICT_OK) {
       http_conns_received(&h->conns, c);
+      note_answer(v == HTTP_VERDICT_BUSY ? 503 : 429, 0);
       return http_conns_refuse(c, v == HTTP_VERDICT_BUSY ? 503 : 429,
                                v == HTTP_VERDICT_BUSY
                                    ? "the server has too many connections open: try again later"
@@ -1205,7 +1400,7 @@ void cust_http_config_init(cust_http_config *c) {
 
 /* Splits "HOST:PORT" / "[V6]:PORT" and resolves it. */
 static cust_status resolve(const char *listen, struct sockaddr_storage *sa, socklen_t *salen,
-                           const cust_logger *log) {
+                           char *err, size_t errlen) {
   char host[256];
   const char *port;
   if (listen[0] == '[') {
@@ -1233,7 +1428,7 @@ static cust_status resolve(const char *listen, struct sockaddr_storage *sa, sock
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
   if (rc != 0 || res == NULL) {
-    cust_log(log, CUST_LOG_ERROR, "cannot resolve listen address \"%s\": %s", listen,
+    snprintf(err, errlen, "cannot resolve the --listen address \"%s\": %s", listen,
              gai_strerror(rc));
     return CUST_ERR_INVALID;
   }
@@ -1242,9 +1437,113 @@ static cust_status resolve(const char *listen, struct sockaddr_storage *sa, sock
   freeaddrinfo(res);
   return CUST_OK;
 bad:
-  cust_log(log, CUST_LOG_ERROR, "bad listen address \"%s\": use HOST:PORT (port 0: any free port)",
+  snprintf(err, errlen,
+           "bad --listen address \"%s\": use HOST:PORT or [IPV6]:PORT (port 0: any free port)",
            listen);
   return CUST_ERR_INVALID;
+}
+
+cust_status cust_http_check_listen(const char *listen, char *err, size_t errlen) {
+  struct sockaddr_storage sa;
+  socklen_t salen = 0;
+  return resolve(listen, &sa, &salen, err, errlen);
+}
+
+/* Reads a PEM file for TLS into a NUL-terminated string (owned). */
+static cust_status read_pem(const char *path, const char *what, char **out,
+                            const cust_logger *log) {
+  *out = NULL;
+  FILE *f = path ? fopen(path, "rb") : NULL;
+  if (f == NULL) {
+    cust_log(log, CUST_LOG_ERROR, "cannot read the TLS %s \"%s\": %s", what, path ? path : "",
+             path ? strerror(errno) : "not given");
+    return CUST_ERR_IO;
+  }
+  cust_buf b;
+  cust_buf_init(&b);
+  char chunk[4096];
+  size_t n;
+  cust_status st = CUST_OK;
+  while (st == CUST_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    st = b.len + n > 1024 * 1024 ? CUST_ERR_LIMIT : cust_buf_append(&b, chunk, n);
+  }
+  fclose(f);
+  if (st == CUST_OK && (b.len == 0 || strstr(b.data, "-----BEGIN ") == NULL)) {
+    st = CUST_ERR_FORMAT;
+  }
+  if (st != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "the TLS %s \"%s\" is not a PEM file (-----BEGIN ...)", what,
+             path);
+    cust_buf_release(&b);
+    return st;
+  }
+  size_t len = 0;
+  *out = cust_buf_steal(&b, &len);
+  return *out != NULL ? CUST_OK : CUST_ERR_NOMEM;
+}
+
+/* "http[s]://HOST:PORT" for a bound address; a wildcard reads as loopback. */
+static void url_of(const struct sockaddr_storage *sa, socklen_t salen, unsigned port, int is_tls,
+                   char *out, size_t outlen) {
+  char host[NI_MAXHOST];
+  if (getnameinfo((const struct sockaddr *)sa, salen, host, sizeof host, NULL, 0, NI_NUMERICHOST) !=
+      0) {
+    snprintf(host, sizeof host, "127.0.0.1");
+  }
+  if (strcmp(host, "0.0.0.0") == 0) {
+    snprintf(host, sizeof host, "127.0.0.1");
+  } else if (strcmp(host, "::") == 0) {
+    snprintf(host, sizeof host, "::1");
+  }
+  snprintf(out, outlen, sa->ss_family == AF_INET6 ? "%s://[%s]:%u" : "%s://%s:%u",
+           is_tls ? "https" : "http", host, port);
+}
+
+/* The TLS options of a daemon, into tls[3]: none without TLS. */
+static struct MHD_OptionItem *tls_options(const cust_http *h, struct MHD_OptionItem *tls) {
+  struct MHD_OptionItem end = { MHD_OPTION_END, 0, NULL };
+  tls[0] = tls[1] = tls[2] = end;
+  if (h->is_tls) {
+    tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+    tls[0].ptr_value = h->tls_cert_pem;
+    tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+    tls[1].ptr_value = h->tls_key_pem;
+  }
+  return tls;
+}
+
+/* The second listener of --ops-listen: the same handlers (is_allowed keeps
+ * it to the operations routes), a few connections. */
+static cust_status start_ops(cust_http *h, const cust_http_config *cfg, unsigned flags,
+                             const cust_logger *log) {
+  struct sockaddr_storage sa;
+  socklen_t salen = 0;
+  char err[512];
+  if (resolve(cfg->ops_listen, &sa, &salen, err, sizeof err) != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "%s", err);
+    return CUST_ERR_INVALID;
+  }
+  if (sa.ss_family == AF_INET6) {
+    flags |= MHD_USE_IPv6;
+  }
+  struct MHD_OptionItem tls[3];
+  h->ops_mhd = MHD_start_daemon(
+      flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+      (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+      MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_ARRAY,
+      tls_options(h, tls), MHD_OPTION_END);
+  if (h->ops_mhd == NULL) {
+    cust_log(log, CUST_LOG_ERROR,
+             "cannot listen on --ops-listen \"%s\": the address is in use or not local",
+             cfg->ops_listen);
+    return CUST_ERR_NETWORK;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->ops_mhd, MHD_DAEMON_INFO_BIND_PORT);
+  url_of(&sa, salen, info ? info->port : 0, h->is_tls, h->ops_url, sizeof h->ops_url);
+  return CUST_OK;
 }
 
 cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log, cust_http **out) {
@@ -1261,10 +1560,37 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   h->index = cfg->index;
   h->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
   h->started_ms = cust_now_ms();
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  h->started_unix_s = (double)wall.tv_sec + (double)(wall.tv_nsec / 1000000) / 1000.0;
+  h->access_log = cfg->access_log;
+  h->is_json_log = cfg->is_json_log;
+  h->base_path = strdup(cfg->base_path && strcmp(cfg->base_path, "/") != 0 ? cfg->base_path : "");
+  h->api_token = cfg->api_token ? strdup(cfg->api_token) : NULL;
+  h->ops_token = cfg->ops_token ? strdup(cfg->ops_token) : NULL;
+  if (h->base_path == NULL || (cfg->api_token && !h->api_token) ||
+      (cfg->ops_token && !h->ops_token)) {
+    st = CUST_ERR_NOMEM;
+    goto fail;
+  }
+  if (cfg->tls_cert != NULL) {
+    st = read_pem(cfg->tls_cert, "certificate", &h->tls_cert_pem, log);
+    st = st ? st : read_pem(cfg->tls_key, "private key", &h->tls_key_pem, log);
+    if (st != CUST_OK) {
+      goto fail;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      cust_log(log, CUST_LOG_ERROR, "this libmicrohttpd has no TLS: serve HTTP behind a TLS proxy");
+      st = CUST_ERR_UNSUPPORTED;
+      goto fail;
+    }
+    h->is_tls = 1;
+  }
   http_metrics_init(&h->metrics);
   http_cache_init(&h->cache, 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
   pthread_mutex_init(&h->key_lock, NULL);
+  pthread_rwlock_init(&h->catalog_lock, NULL);
   const char *db = cfg->db_path ? cfg->db_path : "custodian.db";
   h->db_path = strdup(db);
   if (h->db_path == NULL) {
@@ -1295,6 +1621,11 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (st != CUST_OK) {
     goto fail;
   }
+  h->queries_dir = strdup(qdir);
+  if (h->queries_dir == NULL) {
+    st = CUST_ERR_NOMEM;
+    goto fail;
+  }
   const char *wdir = cust_http_data_dir(cfg->web_dir, "web", dir, sizeof dir);
   char real[PATH_MAX];
   if (wdir != NULL && realpath(wdir, real) != NULL) {
@@ -1307,8 +1638,10 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
     cust_log(log, CUST_LOG_WARN, "no dashboard: cannot find the web directory \"%s\"",
              wdir ? wdir : "web");
   }
-  st = resolve(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, &salen, log);
+  char lerr[512];
+  st = resolve(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, &salen, lerr, sizeof lerr);
   if (st != CUST_OK) {
+    cust_log(log, CUST_LOG_ERROR, "%s", lerr);
     goto fail;
   }
   st = http_conns_init(&h->conns, cfg, log);
@@ -1323,14 +1656,27 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   if (sa.ss_family == AF_INET6) {
     flags |= MHD_USE_IPv6;
   }
+  if (h->is_tls) {
+    flags |= MHD_USE_TLS;
+  }
   /* The logger comes first, so that no option's message goes to stderr. */
+  struct MHD_OptionItem tls[3];
   h->mhd = MHD_start_daemon(
       flags, 0, http_conns_accept, &h->conns, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
       (void *)(uintptr_t)log, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
       MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
       hard_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_ARRAY,
+      tls_options(h, tls), MHD_OPTION_END);
+  if (h->mhd == NULL && h->is_tls) {
+    cust_log(log, CUST_LOG_ERROR,
+             "cannot serve HTTPS on \"%s\": the address is in use, or --tls-cert \"%s\" and "
+             "--tls-key \"%s\" are not a matching PEM certificate and key",
+             cfg->listen ? cfg->listen : "127.0.0.1:8080", cfg->tls_cert, cfg->tls_key);
+    st = CUST_ERR_INVALID;
+    goto fail;
+  }
   if (h->mhd == NULL) {
     cust_log(log, CUST_LOG_ERROR,
              "cannot listen on \"%s\": the address is in use or not local: choose another "
@@ -1341,18 +1687,13 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
   unsigned port = info ? info->port : 0;
-  char hostbuf[NI_MAXHOST];
-  if (getnameinfo((struct sockaddr *)&sa, salen, hostbuf, sizeof hostbuf, NULL, 0,
-                  NI_NUMERICHOST) != 0) {
-    snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
+  url_of(&sa, salen, port, h->is_tls, h->url, sizeof h->url);
+  if (cfg->ops_listen != NULL) {
+    st = start_ops(h, cfg, flags & ~(unsigned)MHD_USE_IPv6, log);
+    if (st != CUST_OK) {
+      goto fail;
+    }
   }
-  if (strcmp(hostbuf, "0.0.0.0") == 0) {
-    snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
-  } else if (strcmp(hostbuf, "::") == 0) {
-    snprintf(hostbuf, sizeof hostbuf, "::1");
-  }
-  snprintf(h->url, sizeof h->url, sa.ss_family == AF_INET6 ? "http://[%s]:%u" : "http://%s:%u",
-           hostbuf, port);
   cust_log(log, CUST_LOG_INFO, "serving \"%s\" with %zu canned queries", h->db_path,
            h->catalog.len);
   *out = h;
@@ -1362,8 +1703,53 @@ fail:
   return st;
 }
 
+cust_status cust_http_reload(cust_http *h) {
+  http_catalog fresh;
+  cust_status st = http_catalog_load(&fresh, h->queries_dir, h->log);
+  if (st != CUST_OK) {
+    http_catalog_release(&fresh);
+    pthread_rwlock_rdlock(&h->catalog_lock);
+    cust_log(h->log, CUST_LOG_ERROR,
+             "reload: keeping the %zu canned queries in service: the queries of \"%s\" do not "
+             "load (%s, see above); fix the file and send SIGHUP again",
+             h->catalog.len, h->queries_dir, cust_strerror(st));
+    pthread_rwlock_unlock(&h->catalog_lock);
+    return CUST_ERR_FORMAT;
+  }
+  pthread_rwlock_wrlock(&h->catalog_lock);
+  http_catalog old = h->catalog;
+  h->catalog = fresh;
+  pthread_rwlock_unlock(&h->catalog_lock);
+  http_catalog_release(&old);
+  cust_log(h->log, CUST_LOG_INFO, "reload: %zu canned queries from \"%s\"", fresh.len,
+           h->queries_dir);
+  return CUST_OK;
+}
+
 const char *cust_http_url(const cust_http *h) {
   return h->url;
+}
+
+const char *cust_http_ops_url(const cust_http *h) {
+  return h->ops_mhd != NULL ? h->ops_url : NULL;
+}
+
+cust_status cust_http_check_base_path(const char *path, char *err, size_t errlen) {
+  size_t n = strlen(path);
+  if (n == 0 || strcmp(path, "/") == 0) {
+    return CUST_OK;
+  }
+  if (path[0] != '/' || path[n - 1] == '/' || strstr(path, "//") != NULL || n > 256 ||
+      strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/") != n ||
+      strstr(path, "/./") != NULL || strstr(path, "/../") != NULL ||
+      (n >= 2 && strcmp(path + n - 2, "/.") == 0) || (n >= 3 && strcmp(path + n - 3, "/..") == 0)) {
+    snprintf(err, errlen,
+             "bad --base-path \"%.64s\": use /PREFIX (letters, digits, -._~ and inner slashes, no "
+             "trailing slash)",
+             path);
+    return CUST_ERR_INVALID;
+  }
+  return CUST_OK;
 }
 
 void cust_http_stop(cust_http *h) {
@@ -1373,14 +1759,24 @@ void cust_http_stop(cust_http *h) {
   if (h->mhd != NULL) {
     MHD_stop_daemon(h->mhd);
   }
+  if (h->ops_mhd != NULL) {
+    MHD_stop_daemon(h->ops_mhd);
+  }
   http_conns_release(&h->conns);
   cust_sparql_free(h->sparql);
   http_catalog_release(&h->catalog);
+  pthread_rwlock_destroy(&h->catalog_lock);
+  free(h->queries_dir);
   pool_release(&h->pool);
   http_cache_release(&h->cache);
   pthread_mutex_destroy(&h->info_lock);
   pthread_mutex_destroy(&h->key_lock);
   free(h->web_root);
   free(h->db_path);
+  free(h->tls_cert_pem);
+  free(h->tls_key_pem);
+  free(h->api_token);
+  free(h->ops_token);
+  free(h->base_path);
   free(h);
 }

@@ -402,6 +402,16 @@ const double http_hist_bounds[HTTP_HIST_BUCKETS] = { 0.001, 0.005, 0.01, 0.025, 
                                                      0.25,  0.5,   1.0,  2.5,   10.0, 0.0 };
 const int http_status_slots[HTTP_STATUS_SLOTS] = { 200, 400, 404, 406, 413, 500, 503, 504, 0 };
 
+const char *const http_route_names[HTTP_ROUTES] = { "other",   "sparql",  "queries", "query",
+                                                    "custody", "rewards", "status",  "health",
+                                                    "metrics", "static" };
+
+void http_metrics_answer(http_metrics *m, http_route route, int status) {
+  if (status >= 100 && status < 100 + HTTP_CODES && route < HTTP_ROUTES) {
+    __atomic_add_fetch(&m->answers[route][status - 100], 1, __ATOMIC_RELAXED);
+  }
+}
+
 void http_metrics_init(http_metrics *m) {
   memset(m, 0, sizeof *m);
 }
@@ -436,4 +446,62 @@ void http_metrics_read(http_metrics *m, http_metrics *out) {
   out->duration_us = __atomic_load_n(&m->duration_us, __ATOMIC_RELAXED);
   out->duration_count = __atomic_load_n(&m->duration_count, __ATOMIC_RELAXED);
   out->requests = __atomic_load_n(&m->requests, __ATOMIC_RELAXED);
+}
+
+/* ---- Forwarded parameters and tokens ------------------------------------------------ */
+
+int http_forwarded_param(const char *forwarded, const char *name, char *out, size_t outlen) {
+  if (forwarded == NULL) {
+    return 0;
+  }
+  size_t nn = strlen(name);
+  const char *p = forwarded;
+  const char *end = p + strcspn(p, ","); /* the first element only */
+  while (p < end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
+      p++;
+    }
+    const char *eq = memchr(p, '=', (size_t)(end - p));
+    if (eq == NULL) {
+      return 0;
+    }
+    const char *v = eq + 1;
+    const char *ve;
+    int is_quoted = v < end && *v == '"';
+    if (is_quoted) {
+      v++;
+      ve = memchr(v, '"', (size_t)(end - v));
+      if (ve == NULL) {
+        return 0;
+      }
+    } else {
+      ve = v + strcspn(v, ";,");
+      if (ve > end) {
+        ve = end;
+      }
+    }
+    if ((size_t)(eq - p) == nn && strncasecmp(p, name, nn) == 0) {
+      size_t n = (size_t)(ve - v);
+      if (n == 0 || n >= outlen) {
+        return 0;
+      }
+      memcpy(out, v, n);
+      out[n] = '\0';
+      return 1;
+    }
+    p = ve + (is_quoted ? 1 : 0);
+  }
+  return 0;
+}
+
+int http_token_equal(const char *a, size_t an, const char *b, size_t bn) {
+  /* Every byte of the longer one is looked at, whatever differs first. */
+  size_t n = an > bn ? an : bn;
+  unsigned char diff = (unsigned char)(an != bn);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = i < an ? (unsigned char)a[i] : 0;
+    unsigned char y = i < bn ? (unsigned char)b[i] : 0;
+    diff |= (unsigned char)(x ^ y);
+  }
+  return diff == 0;
 }

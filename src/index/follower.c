@@ -935,7 +935,9 @@ cust_status cust_index_new(const cust_index_config *cfg, cust_store *store, cust
                                   &c->stopping, &cust_stop_requested);
     c->nep = i + 1;
     if (st != CUST_OK) {
-      cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s", cfg->nodes[i] ? cfg->nodes[i] : "",
+      char shown[256];
+      cust_log(log, CUST_LOG_ERROR, "node \"%s\": %s",
+               cust_url_redact(cfg->nodes[i], 1, shown, sizeof shown),
                st == CUST_ERR_INVALID ? "not an http:// or https:// URL" : cust_strerror(st));
       cust_index_free(c);
       return st;

@@ -77,6 +77,14 @@ async function open(viewport) {
     if (m.type() === 'error' && !page.allowed.some((re) => re.test(m.text()))) page.errors.push(m.text());
   });
   page.on('pageerror', (e) => page.errors.push(`uncaught: ${e.message}`));
+  // Served under a prefix (BASE's path), the dashboard asks for nothing outside it.
+  const prefix = new URL(`${BASE}/`).pathname;
+  page.on('request', (req) => {
+    const u = new URL(req.url());
+    if (u.origin === new URL(BASE).origin && !u.pathname.startsWith(prefix)) {
+      page.errors.push(`a request outside ${prefix}: ${u.pathname}`);
+    }
+  });
   return page;
 }
 

@@ -37,5 +37,5 @@ random_below() {
 # error_lines FILE: how many lines of FILE are not log lines (errors are
 # printed as "custodian: what", log lines as "custodian: LEVEL: what").
 error_lines() {
-  grep -v -c -E '^custodian: (info|warning|debug): ' "$1"
+  grep -v -c -E '^([0-9T:.-]+Z )?custodian: (info|warning|debug): ' "$1"
 }

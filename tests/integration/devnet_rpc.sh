@@ -16,7 +16,8 @@ for args in "--dialect 0.36" "--faults 2" "--block-time 0" "--scale 0" \
   [ "$(echo "$err" | wc -l)" -eq 1 ] || fail "devnet $args: one line: $err"
 done
 err=$("$CUSTODIAN" devnet --listen nonsense --blocks 5 2>&1 >/dev/null); rc=$?
-[ $rc -eq 1 ] || fail "a bad --listen exits 1 (got $rc): $err"
+[ $rc -eq 2 ] || fail "a bad --listen is a usage error (got $rc): $err"
+[ "$(echo "$err" | wc -l)" -eq 1 ] || fail "a bad --listen is one line: $err"
 
 code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
 post() { curl -s -o "$TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' \

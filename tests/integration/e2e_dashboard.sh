@@ -1,6 +1,7 @@
 #!/bin/sh
 # The web dashboard end to end: headless Chromium (driven by playwright-core)
-# against the real server, following a devnet of 30 blocks: every view loads
+# against the real server under a path prefix (--base-path), following a
+# devnet of 30 blocks: every view loads
 # without console errors, a SPARQL query shows rows, the custody explorer draws
 # a known chain, the rewards view shows a split that sums to the amount.
 # Screenshots go to $builddir/tests/e2e/screenshots/ (or $E2E_SCREENSHOTS).
@@ -61,8 +62,10 @@ blocks=30
 start_custodian devnet devnet --listen 127.0.0.1:0 --blocks $blocks --block-time 0 --seed 1
 node_url=$URL
 dataverse=$(sed -n 's/^dataverse \(.*\)$/\1/p' "$TMP/devnet.out" | head -n 1)
+# Served under a path prefix, as behind a reverse proxy at https://host/custodian/:
+# the dashboard must find its files and its API below its own folder.
 set -- run --node "$node_url" --db "$TMP/e2e.db" --listen 127.0.0.1:0 --quiet \
-  --web "$srcdir/web" --queries "$srcdir/queries"
+  --web "$srcdir/web" --queries "$srcdir/queries" --base-path /custodian
 [ -n "$dataverse" ] && set -- "$@" --dataverse "$dataverse"
 start_custodian server "$@"
 
@@ -73,7 +76,7 @@ mkdir -p "$shots" 2>/dev/null && touch "$shots/.write-test" 2>/dev/null || shots
 rm -f "$shots/.write-test"
 mkdir -p "$shots"
 
-CUSTODIAN_URL=$URL E2E_BLOCKS=$blocks E2E_SCREENSHOTS=$shots E2E_MODULES=$modules \
+CUSTODIAN_URL=$URL/custodian E2E_BLOCKS=$blocks E2E_SCREENSHOTS=$shots E2E_MODULES=$modules \
   E2E_WEB="$srcdir/web" CHROMIUM=$CHROMIUM \
   node "$e2e/dashboard.test.mjs" || fail "the dashboard's end-to-end tests failed (server log: $TMP/server.err)"
 echo "screenshots in $shots"

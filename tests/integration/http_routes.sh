@@ -14,7 +14,8 @@ err=$("$CUSTODIAN" serve --db "$TMP/none.db" --listen 127.0.0.1:0 2>&1 >/dev/nul
 [ $rc -eq 1 ] || fail "a missing store exits 1 (got $rc)"
 echo "$err" | grep -q 'none.db' || fail "a missing store is named: $err"
 err=$("$CUSTODIAN" serve --db "$TMP/s.db" --listen nonsense 2>&1 >/dev/null); rc=$?
-[ $rc -eq 1 ] || fail "a bad --listen exits 1 (got $rc): $err"
+[ $rc -eq 2 ] || fail "a bad --listen is a usage error (got $rc): $err"
+[ "$(echo "$err" | wc -l)" -eq 1 ] || fail "a bad --listen is one line: $err"
 err=$("$CUSTODIAN" serve --db "$TMP/s.db" --threads 0 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] || fail "--threads 0 is a usage error (got $rc): $err"
 
@@ -130,7 +131,7 @@ get /health >/dev/null; [ "$(status)" = 200 ] || fail "/health is 200 on a serve
 grep -q '"status": "ok"' "$TMP/body" || fail "/health says ok"
 get /metrics >/dev/null; [ "$(status)" = 200 ] || fail "/metrics is 200"
 header Content-Type | grep -q '^text/plain' || fail "/metrics is text/plain"
-for m in custodian_indexed_height custodian_triples_total custodian_rejected_total \
+for m in custodian_indexed_height custodian_store_quads custodian_store_rejections \
   'custodian_queries_total{status="200"}' 'custodian_queries_total{status="400"}' \
   'custodian_query_duration_seconds_bucket{le="+Inf"}' custodian_query_duration_seconds_count; do
   grep -q -F "$m " "$TMP/body" || fail "/metrics has $m"

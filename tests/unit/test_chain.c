@@ -311,6 +311,10 @@ static void test_urls(void) {
   is_str(out, "http://node:26657", "no scheme becomes http://");
   cust_chain_normalize_url("https://rpc.example.org/okp4", out, sizeof out);
   is_str(out, "https://rpc.example.org/okp4", "https with a path");
+  cust_chain_normalize_url("https://rpc.example.org/okp4/?apikey=K1#x", out, sizeof out);
+  is_str(out, "https://rpc.example.org/okp4?apikey=K1", "the query is kept after the path");
+  ok(cust_chain_normalize_url("http://?apikey=K", out, sizeof out) == CUST_ERR_INVALID,
+     "a query without a host refused");
   ok(cust_chain_normalize_url("ftp://x", out, sizeof out) == CUST_ERR_INVALID, "ftp refused");
   ok(cust_chain_normalize_url("", out, sizeof out) == CUST_ERR_INVALID, "empty refused");
   ok(cust_chain_normalize_url("http://", out, sizeof out) == CUST_ERR_INVALID, "no host refused");

@@ -42,7 +42,7 @@ int main(void) {
   char path[] = "/tmp/cust-test-cli-XXXXXX";
   int fd = mkstemp(path);
   FILE *f = fdopen(fd, "w");
-  fprintf(f, "# a comment\ndb = from-file.db\nfrom-height = 7\nunknown-key = ignored\n");
+  fprintf(f, "# a comment\ndb = from-file.db\nfrom-height = 7\nmax-conns-per-ip = 3\n");
   fclose(f);
   setenv("CUSTODIAN_NODE", "http://e1, http://e2", 1);
   setenv("CUSTODIAN_DB", "from-env.db", 1);
@@ -54,7 +54,21 @@ int main(void) {
   is_int(cust_opts_all(&o, "node", nodes, 4), 2, "comma-separated env list");
   uint64_t h = 0;
   ok(cust_opts_u64(&o, "from-height", 0, &h, err, sizeof err) == CUST_OK && h == 7, "u64 option");
+  ok(!cust_opts_has(&o, "max-conns-per-ip"), "another command's key is skipped");
   cust_opts_release(&o);
+
+  char bad[] = "/tmp/cust-test-cli-XXXXXX";
+  fd = mkstemp(bad);
+  f = fdopen(fd, "w");
+  fprintf(f, "db = x.db\n\nfrom-hieght = 7\n");
+  fclose(f);
+  char *argv6[] = { "--config", bad };
+  cust_opts_init(&o);
+  ok(cust_opts_parse(&o, spec, 2, argv6, err, sizeof err) == CUST_ERR_INVALID &&
+         strstr(err, "line 3") != NULL && strstr(err, "\"from-hieght\"") != NULL,
+     "a key no command knows is an error naming the line: %s", err);
+  cust_opts_release(&o);
+  unlink(bad);
 
   char *argv5[] = { "--db", "cli.db", "--node", "http://c", "--from-height", "x" };
   cust_opts_init(&o);

@@ -216,6 +216,22 @@ static void test_bech32(void) {
   ok(cust_base58_decode("0OIl", 4, data, sizeof data, &n) == CUST_ERR_INVALID,
      "base58: 0, O, I and l are not in the alphabet");
   ok(cust_base58_decode("zzzzzzzz", 8, data, 2, &n) == CUST_ERR_LIMIT, "base58: too long for out");
+
+static void test_redact(void) {
+  char out[256];
+  is_str(cust_url_redact("https://alice:s3cret@rpc.example.org:443/okp4?apikey=K1&x=2", 1, out,
+                         sizeof out),
+         "https://***@rpc.example.org:443/okp4?apikey=***&x=***", "credentials and query hidden");
+  ok(strstr(out, "s3cret") == NULL && strstr(out, "K1") == NULL, "no secret left");
+  is_str(cust_url_redact("http://u@p@h:1/a@b", 1, out, sizeof out), "http://***@h:1/a@b",
+         "the last @ of the authority ends the user information");
+  is_str(cust_url_redact("http://127.0.0.1:26657", 1, out, sizeof out), "http://127.0.0.1:26657",
+         "a plain URL is unchanged");
+  is_str(cust_url_redact("/sparql?query=SELECT&api_token=T&Session=S;ok=1#f", 0, out, sizeof out),
+         "/sparql?query=SELECT&api_token=***&Session=***;ok=1", "only secret-looking names");
+  cust_url_redact("http://user:password@host/", 1, out, 12);
+  ok(strlen(out) == 11 && strstr(out, "pass") == NULL, "cut to fit, still redacted: %s", out);
+  ok(cust_is_secret_name("X-Api-Key", 9) && !cust_is_secret_name("height", 6), "secret names");
 }
 
 int main(void) {
@@ -226,5 +242,6 @@ int main(void) {
   test_arena();
   test_terms();
   test_changes();
+  test_redact();
   return done_testing();
 }

@@ -379,7 +379,30 @@ static void test_clients(void) {
   ok(!http_forwarded_client(NULL, "1.2.3.4\r\nX: y", n, 4, out, sizeof out), "garbage");
 }
 
+static void test_forwarded_and_tokens(void) {
+  char out[64];
+  ok(http_forwarded_param(
+         "for=192.0.2.1;proto=https;host=\"a.example:8443\", for=10.0.0.1;proto=http", "host", out,
+         sizeof out),
+     "Forwarded host");
+  is_str(out, "a.example:8443", "quoted value, first element");
+  ok(http_forwarded_param("For=x;PROTO=https", "proto", out, sizeof out), "names in any case");
+  is_str(out, "https", "proto");
+  ok(!http_forwarded_param("for=x, proto=https", "proto", out, sizeof out),
+     "only the first element (the client's side) counts");
+  ok(!http_forwarded_param("host=\"unterminated", "host", out, sizeof out), "an open quote");
+  ok(!http_forwarded_param(NULL, "host", out, sizeof out), "no header");
+  ok(!http_forwarded_param("host=a-very-long-name.example.org", "host", out, 8),
+     "too long for out");
+  ok(http_token_equal("abc", 3, "abc", 3), "equal tokens");
+  ok(!http_token_equal("abc", 3, "abd", 3), "one byte differs");
+  ok(!http_token_equal("abc", 3, "abcd", 4), "a longer token");
+  ok(!http_token_equal("", 0, "a", 1), "an empty token");
+  ok(!http_token_equal("abc\0", 4, "abc", 3), "a NUL byte does not end the compare");
+}
+
 int main(void) {
+  test_forwarded_and_tokens();
   test_params();
   test_clients();
   test_paths();
