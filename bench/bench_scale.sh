@@ -19,6 +19,7 @@ trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T
 # listen NAME CMD...: starts CMD, waits for "listening on URL", sets URL
 listen() {
   n=$1; shift
+  : >"$TMP/$n.out"
   "$@" >"$TMP/$n.out" 2>"$TMP/$n.err" &
   PIDS="$PIDS $!"
   i=0
@@ -50,13 +51,20 @@ sed -e "s/^\( *bind \).*/\1127.0.0.1:$HP/" -e "s/^\( *server replica1 \)[^ ]*/\1
   -e "s/^\( *server replica3 \)[^ ]*/\1127.0.0.1:$P3/" "$top/deploy/haproxy.cfg" >"$TMP/haproxy.cfg"
 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 &
 PIDS="$PIDS $!"
+# the same HAProxy with replica 1 only: what the extra hop costs
+HP1=$((HP + 1))
+sed -e "s/127.0.0.1:$HP\$/127.0.0.1:$HP1/" -e '/server replica[23] /d' "$TMP/haproxy.cfg" >"$TMP/haproxy1.cfg"
+haproxy -db -f "$TMP/haproxy1.cfg" >"$TMP/haproxy1.log" 2>&1 &
+PIDS="$PIDS $!"
 sleep 3
 
 run() { "$LOAD" "$1" "$CLIENTS" "$SECS" --min-height 2>"$TMP/load.err" | tee -a "$TMP/all.out" |
   sed -n 's/.*answers 200 (\([0-9.]*\)\/s).*/\1/p'; }
 one=$(run "127.0.0.1:$P1")
+one_lb=$(run "127.0.0.1:$HP1")
 three=$(run "127.0.0.1:$HP")
 printf '%-40s %12s\n' "setup ($CLIENTS clients, $SECS s, $(nproc) cores)" "answers/s"
 printf '%-40s %12s\n' "one replica, direct" "$one"
+printf '%-40s %12s\n' "one replica behind HAProxy" "$one_lb"
 printf '%-40s %12s\n' "three replicas behind HAProxy" "$three"
 sed 's/^/# /' "$TMP/all.out"
