@@ -55,8 +55,9 @@ static void diagnose(const snapshot *s, long long max_lag, char *why, size_t n) 
   if (!s->has_index) {
     if (max_lag >= 0) {
       /* A balancer asked for a bound that cannot be checked here. */
-      snprintf(why, n, "max_lag needs the indexer in this process (custodian run): "
-                       "the chain's head is unknown to custodian serve");
+      snprintf(why, n,
+               "max_lag needs the indexer in this process (custodian run): "
+               "the chain's head is unknown to custodian serve");
     }
     return;
   }

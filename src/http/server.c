@@ -445,9 +445,9 @@ static uint64_t cache_key(cust_http *h, int is_forced) {
   /* The store is looked at every few milliseconds, not on every request;
    * a request that waited for a height looks now, so that no answer cached
    * before that height's commit is taken for it. */
-  if (is_forced || (now - checked >= 20 &&
-                    __atomic_compare_exchange_n(&h->stamp_ms, &checked, now, 0, __ATOMIC_ACQ_REL,
-                                                __ATOMIC_ACQUIRE))) {
+  if (is_forced ||
+      (now - checked >= 20 && __atomic_compare_exchange_n(&h->stamp_ms, &checked, now, 0,
+                                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))) {
     __atomic_store_n(&h->stamp_ms, now, __ATOMIC_RELEASE);
     uint64_t stamp = file_stamp(h->db_path);
     pthread_mutex_lock(&h->key_lock);
@@ -605,8 +605,8 @@ static uint64_t store_height(cust_http *h) {
 
 /* Waits until the store holds min_height (query parameter or
  * X-Custodian-Min-Height), for at most h->max_height_wait_ms. Returns 1 to go
- * on, with the height asked for (0: none) in *min_height; 0 when it has answered (400 for a bad height, 503 when not reached),
- * with the answer's result in *ret. */
+ * on, with the height asked for (0: none) in *min_height; 0 when it has answered (400 for a bad
+ * height, 503 when not reached), with the answer's result in *ret. */
 static int wait_height(cust_http *h, struct MHD_Connection *c, http_req *r, uint64_t *min_height,
                        enum MHD_Result *ret) {
   const char *vals[2];
@@ -658,8 +658,9 @@ static int wait_height(cust_http *h, struct MHD_Connection *c, http_req *r, uint
   cust_buf_init(&b);
   cust_status st = cust_buf_puts(&b, "{\"error\": \"height not reached\", \"detail\": ");
   st = st ? st : cust_json_cstr(&b, detail);
-  st = st ? st : cust_buf_printf(&b, ", \"height\": %llu, \"min_height\": %llu}\n",
-                                 (unsigned long long)at, (unsigned long long)want);
+  st = st ? st
+          : cust_buf_printf(&b, ", \"height\": %llu, \"min_height\": %llu}\n",
+                            (unsigned long long)at, (unsigned long long)want);
   if (st != CUST_OK) {
     cust_buf_release(&b);
     *ret = MHD_NO;
