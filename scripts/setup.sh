@@ -13,6 +13,9 @@ redland-utils sqlite3 curl jq chromium"
 # from elsewhere (NodeSource) keeps its own
 command -v node >/dev/null 2>&1 || packages="$packages nodejs npm"
 [ -n "${CUSTODIAN_EXTRA_PACKAGES:-}" ] && packages="$packages $CUSTODIAN_EXTRA_PACKAGES"
+# optional: installed when possible; the tests that need them skip without them
+# (haproxy: the replicas-behind-a-balancer test)
+optional="haproxy ${CUSTODIAN_OPTIONAL_PACKAGES:-}"
 
 missing=""
 for p in $packages; do
@@ -31,6 +34,17 @@ if [ -n "$missing" ]; then
     echo "  sudo apt-get install -y$missing" >&2
     exit 1
   fi
+fi
+
+optional_missing=""
+for p in $optional; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    optional_missing="$optional_missing $p"
+done
+if [ -n "$optional_missing" ] && [ "$(id -u)" -eq 0 ]; then
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $optional_missing \
+    >/dev/null 2>&1 || echo "setup: optional packages not installed:$optional_missing (their tests skip)"
 fi
 
 build=${CUSTODIAN_BUILD:-$top/build}

@@ -28,7 +28,7 @@ static int opt_range(cust_ctx *ctx, const char *name, uint64_t dflt, uint64_t lo
 
 int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **proxies, size_t max) {
   uint64_t timeout = 0, max_results = 0, threads = 0, request_timeout = 0, max_conns = 0,
-           per_ip = 0, max_bytes = 0, workers = 0;
+           per_ip = 0, max_bytes = 0, workers = 0, height_wait = 0;
   if (!opt_range(ctx, "query-timeout", 0, 0, UINT64_MAX, &timeout) ||
       !opt_range(ctx, "max-results", 0, 0, UINT64_MAX, &max_results) ||
       !opt_range(ctx, "max-result-bytes", 0, 0, UINT64_MAX, &max_bytes) ||
@@ -37,7 +37,8 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
       !opt_range(ctx, "request-timeout", CUST_HTTP_REQUEST_TIMEOUT_MS, 100, 3600000,
                  &request_timeout) ||
       !opt_range(ctx, "max-conns", CUST_HTTP_MAX_CONNS, 1, 10000, &max_conns) ||
-      !opt_range(ctx, "max-conns-per-ip", CUST_HTTP_MAX_CONNS_PER_IP, 1, 10000, &per_ip)) {
+      !opt_range(ctx, "max-conns-per-ip", CUST_HTTP_MAX_CONNS_PER_IP, 1, 10000, &per_ip) ||
+      !opt_range(ctx, "max-height-wait", CUST_HTTP_MAX_HEIGHT_WAIT_MS, 0, 600000, &height_wait)) {
     return 2;
   }
   size_t n = cust_opts_all(&ctx->opts, "trusted-proxy", proxies, max);
@@ -65,6 +66,7 @@ int cust_cli_http_options(cust_ctx *ctx, cust_http_config *cfg, const char **pro
   cfg->request_timeout_ms = request_timeout;
   cfg->max_conns = (unsigned)max_conns;
   cfg->max_conns_per_ip = (unsigned)per_ip;
+  cfg->max_height_wait_ms = height_wait;
   cfg->trusted_proxies = proxies;
   cfg->ntrusted_proxies = n;
   const char *access = cust_opts_get(&ctx->opts, "access-log", NULL);

@@ -39,11 +39,15 @@ typedef struct cust_http_config {
   const char
       *ops_listen;       /* serve /status, /metrics (and /health) there only; NULL: with the rest */
   const char *base_path; /* "/prefix" under which a proxy publishes the service; NULL: none */
+  /* How long a request with min_height=H waits for the store to reach H
+   * before 503 (CUST_HTTP_MAX_HEIGHT_WAIT_MS from cust_http_config_init; 0: no wait). */
+  uint64_t max_height_wait_ms;
 } cust_http_config;
 
 #define CUST_HTTP_REQUEST_TIMEOUT_MS 10000
 #define CUST_HTTP_MAX_CONNS 512
 #define CUST_HTTP_MAX_CONNS_PER_IP 32
+#define CUST_HTTP_MAX_HEIGHT_WAIT_MS 5000
 
 /* Checks --trusted-proxy values: each of list[0..n) holds comma-separated
  * IPv4/IPv6 addresses or CIDR networks. CUST_ERR_INVALID with the first bad

@@ -361,6 +361,7 @@ struct cust_http {
   char *queries_dir; /* where the catalogue was read, for reloads */
   cust_index_shared *index;
   size_t max_body;
+  uint64_t max_height_wait_ms; /* the bound of a min_height wait */
   http_pool pool;
   http_metrics metrics;
   http_cache cache;
@@ -388,7 +389,8 @@ void http_store_info_get(cust_http *h, int with_count, http_store_info *out);
 
 /* The operations routes: fill `out` and return the HTTP status. */
 int http_ops_status(cust_http *h, cust_buf *out);
-int http_ops_health(cust_http *h, cust_buf *out);
+/* max_lag: the largest lag still healthy, or -1 for the default (5). */
+int http_ops_health(cust_http *h, long long max_lag, cust_buf *out);
 int http_ops_metrics(cust_http *h, cust_buf *out);
 
 #endif

@@ -45,15 +45,24 @@ static uint64_t lag_of(const snapshot *s) {
 }
 
 /* Why the service is unhealthy, or "" when it is not. */
-static void diagnose(const snapshot *s, char *why, size_t n) {
+/* `max_lag` is the largest lag still healthy; -1: HEALTH_MAX_LAG, and a
+ * process without an indexer is healthy as long as its store answers. */
+static void diagnose(const snapshot *s, long long max_lag, char *why, size_t n) {
   why[0] = '\0';
   if (!s->info.is_ok) {
     snprintf(why, n, "%s", s->info.error);
     return;
   }
   if (!s->has_index) {
+    if (max_lag >= 0) {
+      /* A balancer asked for a bound that cannot be checked here. */
+      snprintf(why, n,
+               "max_lag needs the indexer in this process (custodian run): "
+               "the chain's head is unknown to custodian serve");
+    }
     return;
   }
+  uint64_t lag_bound = max_lag >= 0 ? (uint64_t)max_lag : HEALTH_MAX_LAG;
   const cust_index_status *st = &s->st;
   uint64_t stall =
       st->block_time_ms * 20 > HEALTH_STALL_MS ? st->block_time_ms * 20 : HEALTH_STALL_MS;
@@ -66,12 +75,12 @@ static void diagnose(const snapshot *s, char *why, size_t n) {
     snprintf(why, n, "stalled node: the head (%llu) has not moved for %llu s",
              (unsigned long long)st->head_height,
              (unsigned long long)((s->now_ms - st->last_head_ms) / 1000));
-  } else if (lag_of(s) > HEALTH_MAX_LAG) {
+  } else if (lag_of(s) > lag_bound) {
     int is_stalled = st->last_progress_ms != 0 && s->now_ms - st->last_progress_ms > stall;
-    snprintf(why, n, "%s: indexed %llu, head %llu (%llu blocks behind)",
+    snprintf(why, n, "%s: indexed %llu, head %llu (%llu blocks behind, more than %llu)",
              is_stalled ? "stalled index" : "the index is catching up",
              (unsigned long long)indexed_height(s), (unsigned long long)st->head_height,
-             (unsigned long long)lag_of(s));
+             (unsigned long long)lag_of(s), (unsigned long long)lag_bound);
   }
 }
 
@@ -82,11 +91,11 @@ static void diagnose(const snapshot *s, char *why, size_t n) {
     }                                                                                              \
   } while (0)
 
-int http_ops_health(cust_http *h, cust_buf *b) {
+int http_ops_health(cust_http *h, long long max_lag, cust_buf *b) {
   snapshot s;
   char why[512];
   take(h, 0, &s);
-  diagnose(&s, why, sizeof why);
+  diagnose(&s, max_lag, why, sizeof why);
   int is_ok = why[0] == '\0';
   CK(cust_buf_printf(b, "{\"status\": \"%s\", ", is_ok ? "ok" : "unhealthy"));
   if (!is_ok) {
@@ -108,7 +117,7 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   snapshot s;
   char why[512];
   take(h, 1, &s);
-  diagnose(&s, why, sizeof why);
+  diagnose(&s, -1, why, sizeof why);
   const char *chain = s.has_index && s.st.chain_id[0] ? s.st.chain_id : s.info.cp.chain_id;
   CK(cust_buf_puts(b, "{\n  \"chain_id\": "));
   CK(cust_json_cstr(b, chain));

@@ -12,7 +12,13 @@
  *   GET /custody?resource=IRI&direction=up|down&depth=N
  *   GET /rewards?execution=IRI[&amount=N][&policy=IRI][&format=json|csv|msg]
  *                [&account_prefix=HRP][&from=ADDR]   (msg: the paying account)
- *   GET /status, /health, /metrics
+ *   GET /status, /health[?max_lag=N], /metrics
+ *
+ * Read-your-height: /sparql, /queries/NAME, /custody and /rewards take
+ * min_height=H (or the header X-Custodian-Min-Height: H; both: the larger).
+ * The request waits up to max_height_wait_ms for the store's checkpoint to
+ * reach H, else 503 with Retry-After: 1. Their answers carry
+ * X-Custodian-Height, the height they were read at.
  *   GET /…                    files of web/ (/ is index.html), GET and HEAD only
  *
  * Threads: one per connection, so a long query or a slow client never holds
@@ -500,12 +506,16 @@ void http_store_info_get(cust_http *h, int with_count, http_store_info *out) {
 /* The query module's cache key: a generation that grows whenever the store
  * file changes (a commit of the indexer, in this process or another), so
  * that cached answers are never older than the store. */
-static uint64_t cache_key(cust_http *h) {
+static uint64_t cache_key(cust_http *h, int is_forced) {
   uint64_t now = cust_now_ms();
   uint64_t checked = __atomic_load_n(&h->stamp_ms, __ATOMIC_ACQUIRE);
-  /* The store is looked at every few milliseconds, not on every request. */
-  if (now - checked >= 20 && __atomic_compare_exchange_n(&h->stamp_ms, &checked, now, 0,
-                                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+  /* The store is looked at every few milliseconds, not on every request;
+   * a request that waited for a height looks now, so that no answer cached
+   * before that height's commit is taken for it. */
+  if (is_forced ||
+      (now - checked >= 20 && __atomic_compare_exchange_n(&h->stamp_ms, &checked, now, 0,
+                                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))) {
+    __atomic_store_n(&h->stamp_ms, now, __ATOMIC_RELEASE);
     uint64_t stamp = file_stamp(h->db_path);
     pthread_mutex_lock(&h->key_lock);
     if (stamp != h->last_stamp) {
@@ -643,8 +653,99 @@ static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c, cust_
                        height);
 }
 
+/* ---- read-your-height ------------------------------------------------------------------- */
+
+/* A height from a parameter or header: digits only, at most 19 of them. */
+static int parse_height(const char *v, uint64_t *out) {
+  size_t n = strlen(v);
+  if (n == 0 || n > 19 || strspn(v, "0123456789") != n) {
+    return 0;
+  }
+  *out = strtoull(v, NULL, 10);
+  return 1;
+}
+
+/* The store's committed height, looked at afresh when the file changed. */
+static uint64_t store_height(cust_http *h) {
+  http_store_info info;
+  http_store_info_get(h, 0, &info);
+  return info.is_ok ? info.cp.height : 0;
+}
+
+/* Waits until the store holds min_height (query parameter or
+ * X-Custodian-Min-Height), for at most h->max_height_wait_ms. Returns 1 to go
+ * on, with the height asked for (0: none) in *min_height; 0 when it has answered (400 for a bad
+ * height, 503 when not reached), with the answer's result in *ret. */
+static int wait_height(cust_http *h, struct MHD_Connection *c, http_req *r, uint64_t *min_height,
+                       enum MHD_Result *ret) {
+  const char *vals[2];
+  size_t n = http_params_all(&r->params, "min_height", vals, 2);
+  const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Custodian-Min-Height");
+  uint64_t want = 0, v = 0;
+  *min_height = 0;
+  if (n > 1) {
+    *ret = send_error(c, 400, "invalid parameter", "\"min_height\" is given more than once");
+    return 0;
+  }
+  if (n == 1) {
+    if (!parse_height(vals[0], &want)) {
+      *ret = send_error(c, 400, "invalid parameter",
+                        "\"min_height\" is a block height (a non-negative integer)");
+      return 0;
+    }
+  }
+  if (hdr != NULL) {
+    if (!parse_height(hdr, &v)) {
+      *ret = send_error(c, 400, "invalid header",
+                        "X-Custodian-Min-Height is a block height (a non-negative integer)");
+      return 0;
+    }
+    want = v > want ? v : want;
+  }
+  *min_height = want;
+  if (want == 0) {
+    return 1;
+  }
+  uint64_t deadline = cust_now_ms() + h->max_height_wait_ms;
+  uint64_t at = store_height(h);
+  while (at < want && cust_now_ms() < deadline && !cust_stop_requested) {
+    struct timespec ts = { 0, 20 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    at = store_height(h);
+  }
+  if (at >= want) {
+    return 1;
+  }
+  char detail[256], height[24];
+  snprintf(detail, sizeof detail,
+           "the store is at height %llu, below min_height %llu after %llu ms: retry later or on "
+           "another replica",
+           (unsigned long long)at, (unsigned long long)want,
+           (unsigned long long)h->max_height_wait_ms);
+  snprintf(height, sizeof height, "%llu", (unsigned long long)at);
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_status st = cust_buf_puts(&b, "{\"error\": \"height not reached\", \"detail\": ");
+  st = st ? st : cust_json_cstr(&b, detail);
+  st = st ? st
+          : cust_buf_printf(&b, ", \"height\": %llu, \"min_height\": %llu}\n",
+                            (unsigned long long)at, (unsigned long long)want);
+  if (st != CUST_OK) {
+    cust_buf_release(&b);
+    *ret = MHD_NO;
+    return 0;
+  }
+  *ret = send_body_ex(c, 503, "application/json", &b, NULL, "1", height);
+  return 0;
+}
+
 static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_req *r,
                                  cust_sparql_request *q) {
+  enum MHD_Result waited;
+  uint64_t want = 0;
+  if (!wait_height(h, c, r, &want, &waited)) {
+    return waited;
+  }
   const char *defaults[MAX_GRAPHS], *named[MAX_GRAPHS];
   size_t nd = http_params_all(&r->params, "default-graph-uri", defaults, MAX_GRAPHS);
   size_t nn = http_params_all(&r->params, "named-graph-uri", named, MAX_GRAPHS);
@@ -658,7 +759,7 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   q->ndefault = nd;
   q->named_graphs = named;
   q->nnamed = nn;
-  uint64_t generation = cache_key(h);
+  uint64_t generation = cache_key(h, want > 0);
   q->cache_key_height = generation;
   double t0 = now_s();
   cust_sparql_result res;
@@ -684,6 +785,13 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   }
   cust_buf_release(&key);
   enum MHD_Result ret;
+  if (st == CUST_OK && res.http_status == 200 && res.height < want) {
+    /* Never hand an older graph to a client that has seen a newer one. */
+    cust_sparql_result_release(&res);
+    http_metrics_query(&h->metrics, 503, now_s() - t0);
+    return send_error_ex(c, 503, "height not reached",
+                         "the answer was read below min_height: retry", NULL, "1");
+  }
   if (st != CUST_OK) {
     http_metrics_query(&h->metrics, 503, now_s() - t0);
     ret = send_error(c, 503, "overloaded", "the server is out of memory: try again later");
@@ -880,7 +988,7 @@ static enum MHD_Result route_catalog(cust_http *h, struct MHD_Connection *c) {
 }
 
 static int is_reserved_param(const char *name) {
-  return strcmp(name, "format") == 0 || name[0] == '_';
+  return strcmp(name, "format") == 0 || strcmp(name, "min_height") == 0 || name[0] == '_';
 }
 
 static enum MHD_Result route_canned(cust_http *h, struct MHD_Connection *c, http_req *r,
@@ -967,11 +1075,22 @@ static int status_of(cust_status st) {
   }
 }
 
+/* The height a store handle reads at, for X-Custodian-Height; "" when unknown.
+ * Taken after the call that read the store, so that it is never below the
+ * height of the answer. */
+static void handle_height(cust_store *s, char *out, size_t n) {
+  cust_checkpoint cp;
+  out[0] = '\0';
+  if (cust_store_checkpoint(s, &cp) == CUST_OK && cp.height > 0) {
+    snprintf(out, n, "%llu", (unsigned long long)cp.height);
+  }
+}
+
 static enum MHD_Result send_call(cust_http *h, struct MHD_Connection *c, cust_status st,
-                                 cust_buf *json, const char *err) {
+                                 cust_buf *json, const char *err, const char *height) {
   (void)h;
   if (st == CUST_OK) {
-    return send_body(c, 200, "application/json", json, NULL, NULL);
+    return send_body_ex(c, 200, "application/json", json, NULL, NULL, height[0] ? height : NULL);
   }
   cust_buf_release(json);
   int status = status_of(st);
@@ -1012,6 +1131,11 @@ static enum MHD_Result route_custody(cust_http *h, struct MHD_Connection *c, htt
     }
     depth = (unsigned)d;
   }
+  enum MHD_Result waited;
+  uint64_t want = 0;
+  if (!wait_height(h, c, r, &want, &waited)) {
+    return waited;
+  }
   cust_store *s = NULL;
   cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
   if (st != CUST_OK) {
@@ -1019,9 +1143,11 @@ static enum MHD_Result route_custody(cust_http *h, struct MHD_Connection *c, htt
   }
   cust_buf json;
   cust_buf_init(&json);
+  char height[24];
   st = cust_custody_query(s, resource, is_up, depth, &json, err, sizeof err);
+  handle_height(s, height, sizeof height);
   http_pool_put(&h->pool, s);
-  return send_call(h, c, st, &json, err);
+  return send_call(h, c, st, &json, err, height);
 }
 
 static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, http_req *r) {
@@ -1067,6 +1193,11 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
   }
   req.execution = execution;
   req.from = from;
+  enum MHD_Result waited;
+  uint64_t want = 0;
+  if (!wait_height(h, c, r, &want, &waited)) {
+    return waited;
+  }
   cust_store *s = NULL;
   cust_status st = http_pool_get(&h->pool, POOL_WAIT_MS, &s);
   if (st != CUST_OK) {
@@ -1074,15 +1205,18 @@ static enum MHD_Result route_rewards(cust_http *h, struct MHD_Connection *c, htt
   }
   cust_buf json;
   cust_buf_init(&json);
+  char height[24];
   st = cust_rewards_query(s, &req, &json, err, sizeof err);
+  handle_height(s, height, sizeof height);
   http_pool_put(&h->pool, s);
   if (st == CUST_OK && req.format == CUST_REWARDS_CSV) {
     st = cust_buf_putc(&json, '\n');
     if (st == CUST_OK) {
-      return send_body(c, 200, "text/csv; charset=utf-8", &json, NULL, NULL);
+      return send_body_ex(c, 200, "text/csv; charset=utf-8", &json, NULL, NULL,
+                          height[0] ? height : NULL);
     }
   }
-  return send_call(h, c, st, &json, err);
+  return send_call(h, c, st, &json, err, height);
 }
 
 /* ---- static files ------------------------------------------------------------------------ */
@@ -1296,10 +1430,20 @@ static enum MHD_Result dispatch(cust_http *h, struct MHD_Connection *c, http_req
   }
   if (strcmp(path, "/status") == 0 || strcmp(path, "/health") == 0 ||
       strcmp(path, "/metrics") == 0) {
+    long long max_lag = -1;
+    const char *lag_s = path[1] == 'h' ? http_params_get(&r->params, "max_lag") : NULL;
+    if (lag_s != NULL) {
+      uint64_t v = 0;
+      if (!parse_height(lag_s, &v) || v > 1000000000) {
+        return send_error(c, 400, "invalid parameter",
+                          "\"max_lag\" is a number of blocks (0 to 1000000000)");
+      }
+      max_lag = (long long)v;
+    }
     cust_buf b;
     cust_buf_init(&b);
     int status = path[1] == 's'   ? http_ops_status(h, &b)
-                 : path[1] == 'h' ? http_ops_health(h, &b)
+                 : path[1] == 'h' ? http_ops_health(h, max_lag, &b)
                                   : http_ops_metrics(h, &b);
     if (status == 0) {
       cust_buf_release(&b);
@@ -1396,6 +1540,7 @@ void cust_http_config_init(cust_http_config *c) {
   c->db_path = "custodian.db";
   c->threads = 4;
   c->max_body = 1024 * 1024;
+  c->max_height_wait_ms = CUST_HTTP_MAX_HEIGHT_WAIT_MS;
 }
 
 /* Splits "HOST:PORT" / "[V6]:PORT" and resolves it. */
@@ -1559,6 +1704,7 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
   h->log = log;
   h->index = cfg->index;
   h->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
+  h->max_height_wait_ms = cfg->max_height_wait_ms;
   h->started_ms = cust_now_ms();
   struct timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);

@@ -7,7 +7,9 @@
  *     same for every answer read at the same height (one snapshot per answer);
  *   - no execution with two current statuses (a half-applied block).
  * Prints the counts and latency percentiles; exits 1 on any violation.
- *   http_load HOST:PORT CLIENTS SECONDS */
+ *   http_load HOST:PORT CLIENTS SECONDS [--min-height] [--strict]
+ * --min-height: each client sends its last height as X-Custodian-Min-Height
+ * (replicas behind a balancer); --strict: any answer but 200 is a violation. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -56,6 +58,7 @@ typedef struct shared {
   size_t nlat;
   long ok, overloaded, timeouts, failures;
   unsigned long long min_height, max_height;
+  int is_sending_height, is_strict;
 } shared;
 
 static double now_s(void) {
@@ -94,7 +97,8 @@ static const char *shown(const char *body, char *out, size_t n) {
 }
 
 /* One request; the whole answer in *buf (headers and body). 0 or -1. */
-static int fetch(shared *s, const char *path, char **buf, size_t *len) {
+static int fetch(shared *s, const char *path, unsigned long long min_height, char **buf,
+                 size_t *len) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return -1;
@@ -105,11 +109,14 @@ static int fetch(shared *s, const char *path, char **buf, size_t *len) {
     close(fd);
     return -1;
   }
-  char req[2048];
+  char req[2048], extra[64] = "";
+  if (s->is_sending_height && min_height > 0) {
+    snprintf(extra, sizeof extra, "X-Custodian-Min-Height: %llu\r\n", min_height);
+  }
   int n = snprintf(req, sizeof req,
-                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\n"
+                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\n%s"
                    "Connection: close\r\n\r\n",
-                   path);
+                   path, extra);
   if (n <= 0 || (size_t)n >= sizeof req || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
     close(fd);
     return -1;
@@ -183,7 +190,7 @@ static void *client(void *ud) {
     char *resp = NULL;
     size_t len = 0;
     double t0 = now_s();
-    if (fetch(s, path, &resp, &len) != 0) {
+    if (fetch(s, path, last_height, &resp, &len) != 0) {
       violation(s, "%s: no answer (connection failed)", path);
       continue;
     }
@@ -193,6 +200,11 @@ static void *client(void *ud) {
     const char *body = strstr(resp, "\r\n\r\n");
     body = body ? body + 4 : "";
     char value[64], show[400];
+    if (status == 503 && s->is_strict) {
+      violation(s, "%s: status 503: %s", path, shown(body, show, sizeof show));
+      free(resp);
+      continue;
+    }
     if (status == 503) {
       int is_over = strstr(body, "\"overloaded\"") != NULL;
       int is_timeout = strstr(body, "\"timeout\"") != NULL;
@@ -274,11 +286,21 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
+  static shared s;
+  for (; argc > 4 && strncmp(argv[argc - 1], "--", 2) == 0; argc--) {
+    if (strcmp(argv[argc - 1], "--min-height") == 0) {
+      s.is_sending_height = 1;
+    } else if (strcmp(argv[argc - 1], "--strict") == 0) {
+      s.is_strict = 1;
+    } else {
+      fprintf(stderr, "http_load: unknown option \"%s\"\n", argv[argc - 1]);
+      return 2;
+    }
+  }
   if (argc != 4) {
-    fprintf(stderr, "usage: http_load HOST:PORT CLIENTS SECONDS\n");
+    fprintf(stderr, "usage: http_load HOST:PORT CLIENTS SECONDS [--min-height] [--strict]\n");
     return 2;
   }
-  static shared s;
   char host[64];
   int port = 0;
   if (sscanf(argv[1], "%63[^:]:%d", host, &port) != 2 || strcmp(host, "127.0.0.1") != 0) {
