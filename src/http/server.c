@@ -261,6 +261,14 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, const cha
   return send_body_hdr(c, status, type, body, allow, retry_after, NULL, NULL);
 }
 
+/* send_body with the height the answer was read at (NULL: none). */
+static enum MHD_Result send_body_ex(struct MHD_Connection *c, int status, const char *type,
+                                    cust_buf *body, const char *allow, const char *retry_after,
+                                    const char *height) {
+  return send_body_hdr(c, status, type, body, allow, retry_after,
+                       height ? "X-Custodian-Height" : NULL, height);
+}
+
 static enum MHD_Result send_error_ex(struct MHD_Connection *c, int status, const char *error,
                                      const char *detail, const char *allow,
                                      const char *retry_after) {
@@ -648,9 +656,8 @@ static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c, cust_
   if (res->body_fd >= 0) {
     return send_file_result(c, res, type, res->height ? height : NULL);
   }
-  return send_body_hdr(c, res->http_status, type, &res->body, NULL,
-                       res->http_status == 503 ? "5" : NULL, res->height ? "X-Custodian-Height" : NULL,
-                       height);
+  return send_body_ex(c, res->http_status, type, &res->body, NULL,
+                      res->http_status == 503 ? "5" : NULL, res->height ? height : NULL);
 }
 
 /* ---- read-your-height ------------------------------------------------------------------- */
