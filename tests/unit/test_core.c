@@ -71,9 +71,13 @@ static void test_arena(void) {
   cust_arena_reset(&a);
   ok(a.total == 0, "reset forgets everything");
   cust_arena_release(&a);
+  ok(a.head == NULL && a.total == 0, "release frees every chunk and empties the arena");
   cust_arena_release(&a);
   cust_arena_release(NULL);
-  ok(1, "release is idempotent and NULL-safe");
+  ok(a.head == NULL, "a second release, and one of NULL, change nothing");
+  ok(cust_arena_strdup(&a, "again") != NULL && a.head != NULL,
+     "a released arena can be used again");
+  cust_arena_release(&a);
 }
 
 static void test_terms(void) {
@@ -216,6 +220,7 @@ static void test_bech32(void) {
   ok(cust_base58_decode("0OIl", 4, data, sizeof data, &n) == CUST_ERR_INVALID,
      "base58: 0, O, I and l are not in the alphabet");
   ok(cust_base58_decode("zzzzzzzz", 8, data, 2, &n) == CUST_ERR_LIMIT, "base58: too long for out");
+}
 
 static void test_redact(void) {
   char out[256];

@@ -97,7 +97,7 @@ static void test_queries(void) {
   snprintf(dir, sizeof dir, "%s/queries", tap_srcdir());
   DIR *d = opendir(dir);
   if (d == NULL) {
-    ok(1, "# SKIP no queries folder yet");
+    ok(0, "the queries folder %s opens", dir);
     return;
   }
   rasqal_world *w = rasqal_new_world();
