@@ -44,7 +44,7 @@
       { "max-conns", 1, 0, "N  open connections; past N, 503 with Retry-After (default 512)" },    \
       { "max-conns-per-ip", 1, 0,                                                                  \
         "N  open connections per client address; past N, closed at accept (default 32)" },         \
-          { "trusted-proxy", 1, 1,                                                                     \
+      { "trusted-proxy", 1, 1,                                                                     \
         "ADDR[,ADDR...]  reverse proxies (IPs or CIDRs): no per-address limit, and the client is " \
         "read from X-Forwarded-For/Forwarded" },                                                   \
       { "access-log", 1, 0, "FILE|-  one line per request (- for stdout)" },                       \
