@@ -44,6 +44,8 @@
       { "max-conns", 1, 0, "N  open connections; past N, 503 with Retry-After (default 512)" },    \
       { "max-conns-per-ip", 1, 0,                                                                  \
         "N  open connections per client address; past N, closed at accept (default 32)" },         \
+      { "max-height-wait", 1, 0,                                                                   \
+        "MS  how long a request with min_height waits for the index, else 503 (default 5000)" },   \
       { "trusted-proxy", 1, 1,                                                                     \
         "ADDR[,ADDR...]  reverse proxies (IPs or CIDRs): no per-address limit, and the client is " \
         "read from X-Forwarded-For/Forwarded" },                                                   \

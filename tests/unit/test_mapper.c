@@ -204,7 +204,7 @@ static void tb_release(tblock *t) {
 static cust_msg *tb_tx(tblock *t, const char *hash, uint32_t code, size_t nmsgs) {
   cust_tx *tx = &t->txs[t->b.ntxs];
   tx->index = (uint32_t)t->b.ntxs;
-  snprintf(tx->hash, sizeof tx->hash, "%s", hash);
+  snprintf(tx->hash, sizeof tx->hash, "%.*s", (int)(sizeof tx->hash - 1), hash);
   tx->code = code;
   tx->codespace = code ? "wasm" : "";
   tx->log = code ? "failed to execute message; message index: 0: duplicate credential" : "";
