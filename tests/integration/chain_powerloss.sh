@@ -30,28 +30,33 @@ index_to clean.db $N --node "$URL" || fail "clean index"
 t1=$(date +%s%N)
 export_to clean.db clean.nq
 # the snapshots are spread over about a quarter of a clean backfill's
-# duration (the machine's load varies: a run may be faster than the clean one)
+# duration (the machine's load varies: a run may be faster than the clean one).
+# POWERLOSS_BLOCKS, POWERLOSS_SCALE and POWERLOSS_STEP_MS (the mean pause
+# between snapshots is half of it) make a longer run that also copies the
+# store while WAL checkpoints happen.
 span=$(( (t1 - t0) / 1000000 ))
 [ $span -ge 200 ] || span=200
-step=$(( span / (2 * SNAPS) ))
+step=${POWERLOSS_STEP_MS:-$(( span / (2 * SNAPS) ))}
 
 # cut.py COPY MODE SEED: damages the copied -wal as a power loss may;
-# prints "frames kept/total lo"
+# prints "frames kept/total lo (in use, copied)"
 cat >"$TMP/cut.py" <<'EOF'
 import os, random, struct, sys
 db, mode, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rng = random.Random(seed)
 wal, shm = db + "-wal", db + "-shm"
-lo = 0
+lo = mx = backfilled = 0
 if os.path.exists(shm) and os.path.getsize(shm) >= 136:
     with open(shm, "rb") as f:
         info = f.read(136)
-    # WalCkptInfo follows the two 48-byte copies of the WAL index header, in
+    # The WAL index header (mxFrame at 16), twice, then WalCkptInfo, in
     # native byte order: nBackfill at 96, nBackfillAttempted at 128.
+    mx = struct.unpack("=I", info[16:20])[0]
+    backfilled = struct.unpack("=I", info[96:100])[0]
     lo = struct.unpack("=I", info[128:132])[0]
 os.path.exists(shm) and os.remove(shm)
 if not os.path.exists(wal) or os.path.getsize(wal) < 32:
-    print("0/0 0")
+    print("0/0 0 (no WAL)")
     sys.exit(0)
 with open(wal, "r+b") as f:
     hdr = f.read(32)
@@ -67,7 +72,7 @@ with open(wal, "r+b") as f:
     else:
         f.seek(32 + k * frame + rng.randrange(frame))
         f.write(os.urandom(64))
-print("%d/%d %d" % (k, total, lo))
+print("%d/%d %d (in use %d, copied to the file %d)" % (k, total, lo, mx, backfilled))
 EOF
 cat >"$TMP/check.py" <<'EOF'
 import sqlite3, sys
