@@ -58,6 +58,27 @@ while [ $i -lt "$RUNS" ]; do
   i=$((i + 1))
 done
 
+# (d) Oxigraph (npm, WASM, in-memory) loading the same quads as N-Quads, in
+# the same run (reading the file is not timed)
+d_line=""
+bench_dir=$(cd "$(dirname "$0")" && pwd)
+if command -v node >/dev/null 2>&1; then
+  if [ ! -d "$bench_dir/node_modules/oxigraph" ]; then
+    (cd "$bench_dir" && npm install --no-save --no-package-lock oxigraph >/dev/null 2>&1) || true
+  fi
+  if [ -d "$bench_dir/node_modules/oxigraph" ]; then
+    "$prog" gen "$N" "$W/all.nq" || exit 1
+    : >"$W/d.txt"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+      node "$bench_dir/oxigraph_load.mjs" "$W/all.nq" >>"$W/d.txt" 2>/dev/null || break
+      i=$((i + 1))
+    done
+    rm -f "$W/all.nq"
+    [ -s "$W/d.txt" ] && d_line=1
+  fi
+fi
+
 a_rate=$(awk '{ print $3 }' "$W/a.txt" | median)
 a_cpu=$(awk '{ print $5 }' "$W/a.txt" | median)
 a_rss=$(awk '{ print $6 }' "$W/a.txt" | median)
@@ -73,6 +94,17 @@ printf '%-34s %10s %12s %12s %10s %10s\n' "loader (median of $RUNS)" "quads" "tr
 printf '%-34s %10s %12s %12s %10s %10s\n' "(a) librdf API, one transaction" "$LIMIT" "$a_rate" "$a_cpu" "$((a_rss / 1024))" "$(size_mib "$W/librdf.db")"
 printf '%-34s %10s %12s %12s %10s %10s\n' "(b) rdfproc parse (triples only)" "$PLIMIT" "$b_rate" "-" "$((b_rss / 1024))" "$(size_mib "$W/rdfproc.db")"
 printf '%-34s %10s %12s %12s %10s %10s\n' "(c) custodian writer" "$N" "$c_rate" "$c_cpu" "$((c_rss / 1024))" "$(size_mib "$W/custodian.db")"
+if [ -n "$d_line" ]; then
+  # rates over the $N generated quads, as for (c)
+  d_rate=$(awk -v n="$N" '{ printf "%.0f\n", n / $2 }' "$W/d.txt" | median)
+  d_cpu=$(awk -v n="$N" '{ printf "%.0f\n", n / $4 }' "$W/d.txt" | median)
+  printf '%-34s %10s %12s %12s %10s %10s\n' "(d) oxigraph load (npm, in memory)" "$N" "$d_rate" "$d_cpu" "-" "-"
+  echo "(d) stored $(awk '{ print $1 }' "$W/d.txt" | tail -n 1) distinct quads"
+  echo "(c)/(d): $(awk -v c="$c_rate" -v d="$d_rate" 'BEGIN { printf "%.2f", c / d }') x wall rate," \
+    "$(awk -v c="$c_cpu" -v d="$d_cpu" 'BEGIN { printf "%.2f", c / d }') x per CPU-second"
+else
+  echo "(d) oxigraph: skipped (node or npm install oxigraph unavailable)"
+fi
 echo "(c) stored $c_quads distinct quads; resident MiB at 1/4, 1/2, 3/4, end of the load: $c_quarters"
 echo
 

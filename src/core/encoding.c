@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,23 +14,17 @@
 
 #include "core.h"
 
-static int b64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
+/* Each byte's 6-bit value in base64, or 0xff for a byte outside the
+ * alphabet; built once, on first use. */
+static unsigned char b64_table[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_init(void) {
+  static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  memset(b64_table, 0xff, sizeof b64_table);
+  for (unsigned i = 0; i < 64; i++) {
+    b64_table[(unsigned char)tab[i]] = (unsigned char)i;
   }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
 }
 
 cust_status cust_base64_decode(const char *in, size_t in_len, unsigned char **out,
@@ -45,27 +40,43 @@ cust_status cust_base64_decode(const char *in, size_t in_len, unsigned char **ou
   if (in_len % 4 == 1 || (pad && (in_len + pad) % 4 != 0)) {
     return CUST_ERR_INVALID;
   }
+  pthread_once(&b64_once, b64_init);
   size_t n = in_len / 4 * 3 + (in_len % 4 ? in_len % 4 - 1 : 0);
   unsigned char *buf = malloc(n + 1);
   if (buf == NULL) {
     return CUST_ERR_NOMEM;
   }
-  size_t o = 0;
+  const unsigned char *s = (const unsigned char *)in;
+  size_t o = 0, i = 0;
+  /* four characters to three bytes; a byte outside the alphabet sets the
+   * high bits of `bad` */
+  unsigned bad = 0;
+  for (; i + 4 <= in_len; i += 4) {
+    unsigned a = b64_table[s[i]], b = b64_table[s[i + 1]], c = b64_table[s[i + 2]],
+             d = b64_table[s[i + 3]];
+    bad |= a | b | c | d;
+    uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+    buf[o] = (unsigned char)(v >> 16);
+    buf[o + 1] = (unsigned char)(v >> 8);
+    buf[o + 2] = (unsigned char)v;
+    o += 3;
+  }
   uint32_t acc = 0;
   int bits = 0;
-  for (size_t i = 0; i < in_len; i++) {
-    int v = b64_value((unsigned char)in[i]);
-    if (v < 0) {
-      free(buf);
-      return CUST_ERR_INVALID;
-    }
-    acc = (acc << 6) | (uint32_t)v;
+  for (; i < in_len; i++) {
+    unsigned v = b64_table[s[i]];
+    bad |= v;
+    acc = (acc << 6) | (v & 63u);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
       buf[o++] = (unsigned char)(acc >> bits);
       acc &= (1u << bits) - 1u;
     }
+  }
+  if (bad & 0xc0u) {
+    free(buf);
+    return CUST_ERR_INVALID;
   }
   buf[o] = '\0';
   *out = buf;

@@ -23,6 +23,34 @@ static void test_base64(void) {
   cust_buf_init(&b);
   cust_base64_encode(&b, (const unsigned char *)"hello", 5);
   is_str(b.data, "aGVsbG8=", "base64 encodes");
+  /* every byte value at every offset, lengths 0..300: encode then decode */
+  unsigned char raw[300];
+  for (size_t i = 0; i < sizeof raw; i++) {
+    raw[i] = (unsigned char)(i * 151 + 7);
+  }
+  int same = 1;
+  for (size_t len = 0; len <= sizeof raw && same; len++) {
+    cust_buf_reset(&b);
+    cust_base64_encode(&b, raw, len);
+    same = cust_base64_decode(b.data, b.len, &out, &n) == CUST_OK && n == len &&
+           memcmp(out, raw, len) == 0;
+    free(out);
+  }
+  ok(same, "base64 round trips of 0 to 300 bytes");
+  /* a character outside the alphabet anywhere in a long text is refused */
+  cust_buf_reset(&b);
+  cust_base64_encode(&b, raw, sizeof raw);
+  int refused = 1;
+  const char bad[] = { '*', '-', '_', ' ', '\n', '=', (char)0xc3, '\0' };
+  for (size_t at = 0; at < b.len && refused; at += 37) {
+    for (size_t k = 0; k < sizeof bad && refused; k++) {
+      char keep = b.data[at];
+      b.data[at] = bad[k];
+      refused = cust_base64_decode(b.data, b.len, &out, &n) == CUST_ERR_INVALID && out == NULL;
+      b.data[at] = keep;
+    }
+  }
+  ok(refused, "a bad character anywhere in 400 characters is refused");
   cust_buf_release(&b);
 }
 
