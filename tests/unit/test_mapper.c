@@ -1170,22 +1170,10 @@ static void map_all(cust_mapper *m, fstore *f, char **creds, size_t n, uint64_t 
   tb_release(&t);
 }
 
+/* A fixture of tests/data/DIR (malloc'd), or NULL after a failed check. */
 static char *read_data(const char *dir, const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/tests/data/%s/%s", tap_srcdir(), dir, name);
-  FILE *fp = fopen(path, "rb");
-  if (fp == NULL) {
-    return NULL;
-  }
-  cust_buf b;
-  cust_buf_init(&b);
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-    cust_buf_append(&b, chunk, n);
-  }
-  fclose(fp);
-  return cust_buf_steal(&b, NULL);
+  size_t len;
+  return read_fixture_in(dir, name, &len);
 }
 
 static void test_axone_v4_fixtures(void) {
