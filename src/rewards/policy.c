@@ -183,8 +183,11 @@ static cust_status read_uint(const reader *rd, const cust_term *subject, const c
   return CUST_OK;
 }
 
-static cust_status read_iri(const reader *rd, const cust_term *subject, const char *policy,
-                            const char *pred, const char **out, unsigned *line, cust_arena *a) {
+/* Reads the one `kind` object of `pred` on `subject` into *out (an arena
+ * copy; NULL when there is none). */
+static cust_status read_one(const reader *rd, const cust_term *subject, const char *policy,
+                            const char *pred, cust_term_kind kind, const char **out, unsigned *line,
+                            cust_arena *a) {
   size_t count = 0;
   *out = NULL;
   for (size_t i = 0; i < rd->n; i++) {
@@ -193,8 +196,9 @@ static cust_status read_iri(const reader *rd, const cust_term *subject, const ch
       continue;
     }
     *line = line_of(rd, i);
-    if (q->o.kind != CUST_TERM_IRI || count++ > 0) {
-      say(rd->err, rd->errlen, rd->source, *line, policy, "<%s> must be one IRI", pred);
+    if (q->o.kind != kind || count++ > 0) {
+      say(rd->err, rd->errlen, rd->source, *line, policy, "<%s> must be one %s", pred,
+          kind == CUST_TERM_IRI ? "IRI" : "literal");
       return CUST_ERR_INVALID;
     }
     *out = cust_arena_strdup(a, q->o.value);
@@ -203,6 +207,11 @@ static cust_status read_iri(const reader *rd, const cust_term *subject, const ch
     }
   }
   return CUST_OK;
+}
+
+static cust_status read_iri(const reader *rd, const cust_term *subject, const char *policy,
+                            const char *pred, const char **out, unsigned *line, cust_arena *a) {
+  return read_one(rd, subject, policy, pred, CUST_TERM_IRI, out, line, a);
 }
 
 static cust_status read_weights(const reader *rd, const cust_term *subject,
@@ -270,24 +279,7 @@ static cust_status read_weights(const reader *rd, const cust_term *subject,
 /* Reads the one literal `pred` of `subject` into *out (arena copy). */
 static cust_status read_literal(const reader *rd, const cust_term *subject, const char *policy,
                                 const char *pred, const char **out, unsigned *line, cust_arena *a) {
-  size_t count = 0;
-  *out = NULL;
-  for (size_t i = 0; i < rd->n; i++) {
-    const cust_quad *q = &rd->quads[i];
-    if (!same_node(&q->s, subject) || !is_term(&q->p, CUST_TERM_IRI, pred)) {
-      continue;
-    }
-    *line = line_of(rd, i);
-    if (q->o.kind != CUST_TERM_LITERAL || count++ > 0) {
-      say(rd->err, rd->errlen, rd->source, *line, policy, "<%s> must be one literal", pred);
-      return CUST_ERR_INVALID;
-    }
-    *out = cust_arena_strdup(a, q->o.value);
-    if (*out == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-  }
-  return CUST_OK;
+  return read_one(rd, subject, policy, pred, CUST_TERM_LITERAL, out, line, a);
 }
 
 /* A Cosmos denom: a letter, then 2 to 127 of letters, digits and / : . _ - */
