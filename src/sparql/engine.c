@@ -246,11 +246,11 @@ static int recv_frame(int fd, cust_buf *b, uint64_t deadline_ms, int *passed) {
   return rc;
 }
 
-/* Sends a frame with the descriptor `fd` attached to its first bytes. */
-static int send_frame_fd(int sock, const cust_buf *b, int fd) {
-  uint32_t len = (uint32_t)b->len;
+/* sendmsg of `n` bytes with the descriptor `fd` attached (none when
+ * fd < 0); the bytes sent, or -1. */
+static ssize_t send_with_fd(int sock, const void *data, size_t n, int fd) {
   struct msghdr msg;
-  struct iovec iov = { .iov_base = &len, .iov_len = sizeof len };
+  struct iovec iov = { .iov_base = (void *)data, .iov_len = n };
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -259,17 +259,26 @@ static int send_frame_fd(int sock, const cust_buf *b, int fd) {
   memset(&u, 0, sizeof u);
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (fd >= 0) {
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
   ssize_t w;
   do {
     w = sendmsg(sock, &msg, MSG_NOSIGNAL);
   } while (w < 0 && errno == EINTR);
+  return w;
+}
+
+/* Sends a frame with the descriptor `fd` attached to its first bytes. */
+static int send_frame_fd(int sock, const cust_buf *b, int fd) {
+  uint32_t len = (uint32_t)b->len;
+  ssize_t w = send_with_fd(sock, &len, sizeof len, fd);
   if (w <= 0) {
     return -1;
   }
@@ -639,26 +648,7 @@ static void worker_main(int fd, const char *db_path, size_t max_memory, cust_log
 /* ---- the spawner ----------------------------------------------------------------------------- */
 
 static int send_fd(int sock, int fd, pid_t pid) {
-  struct msghdr msg;
-  struct iovec iov = { .iov_base = &pid, .iov_len = sizeof pid };
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&msg, 0, sizeof msg);
-  memset(&u, 0, sizeof u);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof pid ? 0 : -1;
+  return send_with_fd(sock, &pid, sizeof pid, fd) == (ssize_t)sizeof pid ? 0 : -1;
 }
 
 static int recv_fd(int sock, int *fd, pid_t *pid) {
