@@ -229,6 +229,19 @@ static int push(cust_index *c, item *it) {
   return 0;
 }
 
+/* Takes the head item off the queue and wakes the producer; the caller holds
+ * qlock and has checked that there is a head. */
+static void unlink_head(cust_index *c) {
+  item *it = c->qhead;
+  c->qhead = it->next;
+  if (c->qhead == NULL) {
+    c->qtail = NULL;
+  }
+  c->qlen--;
+  c->qbytes -= it->bytes;
+  pthread_cond_broadcast(&c->qcond);
+}
+
 /* The next item, waiting up to `ms`; NULL when none came. */
 static item *pop(cust_index *c, uint64_t ms) {
   pthread_mutex_lock(&c->qlock);
@@ -245,13 +258,7 @@ static item *pop(cust_index *c, uint64_t ms) {
   }
   item *it = c->qhead;
   if (it != NULL) {
-    c->qhead = it->next;
-    if (c->qhead == NULL) {
-      c->qtail = NULL;
-    }
-    c->qlen--;
-    c->qbytes -= it->bytes;
-    pthread_cond_broadcast(&c->qcond);
+    unlink_head(c);
   }
   pthread_mutex_unlock(&c->qlock);
   return it;
@@ -263,13 +270,7 @@ static item *pop_empty_at(cust_index *c, uint64_t from) {
   pthread_mutex_lock(&c->qlock);
   if (c->qhead != NULL && c->qhead->kind == ITEM_EMPTY && c->qhead->from == from) {
     it = c->qhead;
-    c->qhead = it->next;
-    if (c->qhead == NULL) {
-      c->qtail = NULL;
-    }
-    c->qlen--;
-    c->qbytes -= it->bytes;
-    pthread_cond_broadcast(&c->qcond);
+    unlink_head(c);
   }
   pthread_mutex_unlock(&c->qlock);
   return it;
