@@ -783,7 +783,6 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   q->named_graphs = named;
   q->nnamed = nn;
   uint64_t generation = cache_key(h, want > 0);
-  q->cache_key_height = generation;
   double t0 = now_s();
   cust_sparql_result res;
   cust_sparql_result_init(&res);
@@ -1756,7 +1755,8 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
     h->is_tls = 1;
   }
   http_metrics_init(&h->metrics);
-  http_cache_init(&h->cache, 64u * 1024 * 1024);
+  http_cache_init(&h->cache,
+                  cfg->limits.max_cache_bytes ? cfg->limits.max_cache_bytes : 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
   pthread_mutex_init(&h->key_lock, NULL);
   pthread_rwlock_init(&h->catalog_lock, NULL);

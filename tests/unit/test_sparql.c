@@ -719,12 +719,11 @@ static void test_sealed(void) {
 
 static cust_sparql *engine;
 
-static int erun(const char *q, uint64_t height, cust_sparql_result *r) {
+static int erun(const char *q, cust_sparql_result *r) {
   cust_sparql_request req;
   memset(&req, 0, sizeof req);
   req.query = q;
   req.format = "csv";
-  req.cache_key_height = height;
   cust_sparql_run(engine, &req, r);
   return r->http_status;
 }
@@ -736,7 +735,7 @@ static void *thread_main(void *ud) {
     cust_sparql_result_init(&r);
     char q[128];
     snprintf(q, sizeof q, PFX "SELECT ?n WHERE { ex:b ex:name ?n FILTER(%d >= 0) }", i);
-    if (erun(q, 0, &r) == 200 && r.body.data && strcmp(r.body.data, "n\r\nbob\r\n") == 0) {
+    if (erun(q, &r) == 200 && r.body.data && strcmp(r.body.data, "n\r\nbob\r\n") == 0) {
       (*ok_count)++;
     } else {
       tap_diag("a threaded query: %d %s", r.http_status, r.body.data ? r.body.data : "");
@@ -763,15 +762,15 @@ static void test_late_store(void) {
   cust_sparql_result r;
   cust_sparql_result_init(&r);
   uint64_t t0 = cust_now_ms();
-  is_int(erun("ASK {}", 0, &r), 503, "a missing store is 503");
+  is_int(erun("ASK {}", &r), 503, "a missing store is 503");
   ok(r.body.data && strstr(r.body.data, "store unavailable") && strstr(r.body.data, "no such file"),
      "which says what failed: %s", r.body.data ? r.body.data : "");
   ok(cust_now_ms() - t0 < 1000, "within the time limit (%llu ms)",
      (unsigned long long)(cust_now_ms() - t0));
-  is_int(erun("ASK {}", 0, &r), 503, "again 503 from a new worker, not a hang");
+  is_int(erun("ASK {}", &r), 503, "again 503 from a new worker, not a hang");
   /* the store appears: the next worker opens it */
   if (rename(db_path, late) == 0) {
-    is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 0, &r), 200,
+    is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r), 200,
            "the 503 ends once the store is there");
     is_str(r.body.data, "n\r\nbob\r\n", "with the right answer");
     ok(r.height == 0, "the height of a store that indexed no block is 0");
@@ -800,11 +799,11 @@ static void test_large_answers(void) {
   cust_sparql_result r;
   cust_sparql_result_init(&r);
   long long n = 0;
-  if (erun("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c }", 0, &r) == 200 && r.body.data) {
+  if (erun("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c }", &r) == 200 && r.body.data) {
     n = strtoll(r.body.data + 3, NULL, 10); /* "n\r\nN\r\n" */
   }
   ok(n > 10, "the default graph holds %lld triples", n);
-  is_int(erun(q, 0, &r), 200, "a cross product of 3 patterns");
+  is_int(erun(q, &r), 200, "a cross product of 3 patterns");
   ok(r.body_fd >= 0 && r.body.len == 0 && r.body_fd_len > INLINE_MAX,
      "comes in a file (%llu bytes), not in memory", (unsigned long long)r.body_fd_len);
   char *text = NULL;
@@ -832,10 +831,10 @@ static void test_large_answers(void) {
   }
   engine = e;
   cust_sparql_result_init(&r);
-  is_int(erun(q, 0, &r), 413, "an answer over the byte limit is 413");
+  is_int(erun(q, &r), 413, "an answer over the byte limit is 413");
   ok(r.body.data && strstr(r.body.data, "more than 100000 bytes"), "which names the limit: %s",
      r.body.data ? r.body.data : "");
-  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 0, &r), 200, "a small answer still runs");
+  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r), 200, "a small answer still runs");
   cust_sparql_result_release(&r);
   engine = keep;
   cust_sparql_free(e);
@@ -850,32 +849,29 @@ static void test_engine(void) {
   }
   cust_sparql_result r;
   cust_sparql_result_init(&r);
-  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 7, &r), 200, "a query through a worker");
+  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r), 200, "a query through a worker");
   is_str(r.body.data, "n\r\nbob\r\n", "the right answer");
-  ok(!r.is_cached, "not cached the first time");
-  erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 7, &r);
-  ok(r.is_cached && strcmp(r.body.data, "n\r\nbob\r\n") == 0, "cached the second time");
-  int status = erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 8, &r);
-  ok(status == 200 && !r.is_cached, "a new height is a new answer (%d)", status);
-  status = erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 0, &r);
-  ok(status == 200 && !r.is_cached, "height 0: no cache (%d)", status);
+  ok(!r.is_cached, "not cached");
+  int status = erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r);
+  ok(status == 200 && !r.is_cached && strcmp(r.body.data, "n\r\nbob\r\n") == 0,
+     "asked again: run again (the one answer cache is the server's) (%d)", status);
 
   char big[5000];
   memset(big, ' ', sizeof big - 1);
   big[sizeof big - 1] = '\0';
   memcpy(big, "SELECT", 6);
-  is_int(erun(big, 0, &r), 413, "a query over the length limit is 413");
+  is_int(erun(big, &r), 413, "a query over the length limit is 413");
 
   /* a cartesian product that rasqal would sort for a long time */
   uint64_t t0 = cust_now_ms();
   is_int(erun("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o } "
               "ORDER BY ?o ?l ?i LIMIT 1",
-              0, &r),
+              &r),
          503, "a slow query times out");
   ok(r.body.data && strstr(r.body.data, "query timed out after 1500 ms"), "and says so");
   ok(cust_now_ms() - t0 < 5000, "close to the limit (%llu ms)",
      (unsigned long long)(cust_now_ms() - t0));
-  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", 0, &r), 200, "the next query runs (respawned)");
+  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", &r), 200, "the next query runs (respawned)");
 
   int counts[4] = { 0, 0, 0, 0 };
   pthread_t th[4];
@@ -896,9 +892,9 @@ static void test_engine(void) {
     }
   }
   usleep(300 * 1000);
-  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", 0, &r), 200,
+  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", &r), 200,
          "killed spawner and workers are replaced, and the query answered");
-  is_int(erun(PFX "ASK { ex:b ex:knows ex:a }", 0, &r), 200, "and the next one");
+  is_int(erun(PFX "ASK { ex:b ex:knows ex:a }", &r), 200, "and the next one");
   cust_sparql_result_release(&r);
   cust_sparql_free(engine);
   engine = NULL;
