@@ -8,7 +8,7 @@
 #include <redland.h>
 
 #include "sparql/sparql.h"
-#include "store/store.h"
+#include "store/store_rdf.h"
 
 /* A graph name no store holds (the store's graphs are http(s) IRIs): the
  * first graph every GRAPH ?var visits. rasqal sets the variable to it when
