@@ -488,3 +488,11 @@ cust_status cust_store_add(cust_store *s, const cust_quad *q) {
 cust_status cust_store_apply(cust_store *s, const cust_changes *c) {
   return write_changes(s, c->items, c->len, NULL);
 }
+
+cust_status cust_store_open_reader(cust_store *s, cust_store **out) {
+  *out = NULL;
+  if (s == NULL || s->path == NULL) {
+    return CUST_ERR_INVALID;
+  }
+  return cust_store_open(s->path, CUST_STORE_READONLY, s->log, out);
+}
