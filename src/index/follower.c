@@ -1,7 +1,8 @@
 /* The follower: a fetch thread reads blocks ahead (skipping empty ones with
  * /blockchain, batching /block and /block_results, failing over between
- * endpoints) into a bounded queue; the caller's thread checks each block's
- * chain id and link, maps it and commits it with the checkpoint. */
+ * endpoints) into a bounded queue; a mapping thread maps them in order into a
+ * second one; the caller's thread checks each block's chain id and link and
+ * commits its changes with the checkpoint. */
 #include "config.h"
 
 #include <curl/curl.h>
