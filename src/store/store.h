@@ -39,6 +39,11 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
                             cust_store **out);
 /* Closes the handle, rolling back an open transaction. NULL is accepted. */
 void cust_store_close(cust_store *s);
+/* Opens a second, read-only handle on the file of `s`, for a thread that
+ * reads what `s` has committed while `s` writes (the indexer's mapping
+ * thread). *out is owned by the caller (cust_store_close). Errors: those of
+ * cust_store_open. */
+cust_status cust_store_open_reader(cust_store *s, cust_store **out);
 
 /* The checkpoint; height 0 and empty strings when nothing was indexed yet. */
 cust_status cust_store_checkpoint(cust_store *s, cust_checkpoint *out);
