@@ -1046,11 +1046,7 @@ static sq_expr *parse_primary(parser *p) {
   cust_term lit;
   int r;
   if (accept_p(p, "(")) {
-    if (!enter(p)) {
-      return NULL;
-    }
     e = parse_expr(p);
-    leave(p);
     if (e == NULL || !expect_p(p, ")", "to close the parenthesis")) {
       return NULL;
     }
@@ -1792,12 +1788,13 @@ static sq_node *parse_group(parser *p) {
   tlist *saved_sink = p->sink;
   int saved_scope = p->scope;
   int need_sep = 0;
-  if (!expect_p(p, "{", "to open a group")) {
-    return NULL;
+  if (!is_p(tk(p), "{")) {
+    return expected(p, "'{' to open a group");
   }
   if (!enter(p)) {
     return NULL;
   }
+  advance(p);
   p->scope = ++p->next_scope;
   if (is_kw(tk(p), "SELECT")) {
     g = parse_subselect(p, tk(p));
