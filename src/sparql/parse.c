@@ -98,7 +98,7 @@ typedef struct parser {
   int *vhash;
   size_t vhcap;
   size_t capvars;
-  int *var_scope;      /* per var: the basic graph pattern of a blank node label */
+  int *var_scope;        /* per var: the basic graph pattern of a blank node label */
   const sq_tok **var_at; /* per var: where a blank node label was first used */
   int scope, next_scope;
   int is_template; /* parsing a CONSTRUCT template: its blank nodes are its own */
@@ -816,19 +816,57 @@ typedef struct builtin {
 } builtin;
 
 static const builtin builtins[] = {
-  { "STR", 1, 1 },       { "LANG", 1, 1 },      { "LANGMATCHES", 2, 2 }, { "DATATYPE", 1, 1 },
-  { "IRI", 1, 1 },       { "URI", 1, 1 },       { "BNODE", 0, 1 },       { "RAND", 0, 0 },
-  { "ABS", 1, 1 },       { "CEIL", 1, 1 },      { "FLOOR", 1, 1 },       { "ROUND", 1, 1 },
-  { "CONCAT", 0, -1 },   { "SUBSTR", 2, 3 },    { "STRLEN", 1, 1 },      { "REPLACE", 3, 4 },
-  { "UCASE", 1, 1 },     { "LCASE", 1, 1 },     { "ENCODE_FOR_URI", 1, 1 },
-  { "CONTAINS", 2, 2 },  { "STRSTARTS", 2, 2 }, { "STRENDS", 2, 2 },     { "STRBEFORE", 2, 2 },
-  { "STRAFTER", 2, 2 },  { "YEAR", 1, 1 },      { "MONTH", 1, 1 },       { "DAY", 1, 1 },
-  { "HOURS", 1, 1 },     { "MINUTES", 1, 1 },   { "SECONDS", 1, 1 },     { "TIMEZONE", 1, 1 },
-  { "TZ", 1, 1 },        { "NOW", 0, 0 },       { "UUID", 0, 0 },        { "STRUUID", 0, 0 },
-  { "MD5", 1, 1 },       { "SHA1", 1, 1 },      { "SHA256", 1, 1 },      { "SHA384", 1, 1 },
-  { "SHA512", 1, 1 },    { "COALESCE", 0, -1 }, { "IF", 3, 3 },          { "STRLANG", 2, 2 },
-  { "STRDT", 2, 2 },     { "SAMETERM", 2, 2 },  { "ISIRI", 1, 1 },       { "ISURI", 1, 1 },
-  { "ISBLANK", 1, 1 },   { "ISLITERAL", 1, 1 }, { "ISNUMERIC", 1, 1 },   { "REGEX", 2, 3 },
+  { "STR", 1, 1 },
+  { "LANG", 1, 1 },
+  { "LANGMATCHES", 2, 2 },
+  { "DATATYPE", 1, 1 },
+  { "IRI", 1, 1 },
+  { "URI", 1, 1 },
+  { "BNODE", 0, 1 },
+  { "RAND", 0, 0 },
+  { "ABS", 1, 1 },
+  { "CEIL", 1, 1 },
+  { "FLOOR", 1, 1 },
+  { "ROUND", 1, 1 },
+  { "CONCAT", 0, -1 },
+  { "SUBSTR", 2, 3 },
+  { "STRLEN", 1, 1 },
+  { "REPLACE", 3, 4 },
+  { "UCASE", 1, 1 },
+  { "LCASE", 1, 1 },
+  { "ENCODE_FOR_URI", 1, 1 },
+  { "CONTAINS", 2, 2 },
+  { "STRSTARTS", 2, 2 },
+  { "STRENDS", 2, 2 },
+  { "STRBEFORE", 2, 2 },
+  { "STRAFTER", 2, 2 },
+  { "YEAR", 1, 1 },
+  { "MONTH", 1, 1 },
+  { "DAY", 1, 1 },
+  { "HOURS", 1, 1 },
+  { "MINUTES", 1, 1 },
+  { "SECONDS", 1, 1 },
+  { "TIMEZONE", 1, 1 },
+  { "TZ", 1, 1 },
+  { "NOW", 0, 0 },
+  { "UUID", 0, 0 },
+  { "STRUUID", 0, 0 },
+  { "MD5", 1, 1 },
+  { "SHA1", 1, 1 },
+  { "SHA256", 1, 1 },
+  { "SHA384", 1, 1 },
+  { "SHA512", 1, 1 },
+  { "COALESCE", 0, -1 },
+  { "IF", 3, 3 },
+  { "STRLANG", 2, 2 },
+  { "STRDT", 2, 2 },
+  { "SAMETERM", 2, 2 },
+  { "ISIRI", 1, 1 },
+  { "ISURI", 1, 1 },
+  { "ISBLANK", 1, 1 },
+  { "ISLITERAL", 1, 1 },
+  { "ISNUMERIC", 1, 1 },
+  { "REGEX", 2, 3 },
 };
 
 static const char *const agg_names[] = { "COUNT", "SUM",    "MIN",         "MAX",
@@ -932,7 +970,8 @@ static sq_expr *parse_aggregate(parser *p, int which) {
     const sq_agg *o = &s->aggs[k];
     if (o->kind == ag.kind && o->distinct == ag.distinct && expr_equal(o->expr, ag.expr) &&
         ((o->separator == NULL && ag.separator == NULL) ||
-         (o->separator != NULL && ag.separator != NULL && strcmp(o->separator, ag.separator) == 0))) {
+         (o->separator != NULL && ag.separator != NULL &&
+          strcmp(o->separator, ag.separator) == 0))) {
       break;
     }
   }
@@ -1951,8 +1990,9 @@ static sq_node *parse_group(parser *p) {
       g = e ? join(p, g, e) : NULL;
     } else {
       char what[160];
-      snprintf(what, sizeof what, "a triple pattern, a graph pattern or '}' to close the group "
-                                  "opened at line %u",
+      snprintf(what, sizeof what,
+               "a triple pattern, a graph pattern or '}' to close the group "
+               "opened at line %u",
                open->line);
       g = expected(p, what);
       break;
@@ -2189,8 +2229,7 @@ static int parse_modifiers(parser *p, sel *s) {
 }
 
 /* Whether every variable of `e` (outside aggregates) is one of `ok` */
-static const sq_tok *ungrouped_var(parser *p, const sq_expr *e, const unsigned char *ok,
-                                   int *bad) {
+static const sq_tok *ungrouped_var(parser *p, const sq_expr *e, const unsigned char *ok, int *bad) {
   if (e == NULL || e->kind == SQ_E_AGG) {
     return NULL;
   }

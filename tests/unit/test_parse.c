@@ -122,7 +122,8 @@ static int run_manifest(raptor_world *w, const char *path) {
     if (strcmp(m.t[k].p, RDF "type") != 0) {
       continue;
     }
-    if (strcmp(type, MF "NegativeSyntaxTest11") == 0 || strcmp(type, MF "NegativeSyntaxTest") == 0) {
+    if (strcmp(type, MF "NegativeSyntaxTest11") == 0 ||
+        strcmp(type, MF "NegativeSyntaxTest") == 0) {
       is_neg = 1;
     } else if (strcmp(type, MF "PositiveSyntaxTest11") != 0 &&
                strcmp(type, MF "PositiveSyntaxTest") != 0 &&
@@ -389,9 +390,8 @@ static void check_error(const char *name, const char *text, sq_parse_kind kind, 
 static void test_errors(void) {
   sq_query *q = NULL;
   sq_parse_error err;
-  check_error("an unfinished triple", "SELECT * WHERE {\n  ?s ?p ?o .\n  ?s ?q }",
-              SQ_PARSE_SYNTAX, 3, 9,
-              "expected a variable, an IRI, a literal or a blank node, found '}'");
+  check_error("an unfinished triple", "SELECT * WHERE {\n  ?s ?p ?o .\n  ?s ?q }", SQ_PARSE_SYNTAX,
+              3, 9, "expected a variable, an IRI, a literal or a blank node, found '}'");
   check_error("a missing dot", "SELECT * {\n ?s ?p ?o ?x ?y ?z }", SQ_PARSE_SYNTAX, 2, 11,
               "expected '.' between triple patterns or '}' to close the group opened at line 1, "
               "found '?x'");
@@ -411,34 +411,31 @@ static void test_errors(void) {
               "REGEX takes 2 to 3 arguments, found 1");
   check_error("an aggregate in a filter", "SELECT * { ?s ?p ?o FILTER(COUNT(?s) > 1) }",
               SQ_PARSE_SYNTAX, 1, 28, "aggregate COUNT is not allowed here");
-  check_error("a nested aggregate", "SELECT (SUM(COUNT(?s)) AS ?n) { ?s ?p ?o }",
-              SQ_PARSE_SYNTAX, 1, 13, "not allowed here");
-  check_error("update", "PREFIX : <http://e/>\nINSERT DATA { :a :b :c }", SQ_PARSE_UPDATE, 2,
-              1, "SPARQL Update (INSERT) is not allowed");
+  check_error("a nested aggregate", "SELECT (SUM(COUNT(?s)) AS ?n) { ?s ?p ?o }", SQ_PARSE_SYNTAX,
+              1, 13, "not allowed here");
+  check_error("update", "PREFIX : <http://e/>\nINSERT DATA { :a :b :c }", SQ_PARSE_UPDATE, 2, 1,
+              "SPARQL Update (INSERT) is not allowed");
   check_error("load", "LOAD <http://e/x>", SQ_PARSE_UPDATE, 1, 1, "(LOAD)");
-  check_error("service", "SELECT * { ?s ?p ?o SERVICE <http://e/> { ?s ?p ?o } }",
-              SQ_PARSE_REFUSED, 1, 21,
-              "SERVICE is refused: this endpoint makes no outbound requests");
+  check_error("service", "SELECT * { ?s ?p ?o SERVICE <http://e/> { ?s ?p ?o } }", SQ_PARSE_REFUSED,
+              1, 21, "SERVICE is refused: this endpoint makes no outbound requests");
   check_error("BIND to an in-scope variable", "SELECT * { ?s ?p ?o BIND(1 AS ?o) }",
               SQ_PARSE_SYNTAX, 1, 31, "BIND assigns ?o");
   check_error("a select expression over an in-scope variable", "SELECT (1 AS ?o) { ?s ?p ?o }",
               SQ_PARSE_SYNTAX, 1, 14, "?o is already bound");
-  check_error("a non-grouped projection", "SELECT ?s ?p { ?s ?p ?o } GROUP BY ?s",
-              SQ_PARSE_SYNTAX, 1, 11, "?p is selected but neither grouped nor aggregated");
+  check_error("a non-grouped projection", "SELECT ?s ?p { ?s ?p ?o } GROUP BY ?s", SQ_PARSE_SYNTAX,
+              1, 11, "?p is selected but neither grouped nor aggregated");
   check_error("a blank node label in two bgps", "SELECT * { _:a ?p ?o OPTIONAL { _:a ?q ?z } }",
               SQ_PARSE_SYNTAX, 1, 33,
               "blank node label '_:a' is used in two basic graph patterns (first at line 1, "
               "column 12)");
-  check_error("a blank node label across a union",
-              "SELECT * { { _:a ?p ?o } UNION { _:a ?q ?z } }", SQ_PARSE_SYNTAX, 1, 34,
-              "two basic graph patterns");
-  check_error("a blank node label after a group",
-              "SELECT * { _:a ?p ?o { ?x ?y ?z } _:a ?q ?w }", SQ_PARSE_SYNTAX, 1, 35,
-              "two basic graph patterns");
+  check_error("a blank node label across a union", "SELECT * { { _:a ?p ?o } UNION { _:a ?q ?z } }",
+              SQ_PARSE_SYNTAX, 1, 34, "two basic graph patterns");
+  check_error("a blank node label after a group", "SELECT * { _:a ?p ?o { ?x ?y ?z } _:a ?q ?w }",
+              SQ_PARSE_SYNTAX, 1, 35, "two basic graph patterns");
   check_error("trailing text", "ASK {} }", SQ_PARSE_SYNTAX, 1, 8,
               "expected the end of the query, found '}'");
-  check_error("a short VALUES row", "SELECT * { VALUES (?a ?b) { (1) } }", SQ_PARSE_SYNTAX, 1,
-              29, "has 1 value for 2 variables");
+  check_error("a short VALUES row", "SELECT * { VALUES (?a ?b) { (1) } }", SQ_PARSE_SYNTAX, 1, 29,
+              "has 1 value for 2 variables");
   check_error("a path in a CONSTRUCT template", "CONSTRUCT { ?s <p>/<q> ?o } { ?s ?p ?o }",
               SQ_PARSE_SYNTAX, 1, 16, "property path is not allowed");
   check_error("no query form", "PREFIX : <http://e/> FOO", SQ_PARSE_SYNTAX, 1, 22,
@@ -452,8 +449,7 @@ static void test_depth(void) {
   cust_buf b;
   sq_query *q = NULL;
   sq_parse_error err;
-  static const char *const opens[] = { "SELECT * ", "ASK { FILTER(", "ASK { ?s ?p ",
-                                       "ASK { ?s " };
+  static const char *const opens[] = { "SELECT * ", "ASK { FILTER(", "ASK { ?s ?p ", "ASK { ?s " };
   static const char *const units[] = { "{ ", "(", "[ ?p ", "(" };
   static const char *const names[] = { "groups", "parentheses", "blank nodes", "path groups" };
   cust_buf_init(&b);
@@ -572,6 +568,32 @@ static void test_canned(void) {
   }
 }
 
+/* Every allocation of a parse may fail: the answer is then CUST_ERR_NOMEM
+ * (never a syntax error, a crash or a leak). */
+static void test_oom(void) {
+  const char *text =
+      "PREFIX : <http://e/> SELECT ?x (COUNT(DISTINCT ?y) AS ?n) WHERE { ?x :p/:q* ?y ; "
+      ":r [ :s (1 2) ] OPTIONAL { ?y :t ?z FILTER(?z > 1) } MINUS { ?x :u 'v'@en } "
+      "BIND(STR(?x) AS ?w) VALUES ?k { 1 UNDEF } FILTER NOT EXISTS { ?x :no ?k } } "
+      "GROUP BY ?x HAVING (COUNT(*) > 1) ORDER BY DESC(?n) LIMIT 3";
+  unsigned long n;
+  int bad = 0, failed = 1;
+  for (n = 1; failed && n < 100000; n++) {
+    sq_query *q = NULL;
+    sq_parse_error err;
+    cust_status st;
+    cust_fault_arm(n, 0);
+    st = sq_parse(text, NULL, &q, &err);
+    failed = cust_fault_disarm(NULL);
+    if (failed ? st != CUST_ERR_NOMEM || q != NULL : st != CUST_OK) {
+      bad++;
+      tap_diag("allocation %lu: status %d: %s", n, (int)st, err.message);
+    }
+    sq_query_free(q);
+  }
+  ok(bad == 0 && n > 10, "each of the %lu allocations of a parse fails cleanly", n - 1);
+}
+
 int main(void) {
   test_w3c();
   test_translations();
@@ -579,5 +601,6 @@ int main(void) {
   test_depth();
   test_substitute();
   test_canned();
+  test_oom();
   return done_testing();
 }
