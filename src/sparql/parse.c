@@ -2564,6 +2564,38 @@ static int parse_template(parser *p, int is_where_form) {
   return 1;
 }
 
+/* CONSTRUCT WHERE: the template is a copy of the pattern whose blank nodes
+ * are the template's own (fresh per solution), as in CONSTRUCT { ... } */
+static int template_own_blanks(parser *p) {
+  sq_query *q = p->q;
+  sq_triple *t = zalloc(p, (q->nconstruct + 1) * sizeof *t);
+  if (t == NULL) {
+    return 0;
+  }
+  for (size_t k = 0; k < q->nconstruct; k++) {
+    sq_pt *pt[3];
+    t[k] = q->construct[k];
+    pt[0] = &t[k].s;
+    pt[1] = &t[k].p;
+    pt[2] = &t[k].o;
+    for (int i = 0; i < 3; i++) {
+      if (pt[i]->var >= 0 && q->vars[pt[i]->var].is_hidden) {
+        char *name = cust_arena_printf(p->a, "_t%s", q->vars[pt[i]->var].name);
+        if (name == NULL) {
+          nomem(p);
+          return 0;
+        }
+        pt[i]->var = var_get(p, name, 1);
+        if (pt[i]->var < 0) {
+          return 0;
+        }
+      }
+    }
+  }
+  q->construct = t;
+  return 1;
+}
+
 static const char *const update_words[] = { "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE",
                                             "DROP",   "COPY",   "MOVE", "ADD",   "WITH" };
 
@@ -2619,6 +2651,9 @@ static sq_node *parse_query(parser *p) {
       }
       where->triples = q->construct;
       where->ntriples = q->nconstruct;
+      if (!template_own_blanks(p)) {
+        return NULL;
+      }
     }
   } else if (accept_kw(p, "DESCRIBE")) {
     size_t cap = 0;

@@ -373,6 +373,31 @@ static void test_translations(void) {
             "(project (?s) (bgp (triple ?s <http://e/p> ?o)))");
 }
 
+static void test_templates(void) {
+  sq_query *q = NULL;
+  sq_parse_error err;
+  if (!ok(sq_parse("CONSTRUCT WHERE { _:b <http://e/p> ?o }", NULL, &q, &err) == CUST_OK,
+          "CONSTRUCT WHERE with a blank node parses")) {
+    return;
+  }
+  const sq_triple *t = &q->construct[0], *w = &q->root->triples[0];
+  ok(q->nconstruct == 1 && q->root->kind == SQ_N_BGP && t->o.var == w->o.var,
+     "the template's variables are the pattern's");
+  ok(t->s.var >= 0 && w->s.var >= 0 && t->s.var != w->s.var && q->vars[t->s.var].is_hidden,
+     "its blank node is the template's own, fresh per solution");
+  sq_query_free(q);
+  q = NULL;
+  if (!ok(sq_parse("CONSTRUCT { _:x <http://e/p> ?o . [] <http://e/q> _:x } WHERE { _:x ?p ?o }",
+                   NULL, &q, &err) == CUST_OK,
+          "a template label may also appear in the pattern")) {
+    return;
+  }
+  ok(q->nconstruct == 2 && q->construct[0].s.var == q->construct[1].o.var &&
+         q->construct[0].s.var != q->root->triples[0].s.var,
+     "template labels are not the pattern's");
+  sq_query_free(q);
+}
+
 static void check_error(const char *name, const char *text, sq_parse_kind kind, unsigned line,
                         unsigned col, const char *needle) {
   sq_query *q = NULL;
@@ -597,6 +622,7 @@ static void test_oom(void) {
 int main(void) {
   test_w3c();
   test_translations();
+  test_templates();
   test_errors();
   test_depth();
   test_substitute();
