@@ -147,37 +147,37 @@ enum { T_STR, T_LANG, T_DATATYPE, T_ISIRI, T_ISBLANK, T_ISLITERAL, T_ISNUMERIC, 
 static sq_rc fn_term(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) {
   const sq_value *v = a[0];
   switch (which) {
-  case T_STR:
-    if (v->term.kind == CUST_TERM_BLANK) {
-      return SQ_ERROR;
+    case T_STR:
+      if (v->term.kind == CUST_TERM_BLANK) {
+        return SQ_ERROR;
+      }
+      return simple(c, v->term.value, v->term.len, out);
+    case T_LANG:
+      if (v->term.kind != CUST_TERM_LITERAL) {
+        return SQ_ERROR;
+      }
+      return simple(c, kept_lang(v) ? v->term.lang : "", kept_lang(v) ? strlen(v->term.lang) : 0,
+                    out);
+    case T_DATATYPE: {
+      if (v->term.kind != CUST_TERM_LITERAL) {
+        return SQ_ERROR;
+      }
+      const char *dt = v->type == SQ_V_LANG                           ? SQV_RDF_LANGSTRING
+                       : v->term.datatype && v->term.datatype[0] != 0 ? v->term.datatype
+                                                                      : SQV_XSD_STRING;
+      return sqv_iri(c, dt, strlen(dt), out);
     }
-    return simple(c, v->term.value, v->term.len, out);
-  case T_LANG:
-    if (v->term.kind != CUST_TERM_LITERAL) {
-      return SQ_ERROR;
-    }
-    return simple(c, kept_lang(v) ? v->term.lang : "", kept_lang(v) ? strlen(v->term.lang) : 0,
-                  out);
-  case T_DATATYPE: {
-    if (v->term.kind != CUST_TERM_LITERAL) {
-      return SQ_ERROR;
-    }
-    const char *dt = v->type == SQ_V_LANG                         ? SQV_RDF_LANGSTRING
-                     : v->term.datatype && v->term.datatype[0] != 0 ? v->term.datatype
-                                                                    : SQV_XSD_STRING;
-    return sqv_iri(c, dt, strlen(dt), out);
-  }
-  case T_ISIRI:
-    return sqv_bool(c, v->type == SQ_V_IRI, out);
-  case T_ISBLANK:
-    return sqv_bool(c, v->type == SQ_V_BLANK, out);
-  case T_ISLITERAL:
-    return sqv_bool(c, v->term.kind == CUST_TERM_LITERAL, out);
-  case T_ISNUMERIC:
-    return sqv_bool(c, sqv_is_numeric(v), out);
-  default:
-    (void)n;
-    return sqv_bool(c, sq_same_term(a[0], a[1]), out);
+    case T_ISIRI:
+      return sqv_bool(c, v->type == SQ_V_IRI, out);
+    case T_ISBLANK:
+      return sqv_bool(c, v->type == SQ_V_BLANK, out);
+    case T_ISLITERAL:
+      return sqv_bool(c, v->term.kind == CUST_TERM_LITERAL, out);
+    case T_ISNUMERIC:
+      return sqv_bool(c, sqv_is_numeric(v), out);
+    default:
+      (void)n;
+      return sqv_bool(c, sq_same_term(a[0], a[1]), out);
   }
 }
 
@@ -510,22 +510,22 @@ static sq_rc fn_strpair(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
   const char *h = a[0]->term.value, *nd = a[1]->term.value;
   size_t hn = a[0]->term.len, nn = a[1]->term.len;
   switch (which) {
-  case S_STARTS:
-    return sqv_bool(c, nn <= hn && memcmp(h, nd, nn) == 0, out);
-  case S_ENDS:
-    return sqv_bool(c, nn <= hn && memcmp(h + hn - nn, nd, nn) == 0, out);
-  case S_CONTAINS:
-    return sqv_bool(c, find_bytes(h, hn, nd, nn) != NULL, out);
-  default: {
-    const char *at = find_bytes(h, hn, nd, nn);
-    if (at == NULL) {
-      return simple(c, "", 0, out);
+    case S_STARTS:
+      return sqv_bool(c, nn <= hn && memcmp(h, nd, nn) == 0, out);
+    case S_ENDS:
+      return sqv_bool(c, nn <= hn && memcmp(h + hn - nn, nd, nn) == 0, out);
+    case S_CONTAINS:
+      return sqv_bool(c, find_bytes(h, hn, nd, nn) != NULL, out);
+    default: {
+      const char *at = find_bytes(h, hn, nd, nn);
+      if (at == NULL) {
+        return simple(c, "", 0, out);
+      }
+      if (which == S_BEFORE) {
+        return like(c, a[0], h, (size_t)(at - h), out);
+      }
+      return like(c, a[0], at + nn, hn - (size_t)(at - h) - nn, out);
     }
-    if (which == S_BEFORE) {
-      return like(c, a[0], h, (size_t)(at - h), out);
-    }
-    return like(c, a[0], at + nn, hn - (size_t)(at - h) - nn, out);
-  }
   }
 }
 
@@ -620,32 +620,34 @@ static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int
     }
     for (size_t i = 0; i < flags->term.len; i++) {
       switch (flags->term.value[i]) {
-      case 'i':
-        opts |= PCRE2_CASELESS;
-        break;
-      case 's':
-        opts |= PCRE2_DOTALL;
-        break;
-      case 'm':
-        opts |= PCRE2_MULTILINE;
-        break;
-      case 'x':
-        opts |= PCRE2_EXTENDED;
-        break;
-      case 'q':
-        opts |= PCRE2_LITERAL;
-        break;
-      default:
-        return NULL;
+        case 'i':
+          opts |= PCRE2_CASELESS;
+          break;
+        case 's':
+          opts |= PCRE2_DOTALL;
+          break;
+        case 'm':
+          opts |= PCRE2_MULTILINE;
+          break;
+        case 'x':
+          opts |= PCRE2_EXTENDED;
+          break;
+        case 'q':
+          opts |= PCRE2_LITERAL;
+          break;
+        default:
+          return NULL;
       }
     }
   }
   if (opts & PCRE2_LITERAL) {
-    opts &= ~(uint32_t)(PCRE2_EXTENDED | PCRE2_DOTALL | PCRE2_MULTILINE);
+    /* the only options PCRE2 takes with a literal pattern */
+    opts &= PCRE2_LITERAL | PCRE2_UTF | PCRE2_CASELESS;
   }
   int err;
   PCRE2_SIZE off;
-  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat->term.value, pat->term.len, opts, &err, &off, NULL);
+  pcre2_code *re =
+      pcre2_compile((PCRE2_SPTR)pat->term.value, pat->term.len, opts, &err, &off, NULL);
   if (re == NULL && err == PCRE2_ERROR_NOMEMORY) {
     *nomem = 1;
   }
@@ -782,8 +784,10 @@ static sq_rc fn_num(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) {
   }
   if (v->type == SQ_V_FLOAT || v->type == SQ_V_DOUBLE) {
     double d = v->d;
-    d = which == N_ABS ? fabs(d) : which == N_CEIL ? ceil(d) : which == N_FLOOR ? floor(d)
-                                                                                 : xpath_round(d);
+    d = which == N_ABS     ? fabs(d)
+        : which == N_CEIL  ? ceil(d)
+        : which == N_FLOOR ? floor(d)
+                           : xpath_round(d);
     return sqv_double(c, d, v->type, out);
   }
   mpq_t q;
@@ -867,54 +871,54 @@ static sq_rc fn_date(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) 
     return SQ_ERROR;
   }
   switch (which) {
-  case D_YEAR:
-    return sqv_int(c, dt.year, out);
-  case D_MONTH:
-    return sqv_int(c, dt.month, out);
-  case D_DAY:
-    return sqv_int(c, dt.day, out);
-  case D_HOURS:
-    return sqv_int(c, dt.hour, out);
-  case D_MINUTES:
-    return sqv_int(c, dt.minute, out);
-  case D_SECONDS: {
-    cust_term t = { CUST_TERM_LITERAL, dt.sec_text, dt.sec_len, NULL, SQV_XSD_DECIMAL };
-    sq_value sv;
-    char *copy = cust_arena_strndup(c->arena, dt.sec_text, dt.sec_len);
-    if (copy == NULL) {
-      return SQ_NOMEM;
+    case D_YEAR:
+      return sqv_int(c, dt.year, out);
+    case D_MONTH:
+      return sqv_int(c, dt.month, out);
+    case D_DAY:
+      return sqv_int(c, dt.day, out);
+    case D_HOURS:
+      return sqv_int(c, dt.hour, out);
+    case D_MINUTES:
+      return sqv_int(c, dt.minute, out);
+    case D_SECONDS: {
+      cust_term t = { CUST_TERM_LITERAL, dt.sec_text, dt.sec_len, NULL, SQV_XSD_DECIMAL };
+      sq_value sv;
+      char *copy = cust_arena_strndup(c->arena, dt.sec_text, dt.sec_len);
+      if (copy == NULL) {
+        return SQ_NOMEM;
+      }
+      t.value = copy;
+      sq_value_of(&t, &sv);
+      mpq_t q;
+      mpq_init(q);
+      sqv_to_mpq(&sv, q);
+      sq_rc rc = sqv_mpq(c, q, out);
+      mpq_clear(q);
+      return rc;
     }
-    t.value = copy;
-    sq_value_of(&t, &sv);
-    mpq_t q;
-    mpq_init(q);
-    sqv_to_mpq(&sv, q);
-    sq_rc rc = sqv_mpq(c, q, out);
-    mpq_clear(q);
-    return rc;
-  }
-  case D_TIMEZONE: {
-    if (!dt.has_tz) {
-      return SQ_ERROR;
+    case D_TIMEZONE: {
+      if (!dt.has_tz) {
+        return SQ_ERROR;
+      }
+      char buf[32];
+      int m = dt.tz_min < 0 ? -dt.tz_min : dt.tz_min, len;
+      if (m == 0) {
+        len = snprintf(buf, sizeof buf, "PT0S");
+      } else if (m % 60 == 0) {
+        len = snprintf(buf, sizeof buf, "%sPT%dH", dt.tz_min < 0 ? "-" : "", m / 60);
+      } else if (m < 60) {
+        len = snprintf(buf, sizeof buf, "%sPT%dM", dt.tz_min < 0 ? "-" : "", m);
+      } else {
+        len = snprintf(buf, sizeof buf, "%sPT%dH%dM", dt.tz_min < 0 ? "-" : "", m / 60, m % 60);
+      }
+      return sqv_literal(c, buf, (size_t)len, NULL, SQV_XSD_DAYTIME, out);
     }
-    char buf[32];
-    int m = dt.tz_min < 0 ? -dt.tz_min : dt.tz_min, len;
-    if (m == 0) {
-      len = snprintf(buf, sizeof buf, "PT0S");
-    } else if (m % 60 == 0) {
-      len = snprintf(buf, sizeof buf, "%sPT%dH", dt.tz_min < 0 ? "-" : "", m / 60);
-    } else if (m < 60) {
-      len = snprintf(buf, sizeof buf, "%sPT%dM", dt.tz_min < 0 ? "-" : "", m);
-    } else {
-      len = snprintf(buf, sizeof buf, "%sPT%dH%dM", dt.tz_min < 0 ? "-" : "", m / 60, m % 60);
-    }
-    return sqv_literal(c, buf, (size_t)len, NULL, SQV_XSD_DAYTIME, out);
-  }
-  default:
-    if (!dt.has_tz) {
-      return simple(c, "", 0, out);
-    }
-    return simple(c, dt.tz_text, strlen(dt.tz_text), out);
+    default:
+      if (!dt.has_tz) {
+        return simple(c, "", 0, out);
+      }
+      return simple(c, dt.tz_text, strlen(dt.tz_text), out);
   }
 }
 
@@ -989,43 +993,43 @@ static sq_rc cast_string(sq_fctx *c, const sq_value *v, sq_value *out) {
     return SQ_ERROR;
   }
   switch (v->type) {
-  case SQ_V_INTEGER:
-  case SQ_V_DECIMAL: {
-    mpq_t q;
-    mpq_init(q);
-    sqv_to_mpq(v, q);
-    sq_rc rc = decimal_string(c, q, out);
-    mpq_clear(q);
-    return rc;
-  }
-  case SQ_V_FLOAT:
-  case SQ_V_DOUBLE: {
-    double d = v->d, m = fabs(d);
-    if (isfinite(d) && (d == 0 || (m >= 1e-6 && m < 1e6))) {
-      if (d == 0) {
-        return simple(c, signbit(d) ? "-0" : "0", signbit(d) ? 2 : 1, out);
-      }
+    case SQ_V_INTEGER:
+    case SQ_V_DECIMAL: {
       mpq_t q;
       mpq_init(q);
-      if (v->type == SQ_V_FLOAT) {
-        char buf[48];
-        sqv_double_text(d, 1, buf);
-        mpq_of_double(q, strtod(buf, NULL));
-      } else {
-        mpq_of_double(q, d);
-      }
+      sqv_to_mpq(v, q);
       sq_rc rc = decimal_string(c, q, out);
       mpq_clear(q);
       return rc;
     }
-    char buf[48];
-    sqv_double_text(d, v->type == SQ_V_FLOAT, buf);
-    return simple(c, buf, strlen(buf), out);
-  }
-  case SQ_V_BOOLEAN:
-    return simple(c, v->b ? "true" : "false", v->b ? 4 : 5, out);
-  default:
-    return simple(c, v->term.value, v->term.len, out);
+    case SQ_V_FLOAT:
+    case SQ_V_DOUBLE: {
+      double d = v->d, m = fabs(d);
+      if (isfinite(d) && (d == 0 || (m >= 1e-6 && m < 1e6))) {
+        if (d == 0) {
+          return simple(c, signbit(d) ? "-0" : "0", signbit(d) ? 2 : 1, out);
+        }
+        mpq_t q;
+        mpq_init(q);
+        if (v->type == SQ_V_FLOAT) {
+          char buf[48];
+          sqv_double_text(d, 1, buf);
+          mpq_of_double(q, strtod(buf, NULL));
+        } else {
+          mpq_of_double(q, d);
+        }
+        sq_rc rc = decimal_string(c, q, out);
+        mpq_clear(q);
+        return rc;
+      }
+      char buf[48];
+      sqv_double_text(d, v->type == SQ_V_FLOAT, buf);
+      return simple(c, buf, strlen(buf), out);
+    }
+    case SQ_V_BOOLEAN:
+      return simple(c, v->b ? "true" : "false", v->b ? 4 : 5, out);
+    default:
+      return simple(c, v->term.value, v->term.len, out);
   }
 }
 
@@ -1068,10 +1072,12 @@ static sq_rc fn_cast(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) 
   }
   if (v->type == SQ_V_STRING) {
     /* from a string: the target's lexical space (whitespace trimmed) */
-    static const char *const dts[] = { NULL, SQV_XSD_BOOLEAN, SQV_XSD_INTEGER, SQV_XSD_DECIMAL,
-                                       SQV_XSD_FLOAT, SQV_XSD_DOUBLE, SQV_XSD_DATETIME };
+    static const char *const dts[] = {
+      NULL,          SQV_XSD_BOOLEAN, SQV_XSD_INTEGER, SQV_XSD_DECIMAL,
+      SQV_XSD_FLOAT, SQV_XSD_DOUBLE,  SQV_XSD_DATETIME
+    };
     static const sq_vtype want[] = { SQ_V_STRING, SQ_V_BOOLEAN, SQ_V_INTEGER, SQ_V_DECIMAL,
-                                     SQ_V_FLOAT, SQ_V_DOUBLE, SQ_V_DATETIME };
+                                     SQ_V_FLOAT,  SQ_V_DOUBLE,  SQ_V_DATETIME };
     rc = reparse(c, v, dts[which], want[which], &tmp);
     if (rc != SQ_OK) {
       return rc;
@@ -1086,73 +1092,73 @@ static sq_rc fn_cast(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) 
   if (v->type == SQ_V_BOOLEAN) {
     static const sq_vtype fp[] = { [X_FLOAT] = SQ_V_FLOAT, [X_DOUBLE] = SQ_V_DOUBLE };
     switch (which) {
-    case X_BOOLEAN:
-      return sqv_bool(c, v->b, out);
-    case X_INTEGER:
-      return sqv_int(c, v->b, out);
-    case X_DECIMAL:
-      return sqv_literal(c, v->b ? "1.0" : "0.0", 3, NULL, SQV_XSD_DECIMAL, out);
-    case X_FLOAT:
-    case X_DOUBLE:
-      return sqv_double(c, v->b, fp[which], out);
-    default:
-      return SQ_ERROR;
+      case X_BOOLEAN:
+        return sqv_bool(c, v->b, out);
+      case X_INTEGER:
+        return sqv_int(c, v->b, out);
+      case X_DECIMAL:
+        return sqv_literal(c, v->b ? "1.0" : "0.0", 3, NULL, SQV_XSD_DECIMAL, out);
+      case X_FLOAT:
+      case X_DOUBLE:
+        return sqv_double(c, v->b, fp[which], out);
+      default:
+        return SQ_ERROR;
     }
   }
   switch (which) {
-  case X_BOOLEAN:
-    if (!num) {
-      return SQ_ERROR;
-    }
-    int b;
-    sq_ebv(v, &b);
-    return sqv_bool(c, b, out);
-  case X_INTEGER:
-  case X_DECIMAL: {
-    if (!num || (is_fp && !isfinite(v->d))) {
-      return SQ_ERROR;
-    }
-    mpq_t q;
-    mpq_init(q);
-    if (is_fp) {
-      mpq_of_double(q, v->d);
-    } else {
-      sqv_to_mpq(v, q);
-    }
-    if (which == X_INTEGER) {
-      mpz_tdiv_q(mpq_numref(q), mpq_numref(q), mpq_denref(q));
-      rc = sqv_mpz(c, mpq_numref(q), out);
-    } else {
-      rc = sqv_mpq(c, q, out);
-    }
-    mpq_clear(q);
-    return rc;
-  }
-  case X_FLOAT:
-  case X_DOUBLE:
-    if (!num) {
-      return SQ_ERROR;
-    }
-    return sqv_double(c, v->d, which == X_FLOAT ? SQ_V_FLOAT : SQ_V_DOUBLE, out);
-  default:
-    if (v->type == SQ_V_DATETIME) {
-      return sqv_literal(c, v->term.value, v->term.len, NULL, SQV_XSD_DATETIME, out);
-    }
-    if (v->type == SQ_V_DATE) {
-      /* midnight of that day, in its zone */
-      sqv_dt dt;
-      if (!sqv_parse_dt(SQ_V_DATE, v->term.value, v->term.len, &dt)) {
+    case X_BOOLEAN:
+      if (!num) {
         return SQ_ERROR;
       }
-      size_t dlen = dt.tz_text ? (size_t)(dt.tz_text - v->term.value) : v->term.len;
-      char *s = cust_arena_printf(c->arena, "%.*sT00:00:00%s", (int)dlen, v->term.value,
-                                  dt.tz_text ? dt.tz_text : "");
-      if (s == NULL) {
-        return SQ_NOMEM;
+      int b;
+      sq_ebv(v, &b);
+      return sqv_bool(c, b, out);
+    case X_INTEGER:
+    case X_DECIMAL: {
+      if (!num || (is_fp && !isfinite(v->d))) {
+        return SQ_ERROR;
       }
-      return sqv_literal(c, s, strlen(s), NULL, SQV_XSD_DATETIME, out);
+      mpq_t q;
+      mpq_init(q);
+      if (is_fp) {
+        mpq_of_double(q, v->d);
+      } else {
+        sqv_to_mpq(v, q);
+      }
+      if (which == X_INTEGER) {
+        mpz_tdiv_q(mpq_numref(q), mpq_numref(q), mpq_denref(q));
+        rc = sqv_mpz(c, mpq_numref(q), out);
+      } else {
+        rc = sqv_mpq(c, q, out);
+      }
+      mpq_clear(q);
+      return rc;
     }
-    return SQ_ERROR;
+    case X_FLOAT:
+    case X_DOUBLE:
+      if (!num) {
+        return SQ_ERROR;
+      }
+      return sqv_double(c, v->d, which == X_FLOAT ? SQ_V_FLOAT : SQ_V_DOUBLE, out);
+    default:
+      if (v->type == SQ_V_DATETIME) {
+        return sqv_literal(c, v->term.value, v->term.len, NULL, SQV_XSD_DATETIME, out);
+      }
+      if (v->type == SQ_V_DATE) {
+        /* midnight of that day, in its zone */
+        sqv_dt dt;
+        if (!sqv_parse_dt(SQ_V_DATE, v->term.value, v->term.len, &dt)) {
+          return SQ_ERROR;
+        }
+        size_t dlen = dt.tz_text ? (size_t)(dt.tz_text - v->term.value) : v->term.len;
+        char *s = cust_arena_printf(c->arena, "%.*sT00:00:00%s", (int)dlen, v->term.value,
+                                    dt.tz_text ? dt.tz_text : "");
+        if (s == NULL) {
+          return SQ_NOMEM;
+        }
+        return sqv_literal(c, s, strlen(s), NULL, SQV_XSD_DATETIME, out);
+      }
+      return SQ_ERROR;
   }
 }
 
@@ -1182,7 +1188,11 @@ static const fdef FUNCS[] = {
   F("SAMETERM", 2, 2, fn_term, T_SAMETERM, "sameTerm takes two arguments"),
   F("IRI", 1, 1, fn_iri, 0, "IRI takes one argument"),
   F("URI", 1, 1, fn_iri, 0, "URI takes one argument"),
-  { .name = "BNODE", .min = 0, .max = 1, .impl = fn_bnode, .takes_errors = 1,
+  { .name = "BNODE",
+    .min = 0,
+    .max = 1,
+    .impl = fn_bnode,
+    .takes_errors = 1,
     .why = "BNODE takes no argument or one" },
   F("STRDT", 2, 2, fn_strdt_lang, C_STRDT, "STRDT takes two arguments"),
   F("STRLANG", 2, 2, fn_strdt_lang, C_STRLANG, "STRLANG takes two arguments"),

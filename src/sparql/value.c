@@ -145,15 +145,13 @@ static void parse_integer(const char *s, size_t n, const int_type *ty, sq_value 
     out->i = v;
     out->d = (double)v;
   } else {
-    /* beyond int64: only the unbounded types and unsignedLong take it */
-    if (ty->has_max || (ty->has_min && neg && !is_zero)) {
+    /* beyond int64: below every lower bound when negative, above every
+     * upper bound when positive (unsignedLong's is checked apart) */
+    if ((neg && ty->has_min) || (!neg && ty->has_max)) {
       return;
     }
     if (strcmp(ty->name, "unsignedLong") == 0 &&
         (n - i > 20 || (n - i == 20 && memcmp(s + i, "18446744073709551615", 20) > 0))) {
-      return;
-    }
-    if (ty->has_min && ty->min > 0 && is_zero) {
       return;
     }
     out->big = s;
@@ -798,8 +796,8 @@ static int is_boolean_or_numeric_type(const char *dt) {
     return 0;
   }
   const char *name = dt + XSD_LEN;
-  if (strcmp(name, "boolean") == 0 || strcmp(name, "decimal") == 0 ||
-      strcmp(name, "float") == 0 || strcmp(name, "double") == 0) {
+  if (strcmp(name, "boolean") == 0 || strcmp(name, "decimal") == 0 || strcmp(name, "float") == 0 ||
+      strcmp(name, "double") == 0) {
     return 1;
   }
   for (size_t k = 0; k < sizeof INT_TYPES / sizeof INT_TYPES[0]; k++) {
@@ -813,35 +811,35 @@ static int is_boolean_or_numeric_type(const char *dt) {
 sq_rc sq_ebv(const sq_value *v, int *out) {
   *out = 0;
   switch (v->type) {
-  case SQ_V_BOOLEAN:
-    *out = v->b;
-    return SQ_OK;
-  case SQ_V_STRING:
-  case SQ_V_LANG:
-    *out = v->term.len > 0;
-    return SQ_OK;
-  case SQ_V_INTEGER:
-    *out = v->big != NULL || v->i != 0;
-    return SQ_OK;
-  case SQ_V_DECIMAL: {
-    mpq_t q;
-    mpq_init(q);
-    sqv_to_mpq(v, q);
-    *out = mpq_sgn(q) != 0;
-    mpq_clear(q);
-    return SQ_OK;
-  }
-  case SQ_V_FLOAT:
-  case SQ_V_DOUBLE:
-    *out = !(v->d == 0 || isnan(v->d));
-    return SQ_OK;
-  case SQ_V_OTHER:
-    if (v->term.kind == CUST_TERM_LITERAL && is_boolean_or_numeric_type(v->term.datatype)) {
+    case SQ_V_BOOLEAN:
+      *out = v->b;
+      return SQ_OK;
+    case SQ_V_STRING:
+    case SQ_V_LANG:
+      *out = v->term.len > 0;
+      return SQ_OK;
+    case SQ_V_INTEGER:
+      *out = v->big != NULL || v->i != 0;
+      return SQ_OK;
+    case SQ_V_DECIMAL: {
+      mpq_t q;
+      mpq_init(q);
+      sqv_to_mpq(v, q);
+      *out = mpq_sgn(q) != 0;
+      mpq_clear(q);
       return SQ_OK;
     }
-    return SQ_ERROR;
-  default:
-    return SQ_ERROR;
+    case SQ_V_FLOAT:
+    case SQ_V_DOUBLE:
+      *out = !(v->d == 0 || isnan(v->d));
+      return SQ_OK;
+    case SQ_V_OTHER:
+      if (v->term.kind == CUST_TERM_LITERAL && is_boolean_or_numeric_type(v->term.datatype)) {
+        return SQ_OK;
+      }
+      return SQ_ERROR;
+    default:
+      return SQ_ERROR;
   }
 }
 
@@ -957,24 +955,24 @@ static sq_rc compare3(const sq_value *a, const sq_value *b, int *out, int *is_kn
   }
   if (a->type == b->type) {
     switch (a->type) {
-    case SQ_V_STRING:
-      *out = cmp_bytes(&a->term, &b->term);
-      return SQ_OK;
-    case SQ_V_BOOLEAN:
-      *out = (a->b > b->b) - (a->b < b->b);
-      return SQ_OK;
-    case SQ_V_DATETIME:
-    case SQ_V_DATE:
-    case SQ_V_TIME:
-      if (cmp_instants(a, b, out) == SQ_OK) {
+      case SQ_V_STRING:
+        *out = cmp_bytes(&a->term, &b->term);
         return SQ_OK;
-      }
-      *is_known = 0; /* indeterminate: = is an error too */
-      return SQ_ERROR;
-    case SQ_V_DURATION:
-      return cmp_durations(a, b, out);
-    default:
-      break;
+      case SQ_V_BOOLEAN:
+        *out = (a->b > b->b) - (a->b < b->b);
+        return SQ_OK;
+      case SQ_V_DATETIME:
+      case SQ_V_DATE:
+      case SQ_V_TIME:
+        if (cmp_instants(a, b, out) == SQ_OK) {
+          return SQ_OK;
+        }
+        *is_known = 0; /* indeterminate: = is an error too */
+        return SQ_ERROR;
+      case SQ_V_DURATION:
+        return cmp_durations(a, b, out);
+      default:
+        break;
     }
   }
   *is_known = a->type != SQ_V_OTHER && b->type != SQ_V_OTHER;
@@ -1006,20 +1004,20 @@ sq_rc sq_compare(sq_expr_kind op, const sq_value *a, const sq_value *b, int *out
     return SQ_ERROR;
   }
   switch (op) {
-  case SQ_E_LT:
-    *out = c == CMP_LT;
-    break;
-  case SQ_E_GT:
-    *out = c == CMP_GT;
-    break;
-  case SQ_E_LE:
-    *out = c == CMP_LT || c == CMP_EQ;
-    break;
-  case SQ_E_GE:
-    *out = c == CMP_GT || c == CMP_EQ;
-    break;
-  default:
-    return SQ_ERROR;
+    case SQ_E_LT:
+      *out = c == CMP_LT;
+      break;
+    case SQ_E_GT:
+      *out = c == CMP_GT;
+      break;
+    case SQ_E_LE:
+      *out = c == CMP_LT || c == CMP_EQ;
+      break;
+    case SQ_E_GE:
+      *out = c == CMP_GT || c == CMP_EQ;
+      break;
+    default:
+      return SQ_ERROR;
   }
   return SQ_OK;
 }
@@ -1031,40 +1029,40 @@ static int kind_rank(const sq_value *v) {
     return 0;
   }
   switch (v->term.kind) {
-  case CUST_TERM_BLANK:
-    return 1;
-  case CUST_TERM_IRI:
-    return 2;
-  case CUST_TERM_LITERAL:
-    return 3;
-  default:
-    return 4;
+    case CUST_TERM_BLANK:
+      return 1;
+    case CUST_TERM_IRI:
+      return 2;
+    case CUST_TERM_LITERAL:
+      return 3;
+    default:
+      return 4;
   }
 }
 
 static int literal_rank(const sq_value *v) {
   switch (v->type) {
-  case SQ_V_STRING:
-    return 0;
-  case SQ_V_LANG:
-    return 1;
-  case SQ_V_INTEGER:
-  case SQ_V_DECIMAL:
-  case SQ_V_FLOAT:
-  case SQ_V_DOUBLE:
-    return 2;
-  case SQ_V_BOOLEAN:
-    return 3;
-  case SQ_V_DATETIME:
-    return 4;
-  case SQ_V_DATE:
-    return 5;
-  case SQ_V_TIME:
-    return 6;
-  case SQ_V_DURATION:
-    return 7;
-  default:
-    return 8;
+    case SQ_V_STRING:
+      return 0;
+    case SQ_V_LANG:
+      return 1;
+    case SQ_V_INTEGER:
+    case SQ_V_DECIMAL:
+    case SQ_V_FLOAT:
+    case SQ_V_DOUBLE:
+      return 2;
+    case SQ_V_BOOLEAN:
+      return 3;
+    case SQ_V_DATETIME:
+      return 4;
+    case SQ_V_DATE:
+      return 5;
+    case SQ_V_TIME:
+      return 6;
+    case SQ_V_DURATION:
+      return 7;
+    default:
+      return 8;
   }
 }
 
@@ -1096,49 +1094,49 @@ int sq_order(const sq_value *a, const sq_value *b) {
   int ra = literal_rank(a), rb = literal_rank(b);
   ORDER_BY((ra > rb) - (ra < rb));
   switch (ra) {
-  case 0:
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    break;
-  case 1: {
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    int c = strcasecmp(a->term.lang, b->term.lang);
-    ORDER_BY((c > 0) - (c < 0));
-    break;
-  }
-  case 2: {
-    int na = isnan(a->d) && (a->type == SQ_V_FLOAT || a->type == SQ_V_DOUBLE);
-    int nb = isnan(b->d) && (b->type == SQ_V_FLOAT || b->type == SQ_V_DOUBLE);
-    ORDER_BY(nb - na); /* NaN before every number */
-    if (!na) {
-      ORDER_BY(cmp_numbers(a, b));
+    case 0:
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      break;
+    case 1: {
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      int c = strcasecmp(a->term.lang, b->term.lang);
+      ORDER_BY((c > 0) - (c < 0));
+      break;
     }
-    ORDER_BY((a->type > b->type) - (a->type < b->type));
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    break;
-  }
-  case 3:
-    ORDER_BY((a->b > b->b) - (a->b < b->b));
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    break;
-  case 4:
-  case 5:
-  case 6:
-    ORDER_BY(sign_of(a->secs - b->secs));
-    ORDER_BY(sign_of(a->frac_ns - b->frac_ns));
-    ORDER_BY((a->has_tz > b->has_tz) - (a->has_tz < b->has_tz));
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    break;
-  case 7:
-    ORDER_BY(sign_of(a->months - b->months));
-    ORDER_BY(sign_of(a->secs - b->secs));
-    ORDER_BY(sign_of(a->frac_ns - b->frac_ns));
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    break;
-  default:
-    ORDER_BY(cmp_cstr(a->term.datatype, b->term.datatype));
-    ORDER_BY(cmp_bytes(&a->term, &b->term));
-    ORDER_BY(cmp_cstr(a->term.lang, b->term.lang));
-    break;
+    case 2: {
+      int na = isnan(a->d) && (a->type == SQ_V_FLOAT || a->type == SQ_V_DOUBLE);
+      int nb = isnan(b->d) && (b->type == SQ_V_FLOAT || b->type == SQ_V_DOUBLE);
+      ORDER_BY(nb - na); /* NaN before every number */
+      if (!na) {
+        ORDER_BY(cmp_numbers(a, b));
+      }
+      ORDER_BY((a->type > b->type) - (a->type < b->type));
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      break;
+    }
+    case 3:
+      ORDER_BY((a->b > b->b) - (a->b < b->b));
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      break;
+    case 4:
+    case 5:
+    case 6:
+      ORDER_BY(sign_of(a->secs - b->secs));
+      ORDER_BY(sign_of(a->frac_ns - b->frac_ns));
+      ORDER_BY((a->has_tz > b->has_tz) - (a->has_tz < b->has_tz));
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      break;
+    case 7:
+      ORDER_BY(sign_of(a->months - b->months));
+      ORDER_BY(sign_of(a->secs - b->secs));
+      ORDER_BY(sign_of(a->frac_ns - b->frac_ns));
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      break;
+    default:
+      ORDER_BY(cmp_cstr(a->term.datatype, b->term.datatype));
+      ORDER_BY(cmp_bytes(&a->term, &b->term));
+      ORDER_BY(cmp_cstr(a->term.lang, b->term.lang));
+      break;
   }
   /* the same value by different datatypes (xsd:int, xsd:integer ...) */
   return cmp_cstr(a->term.datatype, b->term.datatype);
@@ -1152,34 +1150,34 @@ static sq_rc arith_double(sq_fctx *c, sq_expr_kind op, sq_vtype t, double x, dou
   if (t == SQ_V_FLOAT) {
     float fx = (float)x, fy = (float)y, fr;
     switch (op) {
-    case SQ_E_ADD:
-      fr = fx + fy;
-      break;
-    case SQ_E_SUB:
-      fr = fx - fy;
-      break;
-    case SQ_E_MUL:
-      fr = fx * fy;
-      break;
-    default:
-      fr = fx / fy;
-      break;
+      case SQ_E_ADD:
+        fr = fx + fy;
+        break;
+      case SQ_E_SUB:
+        fr = fx - fy;
+        break;
+      case SQ_E_MUL:
+        fr = fx * fy;
+        break;
+      default:
+        fr = fx / fy;
+        break;
     }
     r = (double)fr;
   } else {
     switch (op) {
-    case SQ_E_ADD:
-      r = x + y;
-      break;
-    case SQ_E_SUB:
-      r = x - y;
-      break;
-    case SQ_E_MUL:
-      r = x * y;
-      break;
-    default:
-      r = x / y;
-      break;
+      case SQ_E_ADD:
+        r = x + y;
+        break;
+      case SQ_E_SUB:
+        r = x - y;
+        break;
+      case SQ_E_MUL:
+        r = x * y;
+        break;
+      default:
+        r = x / y;
+        break;
     }
   }
   return sqv_double(c, r, t, out);
@@ -1193,22 +1191,22 @@ static sq_rc arith_exact(sq_fctx *c, sq_expr_kind op, sq_vtype t, const sq_value
   sqv_to_mpq(b, qb);
   sq_rc rc = SQ_OK;
   switch (op) {
-  case SQ_E_ADD:
-    mpq_add(qr, qa, qb);
-    break;
-  case SQ_E_SUB:
-    mpq_sub(qr, qa, qb);
-    break;
-  case SQ_E_MUL:
-    mpq_mul(qr, qa, qb);
-    break;
-  default:
-    if (mpq_sgn(qb) == 0) {
-      rc = SQ_ERROR;
-    } else {
-      mpq_div(qr, qa, qb);
-    }
-    break;
+    case SQ_E_ADD:
+      mpq_add(qr, qa, qb);
+      break;
+    case SQ_E_SUB:
+      mpq_sub(qr, qa, qb);
+      break;
+    case SQ_E_MUL:
+      mpq_mul(qr, qa, qb);
+      break;
+    default:
+      if (mpq_sgn(qb) == 0) {
+        rc = SQ_ERROR;
+      } else {
+        mpq_div(qr, qa, qb);
+      }
+      break;
   }
   if (rc == SQ_OK) {
     rc = t == SQ_V_INTEGER ? sqv_mpz(c, mpq_numref(qr), out) : sqv_mpq(c, qr, out);
