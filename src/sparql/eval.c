@@ -2268,15 +2268,14 @@ static cust_status setup_dataset(sq_eval *e, const sq_graphs *ds) {
   const char *const *defs = NULL, *const *named = NULL;
   size_t nd = 0, nn = 0;
   int has_d = 0, has_n = 0;
-  if (ds != NULL && ds->has_defaults) {
-    defs = ds->defaults, nd = ds->ndefaults, has_d = 1;
-  } else if (q->nfrom > 0) {
-    defs = q->from, nd = q->nfrom, has_d = 1;
-  }
-  if (ds != NULL && ds->has_named) {
-    named = ds->named, nn = ds->nnamed, has_n = 1;
-  } else if (q->nfrom_named > 0) {
-    named = q->from_named, nn = q->nfrom_named, has_n = 1;
+  if (ds != NULL && (ds->has_defaults || ds->has_named)) {
+    defs = ds->defaults, nd = ds->ndefaults;
+    named = ds->named, nn = ds->nnamed;
+    has_d = has_n = 1;
+  } else if (q->nfrom > 0 || q->nfrom_named > 0) {
+    defs = q->from, nd = q->nfrom;
+    named = q->from_named, nn = q->nfrom_named;
+    has_d = has_n = 1;
   }
   cust_status st = CUST_OK;
   e->dgraphs = CUST_SCAN_ANY;

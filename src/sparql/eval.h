@@ -6,12 +6,14 @@
 #include "sparql/algebra.h"
 #include "store/store.h"
 
-/* The dataset of one request: the default graph is the merge of `defaults`
- * when `has_defaults` (graphs the store lacks are empty), else the merge of
- * every graph of the store; GRAPH visits the graphs of `named` when
- * `has_named`, else every named graph of the store. The protocol's
- * default-graph-uri / named-graph-uri win over the query's FROM / FROM
- * NAMED (sq_eval_new takes those from the query when these are unset). */
+/* The dataset of one request. When either list is given (has_defaults or
+ * has_named), the dataset is exactly those lists: the default graph is the
+ * merge of `defaults` (none: empty) and GRAPH visits the graphs of `named`
+ * (none: no graph); graphs the store lacks are empty. Otherwise the query's
+ * FROM / FROM NAMED make it the same way, and a query without either reads
+ * the merge of every graph of the store as its default graph and visits
+ * every named graph. (The protocol's default-graph-uri / named-graph-uri
+ * thus replace the query's FROM and FROM NAMED.) */
 typedef struct sq_graphs {
   const char *const *defaults;
   size_t ndefaults;

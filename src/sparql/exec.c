@@ -1958,9 +1958,38 @@ static cust_status run_native(run *u) {
                      "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
                      "CREATE, DROP …) is refused");
     }
-    snprintf(detail, sizeof detail, "line %u, column %u: %s", perr.line, perr.col, perr.message);
+    if (perr.kind == SQ_PARSE_REFUSED && strncmp(perr.message, "SERVICE", 7) == 0) {
+      snprintf(detail, sizeof detail,
+               "line %u, column %u: SERVICE is not allowed: queries read only this store",
+               perr.line, perr.col);
+    } else {
+      snprintf(detail, sizeof detail, "line %u, column %u: %s", perr.line, perr.col,
+               perr.message);
+    }
     return sq_fail(r, 400, perr.kind == SQ_PARSE_REFUSED ? "unsupported query" : "malformed query",
                    detail);
+  }
+  /* FROM, FROM NAMED and the graph parameters name graphs of the store
+   * only: anything else would be a fetch */
+  const char *const *lists[4] = { q->from, q->from_named, req->default_graphs,
+                                  req->named_graphs };
+  size_t nlists[4] = { q->nfrom, q->nfrom_named, req->ndefault, req->nnamed };
+  st = q->nfrom + q->nfrom_named + req->ndefault + req->nnamed > 0 ? list_graphs(u) : CUST_OK;
+  if (st != CUST_OK) {
+    sq_query_free(q);
+    return store_failed(u->x, r, st, "listing the store's graphs");
+  }
+  for (int l = 0; l < 4; l++) {
+    for (size_t i = 0; i < nlists[l]; i++) {
+      if (store_graph(u, lists[l][i]) == NULL) {
+        snprintf(detail, sizeof detail,
+                 "graph <%.180s> is not a graph of this store: FROM, FROM NAMED and the graph "
+                 "parameters may only name the store's graphs",
+                 lists[l][i]);
+        sq_query_free(q);
+        return sq_fail(r, 400, "unsupported query", detail);
+      }
+    }
   }
   for (size_t i = 0; i < req->nbind; i++) {
     const cust_term *v = &req->bind_values[i];
@@ -1991,8 +2020,9 @@ static cust_status run_native(run *u) {
                               "application/sparql-results+xml, text/csv or "
                               "text/tab-separated-values");
   }
-  sq_graphs ds = { req->default_graphs, req->ndefault, req->ndefault > 0,
-                   req->named_graphs,   req->nnamed,   req->nnamed > 0 };
+  int has_params = req->ndefault > 0 || req->nnamed > 0;
+  sq_graphs ds = { req->default_graphs, req->ndefault, has_params,
+                   req->named_graphs,   req->nnamed,   has_params };
   uint64_t deadline = req->timeout_ms ? cust_now_ms() + req->timeout_ms : 0;
   st = sq_eval_new(u->x->store, q, &ds, deadline, &ev);
   if (st == CUST_ERR_LIMIT) {

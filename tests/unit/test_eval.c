@@ -213,6 +213,8 @@ static void test_graphs(void) {
          "FROM a graph the store lacks is an empty graph");
   is_set(run(PFX "SELECT ?g FROM NAMED <" G1 "> WHERE { GRAPH ?g { ?s ex:knows ?o } }"),
          "<" G1 "> | <" G1 "> | <" G1 ">", "FROM NAMED limits GRAPH ?g");
+  is_set(run(PFX "SELECT ?s FROM NAMED <" G1 "> WHERE { ?s ex:knows ?o }"), "",
+         "FROM NAMED alone: the default graph is empty");
   const char *defs[] = { G2 };
   sq_graphs ds = { defs, 1, 1, NULL, 0, 0 };
   is_set(run_ds(PFX "SELECT ?s WHERE { ?s ex:knows ?o }", 0, &ds, 0), A " | " D,
@@ -405,6 +407,9 @@ static void test_exec(void) {
   ok(strstr(res.body.data, "update not allowed") != NULL, "the update is refused as such");
   is_int(runx(PFX "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "csv", 0), 400,
          "SERVICE is refused");
+  is_int(runx(PFX "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "csv", 0), 400,
+         "FROM outside the store is refused");
+  ok(strstr(res.body.data, "not a graph of this store") != NULL, "and says why");
   is_int(runx(PFX "CONSTRUCT { ?x ex:p ?y } WHERE { ?x ex:knows ?y }", "csv", 0), 406,
          "CONSTRUCT as CSV is not acceptable");
   unsetenv("CUSTODIAN_SPARQL_ENGINE");
