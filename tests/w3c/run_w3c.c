@@ -1227,8 +1227,8 @@ static int graph_rest(bmap *m, long *steps, const graph *e, const graph *a, cons
     return 0;
   }
   for (size_t j = 0; j < a->n; j++) {
+    size_t n0 = m->n;
     if (!used[j] && triple_match(&e->t[todo[0]], &a->t[j], m)) {
-      size_t n0 = m->n;
       used[j] = 1;
       if (graph_rest(m, steps, e, a, todo + 1, ntodo - 1, used)) {
         return 1;
