@@ -2436,6 +2436,130 @@ static int parse_where(parser *p, sq_node **out) {
   return *out != NULL;
 }
 
+/* ---- the local variables of a sub-select -------------------------------------------- */
+
+/* A sub-select's variables that it does not project are its own: the
+ * recommendation evaluates it bottom-up, so its ?g is not the ?g around it.
+ * They are renamed to hidden variables ("/g", "//g" one level further up)
+ * so that one index never means two variables and an evaluator may pass
+ * bindings into a sub-select. */
+typedef struct renamer {
+  parser *p;
+  int *map; /* old index -> new, -1: keep, -2: not decided yet */
+  size_t nmap;
+} renamer;
+
+static void rn_var(renamer *r, int *v) {
+  if (*v < 0 || (size_t)*v >= r->nmap || r->map[*v] == -1) {
+    return;
+  }
+  if (r->map[*v] == -2) {
+    const sq_var *x = &r->p->q->vars[*v];
+    char *name;
+    if (x->is_hidden && x->name[0] != '/') {
+      r->map[*v] = -1; /* blank nodes, path steps, aggregates: one place only */
+      return;
+    }
+    name = cust_arena_printf(r->p->a, "/%s", x->name);
+    if (name == NULL) {
+      nomem(r->p);
+      r->map[*v] = -1;
+      return;
+    }
+    int nv = var_get(r->p, name, 1);
+    r->map[*v] = nv < 0 ? -1 : nv;
+    if (nv < 0) {
+      return;
+    }
+  }
+  *v = r->map[*v];
+}
+
+static void rn_node(renamer *r, sq_node *n);
+
+static void rn_expr(renamer *r, sq_expr *e) {
+  if (e == NULL) {
+    return;
+  }
+  if (e->kind == SQ_E_VAR || e->kind == SQ_E_BOUND) {
+    rn_var(r, &e->var);
+  }
+  for (size_t k = 0; k < e->nargs; k++) {
+    rn_expr(r, e->args[k]);
+  }
+  rn_node(r, e->pattern);
+}
+
+static void rn_node(renamer *r, sq_node *n) {
+  if (n == NULL) {
+    return;
+  }
+  for (size_t k = 0; k < n->ntriples; k++) {
+    rn_var(r, &n->triples[k].s.var);
+    rn_var(r, &n->triples[k].p.var);
+    rn_var(r, &n->triples[k].o.var);
+  }
+  switch (n->kind) {
+    case SQ_N_PATH:
+      rn_var(r, &n->path_s.var);
+      rn_var(r, &n->path_o.var);
+      break;
+    case SQ_N_GRAPH:
+      rn_var(r, &n->graph.var);
+      break;
+    case SQ_N_EXTEND:
+      rn_var(r, &n->var);
+      break;
+    case SQ_N_GROUP:
+      for (size_t k = 0; k < n->nexprs; k++) {
+        rn_var(r, &n->group_vars[k]);
+      }
+      for (size_t k = 0; k < n->naggs; k++) {
+        rn_var(r, &n->agg_vars[k]);
+        rn_expr(r, n->aggs[k].expr);
+      }
+      break;
+    case SQ_N_TABLE:
+    case SQ_N_PROJECT:
+      for (size_t k = 0; k < n->nvars; k++) {
+        rn_var(r, &n->vars[k]);
+      }
+      break;
+    default:
+      break;
+  }
+  for (size_t k = 0; k < n->nexprs; k++) {
+    rn_expr(r, n->exprs[k]);
+  }
+  rn_node(r, n->sub[0]);
+  rn_node(r, n->sub[1]);
+}
+
+static int rename_locals(parser *p, sq_node *top) {
+  sq_node *proj = top;
+  renamer r;
+  while (proj != NULL && proj->kind != SQ_N_PROJECT) {
+    proj = proj->sub[0];
+  }
+  if (proj == NULL) {
+    return 1;
+  }
+  r.p = p;
+  r.nmap = p->q->nvars;
+  r.map = zalloc(p, (r.nmap + 1) * sizeof *r.map);
+  if (r.map == NULL) {
+    return 0;
+  }
+  for (size_t k = 0; k < r.nmap; k++) {
+    r.map[k] = -2;
+  }
+  for (size_t k = 0; k < proj->nvars; k++) {
+    r.map[proj->vars[k]] = -1;
+  }
+  rn_node(&r, proj->sub[0]);
+  return p->st == CUST_OK;
+}
+
 /* SelectClause WhereClause SolutionModifier ValuesClause, at 'SELECT' */
 static sq_node *parse_subselect(parser *p, const sq_tok *at) {
   sel *s = zalloc(p, sizeof *s);
@@ -2455,6 +2579,9 @@ static sq_node *parse_subselect(parser *p, const sq_tok *at) {
       }
       if (p->st == CUST_OK) {
         n = finish_select(p, s, where, 1, NULL, NULL);
+      }
+      if (n != NULL && !rename_locals(p, n)) {
+        n = NULL;
       }
     }
   }

@@ -591,7 +591,6 @@ cust_status sq_query_substitute(sq_query *q, const char *name, const cust_term *
     return CUST_ERR_NOTFOUND;
   }
   memset(&s, 0, sizeof s);
-  s.var = var;
   s.q = q;
   s.value = *value;
   s.value.value = adup(&q->arena, value->value, &st);
@@ -604,14 +603,23 @@ cust_status sq_query_substitute(sq_query *q, const char *name, const cust_term *
   if (value->value != NULL && value->len != 0) {
     s.value.len = value->len;
   }
-  sub_node(&s, q->root);
-  for (size_t k = 0; k < q->nconstruct; k++) {
-    sub_pt(&s, &q->construct[k].s);
-    sub_pt(&s, &q->construct[k].p);
-    sub_pt(&s, &q->construct[k].o);
-  }
-  for (size_t k = 0; k < q->ndescribe; k++) {
-    sub_pt(&s, &q->describe[k]);
+  /* the parameter is textual: the sub-selects' own copies of the variable
+   * ("/name", "//name" ...) take the value too */
+  for (size_t k = 0; s.st == CUST_OK && k < q->nvars; k++) {
+    const char *n = q->vars[k].name;
+    if ((int)k != var && (n[0] != '/' || strcmp(n + strspn(n, "/"), name) != 0)) {
+      continue;
+    }
+    s.var = (int)k;
+    sub_node(&s, q->root);
+    for (size_t j = 0; j < q->nconstruct; j++) {
+      sub_pt(&s, &q->construct[j].s);
+      sub_pt(&s, &q->construct[j].p);
+      sub_pt(&s, &q->construct[j].o);
+    }
+    for (size_t j = 0; j < q->ndescribe; j++) {
+      sub_pt(&s, &q->describe[j]);
+    }
   }
   return s.st;
 }

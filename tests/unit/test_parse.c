@@ -279,7 +279,11 @@ static void test_translations(void) {
                 "GROUP BY ?x LIMIT 5 } }",
             "(project (?x ?c) (join (bgp (triple ?x <http://e/p> ?y)) (slice _ 5 (project (?x ?c) "
             "(extend ((?c ?.agg0)) (group (?x) ((?.agg0 (count))) "
-            "(bgp (triple ?x <http://e/q> ?z))))))))");
+            "(bgp (triple ?x <http://e/q> ?/z))))))))");
+  check_sse("a sub-select's own variables are not the ones around it",
+            PFX "SELECT ?x { GRAPH ?g { { SELECT ?x { ?x ?p ?g { SELECT ?p { ?p :q ?g } } } } } }",
+            "(project (?x) (graph ?g (project (?x) (join (bgp (triple ?x ?/p ?/g)) "
+            "(project (?/p) (bgp (triple ?/p <http://e/q> ?//g)))))))");
   /* 18.2.4.1: the recommendation's grouping example */
   check_sse("18.2.4.1 group and aggregates",
             "PREFIX rdf: <" RDFNS "> SELECT (SUM(?val) AS ?sum) (COUNT(?a) AS ?count) "
@@ -529,6 +533,19 @@ static void test_substitute(void) {
          "(!= <http://e/z1> <http://e/y>)) (bgp (triple ?x <http://e/inZone> <http://e/z1>)))))",
          "the value replaces the variable and its column answers it");
   is_int(q->nresult, 2, "the columns stay");
+  cust_buf_release(&b);
+  sq_query_free(q);
+  q = NULL;
+  ok(sq_parse("SELECT ?x { ?x <http://e/p> ?zone { SELECT ?y { ?y <http://e/q> ?zone } } }", NULL,
+              &q, &err) == CUST_OK,
+     "a parameter inside a sub-select parses");
+  is_int(sq_query_substitute(q, "zone", &zone), CUST_OK, "substitute it");
+  cust_buf_init(&b);
+  sq_query_write_sse(&b, q);
+  is_str(b.data,
+         "(project (?x) (join (bgp (triple ?x <http://e/p> <http://e/z1>)) (project (?y) "
+         "(bgp (triple ?y <http://e/q> <http://e/z1>)))))",
+         "the sub-select's own copy of the parameter takes the value too");
   cust_buf_release(&b);
   sq_query_free(q);
   q = NULL;
