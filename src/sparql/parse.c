@@ -544,9 +544,15 @@ static const char *parse_iri(parser *p) {
   if (t->kind == SQ_T_PNAME) {
     for (size_t k = p->npfx; k-- > 0;) {
       if (strcmp(p->pfx[k].name, t->text) == 0) {
-        char *iri = cust_arena_printf(p->a, "%s%s", p->pfx[k].iri, t->text2);
+        size_t n1 = strlen(p->pfx[k].iri), n2 = strlen(t->text2);
+        char *iri = cust_arena_alloc(p->a, n1 + n2 + 1);
+        if (iri == NULL) {
+          return nomem(p);
+        }
+        memcpy(iri, p->pfx[k].iri, n1);
+        memcpy(iri + n1, t->text2, n2 + 1);
         advance(p);
-        return iri ? iri : nomem(p);
+        return iri;
       }
     }
     return fail_at(p, SQ_PARSE_SYNTAX, t,
