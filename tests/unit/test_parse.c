@@ -402,6 +402,114 @@ static void test_templates(void) {
   sq_query_free(q);
 }
 
+/* RFC 3986 section 5.4: every example of reference resolution */
+static void test_iri_resolution(void) {
+  static const char *const cases[][2] = {
+    { "g:h", "g:h" },
+    { "g", "http://a/b/c/g" },
+    { "./g", "http://a/b/c/g" },
+    { "g/", "http://a/b/c/g/" },
+    { "/g", "http://a/g" },
+    { "//g", "http://g" },
+    { "?y", "http://a/b/c/d;p?y" },
+    { "g?y", "http://a/b/c/g?y" },
+    { "#s", "http://a/b/c/d;p?q#s" },
+    { "g#s", "http://a/b/c/g#s" },
+    { "g?y#s", "http://a/b/c/g?y#s" },
+    { ";x", "http://a/b/c/;x" },
+    { "g;x", "http://a/b/c/g;x" },
+    { "g;x?y#s", "http://a/b/c/g;x?y#s" },
+    { "", "http://a/b/c/d;p?q" },
+    { ".", "http://a/b/c/" },
+    { "./", "http://a/b/c/" },
+    { "..", "http://a/b/" },
+    { "../", "http://a/b/" },
+    { "../g", "http://a/b/g" },
+    { "../..", "http://a/" },
+    { "../../", "http://a/" },
+    { "../../g", "http://a/g" },
+    { "../../../g", "http://a/g" },
+    { "../../../../g", "http://a/g" },
+    { "/./g", "http://a/g" },
+    { "/../g", "http://a/g" },
+    { "g.", "http://a/b/c/g." },
+    { ".g", "http://a/b/c/.g" },
+    { "g..", "http://a/b/c/g.." },
+    { "..g", "http://a/b/c/..g" },
+    { "./../g", "http://a/b/g" },
+    { "./g/.", "http://a/b/c/g/" },
+    { "g/./h", "http://a/b/c/g/h" },
+    { "g/../h", "http://a/b/c/h" },
+    { "g;x=1/./y", "http://a/b/c/g;x=1/y" },
+    { "g;x=1/../y", "http://a/b/c/y" },
+    { "g?y/./x", "http://a/b/c/g?y/./x" },
+    { "g?y/../x", "http://a/b/c/g?y/../x" },
+    { "g#s/./x", "http://a/b/c/g#s/./x" },
+    { "g#s/../x", "http://a/b/c/g#s/../x" },
+    { "http:g", "http:g" },
+  };
+  int bad = 0;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char text[256], want[256];
+    sq_parse_error err;
+    char *got;
+    snprintf(text, sizeof text, "BASE <http://a/b/c/d;p?q> ASK { <%s> <http://x/p> 1 }",
+             cases[k][0]);
+    snprintf(want, sizeof want, "(bgp (triple <%s> <http://x/p> 1))", cases[k][1]);
+    got = sse_of(text, &err);
+    if (got == NULL || strcmp(got, want) != 0) {
+      bad++;
+      tap_diag("<%s>: got %s, expected <%s>", cases[k][0], got ? got : err.message, cases[k][1]);
+    }
+    free(got);
+  }
+  ok(bad == 0, "the %zu reference resolutions of RFC 3986 5.4", sizeof cases / sizeof cases[0]);
+}
+
+/* what a query says besides its algebra */
+static void test_query_fields(void) {
+  sq_query *q = NULL;
+  sq_parse_error err;
+  if (ok(sq_parse("BASE <http://b/> SELECT ?b ?a FROM <g1> FROM NAMED <g2> FROM NAMED <g3> "
+                  "{ ?a ?p ?b }",
+                  NULL, &q, &err) == CUST_OK,
+         "SELECT with a dataset parses")) {
+    ok(q->form == SQ_SELECT && q->nresult == 2 &&
+           strcmp(q->vars[q->result_vars[0]].name, "b") == 0 &&
+           strcmp(q->vars[q->result_vars[1]].name, "a") == 0,
+       "the columns in their order");
+    ok(q->nfrom == 1 && strcmp(q->from[0], "http://b/g1") == 0 && q->nfrom_named == 2 &&
+           strcmp(q->from_named[1], "http://b/g3") == 0,
+       "FROM and FROM NAMED, resolved");
+    ok(q->base != NULL && strcmp(q->base, "http://b/") == 0, "the base");
+  }
+  sq_query_free(q);
+  q = NULL;
+  if (ok(sq_parse("DESCRIBE * { ?x ?p [] OPTIONAL { ?x ?q ?y } }", NULL, &q, &err) == CUST_OK,
+         "DESCRIBE * parses")) {
+    ok(q->form == SQ_DESCRIBE && q->ndescribe == 4 && q->describe[0].var >= 0 &&
+           strcmp(q->vars[q->describe[3].var].name, "y") == 0,
+       "DESCRIBE * describes every visible variable in scope");
+  }
+  sq_query_free(q);
+  q = NULL;
+  if (ok(sq_parse("DESCRIBE <http://e/a>", NULL, &q, &err) == CUST_OK,
+         "DESCRIBE of an IRI alone parses")) {
+    ok(q->ndescribe == 1 && q->describe[0].var < 0 &&
+           strcmp(q->describe[0].term.value, "http://e/a") == 0 && q->root->kind == SQ_N_UNIT,
+       "its target and an empty pattern");
+  }
+  sq_query_free(q);
+  q = NULL;
+  if (ok(sq_parse("ASK { ?s ?p \"\\U0001F600\" }", NULL, &q, &err) == CUST_OK,
+         "\\U escapes parse")) {
+    ok(q->form == SQ_ASK && q->nresult == 0 &&
+           strcmp(q->root->triples[0].o.term.value, "\xf0\x9f\x98\x80") == 0,
+       "\\U0001F600 is its UTF-8");
+  }
+  sq_query_free(q);
+}
+
 static void check_error(const char *name, const char *text, sq_parse_kind kind, unsigned line,
                         unsigned col, const char *needle) {
   sq_query *q = NULL;
@@ -640,6 +748,8 @@ int main(void) {
   test_w3c();
   test_translations();
   test_templates();
+  test_iri_resolution();
+  test_query_fields();
   test_errors();
   test_depth();
   test_substitute();
