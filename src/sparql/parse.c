@@ -1806,11 +1806,7 @@ static sq_node *parse_values(parser *p) {
 
 /* ---- groups ------------------------------------------------------------------------------- */
 
-static sq_node *parse_subselect(parser *p, const sq_tok *at);
-
-static int starts_triples(parser *p) {
-  return starts_term(p);
-}
+static sq_node *parse_subselect(parser *p);
 
 /* GroupOrUnionGraphPattern after the first group */
 static sq_node *parse_union(parser *p) {
@@ -1842,7 +1838,7 @@ static sq_node *parse_group(parser *p) {
   advance(p);
   p->scope = ++p->next_scope;
   if (is_kw(tk(p), "SELECT")) {
-    g = parse_subselect(p, tk(p));
+    g = parse_subselect(p);
     if (g != NULL && !is_p(tk(p), "}")) {
       g = expected(p, "'}' after the sub-select");
     }
@@ -1858,7 +1854,7 @@ static sq_node *parse_group(parser *p) {
       advance(p);
       break;
     }
-    if (starts_triples(p)) {
+    if (starts_term(p)) {
       if (need_sep) {
         char what[160];
         snprintf(what, sizeof what,
@@ -2234,21 +2230,21 @@ static int parse_modifiers(parser *p, sel *s) {
   return 1;
 }
 
-/* Whether every variable of `e` (outside aggregates) is one of `ok` */
-static const sq_tok *ungrouped_var(parser *p, const sq_expr *e, const unsigned char *ok, int *bad) {
+/* A variable of `e` (outside aggregates) that is not one of `ok`, or -1 */
+static int ungrouped_var(const sq_expr *e, const unsigned char *ok) {
   if (e == NULL || e->kind == SQ_E_AGG) {
-    return NULL;
+    return -1;
   }
   if ((e->kind == SQ_E_VAR || e->kind == SQ_E_BOUND) && e->var >= 0 && !ok[e->var]) {
-    *bad = e->var;
-    return tk(p);
+    return e->var;
   }
   for (size_t k = 0; k < e->nargs; k++) {
-    if (ungrouped_var(p, e->args[k], ok, bad) != NULL) {
-      return tk(p);
+    int v = ungrouped_var(e->args[k], ok);
+    if (v >= 0) {
+      return v;
     }
   }
-  return NULL;
+  return -1;
 }
 
 static sq_node *wrap1(parser *p, sq_node_kind kind, sq_node *sub) {
@@ -2336,8 +2332,8 @@ static sq_node *finish_select(parser *p, sel *s, sq_node *where, int proj, int *
       continue;
     }
     if (is_agg) {
-      int bad = -1;
-      if (ungrouped_var(p, it->expr, grouped, &bad) != NULL) {
+      int bad = ungrouped_var(it->expr, grouped);
+      if (bad >= 0) {
         fail_at(p, SQ_PARSE_SYNTAX, it->at,
                 "the expression of ?%s uses ?%s, which is neither grouped nor aggregated",
                 p->q->vars[it->var].name, p->q->vars[bad].name);
@@ -2567,11 +2563,10 @@ static int rename_locals(parser *p, sq_node *top) {
 }
 
 /* SelectClause WhereClause SolutionModifier ValuesClause, at 'SELECT' */
-static sq_node *parse_subselect(parser *p, const sq_tok *at) {
+static sq_node *parse_subselect(parser *p) {
   sel *s = zalloc(p, sizeof *s);
   sel *saved = p->cur;
   sq_node *where = NULL, *n = NULL;
-  (void)at;
   if (s == NULL) {
     return NULL;
   }
