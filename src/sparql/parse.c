@@ -1825,10 +1825,13 @@ static sq_node *parse_group(parser *p) {
   sq_node *g;
   sq_expr **filters = NULL;
   size_t nfilters = 0, capfilters = 0;
-  tlist tl = { NULL, 0, 0 };
+  tlist *tl = zalloc(p, sizeof *tl); /* p->sink points at it */
   tlist *saved_sink = p->sink;
   int saved_scope = p->scope;
   int need_sep = 0;
+  if (tl == NULL) {
+    return NULL;
+  }
   if (!is_p(tk(p), "{")) {
     return expected(p, "'{' to open a group");
   }
@@ -1846,7 +1849,7 @@ static sq_node *parse_group(parser *p) {
     goto done;
   }
   g = node_new(p, SQ_N_UNIT);
-  p->sink = &tl;
+  p->sink = tl;
   while (g != NULL) {
     const sq_tok *t = tk(p);
     sq_node *e = NULL;
@@ -1882,8 +1885,8 @@ static sq_node *parse_group(parser *p) {
       continue;
     }
     /* any other element ends the triples block */
-    if (tl.n > 0) {
-      g = join(p, g, tlist_node(p, &tl));
+    if (tl->n > 0) {
+      g = join(p, g, tlist_node(p, tl));
       p->scope = ++p->next_scope;
       if (g == NULL) {
         break;
@@ -2004,8 +2007,8 @@ static sq_node *parse_group(parser *p) {
     }
     accept_p(p, ".");
   }
-  if (g != NULL && tl.n > 0) {
-    g = join(p, g, tlist_node(p, &tl));
+  if (g != NULL && tl->n > 0) {
+    g = join(p, g, tlist_node(p, tl));
   }
   if (g != NULL && nfilters > 0) {
     sq_node *f = node_new(p, SQ_N_FILTER);
@@ -2654,13 +2657,16 @@ static int parse_dataset(parser *p) {
 
 /* the triples of a template (or of CONSTRUCT WHERE) into q->construct */
 static int parse_template(parser *p, int is_where_form) {
-  tlist tl = { NULL, 0, 0 };
+  tlist *tl = zalloc(p, sizeof *tl); /* p->sink points at it */
   sq_query *q = p->q;
   tlist *saved = p->sink;
-  int ok = expect_p(p, "{",
-                    is_where_form ? "to open the CONSTRUCT WHERE pattern"
-                                  : "to open the CONSTRUCT template");
-  p->sink = &tl;
+  int ok = tl != NULL && expect_p(p, "{",
+                                  is_where_form ? "to open the CONSTRUCT WHERE pattern"
+                                                : "to open the CONSTRUCT template");
+  if (!ok) {
+    return 0;
+  }
+  p->sink = tl;
   p->is_template = !is_where_form;
   p->no_paths = 1;
   p->scope = ++p->next_scope;
@@ -2682,12 +2688,12 @@ static int parse_template(parser *p, int is_where_form) {
   if (!ok) {
     return 0;
   }
-  q->construct = zalloc(p, (tl.n + 1) * sizeof *q->construct);
+  q->construct = zalloc(p, (tl->n + 1) * sizeof *q->construct);
   if (q->construct == NULL) {
     return 0;
   }
-  for (size_t k = 0; k < tl.n; k++) {
-    q->construct[q->nconstruct++] = tl.items[k].t;
+  for (size_t k = 0; k < tl->n; k++) {
+    q->construct[q->nconstruct++] = tl->items[k].t;
   }
   return 1;
 }
