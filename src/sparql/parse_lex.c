@@ -459,6 +459,9 @@ cust_status sq_lex_tokens(const char *text, cust_arena *arena, sq_tok **toks, si
   cust_status st = CUST_OK;
   *toks = NULL;
   *ntoks = 0;
+  if (strncmp(s, "\xEF\xBB\xBF", 3) == 0) {
+    i = lx.pos = 3; /* a byte order mark, as editors on some systems save */
+  }
   while (st == CUST_OK) {
     unsigned char c = (unsigned char)s[i];
     size_t end = i + 1;

@@ -371,6 +371,10 @@ static void test_translations(void) {
             "<#s> }",
             "(project () (bgp (triple <http://a/b/c/g> <http://a/b/g> <http://a/b/c/y/z>) "
             "(triple <http://g2> <http://a/b/c/d;p?y> <http://a/b/c/d;p?q#s>)))");
+  check_sse("a byte order mark is skipped",
+            "\xEF\xBB\xBF"
+            "ASK { ?s ?p 1 }",
+            "(bgp (triple ?s ?p 1))");
   check_sse("construct where", PFX "CONSTRUCT WHERE { ?s :p ?o }",
             "(bgp (triple ?s <http://e/p> ?o))");
   check_sse("describe", PFX "DESCRIBE ?s :x { ?s :p ?o }",
