@@ -43,6 +43,32 @@ static char *term_str(raptor_term *t) {
   }
 }
 
+/* Every allocation of a parse of `text` fails in turn: the answer must then
+ * be CUST_ERR_NOMEM, never a syntax error, a crash or a leak. Returns how
+ * many answers were wrong; *n counts the allocations. */
+static int oom_sweep(const char *text, unsigned long *n) {
+  int bad = 0, failed = 1;
+  unsigned long k;
+  for (k = 1; failed && k < 100000; k++) {
+    sq_query *q = NULL;
+    sq_parse_error err;
+    cust_status st;
+    cust_fault_arm(k, 0);
+    st = sq_parse(text, "http://example.org/", &q, &err);
+    failed = cust_fault_disarm(NULL);
+    if (failed ? st != CUST_ERR_NOMEM || q != NULL : st == CUST_ERR_NOMEM) {
+      bad++;
+      tap_diag("allocation %lu: status %d: %s", k, (int)st, err.message);
+    }
+    sq_query_free(q);
+  }
+  *n += k - 1;
+  return bad;
+}
+
+static int w3c_oom_bad;
+static unsigned long w3c_oom_allocs;
+
 static void on_triple(void *ud, raptor_statement *st) {
   manifest *m = ud;
   if (m->n == m->cap) {
@@ -157,6 +183,7 @@ static int run_manifest(raptor_world *w, const char *path) {
     } else if (!ok(st == CUST_OK, "%s parses", shown)) {
       tap_diag("line %u col %u: %s", err.line, err.col, err.message);
     }
+    w3c_oom_bad += oom_sweep(text, &w3c_oom_allocs);
     sq_query_free(q);
     free(text);
   }
@@ -184,6 +211,8 @@ static void test_w3c(void) {
   manifest_free(&top);
   raptor_free_world(w);
   ok(count >= 328, "the manifests name %d query files", count);
+  ok(w3c_oom_bad == 0 && w3c_oom_allocs > (unsigned long)count,
+     "each of the %lu allocations made parsing them fails cleanly", w3c_oom_allocs);
 }
 
 static char *sse_of(const char *text, sq_parse_error *err) {
@@ -728,24 +757,11 @@ static void test_oom(void) {
   const char *text =
       "PREFIX : <http://e/> SELECT ?x (COUNT(DISTINCT ?y) AS ?n) WHERE { ?x :p/:q* ?y ; "
       ":r [ :s (1 2) ] OPTIONAL { ?y :t ?z FILTER(?z > 1) } MINUS { ?x :u 'v'@en } "
-      "BIND(STR(?x) AS ?w) VALUES ?k { 1 UNDEF } FILTER NOT EXISTS { ?x :no ?k } } "
-      "GROUP BY ?x HAVING (COUNT(*) > 1) ORDER BY DESC(?n) LIMIT 3";
-  unsigned long n;
-  int bad = 0, failed = 1;
-  for (n = 1; failed && n < 100000; n++) {
-    sq_query *q = NULL;
-    sq_parse_error err;
-    cust_status st;
-    cust_fault_arm(n, 0);
-    st = sq_parse(text, NULL, &q, &err);
-    failed = cust_fault_disarm(NULL);
-    if (failed ? st != CUST_ERR_NOMEM || q != NULL : st != CUST_OK) {
-      bad++;
-      tap_diag("allocation %lu: status %d: %s", n, (int)st, err.message);
-    }
-    sq_query_free(q);
-  }
-  ok(bad == 0 && n > 10, "each of the %lu allocations of a parse fails cleanly", n - 1);
+      "BIND(STR(?x) AS ?w) VALUES ?k { 1 UNDEF } FILTER NOT EXISTS { ?x :no ?k } "
+      "{ SELECT ?x { ?x :in ?g } } } GROUP BY ?x HAVING (COUNT(*) > 1) ORDER BY DESC(?n) LIMIT 3";
+  unsigned long n = 0;
+  int bad = oom_sweep(text, &n);
+  ok(bad == 0 && n > 10, "each of the %lu allocations of a parse fails cleanly", n);
 }
 
 int main(void) {
