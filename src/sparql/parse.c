@@ -533,6 +533,24 @@ static const char *iri_resolve(parser *p, const char *base, const char *ref) {
   return res ? res : nomem(p);
 }
 
+/* The usual IRI of a prefix the project's queries use, for the error that
+ * names a missing PREFIX; "..." for others. */
+static const char *known_prefix(const char *name) {
+  static const struct {
+    const char *name, *iri;
+  } known[] = { { "rdf:", CUST_V_RDF },   { "rdfs:", "http://www.w3.org/2000/01/rdf-schema#" },
+                { "xsd:", CUST_V_XSD },   { "owl:", "http://www.w3.org/2002/07/owl#" },
+                { "prov:", CUST_V_PROV }, { "dcterms:", CUST_V_DCT },
+                { "cred:", CUST_V_CRED }, { "sec:", CUST_V_SEC },
+                { "cust:", CUST_V_CUST } };
+  for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+    if (strcmp(known[k].name, name) == 0) {
+      return known[k].iri;
+    }
+  }
+  return "...";
+}
+
 /* The IRI of an IRIREF or prefixed name token (the current one); NULL with
  * an error when it is neither or its prefix is not declared. */
 static const char *parse_iri(parser *p) {
@@ -556,8 +574,8 @@ static const char *parse_iri(parser *p) {
       }
     }
     return fail_at(p, SQ_PARSE_SYNTAX, t,
-                   "prefix '%s' is not declared: add PREFIX %s <...> before the query", t->text,
-                   t->text);
+                   "prefix '%s' is not declared: add PREFIX %s <%s> before the query", t->text,
+                   t->text, known_prefix(t->text));
   }
   return expected(p, "an IRI");
 }

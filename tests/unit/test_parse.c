@@ -571,6 +571,9 @@ static void test_errors(void) {
               SQ_PARSE_SYNTAX, 1, 23, "found ']'");
   check_error("an undeclared prefix", "SELECT * {\n\tex:a ?p ?o }", SQ_PARSE_SYNTAX, 2, 2,
               "prefix 'ex:' is not declared");
+  check_error("a well-known undeclared prefix", "SELECT * { ?s ?p ?o FILTER(?o > xsd:date(?s)) }",
+              SQ_PARSE_SYNTAX, 1, 33,
+              "add PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> before the query");
   check_error("an unterminated string", "SELECT * { ?s ?p 'abc }", SQ_PARSE_SYNTAX, 1, 18,
               "unterminated string");
   check_error("a bad character", "SELECT * { ?s ?p ?o ~ }", SQ_PARSE_SYNTAX, 1, 21,
