@@ -474,25 +474,90 @@ static sq_rc fn_substr(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which
 
 enum { K_UPPER, K_LOWER };
 
+/* Case mapping without a locale where the answer is plain: ASCII, Latin-1,
+ * the regular pairs of Latin Extended-A, basic Greek and Cyrillic letters,
+ * and blocks without case (CJK, Hangul, punctuation, emoji). 0 when the
+ * C.UTF-8 locale's tables must answer. Making that locale costs about 50 us,
+ * so a call only makes it for text that needs it. */
+static int quick_case(uint32_t cp, int upper, uint32_t *out) {
+  *out = cp;
+  if (cp < 0x80) {
+    if (upper && cp >= 'a' && cp <= 'z') {
+      *out = cp - 32;
+    } else if (!upper && cp >= 'A' && cp <= 'Z') {
+      *out = cp + 32;
+    }
+    return 1;
+  }
+  if (cp < 0x100) {
+    if (cp == 0xB5 || cp == 0xFF) {
+      return !upper; /* micro sign and y with diaeresis map outside Latin-1 */
+    }
+    if (upper && cp >= 0xE0 && cp != 0xF7) {
+      *out = cp - 32;
+    } else if (!upper && cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) {
+      *out = cp + 32;
+    }
+    return 1;
+  }
+  if ((cp >= 0x100 && cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) ||
+      (cp >= 0x14A && cp <= 0x177)) {
+    *out = upper ? (cp & ~1u) : (cp | 1u);
+    return 1;
+  }
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) {
+    *out = upper ? (cp % 2 ? cp : cp - 1) : (cp % 2 ? cp + 1 : cp);
+    return 1;
+  }
+  if ((cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F)) {
+    *out = upper ? cp : cp + 32;
+    return 1;
+  }
+  if ((cp >= 0x3B1 && cp <= 0x3C9 && cp != 0x3C2) || (cp >= 0x430 && cp <= 0x44F)) {
+    *out = upper ? cp - 32 : cp;
+    return 1;
+  }
+  if (cp >= 0x400 && cp <= 0x40F) {
+    *out = upper ? cp : cp + 80;
+    return 1;
+  }
+  if (cp >= 0x450 && cp <= 0x45F) {
+    *out = upper ? cp - 80 : cp;
+    return 1;
+  }
+  return (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x9FFF) ||
+         (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+         (cp >= 0x1F000 && cp <= 0x1FAFF);
+}
+
 static sq_rc fn_case(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) {
   (void)n;
   const sq_value *s = a[0];
   if (!sqv_is_stringy(s)) {
     return SQ_ERROR;
   }
-  locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  locale_t loc = (locale_t)0;
   cust_buf b;
   cust_buf_init(&b);
   cust_status st = cust_buf_reserve(&b, s->term.len + 1);
   size_t i = 0;
   while (i < s->term.len && st == CUST_OK) {
-    uint32_t cp = utf8_next(s->term.value, s->term.len, &i);
-    if (loc != (locale_t)0) {
-      cp = (uint32_t)(which == K_UPPER ? towupper_l((wint_t)cp, loc) : towlower_l((wint_t)cp, loc));
-    } else if (cp < 0x80) {
-      cp = (uint32_t)(which == K_UPPER ? toupper((int)cp) : tolower((int)cp));
+    size_t at = i;
+    uint32_t cp = utf8_next(s->term.value, s->term.len, &i), mapped;
+    if (cp >= 0x80 && i - at == 1) {
+      st = cust_buf_append(&b, s->term.value + at, 1); /* not UTF-8: kept as it is */
+      continue;
     }
-    st = utf8_put(&b, cp);
+    if (!quick_case(cp, which == K_UPPER, &mapped)) {
+      if (loc == (locale_t)0) {
+        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+      }
+      if (loc != (locale_t)0) {
+        mapped = (uint32_t)(which == K_UPPER ? towupper_l((wint_t)cp, loc)
+                                             : towlower_l((wint_t)cp, loc));
+      }
+    }
+    st = utf8_put(&b, mapped);
   }
   if (loc != (locale_t)0) {
     freelocale(loc);

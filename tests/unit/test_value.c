@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <locale.h>
 #include <math.h>
+#include <wctype.h>
 
 #include "sparql/value_int.h"
 #include "tap.h"
@@ -1155,6 +1157,69 @@ static void test_fresh(void) {
   is_str(show(&n1), "\"2010-06-10T11:28:01.25Z\"^^xsd:dateTime", "NOW() of a fixed instant");
 }
 
+static void put_utf8(cust_buf *b, uint32_t c) {
+  if (c < 0x80) {
+    cust_buf_putc(b, (char)c);
+  } else if (c < 0x800) {
+    cust_buf_putc(b, (char)(0xC0 | (c >> 6)));
+    cust_buf_putc(b, (char)(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    cust_buf_putc(b, (char)(0xE0 | (c >> 12)));
+    cust_buf_putc(b, (char)(0x80 | ((c >> 6) & 0x3F)));
+    cust_buf_putc(b, (char)(0x80 | (c & 0x3F)));
+  } else {
+    cust_buf_putc(b, (char)(0xF0 | (c >> 18)));
+    cust_buf_putc(b, (char)(0x80 | ((c >> 12) & 0x3F)));
+    cust_buf_putc(b, (char)(0x80 | ((c >> 6) & 0x3F)));
+    cust_buf_putc(b, (char)(0x80 | (c & 0x3F)));
+  }
+}
+
+/* UCASE and LCASE agree with the C.UTF-8 locale on every code point of the
+ * scripts they map without it, and on the ones around them. */
+static void test_case_tables(void) {
+  static const uint32_t ranges[][2] = { { 0x20, 0x7F },      { 0xA0, 0x250 },
+                                        { 0x370, 0x530 },    { 0x1E00, 0x1F00 },
+                                        { 0x2000, 0x2070 },  { 0x3000, 0x3100 },
+                                        { 0xAC00, 0xAC80 },  { 0x10400, 0x10450 },
+                                        { 0x1F300, 0x1F700 } };
+  locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  if (loc == (locale_t)0) {
+    ok(0, "the C.UTF-8 locale is available");
+    return;
+  }
+  const char *why;
+  int up = sq_func_find("UCASE", 1, &why), low = sq_func_find("LCASE", 1, &why);
+  for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+    cust_buf in, want_up, want_low;
+    cust_buf_init(&in);
+    cust_buf_init(&want_up);
+    cust_buf_init(&want_low);
+    for (uint32_t cp = ranges[r][0]; cp < ranges[r][1]; cp++) {
+      if (cp >= 0xD800 && cp < 0xE000) {
+        continue;
+      }
+      put_utf8(&in, cp);
+      put_utf8(&want_up, (uint32_t)towupper_l((wint_t)cp, loc));
+      put_utf8(&want_low, (uint32_t)towlower_l((wint_t)cp, loc));
+    }
+    cust_term t = { CUST_TERM_LITERAL, in.data, in.len, NULL, NULL };
+    sq_value v, ru, rl;
+    sq_value_of(&t, &v);
+    const sq_value *arg[1] = { &v };
+    sq_rc a = sq_func_call(&ctx, up, arg, 1, &ru), b = sq_func_call(&ctx, low, arg, 1, &rl);
+    ok(a == SQ_OK && b == SQ_OK && ru.term.len == want_up.len &&
+           memcmp(ru.term.value, want_up.data, want_up.len) == 0 && rl.term.len == want_low.len &&
+           memcmp(rl.term.value, want_low.data, want_low.len) == 0,
+       "UCASE and LCASE of U+%04X..U+%04X as the C.UTF-8 locale maps them", ranges[r][0],
+       ranges[r][1] - 1);
+    cust_buf_release(&in);
+    cust_buf_release(&want_up);
+    cust_buf_release(&want_low);
+  }
+  freelocale(loc);
+}
+
 /* ---- aggregates ---------------------------------------------------------------------- */
 
 typedef struct agg_case {
@@ -1264,6 +1329,7 @@ int main(void) {
   test_functions();
   test_func_find();
   test_fresh();
+  test_case_tables();
   test_aggregates();
   cust_arena_release(&arena);
   return done_testing();
