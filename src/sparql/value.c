@@ -488,24 +488,30 @@ int sqv_lang_eq(const char *a, const char *b) {
   return strcasecmp(a, b) == 0;
 }
 
-/* Sets z from an integer lexical form (a leading '+' is allowed). */
-static void mpz_of_text(mpz_t z, const char *s, size_t n) {
-  char small[64];
-  char *tmp = n < sizeof small ? small : malloc(n + 1);
-  if (tmp == NULL) {
-    mpz_set_d(z, strtod(s, NULL)); /* no memory: the approximation */
-    return;
-  }
-  size_t k = 0;
+/* Sets z from the digits of (s, n), skipping a sign, '+' and '.', 18 digits
+ * at a time (no allocation besides GMP's own); negative when s starts with '-'. */
+static void mpz_of_digits(mpz_t z, const char *s, size_t n) {
+  mpz_set_ui(z, 0);
+  unsigned long chunk = 0, scale = 1;
   for (size_t i = 0; i < n; i++) {
-    if (s[i] != '+') {
-      tmp[k++] = s[i];
+    if (!is_digit(s[i])) {
+      continue;
+    }
+    chunk = chunk * 10 + (unsigned long)(s[i] - '0');
+    scale *= 10;
+    if (scale == 1000000000000000000ul) {
+      mpz_mul_ui(z, z, scale);
+      mpz_add_ui(z, z, chunk);
+      chunk = 0;
+      scale = 1;
     }
   }
-  tmp[k] = '\0';
-  mpz_set_str(z, tmp, 10);
-  if (tmp != small) {
-    free(tmp);
+  if (scale > 1) {
+    mpz_mul_ui(z, z, scale);
+    mpz_add_ui(z, z, chunk);
+  }
+  if (n > 0 && s[0] == '-') {
+    mpz_neg(z, z);
   }
 }
 
@@ -514,40 +520,16 @@ void sqv_to_mpq(const sq_value *v, mpq_t q) {
     if (v->big == NULL) {
       mpz_set_si(mpq_numref(q), (long)v->i);
     } else {
-      mpz_of_text(mpq_numref(q), v->big, strlen(v->big));
+      mpz_of_digits(mpq_numref(q), v->big, strlen(v->big));
     }
     mpz_set_ui(mpq_denref(q), 1);
     return;
   }
   if (v->type == SQ_V_DECIMAL) {
-    const char *s = v->big;
-    size_t n = strlen(s), dot = n;
-    const char *p = memchr(s, '.', n);
-    if (p != NULL) {
-      dot = (size_t)(p - s);
-    }
-    /* digits without the point, then divided by 10^(fraction digits) */
-    char small[96];
-    char *tmp = n + 2 < sizeof small ? small : malloc(n + 2);
-    if (tmp == NULL) {
-      mpq_set_d(q, v->d);
-      return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (s[i] != '.' && s[i] != '+') {
-        tmp[k++] = s[i];
-      }
-    }
-    if (k == 0 || (k == 1 && tmp[0] == '-')) {
-      tmp[k++] = '0';
-    }
-    tmp[k] = '\0';
-    mpz_set_str(mpq_numref(q), tmp, 10);
-    if (tmp != small) {
-      free(tmp);
-    }
-    mpz_ui_pow_ui(mpq_denref(q), 10, (unsigned long)(dot < n ? n - dot - 1 : 0));
+    const char *s = v->big, *dot = strchr(s, '.');
+    size_t n = strlen(s);
+    mpz_of_digits(mpq_numref(q), s, n);
+    mpz_ui_pow_ui(mpq_denref(q), 10, dot ? (unsigned long)(s + n - dot - 1) : 0);
     mpq_canonicalize(q);
     return;
   }

@@ -1318,6 +1318,99 @@ static void test_aggregates(void) {
   sq_agg_free(NULL);
 }
 
+/* Out of memory: every function, operator and aggregate case runs with its
+ * Nth allocation failing (alone, then from N on), for every N it reaches,
+ * in an arena of small chunks so that the arena's own allocations fail too.
+ * Each run must answer SQ_NOMEM or the right value, never a wrong one. */
+static int oom_one(const fn_case *k, int id, int is_persistent, unsigned long nth, int *hit) {
+  cust_arena small;
+  cust_arena_init(&small, 64);
+  sq_fctx c;
+  sq_fctx_init(&c, &small, "http://example.org/base/doc?x");
+  sq_value slots[4], r;
+  const sq_value *args[4] = { NULL, NULL, NULL, NULL };
+  for (size_t j = 0; j < k->n; j++) {
+    args[j] = val(k->args[j], &slots[j]);
+  }
+  cust_fault_arm(nth, is_persistent);
+  sq_rc rc = sq_func_call(&c, id, args, k->n, &r);
+  *hit = cust_fault_disarm(NULL);
+  int good = rc == SQ_NOMEM ? *hit : strcmp(show_rc(rc, &r), k->want) == 0;
+  cust_arena_release(&small);
+  return good;
+}
+
+static void test_oom(void) {
+  int bad = 0, runs = 0;
+  for (size_t i = 0; i < sizeof FNS / sizeof FNS[0]; i++) {
+    const fn_case *k = &FNS[i];
+    const char *why;
+    int id = sq_func_find(k->fn, k->n, &why);
+    if (id <= 0 || strcmp(k->fn, "BNODE") == 0) {
+      continue;
+    }
+    for (int p = 0; p < 2; p++) {
+      for (unsigned long nth = 1; nth < 200; nth++) {
+        int hit = 0;
+        runs++;
+        if (!oom_one(k, id, p, nth, &hit)) {
+          tap_diag("%s with allocation %lu failing%s: a wrong answer", k->fn, nth,
+                   p ? " (and later ones)" : "");
+          bad++;
+        }
+        if (!hit) {
+          break;
+        }
+      }
+    }
+  }
+  ok(bad == 0 && runs > 1000,
+     "out of memory: every function answers SQ_NOMEM or the right value (%d runs)", runs);
+
+  bad = 0;
+  runs = 0;
+  for (size_t i = 0; i < sizeof AGGS / sizeof AGGS[0]; i++) {
+    const agg_case *k = &AGGS[i];
+    for (unsigned long nth = 1; nth < 200; nth++) {
+      cust_arena small;
+      cust_arena_init(&small, 64);
+      sq_fctx c;
+      sq_fctx_init(&c, &small, NULL);
+      sq_value vals[8];
+      const sq_value *pv[8];
+      size_t nv = 0;
+      for (; k->values[nv] != NULL; nv++) {
+        pv[nv] = val(k->values[nv], &vals[nv]);
+      }
+      sq_expr e = { .kind = SQ_E_VAR };
+      sq_agg def = { .kind = k->kind, .distinct = k->distinct, .expr = &e, .separator = k->sep };
+      sq_agg_state *s = NULL;
+      sq_value r;
+      cust_fault_arm(nth, 0);
+      sq_rc rc = sq_agg_new(&def, &small, &s);
+      for (size_t j = 0; rc == SQ_OK && j < nv; j++) {
+        rc = sq_agg_step(s, &c, pv[j]);
+      }
+      if (rc == SQ_OK) {
+        rc = sq_agg_result(s, &c, &r);
+      }
+      int hit = cust_fault_disarm(NULL);
+      runs++;
+      if (rc == SQ_NOMEM ? !hit : strcmp(show_rc(rc, &r), k->want) != 0) {
+        tap_diag("aggregate case %zu with allocation %lu failing: a wrong answer", i, nth);
+        bad++;
+      }
+      sq_agg_free(s);
+      cust_arena_release(&small);
+      if (!hit) {
+        break;
+      }
+    }
+  }
+  ok(bad == 0 && runs > 50,
+     "out of memory: every aggregate answers SQ_NOMEM or the right value (%d runs)", runs);
+}
+
 int main(void) {
   cust_arena_init(&arena, 1 << 16);
   sq_fctx_init(&ctx, &arena, "http://example.org/base/doc?x");
@@ -1331,6 +1424,7 @@ int main(void) {
   test_fresh();
   test_case_tables();
   test_aggregates();
+  test_oom();
   cust_arena_release(&arena);
   return done_testing();
 }
