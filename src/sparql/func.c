@@ -451,7 +451,7 @@ static sq_rc fn_substr(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which
     return SQ_ERROR;
   }
   double start = xpath_round(a[1]->d), end = n == 3 ? start + xpath_round(a[2]->d) : INFINITY;
-  size_t i = 0, from = s->term.len, to = s->term.len;
+  size_t i = 0, from = 0, to = s->term.len;
   double pos = 1;
   int in = 0;
   while (i < s->term.len) {
@@ -674,7 +674,8 @@ static sq_rc fn_langmatches(sq_fctx *c, sq_args a, size_t n, sq_value *out, int 
 /* Compiles an XPath pattern with its flags; NULL when the flags or the
  * pattern are invalid (or no memory: *nomem set). */
 static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int *nomem) {
-  uint32_t opts = PCRE2_UTF | PCRE2_UCP;
+  /* XPath's $ (without m) matches only at the very end, not before a final newline */
+  uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
   *nomem = 0;
   if (pat->type != SQ_V_STRING) {
     return NULL;
@@ -787,8 +788,10 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
   if (re == NULL) {
     return nomem ? SQ_NOMEM : SQ_ERROR;
   }
-  uint32_t ngroups = 0;
+  uint32_t ngroups = 0, opts = 0;
   pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+  pcre2_pattern_info(re, PCRE2_INFO_ARGOPTIONS, &opts);
+  int is_literal = (opts & PCRE2_LITERAL) != 0;
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
   cust_buf b;
   cust_buf_init(&b);
@@ -813,7 +816,12 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
       rc = SQ_NOMEM;
       break;
     }
-    rc = expand(&b, a[2], subj, ov, ngroups);
+    if (is_literal) {
+      /* with the q flag the replacement is taken as it is too */
+      rc = cust_buf_append(&b, a[2]->term.value, a[2]->term.len) == CUST_OK ? SQ_OK : SQ_NOMEM;
+    } else {
+      rc = expand(&b, a[2], subj, ov, ngroups);
+    }
     last = ov[1];
     if (ov[1] == ov[0]) {
       /* an empty match inside the text: step over one character */
