@@ -792,6 +792,9 @@ static int is_boolean_or_numeric_type(const char *dt) {
 
 sq_rc sq_ebv(const sq_value *v, int *out) {
   *out = 0;
+  if (v == NULL) {
+    return SQ_ERROR;
+  }
   switch (v->type) {
     case SQ_V_BOOLEAN:
       *out = v->b;
@@ -804,6 +807,10 @@ sq_rc sq_ebv(const sq_value *v, int *out) {
       *out = v->big != NULL || v->i != 0;
       return SQ_OK;
     case SQ_V_DECIMAL: {
+      if (v->d != 0) {
+        *out = 1;
+        return SQ_OK;
+      }
       mpq_t q;
       mpq_init(q);
       sqv_to_mpq(v, q);
@@ -843,6 +850,11 @@ static int cmp_numbers(const sq_value *a, const sq_value *b) {
   }
   if (a->type == SQ_V_INTEGER && b->type == SQ_V_INTEGER && a->big == NULL && b->big == NULL) {
     return (a->i > b->i) - (a->i < b->i);
+  }
+  /* d is the correctly rounded value, and rounding keeps order: different
+   * approximations order the exact values; equal ones need the exact test */
+  if (a->d != b->d) {
+    return (a->d > b->d) - (a->d < b->d);
   }
   mpq_t qa, qb;
   mpq_inits(qa, qb, NULL);
@@ -905,6 +917,9 @@ static int cmp_bytes(const cust_term *a, const cust_term *b) {
 }
 
 int sq_same_term(const sq_value *a, const sq_value *b) {
+  if (a == NULL || b == NULL) {
+    return 0;
+  }
   const cust_term *x = &a->term, *y = &b->term;
   if (x->kind != y->kind || x->len != y->len || (x->len && memcmp(x->value, y->value, x->len))) {
     return 0;
@@ -964,6 +979,9 @@ static sq_rc compare3(const sq_value *a, const sq_value *b, int *out, int *is_kn
 sq_rc sq_compare(sq_expr_kind op, const sq_value *a, const sq_value *b, int *out) {
   int c = 0, is_known = 0;
   *out = 0;
+  if (a == NULL || b == NULL) {
+    return SQ_ERROR;
+  }
   sq_rc rc = compare3(a, b, &c, &is_known);
   if (op == SQ_E_EQ || op == SQ_E_NE) {
     int eq;
