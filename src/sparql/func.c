@@ -194,7 +194,6 @@ static cust_status remove_dots(cust_buf *b, const char *p, size_t n) {
     } else if (n - i >= 3 && memcmp(p + i, "/./", 3) == 0) {
       i += 2;
     } else if (n - i == 2 && memcmp(p + i, "/.", 2) == 0) {
-      i += 1;
       st = cust_buf_putc(b, '/');
       break;
     } else if ((n - i >= 4 && memcmp(p + i, "/../", 4) == 0) ||

@@ -699,16 +699,12 @@ sq_rc sqv_mpq(sq_fctx *c, const mpq_t q, sq_value *out) {
 }
 
 void sqv_double_text(double d, int is_float, char *buf) {
-  if (isnan(d)) {
-    strcpy(buf, "NaN");
-    return;
-  }
-  if (isinf(d)) {
-    strcpy(buf, d < 0 ? "-INF" : "INF");
-    return;
-  }
-  if (d == 0) {
-    strcpy(buf, signbit(d) ? "-0.0E0" : "0.0E0");
+  if (isnan(d) || isinf(d) || d == 0) {
+    snprintf(buf, 32, "%s",
+             isnan(d)     ? "NaN"
+             : isinf(d)   ? (d < 0 ? "-INF" : "INF")
+             : signbit(d) ? "-0.0E0"
+                          : "0.0E0");
     return;
   }
   /* the shortest digits that read back as the same number */
@@ -743,7 +739,7 @@ void sqv_double_text(double d, int is_float, char *buf) {
   memcpy(o, frac, fn);
   o += fn;
   int exp = atoi(p + 1); /* p at 'e' */
-  sprintf(o, "E%d", exp);
+  snprintf(o, (size_t)(buf + 32 - o), "E%d", exp);
 }
 
 sq_rc sqv_double(sq_fctx *c, double d, sq_vtype type, sq_value *out) {
