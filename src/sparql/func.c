@@ -675,6 +675,7 @@ static sq_rc fn_langmatches(sq_fctx *c, sq_args a, size_t n, sq_value *out, int 
 static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int *nomem) {
   /* XPath's $ (without m) matches only at the very end, not before a final newline */
   uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
+  int is_x = 0;
   *nomem = 0;
   if (pat->type != SQ_V_STRING) {
     return NULL;
@@ -695,7 +696,7 @@ static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int
           opts |= PCRE2_MULTILINE;
           break;
         case 'x':
-          opts |= PCRE2_EXTENDED;
+          is_x = 1;
           break;
         case 'q':
           opts |= PCRE2_LITERAL;
@@ -709,13 +710,42 @@ static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int
     /* the only options PCRE2 takes with a literal pattern */
     opts &= PCRE2_LITERAL | PCRE2_UTF | PCRE2_CASELESS;
   }
+  const char *text = pat->term.value;
+  size_t len = pat->term.len;
+  char *stripped = NULL;
+  if (is_x && !(opts & PCRE2_LITERAL)) {
+    /* XPath's x drops whitespace outside character classes; unlike PCRE2's
+     * extended mode, '#' starts no comment */
+    stripped = malloc(len + 1);
+    if (stripped == NULL) {
+      *nomem = 1;
+      return NULL;
+    }
+    size_t k = 0;
+    int in_class = 0;
+    for (size_t i = 0; i < len; i++) {
+      char ch = text[i];
+      if (ch == '\\' && i + 1 < len) {
+        stripped[k++] = ch;
+        stripped[k++] = text[++i];
+        continue;
+      }
+      if (!in_class && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')) {
+        continue;
+      }
+      in_class = ch == '[' ? 1 : ch == ']' ? 0 : in_class;
+      stripped[k++] = ch;
+    }
+    text = stripped;
+    len = k;
+  }
   int err;
   PCRE2_SIZE off;
-  pcre2_code *re =
-      pcre2_compile((PCRE2_SPTR)pat->term.value, pat->term.len, opts, &err, &off, NULL);
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)text, len, opts, &err, &off, NULL);
   if (re == NULL && err == PCRE2_ERROR_NOMEMORY) {
     *nomem = 1;
   }
+  free(stripped);
   return re;
 }
 
