@@ -338,7 +338,7 @@ static void parse_duration(const char *s, size_t n, int which, sq_value *out) {
     size_t start = i;
     int64_t v = 0;
     while (i < n && is_digit(s[i])) {
-      if (i - start >= 15) {
+      if (i - start >= 12) { /* what the seconds of an int64 hold */
         return;
       }
       v = v * 10 + (s[i] - '0');

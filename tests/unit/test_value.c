@@ -192,6 +192,8 @@ static const type_case TYPES[] = {
   { "\"P1Y\"^^xsd:dayTimeDuration", SQ_V_OTHER },
   { "\"P1Y2M\"^^xsd:yearMonthDuration", SQ_V_DURATION },
   { "\"P\"^^xsd:duration", SQ_V_OTHER },
+  { "\"P999999999999DT999999999999H999999999999M999999999999.5S\"^^xsd:duration", SQ_V_DURATION },
+  { "\"P9999999999999D\"^^xsd:duration", SQ_V_OTHER },
   { "\"PT\"^^xsd:duration", SQ_V_OTHER },
   { "\"P1D2Y\"^^xsd:duration", SQ_V_OTHER },
   { "\"abc\"", SQ_V_STRING },
