@@ -214,8 +214,10 @@ cust_status cust_store_log_commit(cust_store *s) {
   }
   sqlite3_stmt *put = NULL;
   if (st == CUST_OK) {
-    rc = prepare(s, "INSERT OR REPLACE INTO cust_log_commits (seq, height, block_hash) "
-                    "VALUES (?1, ?2, ?3)", &put);
+    rc = prepare(s,
+                 "INSERT OR REPLACE INTO cust_log_commits (seq, height, block_hash) "
+                 "VALUES (?1, ?2, ?3)",
+                 &put);
     if (rc == SQLITE_OK) {
       sqlite3_bind_int64(put, 1, last);
       sqlite3_bind_int64(put, 2, strtoll(height, NULL, 10));
@@ -314,12 +316,12 @@ cust_status cust_store_log_commits(cust_store *s, int64_t after, size_t max,
  * text: subject, predicate, object (IRI, blank, or literal with language
  * and datatype IRI), graph. */
 #define QUAD_COLUMNS                                                                               \
-  "coalesce(su.uri, sb.blank), t.subjectBlank IS NOT NULL, pu.uri, "                             \
+  "coalesce(su.uri, sb.blank), t.subjectBlank IS NOT NULL, pu.uri, "                               \
   "coalesce(ou.uri, ob.blank, ol.text), CASE WHEN t.objectUri IS NOT NULL THEN 1 "                 \
   "WHEN t.objectBlank IS NOT NULL THEN 2 ELSE 3 END, ol.language, du.uri, gu.uri "
 #define QUAD_JOINS                                                                                 \
-  "LEFT JOIN uris su ON su.id = t.subjectUri LEFT JOIN blanks sb ON sb.id = t.subjectBlank "      \
-  "LEFT JOIN uris pu ON pu.id = t.predicateUri LEFT JOIN uris ou ON ou.id = t.objectUri "         \
+  "LEFT JOIN uris su ON su.id = t.subjectUri LEFT JOIN blanks sb ON sb.id = t.subjectBlank "       \
+  "LEFT JOIN uris pu ON pu.id = t.predicateUri LEFT JOIN uris ou ON ou.id = t.objectUri "          \
   "LEFT JOIN blanks ob ON ob.id = t.objectBlank LEFT JOIN literals ol ON ol.id = t.objectLiteral " \
   "LEFT JOIN uris du ON du.id = ol.datatype LEFT JOIN uris gu ON gu.id = t.contextUri "
 
@@ -359,7 +361,7 @@ cust_status cust_store_log_changes(cust_store *s, int64_t after, int64_t upto,
   static const char *const sql =
       "SELECT t.op, " QUAD_COLUMNS ", max(t.seq) FROM cust_log t " QUAD_JOINS
       "WHERE t.seq > ?1 AND t.seq <= ?2 GROUP BY t.subjectUri, t.subjectBlank, t.predicateUri, "
-      "t.objectUri, t.objectBlank, t.objectLiteral, t.contextUri";
+      "t.objectUri, t.objectBlank, t.objectLiteral, t.contextUri ORDER BY t.contextUri";
   sqlite3_stmt *q = NULL;
   int rc = prepare(s, sql, &q);
   cust_status st = CUST_OK;
@@ -386,7 +388,8 @@ cust_status cust_store_log_changes(cust_store *s, int64_t after, int64_t upto,
 }
 
 cust_status cust_store_quads(cust_store *s, cust_store_change_fn fn, void *ud) {
-  static const char *const sql = "SELECT 1, " QUAD_COLUMNS " FROM triples t " QUAD_JOINS;
+  static const char *const sql =
+      "SELECT 1, " QUAD_COLUMNS " FROM triples t " QUAD_JOINS "ORDER BY t.contextUri";
   sqlite3_stmt *q = NULL;
   int rc = prepare(s, sql, &q);
   if (rc == SQLITE_OK) {

@@ -153,8 +153,8 @@ struct cust_store {
   pthread_cond_t ckpt_cond;
   int ckpt_running, ckpt_wanted, ckpt_stop;
   /* The change log (changelog.c). */
-  int64_t log_last;    /* the last seq with a commit mark; -1 until read */
-  int64_t log_pin;     /* rows after it are kept for an in-process mirror; -1: none */
+  int64_t log_last;     /* the last seq with a commit mark; -1 until read */
+  int64_t log_pin;      /* rows after it are kept for an in-process mirror; -1: none */
   uint64_t log_commits; /* commits that logged changes, for trimming */
 };
 
