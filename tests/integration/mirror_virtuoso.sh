@@ -16,77 +16,9 @@ XSD=http://www.w3.org/2001/XMLSchema#
 VDIR=$TMP/virtuoso
 mkdir -p "$VDIR"
 
-free_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
-
-write_ini() {
-  cat >"$VDIR/virtuoso.ini" <<EOF
-[Database]
-DatabaseFile = $VDIR/v.db
-ErrorLogFile = $VDIR/v.log
-LockFile = $VDIR/v.lck
-TransactionFile = $VDIR/v.trx
-xa_persistent_file = $VDIR/v.pxa
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = $VDIR/v-temp.db
-TransactionFile = $VDIR/v-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-[Parameters]
-ServerPort = 127.0.0.1:$VPORT
-ServerThreads = 10
-CheckpointInterval = 60
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-DirsAllowed = $VDIR
-[HTTPServer]
-ServerPort = 127.0.0.1:$HPORT
-ServerRoot = $VDIR
-ServerThreads = 10
-MaxKeepAlives = 10
-KeepAliveTimeout = 10
-[SPARQL]
-ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 120
-EOF
-}
-
-# start_virtuoso: in the foreground of a background job (VPID), until isql
-# answers; the ports are chosen once and kept across restarts.
-start_virtuoso() {
-  (cd "$VDIR" && exec virtuoso-t +foreground +configfile "$VDIR/virtuoso.ini") >>"$VDIR/out" 2>&1 &
-  VPID=$!
-  PIDS="$PIDS $VPID"
-  w=0
-  until isql-vt "127.0.0.1:$VPORT" dba dba exec='status();' >/dev/null 2>&1; do
-    kill -0 $VPID 2>/dev/null || return 1
-    w=$((w + 1)); [ $w -lt 600 ] || return 1
-    sleep 0.1
-  done
-  w=0
-  until curl -s -o /dev/null "http://127.0.0.1:$HPORT/sparql"; do
-    w=$((w + 1)); [ $w -lt 300 ] || return 1
-    sleep 0.1
-  done
-}
-
-tries=0
-while :; do
-  VPORT=$(free_port); HPORT=$(free_port)
-  write_ini
-  start_virtuoso && break
-  kill -9 $VPID 2>/dev/null; wait $VPID 2>/dev/null
-  rm -f "$VDIR"/v*.db "$VDIR"/v*.trx "$VDIR"/v.lck
-  tries=$((tries + 1))
-  [ $tries -lt 4 ] || { tail -n 20 "$VDIR/v.log" >&2; fail "Virtuoso starts"; }
-done
-SPARQL=http://127.0.0.1:$HPORT/sparql
-# SPARQL Update for the endpoint's anonymous user, for this test only
-isql-vt "127.0.0.1:$VPORT" dba dba exec='GRANT SPARQL_UPDATE TO "SPARQL";' >/dev/null 2>&1 ||
-  fail "granting SPARQL_UPDATE in Virtuoso"
+. "${srcdir:-.}/tests/integration/virtuoso_lib.sh"
+virtuoso_new || { tail -n 20 "$VDIR/v.log" >&2; fail "Virtuoso starts, with SPARQL Update granted"; }
+PIDS="$PIDS $VPID"
 
 # vquery QUERY ACCEPT: the answer of Virtuoso's endpoint
 vquery() {
@@ -131,7 +63,8 @@ grep -q 'resuming after it' "$TMP/mirror.2.log" ||
 # Virtuoso killed and restarted under the running mirror
 kill -9 $VPID; wait $VPID 2>/dev/null
 sleep 1
-start_virtuoso || { tail -n 20 "$VDIR/v.log" >&2; fail "Virtuoso restarts on its files"; }
+virtuoso_start || { tail -n 20 "$VDIR/v.log" >&2; fail "Virtuoso restarts on its files"; }
+PIDS="$PIDS $VPID"
 n=$(grep -c 'mirrored heights' "$TMP/mirror.2.log")
 wait_mirrored "$TMP/mirror.2.log" $((n + 2))
 grep -q 'failed' "$TMP/mirror.2.log" ||
