@@ -114,6 +114,12 @@ cust_status cust_store_log_setup(cust_store *s, int is_new) {
   if (rc != SQLITE_OK) {
     return cust_store_fail(s, rc, "cannot add the change log to store");
   }
+  /* Another process may have set it up meanwhile. */
+  st = meta_text(s, "store_id", id, sizeof id);
+  if (st != CUST_OK || id[0] != '\0') {
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+  }
   rc = sqlite3_exec(s->db, cust_store_log_sql, NULL, NULL, NULL);
   st = rc == SQLITE_OK ? CUST_OK : cust_store_fail(s, rc, "cannot add the change log to store");
   random_id(id);
