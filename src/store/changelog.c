@@ -11,21 +11,27 @@
 
 #include "store/store_int.h"
 
+/* The log's inserts are INSERT OR FAIL into a table without constraints, as
+ * the writer's own: a statement that may abort needs a statement journal,
+ * which costs the indexer a temporary file write per statement. */
+
 /* Commits between two trims of the log. */
 #define TRIM_EVERY 64
 
 const char *const cust_store_log_sql =
-    "CREATE TABLE IF NOT EXISTS cust_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-    "op INTEGER NOT NULL, subjectUri INTEGER, subjectBlank INTEGER, predicateUri INTEGER, "
+    "CREATE TABLE IF NOT EXISTS cust_log (seq INTEGER PRIMARY KEY, "
+    "op INTEGER, subjectUri INTEGER, subjectBlank INTEGER, predicateUri INTEGER, "
     "objectUri INTEGER, objectBlank INTEGER, objectLiteral INTEGER, contextUri INTEGER);"
     "CREATE TABLE IF NOT EXISTS cust_log_commits (seq INTEGER PRIMARY KEY, "
-    "height INTEGER NOT NULL, block_hash TEXT NOT NULL);"
+    "height INTEGER, block_hash TEXT);"
     "CREATE TRIGGER IF NOT EXISTS cust_log_add AFTER INSERT ON triples BEGIN "
-    "INSERT INTO cust_log (op, subjectUri, subjectBlank, predicateUri, objectUri, objectBlank, "
+    "INSERT OR FAIL INTO cust_log (op, subjectUri, subjectBlank, predicateUri, objectUri, "
+    "objectBlank, "
     "objectLiteral, contextUri) VALUES (1, NEW.subjectUri, NEW.subjectBlank, NEW.predicateUri, "
     "NEW.objectUri, NEW.objectBlank, NEW.objectLiteral, NEW.contextUri); END;"
     "CREATE TRIGGER IF NOT EXISTS cust_log_del AFTER DELETE ON triples BEGIN "
-    "INSERT INTO cust_log (op, subjectUri, subjectBlank, predicateUri, objectUri, objectBlank, "
+    "INSERT OR FAIL INTO cust_log (op, subjectUri, subjectBlank, predicateUri, objectUri, "
+    "objectBlank, "
     "objectLiteral, contextUri) VALUES (2, OLD.subjectUri, OLD.subjectBlank, OLD.predicateUri, "
     "OLD.objectUri, OLD.objectBlank, OLD.objectLiteral, OLD.contextUri); END;";
 
@@ -164,6 +170,13 @@ static cust_status trim(cust_store *s, uint64_t height) {
   if (pin >= 0 && pin < cut) {
     cut = pin;
   }
+  /* The last row stays: seq is the rowid, which an empty table would give
+   * out again from 1. */
+  int64_t last =
+      rc == SQLITE_OK ? one_int(s, "SELECT coalesce(max(seq), 0) FROM cust_log", 0, &rc) : 0;
+  if (cut >= last) {
+    cut = last - 1;
+  }
   char from[32];
   cust_status st = rc == SQLITE_OK ? meta_text(s, "log_from", from, sizeof from)
                                    : cust_store_fail(s, rc, "cannot read store");
@@ -205,8 +218,7 @@ cust_status cust_store_log_commit(cust_store *s) {
     }
   }
   int rc = SQLITE_OK;
-  int64_t last =
-      one_int(s, "SELECT coalesce(seq, 0) FROM sqlite_sequence WHERE name = 'cust_log'", 0, &rc);
+  int64_t last = one_int(s, "SELECT coalesce(max(seq), 0) FROM cust_log", 0, &rc);
   if (rc != SQLITE_OK) {
     return cust_store_fail(s, rc, "cannot read the change log of store");
   }

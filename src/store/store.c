@@ -50,7 +50,7 @@
  * on <urn:custodian:checkpoint> (cust:height, cust:blockHash, cust:chainId,
  * cust:blockTime), replaced at each checkpoint.
  *
- *   cust_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, op INTEGER, subjectUri,
+ *   cust_log (seq INTEGER PRIMARY KEY, op INTEGER, subjectUri,
  *             subjectBlank, predicateUri, objectUri, objectBlank,
  *             objectLiteral, contextUri)                 op 1 insert, 2 delete
  *   cust_log_commits (seq INTEGER PRIMARY KEY, height INTEGER, block_hash TEXT)
@@ -60,7 +60,8 @@
  * any writer, in its transaction; each commit that logged rows adds its
  * mark (its last seq and the checkpoint it ends at). cust_meta keys
  * store_id (random), log_from (rows after it are all there; trimming moves
- * it) and log_whole ("1" when the log began with the store). Stores made
+ * it; the last row is never trimmed, so that seq, the rowid, never starts
+ * again) and log_whole ("1" when the log began with the store). Stores made
  * before the log get it on their first writable open, with log_whole "0".
  * The tables are added without a new schema version: older versions still
  * read the store, and write through the triggers too. */

@@ -1242,9 +1242,42 @@ static void test_change_log(void) {
   uint64_t nq = 0;
   seen_change quads = { 0 };
   cust_store_count(s, &nq);
-  ok(cust_store_quads(s, on_change, &quads) == CUST_OK && (uint64_t)quads.n == nq &&
-         quads.q3_add == 1,
+  cust_status qst = cust_store_quads(s, on_change, &quads);
+  ok(qst == CUST_OK && (uint64_t)quads.n == nq && quads.q3_add == 1,
      "every quad of the store is read (%d of %llu)", quads.n, (unsigned long long)nq);
+
+  /* trimming: rows more than CUST_STORE_LOG_KEEP heights old go, every 64
+   * commits, except after the pin of a mirror */
+  cust_store_pin_log(s, marks[1].seq);
+  cust_status tst = CUST_OK;
+  for (int i = 0; i < 130 && tst == CUST_OK; i++) {
+    cust_quad qi =
+        quad(cust_term_iri("http://example.org/trim"), "http://example.org/n",
+             cust_term_literal(i % 2 ? "odd" : "even", NULL, NULL), "http://example.org/g");
+    tst = cust_store_begin(s);
+    tst = tst == CUST_OK ? cust_store_add(s, &qi) : tst;
+    tst = tst == CUST_OK ? commit_at(s, 3 + CUST_STORE_LOG_KEEP * 2 + (uint64_t)i, "CC") : tst;
+  }
+  tst = tst == CUST_OK ? cust_store_log_state(s, &info) : tst;
+  ok(tst == CUST_OK && info.log_from == marks[1].seq,
+     "a pinned log is trimmed up to the pin only (from %lld, pin %lld)", (long long)info.log_from,
+     (long long)marks[1].seq);
+  cust_store_pin_log(s, -1);
+  for (int i = 0; i < 64 && tst == CUST_OK; i++) {
+    cust_quad qi =
+        quad(cust_term_iri("http://example.org/trim2"), "http://example.org/n",
+             cust_term_literal(i % 2 ? "odd" : "even", NULL, NULL), "http://example.org/g");
+    tst = cust_store_begin(s);
+    tst = tst == CUST_OK ? cust_store_add(s, &qi) : tst;
+    tst = tst == CUST_OK ? commit_at(s, 3 + CUST_STORE_LOG_KEEP * 3 + (uint64_t)i, "DD") : tst;
+  }
+  tst = tst == CUST_OK ? cust_store_log_state(s, &info) : tst;
+  ok(tst == CUST_OK && info.log_from > marks[1].seq && info.log_from < info.last_seq,
+     "unpinned, the old heights are trimmed, the last row kept (from %lld, last %lld)",
+     (long long)info.log_from, (long long)info.last_seq);
+  seen_change rest = { 0 };
+  tst = cust_store_log_changes(s, info.log_from, info.last_seq, on_change, &rest);
+  ok(tst == CUST_OK && rest.n > 0, "what is kept reads back (%d changes)", rest.n);
   cust_store_close(s);
 
   /* a store made before the log: it gets one, not whole */
