@@ -69,7 +69,7 @@ for mode in batches one; do
     r=$((r + 1))
   done
   s=$(median <"$work/$mode.times")
-  label="default batches (256 commits, 4 MiB)"
+  label="default batches (256 commits, 1 MiB)"
   [ $mode = one ] && label="one commit per request"
   awk -v n="$N" -v q="$quads" -v s="$s" -v l="$label" -v all="$(tr '\n' ' ' <"$work/$mode.times")" \
     'BEGIN { printf "| %s | %.0f | %.0f | %s (%s) |\n", l, n / s, q / s, s, all }'

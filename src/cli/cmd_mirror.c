@@ -63,7 +63,7 @@ int cust_cmd_mirror(cust_ctx *ctx) {
     return 2;
   }
   uint64_t bytes = 0, commits = 0;
-  if (cust_opts_u64(o, "batch-bytes", 4u * 1024 * 1024, &bytes, err, sizeof err) != CUST_OK ||
+  if (cust_opts_u64(o, "batch-bytes", 1024u * 1024, &bytes, err, sizeof err) != CUST_OK ||
       cust_opts_u64(o, "batch-commits", 256, &commits, err, sizeof err) != CUST_OK) {
     cust_cli_error("%s", err);
     return 2;

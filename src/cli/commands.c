@@ -190,7 +190,7 @@ static const cust_optspec mirror_opts[] = {
   { "query-url", 1, 0, "URL  the target's SPARQL query endpoint (default: --to)" },
   { "auth", 1, 0, "USER:PASSWORD  the target's credentials (HTTP basic or digest)" },
   { "auth-file", 1, 0, "FILE  read the credentials (user:password) from FILE's first line" },
-  { "batch-bytes", 1, 0, "BYTES  size of one catch-up request (default 4194304)" },
+  { "batch-bytes", 1, 0, "BYTES  size of one request (default 1048576)" },
   { "batch-commits", 1, 0, "N  store commits in one catch-up request (default 256)" },
   { "once", 0, 0, "      stop once the target holds the store's last commit" },
   OPT_DB,

@@ -129,7 +129,7 @@ cust_status cust_mirror_new(const cust_mirror_config *cfg, cust_index_shared *sh
   }
   m->cfg = *cfg;
   m->cfg.query_url = q;
-  m->cfg.max_bytes = cfg->max_bytes ? cfg->max_bytes : 4u * 1024 * 1024;
+  m->cfg.max_bytes = cfg->max_bytes ? cfg->max_bytes : 1024u * 1024;
   m->cfg.max_commits = cfg->max_commits ? cfg->max_commits : 256;
   m->cfg.poll_ms = cfg->poll_ms ? cfg->poll_ms : 200;
   m->cfg.backoff_max_ms = cfg->backoff_max_ms ? cfg->backoff_max_ms : 10000;
@@ -173,13 +173,13 @@ void cust_mirror_free(cust_mirror *m) {
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
+/* Keeps the first MAX_ANSWER bytes of an answer: error pages may echo a
+ * whole request (Virtuoso does), which only the message's start needs. */
 static size_t on_data(char *p, size_t size, size_t n, void *ud) {
   cust_buf *b = ud;
   size_t len = size * n;
-  if (b->len + len > MAX_ANSWER) {
-    return 0;
-  }
-  return cust_buf_append(b, p, len) == CUST_OK ? len : 0;
+  size_t keep = b->len >= MAX_ANSWER ? 0 : len < MAX_ANSWER - b->len ? len : MAX_ANSWER - b->len;
+  return keep == 0 || cust_buf_append(b, p, keep) == CUST_OK ? len : 0;
 }
 
 /* The first line of an answer, for messages. */
@@ -408,24 +408,34 @@ static cust_status put_literal_pair(cust_buf *b, const char *name, const char *v
 
 /* Assembles the request: the position's removal, `drop` (statements ending
  * in " ;\n", or empty), the deletions, then the insertions with the new
- * position. */
+ * position. Without a position (`p` NULL: a part of a commit too large for
+ * one request) only the deletions and insertions. */
 static cust_status assemble(cust_buf *b, const char *drop, part *del, part *ins,
                             const position *p) {
   cust_buf_reset(b);
   char num[32];
-  cust_status st = cust_buf_puts(b, "DELETE WHERE { GRAPH <" CUST_MIRROR_GRAPH "> { " POS_SUBJECT
-                                    " ?p ?o } } ;\n");
-  st = st == CUST_OK ? cust_buf_puts(b, drop) : st;
+  cust_status st = CUST_OK;
+  if (p != NULL) {
+    st = cust_buf_puts(b, "DELETE WHERE { GRAPH <" CUST_MIRROR_GRAPH "> { " POS_SUBJECT
+                          " ?p ?o } } ;\n");
+    st = st == CUST_OK ? cust_buf_puts(b, drop) : st;
+  }
   if (st == CUST_OK && del->quads > 0) {
     st = part_close(del);
     st = st == CUST_OK ? cust_buf_puts(b, "DELETE DATA {\n") : st;
     st = st == CUST_OK ? cust_buf_append(b, del->text.data, del->text.len) : st;
-    st = st == CUST_OK ? cust_buf_puts(b, "} ;\n") : st;
+    st = st == CUST_OK ? cust_buf_puts(b, p == NULL && ins->quads == 0 ? "}\n" : "} ;\n") : st;
+  }
+  if (p == NULL && ins->quads == 0) {
+    return st;
   }
   st = st == CUST_OK ? part_close(ins) : st;
   st = st == CUST_OK ? cust_buf_puts(b, "INSERT DATA {\n") : st;
   if (st == CUST_OK && ins->quads > 0) {
     st = cust_buf_append(b, ins->text.data, ins->text.len);
+  }
+  if (p == NULL) {
+    return st == CUST_OK ? cust_buf_puts(b, "}\n") : st;
   }
   st = st == CUST_OK ? cust_buf_puts(b, "GRAPH <" CUST_MIRROR_GRAPH "> {\n" POS_SUBJECT "\n") : st;
   snprintf(num, sizeof num, "%lld", (long long)p->seq);
@@ -571,6 +581,8 @@ static int take_mark(void *ud, const cust_store_commit_mark *mk) {
 typedef struct change_ctx {
   part del, ins;
   cust_status st;
+  cust_mirror *split; /* one commit: send parts of max_bytes as they fill */
+  size_t parts;
 } change_ctx;
 
 static int take_change(void *ud, int is_add, const cust_quad *q) {
@@ -579,6 +591,16 @@ static int take_change(void *ud, int is_add, const cust_quad *q) {
     return 0;
   }
   c->st = part_add(is_add ? &c->ins : &c->del, q);
+  if (c->st == CUST_OK && c->split != NULL &&
+      c->del.text.len + c->ins.text.len >= c->split->cfg.max_bytes) {
+    /* Without the position: after a failure the whole commit is sent
+     * again, and each quad's part leaves it in its final state. */
+    c->st = assemble(&c->split->body, "", &c->del, &c->ins, NULL);
+    c->st = c->st == CUST_OK ? send_update(c->split) : c->st;
+    part_reset(&c->del);
+    part_reset(&c->ins);
+    c->parts++;
+  }
   return c->st != CUST_OK;
 }
 
@@ -660,6 +682,8 @@ static cust_status step(cust_mirror *m, const cust_store_log_info *info, int *se
     part_init(&c.del);
     part_init(&c.ins);
     c.st = CUST_OK;
+    c.split = b.commits == 1 ? m : NULL;
+    c.parts = 0;
     st = cust_store_log_changes(m->store, b.first_seq, b.last.seq, take_change, &c);
     st = st == CUST_OK ? c.st : st;
     size_t bytes = c.del.text.len + c.ins.text.len;
@@ -701,10 +725,11 @@ static cust_status step(cust_mirror *m, const cust_store_log_info *info, int *se
     }
     share(m, 1, NULL);
     cust_log(m->log, CUST_LOG_DEBUG,
-             "mirrored heights %llu..%llu (%zu commits, %zu inserted, %zu deleted, %zu bytes) "
+             "mirrored heights %llu..%llu (%zu commits, %zu inserted, %zu deleted, %zu bytes%s) "
              "in %llu ms",
              (unsigned long long)from, (unsigned long long)np.height, b.commits, nins, ndel,
-             m->body.len, (unsigned long long)(cust_now_ms() - t0));
+             m->body.len, c.parts > 0 ? ", the last of several requests" : "",
+             (unsigned long long)(cust_now_ms() - t0));
     return CUST_OK;
   }
 }

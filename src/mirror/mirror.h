@@ -20,7 +20,7 @@ typedef struct cust_mirror_config {
   const char *update_url;  /* SPARQL Update endpoint (POST application/sparql-update) */
   const char *query_url;   /* SPARQL query endpoint for the position; NULL: update_url */
   const char *auth;        /* "user:password" (HTTP basic or digest), or NULL */
-  size_t max_bytes;        /* bytes of one request, 0: 4 MiB (one commit may exceed it) */
+  size_t max_bytes;        /* bytes of one request, 0: 1 MiB (a larger commit goes in parts) */
   size_t max_commits;      /* commits per request, 0: 256 */
   uint64_t poll_ms;        /* wait for new commits, 0: 200 */
   uint64_t backoff_max_ms; /* cap of the retry delay, 0: 10000 */
