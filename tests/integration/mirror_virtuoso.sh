@@ -36,9 +36,9 @@ while ! [ -f "$TMP/a.db" ] || ! grep -q . "$TMP/index.log"; do sleep 0.1; done
 sleep 0.5
 
 # mirror_bg N: a mirror in the background, small requests (many
-# positions), its log in $TMP/mirror.N.log
+# positions, and commits sent in parts), its log in $TMP/mirror.N.log
 mirror_bg() {
-  "$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --batch-commits 2 --verbose \
+  "$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --batch-commits 2 --batch-bytes 20000 --verbose \
     >/dev/null 2>"$TMP/mirror.$1.log" &
   MPID=$!
   PIDS="$PIDS $MPID"
@@ -70,6 +70,8 @@ wait_mirrored "$TMP/mirror.2.log" $((n + 2))
 grep -q 'failed' "$TMP/mirror.2.log" ||
   { cat "$TMP/mirror.2.log" >&2; fail "the mirror saw Virtuoso go away and retried"; }
 kill -9 $MPID; wait $MPID 2>/dev/null
+cat "$TMP"/mirror.*.log | grep -q 'the last of several requests' ||
+  fail "a commit larger than --batch-bytes went in several requests"
 wait $IX || { cat "$TMP/index.log" >&2; fail "the indexer reached 150"; }
 "$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --once 2>"$TMP/mirror.3.log" ||
   { cat "$TMP/mirror.3.log" >&2; fail "the last mirror run catches up"; }
