@@ -178,4 +178,13 @@ fi
 grep -q 'is ahead of the store' "$TMP/refused.log" || { cat "$TMP/refused.log" >&2; fail "the refusal says why"; }
 dump_virtuoso
 same a.norm v.norm "the refused mirror changed nothing"
+
+# ---- the same chain from another store, caught up: the target is rebuilt
+# from that store's graphs (its change numbers mean nothing to the target)
+index_to b.db 150 --node "$DEVNET" || fail "indexing the second store to 150"
+"$CUSTODIAN" mirror --db "$TMP/b.db" --to "$SPARQL" --once 2>"$TMP/rebuild.log" ||
+  { cat "$TMP/rebuild.log" >&2; fail "a store of the same chain at the same height is mirrored"; }
+grep -q 'rebuilt at height 150' "$TMP/rebuild.log" || { cat "$TMP/rebuild.log" >&2; fail "by a rebuild"; }
+dump_virtuoso
+same a.norm v.norm "after the rebuild Virtuoso holds the same quads"
 pass
