@@ -14,8 +14,8 @@ redland-utils sqlite3 curl jq chromium"
 command -v node >/dev/null 2>&1 || packages="$packages nodejs npm"
 [ -n "${CUSTODIAN_EXTRA_PACKAGES:-}" ] && packages="$packages $CUSTODIAN_EXTRA_PACKAGES"
 # optional: installed when possible; the tests that need them skip without them
-# (haproxy: the replicas-behind-a-balancer test)
-optional="haproxy ${CUSTODIAN_OPTIONAL_PACKAGES:-}"
+# (haproxy: the replicas-behind-a-balancer test; virtuoso-opensource: the mirror test)
+optional="haproxy virtuoso-opensource ${CUSTODIAN_OPTIONAL_PACKAGES:-}"
 
 missing=""
 for p in $packages; do

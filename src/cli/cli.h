@@ -89,6 +89,13 @@ int cust_cmd_rewards(cust_ctx *ctx);
 int cust_cmd_custody(cust_ctx *ctx);
 int cust_cmd_export(cust_ctx *ctx);
 int cust_cmd_load(cust_ctx *ctx);
+int cust_cmd_mirror(cust_ctx *ctx);
+
+/* The mirror's credentials, from `auth` ("user:password") or the first line
+ * of `file` (either may be NULL, not both given), into `out` ("" when
+ * none). Returns 0, or the exit code after printing the error. Defined in
+ * cmd_mirror.c. */
+int cust_cli_mirror_auth(const char *auth, const char *file, char *out, size_t n);
 
 /* Whether the store file `db` exists; when it does not, says so on stderr
  * in one line with what to do, so that commands reading a store fail alike. */

@@ -7,6 +7,14 @@
 
 #include "cmd_index.h"
 #include "http/http.h"
+#include "mirror/mirror.h"
+
+/* The mirror's thread: it reads committed blocks through its own store
+ * handle, so the indexer never waits for it. */
+static void *mirror_main(void *ud) {
+  cust_mirror_run(ud);
+  return NULL;
+}
 
 int cust_cmd_run(cust_ctx *ctx) {
   cust_cli_indexer ix;
@@ -15,6 +23,10 @@ int cust_cmd_run(cust_ctx *ctx) {
   cust_http *h = NULL;
   const char *proxies[CUST_CLI_MAX_PROXIES];
   cust_cli_reloader rl;
+  cust_mirror *mirror = NULL;
+  pthread_t mirror_thread;
+  int has_mirror_thread = 0;
+  char auth[512];
   int rc = 0;
   memset(&ix, 0, sizeof ix);
   memset(&shared, 0, sizeof shared);
@@ -25,9 +37,32 @@ int cust_cmd_run(cust_ctx *ctx) {
   if (rc != 0) {
     goto cleanup;
   }
+  rc = cust_cli_mirror_auth(cust_opts_get(&ctx->opts, "mirror-auth", NULL),
+                            cust_opts_get(&ctx->opts, "mirror-auth-file", NULL), auth, sizeof auth);
+  if (rc != 0) {
+    goto cleanup;
+  }
   rc = cust_cli_indexer_open(&ix, ctx, 0, &shared);
   if (rc != 0) {
     goto cleanup;
+  }
+  if (cust_opts_get(&ctx->opts, "mirror", NULL) != NULL) {
+    cust_mirror_config mc;
+    memset(&mc, 0, sizeof mc);
+    mc.db_path = ix.db_path;
+    mc.update_url = cust_opts_get(&ctx->opts, "mirror", NULL);
+    mc.auth = auth[0] ? auth : NULL;
+    cust_status mst = cust_mirror_new(&mc, &shared, ix.store, &ctx->log, &mirror);
+    if (mst != CUST_OK) {
+      rc = mst == CUST_ERR_INVALID ? 2 : 1;
+      goto cleanup;
+    }
+    if (pthread_create(&mirror_thread, NULL, mirror_main, mirror) != 0) {
+      cust_cli_error("cannot start the mirror's thread");
+      rc = 1;
+      goto cleanup;
+    }
+    has_mirror_thread = 1;
   }
   hc.db_path = ix.db_path;
   hc.index = &shared;
@@ -47,6 +82,12 @@ int cust_cmd_run(cust_ctx *ctx) {
   cust_cli_reloader_start(&rl, ctx, h, ix.db_path);
   rc = cust_cli_indexer_run(&ix, ctx);
 cleanup:
+  if (has_mirror_thread) {
+    cust_mirror_stop(mirror);
+    pthread_join(mirror_thread, NULL);
+  }
+  cust_mirror_free(mirror);
+  memset(auth, 0, sizeof auth);
   cust_cli_reloader_stop(&rl);
   cust_http_stop(h);
   cust_cli_indexer_close(&ix);

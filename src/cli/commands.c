@@ -66,6 +66,9 @@
 static const cust_optspec run_opts[] = {
   CHAIN_OPTS,
   SERVE_OPTS,
+  { "mirror", 1, 0, "URL  also mirror the store to this SPARQL Update endpoint (a thread)" },
+  { "mirror-auth", 1, 0, "USER:PASSWORD  credentials of --mirror (HTTP basic or digest)" },
+  { "mirror-auth-file", 1, 0, "FILE  read the --mirror credentials (user:password) from FILE" },
   { "policy", 1, 1, "FILE.ttl  a reward policy (repeat)" },
   { "ontology", 1, 0, "DIR  the ontology files (default: the installed ontology/)" },
   OPT_DB,
@@ -184,6 +187,22 @@ static const cust_optspec load_opts[] = {
   { NULL, 0, 0, NULL },
 };
 
+static const cust_optspec mirror_opts[] = {
+  { "to", 1, 0, "URL  the target's SPARQL Update endpoint (required)" },
+  { "query-url", 1, 0, "URL  the target's SPARQL query endpoint (default: --to)" },
+  { "auth", 1, 0, "USER:PASSWORD  the target's credentials (HTTP basic or digest)" },
+  { "auth-file", 1, 0, "FILE  read the credentials (user:password) from FILE's first line" },
+  { "batch-bytes", 1, 0, "BYTES  size of one request (default 1048576)" },
+  { "batch-commits", 1, 0, "N  store commits in one catch-up request (default 256)" },
+  { "once", 0, 0, "      stop once the target holds the store's last commit" },
+  OPT_DB,
+  OPT_CONFIG,
+  OPT_VERBOSE,
+  OPT_QUIET,
+  OPT_HELP,
+  { NULL, 0, 0, NULL },
+};
+
 const cust_command cust_commands[] = {
   { .name = "run",
     .synopsis = "run [--node URL]... [--db PATH] [--listen HOST:PORT] [--dataverse ADDR]... "
@@ -231,6 +250,12 @@ const cust_command cust_commands[] = {
     .summary = "the store as sorted N-Quads on stdout",
     .options = export_opts,
     .run = cust_cmd_export },
+  { .name = "mirror",
+    .synopsis = "mirror [--db PATH] --to SPARQL-UPDATE-URL [--query-url URL] "
+                "[--auth USER:PASSWORD | --auth-file FILE] [--once]",
+    .summary = "push the store's commits to a SPARQL 1.1 store, exactly once, in chain order",
+    .options = mirror_opts,
+    .run = cust_cmd_mirror },
   { .name = "load",
     .synopsis = "load [--db PATH] --graph IRI FILE...",
     .summary = "add RDF files (Turtle, N-Triples, N-Quads, RDF/XML) to a graph",

@@ -181,6 +181,20 @@ int http_ops_status(cust_http *h, cust_buf *b) {
   }
   CK(cust_buf_puts(b, "],\n  \"last_error\": "));
   CK(cust_json_cstr(b, s.has_index ? s.st.last_error : ""));
+  if (s.has_index && s.st.has_mirror) {
+    uint64_t ih = indexed_height(&s);
+    CK(cust_buf_puts(b, ",\n  \"mirror\": {\"target\": "));
+    CK(cust_json_cstr(b, s.st.mirror_target));
+    CK(cust_buf_printf(b,
+                       ", \"running\": %s, \"height\": %llu, \"lag\": %llu, \"errors\": %llu, "
+                       "\"last_error\": ",
+                       s.st.mirror_is_running ? "true" : "false",
+                       (unsigned long long)s.st.mirror_height,
+                       (unsigned long long)(ih > s.st.mirror_height ? ih - s.st.mirror_height : 0),
+                       (unsigned long long)s.st.mirror_errors));
+    CK(cust_json_cstr(b, s.st.mirror_last_error));
+    CK(cust_buf_puts(b, "}"));
+  }
   pthread_rwlock_rdlock(&h->catalog_lock);
   size_t ncanned = h->catalog.len;
   pthread_rwlock_unlock(&h->catalog_lock);
@@ -234,6 +248,19 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
               (double)s.st.triples_total));
     CK(metric(b, "custodian_indexer_up", "gauge", "1 when the indexer runs.",
               s.st.is_running ? 1.0 : 0.0));
+  }
+  if (s.has_index && s.st.has_mirror) {
+    uint64_t ih = indexed_height(&s);
+    CK(metric(b, "custodian_mirror_height", "gauge", "Height the mirror's target holds.",
+              (double)s.st.mirror_height));
+    CK(metric(b, "custodian_mirror_lag_blocks", "gauge",
+              "Blocks between the store and the mirror's target.",
+              (double)(ih > s.st.mirror_height ? ih - s.st.mirror_height : 0)));
+    CK(metric(b, "custodian_mirror_errors_total", "counter",
+              "Failed requests to the mirror's target (retried or not).",
+              (double)s.st.mirror_errors));
+    CK(metric(b, "custodian_mirror_up", "gauge", "1 while the mirror runs.",
+              s.st.mirror_is_running ? 1.0 : 0.0));
   }
   CK(metric(b, "custodian_blocks_total", "counter", "Blocks indexed by this process.",
             s.has_index ? (double)s.st.blocks_total : 0.0));

@@ -45,6 +45,13 @@ typedef struct cust_index_status {
   char last_error[256];      /* the latest error, "" when none */
   size_t nendpoints;
   cust_endpoint_status endpoints[CUST_MAX_ENDPOINTS];
+  /* The mirror of custodian run --mirror (mirror/), when has_mirror. */
+  int has_mirror;
+  int mirror_is_running;       /* 0 once it has stopped on an error */
+  char mirror_target[256];     /* the update URL */
+  uint64_t mirror_height;      /* the height the target holds */
+  uint64_t mirror_errors;      /* failed requests (retried or not) */
+  char mirror_last_error[256]; /* "" when none */
 } cust_index_status;
 
 /* The status shared between the indexer thread and the server's threads.

@@ -48,7 +48,23 @@
  * the same transaction as the block's quads, so that a crash leaves the file
  * at a block boundary. The checkpoint is mirrored as quads of the ledger graph
  * on <urn:custodian:checkpoint> (cust:height, cust:blockHash, cust:chainId,
- * cust:blockTime), replaced at each checkpoint. */
+ * cust:blockTime), replaced at each checkpoint.
+ *
+ *   cust_log (seq INTEGER PRIMARY KEY, op INTEGER, subjectUri,
+ *             subjectBlank, predicateUri, objectUri, objectBlank,
+ *             objectLiteral, contextUri)                 op 1 insert, 2 delete
+ *   cust_log_commits (seq INTEGER PRIMARY KEY, height INTEGER, block_hash TEXT)
+ *
+ * are the change log that a mirror replays (changelog.c): triggers on
+ * triples (cust_log_add, cust_log_del) log each row inserted or deleted, by
+ * any writer, in its transaction; each commit that logged rows adds its
+ * mark (its last seq and the checkpoint it ends at). cust_meta keys
+ * store_id (random), log_from (rows after it are all there; trimming moves
+ * it; the last row is never trimmed, so that seq, the rowid, never starts
+ * again) and log_whole ("1" when the log began with the store). Stores made
+ * before the log get it on their first writable open, with log_whole "0".
+ * The tables are added without a new schema version: older versions still
+ * read the store, and write through the triggers too. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -91,6 +107,7 @@ static const char *const schema_sql =
     "CREATE INDEX cust_triples_p ON triples (predicateUri, contextUri);"
     "CREATE INDEX cust_triples_g ON triples (contextUri) WHERE contextUri IS NOT NULL;"
     "CREATE TABLE cust_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO cust_meta (key, value) VALUES ('log_new', '1');"
     "PRAGMA application_id = 1129665364;" /* CUST_STORE_APP_ID */
     "PRAGMA user_version = 1;";           /* CUST_STORE_VERSION */
 
@@ -473,6 +490,8 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
   s->is_readonly = (flags & CUST_STORE_READONLY) != 0;
   s->triples = -1;
   s->data_version = -1;
+  s->log_last = -1;
+  s->log_pin = -1;
   cust_node_cache_init(&s->cache, 200000, 32u * 1024 * 1024);
 
   int oflags = SQLITE_OPEN_NOMUTEX |
@@ -516,6 +535,14 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
     goto done;
   }
   if (!s->is_readonly) {
+    char is_new[8];
+    st = meta_get(s, "log_new", is_new, sizeof is_new);
+    if (st == CUST_OK) {
+      st = cust_store_log_setup(s, is_new[0] == '1');
+    }
+    if (st != CUST_OK) {
+      goto done;
+    }
     start_checkpointer(s);
   }
   st = meta_get(s, "chain_id", s->chain_id, sizeof s->chain_id);
@@ -795,6 +822,9 @@ cust_status cust_store_commit(cust_store *s) {
   }
   cust_status st = maybe_analyze(s);
   if (st == CUST_OK) {
+    st = cust_store_log_commit(s);
+  }
+  if (st == CUST_OK) {
     st = exec(s, "COMMIT", "cannot commit to store");
   }
   if (st != CUST_OK) {
@@ -815,6 +845,7 @@ void cust_store_rollback(cust_store *s) {
   }
   s->in_tx = 0;
   s->triples = -1;
+  s->log_last = -1;
   s->npending = 0;
   memset(s->npending_terms, 0, sizeof s->npending_terms);
   memset(s->next_id, 0, sizeof s->next_id);

@@ -189,4 +189,54 @@ cust_status cust_store_predicate_count(cust_store *s, int64_t p, uint64_t cap, u
 cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, cust_arena *arena,
                                cust_term *out);
 
+/* ---- the change log (changelog.c) ----------------------------------------- */
+
+/* Every row inserted into or deleted from the store's quads is logged with a
+ * sequence number (seq, growing, never reused), in the same transaction;
+ * each commit that logged something is marked with its last seq and the
+ * checkpoint (height, block hash) it ended at. The rows of the heights more
+ * than CUST_STORE_LOG_KEEP below the checkpoint are trimmed, except those
+ * after the pin of a mirror in the same process. */
+#define CUST_STORE_LOG_KEEP 10000
+
+typedef struct cust_store_log_info {
+  char store_id[40];  /* random, made with the log: seqs mean something only in one store */
+  int64_t log_from;   /* the log holds every change after this seq */
+  int is_whole;       /* replaying from seq 0 on an empty target gives the store */
+  int64_t last_seq;   /* the last commit mark */
+  cust_checkpoint cp; /* the store's checkpoint */
+} cust_store_log_info;
+
+typedef struct cust_store_commit_mark {
+  int64_t seq; /* the last seq of the commit */
+  uint64_t height;
+  char block_hash[72];
+} cust_store_commit_mark;
+
+/* Non-zero from a callback stops the walk (CUST_OK). Quads and marks are
+ * borrowed for the call. `is_add`: the quad is there after the change. */
+typedef int (*cust_store_commit_fn)(void *ud, const cust_store_commit_mark *m);
+typedef int (*cust_store_change_fn)(void *ud, int is_add, const cust_quad *q);
+
+/* The log's state; CUST_ERR_FORMAT (logged) for a store that has no log
+ * yet (made by an older version and never opened for writing since). Call
+ * inside cust_store_read_begin/_end with the readers below to see one
+ * commit. */
+cust_status cust_store_log_state(cust_store *s, cust_store_log_info *out);
+/* The block hash of the commit mark at `height` ("" when none is kept). */
+cust_status cust_store_log_hash_at(cust_store *s, uint64_t height, char *hash, size_t n);
+/* The commit marks after seq `after`, in order, at most `max`. */
+cust_status cust_store_log_commits(cust_store *s, int64_t after, size_t max,
+                                   cust_store_commit_fn fn, void *ud);
+/* The net changes of the seqs (after, upto]: one call per quad touched, with
+ * whether it is there after `upto` (its last change decides), in no
+ * particular order. */
+cust_status cust_store_log_changes(cust_store *s, int64_t after, int64_t upto,
+                                   cust_store_change_fn fn, void *ud);
+/* Every quad of the store (is_add 1), in no particular order. */
+cust_status cust_store_quads(cust_store *s, cust_store_change_fn fn, void *ud);
+/* Keeps the log rows after `seq` from trimming (a mirror's position); -1
+ * lifts the pin. Thread-safe: a mirror thread pins the writer's handle. */
+void cust_store_pin_log(cust_store *s, int64_t seq);
+
 #endif

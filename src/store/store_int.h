@@ -153,6 +153,10 @@ struct cust_store {
   pthread_cond_t ckpt_cond;
   int ckpt_running, ckpt_wanted, ckpt_stop;
   struct cust_scan_pool *scans; /* read_ids.c: statements of id scans, made on first use */
+  /* The change log (changelog.c). */
+  int64_t log_last;     /* the last seq with a commit mark; -1 until read */
+  int64_t log_pin;      /* rows after it are kept for an in-process mirror; -1: none */
+  uint64_t log_commits; /* commits that logged changes, for trimming */
 };
 
 /* Turns an SQLite result code into a cust_status and logs what failed, with
@@ -174,6 +178,13 @@ cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cus
 cust_status cust_store_check_tx(cust_store *s);
 /* Finalizes the statements of id scans (on close). */
 void cust_store_scans_release(cust_store *s);
+/* changelog.c: the log's tables and triggers (SQL), and their set-up in a
+ * writable handle on first open (is_new: the store was just created, so the
+ * log holds its whole history); the commit mark of the open transaction,
+ * written just before COMMIT when the log grew (and a trim now and then). */
+extern const char *const cust_store_log_sql;
+cust_status cust_store_log_setup(cust_store *s, int is_new);
+cust_status cust_store_log_commit(cust_store *s);
 /* Finalizes the find statements (on close). */
 void cust_store_find_release(cust_store *s);
 /* The handle's SQLite connection, borrowed (tests use it to inject faults). */

@@ -6,7 +6,7 @@
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 (the command) is not installed"
 
 start_devnet dn --blocks 400 --block-time 20
-"$CUSTODIAN" index --db "$TMP/live.db" --node "$URL" --until 400 >/dev/null 2>"$TMP/live.log" &
+"$CUSTODIAN" index --verbose --db "$TMP/live.db" --node "$URL" --until 400 >/dev/null 2>"$TMP/live.log" &
 ix=$!
 PIDS="$PIDS $ix"
 # checkpoint DB: the height committed in DB ("" when none yet)
@@ -15,8 +15,10 @@ checkpoint() {
     'SELECT ?h WHERE { GRAPH ?g { <urn:custodian:checkpoint> <https://w3id.org/custodian/ns#height> ?h } }' \
     2>/dev/null | sed -n 2p | tr -d '\r'
 }
+# copy only once a commit is logged: before it the file may hold no block yet
 i=0
-while [ $i -lt 200 ] && [ -z "$(checkpoint "$TMP/live.db")" ]; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && ! grep -q "committed heights" "$TMP/live.log"; do sleep 0.1; i=$((i + 1)); done
+grep -q "committed heights" "$TMP/live.log" || { cat "$TMP/live.log" >&2; fail "the indexer logs a first commit"; }
 [ -n "$(checkpoint "$TMP/live.db")" ] || { cat "$TMP/live.log" >&2; fail "the live store has a first block"; }
 sqlite3 "$TMP/live.db" ".backup '$TMP/copy1.db'" || fail "sqlite3 .backup of a live store"
 sleep 0.3

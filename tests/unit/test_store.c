@@ -1228,6 +1228,148 @@ static void test_crash_atomicity(void) {
      (unsigned long long)last);
 }
 
+/* ---- the change log ------------------------------------------------------ */
+
+typedef struct seen_change {
+  int n, adds, dels;
+  int q1_add, q1_del, q3_add;
+} seen_change;
+
+static int on_change(void *ud, int is_add, const cust_quad *q) {
+  seen_change *c = ud;
+  c->n++;
+  is_add ? c->adds++ : c->dels++;
+  if (q->s.kind == CUST_TERM_IRI && strcmp(q->s.value, "http://example.org/log1") == 0) {
+    is_add ? c->q1_add++ : c->q1_del++;
+  }
+  if (q->s.kind == CUST_TERM_BLANK && strcmp(q->s.value, "b3") == 0 && is_add) {
+    c->q3_add++;
+  }
+  return 0;
+}
+
+static int on_mark(void *ud, const cust_store_commit_mark *m) {
+  cust_store_commit_mark *out = ud;
+  out[out[0].seq == 0 ? 0 : 1] = *m;
+  return 0;
+}
+
+static cust_status commit_at(cust_store *s, uint64_t height, const char *hash) {
+  cust_checkpoint cp;
+  memset(&cp, 0, sizeof cp);
+  cp.height = height;
+  snprintf(cp.block_hash, sizeof cp.block_hash, "%s", hash);
+  snprintf(cp.chain_id, sizeof cp.chain_id, "log-chain");
+  cust_status st = cust_store_set_checkpoint(s, &cp);
+  return st == CUST_OK ? cust_store_commit(s) : st;
+}
+
+static void test_change_log(void) {
+  cust_store *s = NULL;
+  cust_store_log_info info;
+  ok(cust_store_open(path_of("log.db"), CUST_STORE_CREATE, &quiet, &s) == CUST_OK, "open log.db");
+  ok(cust_store_log_state(s, &info) == CUST_OK && info.is_whole && info.log_from == 0 &&
+         info.last_seq == 0 && strlen(info.store_id) == 32,
+     "a new store has a whole, empty log and an id");
+  cust_quad q1 = quad(cust_term_iri("http://example.org/log1"), "http://example.org/p",
+                      cust_term_literal("one", NULL, NULL), "http://example.org/g");
+  cust_quad q2 = quad(cust_term_iri("http://example.org/log2"), "http://example.org/p",
+                      cust_term_literal("2", NULL, "http://www.w3.org/2001/XMLSchema#integer"),
+                      "http://example.org/g");
+  cust_quad q3 = quad(cust_term_blank("b3"), "http://example.org/p",
+                      cust_term_literal("x", "en", NULL), "http://example.org/g2");
+  ok(cust_store_begin(s) == CUST_OK && cust_store_add(s, &q1) == CUST_OK &&
+         cust_store_add(s, &q2) == CUST_OK && commit_at(s, 1, "AA") == CUST_OK,
+     "block 1: two quads");
+  cust_changes c;
+  cust_changes_init(&c);
+  cust_changes_remove_sp(&c, &q1.s, &q1.p, &q1.g);
+  cust_changes_add(&c, &q3);
+  ok(cust_store_begin(s) == CUST_OK && cust_store_apply(s, &c) == CUST_OK &&
+         commit_at(s, 2, "BB") == CUST_OK,
+     "block 2: one removed, one added");
+  cust_changes_release(&c);
+  ok(cust_store_begin(s) == CUST_OK && cust_store_add(s, &q1) == CUST_OK, "a third block begins");
+  cust_store_rollback(s);
+
+  cust_store_commit_mark marks[2];
+  memset(marks, 0, sizeof marks);
+  ok(cust_store_log_state(s, &info) == CUST_OK && info.last_seq > 0, "the log has grown");
+  ok(cust_store_log_commits(s, 0, 10, on_mark, marks) == CUST_OK && marks[0].height == 1 &&
+         strcmp(marks[0].block_hash, "AA") == 0 && marks[1].height == 2 &&
+         strcmp(marks[1].block_hash, "BB") == 0 && marks[1].seq == info.last_seq,
+     "one mark per commit, with its height and hash; the rolled-back one has none");
+  seen_change all = { 0 }, second = { 0 };
+  ok(cust_store_log_changes(s, 0, info.last_seq, on_change, &all) == CUST_OK, "read the whole log");
+  ok(all.q1_del == 1 && all.q1_add == 0 && all.q3_add == 1,
+     "net changes: a quad added then removed is removed, once");
+  ok(cust_store_log_changes(s, marks[0].seq, marks[1].seq, on_change, &second) == CUST_OK &&
+         second.q1_del == 1 && second.q3_add == 1,
+     "the changes of block 2 alone");
+  char hash[80];
+  ok(cust_store_log_hash_at(s, 1, hash, sizeof hash) == CUST_OK && strcmp(hash, "AA") == 0,
+     "the hash of height 1 is kept");
+  uint64_t nq = 0;
+  seen_change quads = { 0 };
+  cust_store_count(s, &nq);
+  cust_status qst = cust_store_quads(s, on_change, &quads);
+  ok(qst == CUST_OK && (uint64_t)quads.n == nq && quads.q3_add == 1,
+     "every quad of the store is read (%d of %llu)", quads.n, (unsigned long long)nq);
+
+  /* trimming: rows more than CUST_STORE_LOG_KEEP heights old go, every 64
+   * commits, except after the pin of a mirror */
+  cust_store_pin_log(s, marks[1].seq);
+  cust_status tst = CUST_OK;
+  for (int i = 0; i < 130 && tst == CUST_OK; i++) {
+    cust_quad qi =
+        quad(cust_term_iri("http://example.org/trim"), "http://example.org/n",
+             cust_term_literal(i % 2 ? "odd" : "even", NULL, NULL), "http://example.org/g");
+    tst = cust_store_begin(s);
+    tst = tst == CUST_OK ? cust_store_add(s, &qi) : tst;
+    tst = tst == CUST_OK ? commit_at(s, 3 + CUST_STORE_LOG_KEEP * 2 + (uint64_t)i, "CC") : tst;
+  }
+  tst = tst == CUST_OK ? cust_store_log_state(s, &info) : tst;
+  ok(tst == CUST_OK && info.log_from == marks[1].seq,
+     "a pinned log is trimmed up to the pin only (from %lld, pin %lld)", (long long)info.log_from,
+     (long long)marks[1].seq);
+  cust_store_pin_log(s, -1);
+  for (int i = 0; i < 64 && tst == CUST_OK; i++) {
+    cust_quad qi =
+        quad(cust_term_iri("http://example.org/trim2"), "http://example.org/n",
+             cust_term_literal(i % 2 ? "odd" : "even", NULL, NULL), "http://example.org/g");
+    tst = cust_store_begin(s);
+    tst = tst == CUST_OK ? cust_store_add(s, &qi) : tst;
+    tst = tst == CUST_OK ? commit_at(s, 3 + CUST_STORE_LOG_KEEP * 3 + (uint64_t)i, "DD") : tst;
+  }
+  tst = tst == CUST_OK ? cust_store_log_state(s, &info) : tst;
+  ok(tst == CUST_OK && info.log_from > marks[1].seq && info.log_from < info.last_seq,
+     "unpinned, the old heights are trimmed, the last row kept (from %lld, last %lld)",
+     (long long)info.log_from, (long long)info.last_seq);
+  seen_change rest = { 0 };
+  tst = cust_store_log_changes(s, info.log_from, info.last_seq, on_change, &rest);
+  ok(tst == CUST_OK && rest.n > 0, "what is kept reads back (%d changes)", rest.n);
+  cust_store_close(s);
+
+  /* a store made before the log: it gets one, not whole */
+  sqlite3 *db = NULL;
+  sqlite3_open(path_of("log.db"), &db);
+  ok(sqlite3_exec(db,
+                  "DROP TRIGGER cust_log_add; DROP TRIGGER cust_log_del; DROP TABLE cust_log; "
+                  "DROP TABLE cust_log_commits; DELETE FROM cust_meta WHERE key LIKE 'log%' "
+                  "OR key = 'store_id'",
+                  NULL, NULL, NULL) == SQLITE_OK,
+     "remove the log");
+  sqlite3_close(db);
+  ok(cust_store_open(path_of("log.db"), CUST_STORE_READONLY, &quiet, &s) == CUST_OK &&
+         cust_store_log_state(s, &info) == CUST_ERR_FORMAT,
+     "read-only, a store without a log says so");
+  cust_store_close(s);
+  ok(cust_store_open(path_of("log.db"), 0, &quiet, &s) == CUST_OK &&
+         cust_store_log_state(s, &info) == CUST_OK && !info.is_whole && info.last_seq == 0,
+     "opened for writing, it gets a log that does not hold its past");
+  cust_store_close(s);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "%s/custodian-store.XXXXXX",
            getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -1253,6 +1395,7 @@ int main(void) {
   test_readonly_file();
   test_full_disk();
   test_crash_atomicity();
+  test_change_log();
 
   fclose(capture.out);
   free(capture_buf);
