@@ -321,6 +321,7 @@ struct sq_eval {
   cust_term *dec;
   size_t ndec, capdec;
   u64map pcount; /* predicate row -> estimated quads */
+  u64map links;  /* path LINK node -> its IRI's id */
   /* the dataset */
   cust_scan_graphs dgraphs;
   int64_t *dgids;
@@ -1072,13 +1073,16 @@ static cust_status iri_id(sq_eval *e, const char *iri, uint64_t *id) {
 typedef cust_status (*edge_fn)(void *ud, uint64_t s, uint64_t p, uint64_t o);
 
 static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uint64_t o,
-                         edge_fn fn, void *ud) {
+                         int is_set, edge_fn fn, void *ud) {
   sq_eval *e = t->e;
   cust_store_id_pattern sp;
   memset(&sp, 0, sizeof sp);
   int64_t one = 0;
   int is_empty = 0, bind_g = -1;
   scan_graphs(t, row, &sp, &one, &is_empty, &bind_g);
+  if (is_set && sp.graphs == CUST_SCAN_ANY) {
+    sp.graphs = CUST_SCAN_ALL; /* repeats across graphs fall in the visited set */
+  }
   if ((s && (id_row(s) <= 0 || id_kind(s) == CUST_TERM_LITERAL)) || (o && id_row(o) <= 0) ||
       (p && id_row(p) <= 0) || is_empty) {
     return CUST_OK;
@@ -1124,7 +1128,7 @@ static cust_status add_end(void *ud, uint64_t s, uint64_t p, uint64_t o) {
 }
 
 static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint64_t node, int fwd,
-                             idvec *out);
+                             int is_set, idvec *out);
 
 /* Nodes reachable from `node` by one or more (`min` 1) or zero or more
  * (`min` 0) steps of `sub` (at most one step when `max_one`), each once. */
@@ -1144,7 +1148,7 @@ static cust_status closure(it *t, const uint64_t *row, const sq_path *sub, uint6
   }
   for (size_t head = 0; st == CUST_OK && head < queue.n; head++) {
     next.n = 0;
-    st = path_step(t, row, sub, queue.v[head], fwd, &next);
+    st = path_step(t, row, sub, queue.v[head], fwd, 1, &next);
     for (size_t i = 0; st == CUST_OK && i < next.n; i++) {
       int is_new = 0;
       st = u64map_put(&seen, next.v[i], 1, &is_new);
@@ -1162,22 +1166,36 @@ static cust_status closure(it *t, const uint64_t *row, const sq_path *sub, uint6
   return st;
 }
 
+/* The id of a path's IRI, looked up once per query. */
+static cust_status link_id(sq_eval *e, const sq_path *p, uint64_t *id) {
+  uint64_t *at = u64map_find(&e->links, (uint64_t)(uintptr_t)p);
+  if (at != NULL) {
+    *id = *at;
+    return CUST_OK;
+  }
+  cust_status st = iri_id(e, p->iri, id);
+  return st == CUST_OK ? u64map_put(&e->links, (uint64_t)(uintptr_t)p, *id, NULL) : st;
+}
+
+/* The nodes one path step from `node` (forward or backward), with repeats
+ * as the recommendation counts them unless `is_set` (inside a closure). */
 static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint64_t node, int fwd,
-                             idvec *out) {
+                             int is_set, idvec *out) {
   sq_eval *e = t->e;
   cust_status st = CUST_OK;
   switch (p->kind) {
     case SQ_PATH_LINK: {
       uint64_t pid = 0;
-      st = iri_id(e, p->iri, &pid);
+      st = link_id(e, p, &pid);
       if (st != CUST_OK || pid == 0) {
         return st;
       }
       step_out so = { out, !fwd, NULL, 0 };
-      return fwd ? edges(t, row, node, pid, 0, add_end, &so) : edges(t, row, 0, pid, node, add_end, &so);
+      return fwd ? edges(t, row, node, pid, 0, is_set, add_end, &so)
+                 : edges(t, row, 0, pid, node, is_set, add_end, &so);
     }
     case SQ_PATH_INV:
-      return path_step(t, row, p->sub[0], node, !fwd, out);
+      return path_step(t, row, p->sub[0], node, !fwd, is_set, out);
     case SQ_PATH_SEQ: {
       idvec cur, nxt;
       memset(&cur, 0, sizeof cur);
@@ -1187,7 +1205,7 @@ static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint6
         const sq_path *sub = p->sub[fwd ? k : p->nsub - 1 - k];
         nxt.n = 0;
         for (size_t i = 0; st == CUST_OK && i < cur.n; i++) {
-          st = path_step(t, row, sub, cur.v[i], fwd, &nxt);
+          st = path_step(t, row, sub, cur.v[i], fwd, is_set, &nxt);
         }
         idvec tmp = cur;
         cur = nxt;
@@ -1202,7 +1220,7 @@ static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint6
     }
     case SQ_PATH_ALT:
       for (size_t k = 0; st == CUST_OK && k < p->nsub; k++) {
-        st = path_step(t, row, p->sub[k], node, fwd, out);
+        st = path_step(t, row, p->sub[k], node, fwd, is_set, out);
       }
       return st;
     case SQ_PATH_STAR:
@@ -1227,11 +1245,13 @@ static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint6
       }
       if (p->niris > 0 || p->ninv == 0) {
         step_out so = { out, !fwd, ex, nex };
-        st = fwd ? edges(t, row, node, 0, 0, add_end, &so) : edges(t, row, 0, 0, node, add_end, &so);
+        st = fwd ? edges(t, row, node, 0, 0, is_set, add_end, &so)
+                 : edges(t, row, 0, 0, node, is_set, add_end, &so);
       }
       if (st == CUST_OK && p->ninv > 0) {
         step_out so = { out, fwd, inv, ninv };
-        st = fwd ? edges(t, row, 0, 0, node, add_end, &so) : edges(t, row, node, 0, 0, add_end, &so);
+        st = fwd ? edges(t, row, 0, 0, node, is_set, add_end, &so)
+                 : edges(t, row, node, 0, 0, is_set, add_end, &so);
       }
       return st;
     }
@@ -1279,7 +1299,7 @@ static cust_status path_fill(it *t) {
   } else if (st == CUST_OK) {
     u64map all;
     memset(&all, 0, sizeof all);
-    st = edges(t, t->ctx, 0, 0, 0, add_both, &all);
+    st = edges(t, t->ctx, 0, 0, 0, 1, add_both, &all);
     for (size_t i = 0; st == CUST_OK && i < all.cap; i++) {
       if (all.keys[i] != 0) {
         st = idvec_add(&starts, all.keys[i]);
@@ -1293,7 +1313,7 @@ static cust_status path_fill(it *t) {
   }
   for (size_t i = 0; st == CUST_OK && i < starts.n; i++) {
     ends.n = 0;
-    st = path_step(t, t->ctx, n->path, starts.v[i], fwd, &ends);
+    st = path_step(t, t->ctx, n->path, starts.v[i], fwd, 0, &ends);
     for (size_t j = 0; st == CUST_OK && j < ends.n; j++) {
       memcpy(row, t->ctx, e->nvars * sizeof *row);
       uint64_t x = fwd ? starts.v[i] : ends.v[j], y = fwd ? ends.v[j] : starts.v[i];
@@ -2372,6 +2392,7 @@ void sq_eval_free(sq_eval *e) {
   u64map_release(&e->local_by_hash);
   u64map_release(&e->decoded);
   u64map_release(&e->pcount);
+  u64map_release(&e->links);
   u64map_release(&e->named);
   cust_arena_release(&e->arena);
   cust_arena_release(&e->scratch);
