@@ -348,8 +348,8 @@ typedef struct gctx {
 } gctx;
 
 typedef struct pat {
-  int var[3];      /* s, p, o: a variable, or -1 */
-  uint64_t id[3];  /* constants' ids (0 with var -1: a constant the store lacks) */
+  int var[3];     /* s, p, o: a variable, or -1 */
+  uint64_t id[3]; /* constants' ids (0 with var -1: a constant the store lacks) */
 } pat;
 
 typedef struct exists_it {
@@ -365,7 +365,7 @@ struct it {
   uint64_t *row; /* the current solution (nvars) */
   uint64_t *ctx; /* the context of the last open */
   it *a, *b;
-  int is_safe;     /* may be opened with any context (substitution = join) */
+  int is_safe;          /* may be opened with any context (substitution = join) */
   const sq_node *group; /* the GROUP whose aggregates SQ_E_AGG reads */
   int state;
   /* BGP */
@@ -383,7 +383,7 @@ struct it {
   size_t pos;
   tab_walk walk;
   int matched;
-  u64map seen; /* DISTINCT */
+  u64map seen;   /* DISTINCT */
   uint64_t *ids; /* TABLE cells' ids; GRAPH: graphs to visit */
   size_t nids;
   uint64_t count; /* SLICE */
@@ -748,8 +748,7 @@ static sq_rc eval_expr(sq_eval *e, const ectx *c, const sq_expr *x, sq_value *ou
 
 /* Evaluates a top-level expression (of FILTER, EXTEND, a key): the
  * scratch arena is emptied first unless an outer evaluation is under way. */
-static sq_rc eval_top(sq_eval *e, it *owner, const uint64_t *row, const sq_expr *x,
-                      sq_value *out) {
+static sq_rc eval_top(sq_eval *e, it *owner, const uint64_t *row, const sq_expr *x, sq_value *out) {
   if (e->expr_depth == 0) {
     cust_arena_reset(&e->scratch);
   }
@@ -865,7 +864,8 @@ static cust_status bgp_plan(it *t) {
   for (size_t i = 0; i < t->npats; i++) {
     for (int k = 0; k < 3; k++) {
       int v = t->pats[i].var[k];
-      sig = mix64(sig ^ (uint64_t)(v >= 0 && t->row[v] != 0) ^ ((uint64_t)(i * 3 + (size_t)k) << 8));
+      sig =
+          mix64(sig ^ (uint64_t)(v >= 0 && t->row[v] != 0) ^ ((uint64_t)(i * 3 + (size_t)k) << 8));
     }
   }
   if (t->g.var >= 0) {
@@ -1072,8 +1072,8 @@ static cust_status iri_id(sq_eval *e, const char *iri, uint64_t *id) {
  * free) and predicate `p` (0: any): calls back with (s, p, o). */
 typedef cust_status (*edge_fn)(void *ud, uint64_t s, uint64_t p, uint64_t o);
 
-static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uint64_t o,
-                         int is_set, edge_fn fn, void *ud) {
+static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uint64_t o, int is_set,
+                         edge_fn fn, void *ud) {
   sq_eval *e = t->e;
   cust_store_id_pattern sp;
   memset(&sp, 0, sizeof sp);
@@ -1635,7 +1635,8 @@ static cust_status group_fill(it *t) {
   return st;
 }
 
-/* ---- ORDER ------------------------------------------------------------------------------------ */
+/* ---- ORDER ------------------------------------------------------------------------------------
+ */
 
 typedef struct order_cmp {
   const it *t;
@@ -2425,10 +2426,10 @@ uint64_t sq_eval_id(const sq_eval *e, int var) {
   return e->root != NULL && var >= 0 && (size_t)var < e->nvars ? e->root->row[var] : 0;
 }
 
-/* ---- DESCRIBE ----------------------------------------------------------------------------------- */
+/* ---- DESCRIBE -----------------------------------------------------------------------------------
+ */
 
-cust_status sq_eval_describe(sq_eval *e, const uint64_t *ids, size_t n, cust_quad_fn fn,
-                             void *ud) {
+cust_status sq_eval_describe(sq_eval *e, const uint64_t *ids, size_t n, cust_quad_fn fn, void *ud) {
   u64map done;
   idvec queue;
   memset(&done, 0, sizeof done);

@@ -264,10 +264,11 @@ static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
   int is_distinct = g == 0 || g >= 4;
   cust_buf sql;
   cust_buf_init(&sql);
-  cust_status st = cust_buf_printf(&sql,
-                                   "SELECT %ssubjectUri, subjectBlank, predicateUri, objectUri, "
-                                   "objectBlank, objectLiteral, %s FROM triples WHERE 1",
-                                   is_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
+  cust_status st =
+      cust_buf_printf(&sql,
+                      "SELECT %ssubjectUri, subjectBlank, predicateUri, objectUri, "
+                      "objectBlank, objectLiteral, %s FROM triples WHERE 1",
+                      is_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
   if (st == CUST_OK && subj[sj] != NULL) {
     st = cust_buf_printf(&sql, " AND %s", subj[sj]);
   }
