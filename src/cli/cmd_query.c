@@ -25,13 +25,22 @@ static char *read_stream(FILE *f, size_t max) {
   return cust_buf_steal(&b, NULL);
 }
 
-/* The "error" and "detail" of a JSON error body, as one line. */
-static void print_error(const cust_buf *body) {
+/* The "error" and "detail" of a JSON error body, as one line; with
+ * --verbose the line starts with the HTTP status and the error, as /sparql
+ * would answer them ("400 malformed query: …"), for scripts that tell a
+ * refusal from a failure. */
+static void print_error(const cust_buf *body, int status, int is_verbose) {
   const char *d = body->data ? strstr(body->data, "\"detail\": \"") : NULL;
   const char *e = body->data ? strstr(body->data, "\"error\": \"") : NULL;
   char line[2048];
   size_t k = 0;
   const char *src = d ? d + 11 : e ? e + 10 : NULL;
+  if (is_verbose && e != NULL) {
+    const char *kind = e + 10;
+    size_t klen = strcspn(kind, "\"");
+    k = (size_t)snprintf(line, sizeof line, "%d %.*s: ", status, (int)(klen < 100 ? klen : 100),
+                         kind);
+  }
   if (src == NULL) {
     cust_cli_error("query failed");
     return;
@@ -120,13 +129,26 @@ int cust_cmd_query(cust_ctx *ctx) {
   memset(&req, 0, sizeof req);
   req.query = text ? text : o->args[0];
   req.format = format;
+  /* the protocol's limit, as /sparql applies it */
+  const char *defaults[64], *named[64];
+  size_t nd = cust_opts_all(o, "default-graph-uri", defaults, 64);
+  size_t nn = cust_opts_all(o, "named-graph-uri", named, 64);
+  if (nd > 64 || nn > 64) {
+    cust_cli_error("at most 64 --default-graph-uri and 64 --named-graph-uri options");
+    rc = 2;
+    goto done;
+  }
+  req.default_graphs = defaults;
+  req.ndefault = nd;
+  req.named_graphs = named;
+  req.nnamed = nn;
   if (cust_sparql_run(engine, &req, &r) != CUST_OK) {
     cust_cli_error("out of memory");
     rc = 1;
     goto done;
   }
   if (r.http_status != 200) {
-    print_error(&r.body);
+    print_error(&r.body, r.http_status, cust_opts_has(o, "verbose"));
     rc = 1;
     goto done;
   }

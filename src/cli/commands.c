@@ -125,6 +125,8 @@ static const cust_optspec query_opts[] = {
   { "query-timeout", 1, 0, "MS  time limit (default 10000)" },
   { "max-results", 1, 0, "N  result limit (default 100000)" },
   { "max-result-bytes", 1, 0, "BYTES  size limit of the answer (default 268435456)" },
+  { "default-graph-uri", 1, 1, "IRI  a graph of the default graph (repeatable; replaces FROM)" },
+  { "named-graph-uri", 1, 1, "IRI  a named graph (repeatable; replaces FROM NAMED)" },
   OPT_DB,
   OPT_CONFIG,
   OPT_VERBOSE,
@@ -208,7 +210,8 @@ const cust_command cust_commands[] = {
     .options = devnet_opts,
     .run = cust_cmd_devnet },
   { .name = "query",
-    .synopsis = "query [--db PATH] [--format json|xml|csv|tsv|turtle|ntriples] 'SPARQL' | -f FILE",
+    .synopsis = "query [--db PATH] [--format json|xml|csv|tsv|turtle|ntriples] 'SPARQL' | -f FILE "
+                "[--default-graph-uri IRI]... [--named-graph-uri IRI]...",
     .summary = "run a SPARQL query on the store",
     .options = query_opts,
     .run = cust_cmd_query },

@@ -98,7 +98,7 @@ typedef struct parser {
   int *vhash;
   size_t vhcap;
   size_t capvars;
-  int *var_scope;      /* per var: the basic graph pattern of a blank node label */
+  int *var_scope;        /* per var: the basic graph pattern of a blank node label */
   const sq_tok **var_at; /* per var: where a blank node label was first used */
   int scope, next_scope;
   int is_template; /* parsing a CONSTRUCT template: its blank nodes are its own */
@@ -816,19 +816,57 @@ typedef struct builtin {
 } builtin;
 
 static const builtin builtins[] = {
-  { "STR", 1, 1 },       { "LANG", 1, 1 },      { "LANGMATCHES", 2, 2 }, { "DATATYPE", 1, 1 },
-  { "IRI", 1, 1 },       { "URI", 1, 1 },       { "BNODE", 0, 1 },       { "RAND", 0, 0 },
-  { "ABS", 1, 1 },       { "CEIL", 1, 1 },      { "FLOOR", 1, 1 },       { "ROUND", 1, 1 },
-  { "CONCAT", 0, -1 },   { "SUBSTR", 2, 3 },    { "STRLEN", 1, 1 },      { "REPLACE", 3, 4 },
-  { "UCASE", 1, 1 },     { "LCASE", 1, 1 },     { "ENCODE_FOR_URI", 1, 1 },
-  { "CONTAINS", 2, 2 },  { "STRSTARTS", 2, 2 }, { "STRENDS", 2, 2 },     { "STRBEFORE", 2, 2 },
-  { "STRAFTER", 2, 2 },  { "YEAR", 1, 1 },      { "MONTH", 1, 1 },       { "DAY", 1, 1 },
-  { "HOURS", 1, 1 },     { "MINUTES", 1, 1 },   { "SECONDS", 1, 1 },     { "TIMEZONE", 1, 1 },
-  { "TZ", 1, 1 },        { "NOW", 0, 0 },       { "UUID", 0, 0 },        { "STRUUID", 0, 0 },
-  { "MD5", 1, 1 },       { "SHA1", 1, 1 },      { "SHA256", 1, 1 },      { "SHA384", 1, 1 },
-  { "SHA512", 1, 1 },    { "COALESCE", 0, -1 }, { "IF", 3, 3 },          { "STRLANG", 2, 2 },
-  { "STRDT", 2, 2 },     { "SAMETERM", 2, 2 },  { "ISIRI", 1, 1 },       { "ISURI", 1, 1 },
-  { "ISBLANK", 1, 1 },   { "ISLITERAL", 1, 1 }, { "ISNUMERIC", 1, 1 },   { "REGEX", 2, 3 },
+  { "STR", 1, 1 },
+  { "LANG", 1, 1 },
+  { "LANGMATCHES", 2, 2 },
+  { "DATATYPE", 1, 1 },
+  { "IRI", 1, 1 },
+  { "URI", 1, 1 },
+  { "BNODE", 0, 1 },
+  { "RAND", 0, 0 },
+  { "ABS", 1, 1 },
+  { "CEIL", 1, 1 },
+  { "FLOOR", 1, 1 },
+  { "ROUND", 1, 1 },
+  { "CONCAT", 0, -1 },
+  { "SUBSTR", 2, 3 },
+  { "STRLEN", 1, 1 },
+  { "REPLACE", 3, 4 },
+  { "UCASE", 1, 1 },
+  { "LCASE", 1, 1 },
+  { "ENCODE_FOR_URI", 1, 1 },
+  { "CONTAINS", 2, 2 },
+  { "STRSTARTS", 2, 2 },
+  { "STRENDS", 2, 2 },
+  { "STRBEFORE", 2, 2 },
+  { "STRAFTER", 2, 2 },
+  { "YEAR", 1, 1 },
+  { "MONTH", 1, 1 },
+  { "DAY", 1, 1 },
+  { "HOURS", 1, 1 },
+  { "MINUTES", 1, 1 },
+  { "SECONDS", 1, 1 },
+  { "TIMEZONE", 1, 1 },
+  { "TZ", 1, 1 },
+  { "NOW", 0, 0 },
+  { "UUID", 0, 0 },
+  { "STRUUID", 0, 0 },
+  { "MD5", 1, 1 },
+  { "SHA1", 1, 1 },
+  { "SHA256", 1, 1 },
+  { "SHA384", 1, 1 },
+  { "SHA512", 1, 1 },
+  { "COALESCE", 0, -1 },
+  { "IF", 3, 3 },
+  { "STRLANG", 2, 2 },
+  { "STRDT", 2, 2 },
+  { "SAMETERM", 2, 2 },
+  { "ISIRI", 1, 1 },
+  { "ISURI", 1, 1 },
+  { "ISBLANK", 1, 1 },
+  { "ISLITERAL", 1, 1 },
+  { "ISNUMERIC", 1, 1 },
+  { "REGEX", 2, 3 },
 };
 
 static const char *const agg_names[] = { "COUNT", "SUM",    "MIN",         "MAX",
@@ -932,7 +970,8 @@ static sq_expr *parse_aggregate(parser *p, int which) {
     const sq_agg *o = &s->aggs[k];
     if (o->kind == ag.kind && o->distinct == ag.distinct && expr_equal(o->expr, ag.expr) &&
         ((o->separator == NULL && ag.separator == NULL) ||
-         (o->separator != NULL && ag.separator != NULL && strcmp(o->separator, ag.separator) == 0))) {
+         (o->separator != NULL && ag.separator != NULL &&
+          strcmp(o->separator, ag.separator) == 0))) {
       break;
     }
   }
@@ -1046,11 +1085,7 @@ static sq_expr *parse_primary(parser *p) {
   cust_term lit;
   int r;
   if (accept_p(p, "(")) {
-    if (!enter(p)) {
-      return NULL;
-    }
     e = parse_expr(p);
-    leave(p);
     if (e == NULL || !expect_p(p, ")", "to close the parenthesis")) {
       return NULL;
     }
@@ -1792,12 +1827,13 @@ static sq_node *parse_group(parser *p) {
   tlist *saved_sink = p->sink;
   int saved_scope = p->scope;
   int need_sep = 0;
-  if (!expect_p(p, "{", "to open a group")) {
-    return NULL;
+  if (!is_p(tk(p), "{")) {
+    return expected(p, "'{' to open a group");
   }
   if (!enter(p)) {
     return NULL;
   }
+  advance(p);
   p->scope = ++p->next_scope;
   if (is_kw(tk(p), "SELECT")) {
     g = parse_subselect(p, tk(p));
@@ -1954,8 +1990,9 @@ static sq_node *parse_group(parser *p) {
       g = e ? join(p, g, e) : NULL;
     } else {
       char what[160];
-      snprintf(what, sizeof what, "a triple pattern, a graph pattern or '}' to close the group "
-                                  "opened at line %u",
+      snprintf(what, sizeof what,
+               "a triple pattern, a graph pattern or '}' to close the group "
+               "opened at line %u",
                open->line);
       g = expected(p, what);
       break;
@@ -2192,8 +2229,7 @@ static int parse_modifiers(parser *p, sel *s) {
 }
 
 /* Whether every variable of `e` (outside aggregates) is one of `ok` */
-static const sq_tok *ungrouped_var(parser *p, const sq_expr *e, const unsigned char *ok,
-                                   int *bad) {
+static const sq_tok *ungrouped_var(parser *p, const sq_expr *e, const unsigned char *ok, int *bad) {
   if (e == NULL || e->kind == SQ_E_AGG) {
     return NULL;
   }
@@ -2528,6 +2564,38 @@ static int parse_template(parser *p, int is_where_form) {
   return 1;
 }
 
+/* CONSTRUCT WHERE: the template is a copy of the pattern whose blank nodes
+ * are the template's own (fresh per solution), as in CONSTRUCT { ... } */
+static int template_own_blanks(parser *p) {
+  sq_query *q = p->q;
+  sq_triple *t = zalloc(p, (q->nconstruct + 1) * sizeof *t);
+  if (t == NULL) {
+    return 0;
+  }
+  for (size_t k = 0; k < q->nconstruct; k++) {
+    sq_pt *pt[3];
+    t[k] = q->construct[k];
+    pt[0] = &t[k].s;
+    pt[1] = &t[k].p;
+    pt[2] = &t[k].o;
+    for (int i = 0; i < 3; i++) {
+      if (pt[i]->var >= 0 && q->vars[pt[i]->var].is_hidden) {
+        char *name = cust_arena_printf(p->a, "_t%s", q->vars[pt[i]->var].name);
+        if (name == NULL) {
+          nomem(p);
+          return 0;
+        }
+        pt[i]->var = var_get(p, name, 1);
+        if (pt[i]->var < 0) {
+          return 0;
+        }
+      }
+    }
+  }
+  q->construct = t;
+  return 1;
+}
+
 static const char *const update_words[] = { "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE",
                                             "DROP",   "COPY",   "MOVE", "ADD",   "WITH" };
 
@@ -2583,6 +2651,9 @@ static sq_node *parse_query(parser *p) {
       }
       where->triples = q->construct;
       where->ntriples = q->nconstruct;
+      if (!template_own_blanks(p)) {
+        return NULL;
+      }
     }
   } else if (accept_kw(p, "DESCRIBE")) {
     size_t cap = 0;

@@ -211,7 +211,8 @@ static cust_status lex_string(lexer *lx, size_t i, size_t *end) {
     unsigned char c = (unsigned char)s[j];
     if (j >= lx->n) {
       cust_buf_release(&b);
-      return fail(lx, i, "unterminated string: add the closing %s", is_long ? "triple quote" : "quote");
+      return fail(lx, i, "unterminated string: add the closing %s",
+                  is_long ? "triple quote" : "quote");
     }
     if (c == (unsigned char)q) {
       if (!is_long) {
@@ -497,7 +498,8 @@ cust_status sq_lex_tokens(const char *text, cust_arena *arena, sq_tok **toks, si
       if (j == i + 1) {
         return fail(&lx, i, "a language tag must follow '@', as in @en");
       }
-      while (s[j] == '-' && (is_alpha((unsigned char)s[j + 1]) || is_digit((unsigned char)s[j + 1]))) {
+      while (s[j] == '-' &&
+             (is_alpha((unsigned char)s[j + 1]) || is_digit((unsigned char)s[j + 1]))) {
         j++;
         while (is_alpha((unsigned char)s[j]) || is_digit((unsigned char)s[j])) {
           j++;

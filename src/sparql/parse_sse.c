@@ -158,8 +158,9 @@ static const char *op_name(sq_expr_kind k) {
 static void put_expr(writer *w, const sq_expr *e, const sq_node *group);
 
 static void put_agg(writer *w, const sq_agg *a) {
-  static const char *const names[] = { "count", "sum",    "min",         "max",
-                                       "avg",   "sample", "group_concat" };
+  static const char *const names[] = {
+    "count", "sum", "min", "max", "avg", "sample", "group_concat"
+  };
   put(w, "(");
   put(w, names[a->kind]);
   if (a->distinct) {
