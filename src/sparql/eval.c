@@ -340,11 +340,13 @@ struct sq_eval {
 };
 
 /* The graph a pattern reads: the default graph, a fixed one (gid; -1: a
- * graph the store lacks), or a variable. */
+ * graph the store lacks), a variable (its rows bind it), or the graph a
+ * GRAPH ?var visits now (*cur). */
 typedef struct gctx {
   int var; /* >= 0: GRAPH ?var */
   int is_fixed;
   int64_t gid;
+  const int64_t *cur;
 } gctx;
 
 typedef struct pat {
@@ -389,7 +391,8 @@ struct it {
   uint64_t count; /* SLICE */
   uint64_t topk;  /* ORDER under a SLICE: keep this many (0: all) */
   sq_value *keys; /* ORDER: per row and key */
-  int func_id;
+  int64_t cur_gid; /* GRAPH ?var visiting graphs in turn: the graph now */
+  int64_t tab_gid; /* the graph `t` was read in, when that is *g.cur */
 };
 
 static cust_status tick(sq_eval *e) {
@@ -566,7 +569,7 @@ static sq_rc eval_exists(sq_eval *e, const ectx *c, const sq_node *pattern, int 
       return fail_rc(e, CUST_ERR_NOMEM);
     }
     x->pattern = pattern;
-    gctx g = c->owner != NULL ? c->owner->g : (gctx){ -1, 0, 0 };
+    gctx g = c->owner != NULL ? c->owner->g : (gctx){ -1, 0, 0, NULL };
     cust_status st = compile(e, pattern, g, &x->it);
     if (st != CUST_OK) {
       return fail_rc(e, st);
@@ -796,7 +799,6 @@ static cust_status eval_filter(sq_eval *e, it *owner, const uint64_t *row, sq_ex
     }
     *pass = rc == SQ_OK && b;
   }
-  e->fctx.solution++;
   return CUST_OK;
 }
 
@@ -826,8 +828,8 @@ static void scan_graphs(it *t, const uint64_t *row, cust_store_id_pattern *sp, i
         *is_empty = 1;
       }
     }
-  } else if (t->g.is_fixed) {
-    *one = t->g.gid;
+  } else if (t->g.is_fixed || t->g.cur != NULL) {
+    *one = t->g.cur != NULL ? *t->g.cur : t->g.gid;
     *is_empty = *one <= 0;
     sp->graphs = CUST_SCAN_ONE;
     sp->gids = one;
@@ -1107,6 +1109,27 @@ static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uin
     }
   }
   cust_store_scan_close(sc);
+  return st == CUST_ERR_STOPPED ? CUST_OK : st; /* the callback had enough */
+}
+
+static cust_status found_edge(void *ud, uint64_t s, uint64_t p, uint64_t o) {
+  (void)s;
+  (void)p;
+  (void)o;
+  *(int *)ud = 1;
+  return CUST_ERR_STOPPED;
+}
+
+/* Whether `node` is a subject or an object of the path's graph. */
+static cust_status node_in_graph(it *t, const uint64_t *row, uint64_t node, int *is_in) {
+  *is_in = 0;
+  cust_status st = CUST_OK;
+  if (id_kind(node) != CUST_TERM_LITERAL) {
+    st = edges(t, row, node, 0, 0, 1, found_edge, is_in);
+  }
+  if (st == CUST_OK && !*is_in) {
+    st = edges(t, row, 0, 0, node, 1, found_edge, is_in);
+  }
   return st;
 }
 
@@ -1291,12 +1314,21 @@ static cust_status path_fill(it *t) {
   memset(&starts, 0, sizeof starts);
   memset(&ends, 0, sizeof ends);
   int fwd = 1;
-  if (st == CUST_OK && s != 0) {
+  /* a start bound by the solution (not written in the query) is a node of
+   * the graph, as if the path were evaluated first and joined: the
+   * zero-length match of a term outside the graph is no match */
+  int is_in = 1;
+  if (st == CUST_OK && (s != 0 ? n->path_s.var >= 0 : o != 0 && n->path_o.var >= 0)) {
+    st = node_in_graph(t, t->ctx, s != 0 ? s : o, &is_in);
+  }
+  if (st != CUST_OK || !is_in) {
+    /* no solution */
+  } else if (s != 0) {
     st = idvec_add(&starts, s);
-  } else if (st == CUST_OK && o != 0) {
+  } else if (o != 0) {
     st = idvec_add(&starts, o);
     fwd = 0;
-  } else if (st == CUST_OK) {
+  } else {
     u64map all;
     memset(&all, 0, sizeof all);
     st = edges(t, t->ctx, 0, 0, 0, 1, add_both, &all);
@@ -1401,9 +1433,14 @@ static void node_vars(const sq_node *n, unsigned char *mask) {
 /* Evaluates t->b on its own once for the query, hashed on the variables
  * that it and t->a share and that each of its solutions binds. */
 static cust_status ensure_tab(it *t) {
+  if (t->has_tab && t->g.cur != NULL && *t->g.cur != t->tab_gid) {
+    tab_release(&t->t); /* read in another graph */
+    t->has_tab = 0;
+  }
   if (t->has_tab) {
     return CUST_OK;
   }
+  t->tab_gid = t->g.cur != NULL ? *t->g.cur : 0;
   sq_eval *e = t->e;
   cust_status st = it_open(t->b, NULL);
   int has = 0;
@@ -2042,27 +2079,33 @@ static cust_status it_next(it *t, int *has) {
         return st;
       }
       for (;;) {
+        int gv = n->graph.var;
         if (t->state == 3) {
           st = it_next(t->a, has);
-          if (st != CUST_OK || *has) {
-            if (*has) {
-              memcpy(t->row, t->a->row, w * sizeof *t->row);
-            }
+          if (st != CUST_OK) {
             return st;
+          }
+          if (*has) {
+            uint64_t gid = id_make(CUST_TERM_IRI, t->cur_gid);
+            memcpy(t->row, t->a->row, w * sizeof *t->row);
+            if (bind_var(t->row, gv, gid)) {
+              return CUST_OK;
+            }
+            *has = 0;
+            continue;
           }
           t->state = 2;
         }
-        int gv = n->graph.var;
-        uint64_t *list = e->has_named ? e->named_list : e->named_list;
         if (t->pos >= e->nnamed) {
           return CUST_OK;
         }
-        uint64_t gid = list[t->pos++];
+        uint64_t gid = e->named_list[t->pos++];
         if (t->ctx[gv] != 0 && t->ctx[gv] != gid) {
           continue;
         }
         memcpy(t->row, t->ctx, w * sizeof *t->row);
         t->row[gv] = gid;
+        t->cur_gid = id_row(gid);
         t->state = 3;
         st = it_open(t->a, t->row);
         if (st != CUST_OK) {
@@ -2077,9 +2120,11 @@ static cust_status it_next(it *t, int *has) {
           return st;
         }
         memcpy(t->row, t->a->row, w * sizeof *t->row);
+        if (t->a->n->kind != SQ_N_EXTEND) {
+          e->fctx.solution++; /* BNODE(str): one label per string within this solution */
+        }
         uint64_t id = 0;
         st = eval_to_id(e, t, t->row, n->exprs[0], &id);
-        e->fctx.solution++;
         if (st != CUST_OK) {
           return st;
         }
@@ -2235,9 +2280,11 @@ static cust_status compile(sq_eval *e, const sq_node *n, gctx g, it **out) {
       }
       break;
     case SQ_N_GRAPH: {
-      gctx sub = { -1, 0, 0 };
-      if (n->graph.var >= 0) {
-        sub.var = n->graph.var;
+      gctx sub = { -1, 0, 0, NULL };
+      if (n->graph.var >= 0 && n->sub[0]->kind == SQ_N_BGP && n->sub[0]->ntriples > 0) {
+        sub.var = n->graph.var; /* the patterns bind it */
+      } else if (n->graph.var >= 0) {
+        sub.cur = &t->cur_gid; /* each graph in turn */
       } else {
         uint64_t id = 0;
         sub.is_fixed = 1;
@@ -2362,7 +2409,7 @@ cust_status sq_eval_new(cust_store *store, const sq_query *q, const sq_graphs *d
   sq_fctx_init(&e->fctx, &e->scratch, q->base);
   cust_status st = setup_dataset(e, ds);
   if (st == CUST_OK && q->root != NULL) {
-    st = compile(e, q->root, (gctx){ -1, 0, 0 }, &e->root);
+    st = compile(e, q->root, (gctx){ -1, 0, 0, NULL }, &e->root);
   }
   if (st != CUST_OK) {
     sq_eval_free(e);
