@@ -388,9 +388,9 @@ struct it {
   u64map seen;   /* DISTINCT */
   uint64_t *ids; /* TABLE cells' ids; GRAPH: graphs to visit */
   size_t nids;
-  uint64_t count; /* SLICE */
-  uint64_t topk;  /* ORDER under a SLICE: keep this many (0: all) */
-  sq_value *keys; /* ORDER: per row and key */
+  uint64_t count;  /* SLICE */
+  uint64_t topk;   /* ORDER under a SLICE: keep this many (0: all) */
+  sq_value *keys;  /* ORDER: per row and key */
   int64_t cur_gid; /* GRAPH ?var visiting graphs in turn: the graph now */
   int64_t tab_gid; /* the graph `t` was read in, when that is *g.cur */
 };
@@ -731,10 +731,12 @@ static sq_rc eval_expr(sq_eval *e, const ectx *c, const sq_expr *x, sq_value *ou
       if (id < 0) {
         return SQ_ERROR;
       }
-      enum { MAXARGS = 16 };
-      sq_value vals[MAXARGS];
-      const sq_value *args[MAXARGS];
-      size_t n = x->nargs < MAXARGS ? x->nargs : MAXARGS;
+      size_t n = x->nargs;
+      sq_value *vals = cust_arena_alloc(&e->scratch, (n + 1) * sizeof *vals);
+      const sq_value **args = cust_arena_alloc(&e->scratch, (n + 1) * sizeof *args);
+      if (vals == NULL || args == NULL) {
+        return fail_rc(e, CUST_ERR_NOMEM);
+      }
       for (size_t i = 0; i < n; i++) {
         rc = eval_expr(e, c, x->args[i], &vals[i]);
         if (rc == SQ_NOMEM) {
@@ -2316,11 +2318,9 @@ static cust_status compile(sq_eval *e, const sq_node *n, gctx g, it **out) {
         while (o->n->kind == SQ_N_PROJECT) {
           o = o->a;
         }
-        if (o->n->kind == SQ_N_ORDER) {
-          o->topk = n->offset + n->limit > n->limit ? n->offset + n->limit : UINT64_MAX;
-          if (o->topk == 0) {
-            o->topk = 1;
-          }
+        uint64_t k = n->offset + n->limit;
+        if (o->n->kind == SQ_N_ORDER && k >= n->limit && k < UINT64_MAX / 4) {
+          o->topk = k ? k : 1;
         }
       }
       break;

@@ -280,6 +280,10 @@ static void test_modifiers(void) {
   is_str(run_ordered(PFX "SELECT ?x WHERE { ?x ex:age ?a FILTER(isNumeric(?a)) } "
                          "ORDER BY ?a LIMIT 1 OFFSET 1"),
          A, "ORDER BY with LIMIT and OFFSET");
+  is_str(run_ordered(PFX "SELECT ?x ?a WHERE { ?b ?c ?d . ?e ?f ?g . ?h ?i ?j . ?x ex:age ?a "
+                         "FILTER(isNumeric(?a)) } ORDER BY DESC(?a) LIMIT 3 OFFSET 1"),
+         A " " INT(30) " | " A " " INT(30) " | " A " " INT(30),
+         "ORDER BY with LIMIT over thousands of rows (top-k)");
   is_str(run_ordered(PFX "SELECT ?n WHERE { ?x ex:age ?a OPTIONAL { ?x ex:name ?n } } ORDER BY ?n"),
          "- | \"alice\" | \"bob\"", "unbound first in ORDER BY");
   is_set(run(PFX "SELECT DISTINCT ?x WHERE { ?x ex:knows ?y . ?y ex:knows ?z }"), A " | " B " | " C,
