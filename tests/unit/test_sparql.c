@@ -879,8 +879,8 @@ int main(int argc, char **argv) {
   if (child_rc >= 0) {
     return child_rc;
   }
-  const char *engine = getenv("CUSTODIAN_SPARQL_ENGINE");
-  is_native_engine = engine != NULL && strcmp(engine, "native") == 0;
+  const char *engine_name = getenv("CUSTODIAN_SPARQL_ENGINE");
+  is_native_engine = engine_name != NULL && strcmp(engine_name, "native") == 0;
   if (!make_store()) {
     printf("1..0 # SKIP the store module cannot create a store\n");
     return 0;
