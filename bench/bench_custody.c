@@ -15,6 +15,7 @@
 
 #include "custody/custody.h"
 #include "rewards/rewards.h"
+#include "sparql/eval.h"
 #include "store/store.h"
 
 #define RDF_TYPE CUST_V_TYPE
@@ -310,6 +311,55 @@ static int time_reach(cust_store *s, int runs, const char *iri) {
   return 0;
 }
 
+/* The same closure as a SPARQL property path in the native engine: parse,
+ * evaluate over ids, and turn each node reached into its IRI. */
+static int time_closure(cust_store *s, int runs, const char *iri) {
+  double *t = calloc((size_t)runs, sizeof *t);
+  double *ct = calloc((size_t)runs, sizeof *ct);
+  char text[1024];
+  size_t n = 0;
+  snprintf(text, sizeof text,
+           "PREFIX prov: <" PROV ">\n"
+           "SELECT DISTINCT ?source WHERE { <%s> prov:wasDerivedFrom+ ?source }",
+           iri);
+  for (int r = 0; r < runs; r++) {
+    double t0 = now_ms(), c0 = cpu_ms();
+    sq_query *q = NULL;
+    sq_eval *e = NULL;
+    sq_parse_error perr;
+    int began = 0, has = 0;
+    cust_status st = sq_parse(text, NULL, &q, &perr);
+    if (st == CUST_OK) {
+      st = cust_store_read_begin(s, &began);
+    }
+    if (st == CUST_OK) {
+      st = sq_eval_new(s, q, NULL, 0, &e);
+    }
+    n = 0;
+    while (st == CUST_OK && (st = sq_eval_next(e, &has)) == CUST_OK && has) {
+      cust_term term;
+      st = sq_eval_term(e, sq_eval_id(e, q->result_vars[0]), &term);
+      n += st == CUST_OK && term.kind == CUST_TERM_IRI;
+    }
+    sq_eval_free(e);
+    cust_store_read_end(s, began);
+    sq_query_free(q);
+    t[r] = now_ms() - t0;
+    ct[r] = cpu_ms() - c0;
+    if (st != CUST_OK) {
+      fprintf(stderr, "closure query failed: %s\n", cust_strerror(st));
+      return 1;
+    }
+  }
+  qsort(t, (size_t)runs, sizeof *t, dcmp);
+  qsort(ct, (size_t)runs, sizeof *ct, dcmp);
+  printf("sparql closure (native) median_ms %.2f p90_ms %.2f cpu_median_ms %.2f results %zu\n",
+         t[runs / 2], t[(runs * 9) / 10], ct[runs / 2], n);
+  free(t);
+  free(ct);
+  return 0;
+}
+
 static int run_time(const char *db, int runs, const char *iri, const char *exec) {
   cust_store *s = NULL;
   cust_custody_cache *cache = NULL;
@@ -319,6 +369,9 @@ static int run_time(const char *db, int runs, const char *iri, const char *exec)
     return 1;
   }
   int rc = time_reach(s, runs * 3, iri);
+  if (rc == 0) {
+    rc = time_closure(s, runs * 3, iri);
+  }
   for (int kind = 0; kind < 2 && rc == 0; kind++) {
     rc = time_one(s, kind, NULL, runs, iri, exec);
     if (rc == 0) {

@@ -321,6 +321,7 @@ struct sq_eval {
   cust_term *dec;
   size_t ndec, capdec;
   u64map pcount; /* predicate row -> estimated quads */
+  u64map links;  /* path LINK node -> its IRI's id */
   /* the dataset */
   cust_scan_graphs dgraphs;
   int64_t *dgids;
@@ -339,16 +340,18 @@ struct sq_eval {
 };
 
 /* The graph a pattern reads: the default graph, a fixed one (gid; -1: a
- * graph the store lacks), or a variable. */
+ * graph the store lacks), a variable (its rows bind it), or the graph a
+ * GRAPH ?var visits now (*cur). */
 typedef struct gctx {
   int var; /* >= 0: GRAPH ?var */
   int is_fixed;
   int64_t gid;
+  const int64_t *cur;
 } gctx;
 
 typedef struct pat {
-  int var[3];      /* s, p, o: a variable, or -1 */
-  uint64_t id[3];  /* constants' ids (0 with var -1: a constant the store lacks) */
+  int var[3];     /* s, p, o: a variable, or -1 */
+  uint64_t id[3]; /* constants' ids (0 with var -1: a constant the store lacks) */
 } pat;
 
 typedef struct exists_it {
@@ -364,7 +367,7 @@ struct it {
   uint64_t *row; /* the current solution (nvars) */
   uint64_t *ctx; /* the context of the last open */
   it *a, *b;
-  int is_safe;     /* may be opened with any context (substitution = join) */
+  int is_safe;          /* may be opened with any context (substitution = join) */
   const sq_node *group; /* the GROUP whose aggregates SQ_E_AGG reads */
   int state;
   /* BGP */
@@ -382,13 +385,14 @@ struct it {
   size_t pos;
   tab_walk walk;
   int matched;
-  u64map seen; /* DISTINCT */
+  u64map seen;   /* DISTINCT */
   uint64_t *ids; /* TABLE cells' ids; GRAPH: graphs to visit */
   size_t nids;
-  uint64_t count; /* SLICE */
-  uint64_t topk;  /* ORDER under a SLICE: keep this many (0: all) */
-  sq_value *keys; /* ORDER: per row and key */
-  int func_id;
+  uint64_t count;  /* SLICE */
+  uint64_t topk;   /* ORDER under a SLICE: keep this many (0: all) */
+  sq_value *keys;  /* ORDER: per row and key */
+  int64_t cur_gid; /* GRAPH ?var visiting graphs in turn: the graph now */
+  int64_t tab_gid; /* the graph `t` was read in, when that is *g.cur */
 };
 
 static cust_status tick(sq_eval *e) {
@@ -565,7 +569,7 @@ static sq_rc eval_exists(sq_eval *e, const ectx *c, const sq_node *pattern, int 
       return fail_rc(e, CUST_ERR_NOMEM);
     }
     x->pattern = pattern;
-    gctx g = c->owner != NULL ? c->owner->g : (gctx){ -1, 0, 0 };
+    gctx g = c->owner != NULL ? c->owner->g : (gctx){ -1, 0, 0, NULL };
     cust_status st = compile(e, pattern, g, &x->it);
     if (st != CUST_OK) {
       return fail_rc(e, st);
@@ -727,10 +731,12 @@ static sq_rc eval_expr(sq_eval *e, const ectx *c, const sq_expr *x, sq_value *ou
       if (id < 0) {
         return SQ_ERROR;
       }
-      enum { MAXARGS = 16 };
-      sq_value vals[MAXARGS];
-      const sq_value *args[MAXARGS];
-      size_t n = x->nargs < MAXARGS ? x->nargs : MAXARGS;
+      size_t n = x->nargs;
+      sq_value *vals = cust_arena_alloc(&e->scratch, (n + 1) * sizeof *vals);
+      const sq_value **args = cust_arena_alloc(&e->scratch, (n + 1) * sizeof *args);
+      if (vals == NULL || args == NULL) {
+        return fail_rc(e, CUST_ERR_NOMEM);
+      }
       for (size_t i = 0; i < n; i++) {
         rc = eval_expr(e, c, x->args[i], &vals[i]);
         if (rc == SQ_NOMEM) {
@@ -747,8 +753,7 @@ static sq_rc eval_expr(sq_eval *e, const ectx *c, const sq_expr *x, sq_value *ou
 
 /* Evaluates a top-level expression (of FILTER, EXTEND, a key): the
  * scratch arena is emptied first unless an outer evaluation is under way. */
-static sq_rc eval_top(sq_eval *e, it *owner, const uint64_t *row, const sq_expr *x,
-                      sq_value *out) {
+static sq_rc eval_top(sq_eval *e, it *owner, const uint64_t *row, const sq_expr *x, sq_value *out) {
   if (e->expr_depth == 0) {
     cust_arena_reset(&e->scratch);
   }
@@ -796,7 +801,6 @@ static cust_status eval_filter(sq_eval *e, it *owner, const uint64_t *row, sq_ex
     }
     *pass = rc == SQ_OK && b;
   }
-  e->fctx.solution++;
   return CUST_OK;
 }
 
@@ -826,8 +830,8 @@ static void scan_graphs(it *t, const uint64_t *row, cust_store_id_pattern *sp, i
         *is_empty = 1;
       }
     }
-  } else if (t->g.is_fixed) {
-    *one = t->g.gid;
+  } else if (t->g.is_fixed || t->g.cur != NULL) {
+    *one = t->g.cur != NULL ? *t->g.cur : t->g.gid;
     *is_empty = *one <= 0;
     sp->graphs = CUST_SCAN_ONE;
     sp->gids = one;
@@ -864,7 +868,8 @@ static cust_status bgp_plan(it *t) {
   for (size_t i = 0; i < t->npats; i++) {
     for (int k = 0; k < 3; k++) {
       int v = t->pats[i].var[k];
-      sig = mix64(sig ^ (uint64_t)(v >= 0 && t->row[v] != 0) ^ ((uint64_t)(i * 3 + (size_t)k) << 8));
+      sig =
+          mix64(sig ^ (uint64_t)(v >= 0 && t->row[v] != 0) ^ ((uint64_t)(i * 3 + (size_t)k) << 8));
     }
   }
   if (t->g.var >= 0) {
@@ -1071,7 +1076,7 @@ static cust_status iri_id(sq_eval *e, const char *iri, uint64_t *id) {
  * free) and predicate `p` (0: any): calls back with (s, p, o). */
 typedef cust_status (*edge_fn)(void *ud, uint64_t s, uint64_t p, uint64_t o);
 
-static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uint64_t o,
+static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uint64_t o, int is_set,
                          edge_fn fn, void *ud) {
   sq_eval *e = t->e;
   cust_store_id_pattern sp;
@@ -1079,6 +1084,9 @@ static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uin
   int64_t one = 0;
   int is_empty = 0, bind_g = -1;
   scan_graphs(t, row, &sp, &one, &is_empty, &bind_g);
+  if (is_set && sp.graphs == CUST_SCAN_ANY) {
+    sp.graphs = CUST_SCAN_ALL; /* repeats across graphs fall in the visited set */
+  }
   if ((s && (id_row(s) <= 0 || id_kind(s) == CUST_TERM_LITERAL)) || (o && id_row(o) <= 0) ||
       (p && id_row(p) <= 0) || is_empty) {
     return CUST_OK;
@@ -1103,6 +1111,27 @@ static cust_status edges(it *t, const uint64_t *row, uint64_t s, uint64_t p, uin
     }
   }
   cust_store_scan_close(sc);
+  return st == CUST_ERR_STOPPED ? CUST_OK : st; /* the callback had enough */
+}
+
+static cust_status found_edge(void *ud, uint64_t s, uint64_t p, uint64_t o) {
+  (void)s;
+  (void)p;
+  (void)o;
+  *(int *)ud = 1;
+  return CUST_ERR_STOPPED;
+}
+
+/* Whether `node` is a subject or an object of the path's graph. */
+static cust_status node_in_graph(it *t, const uint64_t *row, uint64_t node, int *is_in) {
+  *is_in = 0;
+  cust_status st = CUST_OK;
+  if (id_kind(node) != CUST_TERM_LITERAL) {
+    st = edges(t, row, node, 0, 0, 1, found_edge, is_in);
+  }
+  if (st == CUST_OK && !*is_in) {
+    st = edges(t, row, 0, 0, node, 1, found_edge, is_in);
+  }
   return st;
 }
 
@@ -1124,7 +1153,7 @@ static cust_status add_end(void *ud, uint64_t s, uint64_t p, uint64_t o) {
 }
 
 static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint64_t node, int fwd,
-                             idvec *out);
+                             int is_set, idvec *out);
 
 /* Nodes reachable from `node` by one or more (`min` 1) or zero or more
  * (`min` 0) steps of `sub` (at most one step when `max_one`), each once. */
@@ -1144,7 +1173,7 @@ static cust_status closure(it *t, const uint64_t *row, const sq_path *sub, uint6
   }
   for (size_t head = 0; st == CUST_OK && head < queue.n; head++) {
     next.n = 0;
-    st = path_step(t, row, sub, queue.v[head], fwd, &next);
+    st = path_step(t, row, sub, queue.v[head], fwd, 1, &next);
     for (size_t i = 0; st == CUST_OK && i < next.n; i++) {
       int is_new = 0;
       st = u64map_put(&seen, next.v[i], 1, &is_new);
@@ -1162,22 +1191,36 @@ static cust_status closure(it *t, const uint64_t *row, const sq_path *sub, uint6
   return st;
 }
 
+/* The id of a path's IRI, looked up once per query. */
+static cust_status link_id(sq_eval *e, const sq_path *p, uint64_t *id) {
+  uint64_t *at = u64map_find(&e->links, (uint64_t)(uintptr_t)p);
+  if (at != NULL) {
+    *id = *at;
+    return CUST_OK;
+  }
+  cust_status st = iri_id(e, p->iri, id);
+  return st == CUST_OK ? u64map_put(&e->links, (uint64_t)(uintptr_t)p, *id, NULL) : st;
+}
+
+/* The nodes one path step from `node` (forward or backward), with repeats
+ * as the recommendation counts them unless `is_set` (inside a closure). */
 static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint64_t node, int fwd,
-                             idvec *out) {
+                             int is_set, idvec *out) {
   sq_eval *e = t->e;
   cust_status st = CUST_OK;
   switch (p->kind) {
     case SQ_PATH_LINK: {
       uint64_t pid = 0;
-      st = iri_id(e, p->iri, &pid);
+      st = link_id(e, p, &pid);
       if (st != CUST_OK || pid == 0) {
         return st;
       }
       step_out so = { out, !fwd, NULL, 0 };
-      return fwd ? edges(t, row, node, pid, 0, add_end, &so) : edges(t, row, 0, pid, node, add_end, &so);
+      return fwd ? edges(t, row, node, pid, 0, is_set, add_end, &so)
+                 : edges(t, row, 0, pid, node, is_set, add_end, &so);
     }
     case SQ_PATH_INV:
-      return path_step(t, row, p->sub[0], node, !fwd, out);
+      return path_step(t, row, p->sub[0], node, !fwd, is_set, out);
     case SQ_PATH_SEQ: {
       idvec cur, nxt;
       memset(&cur, 0, sizeof cur);
@@ -1187,7 +1230,7 @@ static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint6
         const sq_path *sub = p->sub[fwd ? k : p->nsub - 1 - k];
         nxt.n = 0;
         for (size_t i = 0; st == CUST_OK && i < cur.n; i++) {
-          st = path_step(t, row, sub, cur.v[i], fwd, &nxt);
+          st = path_step(t, row, sub, cur.v[i], fwd, is_set, &nxt);
         }
         idvec tmp = cur;
         cur = nxt;
@@ -1202,7 +1245,7 @@ static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint6
     }
     case SQ_PATH_ALT:
       for (size_t k = 0; st == CUST_OK && k < p->nsub; k++) {
-        st = path_step(t, row, p->sub[k], node, fwd, out);
+        st = path_step(t, row, p->sub[k], node, fwd, is_set, out);
       }
       return st;
     case SQ_PATH_STAR:
@@ -1227,11 +1270,13 @@ static cust_status path_step(it *t, const uint64_t *row, const sq_path *p, uint6
       }
       if (p->niris > 0 || p->ninv == 0) {
         step_out so = { out, !fwd, ex, nex };
-        st = fwd ? edges(t, row, node, 0, 0, add_end, &so) : edges(t, row, 0, 0, node, add_end, &so);
+        st = fwd ? edges(t, row, node, 0, 0, is_set, add_end, &so)
+                 : edges(t, row, 0, 0, node, is_set, add_end, &so);
       }
       if (st == CUST_OK && p->ninv > 0) {
         step_out so = { out, fwd, inv, ninv };
-        st = fwd ? edges(t, row, 0, 0, node, add_end, &so) : edges(t, row, node, 0, 0, add_end, &so);
+        st = fwd ? edges(t, row, 0, 0, node, is_set, add_end, &so)
+                 : edges(t, row, node, 0, 0, is_set, add_end, &so);
       }
       return st;
     }
@@ -1271,15 +1316,24 @@ static cust_status path_fill(it *t) {
   memset(&starts, 0, sizeof starts);
   memset(&ends, 0, sizeof ends);
   int fwd = 1;
-  if (st == CUST_OK && s != 0) {
+  /* a start bound by the solution (not written in the query) is a node of
+   * the graph, as if the path were evaluated first and joined: the
+   * zero-length match of a term outside the graph is no match */
+  int is_in = 1;
+  if (st == CUST_OK && (s != 0 ? n->path_s.var >= 0 : o != 0 && n->path_o.var >= 0)) {
+    st = node_in_graph(t, t->ctx, s != 0 ? s : o, &is_in);
+  }
+  if (st != CUST_OK || !is_in) {
+    /* no solution */
+  } else if (s != 0) {
     st = idvec_add(&starts, s);
-  } else if (st == CUST_OK && o != 0) {
+  } else if (o != 0) {
     st = idvec_add(&starts, o);
     fwd = 0;
-  } else if (st == CUST_OK) {
+  } else {
     u64map all;
     memset(&all, 0, sizeof all);
-    st = edges(t, t->ctx, 0, 0, 0, add_both, &all);
+    st = edges(t, t->ctx, 0, 0, 0, 1, add_both, &all);
     for (size_t i = 0; st == CUST_OK && i < all.cap; i++) {
       if (all.keys[i] != 0) {
         st = idvec_add(&starts, all.keys[i]);
@@ -1293,7 +1347,7 @@ static cust_status path_fill(it *t) {
   }
   for (size_t i = 0; st == CUST_OK && i < starts.n; i++) {
     ends.n = 0;
-    st = path_step(t, t->ctx, n->path, starts.v[i], fwd, &ends);
+    st = path_step(t, t->ctx, n->path, starts.v[i], fwd, 0, &ends);
     for (size_t j = 0; st == CUST_OK && j < ends.n; j++) {
       memcpy(row, t->ctx, e->nvars * sizeof *row);
       uint64_t x = fwd ? starts.v[i] : ends.v[j], y = fwd ? ends.v[j] : starts.v[i];
@@ -1381,9 +1435,14 @@ static void node_vars(const sq_node *n, unsigned char *mask) {
 /* Evaluates t->b on its own once for the query, hashed on the variables
  * that it and t->a share and that each of its solutions binds. */
 static cust_status ensure_tab(it *t) {
+  if (t->has_tab && t->g.cur != NULL && *t->g.cur != t->tab_gid) {
+    tab_release(&t->t); /* read in another graph */
+    t->has_tab = 0;
+  }
   if (t->has_tab) {
     return CUST_OK;
   }
+  t->tab_gid = t->g.cur != NULL ? *t->g.cur : 0;
   sq_eval *e = t->e;
   cust_status st = it_open(t->b, NULL);
   int has = 0;
@@ -1615,7 +1674,8 @@ static cust_status group_fill(it *t) {
   return st;
 }
 
-/* ---- ORDER ------------------------------------------------------------------------------------ */
+/* ---- ORDER ------------------------------------------------------------------------------------
+ */
 
 typedef struct order_cmp {
   const it *t;
@@ -2021,27 +2081,33 @@ static cust_status it_next(it *t, int *has) {
         return st;
       }
       for (;;) {
+        int gv = n->graph.var;
         if (t->state == 3) {
           st = it_next(t->a, has);
-          if (st != CUST_OK || *has) {
-            if (*has) {
-              memcpy(t->row, t->a->row, w * sizeof *t->row);
-            }
+          if (st != CUST_OK) {
             return st;
+          }
+          if (*has) {
+            uint64_t gid = id_make(CUST_TERM_IRI, t->cur_gid);
+            memcpy(t->row, t->a->row, w * sizeof *t->row);
+            if (bind_var(t->row, gv, gid)) {
+              return CUST_OK;
+            }
+            *has = 0;
+            continue;
           }
           t->state = 2;
         }
-        int gv = n->graph.var;
-        uint64_t *list = e->has_named ? e->named_list : e->named_list;
         if (t->pos >= e->nnamed) {
           return CUST_OK;
         }
-        uint64_t gid = list[t->pos++];
+        uint64_t gid = e->named_list[t->pos++];
         if (t->ctx[gv] != 0 && t->ctx[gv] != gid) {
           continue;
         }
         memcpy(t->row, t->ctx, w * sizeof *t->row);
         t->row[gv] = gid;
+        t->cur_gid = id_row(gid);
         t->state = 3;
         st = it_open(t->a, t->row);
         if (st != CUST_OK) {
@@ -2056,9 +2122,11 @@ static cust_status it_next(it *t, int *has) {
           return st;
         }
         memcpy(t->row, t->a->row, w * sizeof *t->row);
+        if (t->a->n->kind != SQ_N_EXTEND) {
+          e->fctx.solution++; /* BNODE(str): one label per string within this solution */
+        }
         uint64_t id = 0;
         st = eval_to_id(e, t, t->row, n->exprs[0], &id);
-        e->fctx.solution++;
         if (st != CUST_OK) {
           return st;
         }
@@ -2214,9 +2282,11 @@ static cust_status compile(sq_eval *e, const sq_node *n, gctx g, it **out) {
       }
       break;
     case SQ_N_GRAPH: {
-      gctx sub = { -1, 0, 0 };
-      if (n->graph.var >= 0) {
-        sub.var = n->graph.var;
+      gctx sub = { -1, 0, 0, NULL };
+      if (n->graph.var >= 0 && n->sub[0]->kind == SQ_N_BGP && n->sub[0]->ntriples > 0) {
+        sub.var = n->graph.var; /* the patterns bind it */
+      } else if (n->graph.var >= 0) {
+        sub.cur = &t->cur_gid; /* each graph in turn */
       } else {
         uint64_t id = 0;
         sub.is_fixed = 1;
@@ -2248,11 +2318,9 @@ static cust_status compile(sq_eval *e, const sq_node *n, gctx g, it **out) {
         while (o->n->kind == SQ_N_PROJECT) {
           o = o->a;
         }
-        if (o->n->kind == SQ_N_ORDER) {
-          o->topk = n->offset + n->limit > n->limit ? n->offset + n->limit : UINT64_MAX;
-          if (o->topk == 0) {
-            o->topk = 1;
-          }
+        uint64_t k = n->offset + n->limit;
+        if (o->n->kind == SQ_N_ORDER && k >= n->limit && k < UINT64_MAX / 4) {
+          o->topk = k ? k : 1;
         }
       }
       break;
@@ -2341,7 +2409,7 @@ cust_status sq_eval_new(cust_store *store, const sq_query *q, const sq_graphs *d
   sq_fctx_init(&e->fctx, &e->scratch, q->base);
   cust_status st = setup_dataset(e, ds);
   if (st == CUST_OK && q->root != NULL) {
-    st = compile(e, q->root, (gctx){ -1, 0, 0 }, &e->root);
+    st = compile(e, q->root, (gctx){ -1, 0, 0, NULL }, &e->root);
   }
   if (st != CUST_OK) {
     sq_eval_free(e);
@@ -2372,6 +2440,7 @@ void sq_eval_free(sq_eval *e) {
   u64map_release(&e->local_by_hash);
   u64map_release(&e->decoded);
   u64map_release(&e->pcount);
+  u64map_release(&e->links);
   u64map_release(&e->named);
   cust_arena_release(&e->arena);
   cust_arena_release(&e->scratch);
@@ -2404,10 +2473,10 @@ uint64_t sq_eval_id(const sq_eval *e, int var) {
   return e->root != NULL && var >= 0 && (size_t)var < e->nvars ? e->root->row[var] : 0;
 }
 
-/* ---- DESCRIBE ----------------------------------------------------------------------------------- */
+/* ---- DESCRIBE -----------------------------------------------------------------------------------
+ */
 
-cust_status sq_eval_describe(sq_eval *e, const uint64_t *ids, size_t n, cust_quad_fn fn,
-                             void *ud) {
+cust_status sq_eval_describe(sq_eval *e, const uint64_t *ids, size_t n, cust_quad_fn fn, void *ud) {
   u64map done;
   idvec queue;
   memset(&done, 0, sizeof done);

@@ -50,7 +50,6 @@ cust_status sq_eval_intern(sq_eval *e, const cust_term *t, uint64_t *id);
  * its triples in the default graph, and those of the blank nodes they lead
  * to, each triple once; `fn` gets each as a quad with a NONE graph (borrowed
  * for the call; non-zero stops). */
-cust_status sq_eval_describe(sq_eval *e, const uint64_t *ids, size_t n, cust_quad_fn fn,
-                             void *ud);
+cust_status sq_eval_describe(sq_eval *e, const uint64_t *ids, size_t n, cust_quad_fn fn, void *ud);
 
 #endif

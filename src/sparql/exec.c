@@ -1969,16 +1969,14 @@ static cust_status run_native(run *u) {
                "line %u, column %u: SERVICE is not allowed: queries read only this store",
                perr.line, perr.col);
     } else {
-      snprintf(detail, sizeof detail, "line %u, column %u: %s", perr.line, perr.col,
-               perr.message);
+      snprintf(detail, sizeof detail, "line %u, column %u: %s", perr.line, perr.col, perr.message);
     }
     return sq_fail(r, 400, perr.kind == SQ_PARSE_REFUSED ? "unsupported query" : "malformed query",
                    detail);
   }
   /* FROM, FROM NAMED and the graph parameters name graphs of the store
    * only: anything else would be a fetch */
-  const char *const *lists[4] = { q->from, q->from_named, req->default_graphs,
-                                  req->named_graphs };
+  const char *const *lists[4] = { q->from, q->from_named, req->default_graphs, req->named_graphs };
   size_t nlists[4] = { q->nfrom, q->nfrom_named, req->ndefault, req->nnamed };
   st = q->nfrom + q->nfrom_named + req->ndefault + req->nnamed > 0 ? list_graphs(u) : CUST_OK;
   if (st != CUST_OK) {

@@ -108,7 +108,7 @@ typedef struct sq_request {
   const cust_term *bind_values;
   size_t nbind;
   uint64_t max_results;
-  uint64_t max_bytes; /* of the answer; 0: no limit */
+  uint64_t max_bytes;  /* of the answer; 0: no limit */
   uint64_t timeout_ms; /* the native engine stops after this long (0: never) */
 } sq_request;
 

@@ -194,8 +194,8 @@ void cust_store_read_end(cust_store *s, int began) {
 /* ---- pattern scans by id ---------------------------------------------------------- */
 
 /* Shapes: subject (free, IRI, blank) x predicate (free, bound) x object
- * (free, IRI, blank, literal) x graphs (ANY, ONE, NAMED, LIST of 2..16). */
-#define G_CODES (3 + CUST_SCAN_MAX_GRAPHS - 1)
+ * (free, IRI, blank, literal) x graphs (ANY, ONE, NAMED, ALL, LIST of 2..16). */
+#define G_CODES (4 + CUST_SCAN_MAX_GRAPHS - 1)
 #define SCAN_SHAPES (3 * 2 * 4 * G_CODES)
 
 struct cust_store_scan {
@@ -261,13 +261,14 @@ static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
   static const char *const subj[] = { NULL, "subjectUri = ?1", "subjectBlank = ?1" };
   static const char *const obj[] = { NULL, "objectUri = ?3", "objectBlank = ?3",
                                      "objectLiteral = ?3" };
-  int is_distinct = g == 0 || g >= 3;
+  int is_distinct = g == 0 || g >= 4;
   cust_buf sql;
   cust_buf_init(&sql);
-  cust_status st = cust_buf_printf(&sql,
-                                   "SELECT %ssubjectUri, subjectBlank, predicateUri, objectUri, "
-                                   "objectBlank, objectLiteral, %s FROM triples WHERE 1",
-                                   is_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
+  cust_status st =
+      cust_buf_printf(&sql,
+                      "SELECT %ssubjectUri, subjectBlank, predicateUri, objectUri, "
+                      "objectBlank, objectLiteral, %s FROM triples WHERE 1",
+                      is_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
   if (st == CUST_OK && subj[sj] != NULL) {
     st = cust_buf_printf(&sql, " AND %s", subj[sj]);
   }
@@ -281,9 +282,9 @@ static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
     st = cust_buf_puts(&sql, " AND contextUri = ?4");
   } else if (st == CUST_OK && g == 2) {
     st = cust_buf_puts(&sql, " AND contextUri IS NOT NULL");
-  } else if (st == CUST_OK && g >= 3) {
+  } else if (st == CUST_OK && g >= 4) {
     st = cust_buf_puts(&sql, " AND contextUri IN (?4");
-    for (int i = 1; st == CUST_OK && i < g - 1; i++) {
+    for (int i = 1; st == CUST_OK && i < g - 2; i++) {
       st = cust_buf_printf(&sql, ", ?%d", 4 + i);
     }
     if (st == CUST_OK) {
@@ -319,11 +320,14 @@ cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat
     case CUST_SCAN_NAMED:
       g = 2;
       break;
+    case CUST_SCAN_ALL:
+      g = 3;
+      break;
     case CUST_SCAN_LIST:
       if (ng > CUST_SCAN_MAX_GRAPHS) {
         return CUST_ERR_LIMIT;
       }
-      g = ng == 1 ? 1 : (int)ng + 1;
+      g = ng == 1 ? 1 : (int)ng + 2;
       break;
     default:
       g = 0;
@@ -367,7 +371,7 @@ cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat
     if (pat->o) {
       sqlite3_bind_int64(sc->q, 3, pat->o);
     }
-    for (size_t i = 0; g != 0 && g != 2 && i < ng; i++) {
+    for (size_t i = 0; (g == 1 || g >= 4) && i < ng; i++) {
       sqlite3_bind_int64(sc->q, 4 + (int)i, pat->gids[i]);
     }
   }

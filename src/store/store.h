@@ -141,13 +141,16 @@ void cust_store_read_end(cust_store *s, int began);
 
 /* Which graphs a scan reads: ANY (every quad; a triple held by several
  * graphs is given once), ONE (graphs[0]), LIST (the merge of graphs[0..n),
- * n <= CUST_SCAN_MAX_GRAPHS, each triple once) or NAMED (every named graph,
- * one row per graph, with row.g set). */
+ * n <= CUST_SCAN_MAX_GRAPHS, each triple once), NAMED (every named graph,
+ * one row per graph, with row.g set) or ALL (every quad, one row per graph
+ * like NAMED, the default graph included: cheaper than ANY when repeats do
+ * not matter). */
 typedef enum cust_scan_graphs {
   CUST_SCAN_ANY = 0,
   CUST_SCAN_ONE,
   CUST_SCAN_LIST,
-  CUST_SCAN_NAMED
+  CUST_SCAN_NAMED,
+  CUST_SCAN_ALL
 } cust_scan_graphs;
 #define CUST_SCAN_MAX_GRAPHS 16
 

@@ -138,7 +138,6 @@ static const char *run_ordered(const char *text) {
   return run_ds(text, 1, NULL, 0);
 }
 
-
 /* `exp` with its rows (separated by " | ") sorted, as run() sorts them. */
 static char expected[8192];
 
@@ -267,8 +266,8 @@ static void test_aggregates(void) {
   is_set(run(PFX "SELECT ?y WHERE { ?x ex:knows ?y } GROUP BY ?y HAVING (COUNT(*) > 0)"),
          A " | " B " | " C " | " E, "GROUP BY with HAVING");
   is_set(run(PFX "SELECT ?k (COUNT(*) AS ?c) WHERE { ?x ex:knows ?y } GROUP BY (?x = ex:d AS ?k)"),
-         "\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean> " INT(3)
-         " | \"true\"^^<http://www.w3.org/2001/XMLSchema#boolean> " INT(1),
+         "\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean> " INT(
+             3) " | \"true\"^^<http://www.w3.org/2001/XMLSchema#boolean> " INT(1),
          "GROUP BY an expression");
 }
 
@@ -281,10 +280,14 @@ static void test_modifiers(void) {
   is_str(run_ordered(PFX "SELECT ?x WHERE { ?x ex:age ?a FILTER(isNumeric(?a)) } "
                          "ORDER BY ?a LIMIT 1 OFFSET 1"),
          A, "ORDER BY with LIMIT and OFFSET");
+  is_str(run_ordered(PFX "SELECT ?x ?a WHERE { ?b ?c ?d . ?e ?f ?g . ?h ?i ?j . ?x ex:age ?a "
+                         "FILTER(isNumeric(?a)) } ORDER BY DESC(?a) LIMIT 3 OFFSET 1"),
+         A " " INT(30) " | " A " " INT(30) " | " A " " INT(30),
+         "ORDER BY with LIMIT over thousands of rows (top-k)");
   is_str(run_ordered(PFX "SELECT ?n WHERE { ?x ex:age ?a OPTIONAL { ?x ex:name ?n } } ORDER BY ?n"),
          "- | \"alice\" | \"bob\"", "unbound first in ORDER BY");
-  is_set(run(PFX "SELECT DISTINCT ?x WHERE { ?x ex:knows ?y . ?y ex:knows ?z }"),
-         A " | " B " | " C, "DISTINCT");
+  is_set(run(PFX "SELECT DISTINCT ?x WHERE { ?x ex:knows ?y . ?y ex:knows ?z }"), A " | " B " | " C,
+         "DISTINCT");
   is_set(run(PFX "SELECT (COUNT(*) AS ?c) WHERE { SELECT ?x WHERE { ?x ex:knows ?y } LIMIT 3 }"),
          INT(3), "LIMIT stops a subquery");
 }
@@ -322,21 +325,23 @@ static void test_exists_values_subqueries(void) {
          "EXISTS");
   is_set(run(PFX "SELECT ?x WHERE { ?x ex:age ?a FILTER NOT EXISTS { ?x ex:name ?n } }"), C,
          "NOT EXISTS");
-  is_set(run(PFX "SELECT ?x WHERE { ?x ex:age ?a FILTER EXISTS { ?x ex:knows ?y FILTER(?a = 20) } }"),
-         B, "EXISTS sees the solution inside its filters");
+  is_set(
+      run(PFX "SELECT ?x WHERE { ?x ex:age ?a FILTER EXISTS { ?x ex:knows ?y FILTER(?a = 20) } }"),
+      B, "EXISTS sees the solution inside its filters");
   is_set(run(PFX "SELECT ?x ?n WHERE { VALUES ?x { ex:a ex:c ex:zz } ?x ex:age ?a "
                  "OPTIONAL { ?x ex:name ?n } }"),
          A " \"alice\" | " C " -", "VALUES");
   is_set(run(PFX "SELECT ?v WHERE { VALUES ?v { \"new\" 7 } }"), INT(7) " | \"new\"",
          "VALUES of terms the store lacks");
-  is_set(run(PFX "SELECT ?x ?y WHERE { ?x ex:knows ?y } VALUES (?x ?y) { (ex:a UNDEF) (UNDEF ex:e) }"),
-         A " " B " | " D " " E, "VALUES with UNDEF");
+  is_set(
+      run(PFX "SELECT ?x ?y WHERE { ?x ex:knows ?y } VALUES (?x ?y) { (ex:a UNDEF) (UNDEF ex:e) }"),
+      A " " B " | " D " " E, "VALUES with UNDEF");
   is_set(run(PFX "SELECT ?x ?c WHERE { ?x ex:name ?n { SELECT ?x (COUNT(?y) AS ?c) "
                  "WHERE { ?x ex:knows ?y } GROUP BY ?x } }"),
          A " " INT(1) " | " B " " INT(1), "a subquery joined by its projected variable");
   is_set(run(PFX "SELECT ?x ?y WHERE { ?x ex:name ?n { SELECT ?y WHERE { ?x ex:knows ?y } } }"),
          A " " A " | " A " " B " | " A " " C " | " A " " E " | " B " " A " | " B " " B " | " B " " C
-                                                                       " | " B " " E,
+           " | " B " " E,
          "a subquery's hidden variable is its own");
   is_set(run(PFX "SELECT ?x ?y WHERE { ?x ex:knows ?y FILTER(?y != ex:b) } LIMIT 10"),
          B " " C " | " C " " A " | " D " " E, "FILTER with !=");

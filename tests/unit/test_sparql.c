@@ -75,6 +75,8 @@ static int make_store(void) {
 
 static cust_store *store;
 static sq_exec *ex;
+/* CUSTODIAN_SPARQL_ENGINE=native: what rasqal refuses has its right answer */
+static int is_native_engine;
 
 typedef struct q_opts {
   const char *format, *accept;
@@ -417,25 +419,46 @@ static void test_refusals(void) {
   is_int(runq("SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }", NULL), 400,
          "SERVICE refused");
   okb(body_has("SERVICE is not allowed"), "SERVICE is named");
-  is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o MINUS { ?s ex:knows ?x } }", NULL), 400,
-         "MINUS refused (rasqal fails on it)");
-  ok(body_has("MINUS is not supported"), "MINUS is named");
-  is_int(runq(PFX "SELECT ?g WHERE { GRAPH ?g { } }", NULL), 400,
-         "an empty GRAPH ?g refused (rasqal visits no graph)");
-  ok(body_has("GRAPH ?var over a pattern that needs no triple"), "the empty GRAPH is named");
-  is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { OPTIONAL { ?s ex:p ?o } } }", NULL), 400,
-         "GRAPH ?g over only an OPTIONAL refused (rasqal drops the graphs it does not match)");
-  is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o OPTIONAL { ?s ex:p ?x } } }", NULL),
-         200, "GRAPH ?g with a required triple and an OPTIONAL runs");
-  is_int(runq(PFX "SELECT ?s WHERE { ?s ex:knows/ex:p ?o }", NULL), 400, "property path refused");
-  okb(body_has("property paths are not supported"), "property paths are named");
-  is_int(runq(PFX "SELECT ?s WHERE { ?s ex:knows+ ?o }", NULL), 400, "path + refused");
-  okb(body_has("property paths"), "path + is named");
-  is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER NOT EXISTS { ?s ex:knows ?x } }", NULL), 400,
-         "FILTER NOT EXISTS refused");
-  okb(body_has("EXISTS"), "EXISTS is named");
-  is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER EXISTS { ?s ex:knows ?x } }", NULL), 400,
-         "FILTER EXISTS refused");
+  if (is_native_engine) {
+    q_opts csv = { .format = "csv" };
+    is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o MINUS { ?s ex:knows ?x } }", &csv), 200,
+           "MINUS runs");
+    okb(body_has("/b") && body_has("/c") && !body_has("/a"), "MINUS removes a");
+    runq(PFX "SELECT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", &csv);
+    is_str(res.body.data, "g\r\n" G1 "\r\n" G2 "\r\n", "an empty GRAPH ?g visits each graph");
+    is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { OPTIONAL { ?s ex:p ?o } } }", &csv), 200,
+           "GRAPH ?g over only an OPTIONAL runs");
+    is_int(count_of("\n"), 5, "one row per graph and match (1 in g1, 3 in g2)");
+    runq(PFX "SELECT ?s WHERE { ?s ex:knows/ex:p ?o }", &csv);
+    is_str(res.body.data, "s\r\nhttp://ex.org/a\r\n", "a property path");
+    runq(PFX "SELECT ?s WHERE { ?s ex:knows+ ?o }", &csv);
+    is_str(res.body.data, "s\r\nhttp://ex.org/a\r\n", "path +");
+    runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER NOT EXISTS { ?s ex:knows ?x } } ORDER BY ?s",
+         &csv);
+    is_str(res.body.data, "s\r\nhttp://ex.org/b\r\nhttp://ex.org/c\r\n", "FILTER NOT EXISTS");
+    runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER EXISTS { ?s ex:knows ?x } }", &csv);
+    is_str(res.body.data, "s\r\nhttp://ex.org/a\r\n", "FILTER EXISTS");
+  } else {
+    is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o MINUS { ?s ex:knows ?x } }", NULL), 400,
+           "MINUS refused (rasqal fails on it)");
+    ok(body_has("MINUS is not supported"), "MINUS is named");
+    is_int(runq(PFX "SELECT ?g WHERE { GRAPH ?g { } }", NULL), 400,
+           "an empty GRAPH ?g refused (rasqal visits no graph)");
+    ok(body_has("GRAPH ?var over a pattern that needs no triple"), "the empty GRAPH is named");
+    is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { OPTIONAL { ?s ex:p ?o } } }", NULL), 400,
+           "GRAPH ?g over only an OPTIONAL refused (rasqal drops the graphs it does not match)");
+    is_int(runq(PFX "SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o OPTIONAL { ?s ex:p ?x } } }", NULL),
+           200, "GRAPH ?g with a required triple and an OPTIONAL runs");
+    is_int(runq(PFX "SELECT ?s WHERE { ?s ex:knows/ex:p ?o }", NULL), 400, "property path refused");
+    okb(body_has("property paths are not supported"), "property paths are named");
+    is_int(runq(PFX "SELECT ?s WHERE { ?s ex:knows+ ?o }", NULL), 400, "path + refused");
+    okb(body_has("property paths"), "path + is named");
+    is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER NOT EXISTS { ?s ex:knows ?x } }", NULL),
+           400, "FILTER NOT EXISTS refused");
+    okb(body_has("EXISTS"), "EXISTS is named");
+    is_int(runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER EXISTS { ?s ex:knows ?x } }", NULL), 400,
+           "FILTER EXISTS refused");
+  }
   is_int(runq("SELECT ?x WHERE { ?x", NULL), 400, "a syntax error is 400");
   okb(body_has("malformed query") && body_has("line 1"), "with the parser's position");
 }
@@ -443,31 +466,55 @@ static void test_refusals(void) {
 static void test_aggregates(void) {
   q_opts csv = { .format = "csv" };
   /* GROUP_CONCAT: rasqal ignores SEPARATOR */
-  is_int(runq(PFX "SELECT (GROUP_CONCAT(?t; SEPARATOR=\",\") AS ?g) WHERE { ?s ex:tag ?t }", NULL),
-         400, "GROUP_CONCAT with a SEPARATOR is refused");
-  ok(body_has("SEPARATOR"), "and named");
+  if (is_native_engine) {
+    runq(PFX "SELECT (GROUP_CONCAT(?t; SEPARATOR=\",\") AS ?g) WHERE { ?s ex:tag ?t }", &csv);
+    is_int(count_of(","), 2, "GROUP_CONCAT with a SEPARATOR");
+  } else {
+    is_int(
+        runq(PFX "SELECT (GROUP_CONCAT(?t; SEPARATOR=\",\") AS ?g) WHERE { ?s ex:tag ?t }", NULL),
+        400, "GROUP_CONCAT with a SEPARATOR is refused");
+    ok(body_has("SEPARATOR"), "and named");
+  }
   runq(PFX "SELECT (GROUP_CONCAT(?t) AS ?g) WHERE { ex:a ex:tag ?t }", &csv);
   okb(strcmp(res.body.data, "g\r\nx y\r\n") == 0 || strcmp(res.body.data, "g\r\ny x\r\n") == 0,
       "GROUP_CONCAT with the default separator works");
   /* GROUP BY (expr AS ?v): rasqal makes one group */
-  is_int(runq(PFX "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ex:p ?o } GROUP BY (?o > 1 AS ?k)", NULL),
-         400, "GROUP BY (expr AS ?v) is refused");
-  ok(body_has("GROUP BY"), "and named");
-  is_int(runq(PFX "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:p ?o } GROUP BY (?o > 1)", NULL), 400,
-         "GROUP BY expr is refused");
+  if (is_native_engine) {
+    runq(PFX "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ex:p ?o } GROUP BY (?o > 1 AS ?k) ORDER BY ?k",
+         &csv);
+    is_str(res.body.data, "k,n\r\nfalse,1\r\ntrue,2\r\n", "GROUP BY (expr AS ?v)");
+    runq(PFX "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:p ?o } GROUP BY (?o > 1) ORDER BY ?n", &csv);
+    is_str(res.body.data, "n\r\n1\r\n2\r\n", "GROUP BY expr");
+  } else {
+    is_int(
+        runq(PFX "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ex:p ?o } GROUP BY (?o > 1 AS ?k)", NULL),
+        400, "GROUP BY (expr AS ?v) is refused");
+    ok(body_has("GROUP BY"), "and named");
+    is_int(runq(PFX "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:p ?o } GROUP BY (?o > 1)", NULL), 400,
+           "GROUP BY expr is refused");
+  }
   runq(PFX "SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ex:p ?o BIND(?o > 1 AS ?k) } GROUP BY ?k "
            "ORDER BY ?k",
        &csv);
   is_str(res.body.data, "k,n\r\nfalse,1\r\ntrue,2\r\n", "the BIND form groups right");
   /* several aggregates next to a DISTINCT one all get its value */
-  is_int(
-      runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) (COUNT(?t) AS ?b) WHERE { ?s ex:tag ?t }", NULL),
-      400, "a DISTINCT aggregate next to another is refused");
-  is_int(runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) (COUNT(DISTINCT ?t) AS ?b) "
-                  "WHERE { ?s ex:tag ?t }",
-              NULL),
-         400, "two COUNT(DISTINCT) are refused");
-  ok(body_has("DISTINCT"), "and named");
+  if (is_native_engine) {
+    runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) (COUNT(?t) AS ?b) WHERE { ?s ex:tag ?t }", &csv);
+    is_str(res.body.data, "a,b\r\n2,3\r\n", "a DISTINCT aggregate next to another");
+    runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) (COUNT(DISTINCT ?t) AS ?b) "
+             "WHERE { ?s ex:tag ?t }",
+         &csv);
+    is_str(res.body.data, "a,b\r\n2,2\r\n", "two COUNT(DISTINCT)");
+  } else {
+    is_int(runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) (COUNT(?t) AS ?b) WHERE { ?s ex:tag ?t }",
+                NULL),
+           400, "a DISTINCT aggregate next to another is refused");
+    is_int(runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) (COUNT(DISTINCT ?t) AS ?b) "
+                    "WHERE { ?s ex:tag ?t }",
+                NULL),
+           400, "two COUNT(DISTINCT) are refused");
+    ok(body_has("DISTINCT"), "and named");
+  }
   runq(PFX "SELECT (COUNT(DISTINCT ?s) AS ?a) WHERE { ?s ex:tag ?t }", &csv);
   is_str(res.body.data, "a\r\n2\r\n", "one COUNT(DISTINCT) is right");
   runq(PFX "SELECT (COUNT(?t) AS ?b) (SUM(?o) AS ?c) WHERE { ?s ex:tag ?t ; ex:p ?o }", &csv);
@@ -483,10 +530,18 @@ static void test_aggregates(void) {
   ok(body_has("\"datatype\": \"" XSDI "\""), "the 0 is an xsd:integer");
   runq(PFX "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ex:nothing ?o } GROUP BY ?s", &csv);
   is_str(res.body.data, "s,n\r\n", "GROUP BY over nothing has no group");
-  is_int(runq(PFX "SELECT ((COUNT(*) + 1) AS ?n) WHERE { ?s ex:nothing ?o }", NULL), 400,
-         "an expression over an empty aggregate is refused rather than wrong");
-  is_int(runq(PFX "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:knows ?n }", NULL), 400,
-         "(expr AS ?v) with ?v in the pattern is refused (rasqal answers the pattern's value)");
+  if (is_native_engine) {
+    runq(PFX "SELECT ((COUNT(*) + 1) AS ?n) WHERE { ?s ex:nothing ?o }", &csv);
+    is_str(res.body.data, "n\r\n1\r\n", "an expression over an empty aggregate");
+    /* after grouping, ?n of the pattern is out of scope: the count is the answer */
+    runq(PFX "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:knows ?n }", &csv);
+    is_str(res.body.data, "n\r\n1\r\n", "(expr AS ?v) with ?v in the pattern: the aggregate");
+  } else {
+    is_int(runq(PFX "SELECT ((COUNT(*) + 1) AS ?n) WHERE { ?s ex:nothing ?o }", NULL), 400,
+           "an expression over an empty aggregate is refused rather than wrong");
+    is_int(runq(PFX "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:knows ?n }", NULL), 400,
+           "(expr AS ?v) with ?v in the pattern is refused (rasqal answers the pattern's value)");
+  }
   /* COUNT of an unbound variable */
   runq(PFX "SELECT (COUNT(?z) AS ?n) WHERE { ?s ex:p ?o }", &csv);
   is_str(res.body.data, "n\r\n0\r\n", "COUNT of a variable never bound is 0");
@@ -497,10 +552,16 @@ static void test_aggregates(void) {
        &csv);
   is_str(res.body.data, "s,n\r\nhttp://ex.org/a,2\r\nhttp://ex.org/b,1\r\nhttp://ex.org/c,0\r\n",
          "COUNT per group skips unbound values");
-  is_int(runq(PFX "SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE { ?s ex:p ?o OPTIONAL { ?s ex:knows "
-                  "?k } }",
-              NULL),
-         400, "COUNT(DISTINCT) of a maybe-unbound variable is refused");
+  if (is_native_engine) {
+    runq(PFX "SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE { ?s ex:p ?o OPTIONAL { ?s ex:knows ?k } }",
+         &csv);
+    is_str(res.body.data, "n\r\n1\r\n", "COUNT(DISTINCT) of a maybe-unbound variable");
+  } else {
+    is_int(runq(PFX "SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE { ?s ex:p ?o OPTIONAL { ?s ex:knows "
+                    "?k } }",
+                NULL),
+           400, "COUNT(DISTINCT) of a maybe-unbound variable is refused");
+  }
 }
 
 static void test_rewrites(void) {
@@ -519,8 +580,14 @@ static void test_rewrites(void) {
   okb(body_has("\"value\": \"Alice\", \"xml:lang\": \"en\""), "REPLACE keeps the language");
   runq(PFX "SELECT ?n (REPLACE(?n, \"a\", \"A\") AS ?r) WHERE { ex:a ex:name ?n }", NULL);
   okb(count_of("\"xml:lang\": \"en\"") == 2, "REPLACE leaves the language of its argument");
-  is_int(runq(PFX "SELECT (REPLACE(?n, \"(a)\", \"$1$1\") AS ?r) WHERE { ex:a ex:name ?n }", NULL),
-         400, "REPLACE with $n references is refused (rasqal gets them wrong)");
+  if (is_native_engine) {
+    runq(PFX "SELECT (REPLACE(?n, \"(a)\", \"$1$1\") AS ?r) WHERE { ex:a ex:name ?n }", NULL);
+    okb(body_has("\"value\": \"aalice\""), "REPLACE with $n references");
+  } else {
+    is_int(
+        runq(PFX "SELECT (REPLACE(?n, \"(a)\", \"$1$1\") AS ?r) WHERE { ex:a ex:name ?n }", NULL),
+        400, "REPLACE with $n references is refused (rasqal gets them wrong)");
+  }
   runq(PFX "SELECT (REPLACE(?n, \"b\", \"B\") AS ?r) WHERE { ex:b ex:name ?n }", &csv);
   is_str(res.body.data, "r\r\nBoB\r\n", "REPLACE of a plain literal");
   runq(PFX "SELECT ?n WHERE { ?s ex:name ?n FILTER(REPLACE(?n, \"l\", \"L\") = "
@@ -573,9 +640,15 @@ static void test_bindings(void) {
   const char *gn[] = { "g" };
   cust_term gv[] = { cust_term_iri(G1) };
   q_opts bg = { .names = gn, .values = gv, .nbind = 1 };
-  is_int(runq(PFX "SELECT ?s WHERE { GRAPH ?g { ?s ex:name ?n } }", &bg), 400,
-         "a parameter as the graph of GRAPH ?g is refused rather than ignored");
-  okb(body_has("GRAPH ?var"), "and says why");
+  if (is_native_engine) {
+    is_int(runq(PFX "SELECT ?s WHERE { GRAPH ?g { ?s ex:name ?n } }", &bg), 200,
+           "a parameter as the graph of GRAPH ?g");
+    okb(body_has("http://ex.org/a") && !body_has("http://ex.org/b"), "reads that graph only");
+  } else {
+    is_int(runq(PFX "SELECT ?s WHERE { GRAPH ?g { ?s ex:name ?n } }", &bg), 400,
+           "a parameter as the graph of GRAPH ?g is refused rather than ignored");
+    okb(body_has("GRAPH ?var"), "and says why");
+  }
   const char *unk[] = { "nope" };
   q_opts bu = { .names = unk, .values = bob, .nbind = 1 };
   is_int(runq(PFX "SELECT ?s WHERE { ?s ex:name ?n }", &bu), 400, "an unknown parameter is 400");
@@ -908,6 +981,8 @@ int main(int argc, char **argv) {
   if (child_rc >= 0) {
     return child_rc;
   }
+  const char *engine_name = getenv("CUSTODIAN_SPARQL_ENGINE");
+  is_native_engine = engine_name != NULL && strcmp(engine_name, "native") == 0;
   if (!make_store()) {
     printf("1..0 # SKIP the store module cannot create a store\n");
     return 0;
