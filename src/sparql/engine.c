@@ -16,6 +16,7 @@
  *   frame    = u32 length (host order), payload
  *   request  = query accept format max_results max_bytes open_wait_ms
  *              ndefault {iri} nnamed {iri} nbind {name kind value lang datatype}
+ *              timeout_ms
  *   response = status content_type height is_retiring file_len body
  *
  * where each field is a u32 length then the bytes (0xFFFFFFFF: absent) and
@@ -596,6 +597,7 @@ static void worker_main(int fd, const char *db_path, size_t max_memory, cust_log
     }
     req.bind_names = names;
     req.bind_values = vals;
+    req.timeout_ms = get_num(&rd);
     char open_error[512] = "";
     if (!rd.is_bad && req.query != NULL && x == NULL) {
       cust_status st = open_store(db_path, &log, &tap, cust_now_ms() + open_wait, &store, &x);
@@ -1044,6 +1046,9 @@ static cust_status encode_request(const cust_sparql *e, const cust_sparql_reques
     if (st == CUST_OK) {
       st = put_str(b, v->datatype);
     }
+  }
+  if (st == CUST_OK) {
+    st = put_num(b, e->limits.timeout_ms);
   }
   return st;
 }

@@ -190,3 +190,320 @@ void cust_store_read_end(cust_store *s, int began) {
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
   }
 }
+
+/* ---- pattern scans by id ---------------------------------------------------------- */
+
+/* Shapes: subject (free, IRI, blank) x predicate (free, bound) x object
+ * (free, IRI, blank, literal) x graphs (ANY, ONE, NAMED, LIST of 2..16). */
+#define G_CODES (3 + CUST_SCAN_MAX_GRAPHS - 1)
+#define SCAN_SHAPES (3 * 2 * 4 * G_CODES)
+
+struct cust_store_scan {
+  cust_store *store;
+  sqlite3_stmt *q; /* NULL: a scan that matches nothing */
+  int shape;
+  int is_done;
+  struct cust_store_scan *next; /* in the pool's free list */
+};
+
+typedef struct cust_scan_pool {
+  cust_store_scan *idle[SCAN_SHAPES];
+  sqlite3_stmt *term[3]; /* uris, blanks, literals by id */
+  sqlite3_stmt *pcount;
+} cust_scan_pool;
+
+void cust_store_scans_release(cust_store *s) {
+  cust_scan_pool *p = s->scans;
+  if (p == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < SCAN_SHAPES; i++) {
+    while (p->idle[i] != NULL) {
+      cust_store_scan *sc = p->idle[i];
+      p->idle[i] = sc->next;
+      sqlite3_finalize(sc->q);
+      free(sc);
+    }
+  }
+  for (int i = 0; i < 3; i++) {
+    sqlite3_finalize(p->term[i]);
+  }
+  sqlite3_finalize(p->pcount);
+  free(p);
+  s->scans = NULL;
+}
+
+static cust_scan_pool *pool_of(cust_store *s) {
+  if (s->scans == NULL) {
+    s->scans = calloc(1, sizeof *s->scans);
+  }
+  return s->scans;
+}
+
+static int kind_code(cust_term_kind k, int is_object) {
+  switch (k) {
+    case CUST_TERM_IRI:
+      return 1;
+    case CUST_TERM_BLANK:
+      return 2;
+    case CUST_TERM_LITERAL:
+      return is_object ? 3 : -1;
+    default:
+      return -1;
+  }
+}
+
+static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
+  int g = shape % G_CODES;
+  int o = (shape / G_CODES) % 4;
+  int p = (shape / G_CODES / 4) % 2;
+  int sj = shape / G_CODES / 8;
+  static const char *const subj[] = { NULL, "subjectUri = ?1", "subjectBlank = ?1" };
+  static const char *const obj[] = { NULL, "objectUri = ?3", "objectBlank = ?3",
+                                     "objectLiteral = ?3" };
+  int is_distinct = g == 0 || g >= 3;
+  cust_buf sql;
+  cust_buf_init(&sql);
+  cust_status st = cust_buf_printf(&sql,
+                                   "SELECT %ssubjectUri, subjectBlank, predicateUri, objectUri, "
+                                   "objectBlank, objectLiteral, %s FROM triples WHERE 1",
+                                   is_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
+  if (st == CUST_OK && subj[sj] != NULL) {
+    st = cust_buf_printf(&sql, " AND %s", subj[sj]);
+  }
+  if (st == CUST_OK && p) {
+    st = cust_buf_puts(&sql, " AND predicateUri = ?2");
+  }
+  if (st == CUST_OK && obj[o] != NULL) {
+    st = cust_buf_printf(&sql, " AND %s", obj[o]);
+  }
+  if (st == CUST_OK && g == 1) {
+    st = cust_buf_puts(&sql, " AND contextUri = ?4");
+  } else if (st == CUST_OK && g == 2) {
+    st = cust_buf_puts(&sql, " AND contextUri IS NOT NULL");
+  } else if (st == CUST_OK && g >= 3) {
+    st = cust_buf_puts(&sql, " AND contextUri IN (?4");
+    for (int i = 1; st == CUST_OK && i < g - 1; i++) {
+      st = cust_buf_printf(&sql, ", ?%d", 4 + i);
+    }
+    if (st == CUST_OK) {
+      st = cust_buf_putc(&sql, ')');
+    }
+  }
+  if (st == CUST_OK) {
+    int rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc != SQLITE_OK) {
+      st = cust_store_fail(s, rc, "cannot prepare a query of store");
+    }
+  }
+  cust_buf_release(&sql);
+  return st;
+}
+
+cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat,
+                                 cust_store_scan **out) {
+  *out = NULL;
+  cust_scan_pool *pool = pool_of(s);
+  if (pool == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  int sj = pat->s ? kind_code(pat->s_kind, 0) : 0;
+  int o = pat->o ? kind_code(pat->o_kind, 1) : 0;
+  int g = 0;
+  size_t ng = pat->ngids;
+  switch (pat->graphs) {
+    case CUST_SCAN_ONE:
+      g = 1;
+      ng = 1;
+      break;
+    case CUST_SCAN_NAMED:
+      g = 2;
+      break;
+    case CUST_SCAN_LIST:
+      if (ng > CUST_SCAN_MAX_GRAPHS) {
+        return CUST_ERR_LIMIT;
+      }
+      g = ng == 1 ? 1 : (int)ng + 1;
+      break;
+    default:
+      g = 0;
+      break;
+  }
+  /* a subject that is a literal, a term the store lacks, or an empty list
+   * of graphs match nothing */
+  int is_empty = sj < 0 || o < 0 || pat->s < 0 || pat->o < 0 || pat->p < 0 ||
+                 (pat->graphs == CUST_SCAN_LIST && ng == 0) ||
+                 (pat->graphs == CUST_SCAN_ONE && (pat->ngids < 1 || pat->gids[0] <= 0));
+  int shape = is_empty ? 0 : ((sj * 2 + (pat->p ? 1 : 0)) * 4 + o) * G_CODES + g;
+  cust_store_scan *sc = pool->idle[shape];
+  if (sc != NULL) {
+    pool->idle[shape] = sc->next;
+  } else {
+    sc = calloc(1, sizeof *sc);
+    if (sc == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    sc->store = s;
+    sc->shape = shape;
+  }
+  sc->next = NULL;
+  sc->is_done = is_empty;
+  if (!is_empty && sc->q == NULL) {
+    cust_status st = prepare_scan(s, shape, &sc->q);
+    if (st != CUST_OK) {
+      free(sc);
+      return st;
+    }
+  }
+  if (!is_empty) {
+    sqlite3_reset(sc->q);
+    sqlite3_clear_bindings(sc->q);
+    if (pat->s) {
+      sqlite3_bind_int64(sc->q, 1, pat->s);
+    }
+    if (pat->p) {
+      sqlite3_bind_int64(sc->q, 2, pat->p);
+    }
+    if (pat->o) {
+      sqlite3_bind_int64(sc->q, 3, pat->o);
+    }
+    for (size_t i = 0; g != 0 && g != 2 && i < ng; i++) {
+      sqlite3_bind_int64(sc->q, 4 + (int)i, pat->gids[i]);
+    }
+  }
+  *out = sc;
+  return CUST_OK;
+}
+
+cust_status cust_store_scan_next(cust_store_scan *sc, cust_store_id_row *row, int *has_row) {
+  *has_row = 0;
+  while (!sc->is_done) {
+    int rc = sqlite3_step(sc->q);
+    if (rc == SQLITE_DONE) {
+      sc->is_done = 1;
+      break;
+    }
+    if (rc != SQLITE_ROW) {
+      sc->is_done = 1;
+      return cust_store_fail(sc->store, rc, "cannot read store");
+    }
+    sqlite3_stmt *q = sc->q;
+    row->s_kind = sqlite3_column_type(q, 0) != SQLITE_NULL ? CUST_TERM_IRI : CUST_TERM_BLANK;
+    row->s = sqlite3_column_int64(q, row->s_kind == CUST_TERM_IRI ? 0 : 1);
+    row->p = sqlite3_column_int64(q, 2);
+    if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+      row->o_kind = CUST_TERM_IRI;
+      row->o = sqlite3_column_int64(q, 3);
+    } else if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
+      row->o_kind = CUST_TERM_BLANK;
+      row->o = sqlite3_column_int64(q, 4);
+    } else {
+      row->o_kind = CUST_TERM_LITERAL;
+      row->o = sqlite3_column_int64(q, 5);
+    }
+    row->g = sqlite3_column_int64(q, 6);
+    if (row->s <= 0 || row->o <= 0 || row->p <= 0) {
+      continue; /* a damaged row: skipped, as by find */
+    }
+    *has_row = 1;
+    break;
+  }
+  return CUST_OK;
+}
+
+void cust_store_scan_close(cust_store_scan *sc) {
+  if (sc == NULL) {
+    return;
+  }
+  cust_scan_pool *pool = sc->store->scans;
+  if (sc->q != NULL) {
+    sqlite3_reset(sc->q);
+  }
+  if (pool == NULL || sc->q == NULL) {
+    sqlite3_finalize(sc->q);
+    free(sc);
+    return;
+  }
+  sc->next = pool->idle[sc->shape];
+  pool->idle[sc->shape] = sc;
+}
+
+cust_status cust_store_predicate_count(cust_store *s, int64_t p, uint64_t cap, uint64_t *out) {
+  *out = 0;
+  cust_scan_pool *pool = pool_of(s);
+  if (pool == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  if (pool->pcount == NULL) {
+    int rc = sqlite3_prepare_v3(s->db,
+                                "SELECT count(*) FROM (SELECT 1 FROM triples "
+                                "WHERE predicateUri = ?1 LIMIT ?2)",
+                                -1, SQLITE_PREPARE_PERSISTENT, &pool->pcount, NULL);
+    if (rc != SQLITE_OK) {
+      return cust_store_fail(s, rc, "cannot prepare a query of store");
+    }
+  }
+  sqlite3_stmt *q = pool->pcount;
+  sqlite3_reset(q);
+  sqlite3_bind_int64(q, 1, p);
+  sqlite3_bind_int64(q, 2, (int64_t)(cap > INT64_MAX ? INT64_MAX : cap));
+  int rc = sqlite3_step(q);
+  cust_status st = CUST_OK;
+  if (rc == SQLITE_ROW) {
+    *out = (uint64_t)sqlite3_column_int64(q, 0);
+  } else {
+    st = cust_store_fail(s, rc, "cannot read store");
+  }
+  sqlite3_reset(q);
+  return st;
+}
+
+cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, cust_arena *arena,
+                               cust_term *out) {
+  static const char *const sql[3] = {
+    "SELECT uri FROM uris WHERE id = ?1",
+    "SELECT blank FROM blanks WHERE id = ?1",
+    "SELECT l.text, l.language, u.uri FROM literals AS l LEFT JOIN uris AS u "
+    "ON u.id = l.datatype WHERE l.id = ?1",
+  };
+  memset(out, 0, sizeof *out);
+  int k = kind == CUST_TERM_IRI ? 0 : kind == CUST_TERM_BLANK ? 1 : 2;
+  cust_scan_pool *pool = pool_of(s);
+  if (pool == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  if (pool->term[k] == NULL) {
+    int rc = sqlite3_prepare_v3(s->db, sql[k], -1, SQLITE_PREPARE_PERSISTENT, &pool->term[k], NULL);
+    if (rc != SQLITE_OK) {
+      return cust_store_fail(s, rc, "cannot prepare a query of store");
+    }
+  }
+  sqlite3_stmt *q = pool->term[k];
+  sqlite3_reset(q);
+  sqlite3_bind_int64(q, 1, id);
+  int rc = sqlite3_step(q);
+  cust_status st = CUST_OK;
+  if (rc == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(q, 0);
+    size_t len = (size_t)sqlite3_column_bytes(q, 0);
+    out->kind = kind;
+    out->value = cust_arena_strndup(arena, text ? text : "", len);
+    out->len = len;
+    if (k == 2 && sqlite3_column_type(q, 1) != SQLITE_NULL) {
+      out->lang = cust_arena_strdup(arena, (const char *)sqlite3_column_text(q, 1));
+      st = out->lang == NULL ? CUST_ERR_NOMEM : CUST_OK;
+    } else if (k == 2 && sqlite3_column_type(q, 2) != SQLITE_NULL) {
+      out->datatype = cust_arena_strdup(arena, (const char *)sqlite3_column_text(q, 2));
+      st = out->datatype == NULL ? CUST_ERR_NOMEM : CUST_OK;
+    }
+    if (out->value == NULL) {
+      st = CUST_ERR_NOMEM;
+    }
+  } else if (rc == SQLITE_DONE) {
+    st = CUST_ERR_NOTFOUND;
+  } else {
+    st = cust_store_fail(s, rc, "cannot read store");
+  }
+  sqlite3_reset(q);
+  return st;
+}

@@ -565,6 +565,7 @@ void cust_store_close(cust_store *s) {
     sqlite3_finalize(s->put_terms[i][1]);
   }
   cust_store_find_release(s);
+  cust_store_scans_release(s);
   if (s->db != NULL) {
     sqlite3_close_v2(s->db);
   }

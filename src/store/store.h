@@ -39,6 +39,11 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
                             cust_store **out);
 /* Closes the handle, rolling back an open transaction. NULL is accepted. */
 void cust_store_close(cust_store *s);
+/* Opens a second, read-only handle on the file of `s`, for a thread that
+ * reads what `s` has committed while `s` writes (the indexer's mapping
+ * thread). *out is owned by the caller (cust_store_close). Errors: those of
+ * cust_store_open. */
+cust_status cust_store_open_reader(cust_store *s, cust_store **out);
 
 /* The checkpoint; height 0 and empty strings when nothing was indexed yet. */
 cust_status cust_store_checkpoint(cust_store *s, cust_checkpoint *out);
@@ -131,5 +136,57 @@ cust_status cust_store_id_texts(cust_store *s, cust_term_kind kind, const int64_
  * (NULL `s` accepted). */
 cust_status cust_store_read_begin(cust_store *s, int *began);
 void cust_store_read_end(cust_store *s, int began);
+
+/* ---- pattern scans by id, for the SPARQL evaluator (read_ids.c) ------------ */
+
+/* Which graphs a scan reads: ANY (every quad; a triple held by several
+ * graphs is given once), ONE (graphs[0]), LIST (the merge of graphs[0..n),
+ * n <= CUST_SCAN_MAX_GRAPHS, each triple once) or NAMED (every named graph,
+ * one row per graph, with row.g set). */
+typedef enum cust_scan_graphs {
+  CUST_SCAN_ANY = 0,
+  CUST_SCAN_ONE,
+  CUST_SCAN_LIST,
+  CUST_SCAN_NAMED
+} cust_scan_graphs;
+#define CUST_SCAN_MAX_GRAPHS 16
+
+/* A triple pattern by row ids: 0 is a free place. A bound subject or object
+ * gives its table by s_kind / o_kind. */
+typedef struct cust_store_id_pattern {
+  int64_t s, p, o;
+  cust_term_kind s_kind, o_kind;
+  cust_scan_graphs graphs;
+  const int64_t *gids; /* ONE, LIST (borrowed for the open call) */
+  size_t ngids;
+} cust_store_id_pattern;
+
+typedef struct cust_store_id_row {
+  int64_t s, p, o, g; /* g: 0 unless NAMED (or ONE) */
+  cust_term_kind s_kind, o_kind;
+} cust_store_id_row;
+
+/* A lazy scan: rows come one by one from one prepared statement, which the
+ * handle keeps for the next scan of the same shape (several scans may be
+ * open at once). Opened scans are closed by cust_store_scan_close (NULL
+ * accepted) before the handle is closed. Errors: CUST_ERR_NOMEM,
+ * CUST_ERR_LIMIT (more than CUST_SCAN_MAX_GRAPHS in a LIST), the store's
+ * (logged). */
+typedef struct cust_store_scan cust_store_scan;
+cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat,
+                                 cust_store_scan **out);
+/* The next row into *row; *has_row 0 at the end. */
+cust_status cust_store_scan_next(cust_store_scan *sc, cust_store_id_row *row, int *has_row);
+void cust_store_scan_close(cust_store_scan *sc);
+
+/* The number of quads with predicate `p`, counting up to `cap` (for join
+ * order: the count stops there). */
+cust_status cust_store_predicate_count(cust_store *s, int64_t p, uint64_t cap, uint64_t *out);
+
+/* The term of row id `id` in the table of `kind`, with its strings copied
+ * into `arena` (a literal's language or datatype IRI included).
+ * CUST_ERR_NOTFOUND when the store has no such row. */
+cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, cust_arena *arena,
+                               cust_term *out);
 
 #endif

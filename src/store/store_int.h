@@ -152,6 +152,7 @@ struct cust_store {
   pthread_mutex_t ckpt_lock;
   pthread_cond_t ckpt_cond;
   int ckpt_running, ckpt_wanted, ckpt_stop;
+  struct cust_scan_pool *scans; /* read_ids.c: statements of id scans, made on first use */
 };
 
 /* Turns an SQLite result code into a cust_status and logs what failed, with
@@ -171,6 +172,8 @@ cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cus
 /* CUST_ERR_INVALID (logged) when SQLite has rolled back the open transaction
  * by itself after an error; the caller must roll back. */
 cust_status cust_store_check_tx(cust_store *s);
+/* Finalizes the statements of id scans (on close). */
+void cust_store_scans_release(cust_store *s);
 /* Finalizes the find statements (on close). */
 void cust_store_find_release(cust_store *s);
 /* The handle's SQLite connection, borrowed (tests use it to inject faults). */
