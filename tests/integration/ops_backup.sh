@@ -10,10 +10,11 @@ start_devnet dn --blocks 400 --block-time 20
 ix=$!
 PIDS="$PIDS $ix"
 # checkpoint DB: the height committed in DB ("" when none yet)
+# (its errors in $TMP/checkpoint.err)
 checkpoint() {
-  "$CUSTODIAN" query --db "$1" --format csv \
+  "$CUSTODIAN" query --db "$1" --format csv --query-timeout 60000 \
     'SELECT ?h WHERE { GRAPH ?g { <urn:custodian:checkpoint> <https://w3id.org/custodian/ns#height> ?h } }' \
-    2>/dev/null | sed -n 2p | tr -d '\r'
+    2>"$TMP/checkpoint.err" | sed -n 2p | tr -d '\r'
 }
 # copy only once a commit is logged: before it the file may hold no block yet
 i=0
@@ -27,7 +28,7 @@ kill -0 $ix 2>/dev/null || { cat "$TMP/live.log" >&2; fail "the indexer went on 
 for c in copy1 copy2; do
   [ "$(sqlite3 "$TMP/$c.db" 'PRAGMA integrity_check')" = ok ] || fail "$c passes integrity_check"
   h=$(checkpoint "$TMP/$c.db")
-  [ -n "$h" ] && [ "$h" -ge 1 ] || fail "$c has a checkpoint (got \"$h\")"
+  [ -n "$h" ] && [ "$h" -ge 1 ] || fail "$c has a checkpoint (got \"$h\"; $(cat "$TMP/checkpoint.err"))"
   # resuming from the copy gives the same store as the live one
   index_to "$c.db" 400 --node "$URL" || { cat "$TMP/$c.db.log" >&2; fail "indexing resumes from $c (at $h)"; }
 done

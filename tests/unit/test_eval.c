@@ -415,8 +415,10 @@ static void test_exec(void) {
   is_int(runx(PFX "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "csv", 0), 400,
          "FROM outside the store is refused");
   ok(strstr(res.body.data, "not a graph of this store") != NULL, "and says why");
-  is_int(runx(PFX "CONSTRUCT { ?x ex:p ?y } WHERE { ?x ex:knows ?y }", "csv", 0), 406,
-         "CONSTRUCT as CSV is not acceptable");
+  is_int(runx(PFX "CONSTRUCT { ?x ex:p ?y } WHERE { ?x ex:knows ?y }", "turtle", 0), 200,
+         "CONSTRUCT as Turtle");
+  is_int(runx(PFX "SELECT * WHERE { ?x ex:knows ?y }", "turtle", 0), 406,
+         "SELECT as Turtle is not acceptable");
   unsetenv("CUSTODIAN_SPARQL_ENGINE");
 }
 
