@@ -533,6 +533,24 @@ static const char *iri_resolve(parser *p, const char *base, const char *ref) {
   return res ? res : nomem(p);
 }
 
+/* The usual IRI of a prefix the project's queries use, for the error that
+ * names a missing PREFIX; "..." for others. */
+static const char *known_prefix(const char *name) {
+  static const struct {
+    const char *name, *iri;
+  } known[] = { { "rdf:", CUST_V_RDF },   { "rdfs:", "http://www.w3.org/2000/01/rdf-schema#" },
+                { "xsd:", CUST_V_XSD },   { "owl:", "http://www.w3.org/2002/07/owl#" },
+                { "prov:", CUST_V_PROV }, { "dcterms:", CUST_V_DCT },
+                { "cred:", CUST_V_CRED }, { "sec:", CUST_V_SEC },
+                { "cust:", CUST_V_CUST } };
+  for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+    if (strcmp(known[k].name, name) == 0) {
+      return known[k].iri;
+    }
+  }
+  return "...";
+}
+
 /* The IRI of an IRIREF or prefixed name token (the current one); NULL with
  * an error when it is neither or its prefix is not declared. */
 static const char *parse_iri(parser *p) {
@@ -544,14 +562,20 @@ static const char *parse_iri(parser *p) {
   if (t->kind == SQ_T_PNAME) {
     for (size_t k = p->npfx; k-- > 0;) {
       if (strcmp(p->pfx[k].name, t->text) == 0) {
-        char *iri = cust_arena_printf(p->a, "%s%s", p->pfx[k].iri, t->text2);
+        size_t n1 = strlen(p->pfx[k].iri), n2 = strlen(t->text2);
+        char *iri = cust_arena_alloc(p->a, n1 + n2 + 1);
+        if (iri == NULL) {
+          return nomem(p);
+        }
+        memcpy(iri, p->pfx[k].iri, n1);
+        memcpy(iri + n1, t->text2, n2 + 1);
         advance(p);
-        return iri ? iri : nomem(p);
+        return iri;
       }
     }
     return fail_at(p, SQ_PARSE_SYNTAX, t,
-                   "prefix '%s' is not declared: add PREFIX %s <...> before the query", t->text,
-                   t->text);
+                   "prefix '%s' is not declared: add PREFIX %s <%s> before the query", t->text,
+                   t->text, known_prefix(t->text));
   }
   return expected(p, "an IRI");
 }
@@ -1800,11 +1824,7 @@ static sq_node *parse_values(parser *p) {
 
 /* ---- groups ------------------------------------------------------------------------------- */
 
-static sq_node *parse_subselect(parser *p, const sq_tok *at);
-
-static int starts_triples(parser *p) {
-  return starts_term(p);
-}
+static sq_node *parse_subselect(parser *p);
 
 /* GroupOrUnionGraphPattern after the first group */
 static sq_node *parse_union(parser *p) {
@@ -1823,10 +1843,13 @@ static sq_node *parse_group(parser *p) {
   sq_node *g;
   sq_expr **filters = NULL;
   size_t nfilters = 0, capfilters = 0;
-  tlist tl = { NULL, 0, 0 };
+  tlist *tl = zalloc(p, sizeof *tl); /* p->sink points at it */
   tlist *saved_sink = p->sink;
   int saved_scope = p->scope;
   int need_sep = 0;
+  if (tl == NULL) {
+    return NULL;
+  }
   if (!is_p(tk(p), "{")) {
     return expected(p, "'{' to open a group");
   }
@@ -1836,7 +1859,7 @@ static sq_node *parse_group(parser *p) {
   advance(p);
   p->scope = ++p->next_scope;
   if (is_kw(tk(p), "SELECT")) {
-    g = parse_subselect(p, tk(p));
+    g = parse_subselect(p);
     if (g != NULL && !is_p(tk(p), "}")) {
       g = expected(p, "'}' after the sub-select");
     }
@@ -1844,7 +1867,7 @@ static sq_node *parse_group(parser *p) {
     goto done;
   }
   g = node_new(p, SQ_N_UNIT);
-  p->sink = &tl;
+  p->sink = tl;
   while (g != NULL) {
     const sq_tok *t = tk(p);
     sq_node *e = NULL;
@@ -1852,7 +1875,7 @@ static sq_node *parse_group(parser *p) {
       advance(p);
       break;
     }
-    if (starts_triples(p)) {
+    if (starts_term(p)) {
       if (need_sep) {
         char what[160];
         snprintf(what, sizeof what,
@@ -1880,8 +1903,8 @@ static sq_node *parse_group(parser *p) {
       continue;
     }
     /* any other element ends the triples block */
-    if (tl.n > 0) {
-      g = join(p, g, tlist_node(p, &tl));
+    if (tl->n > 0) {
+      g = join(p, g, tlist_node(p, tl));
       p->scope = ++p->next_scope;
       if (g == NULL) {
         break;
@@ -2002,8 +2025,8 @@ static sq_node *parse_group(parser *p) {
     }
     accept_p(p, ".");
   }
-  if (g != NULL && tl.n > 0) {
-    g = join(p, g, tlist_node(p, &tl));
+  if (g != NULL && tl->n > 0) {
+    g = join(p, g, tlist_node(p, tl));
   }
   if (g != NULL && nfilters > 0) {
     sq_node *f = node_new(p, SQ_N_FILTER);
@@ -2228,21 +2251,21 @@ static int parse_modifiers(parser *p, sel *s) {
   return 1;
 }
 
-/* Whether every variable of `e` (outside aggregates) is one of `ok` */
-static const sq_tok *ungrouped_var(parser *p, const sq_expr *e, const unsigned char *ok, int *bad) {
+/* A variable of `e` (outside aggregates) that is not one of `ok`, or -1 */
+static int ungrouped_var(const sq_expr *e, const unsigned char *ok) {
   if (e == NULL || e->kind == SQ_E_AGG) {
-    return NULL;
+    return -1;
   }
   if ((e->kind == SQ_E_VAR || e->kind == SQ_E_BOUND) && e->var >= 0 && !ok[e->var]) {
-    *bad = e->var;
-    return tk(p);
+    return e->var;
   }
   for (size_t k = 0; k < e->nargs; k++) {
-    if (ungrouped_var(p, e->args[k], ok, bad) != NULL) {
-      return tk(p);
+    int v = ungrouped_var(e->args[k], ok);
+    if (v >= 0) {
+      return v;
     }
   }
-  return NULL;
+  return -1;
 }
 
 static sq_node *wrap1(parser *p, sq_node_kind kind, sq_node *sub) {
@@ -2330,8 +2353,8 @@ static sq_node *finish_select(parser *p, sel *s, sq_node *where, int proj, int *
       continue;
     }
     if (is_agg) {
-      int bad = -1;
-      if (ungrouped_var(p, it->expr, grouped, &bad) != NULL) {
+      int bad = ungrouped_var(it->expr, grouped);
+      if (bad >= 0) {
         fail_at(p, SQ_PARSE_SYNTAX, it->at,
                 "the expression of ?%s uses ?%s, which is neither grouped nor aggregated",
                 p->q->vars[it->var].name, p->q->vars[bad].name);
@@ -2436,12 +2459,135 @@ static int parse_where(parser *p, sq_node **out) {
   return *out != NULL;
 }
 
+/* ---- the local variables of a sub-select -------------------------------------------- */
+
+/* A sub-select's variables that it does not project are its own: the
+ * recommendation evaluates it bottom-up, so its ?g is not the ?g around it.
+ * They are renamed to hidden variables ("/g", "//g" one level further up)
+ * so that one index never means two variables and an evaluator may pass
+ * bindings into a sub-select. */
+typedef struct renamer {
+  parser *p;
+  int *map; /* old index -> new, -1: keep, -2: not decided yet */
+  size_t nmap;
+} renamer;
+
+static void rn_var(renamer *r, int *v) {
+  if (*v < 0 || (size_t)*v >= r->nmap || r->map[*v] == -1) {
+    return;
+  }
+  if (r->map[*v] == -2) {
+    const sq_var *x = &r->p->q->vars[*v];
+    char *name;
+    if (x->is_hidden && x->name[0] != '/') {
+      r->map[*v] = -1; /* blank nodes, path steps, aggregates: one place only */
+      return;
+    }
+    name = cust_arena_printf(r->p->a, "/%s", x->name);
+    if (name == NULL) {
+      nomem(r->p);
+      r->map[*v] = -1;
+      return;
+    }
+    int nv = var_get(r->p, name, 1);
+    r->map[*v] = nv < 0 ? -1 : nv;
+    if (nv < 0) {
+      return;
+    }
+  }
+  *v = r->map[*v];
+}
+
+static void rn_node(renamer *r, sq_node *n);
+
+static void rn_expr(renamer *r, sq_expr *e) {
+  if (e == NULL) {
+    return;
+  }
+  if (e->kind == SQ_E_VAR || e->kind == SQ_E_BOUND) {
+    rn_var(r, &e->var);
+  }
+  for (size_t k = 0; k < e->nargs; k++) {
+    rn_expr(r, e->args[k]);
+  }
+  rn_node(r, e->pattern);
+}
+
+static void rn_node(renamer *r, sq_node *n) {
+  if (n == NULL) {
+    return;
+  }
+  for (size_t k = 0; k < n->ntriples; k++) {
+    rn_var(r, &n->triples[k].s.var);
+    rn_var(r, &n->triples[k].p.var);
+    rn_var(r, &n->triples[k].o.var);
+  }
+  switch (n->kind) {
+    case SQ_N_PATH:
+      rn_var(r, &n->path_s.var);
+      rn_var(r, &n->path_o.var);
+      break;
+    case SQ_N_GRAPH:
+      rn_var(r, &n->graph.var);
+      break;
+    case SQ_N_EXTEND:
+      rn_var(r, &n->var);
+      break;
+    case SQ_N_GROUP:
+      for (size_t k = 0; k < n->nexprs; k++) {
+        rn_var(r, &n->group_vars[k]);
+      }
+      for (size_t k = 0; k < n->naggs; k++) {
+        rn_var(r, &n->agg_vars[k]);
+        rn_expr(r, n->aggs[k].expr);
+      }
+      break;
+    case SQ_N_TABLE:
+    case SQ_N_PROJECT:
+      for (size_t k = 0; k < n->nvars; k++) {
+        rn_var(r, &n->vars[k]);
+      }
+      break;
+    default:
+      break;
+  }
+  for (size_t k = 0; k < n->nexprs; k++) {
+    rn_expr(r, n->exprs[k]);
+  }
+  rn_node(r, n->sub[0]);
+  rn_node(r, n->sub[1]);
+}
+
+static int rename_locals(parser *p, sq_node *top) {
+  sq_node *proj = top;
+  renamer r;
+  while (proj != NULL && proj->kind != SQ_N_PROJECT) {
+    proj = proj->sub[0];
+  }
+  if (proj == NULL) {
+    return 1;
+  }
+  r.p = p;
+  r.nmap = p->q->nvars;
+  r.map = zalloc(p, (r.nmap + 1) * sizeof *r.map);
+  if (r.map == NULL) {
+    return 0;
+  }
+  for (size_t k = 0; k < r.nmap; k++) {
+    r.map[k] = -2;
+  }
+  for (size_t k = 0; k < proj->nvars; k++) {
+    r.map[proj->vars[k]] = -1;
+  }
+  rn_node(&r, proj->sub[0]);
+  return p->st == CUST_OK;
+}
+
 /* SelectClause WhereClause SolutionModifier ValuesClause, at 'SELECT' */
-static sq_node *parse_subselect(parser *p, const sq_tok *at) {
+static sq_node *parse_subselect(parser *p) {
   sel *s = zalloc(p, sizeof *s);
   sel *saved = p->cur;
   sq_node *where = NULL, *n = NULL;
-  (void)at;
   if (s == NULL) {
     return NULL;
   }
@@ -2455,6 +2601,9 @@ static sq_node *parse_subselect(parser *p, const sq_tok *at) {
       }
       if (p->st == CUST_OK) {
         n = finish_select(p, s, where, 1, NULL, NULL);
+      }
+      if (n != NULL && !rename_locals(p, n)) {
+        n = NULL;
       }
     }
   }
@@ -2526,13 +2675,16 @@ static int parse_dataset(parser *p) {
 
 /* the triples of a template (or of CONSTRUCT WHERE) into q->construct */
 static int parse_template(parser *p, int is_where_form) {
-  tlist tl = { NULL, 0, 0 };
+  tlist *tl = zalloc(p, sizeof *tl); /* p->sink points at it */
   sq_query *q = p->q;
   tlist *saved = p->sink;
-  int ok = expect_p(p, "{",
-                    is_where_form ? "to open the CONSTRUCT WHERE pattern"
-                                  : "to open the CONSTRUCT template");
-  p->sink = &tl;
+  int ok = tl != NULL && expect_p(p, "{",
+                                  is_where_form ? "to open the CONSTRUCT WHERE pattern"
+                                                : "to open the CONSTRUCT template");
+  if (!ok) {
+    return 0;
+  }
+  p->sink = tl;
   p->is_template = !is_where_form;
   p->no_paths = 1;
   p->scope = ++p->next_scope;
@@ -2554,12 +2706,12 @@ static int parse_template(parser *p, int is_where_form) {
   if (!ok) {
     return 0;
   }
-  q->construct = zalloc(p, (tl.n + 1) * sizeof *q->construct);
+  q->construct = zalloc(p, (tl->n + 1) * sizeof *q->construct);
   if (q->construct == NULL) {
     return 0;
   }
-  for (size_t k = 0; k < tl.n; k++) {
-    q->construct[q->nconstruct++] = tl.items[k].t;
+  for (size_t k = 0; k < tl->n; k++) {
+    q->construct[q->nconstruct++] = tl->items[k].t;
   }
   return 1;
 }

@@ -67,15 +67,20 @@ void sq_tok_describe(const sq_tok *t, char *out, size_t outlen) {
 
 /* Moves the line/column counter to byte `pos` (never backwards). */
 static void adv_to(lexer *lx, size_t pos) {
-  for (; lx->pos < pos; lx->pos++) {
-    unsigned char c = (unsigned char)lx->s[lx->pos];
-    if (c == '\n') {
-      lx->line++;
-      lx->col = 1;
-    } else if ((c & 0xC0) != 0x80) {
-      lx->col++;
+  const unsigned char *s = (const unsigned char *)lx->s;
+  size_t i = lx->pos;
+  unsigned line = lx->line, col = lx->col;
+  for (; i < pos; i++) {
+    if (s[i] == '\n') {
+      line++;
+      col = 1;
+    } else {
+      col += (s[i] & 0xC0) != 0x80;
     }
   }
+  lx->pos = i;
+  lx->line = line;
+  lx->col = col;
 }
 
 static cust_status fail(lexer *lx, size_t pos, const char *fmt, ...)
@@ -170,7 +175,9 @@ static long uescape(const char *s, size_t n, size_t i, size_t *len) {
 static cust_status push(lexer *lx, sq_tok_kind kind, size_t start, size_t end, const char *text,
                         size_t len) {
   if (lx->ntoks == lx->cap) {
-    size_t cap = lx->cap ? lx->cap * 2 : 64;
+    /* a token takes about 5 bytes of text: one allocation for most queries */
+    size_t guess = lx->n / 5 + 16;
+    size_t cap = lx->cap ? lx->cap * 2 : guess < 4096 ? guess : 4096;
     sq_tok *t = cust_arena_alloc(lx->arena, cap * sizeof *t);
     if (t == NULL) {
       return CUST_ERR_NOMEM;
@@ -193,8 +200,20 @@ static cust_status push(lexer *lx, sq_tok_kind kind, size_t start, size_t end, c
     text = lx->s + start;
     len = end - start;
   }
-  t->text = cust_arena_strndup(lx->arena, text, len);
   t->len = len;
+  if (kind == SQ_T_PUNCT) {
+    /* the parser compares punctuation by its text: share static copies */
+    static const char *const puncts[] = { "^^", "!=", "<=", ">=", "&&", "||", "{", "}", "(",
+                                          ")",  "[",  "]",  ".",  ";",  ",",  "|", "/", "^",
+                                          "*",  "+",  "-",  "?",  "!",  "=",  "<", ">" };
+    for (size_t k = 0; k < sizeof puncts / sizeof puncts[0]; k++) {
+      if (strlen(puncts[k]) == len && memcmp(puncts[k], text, len) == 0) {
+        t->text = puncts[k];
+        return CUST_OK;
+      }
+    }
+  }
+  t->text = cust_arena_strndup(lx->arena, text, len);
   return t->text == NULL ? CUST_ERR_NOMEM : CUST_OK;
 }
 
@@ -440,6 +459,9 @@ cust_status sq_lex_tokens(const char *text, cust_arena *arena, sq_tok **toks, si
   cust_status st = CUST_OK;
   *toks = NULL;
   *ntoks = 0;
+  if (strncmp(s, "\xEF\xBB\xBF", 3) == 0) {
+    i = lx.pos = 3; /* a byte order mark, as editors on some systems save */
+  }
   while (st == CUST_OK) {
     unsigned char c = (unsigned char)s[i];
     size_t end = i + 1;

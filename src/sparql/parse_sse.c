@@ -451,7 +451,6 @@ typedef struct subst {
   int var;
   cust_term value;
   sq_query *q;
-  int is_found;
   cust_status st;
 } subst;
 
@@ -459,7 +458,6 @@ static void sub_pt(subst *s, sq_pt *t) {
   if (t->var == s->var) {
     t->var = -1;
     t->term = s->value;
-    s->is_found = 1;
   }
 }
 
@@ -473,13 +471,11 @@ static void sub_expr(subst *s, sq_expr *e) {
     e->kind = SQ_E_CONST;
     e->var = -1;
     e->term = s->value;
-    s->is_found = 1;
   } else if (e->kind == SQ_E_BOUND && e->var == s->var) {
     /* a parameter always has its value */
     e->kind = SQ_E_CONST;
     e->var = -1;
     e->term = cust_term_literal("true", NULL, CUST_V_XSD "boolean");
-    s->is_found = 1;
   }
   for (size_t k = 0; k < e->nargs; k++) {
     sub_expr(s, e->args[k]);
@@ -487,11 +483,6 @@ static void sub_expr(subst *s, sq_expr *e) {
   if (e->pattern != NULL) {
     sub_node(s, e->pattern);
   }
-}
-
-static void sub_path(subst *s, sq_path *x) {
-  (void)s;
-  (void)x; /* paths hold only IRIs */
 }
 
 static void sub_node(subst *s, sq_node *n) {
@@ -506,7 +497,6 @@ static void sub_node(subst *s, sq_node *n) {
   if (n->kind == SQ_N_PATH) {
     sub_pt(s, &n->path_s);
     sub_pt(s, &n->path_o);
-    sub_path(s, n->path);
   }
   if (n->kind == SQ_N_GRAPH) {
     sub_pt(s, &n->graph);
@@ -555,7 +545,6 @@ static void sub_node(subst *s, sq_node *n) {
         e->nexprs = 1;
         e->limit = UINT64_MAX;
         n->sub[0] = e;
-        s->is_found = 1;
         break;
       }
     }
@@ -591,7 +580,6 @@ cust_status sq_query_substitute(sq_query *q, const char *name, const cust_term *
     return CUST_ERR_NOTFOUND;
   }
   memset(&s, 0, sizeof s);
-  s.var = var;
   s.q = q;
   s.value = *value;
   s.value.value = adup(&q->arena, value->value, &st);
@@ -604,14 +592,23 @@ cust_status sq_query_substitute(sq_query *q, const char *name, const cust_term *
   if (value->value != NULL && value->len != 0) {
     s.value.len = value->len;
   }
-  sub_node(&s, q->root);
-  for (size_t k = 0; k < q->nconstruct; k++) {
-    sub_pt(&s, &q->construct[k].s);
-    sub_pt(&s, &q->construct[k].p);
-    sub_pt(&s, &q->construct[k].o);
-  }
-  for (size_t k = 0; k < q->ndescribe; k++) {
-    sub_pt(&s, &q->describe[k]);
+  /* the parameter is textual: the sub-selects' own copies of the variable
+   * ("/name", "//name" ...) take the value too */
+  for (size_t k = 0; s.st == CUST_OK && k < q->nvars; k++) {
+    const char *n = q->vars[k].name;
+    if ((int)k != var && (n[0] != '/' || strcmp(n + strspn(n, "/"), name) != 0)) {
+      continue;
+    }
+    s.var = (int)k;
+    sub_node(&s, q->root);
+    for (size_t j = 0; j < q->nconstruct; j++) {
+      sub_pt(&s, &q->construct[j].s);
+      sub_pt(&s, &q->construct[j].p);
+      sub_pt(&s, &q->construct[j].o);
+    }
+    for (size_t j = 0; j < q->ndescribe; j++) {
+      sub_pt(&s, &q->describe[j]);
+    }
   }
   return s.st;
 }
