@@ -194,7 +194,6 @@ static cust_status remove_dots(cust_buf *b, const char *p, size_t n) {
     } else if (n - i >= 3 && memcmp(p + i, "/./", 3) == 0) {
       i += 2;
     } else if (n - i == 2 && memcmp(p + i, "/.", 2) == 0) {
-      i += 1;
       st = cust_buf_putc(b, '/');
       break;
     } else if ((n - i >= 4 && memcmp(p + i, "/../", 4) == 0) ||
@@ -451,7 +450,7 @@ static sq_rc fn_substr(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which
     return SQ_ERROR;
   }
   double start = xpath_round(a[1]->d), end = n == 3 ? start + xpath_round(a[2]->d) : INFINITY;
-  size_t i = 0, from = s->term.len, to = s->term.len;
+  size_t i = 0, from = 0, to = s->term.len;
   double pos = 1;
   int in = 0;
   while (i < s->term.len) {
@@ -474,25 +473,90 @@ static sq_rc fn_substr(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which
 
 enum { K_UPPER, K_LOWER };
 
+/* Case mapping without a locale where the answer is plain: ASCII, Latin-1,
+ * the regular pairs of Latin Extended-A, basic Greek and Cyrillic letters,
+ * and blocks without case (CJK, Hangul, punctuation, emoji). 0 when the
+ * C.UTF-8 locale's tables must answer. Making that locale costs about 50 us,
+ * so a call only makes it for text that needs it. */
+static int quick_case(uint32_t cp, int upper, uint32_t *out) {
+  *out = cp;
+  if (cp < 0x80) {
+    if (upper && cp >= 'a' && cp <= 'z') {
+      *out = cp - 32;
+    } else if (!upper && cp >= 'A' && cp <= 'Z') {
+      *out = cp + 32;
+    }
+    return 1;
+  }
+  if (cp < 0x100) {
+    if (cp == 0xB5 || cp == 0xFF) {
+      return !upper; /* micro sign and y with diaeresis map outside Latin-1 */
+    }
+    if (upper && cp >= 0xE0 && cp != 0xF7) {
+      *out = cp - 32;
+    } else if (!upper && cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) {
+      *out = cp + 32;
+    }
+    return 1;
+  }
+  if ((cp >= 0x100 && cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) ||
+      (cp >= 0x14A && cp <= 0x177)) {
+    *out = upper ? (cp & ~1u) : (cp | 1u);
+    return 1;
+  }
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) {
+    *out = upper ? (cp % 2 ? cp : cp - 1) : (cp % 2 ? cp + 1 : cp);
+    return 1;
+  }
+  if ((cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F)) {
+    *out = upper ? cp : cp + 32;
+    return 1;
+  }
+  if ((cp >= 0x3B1 && cp <= 0x3C9 && cp != 0x3C2) || (cp >= 0x430 && cp <= 0x44F)) {
+    *out = upper ? cp - 32 : cp;
+    return 1;
+  }
+  if (cp >= 0x400 && cp <= 0x40F) {
+    *out = upper ? cp : cp + 80;
+    return 1;
+  }
+  if (cp >= 0x450 && cp <= 0x45F) {
+    *out = upper ? cp - 80 : cp;
+    return 1;
+  }
+  return (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x9FFF) ||
+         (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+         (cp >= 0x1F000 && cp <= 0x1FAFF);
+}
+
 static sq_rc fn_case(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) {
   (void)n;
   const sq_value *s = a[0];
   if (!sqv_is_stringy(s)) {
     return SQ_ERROR;
   }
-  locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  locale_t loc = (locale_t)0;
   cust_buf b;
   cust_buf_init(&b);
   cust_status st = cust_buf_reserve(&b, s->term.len + 1);
   size_t i = 0;
   while (i < s->term.len && st == CUST_OK) {
-    uint32_t cp = utf8_next(s->term.value, s->term.len, &i);
-    if (loc != (locale_t)0) {
-      cp = (uint32_t)(which == K_UPPER ? towupper_l((wint_t)cp, loc) : towlower_l((wint_t)cp, loc));
-    } else if (cp < 0x80) {
-      cp = (uint32_t)(which == K_UPPER ? toupper((int)cp) : tolower((int)cp));
+    size_t at = i;
+    uint32_t cp = utf8_next(s->term.value, s->term.len, &i), mapped;
+    if (cp >= 0x80 && i - at == 1) {
+      st = cust_buf_append(&b, s->term.value + at, 1); /* not UTF-8: kept as it is */
+      continue;
     }
-    st = utf8_put(&b, cp);
+    if (!quick_case(cp, which == K_UPPER, &mapped)) {
+      if (loc == (locale_t)0) {
+        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+      }
+      if (loc != (locale_t)0) {
+        mapped = (uint32_t)(which == K_UPPER ? towupper_l((wint_t)cp, loc)
+                                             : towlower_l((wint_t)cp, loc));
+      }
+    }
+    st = utf8_put(&b, mapped);
   }
   if (loc != (locale_t)0) {
     freelocale(loc);
@@ -609,7 +673,9 @@ static sq_rc fn_langmatches(sq_fctx *c, sq_args a, size_t n, sq_value *out, int 
 /* Compiles an XPath pattern with its flags; NULL when the flags or the
  * pattern are invalid (or no memory: *nomem set). */
 static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int *nomem) {
-  uint32_t opts = PCRE2_UTF | PCRE2_UCP;
+  /* XPath's $ (without m) matches only at the very end, not before a final newline */
+  uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
+  int is_x = 0;
   *nomem = 0;
   if (pat->type != SQ_V_STRING) {
     return NULL;
@@ -630,7 +696,7 @@ static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int
           opts |= PCRE2_MULTILINE;
           break;
         case 'x':
-          opts |= PCRE2_EXTENDED;
+          is_x = 1;
           break;
         case 'q':
           opts |= PCRE2_LITERAL;
@@ -644,13 +710,42 @@ static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int
     /* the only options PCRE2 takes with a literal pattern */
     opts &= PCRE2_LITERAL | PCRE2_UTF | PCRE2_CASELESS;
   }
+  const char *text = pat->term.value;
+  size_t len = pat->term.len;
+  char *stripped = NULL;
+  if (is_x && !(opts & PCRE2_LITERAL)) {
+    /* XPath's x drops whitespace outside character classes; unlike PCRE2's
+     * extended mode, '#' starts no comment */
+    stripped = malloc(len + 1);
+    if (stripped == NULL) {
+      *nomem = 1;
+      return NULL;
+    }
+    size_t k = 0;
+    int in_class = 0;
+    for (size_t i = 0; i < len; i++) {
+      char ch = text[i];
+      if (ch == '\\' && i + 1 < len) {
+        stripped[k++] = ch;
+        stripped[k++] = text[++i];
+        continue;
+      }
+      if (!in_class && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')) {
+        continue;
+      }
+      in_class = ch == '[' ? 1 : ch == ']' ? 0 : in_class;
+      stripped[k++] = ch;
+    }
+    text = stripped;
+    len = k;
+  }
   int err;
   PCRE2_SIZE off;
-  pcre2_code *re =
-      pcre2_compile((PCRE2_SPTR)pat->term.value, pat->term.len, opts, &err, &off, NULL);
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)text, len, opts, &err, &off, NULL);
   if (re == NULL && err == PCRE2_ERROR_NOMEMORY) {
     *nomem = 1;
   }
+  free(stripped);
   return re;
 }
 
@@ -722,8 +817,10 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
   if (re == NULL) {
     return nomem ? SQ_NOMEM : SQ_ERROR;
   }
-  uint32_t ngroups = 0;
+  uint32_t ngroups = 0, opts = 0;
   pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+  pcre2_pattern_info(re, PCRE2_INFO_ARGOPTIONS, &opts);
+  int is_literal = (opts & PCRE2_LITERAL) != 0;
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
   cust_buf b;
   cust_buf_init(&b);
@@ -748,7 +845,12 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
       rc = SQ_NOMEM;
       break;
     }
-    rc = expand(&b, a[2], subj, ov, ngroups);
+    if (is_literal) {
+      /* with the q flag the replacement is taken as it is too */
+      rc = cust_buf_append(&b, a[2]->term.value, a[2]->term.len) == CUST_OK ? SQ_OK : SQ_NOMEM;
+    } else {
+      rc = expand(&b, a[2], subj, ov, ngroups);
+    }
     last = ov[1];
     if (ov[1] == ov[0]) {
       /* an empty match inside the text: step over one character */

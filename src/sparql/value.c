@@ -338,7 +338,7 @@ static void parse_duration(const char *s, size_t n, int which, sq_value *out) {
     size_t start = i;
     int64_t v = 0;
     while (i < n && is_digit(s[i])) {
-      if (i - start >= 15) {
+      if (i - start >= 12) { /* what the seconds of an int64 hold */
         return;
       }
       v = v * 10 + (s[i] - '0');
@@ -488,24 +488,30 @@ int sqv_lang_eq(const char *a, const char *b) {
   return strcasecmp(a, b) == 0;
 }
 
-/* Sets z from an integer lexical form (a leading '+' is allowed). */
-static void mpz_of_text(mpz_t z, const char *s, size_t n) {
-  char small[64];
-  char *tmp = n < sizeof small ? small : malloc(n + 1);
-  if (tmp == NULL) {
-    mpz_set_d(z, strtod(s, NULL)); /* no memory: the approximation */
-    return;
-  }
-  size_t k = 0;
+/* Sets z from the digits of (s, n), skipping a sign, '+' and '.', 18 digits
+ * at a time (no allocation besides GMP's own); negative when s starts with '-'. */
+static void mpz_of_digits(mpz_t z, const char *s, size_t n) {
+  mpz_set_ui(z, 0);
+  unsigned long chunk = 0, scale = 1;
   for (size_t i = 0; i < n; i++) {
-    if (s[i] != '+') {
-      tmp[k++] = s[i];
+    if (!is_digit(s[i])) {
+      continue;
+    }
+    chunk = chunk * 10 + (unsigned long)(s[i] - '0');
+    scale *= 10;
+    if (scale == 1000000000000000000ul) {
+      mpz_mul_ui(z, z, scale);
+      mpz_add_ui(z, z, chunk);
+      chunk = 0;
+      scale = 1;
     }
   }
-  tmp[k] = '\0';
-  mpz_set_str(z, tmp, 10);
-  if (tmp != small) {
-    free(tmp);
+  if (scale > 1) {
+    mpz_mul_ui(z, z, scale);
+    mpz_add_ui(z, z, chunk);
+  }
+  if (n > 0 && s[0] == '-') {
+    mpz_neg(z, z);
   }
 }
 
@@ -514,40 +520,16 @@ void sqv_to_mpq(const sq_value *v, mpq_t q) {
     if (v->big == NULL) {
       mpz_set_si(mpq_numref(q), (long)v->i);
     } else {
-      mpz_of_text(mpq_numref(q), v->big, strlen(v->big));
+      mpz_of_digits(mpq_numref(q), v->big, strlen(v->big));
     }
     mpz_set_ui(mpq_denref(q), 1);
     return;
   }
   if (v->type == SQ_V_DECIMAL) {
-    const char *s = v->big;
-    size_t n = strlen(s), dot = n;
-    const char *p = memchr(s, '.', n);
-    if (p != NULL) {
-      dot = (size_t)(p - s);
-    }
-    /* digits without the point, then divided by 10^(fraction digits) */
-    char small[96];
-    char *tmp = n + 2 < sizeof small ? small : malloc(n + 2);
-    if (tmp == NULL) {
-      mpq_set_d(q, v->d);
-      return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (s[i] != '.' && s[i] != '+') {
-        tmp[k++] = s[i];
-      }
-    }
-    if (k == 0 || (k == 1 && tmp[0] == '-')) {
-      tmp[k++] = '0';
-    }
-    tmp[k] = '\0';
-    mpz_set_str(mpq_numref(q), tmp, 10);
-    if (tmp != small) {
-      free(tmp);
-    }
-    mpz_ui_pow_ui(mpq_denref(q), 10, (unsigned long)(dot < n ? n - dot - 1 : 0));
+    const char *s = v->big, *dot = strchr(s, '.');
+    size_t n = strlen(s);
+    mpz_of_digits(mpq_numref(q), s, n);
+    mpz_ui_pow_ui(mpq_denref(q), 10, dot ? (unsigned long)(s + n - dot - 1) : 0);
     mpq_canonicalize(q);
     return;
   }
@@ -717,16 +699,12 @@ sq_rc sqv_mpq(sq_fctx *c, const mpq_t q, sq_value *out) {
 }
 
 void sqv_double_text(double d, int is_float, char *buf) {
-  if (isnan(d)) {
-    strcpy(buf, "NaN");
-    return;
-  }
-  if (isinf(d)) {
-    strcpy(buf, d < 0 ? "-INF" : "INF");
-    return;
-  }
-  if (d == 0) {
-    strcpy(buf, signbit(d) ? "-0.0E0" : "0.0E0");
+  if (isnan(d) || isinf(d) || d == 0) {
+    snprintf(buf, 32, "%s",
+             isnan(d)     ? "NaN"
+             : isinf(d)   ? (d < 0 ? "-INF" : "INF")
+             : signbit(d) ? "-0.0E0"
+                          : "0.0E0");
     return;
   }
   /* the shortest digits that read back as the same number */
@@ -761,7 +739,7 @@ void sqv_double_text(double d, int is_float, char *buf) {
   memcpy(o, frac, fn);
   o += fn;
   int exp = atoi(p + 1); /* p at 'e' */
-  sprintf(o, "E%d", exp);
+  snprintf(o, (size_t)(buf + 32 - o), "E%d", exp);
 }
 
 sq_rc sqv_double(sq_fctx *c, double d, sq_vtype type, sq_value *out) {
@@ -810,6 +788,9 @@ static int is_boolean_or_numeric_type(const char *dt) {
 
 sq_rc sq_ebv(const sq_value *v, int *out) {
   *out = 0;
+  if (v == NULL) {
+    return SQ_ERROR;
+  }
   switch (v->type) {
     case SQ_V_BOOLEAN:
       *out = v->b;
@@ -822,6 +803,10 @@ sq_rc sq_ebv(const sq_value *v, int *out) {
       *out = v->big != NULL || v->i != 0;
       return SQ_OK;
     case SQ_V_DECIMAL: {
+      if (v->d != 0) {
+        *out = 1;
+        return SQ_OK;
+      }
       mpq_t q;
       mpq_init(q);
       sqv_to_mpq(v, q);
@@ -861,6 +846,11 @@ static int cmp_numbers(const sq_value *a, const sq_value *b) {
   }
   if (a->type == SQ_V_INTEGER && b->type == SQ_V_INTEGER && a->big == NULL && b->big == NULL) {
     return (a->i > b->i) - (a->i < b->i);
+  }
+  /* d is the correctly rounded value, and rounding keeps order: different
+   * approximations order the exact values; equal ones need the exact test */
+  if (a->d != b->d) {
+    return (a->d > b->d) - (a->d < b->d);
   }
   mpq_t qa, qb;
   mpq_inits(qa, qb, NULL);
@@ -923,6 +913,9 @@ static int cmp_bytes(const cust_term *a, const cust_term *b) {
 }
 
 int sq_same_term(const sq_value *a, const sq_value *b) {
+  if (a == NULL || b == NULL) {
+    return 0;
+  }
   const cust_term *x = &a->term, *y = &b->term;
   if (x->kind != y->kind || x->len != y->len || (x->len && memcmp(x->value, y->value, x->len))) {
     return 0;
@@ -982,6 +975,9 @@ static sq_rc compare3(const sq_value *a, const sq_value *b, int *out, int *is_kn
 sq_rc sq_compare(sq_expr_kind op, const sq_value *a, const sq_value *b, int *out) {
   int c = 0, is_known = 0;
   *out = 0;
+  if (a == NULL || b == NULL) {
+    return SQ_ERROR;
+  }
   sq_rc rc = compare3(a, b, &c, &is_known);
   if (op == SQ_E_EQ || op == SQ_E_NE) {
     int eq;

@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <locale.h>
 #include <math.h>
+#include <wctype.h>
 
 #include "sparql/value_int.h"
 #include "tap.h"
@@ -190,6 +192,8 @@ static const type_case TYPES[] = {
   { "\"P1Y\"^^xsd:dayTimeDuration", SQ_V_OTHER },
   { "\"P1Y2M\"^^xsd:yearMonthDuration", SQ_V_DURATION },
   { "\"P\"^^xsd:duration", SQ_V_OTHER },
+  { "\"P999999999999DT999999999999H999999999999M999999999999.5S\"^^xsd:duration", SQ_V_DURATION },
+  { "\"P9999999999999D\"^^xsd:duration", SQ_V_OTHER },
   { "\"PT\"^^xsd:duration", SQ_V_OTHER },
   { "\"P1D2Y\"^^xsd:duration", SQ_V_OTHER },
   { "\"abc\"", SQ_V_STRING },
@@ -227,6 +231,12 @@ static const ebv_case EBVS[] = {
   { "0", "false" },
   { "-0", "false" },
   { "12", "true" },
+  { "0."
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000001",
+    "true" },
   { "123456789012345678901234567890", "true" },
   { "0.0", "false" },
   { "0.00001", "true" },
@@ -273,6 +283,12 @@ static const cmp_case CMPS[] = {
   { "123456789012345678901234567890", ">", "123456789012345678901234567889", "true" },
   { "-123456789012345678901234567890", "<", "1", "true" },
   { "0.1", "=", "0.10", "true" },
+  { "0.1", "<", "0.1000000000000000000001", "true" },
+  { "0.1", "=", "0.1000000000000000000001", "false" },
+  { "9007199254740993", ">", "9007199254740992", "true" },
+  { "9007199254740993", ">", "9007199254740992.9", "true" },
+  { "9007199254740993.0", "=", "9007199254740993", "true" },
+  { "100000000000000000000000000000", "<", "100000000000000000000000000001", "true" },
   { "\"NaN\"^^xsd:double", "=", "\"NaN\"^^xsd:double", "false" },
   { "\"NaN\"^^xsd:double", "!=", "\"NaN\"^^xsd:double", "true" },
   { "\"NaN\"^^xsd:double", "<", "1", "false" },
@@ -717,9 +733,15 @@ static const fn_case FNS[] = {
   { "REGEX", 2, { "\"a\\nb\"", "\"a.b\"" }, "\"false\"^^xsd:boolean" },
   { "REGEX", 3, { "\"a\\nb\"", "\"a.b\"", "\"s\"" }, "\"true\"^^xsd:boolean" },
   { "REGEX", 2, { "\"a\\nb\"", "\"^b\"" }, "\"false\"^^xsd:boolean" },
+  { "REGEX", 2, { "\"ab\\n\"", "\"b$\"" }, "\"false\"^^xsd:boolean" },
+  { "REGEX", 3, { "\"ab\\n\"", "\"b$\"", "\"m\"" }, "\"true\"^^xsd:boolean" },
   { "REGEX", 3, { "\"a\\nb\"", "\"^b$\"", "\"m\"" }, "\"true\"^^xsd:boolean" },
   { "REGEX", 3, { "\"hello world\"", "\"hello\\\\ world\"", "\"x\"" }, "\"true\"^^xsd:boolean" },
   { "REGEX", 3, { "\"helloworld\"", "\"hello world\"", "\"x\"" }, "\"true\"^^xsd:boolean" },
+  { "REGEX", 3, { "\"a#b\"", "\"^a # b$\"", "\"x\"" }, "\"true\"^^xsd:boolean" },
+  { "REGEX", 3, { "\"a b\"", "\"^a[ ]b$\"", "\"x\"" }, "\"true\"^^xsd:boolean" },
+  { "REGEX", 3, { "\"ab\"", "\"^a[ ]b$\"", "\"x\"" }, "\"false\"^^xsd:boolean" },
+  { "REGEX", 3, { "\"a\\tb\"", "\"a\\\\t b\"", "\"x\"" }, "\"true\"^^xsd:boolean" },
   { "REGEX", 3, { "\"a.c\"", "\".\"", "\"q\"" }, "\"true\"^^xsd:boolean" },
   { "REGEX", 3, { "\"abc\"", "\"a.c\"", "\"q\"" }, "\"false\"^^xsd:boolean" },
   { "REGEX", 3, { "\"ABC\"", "\"a.c\"", "\"qi\"" }, "\"false\"^^xsd:boolean" },
@@ -761,6 +783,11 @@ static const fn_case FNS[] = {
   { "REPLACE", 3, { "\"abc\"", "\"x*\"", "\"-\"" }, "ERR" },
   { "REPLACE", 3, { "\"abc\"", "\"\"", "\"-\"" }, "ERR" },
   { "REPLACE", 4, { "\"a.b.c\"", "\".\"", "\"-\"", "\"q\"" }, "\"a-b-c\"" },
+  { "REPLACE", 4, { "\"a.b\"", "\".\"", "\"$1\\\\\"", "\"q\"" }, "\"a$1\\b\"" },
+  { "REPLACE", 4, { "\"a+b\"", "\"+\"", "\"$0\"", "\"q\"" }, "\"a$0b\"" },
+  { "REPLACE", 3, { "\"abc\"", "\"(b)\"", "\"[$0]\"" }, "\"a[b]c\"" },
+  { "REPLACE", 3, { "\"abc\"", "\"(b)\"", "\"$2\"" }, "\"ac\"" },
+  { "REPLACE", 3, { "\"abc\"", "\"(b)\"", "\"$10\"" }, "\"ab0c\"" },
   { "REPLACE",
     3,
     { "\""
@@ -1155,6 +1182,69 @@ static void test_fresh(void) {
   is_str(show(&n1), "\"2010-06-10T11:28:01.25Z\"^^xsd:dateTime", "NOW() of a fixed instant");
 }
 
+static void put_utf8(cust_buf *b, uint32_t c) {
+  if (c < 0x80) {
+    cust_buf_putc(b, (char)c);
+  } else if (c < 0x800) {
+    cust_buf_putc(b, (char)(0xC0 | (c >> 6)));
+    cust_buf_putc(b, (char)(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    cust_buf_putc(b, (char)(0xE0 | (c >> 12)));
+    cust_buf_putc(b, (char)(0x80 | ((c >> 6) & 0x3F)));
+    cust_buf_putc(b, (char)(0x80 | (c & 0x3F)));
+  } else {
+    cust_buf_putc(b, (char)(0xF0 | (c >> 18)));
+    cust_buf_putc(b, (char)(0x80 | ((c >> 12) & 0x3F)));
+    cust_buf_putc(b, (char)(0x80 | ((c >> 6) & 0x3F)));
+    cust_buf_putc(b, (char)(0x80 | (c & 0x3F)));
+  }
+}
+
+/* UCASE and LCASE agree with the C.UTF-8 locale on every code point of the
+ * scripts they map without it, and on the ones around them. */
+static void test_case_tables(void) {
+  static const uint32_t ranges[][2] = { { 0x20, 0x7F },      { 0xA0, 0x250 },
+                                        { 0x370, 0x530 },    { 0x1E00, 0x1F00 },
+                                        { 0x2000, 0x2070 },  { 0x3000, 0x3100 },
+                                        { 0xAC00, 0xAC80 },  { 0x10400, 0x10450 },
+                                        { 0x1F300, 0x1F700 } };
+  locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  if (loc == (locale_t)0) {
+    ok(0, "the C.UTF-8 locale is available");
+    return;
+  }
+  const char *why;
+  int up = sq_func_find("UCASE", 1, &why), low = sq_func_find("LCASE", 1, &why);
+  for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+    cust_buf in, want_up, want_low;
+    cust_buf_init(&in);
+    cust_buf_init(&want_up);
+    cust_buf_init(&want_low);
+    for (uint32_t cp = ranges[r][0]; cp < ranges[r][1]; cp++) {
+      if (cp >= 0xD800 && cp < 0xE000) {
+        continue;
+      }
+      put_utf8(&in, cp);
+      put_utf8(&want_up, (uint32_t)towupper_l((wint_t)cp, loc));
+      put_utf8(&want_low, (uint32_t)towlower_l((wint_t)cp, loc));
+    }
+    cust_term t = { CUST_TERM_LITERAL, in.data, in.len, NULL, NULL };
+    sq_value v, ru, rl;
+    sq_value_of(&t, &v);
+    const sq_value *arg[1] = { &v };
+    sq_rc a = sq_func_call(&ctx, up, arg, 1, &ru), b = sq_func_call(&ctx, low, arg, 1, &rl);
+    ok(a == SQ_OK && b == SQ_OK && ru.term.len == want_up.len &&
+           memcmp(ru.term.value, want_up.data, want_up.len) == 0 && rl.term.len == want_low.len &&
+           memcmp(rl.term.value, want_low.data, want_low.len) == 0,
+       "UCASE and LCASE of U+%04X..U+%04X as the C.UTF-8 locale maps them", ranges[r][0],
+       ranges[r][1] - 1);
+    cust_buf_release(&in);
+    cust_buf_release(&want_up);
+    cust_buf_release(&want_low);
+  }
+  freelocale(loc);
+}
+
 /* ---- aggregates ---------------------------------------------------------------------- */
 
 typedef struct agg_case {
@@ -1253,6 +1343,99 @@ static void test_aggregates(void) {
   sq_agg_free(NULL);
 }
 
+/* Out of memory: every function, operator and aggregate case runs with its
+ * Nth allocation failing (alone, then from N on), for every N it reaches,
+ * in an arena of small chunks so that the arena's own allocations fail too.
+ * Each run must answer SQ_NOMEM or the right value, never a wrong one. */
+static int oom_one(const fn_case *k, int id, int is_persistent, unsigned long nth, int *hit) {
+  cust_arena small;
+  cust_arena_init(&small, 64);
+  sq_fctx c;
+  sq_fctx_init(&c, &small, "http://example.org/base/doc?x");
+  sq_value slots[4], r;
+  const sq_value *args[4] = { NULL, NULL, NULL, NULL };
+  for (size_t j = 0; j < k->n; j++) {
+    args[j] = val(k->args[j], &slots[j]);
+  }
+  cust_fault_arm(nth, is_persistent);
+  sq_rc rc = sq_func_call(&c, id, args, k->n, &r);
+  *hit = cust_fault_disarm(NULL);
+  int good = rc == SQ_NOMEM ? *hit : strcmp(show_rc(rc, &r), k->want) == 0;
+  cust_arena_release(&small);
+  return good;
+}
+
+static void test_oom(void) {
+  int bad = 0, runs = 0;
+  for (size_t i = 0; i < sizeof FNS / sizeof FNS[0]; i++) {
+    const fn_case *k = &FNS[i];
+    const char *why;
+    int id = sq_func_find(k->fn, k->n, &why);
+    if (id <= 0 || strcmp(k->fn, "BNODE") == 0) {
+      continue;
+    }
+    for (int p = 0; p < 2; p++) {
+      for (unsigned long nth = 1; nth < 200; nth++) {
+        int hit = 0;
+        runs++;
+        if (!oom_one(k, id, p, nth, &hit)) {
+          tap_diag("%s with allocation %lu failing%s: a wrong answer", k->fn, nth,
+                   p ? " (and later ones)" : "");
+          bad++;
+        }
+        if (!hit) {
+          break;
+        }
+      }
+    }
+  }
+  ok(bad == 0 && runs > 1000,
+     "out of memory: every function answers SQ_NOMEM or the right value (%d runs)", runs);
+
+  bad = 0;
+  runs = 0;
+  for (size_t i = 0; i < sizeof AGGS / sizeof AGGS[0]; i++) {
+    const agg_case *k = &AGGS[i];
+    for (unsigned long nth = 1; nth < 200; nth++) {
+      cust_arena small;
+      cust_arena_init(&small, 64);
+      sq_fctx c;
+      sq_fctx_init(&c, &small, NULL);
+      sq_value vals[8];
+      const sq_value *pv[8];
+      size_t nv = 0;
+      for (; k->values[nv] != NULL; nv++) {
+        pv[nv] = val(k->values[nv], &vals[nv]);
+      }
+      sq_expr e = { .kind = SQ_E_VAR };
+      sq_agg def = { .kind = k->kind, .distinct = k->distinct, .expr = &e, .separator = k->sep };
+      sq_agg_state *s = NULL;
+      sq_value r;
+      cust_fault_arm(nth, 0);
+      sq_rc rc = sq_agg_new(&def, &small, &s);
+      for (size_t j = 0; rc == SQ_OK && j < nv; j++) {
+        rc = sq_agg_step(s, &c, pv[j]);
+      }
+      if (rc == SQ_OK) {
+        rc = sq_agg_result(s, &c, &r);
+      }
+      int hit = cust_fault_disarm(NULL);
+      runs++;
+      if (rc == SQ_NOMEM ? !hit : strcmp(show_rc(rc, &r), k->want) != 0) {
+        tap_diag("aggregate case %zu with allocation %lu failing: a wrong answer", i, nth);
+        bad++;
+      }
+      sq_agg_free(s);
+      cust_arena_release(&small);
+      if (!hit) {
+        break;
+      }
+    }
+  }
+  ok(bad == 0 && runs > 50,
+     "out of memory: every aggregate answers SQ_NOMEM or the right value (%d runs)", runs);
+}
+
 int main(void) {
   cust_arena_init(&arena, 1 << 16);
   sq_fctx_init(&ctx, &arena, "http://example.org/base/doc?x");
@@ -1264,7 +1447,9 @@ int main(void) {
   test_functions();
   test_func_find();
   test_fresh();
+  test_case_tables();
   test_aggregates();
+  test_oom();
   cust_arena_release(&arena);
   return done_testing();
 }
