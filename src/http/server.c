@@ -646,11 +646,27 @@ static enum MHD_Result send_file_result(struct MHD_Connection *c, cust_sparql_re
   return ret;
 }
 
+/* Text formats name their charset, so that clients which read text types as
+ * Latin-1 read the UTF-8 right. */
+static const char *with_charset(const char *type) {
+  static const char *const text[][2] = {
+    { "text/csv", "text/csv; charset=utf-8" },
+    { "text/tab-separated-values", "text/tab-separated-values; charset=utf-8" },
+    { "text/turtle", "text/turtle; charset=utf-8" },
+  };
+  for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+    if (strcmp(type, text[i][0]) == 0) {
+      return text[i][1];
+    }
+  }
+  return type;
+}
+
 static enum MHD_Result send_result(cust_http *h, struct MHD_Connection *c, cust_sparql_result *res,
                                    double t0) {
   double seconds = now_s() - t0;
   http_metrics_query(&h->metrics, res->http_status, seconds);
-  const char *type = res->content_type ? res->content_type : "application/json";
+  const char *type = with_charset(res->content_type ? res->content_type : "application/json");
   char height[24];
   snprintf(height, sizeof height, "%llu", (unsigned long long)res->height);
   if (res->body_fd >= 0) {
@@ -767,7 +783,6 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   q->named_graphs = named;
   q->nnamed = nn;
   uint64_t generation = cache_key(h, want > 0);
-  q->cache_key_height = generation;
   double t0 = now_s();
   cust_sparql_result res;
   cust_sparql_result_init(&res);
@@ -1740,7 +1755,8 @@ cust_status cust_http_start(const cust_http_config *cfg, const cust_logger *log,
     h->is_tls = 1;
   }
   http_metrics_init(&h->metrics);
-  http_cache_init(&h->cache, 64u * 1024 * 1024);
+  http_cache_init(&h->cache,
+                  cfg->limits.max_cache_bytes ? cfg->limits.max_cache_bytes : 64u * 1024 * 1024);
   pthread_mutex_init(&h->info_lock, NULL);
   pthread_mutex_init(&h->key_lock, NULL);
   pthread_rwlock_init(&h->catalog_lock, NULL);

@@ -1,7 +1,8 @@
 /* The follower: a fetch thread reads blocks ahead (skipping empty ones with
  * /blockchain, batching /block and /block_results, failing over between
- * endpoints) into a bounded queue; the caller's thread checks each block's
- * chain id and link, maps it and commits it with the checkpoint. */
+ * endpoints) into a bounded queue; a mapping thread maps them in order into a
+ * second one; the caller's thread checks each block's chain id and link and
+ * commits its changes with the checkpoint. */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -47,7 +48,26 @@ typedef struct item {
   size_t bytes;     /* memory held, for the queue budget */
   cust_status st;   /* ITEM_FATAL */
   char msg[512];
+  /* ITEM_BLOCK once the mapping thread has mapped it (the block itself is
+   * then released): its changes, indexed by subject for the overlay */
+  int is_mapped;
+  cust_changes changes;
+  cust_mapper_stats stats;
+  uint32_t *by_subject; /* bucket heads, change index + 1; NULL: scan them all */
+  uint32_t *next_same;  /* the next change of the bucket, index + 1 */
+  size_t nbuckets;      /* a power of two */
+  int in_overlay;       /* freed by overlay_drop, never by its holder */
+  struct item *ov_next;
 } item;
+
+/* A queue of items between two threads, in height order. */
+typedef struct queue {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  item *head, *tail;
+  size_t len;
+  size_t bytes; /* memory held by the queued items */
+} queue;
 
 struct cust_index {
   cust_index_config cfg;
@@ -70,13 +90,25 @@ struct cust_index {
   volatile int stopping; /* the writer tells the fetcher to stop */
   uint64_t rng;
 
-  pthread_mutex_t qlock;
-  pthread_cond_t qcond;
-  item *qhead, *qtail;
-  size_t qlen;
-  size_t qbytes; /* memory held by the queued blocks */
+  queue fq; /* fetched blocks, to the mapping thread (or the writer) */
+  queue mq; /* mapped blocks, to the writer */
 
-  uint64_t known_head; /* the head, for the writer's progress (under qlock) */
+  uint64_t known_head; /* the head, for the writer's progress (under fq.lock) */
+
+  /* Mapping ahead of the writer: a thread maps blocks in chain order while
+   * the writer applies earlier ones. Its reads of earlier facts go to
+   * `reader` (a read-only handle: what is committed) and then through the
+   * overlay: the mapped blocks not committed yet, in height order, whose
+   * changes are replayed on what the reader found. */
+  pthread_t mapthread;
+  int has_mapthread;
+  cust_store *reader;
+  pthread_mutex_t ovlock;
+  item *ov_head, *ov_tail; /* under ovlock; appended by the mapping thread,
+                              dropped by the writer once committed */
+  cust_arena ov_arena;     /* the mapping thread's scratch for one read */
+  cust_quad *ov_res;
+  size_t ov_nres, ov_capres;
 
   /* the fetch thread's own state */
   uint64_t next; /* next height to hand over */
@@ -183,6 +215,7 @@ static item *item_new(item_kind kind) {
   if (it != NULL) {
     it->kind = kind;
     cust_block_init(&it->block);
+    cust_changes_init(&it->changes);
   }
   return it;
 }
@@ -192,87 +225,124 @@ static void item_free(item *it) {
     return;
   }
   cust_block_release(&it->block);
+  cust_changes_release(&it->changes);
+  free(it->by_subject);
+  free(it->next_same);
   free(it);
 }
 
-/* Hands `it` to the writer, waiting for room; consumes it. -1 when stopping. */
-static int push(cust_index *c, item *it) {
-  it->bytes = sizeof *it + it->block.arena.total;
-  pthread_mutex_lock(&c->qlock);
-  while ((c->qlen >= c->cfg.queue_blocks || (c->qlen > 0 && c->qbytes >= QUEUE_BYTES)) &&
+static void overlay_drop(cust_index *c, uint64_t height);
+
+/* Frees `it` unless the overlay holds it (then overlay_drop will). */
+static void item_done(item *it) {
+  if (it != NULL && !it->in_overlay) {
+    item_free(it);
+  }
+}
+
+static void queue_init(queue *q) {
+  memset(q, 0, sizeof *q);
+  pthread_mutex_init(&q->lock, NULL);
+  pthread_cond_init(&q->cond, NULL);
+}
+
+static void queue_release(queue *q) {
+  for (item *it = q->head, *next; it != NULL; it = next) {
+    next = it->next;
+    item_done(it);
+  }
+  q->head = q->tail = NULL;
+  pthread_mutex_destroy(&q->lock);
+  pthread_cond_destroy(&q->cond);
+}
+
+static void deadline(struct timespec *ts, uint64_t ms) {
+  clock_gettime(CLOCK_REALTIME, ts);
+  ts->tv_sec += (time_t)(ms / 1000);
+  ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts->tv_nsec >= 1000000000L) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000L;
+  }
+}
+
+/* Appends `it` to `q`, waiting for room. -1 when stopping (except for an
+ * ITEM_FATAL, always handed over): `it` is then the caller's again. */
+static int enqueue(cust_index *c, queue *q, item *it) {
+  it->bytes = sizeof *it + it->block.arena.total + it->changes.arena.total +
+              it->changes.cap * sizeof *it->changes.items;
+  pthread_mutex_lock(&q->lock);
+  while ((q->len >= c->cfg.queue_blocks || (q->len > 0 && q->bytes >= QUEUE_BYTES)) &&
          !should_stop(c)) {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 100 * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&c->qcond, &c->qlock, &ts);
+    deadline(&ts, 100);
+    pthread_cond_timedwait(&q->cond, &q->lock, &ts);
   }
   if (should_stop(c) && it->kind != ITEM_FATAL) {
-    pthread_mutex_unlock(&c->qlock);
-    item_free(it);
+    pthread_mutex_unlock(&q->lock);
     return -1;
   }
   it->next = NULL;
-  if (c->qtail != NULL) {
-    c->qtail->next = it;
+  if (q->tail != NULL) {
+    q->tail->next = it;
   } else {
-    c->qhead = it;
+    q->head = it;
   }
-  c->qtail = it;
-  c->qlen++;
-  c->qbytes += it->bytes;
-  pthread_cond_broadcast(&c->qcond);
-  pthread_mutex_unlock(&c->qlock);
+  q->tail = it;
+  q->len++;
+  q->bytes += it->bytes;
+  pthread_cond_broadcast(&q->cond);
+  pthread_mutex_unlock(&q->lock);
+  return 0;
+}
+
+/* The fetcher hands `it` on; consumes it. -1 when stopping. */
+static int push(cust_index *c, item *it) {
+  if (enqueue(c, &c->fq, it) != 0) {
+    item_free(it);
+    return -1;
+  }
   return 0;
 }
 
 /* Takes the head item off the queue and wakes the producer; the caller holds
- * qlock and has checked that there is a head. */
-static void unlink_head(cust_index *c) {
-  item *it = c->qhead;
-  c->qhead = it->next;
-  if (c->qhead == NULL) {
-    c->qtail = NULL;
+ * the lock and has checked that there is a head. */
+static void unlink_head(queue *q) {
+  item *it = q->head;
+  q->head = it->next;
+  if (q->head == NULL) {
+    q->tail = NULL;
   }
-  c->qlen--;
-  c->qbytes -= it->bytes;
-  pthread_cond_broadcast(&c->qcond);
+  q->len--;
+  q->bytes -= it->bytes;
+  pthread_cond_broadcast(&q->cond);
 }
 
 /* The next item, waiting up to `ms`; NULL when none came. */
-static item *pop(cust_index *c, uint64_t ms) {
-  pthread_mutex_lock(&c->qlock);
-  if (c->qhead == NULL && ms > 0) {
+static item *pop(queue *q, uint64_t ms) {
+  pthread_mutex_lock(&q->lock);
+  if (q->head == NULL && ms > 0) {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&c->qcond, &c->qlock, &ts);
+    deadline(&ts, ms);
+    pthread_cond_timedwait(&q->cond, &q->lock, &ts);
   }
-  item *it = c->qhead;
+  item *it = q->head;
   if (it != NULL) {
-    unlink_head(c);
+    unlink_head(q);
   }
-  pthread_mutex_unlock(&c->qlock);
+  pthread_mutex_unlock(&q->lock);
   return it;
 }
 
 /* The next item if it is an empty run that continues at `from`. */
-static item *pop_empty_at(cust_index *c, uint64_t from) {
+static item *pop_empty_at(queue *q, uint64_t from) {
   item *it = NULL;
-  pthread_mutex_lock(&c->qlock);
-  if (c->qhead != NULL && c->qhead->kind == ITEM_EMPTY && c->qhead->from == from) {
-    it = c->qhead;
-    unlink_head(c);
+  pthread_mutex_lock(&q->lock);
+  if (q->head != NULL && q->head->kind == ITEM_EMPTY && q->head->from == from) {
+    it = q->head;
+    unlink_head(q);
   }
-  pthread_mutex_unlock(&c->qlock);
+  pthread_mutex_unlock(&q->lock);
   return it;
 }
 
@@ -457,9 +527,9 @@ static step refresh_head(cust_index *c) {
     }
     c->head = h;
     c->head_seen_ms = now;
-    pthread_mutex_lock(&c->qlock);
+    pthread_mutex_lock(&c->fq.lock);
     c->known_head = h;
-    pthread_mutex_unlock(&c->qlock);
+    pthread_mutex_unlock(&c->fq.lock);
     shared_lock(c);
     if (c->shared != NULL) {
       c->shared->st.head_height = h;
@@ -843,8 +913,8 @@ static void *fetch_main(void *arg) {
   cust_index *c = arg;
   step s = STEP_OK;
   uint64_t until = c->cfg.until;
-  pthread_mutex_lock(&c->qlock); /* waits until c->fetcher is set */
-  pthread_mutex_unlock(&c->qlock);
+  pthread_mutex_lock(&c->fq.lock); /* waits until c->fetcher is set */
+  pthread_mutex_unlock(&c->fq.lock);
   while (!should_stop(c)) {
     if (until != 0 && c->next > until) {
       item *it = item_new(ITEM_END);
@@ -923,8 +993,10 @@ cust_status cust_index_new(const cust_index_config *cfg, cust_store *store, cust
   c->log = log;
   c->block_time_ms = 1000;
   c->rng = cust_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
-  pthread_mutex_init(&c->qlock, NULL);
-  pthread_cond_init(&c->qcond, NULL);
+  queue_init(&c->fq);
+  queue_init(&c->mq);
+  pthread_mutex_init(&c->ovlock, NULL);
+  cust_arena_init(&c->ov_arena, 0);
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     free(c);
     cust_log(log, CUST_LOG_ERROR, "libcurl could not start");
@@ -964,14 +1036,12 @@ void cust_index_free(cust_index *c) {
   for (size_t i = 0; i < c->nep; i++) {
     cust_chain_endpoint_release(&c->ep[i]);
   }
-  item *it = c->qhead;
-  while (it != NULL) {
-    item *next = it->next;
-    item_free(it);
-    it = next;
-  }
-  pthread_mutex_destroy(&c->qlock);
-  pthread_cond_destroy(&c->qcond);
+  queue_release(&c->fq);
+  queue_release(&c->mq);
+  overlay_drop(c, UINT64_MAX);
+  pthread_mutex_destroy(&c->ovlock);
+  cust_arena_release(&c->ov_arena);
+  free(c->ov_res);
   if (c->has_curl) {
     curl_global_cleanup();
   }
@@ -1067,6 +1137,266 @@ cust_status cust_index_connect(cust_index *c) {
   return CUST_OK;
 }
 
+/* ---- mapping ahead of the writer ------------------------------------------------ */
+
+static uint64_t subject_hash(const cust_term *t) {
+  uint64_t h = 1469598103934665603ull ^ (uint64_t)t->kind;
+  for (size_t i = 0; i < t->len; i++) {
+    h = (h ^ (unsigned char)t->value[i]) * 1099511628211ull;
+  }
+  return h;
+}
+
+static int same_text(const char *a, const char *b) {
+  return (a == NULL || a[0] == '\0') ? (b == NULL || b[0] == '\0')
+                                     : (b != NULL && strcmp(a, b) == 0);
+}
+
+/* Term equality as the store sees it: a language tag wins over a datatype,
+ * and an empty tag or datatype is none. */
+static int same_term(const cust_term *a, const cust_term *b) {
+  if (a->kind != b->kind || a->len != b->len ||
+      (a->len > 0 && memcmp(a->value, b->value, a->len) != 0)) {
+    return 0;
+  }
+  if (a->kind != CUST_TERM_LITERAL) {
+    return 1;
+  }
+  if (!same_text(a->lang, b->lang)) {
+    return 0;
+  }
+  return (a->lang != NULL && a->lang[0] != '\0') || same_text(a->datatype, b->datatype);
+}
+
+/* Does quad q match `pat` (NONE: any; a NONE graph in `pat`: any graph)? */
+static int matches(const cust_quad *pat, const cust_quad *q) {
+  return (pat->s.kind == CUST_TERM_NONE || same_term(&pat->s, &q->s)) &&
+         (pat->p.kind == CUST_TERM_NONE || same_term(&pat->p, &q->p)) &&
+         (pat->o.kind == CUST_TERM_NONE || same_term(&pat->o, &q->o)) &&
+         (pat->g.kind == CUST_TERM_NONE || same_term(&pat->g, &q->g));
+}
+
+/* Indexes a mapped block's changes by subject, so that a read of the
+ * overlay probes one bucket per block. Without memory, reads scan them all. */
+static void index_changes(item *it) {
+  size_t n = it->changes.len, nb = 16;
+  if (n == 0 || n >= UINT32_MAX) {
+    return;
+  }
+  while (nb < 2 * n) {
+    nb *= 2;
+  }
+  it->by_subject = calloc(nb, sizeof *it->by_subject);
+  it->next_same = malloc(n * sizeof *it->next_same);
+  if (it->by_subject == NULL || it->next_same == NULL) {
+    free(it->by_subject);
+    free(it->next_same);
+    it->by_subject = it->next_same = NULL;
+    return;
+  }
+  it->nbuckets = nb;
+  /* backwards, so that each bucket lists its changes in chain order */
+  for (size_t i = n; i-- > 0;) {
+    size_t b = (size_t)subject_hash(&it->changes.items[i].q.s) & (nb - 1);
+    it->next_same[i] = it->by_subject[b];
+    it->by_subject[b] = (uint32_t)(i + 1);
+  }
+}
+
+static cust_status copy_term_to(cust_arena *a, cust_term *dst, const cust_term *src) {
+  *dst = *src;
+  if (src->kind == CUST_TERM_NONE) {
+    return CUST_OK;
+  }
+  dst->value = cust_arena_strndup(a, src->value != NULL ? src->value : "", src->len);
+  dst->lang = src->lang != NULL ? cust_arena_strdup(a, src->lang) : NULL;
+  dst->datatype = src->datatype != NULL ? cust_arena_strdup(a, src->datatype) : NULL;
+  if (dst->value == NULL || (src->lang != NULL && dst->lang == NULL) ||
+      (src->datatype != NULL && dst->datatype == NULL)) {
+    return CUST_ERR_NOMEM;
+  }
+  return CUST_OK;
+}
+
+/* Adds q to the read's results (copied when `copy`: rows of the reader
+ * live only until its next step). */
+static cust_status result_add(cust_index *c, const cust_quad *q, int copy) {
+  if (c->ov_nres == c->ov_capres) {
+    size_t cap = c->ov_capres ? 2 * c->ov_capres : 16;
+    cust_quad *res = realloc(c->ov_res, cap * sizeof *res);
+    if (res == NULL) {
+      return CUST_ERR_NOMEM;
+    }
+    c->ov_res = res;
+    c->ov_capres = cap;
+  }
+  cust_quad *r = &c->ov_res[c->ov_nres];
+  if (!copy) {
+    *r = *q;
+  } else if (copy_term_to(&c->ov_arena, &r->s, &q->s) != CUST_OK ||
+             copy_term_to(&c->ov_arena, &r->p, &q->p) != CUST_OK ||
+             copy_term_to(&c->ov_arena, &r->o, &q->o) != CUST_OK ||
+             copy_term_to(&c->ov_arena, &r->g, &q->g) != CUST_OK) {
+    return CUST_ERR_NOMEM;
+  }
+  c->ov_nres++;
+  return CUST_OK;
+}
+
+typedef struct reader_collect {
+  cust_index *c;
+  cust_status st;
+} reader_collect;
+
+static int reader_cb(void *ud, const cust_quad *q) {
+  reader_collect *rc = ud;
+  rc->st = result_add(rc->c, q, 1);
+  return rc->st != CUST_OK;
+}
+
+/* Replays one change of an uncommitted block on the read's results. */
+static cust_status replay(cust_index *c, const cust_quad *pat, const cust_change *ch) {
+  const cust_quad *q = &ch->q;
+  if (ch->kind == CUST_CHANGE_REMOVE_SP) {
+    size_t k = 0;
+    for (size_t i = 0; i < c->ov_nres; i++) {
+      const cust_quad *r = &c->ov_res[i];
+      int is_gone =
+          same_term(&r->s, &q->s) && same_term(&r->p, &q->p) &&
+          (q->g.kind == CUST_TERM_NONE ? r->g.kind == CUST_TERM_NONE : same_term(&r->g, &q->g));
+      if (!is_gone) {
+        c->ov_res[k++] = *r;
+      }
+    }
+    c->ov_nres = k;
+    return CUST_OK;
+  }
+  if (!matches(pat, q)) {
+    return CUST_OK;
+  }
+  for (size_t i = 0; i < c->ov_nres; i++) {
+    const cust_quad *r = &c->ov_res[i];
+    if (same_term(&r->s, &q->s) && same_term(&r->p, &q->p) && same_term(&r->o, &q->o) &&
+        same_term(&r->g, &q->g)) {
+      return CUST_OK; /* stored once */
+    }
+  }
+  /* the item stays in the overlay while the lock is held: borrow its terms */
+  return result_add(c, q, 0);
+}
+
+/* The mapping thread's view: what the reader finds in the committed store,
+ * with the changes of the mapped blocks not committed yet replayed on it in
+ * chain order. Replaying a block that the store already holds changes
+ * nothing (its additions are there, its removals were followed by the same
+ * additions), so a commit between the two steps is harmless; the writer
+ * drops a block from the overlay only after its commit, and not while a
+ * read holds ovlock. */
+static cust_status overlay_find(void *ud, const cust_quad *pat, cust_quad_fn fn, void *fn_ud) {
+  cust_index *c = ud;
+  reader_collect rc = { c, CUST_OK };
+  cust_arena_reset(&c->ov_arena);
+  c->ov_nres = 0;
+  pthread_mutex_lock(&c->ovlock);
+  cust_status st = cust_store_find(c->reader, pat, reader_cb, &rc);
+  if (st == CUST_OK) {
+    st = rc.st;
+  }
+  int by_subject = pat->s.kind != CUST_TERM_NONE;
+  uint64_t h = by_subject ? subject_hash(&pat->s) : 0;
+  for (item *it = c->ov_head; it != NULL && st == CUST_OK; it = it->ov_next) {
+    const cust_change *items = it->changes.items;
+    if (by_subject && it->by_subject != NULL) {
+      for (uint32_t i = it->by_subject[h & (it->nbuckets - 1)]; i != 0 && st == CUST_OK;
+           i = it->next_same[i - 1]) {
+        if (same_term(&items[i - 1].q.s, &pat->s)) {
+          st = replay(c, pat, &items[i - 1]);
+        }
+      }
+    } else {
+      for (size_t i = 0; i < it->changes.len && st == CUST_OK; i++) {
+        if (!by_subject || same_term(&items[i].q.s, &pat->s)) {
+          st = replay(c, pat, &items[i]);
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < c->ov_nres && st == CUST_OK; i++) {
+    if (fn(fn_ud, &c->ov_res[i]) != 0) {
+      break;
+    }
+  }
+  pthread_mutex_unlock(&c->ovlock);
+  return st;
+}
+
+static void overlay_append(cust_index *c, item *it) {
+  pthread_mutex_lock(&c->ovlock);
+  it->in_overlay = 1;
+  it->ov_next = NULL;
+  if (c->ov_tail != NULL) {
+    c->ov_tail->ov_next = it;
+  } else {
+    c->ov_head = it;
+  }
+  c->ov_tail = it;
+  pthread_mutex_unlock(&c->ovlock);
+}
+
+/* Frees the overlay's blocks up to `height`, which the store now holds. */
+static void overlay_drop(cust_index *c, uint64_t height) {
+  pthread_mutex_lock(&c->ovlock);
+  while (c->ov_head != NULL && c->ov_head->to <= height) {
+    item *it = c->ov_head;
+    c->ov_head = it->ov_next;
+    if (c->ov_head == NULL) {
+      c->ov_tail = NULL;
+    }
+    item_free(it);
+  }
+  pthread_mutex_unlock(&c->ovlock);
+}
+
+/* The mapping thread: maps each fetched block in chain order and hands it to
+ * the writer. A block that cannot be mapped (out of memory, a failing read)
+ * goes on as an ITEM_FATAL, and the thread stops there. */
+static void *map_main(void *arg) {
+  cust_index *c = arg;
+  cust_graph_view view = { c, overlay_find };
+  while (!should_stop(c)) {
+    item *it = pop(&c->fq, 200);
+    if (it == NULL) {
+      continue;
+    }
+    item_kind kind = it->kind;
+    if (kind == ITEM_BLOCK) {
+      memset(&it->stats, 0, sizeof it->stats);
+      cust_status st =
+          cust_mapper_map_block(c->mapper, &it->block, &view, &it->changes, &it->stats);
+      if (st != CUST_OK) {
+        snprintf(it->msg, sizeof it->msg, "cannot map block %" PRIu64 ": %s", it->from,
+                 cust_strerror(st));
+        it->st = st;
+        it->kind = kind = ITEM_FATAL;
+      } else {
+        it->is_mapped = 1;
+        cust_block_release(&it->block);
+        cust_block_init(&it->block);
+        index_changes(it);
+        overlay_append(c, it);
+      }
+    }
+    if (enqueue(c, &c->mq, it) != 0) {
+      item_done(it);
+      break;
+    }
+    if (kind == ITEM_END || kind == ITEM_FATAL) {
+      break;
+    }
+  }
+  return NULL;
+}
+
 /* ---- the writer ----------------------------------------------------------------- */
 
 /* Progress and rates, kept by the writer. */
@@ -1098,9 +1428,9 @@ static void show_progress(cust_index *c, progress *p, const cust_checkpoint *cp,
     c->shared->st.triples_per_s = p->triples_per_s;
   }
   shared_unlock(c);
-  pthread_mutex_lock(&c->qlock);
+  pthread_mutex_lock(&c->fq.lock);
   uint64_t head = c->known_head;
-  pthread_mutex_unlock(&c->qlock);
+  pthread_mutex_unlock(&c->fq.lock);
   uint64_t target = c->cfg.until != 0 && (c->cfg.until < head || head == 0) ? c->cfg.until : head;
   if (target < cp->height) {
     target = cp->height;
@@ -1216,6 +1546,7 @@ static cust_status group_commit(cust_index *c, group *g, cust_checkpoint *cp, pr
   cust_log(c->log, CUST_LOG_DEBUG, "committed heights %" PRIu64 "..%" PRIu64 " (%" PRIu64 " quads)",
            cp->height + 1, g->cp.height, g->changes);
   *cp = g->cp;
+  overlay_drop(c, cp->height);
   p->blocks += g->blocks;
   p->triples += g->changes;
   shared_lock(c);
@@ -1254,13 +1585,14 @@ static cust_status write_loop(cust_index *c, cust_checkpoint *cp, uint64_t start
   group g;
   cust_status st = CUST_OK;
   uint64_t expected = start;
+  queue *q = c->has_mapthread ? &c->mq : &c->fq;
   memset(&p, 0, sizeof p);
   memset(&g, 0, sizeof g);
   g.cp = *cp;
   p.start_ms = p.last_rate_ms = p.last_log_ms = cust_now_ms();
   cust_changes_init(&changes);
   while (!cust_stop_requested) {
-    item *it = pop(c, g.is_open ? 0 : 200);
+    item *it = pop(q, g.is_open ? 0 : 200);
     if (it == NULL) {
       if (g.is_open) {
         st = group_commit(c, &g, cp, &p);
@@ -1273,29 +1605,31 @@ static cust_status write_loop(cust_index *c, cust_checkpoint *cp, uint64_t start
       continue;
     }
     if (it->kind == ITEM_END) {
-      item_free(it);
+      item_done(it);
       break;
     }
     if (it->kind == ITEM_FATAL) {
       cust_chain_copy_text(c->error, sizeof c->error, it->msg);
+      shared_error(c, c->error);
       st = it->st;
-      item_free(it);
+      item_done(it);
       st = group_fail(c, &g, cp, &p, st);
       break;
     }
     st = check_item(c, it, &g.cp, expected);
     if (st != CUST_OK) {
-      item_free(it);
+      item_done(it);
       st = group_fail(c, &g, cp, &p, st);
       break;
     }
     cust_mapper_stats stats;
     memset(&stats, 0, sizeof stats);
     cust_changes_reset(&changes);
+    const cust_changes *applied = &changes;
     if (it->kind == ITEM_EMPTY) {
       /* runs of empty blocks that follow are written together */
       item *more;
-      while ((more = pop_empty_at(c, it->to + 1)) != NULL) {
+      while ((more = pop_empty_at(q, it->to + 1)) != NULL) {
         if (strcmp(more->first_last_hash, it->hash) != 0 ||
             strcmp(more->chain_id, it->chain_id) != 0) {
           st = set_error(c, CUST_ERR_MISMATCH,
@@ -1315,18 +1649,21 @@ static cust_status write_loop(cust_index *c, cust_checkpoint *cp, uint64_t start
         st = group_fail(c, &g, cp, &p, st);
         break;
       }
+    } else if (it->is_mapped) {
+      applied = &it->changes;
+      stats = it->stats;
     } else {
       st = cust_mapper_map_block(c->mapper, &it->block, &view, &changes, &stats);
       if (st != CUST_OK) {
         set_error(c, st, "cannot map block %" PRIu64 ": %s", it->from, cust_strerror(st));
-        item_free(it);
+        item_done(it);
         st = group_fail(c, &g, cp, &p, st);
         break;
       }
     }
-    st = group_add(c, &g, it->kind == ITEM_BLOCK ? &changes : NULL, it->to);
+    st = group_add(c, &g, it->kind == ITEM_BLOCK ? applied : NULL, it->to);
     if (st != CUST_OK) {
-      item_free(it);
+      item_done(it);
       break;
     }
     g.cp.height = it->to;
@@ -1334,12 +1671,12 @@ static cust_status write_loop(cust_index *c, cust_checkpoint *cp, uint64_t start
     cust_chain_copy_text(g.cp.chain_id, sizeof g.cp.chain_id, c->chain_id);
     cust_chain_copy_text(g.cp.block_time, sizeof g.cp.block_time, it->time);
     g.blocks += it->to - it->from + 1;
-    g.changes += changes.len;
+    g.changes += applied->len;
     g.stats.credentials += stats.credentials;
     g.stats.rejections += stats.rejections;
     g.stats.failed += stats.failed;
     expected = it->to + 1;
-    item_free(it);
+    item_done(it);
     if (g.blocks >= GROUP_BLOCKS || g.changes >= GROUP_CHANGES ||
         cust_now_ms() - g.start_ms >= GROUP_MS) {
       st = group_commit(c, &g, cp, &p);
@@ -1413,26 +1750,52 @@ cust_status cust_index_run(cust_index *c) {
   c->stopping = 0;
   c->ferror[0] = '\0';
   c->fstatus = CUST_OK;
+  /* blocks are mapped ahead on a thread of their own when a second, read-only
+   * handle on the store can be opened; otherwise the writer maps them */
+  if (cust_store_open_reader(c->store, &c->reader) == CUST_OK) {
+    c->has_mapthread = 1;
+    if (pthread_create(&c->mapthread, NULL, map_main, c) != 0) {
+      c->has_mapthread = 0;
+    }
+  }
+  if (!c->has_mapthread) {
+    cust_log(c->log, CUST_LOG_DEBUG, "blocks are mapped by the writer");
+  }
   /* the fetcher may run before pthread_create returns: hold the queue lock
    * so that it sees c->fetcher set before its first push */
-  pthread_mutex_lock(&c->qlock);
+  pthread_mutex_lock(&c->fq.lock);
   c->has_fetcher = 1;
   if (pthread_create(&c->fetcher, NULL, fetch_main, c) != 0) {
     c->has_fetcher = 0;
-    pthread_mutex_unlock(&c->qlock);
-    return set_error(c, CUST_ERR_INTERNAL, "cannot start the fetch thread");
+    pthread_mutex_unlock(&c->fq.lock);
+    st = set_error(c, CUST_ERR_INTERNAL, "cannot start the fetch thread");
+  } else {
+    pthread_mutex_unlock(&c->fq.lock);
+    st = write_loop(c, &cp, start);
   }
-  pthread_mutex_unlock(&c->qlock);
-  st = write_loop(c, &cp, start);
   c->stopping = 1;
-  pthread_mutex_lock(&c->qlock);
-  pthread_cond_broadcast(&c->qcond);
-  pthread_mutex_unlock(&c->qlock);
-  pthread_join(c->fetcher, NULL);
-  c->has_fetcher = 0;
-  for (item *it; (it = pop(c, 0)) != NULL;) {
-    item_free(it);
+  queue *qs[2] = { &c->fq, &c->mq };
+  for (int i = 0; i < 2; i++) {
+    pthread_mutex_lock(&qs[i]->lock);
+    pthread_cond_broadcast(&qs[i]->cond);
+    pthread_mutex_unlock(&qs[i]->lock);
   }
+  if (c->has_fetcher) {
+    pthread_join(c->fetcher, NULL);
+    c->has_fetcher = 0;
+  }
+  if (c->has_mapthread) {
+    pthread_join(c->mapthread, NULL);
+    c->has_mapthread = 0;
+  }
+  for (int i = 0; i < 2; i++) {
+    for (item *it; (it = pop(qs[i], 0)) != NULL;) {
+      item_done(it);
+    }
+  }
+  overlay_drop(c, UINT64_MAX);
+  cust_store_close(c->reader);
+  c->reader = NULL;
   shared_lock(c);
   if (c->shared != NULL) {
     c->shared->st.is_running = 0;

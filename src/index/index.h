@@ -1,7 +1,8 @@
 /* The indexer: follows a chain through the RPC client of chain/ (batches,
  * failover, a fetch thread ahead of the writer), hands each block in order to
- * the mapper and commits its changes with the checkpoint in one store
- * transaction; and the status it shares with the server. */
+ * the mapper (on a thread of its own) and commits its changes with the
+ * checkpoint in one store transaction; and the status it shares with the
+ * server. */
 #ifndef CUST_INDEX_H
 #define CUST_INDEX_H
 
@@ -99,8 +100,12 @@ void cust_index_set_mapper(cust_index *c, cust_mapper *mapper);
  * from_height on an empty store) and runs until `until` is committed,
  * cust_stop_requested is set (the block in hand is committed or rolled
  * back), or a fatal error. Blocks are fetched ahead by a thread of its own
- * (at most queue_blocks of them and 64 MiB) while the calling thread maps
- * and commits them. Returns CUST_OK in the first two cases. Fatal errors,
+ * and mapped by another, in chain order (at most queue_blocks of them and
+ * 64 MiB in each queue), while the calling thread applies and commits them;
+ * the mapping thread reads the store through a read-only handle of its own
+ * (cust_store_open_reader) plus the mapped blocks not committed yet, and
+ * without that handle the calling thread maps them. The mapper is used by
+ * one thread at a time. Returns CUST_OK in the first two cases. Fatal errors,
  * with the reason in cust_index_error(): CUST_ERR_MISMATCH (another chain
  * id, a block that does not link to the stored one, transactions and
  * results that disagree on every endpoint), CUST_ERR_NOTFOUND (a height

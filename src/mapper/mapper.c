@@ -510,11 +510,45 @@ typedef struct sub_ctx {
   cust_status st;
 } sub_ctx;
 
+/* Appends an unambiguous key of `t` (kind, lengths and bytes): two terms
+ * have the same key when their N-Quads forms are the same, without the cost
+ * of escaping them (a language tag wins over a datatype, as in N-Quads). */
+static cust_status key_part(cust_buf *b, char tag, const char *s, size_t n) {
+  cust_status st = cust_buf_reserve(b, 1 + sizeof n + n);
+  if (st == CUST_OK) {
+    b->data[b->len++] = tag;
+    memcpy(b->data + b->len, &n, sizeof n);
+    b->len += sizeof n;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+  }
+  return st;
+}
+
+static cust_status quad_key(cust_buf *b, const cust_quad *q) {
+  const cust_term *parts[4] = { &q->s, &q->p, &q->o, &q->g };
+  cust_status st = CUST_OK;
+  for (int i = 0; i < 4 && st == CUST_OK; i++) {
+    const cust_term *t = parts[i];
+    st = key_part(b, (char)('0' + (int)t->kind), t->value != NULL ? t->value : "",
+                  t->kind == CUST_TERM_NONE ? 0 : t->len);
+    if (st != CUST_OK || t->kind != CUST_TERM_LITERAL) {
+      continue;
+    }
+    if (t->lang != NULL && t->lang[0] != '\0') {
+      st = key_part(b, '@', t->lang, strlen(t->lang));
+    } else if (t->datatype != NULL) {
+      st = key_part(b, '^', t->datatype, strlen(t->datatype));
+    }
+  }
+  return st;
+}
+
 static int collect_quad(void *ud, const cust_quad *q) {
   sub_ctx *sc = ud;
   cust_mapper *m = sc->m;
   cust_buf_reset(&sc->line);
-  if (cust_quad_write_nq(&sc->line, q) != CUST_OK) {
+  if (quad_key(&sc->line, q) != CUST_OK) {
     sc->st = CUST_ERR_NOMEM;
     return 1;
   }
@@ -1393,6 +1427,126 @@ static int is_dataverse(const cust_mapper *m, const char *contract) {
   return 0;
 }
 
+/* ---- the usual message, read without jansson's lexer ---- */
+
+/* A dataverse message is almost always `{"submit_claims":{"claims":"<base64>",
+ * "format":"n_quads"}}`, whose one large string jansson would lex byte by
+ * byte. quick_* read that shape only: one action holding an object of
+ * strings (printable ASCII, no escapes) or nulls, with distinct keys, and
+ * build the very tree jansson would; anything else is left to jansson. */
+typedef struct quick {
+  const char *p, *end;
+} quick;
+
+static void quick_ws(quick *q) {
+  while (q->p < q->end && (*q->p == ' ' || *q->p == '\t' || *q->p == '\n' || *q->p == '\r')) {
+    q->p++;
+  }
+}
+
+static int quick_char(quick *q, char c) {
+  quick_ws(q);
+  if (q->p < q->end && *q->p == c) {
+    q->p++;
+    return 1;
+  }
+  return 0;
+}
+
+/* A string without escapes or non-ASCII bytes; its bytes in (*s, *n). */
+static int quick_string(quick *q, const char **s, size_t *n) {
+  if (!quick_char(q, '"')) {
+    return 0;
+  }
+  const char *start = q->p;
+  while (q->p < q->end && *q->p != '"') {
+    unsigned char c = (unsigned char)*q->p;
+    if (c < 0x20 || c > 0x7e || c == '\\') {
+      return 0;
+    }
+    q->p++;
+  }
+  if (q->p >= q->end) {
+    return 0;
+  }
+  *s = start;
+  *n = (size_t)(q->p - start);
+  q->p++;
+  return 1;
+}
+
+/* Sets key (k, kn) of `obj` to `v` (consumed). 0 on out of memory. */
+static int quick_set(json_t *obj, const char *k, size_t kn, json_t *v) {
+  char key[64];
+  if (v == NULL) {
+    return 0;
+  }
+  memcpy(key, k, kn);
+  key[kn] = '\0';
+  return json_object_set_new_nocheck(obj, key, v) == 0;
+}
+
+/* 1 with *root set (NULL: out of memory); 0 when jansson must read it. */
+static int quick_parse(const char *json, size_t len, json_t **root) {
+  enum { MAX_MEMBERS = 8 };
+  quick q = { json, json + len };
+  const char *action, *keys[MAX_MEMBERS], *vals[MAX_MEMBERS];
+  size_t action_n, key_n[MAX_MEMBERS], val_n[MAX_MEMBERS], n = 0;
+  *root = NULL;
+  if (!quick_char(&q, '{') || !quick_string(&q, &action, &action_n) || action_n >= 64 ||
+      !quick_char(&q, ':') || !quick_char(&q, '{')) {
+    return 0;
+  }
+  if (!quick_char(&q, '}')) {
+    do {
+      if (n == MAX_MEMBERS || !quick_string(&q, &keys[n], &key_n[n]) || key_n[n] >= 64 ||
+          !quick_char(&q, ':')) {
+        return 0;
+      }
+      quick_ws(&q);
+      if ((size_t)(q.end - q.p) >= 4 && memcmp(q.p, "null", 4) == 0) {
+        q.p += 4;
+        vals[n] = NULL;
+      } else if (!quick_string(&q, &vals[n], &val_n[n])) {
+        return 0;
+      }
+      for (size_t i = 0; i < n; i++) {
+        if (key_n[i] == key_n[n] && memcmp(keys[i], keys[n], key_n[n]) == 0) {
+          return 0; /* jansson rejects duplicated keys */
+        }
+      }
+      n++;
+    } while (quick_char(&q, ','));
+    if (!quick_char(&q, '}')) {
+      return 0;
+    }
+  }
+  if (!quick_char(&q, '}')) {
+    return 0;
+  }
+  quick_ws(&q);
+  if (q.p != q.end) {
+    return 0;
+  }
+  json_t *top = json_object(), *args = json_object();
+  int ok = top != NULL && args != NULL;
+  for (size_t i = 0; ok && i < n; i++) {
+    json_t *v = vals[i] != NULL ? json_stringn_nocheck(vals[i], val_n[i]) : json_null();
+    ok = quick_set(args, keys[i], key_n[i], v);
+  }
+  if (ok) {
+    ok = quick_set(top, action, action_n, args);
+    args = NULL;
+  }
+  json_decref(args);
+  if (!ok) {
+    json_decref(top);
+    top = NULL;
+  }
+  *root = top;
+  return 1;
+}
+
 /* What a message is to the mapper; *root (to json_decref) holds its JSON. */
 static enum msg_kind classify(const cust_mapper *m, const cust_msg *msg, json_t **root,
                               json_t **args) {
@@ -1411,7 +1565,13 @@ static enum msg_kind classify(const cust_mapper *m, const cust_msg *msg, json_t 
   }
   json_error_t jerr;
   unsigned long failures = __atomic_load_n(&json_alloc_failures, __ATOMIC_RELAXED);
-  *root = json_loadb(msg->json, msg->json_len, JSON_REJECT_DUPLICATES, &jerr);
+  if (quick_parse(msg->json, msg->json_len, root)) {
+    if (*root == NULL) {
+      return MSG_NOMEM;
+    }
+  } else {
+    *root = json_loadb(msg->json, msg->json_len, JSON_REJECT_DUPLICATES, &jerr);
+  }
   if (__atomic_load_n(&json_alloc_failures, __ATOMIC_RELAXED) != failures) {
     json_decref(*root);
     *root = NULL;

@@ -40,10 +40,10 @@ typedef enum sq_path_kind {
 
 typedef struct sq_path {
   sq_path_kind kind;
-  const char *iri;       /* LINK */
-  struct sq_path **sub;  /* INV, SEQ, ALT, STAR, PLUS, OPT */
+  const char *iri;      /* LINK */
+  struct sq_path **sub; /* INV, SEQ, ALT, STAR, PLUS, OPT */
   size_t nsub;
-  const char **iris;     /* NPS: forward IRIs excluded */
+  const char **iris; /* NPS: forward IRIs excluded */
   size_t niris;
   const char **inv_iris; /* NPS: inverse IRIs excluded */
   size_t ninv;
@@ -69,8 +69,8 @@ typedef enum sq_expr_kind {
   SQ_E_SUB,
   SQ_E_MUL,
   SQ_E_DIV,
-  SQ_E_NEG,  /* -arg[0] */
-  SQ_E_PLUS, /* +arg[0] */
+  SQ_E_NEG,      /* -arg[0] */
+  SQ_E_PLUS,     /* +arg[0] */
   SQ_E_BOUND,    /* arg[0] is a SQ_E_VAR */
   SQ_E_IF,       /* arg[0] ? arg[1] : arg[2] */
   SQ_E_COALESCE, /* args */
@@ -86,9 +86,9 @@ typedef enum sq_expr_kind {
 
 typedef struct sq_expr {
   sq_expr_kind kind;
-  int var;         /* VAR, BOUND (the variable) */
-  cust_term term;  /* CONST */
-  const char *fn;  /* CALL */
+  int var;        /* VAR, BOUND (the variable) */
+  cust_term term; /* CONST */
+  const char *fn; /* CALL */
   struct sq_expr **args;
   size_t nargs;
   struct sq_node *pattern; /* EXISTS, NOT_EXISTS */
@@ -145,13 +145,13 @@ typedef struct sq_node {
   size_t ntriples;
   sq_pt path_s, path_o; /* PATH */
   sq_path *path;
-  sq_pt graph;      /* GRAPH: an IRI or a variable */
-  int var;          /* EXTEND */
-  sq_expr **exprs;  /* LEFTJOIN, FILTER, EXTEND (1), GROUP keys, ORDER */
+  sq_pt graph;     /* GRAPH: an IRI or a variable */
+  int var;         /* EXTEND */
+  sq_expr **exprs; /* LEFTJOIN, FILTER, EXTEND (1), GROUP keys, ORDER */
   size_t nexprs;
-  int *desc;        /* ORDER: per expr */
-  int *group_vars;  /* GROUP: per key */
-  sq_agg *aggs;     /* GROUP */
+  int *desc;       /* ORDER: per expr */
+  int *group_vars; /* GROUP: per key */
+  sq_agg *aggs;    /* GROUP */
   size_t naggs;
   int *agg_vars; /* GROUP: per agg */
   int *vars;     /* PROJECT; TABLE: table_vars */

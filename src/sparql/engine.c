@@ -1,7 +1,6 @@
-/* The engine: a pool of worker processes that run queries, a result cache,
- * and the time and size limits. rasqal cannot be interrupted, so each query
- * runs in a worker process that is killed (SIGKILL) when its time is up, and
- * replaced.
+/* The engine: a pool of worker processes that run queries, and the time and
+ * size limits (the answer cache is the server's: http/cache.c). rasqal cannot be interrupted, so
+ * each query runs in a worker process that is killed (SIGKILL) when its time is up, and replaced.
  *
  * Processes. SQLite keeps per-process state (its open files and their
  * locks) that a fork() copies but cannot use: a worker forked from a process
@@ -62,7 +61,6 @@
 #define DEFAULT_MAX_RESULTS 100000
 #define DEFAULT_MAX_QUERY (1024 * 1024)
 #define DEFAULT_WORKERS 2
-#define DEFAULT_CACHE_BYTES (64u * 1024 * 1024)
 #define DEFAULT_MAX_MEMORY ((size_t)2 * 1024 * 1024 * 1024)
 #define DEFAULT_MAX_RESULT_BYTES ((uint64_t)256 * 1024 * 1024)
 #define MAX_FRAME (64u * 1024 * 1024)
@@ -722,20 +720,6 @@ int cust_sparql_child_main(int argc, char **argv) {
   return 0;
 }
 
-/* ---- the cache ---------------------------------------------------------------------------------
- */
-
-typedef struct cache_entry {
-  struct cache_entry *prev, *next; /* most recent first */
-  char *key;
-  size_t keylen;
-  int status;
-  const char *content_type;
-  char *body;
-  size_t len;
-  uint64_t read_height; /* the height the answer was read at */
-} cache_entry;
-
 typedef struct worker_slot {
   pid_t pid;
   int fd; /* -1: to be spawned */
@@ -746,181 +730,14 @@ struct cust_sparql {
   char *db_path;
   cust_sparql_limits limits;
   const cust_logger *log;
-  pthread_mutex_t lock; /* slots and cache */
+  pthread_mutex_t lock; /* slots */
   pthread_cond_t idle;
   pthread_mutex_t spawn_lock;
   int spawner_fd;
   pid_t spawner_pid;
   worker_slot *slots;
   size_t nslots;
-  cache_entry *head, *tail;
-  size_t cache_bytes;
-  uint64_t cache_height;
-  /* the highest height an answer was read at: an older answer is never
-   * served from the cache after it, so that no client sees time go back */
-  uint64_t max_read_height;
 };
-
-static void entry_free(cache_entry *e) {
-  if (e != NULL) {
-    free(e->key);
-    free(e->body);
-    free(e);
-  }
-}
-
-static void cache_unlink(cust_sparql *e, cache_entry *c) {
-  if (c->prev) {
-    c->prev->next = c->next;
-  } else {
-    e->head = c->next;
-  }
-  if (c->next) {
-    c->next->prev = c->prev;
-  } else {
-    e->tail = c->prev;
-  }
-  c->prev = c->next = NULL;
-  e->cache_bytes -= c->len + c->keylen + sizeof *c;
-}
-
-static void cache_push(cust_sparql *e, cache_entry *c) {
-  c->prev = NULL;
-  c->next = e->head;
-  if (e->head) {
-    e->head->prev = c;
-  }
-  e->head = c;
-  if (e->tail == NULL) {
-    e->tail = c;
-  }
-  e->cache_bytes += c->len + c->keylen + sizeof *c;
-}
-
-static void cache_clear(cust_sparql *e) {
-  while (e->head != NULL) {
-    cache_entry *c = e->head;
-    cache_unlink(e, c);
-    entry_free(c);
-  }
-}
-
-static cust_status cache_key(const cust_sparql_request *req, sq_format *unused, cust_buf *k) {
-  (void)unused;
-  cust_status st = put_str(k, req->query);
-  if (st == CUST_OK) {
-    st = put_str(k, req->accept);
-  }
-  if (st == CUST_OK) {
-    st = put_str(k, req->format);
-  }
-  if (st == CUST_OK) {
-    st = put_num(k, req->ndefault);
-  }
-  for (size_t i = 0; i < req->ndefault && st == CUST_OK; i++) {
-    st = put_str(k, req->default_graphs[i]);
-  }
-  if (st == CUST_OK) {
-    st = put_num(k, req->nnamed);
-  }
-  for (size_t i = 0; i < req->nnamed && st == CUST_OK; i++) {
-    st = put_str(k, req->named_graphs[i]);
-  }
-  if (st == CUST_OK) {
-    st = put_num(k, req->nbind);
-  }
-  for (size_t i = 0; i < req->nbind && st == CUST_OK; i++) {
-    const cust_term *v = &req->bind_values[i];
-    st = put_str(k, req->bind_names[i]);
-    if (st == CUST_OK) {
-      st = put_num(k, (uint64_t)v->kind);
-    }
-    if (st == CUST_OK) {
-      st = put_field(k, v->value, v->value ? v->len : 0);
-    }
-    if (st == CUST_OK) {
-      st = put_str(k, v->lang);
-    }
-    if (st == CUST_OK) {
-      st = put_str(k, v->datatype);
-    }
-  }
-  if (st == CUST_OK) {
-    st = put_num(k, req->cache_key_height);
-  }
-  return st;
-}
-
-static int cache_get(cust_sparql *e, const cust_buf *key, cust_sparql_result *r) {
-  int hit = 0;
-  pthread_mutex_lock(&e->lock);
-  for (cache_entry *c = e->head; c != NULL; c = c->next) {
-    if (c->keylen == key->len && memcmp(c->key, key->data, key->len) == 0) {
-      if (c->read_height < e->max_read_height) {
-        break;
-      }
-      cust_buf_reset(&r->body);
-      if (cust_buf_append(&r->body, c->body, c->len) == CUST_OK) {
-        r->http_status = c->status;
-        r->content_type = c->content_type;
-        r->height = c->read_height;
-        r->is_cached = 1;
-        hit = 1;
-        cache_unlink(e, c);
-        cache_push(e, c);
-      }
-      break;
-    }
-  }
-  pthread_mutex_unlock(&e->lock);
-  return hit;
-}
-
-static void cache_put(cust_sparql *e, const cust_buf *key, uint64_t height,
-                      const cust_sparql_result *r) {
-  size_t max = e->limits.max_cache_bytes ? e->limits.max_cache_bytes : DEFAULT_CACHE_BYTES;
-  size_t cost = r->body.len + key->len + sizeof(cache_entry);
-  if (cost > max / 8 || r->body_fd >= 0) {
-    return; /* one answer may not take the cache for itself */
-  }
-  cache_entry *c = calloc(1, sizeof *c);
-  if (c == NULL) {
-    return;
-  }
-  c->key = malloc(key->len);
-  c->body = malloc(r->body.len ? r->body.len : 1);
-  if (c->key == NULL || c->body == NULL) {
-    entry_free(c);
-    return;
-  }
-  memcpy(c->key, key->data, key->len);
-  c->keylen = key->len;
-  if (r->body.len) {
-    memcpy(c->body, r->body.data, r->body.len);
-  }
-  c->len = r->body.len;
-  c->status = r->http_status;
-  c->content_type = r->content_type;
-  c->read_height = r->height;
-  pthread_mutex_lock(&e->lock);
-  if (height > e->cache_height) {
-    /* a new block: every older answer is stale */
-    cache_clear(e);
-    e->cache_height = height;
-  }
-  if (height < e->cache_height || r->height < e->max_read_height) {
-    pthread_mutex_unlock(&e->lock);
-    entry_free(c);
-    return;
-  }
-  cache_push(e, c);
-  while (e->cache_bytes > max && e->tail != NULL) {
-    cache_entry *old = e->tail;
-    cache_unlink(e, old);
-    entry_free(old);
-  }
-  pthread_mutex_unlock(&e->lock);
-}
 
 /* ---- the pool ----------------------------------------------------------------------------------
  */
@@ -1093,7 +910,6 @@ void cust_sparql_free(cust_sparql *e) {
     kill_worker(&e->slots[i]);
   }
   stop_spawner(e);
-  cache_clear(e);
   pthread_mutex_destroy(&e->lock);
   pthread_mutex_destroy(&e->spawn_lock);
   pthread_cond_destroy(&e->idle);
@@ -1338,8 +1154,6 @@ done:
 }
 
 cust_status cust_sparql_run(cust_sparql *e, const cust_sparql_request *req, cust_sparql_result *r) {
-  cust_buf key;
-  cust_status st;
   r->is_cached = 0;
   if (req->query == NULL || req->query[0] == '\0') {
     return sq_fail(r, 400, "malformed query", "no query was given");
@@ -1351,21 +1165,5 @@ cust_status cust_sparql_run(cust_sparql *e, const cust_sparql_request *req, cust
              e->limits.max_query_len);
     return sq_fail(r, 413, "query too long", detail);
   }
-  cust_buf_init(&key);
-  int use_cache = req->cache_key_height != 0 && cache_key(req, NULL, &key) == CUST_OK;
-  if (use_cache && cache_get(e, &key, r)) {
-    cust_buf_release(&key);
-    return CUST_OK;
-  }
-  st = run_in_worker(e, req, r);
-  pthread_mutex_lock(&e->lock);
-  if (r->height > e->max_read_height) {
-    e->max_read_height = r->height;
-  }
-  pthread_mutex_unlock(&e->lock);
-  if (st == CUST_OK && use_cache && r->http_status == 200) {
-    cache_put(e, &key, req->cache_key_height, r);
-  }
-  cust_buf_release(&key);
-  return st;
+  return run_in_worker(e, req, r);
 }

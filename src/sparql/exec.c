@@ -41,6 +41,7 @@
  *   empty: a short answer */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1629,6 +1630,11 @@ static const char *check_lone_group(run *u, sq_table *t, const char *text) {
 static cust_status answer_graph(run *u, graph_out *g, sq_format f) {
   cust_sparql_result *r = u->r;
   cust_buf_reset(&r->body);
+  char why[320], detail[400];
+  if (f == SQ_FMT_RDFXML && !sq_rdfxml_check(g->q, g->n, why, sizeof why)) {
+    snprintf(detail, sizeof detail, "%s; ask for text/turtle or application/n-triples", why);
+    return sq_fail(r, 406, "not acceptable", detail);
+  }
   cust_status st = sq_write_graph(&r->body, f, g->q, g->n, u->x->raw);
   if (st == CUST_ERR_NOMEM) {
     return sq_fail(r, 503, OUT_OF_MEMORY, "the query engine ran out of memory");

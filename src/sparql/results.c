@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,7 +121,21 @@ sq_format sq_format_pick(const char *format, const char *accept, int is_graph) {
   if (format != NULL && *format != '\0') {
     sq_format f = by_name(format, strlen(format));
     const fmt_info *in = info_of(f);
-    return in != NULL && in->is_graph == is_graph ? f : SQ_FMT_NONE;
+    if (in == NULL) {
+      return SQ_FMT_NONE;
+    }
+    if (in->is_graph == is_graph) {
+      return f;
+    }
+    /* A client library sends its one `format` for every query form (e.g.
+     * format=xml): for a graph, "xml" is RDF/XML; another result-set format
+     * names nothing a graph can be, so the Accept header decides. */
+    if (is_graph && f == SQ_FMT_XML) {
+      return SQ_FMT_RDFXML;
+    }
+    if (!is_graph) {
+      return SQ_FMT_NONE;
+    }
   }
   if (accept == NULL || *accept == '\0') {
     return dflt;
@@ -516,67 +531,165 @@ cust_status sq_write_boolean(cust_buf *b, sq_format f, int value) {
   }
 }
 
-static raptor_term *raptor_from_cust(raptor_world *rw, const cust_term *t) {
-  switch (t->kind) {
-    case CUST_TERM_IRI:
-      return raptor_new_term_from_counted_uri_string(rw, (const unsigned char *)t->value, t->len);
-    case CUST_TERM_BLANK:
-      return raptor_new_term_from_counted_blank(rw, (const unsigned char *)t->value, t->len);
-    case CUST_TERM_LITERAL: {
-      raptor_uri *dt = t->datatype ? raptor_new_uri(rw, (const unsigned char *)t->datatype) : NULL;
-      raptor_term *r = raptor_new_term_from_counted_literal(
-          rw, (const unsigned char *)t->value, t->len, dt, (const unsigned char *)t->lang,
-          t->lang ? (unsigned char)strlen(t->lang) : 0);
-      if (dt != NULL) {
-        raptor_free_uri(dt);
-      }
-      return r;
-    }
-    default:
-      return NULL;
-  }
+/* ---- RDF/XML -------------------------------------------------------------------------- */
+
+/* RDF/XML names a predicate as an XML element: a namespace and a local name
+ * that is an NCName. Bytes of UTF-8 sequences count as name characters (the
+ * letters beyond ASCII); '.' and '-' and digits may not start a name. */
+static int is_name_char(unsigned char c) {
+  return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '-' || c == '.';
 }
 
-static cust_status write_rdfxml(cust_buf *b, const cust_quad *q, size_t n, raptor_world *rw) {
-  cust_status st = CUST_ERR_INTERNAL;
-  void *str = NULL;
-  size_t len = 0;
-  raptor_serializer *ser = raptor_new_serializer(rw, "rdfxml");
-  if (ser == NULL || raptor_serializer_start_to_string(ser, NULL, &str, &len) != 0) {
-    goto done;
+static int is_name_start(unsigned char c) {
+  return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* Where the local name of `iri` starts (the longest NCName suffix), or `len`
+ * when it has none. The names that RDF/XML reserves in its own namespace
+ * (rdf:li is renumbered by readers, rdf:about and the like are syntax) have
+ * none either. */
+static size_t local_name_at(const char *iri, size_t len) {
+  size_t i = len;
+  while (i > 0 && is_name_char((unsigned char)iri[i - 1])) {
+    i--;
   }
-  for (size_t i = 0; i < n; i++) {
-    raptor_statement *s = raptor_new_statement_from_nodes(rw, raptor_from_cust(rw, &q[i].s),
-                                                          raptor_from_cust(rw, &q[i].p),
-                                                          raptor_from_cust(rw, &q[i].o), NULL);
-    if (s == NULL) {
-      goto done;
+  while (i < len && !is_name_start((unsigned char)iri[i])) {
+    i++;
+  }
+  static const char rdf_ns[] = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+  static const char *const reserved[] = {
+    "RDF",      "Description", "ID",       "about", "bagID",     "parseType",
+    "resource", "nodeID",      "datatype", "li",    "aboutEach", "aboutEachPrefix"
+  };
+  if (i == sizeof rdf_ns - 1 && memcmp(iri, rdf_ns, i) == 0) {
+    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
+      if (strlen(reserved[k]) == len - i && memcmp(iri + i, reserved[k], len - i) == 0) {
+        return len;
+      }
     }
-    int rc = raptor_serializer_serialize_statement(ser, s);
-    raptor_free_statement(s);
-    if (rc != 0) {
-      goto done;
+  }
+  return i;
+}
+
+/* Text and attribute values; a character XML 1.0 cannot carry makes the
+ * graph unwritable (CUST_ERR_UNSUPPORTED) rather than silently changed. */
+static cust_status xml_exact(cust_buf *b, const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
+      return CUST_ERR_UNSUPPORTED;
     }
   }
-  if (raptor_serializer_serialize_end(ser) != 0) {
-    goto done;
+  return xml_text(b, s, len);
+}
+
+/* A blank node label as an rdf:nodeID (an NCName): "b", then the label with
+ * every byte that is not a name character (and '_') as "_HH". */
+static cust_status node_id(cust_buf *b, const char *label, size_t len) {
+  cust_status st = cust_buf_putc(b, 'b');
+  for (size_t i = 0; i < len && st == CUST_OK; i++) {
+    unsigned char c = (unsigned char)label[i];
+    st = is_name_char(c) && c != '_' ? cust_buf_putc(b, (char)c) : cust_buf_printf(b, "_%02X", c);
   }
-  raptor_free_serializer(ser);
-  ser = NULL;
-  st = str ? cust_buf_append(b, str, len) : CUST_ERR_INTERNAL;
-done:
-  if (ser != NULL) {
-    raptor_free_serializer(ser);
-  }
-  raptor_free_memory(str);
   return st;
+}
+
+static cust_status rdfxml_triple(cust_buf *b, const cust_quad *q) {
+  size_t plen = q->p.len;
+  size_t at = local_name_at(q->p.value, plen);
+  if (q->p.kind != CUST_TERM_IRI || at == plen) {
+    return CUST_ERR_UNSUPPORTED;
+  }
+  cust_status st;
+  if (q->s.kind == CUST_TERM_BLANK) {
+    st = cust_buf_puts(b, "  <rdf:Description rdf:nodeID=\"");
+    st = st ? st : node_id(b, q->s.value, q->s.len);
+  } else {
+    st = cust_buf_puts(b, "  <rdf:Description rdf:about=\"");
+    st = st ? st : xml_exact(b, q->s.value, q->s.len);
+  }
+  st = st ? st : cust_buf_puts(b, "\">\n    <p:");
+  st = st ? st : cust_buf_append(b, q->p.value + at, plen - at);
+  st = st ? st : cust_buf_puts(b, " xmlns:p=\"");
+  st = st ? st : xml_exact(b, q->p.value, at);
+  st = st ? st : cust_buf_putc(b, '"');
+  if (st != CUST_OK) {
+    return st;
+  }
+  switch (q->o.kind) {
+    case CUST_TERM_IRI:
+      st = cust_buf_puts(b, " rdf:resource=\"");
+      st = st ? st : xml_exact(b, q->o.value, q->o.len);
+      st = st ? st : cust_buf_puts(b, "\"/>\n");
+      break;
+    case CUST_TERM_BLANK:
+      st = cust_buf_puts(b, " rdf:nodeID=\"");
+      st = st ? st : node_id(b, q->o.value, q->o.len);
+      st = st ? st : cust_buf_puts(b, "\"/>\n");
+      break;
+    case CUST_TERM_LITERAL:
+      if (q->o.lang != NULL) {
+        st = cust_buf_puts(b, " xml:lang=\"");
+        st = st ? st : xml_exact(b, q->o.lang, strlen(q->o.lang));
+        st = st ? st : cust_buf_putc(b, '"');
+      } else if (q->o.datatype != NULL && strcmp(q->o.datatype, XSD_STRING) != 0) {
+        st = cust_buf_puts(b, " rdf:datatype=\"");
+        st = st ? st : xml_exact(b, q->o.datatype, strlen(q->o.datatype));
+        st = st ? st : cust_buf_putc(b, '"');
+      }
+      st = st ? st : cust_buf_putc(b, '>');
+      st = st ? st : xml_exact(b, q->o.value, q->o.len);
+      st = st ? st : cust_buf_puts(b, "</p:");
+      st = st ? st : cust_buf_append(b, q->p.value + at, plen - at);
+      st = st ? st : cust_buf_puts(b, ">\n");
+      break;
+    default:
+      return CUST_ERR_UNSUPPORTED;
+  }
+  return st ? st : cust_buf_puts(b, "  </rdf:Description>\n");
+}
+
+/* One rdf:Description per triple, the predicate's namespace declared on its
+ * own element: plain, and readable by every RDF/XML parser. */
+static cust_status write_rdfxml(cust_buf *b, const cust_quad *q, size_t n) {
+  cust_status st = cust_buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                                    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
+                                    "22-rdf-syntax-ns#\">\n");
+  for (size_t i = 0; i < n && st == CUST_OK; i++) {
+    st = rdfxml_triple(b, &q[i]);
+  }
+  return st ? st : cust_buf_puts(b, "</rdf:RDF>\n");
+}
+
+int sq_rdfxml_check(const cust_quad *q, size_t n, char *why, size_t whylen) {
+  cust_buf scratch;
+  cust_buf_init(&scratch);
+  int ok = 1;
+  for (size_t i = 0; i < n && ok; i++) {
+    cust_buf_reset(&scratch);
+    if (rdfxml_triple(&scratch, &q[i]) != CUST_ERR_UNSUPPORTED) {
+      continue;
+    }
+    ok = 0;
+    int no_name =
+        q[i].p.kind != CUST_TERM_IRI || local_name_at(q[i].p.value, q[i].p.len) == q[i].p.len;
+    snprintf(why, whylen,
+             no_name ? "RDF/XML cannot write the predicate <%.200s>: it ends in no XML name"
+                     : "RDF/XML cannot write a triple of predicate <%.200s>: it holds a control "
+                       "character that XML 1.0 cannot carry",
+             q[i].p.kind == CUST_TERM_IRI ? q[i].p.value : "");
+  }
+  cust_buf_release(&scratch);
+  return ok;
 }
 
 cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n,
                            raptor_world *rw) {
   cust_status st = CUST_OK;
+  (void)rw;
   if (f == SQ_FMT_RDFXML) {
-    return write_rdfxml(b, q, n, rw);
+    return write_rdfxml(b, q, n);
   }
   if (f != SQ_FMT_TURTLE && f != SQ_FMT_NTRIPLES && f != SQ_FMT_NQUADS) {
     return CUST_ERR_INVALID;

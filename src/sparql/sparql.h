@@ -12,7 +12,7 @@ typedef struct cust_sparql_limits {
   uint64_t max_results;      /* rows or triples; 0: 100000 */
   size_t max_query_len;      /* bytes; 0: 1 MiB */
   unsigned workers;          /* worker processes (queries at once); 0: 2 */
-  size_t max_cache_bytes;    /* result cache; 0: 64 MiB */
+  size_t max_cache_bytes;    /* the server's answer cache; 0: 64 MiB */
   size_t max_memory;         /* address space of one worker; 0: 2 GiB */
   uint64_t max_result_bytes; /* bytes of one answer; 0: 256 MiB */
 } cust_sparql_limits;
@@ -49,7 +49,6 @@ typedef struct cust_sparql_request {
   const char *const *bind_names;
   const cust_term *bind_values;
   size_t nbind;
-  uint64_t cache_key_height; /* the indexed height, for the result cache; 0: no cache */
 } cust_sparql_request;
 
 typedef struct cust_sparql_result {

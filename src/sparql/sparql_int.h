@@ -8,7 +8,7 @@
 #include <redland.h>
 
 #include "sparql/sparql.h"
-#include "store/store.h"
+#include "store/store_rdf.h"
 
 /* A graph name no store holds (the store's graphs are http(s) IRIs): the
  * first graph every GRAPH ?var visits. rasqal sets the variable to it when
@@ -36,7 +36,9 @@ const char *sq_format_type(sq_format f);
 /* Picks the format of an answer: `format` (a short name such as "json" or a
  * media type) wins over `accept` (an HTTP Accept header with q-values). For
  * `is_graph` (CONSTRUCT, DESCRIBE) only RDF formats qualify, otherwise only
- * result formats. SQ_FMT_NONE when nothing acceptable is offered. */
+ * result formats; for a graph, a `format` naming a result format is not a
+ * choice (xml is read as RDF/XML, the others leave it to `accept`).
+ * SQ_FMT_NONE when nothing acceptable is offered. */
 sq_format sq_format_pick(const char *format, const char *accept, int is_graph);
 
 /* ---- a solution sequence, as the writers see it --------------------------- */
@@ -64,6 +66,10 @@ cust_status sq_write_boolean(cust_buf *b, sq_format f, int value);
 /* RDF formats for graph results: triples as cust_quad with g NONE. */
 cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n,
                            raptor_world *rw);
+/* 1 when RDF/XML can write every triple of `q` (a predicate must end in an
+ * XML name, and text may hold no control character XML 1.0 lacks); else 0
+ * with the reason, naming the triple's predicate, in `why`. */
+int sq_rdfxml_check(const cust_quad *q, size_t n, char *why, size_t whylen);
 /* The JSON error body {"error": ..., "detail": ...}. */
 cust_status sq_error_body(cust_buf *b, const char *error, const char *detail);
 

@@ -41,28 +41,28 @@ typedef struct sq_value {
   cust_term term;
   sq_vtype type;
   /* parsed forms, set by sq_value_of */
-  int64_t i;          /* INTEGER when it fits (big = NULL) */
-  const char *big;    /* INTEGER or DECIMAL: canonical digits when not an int64, or a decimal */
-  double d;           /* FLOAT, DOUBLE; also the approximate value of any number */
-  int b;              /* BOOLEAN */
-  int64_t secs;       /* DATETIME/DATE/TIME: seconds since 1970-01-01 in UTC (local when no zone);
-                       * DURATION: the seconds part */
-  int64_t months;     /* DURATION: the months part */
-  int32_t frac_ns;    /* fraction of a second, nanoseconds */
-  int16_t tz_min;     /* time zone offset in minutes */
+  int64_t i;       /* INTEGER when it fits (big = NULL) */
+  const char *big; /* INTEGER or DECIMAL: canonical digits when not an int64, or a decimal */
+  double d;        /* FLOAT, DOUBLE; also the approximate value of any number */
+  int b;           /* BOOLEAN */
+  int64_t secs;    /* DATETIME/DATE/TIME: seconds since 1970-01-01 in UTC (local when no zone);
+                    * DURATION: the seconds part */
+  int64_t months;  /* DURATION: the months part */
+  int32_t frac_ns; /* fraction of a second, nanoseconds */
+  int16_t tz_min;  /* time zone offset in minutes */
   unsigned char has_tz;
 } sq_value;
 
 /* The context of one query's evaluation: where results' strings go, and what
  * the recommendation fixes per query (NOW) or per solution (BNODE labels). */
 typedef struct sq_fctx {
-  cust_arena *arena;      /* strings of values made by operations (borrowed) */
-  int64_t now_ms;         /* NOW(): milliseconds since 1970, fixed for the query */
-  uint64_t rand_state;    /* RAND(): seeded per query */
-  uint64_t bnode_serial;  /* labels of BNODE(): fresh per call ... */
-  uint64_t solution;      /* ... and BNODE(str) gives the same label for the same str within
-                           * one solution: the evaluator bumps this per solution */
-  const char *base;       /* IRI(): resolves relative IRIs against it (NULL: none) */
+  cust_arena *arena;     /* strings of values made by operations (borrowed) */
+  int64_t now_ms;        /* NOW(): milliseconds since 1970, fixed for the query */
+  uint64_t rand_state;   /* RAND(): seeded per query */
+  uint64_t bnode_serial; /* labels of BNODE(): fresh per call ... */
+  uint64_t solution;     /* ... and BNODE(str) gives the same label for the same str within
+                          * one solution: the evaluator bumps this per solution */
+  const char *base;      /* IRI(): resolves relative IRIs against it (NULL: none) */
 } sq_fctx;
 
 /* Sets NOW to the current time and seeds RAND. */

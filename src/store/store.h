@@ -5,8 +5,6 @@
 #ifndef CUST_STORE_H
 #define CUST_STORE_H
 
-#include <redland.h>
-
 #include "core/core.h"
 
 typedef struct cust_store cust_store;
@@ -41,6 +39,11 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
                             cust_store **out);
 /* Closes the handle, rolling back an open transaction. NULL is accepted. */
 void cust_store_close(cust_store *s);
+/* Opens a second, read-only handle on the file of `s`, for a thread that
+ * reads what `s` has committed while `s` writes (the indexer's mapping
+ * thread). *out is owned by the caller (cust_store_close). Errors: those of
+ * cust_store_open. */
+cust_status cust_store_open_reader(cust_store *s, cust_store **out);
 
 /* The checkpoint; height 0 and empty strings when nothing was indexed yet. */
 cust_status cust_store_checkpoint(cust_store *s, cust_checkpoint *out);
@@ -95,12 +98,6 @@ cust_status cust_store_analyze(cust_store *s);
 /* Bounds the node-id cache of this handle (defaults: 200000 terms, 32 MiB of
  * strings); it is cleared whenever it reaches either bound. */
 void cust_store_set_cache(cust_store *s, size_t max_terms, size_t max_bytes);
-
-/* The librdf world and model over this handle's file, for SPARQL. Borrowed:
- * valid until cust_store_close. Made on first call (NULL on failure, logged).
- * librdf opens the file with its own SQLite connection. */
-librdf_world *cust_store_rdf_world(cust_store *s);
-librdf_model *cust_store_rdf_model(cust_store *s);
 
 /* ---- reading by term id (read_ids.c) ------------------------------------- */
 

@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
-#include "store/store.h"
+#include "store/store_rdf.h"
 
 /* ---- the node-id cache ---------------------------------------------------- */
 

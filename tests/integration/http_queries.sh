@@ -38,6 +38,22 @@ get /sparql --get --data-urlencode "query=$q" --data-urlencode 'format=tsv' \
 get /sparql --get --data-urlencode "query=$q" -H 'Accept: text/csv' -H 'Accept-Encoding: gzip' \
   >/dev/null
 grep -q 'Dataset One' "$TMP/body" || fail "small CSV is not compressed"
+header Content-Type | grep -qi '^text/csv; charset=utf-8' || fail "CSV says its charset: $(header Content-Type)"
+get /sparql --get --data-urlencode "query=$q" -H 'Accept: text/tab-separated-values' >/dev/null
+header Content-Type | grep -qi '^text/tab-separated-values; charset=utf-8' \
+  || fail "TSV says its charset: $(header Content-Type)"
+# SPARQLWrapper's CONSTRUCT: format=xml with Accept RDF/XML; a result-set
+# format= with an RDF Accept leaves the choice to Accept
+c='CONSTRUCT WHERE { <https://example.org/dataset/d1> ?p ?o }'
+get /sparql --get --data-urlencode "query=$c" --data-urlencode 'format=xml' \
+  -H 'Accept: application/rdf+xml' >/dev/null
+[ "$(status)" = 200 ] || fail "CONSTRUCT format=xml: $(status) $(head -c 300 "$TMP/body")"
+header Content-Type | grep -q '^application/rdf+xml' || fail "CONSTRUCT format=xml is RDF/XML"
+grep -q 'Dataset One' "$TMP/body" || fail "the RDF/XML holds the data: $(head -c 300 "$TMP/body")"
+get /sparql --get --data-urlencode "query=$c" --data-urlencode 'format=json' \
+  -H 'Accept: text/turtle' >/dev/null
+[ "$(status)" = 200 ] || fail "CONSTRUCT format=json Accept Turtle: $(status)"
+header Content-Type | grep -q '^text/turtle; charset=utf-8' || fail "... is Turtle: $(header Content-Type)"
 get /sparql --data-urlencode 'query=CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }' \
   -H 'Accept-Encoding: gzip' >/dev/null
 header Content-Type | grep -q 'text/turtle' || fail "CONSTRUCT is Turtle by default"

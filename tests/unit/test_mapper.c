@@ -683,6 +683,79 @@ static void test_rejections(void) {
   free(good);
 }
 
+/* ---- message forms --------------------------------------------------------------------------- */
+
+/* Maps one message in a block of its own; the store's dump (owned by the
+ * caller) and the stats. */
+static char *map_message(const char *json, cust_mapper_stats *st) {
+  cust_mapper *m = new_mapper(0, 1);
+  fstore f;
+  fs_init(&f);
+  tblock t;
+  tb_init(&t, 9);
+  cust_msg *msg = tb_tx(&t, HASH_A, 0, 1);
+  set_json(&t, msg, json);
+  memset(st, 0, sizeof *st);
+  char *d = run(m, &f, &t, st) == CUST_OK ? fs_dump(&f, NULL) : NULL;
+  tb_release(&t);
+  fs_release(&f);
+  cust_mapper_free(m);
+  return d;
+}
+
+/* The plain form of a message and forms that only jansson reads (escapes,
+ * other key order, spaces, non-ASCII) map to the same graph; shapes that
+ * the plain reader leaves to jansson keep jansson's verdict. */
+static void test_message_forms(void) {
+  char *nq = credential("urn:cred:forms", "urn:type:T", "did:s", NULL);
+  cust_buf b64, plain, escaped;
+  cust_buf_init(&b64);
+  cust_buf_init(&plain);
+  cust_buf_init(&escaped);
+  cust_buf_puts(&b64, "");
+  cust_base64_encode(&b64, (const unsigned char *)nq, strlen(nq));
+  cust_buf_printf(&plain, "{\"submit_claims\":{\"claims\":\"%s\",\"format\":\"n_quads\"}}",
+                  b64.data);
+  /* the first base64 character as a \u escape, members swapped, spaces */
+  cust_buf_printf(&escaped,
+                  " { \"submit_claims\" : { \"format\" : \"n_quads\" ,\n \"claims\" : "
+                  "\"\\u%04X%s\" } } ",
+                  (unsigned)(unsigned char)b64.data[0], b64.data + 1);
+  cust_mapper_stats st1, st2;
+  char *d1 = map_message(plain.data, &st1);
+  char *d2 = map_message(escaped.data, &st2);
+  ok(d1 != NULL && st1.credentials == 1, "the plain form of a submission is accepted");
+  ok(d1 != NULL && d2 != NULL && strcmp(d1, d2) == 0 && st2.credentials == 1,
+     "an escaped, reordered, spaced form gives the same graph");
+  free(d1);
+  free(d2);
+
+  static const struct {
+    const char *json;
+    const char *want;
+  } js[] = {
+    { "{\"submit_claims\":{\"claims\":\"PGE+\",\"claims\":\"PGE+\"}}", "not a JSON object" },
+    { "{\"submit_claims\":{\"claims\":null}}", "no \\\"metadata\\\" or \\\"claims\\\" string" },
+    { "{\"submit_claims\":{\"claims\":\"PGE+\"}} x", "not a JSON object" },
+    { "{\"submit_claims\":{\"claims\":\"PGE+\"}", "not a JSON object" },
+    { "{\"submit_claims\":{\"claims\":\"PGE\xc3\xa9\"}}", "not valid base64" },
+    { "{\"submit_claims\":{\"claims\":\"PGE+\",\"format\":\"turtle\"}}", "format" },
+    { "{\"submit_claims\":{\"claims\":1}}", "no \\\"metadata\\\" or \\\"claims\\\" string" },
+    { "{\"revoke_claims\":{\"identifier\":\"urn:never\"}}", "no such credential" },
+  };
+  for (size_t i = 0; i < sizeof js / sizeof js[0]; i++) {
+    cust_mapper_stats st;
+    char *d = map_message(js[i].json, &st);
+    ok(d != NULL && st.rejections == 1 && strstr(d, js[i].want) != NULL,
+       "message form %zu is rejected: %s", i, js[i].want);
+    free(d);
+  }
+  cust_buf_release(&b64);
+  cust_buf_release(&plain);
+  cust_buf_release(&escaped);
+  free(nq);
+}
+
 /* ---- literals ------------------------------------------------------------------------------ */
 
 static void test_literals(void) {
@@ -1540,6 +1613,7 @@ int main(void) {
   test_fixtures();
   test_axone_fixtures();
   test_rejections();
+  test_message_forms();
   test_literals();
   test_sizes();
   test_transactions();

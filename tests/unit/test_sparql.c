@@ -142,6 +142,91 @@ static int count_of(const char *s) {
     .format = "csv"                                                                                \
   }
 
+/* Statements raptor reads from an RDF/XML document, as N-Triples lines. */
+static void collect_nt(void *ud, raptor_statement *st) {
+  cust_buf *b = ud;
+  cust_term t[3];
+  raptor_term *rt[3] = { st->subject, st->predicate, st->object };
+  for (int i = 0; i < 3; i++) {
+    sq_term_from_raptor(rt[i], &t[i]);
+    cust_term_write_nt(b, &t[i]);
+    cust_buf_puts(b, i < 2 ? " " : " .\n");
+  }
+}
+
+/* Every triple written as RDF/XML reads back the same, with blank nodes,
+ * languages, datatypes, markup and line breaks in text. */
+static void test_rdfxml_round_trip(void) {
+  cust_term b1 = cust_term_blank("n_1.x"), b2 = cust_term_blank("9");
+  cust_quad q[] = {
+    { cust_term_iri("http://ex.org/a"),
+      cust_term_iri("http://ex.org/ns#name"),
+      cust_term_literal("<b>&\"x\"\r\n\tz</b>", NULL, NULL),
+      { 0 } },
+    { b1, cust_term_iri("http://ex.org/v/p-1.x"), cust_term_literal("été", "fr-ca", NULL), { 0 } },
+    { b1, cust_term_iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), b2, { 0 } },
+    { b2, cust_term_iri("urn:x:é"), cust_term_literal("1", NULL, XSDI), { 0 } },
+    { cust_term_iri("http://ex.org/q?x=1&y=\"2\""),
+      cust_term_iri("http://ex.org/_"),
+      cust_term_iri("http://ex.org/<o>"),
+      { 0 } },
+  };
+  size_t n = sizeof q / sizeof q[0];
+  cust_buf doc, got, want;
+  cust_buf_init(&doc);
+  cust_buf_init(&got);
+  cust_buf_init(&want);
+  char why[320];
+  ok(sq_rdfxml_check(q, n, why, sizeof why), "RDF/XML can write these triples");
+  raptor_world *rw = raptor_new_world();
+  ok(sq_write_graph(&doc, SQ_FMT_RDFXML, q, n, rw) == CUST_OK, "written as RDF/XML");
+  raptor_parser *p = raptor_new_parser(rw, "rdfxml");
+  raptor_uri *base = raptor_new_uri(rw, (const unsigned char *)"http://base.example/");
+  raptor_parser_set_statement_handler(p, &got, collect_nt);
+  int rc = raptor_parser_parse_start(p, base);
+  rc = rc ? rc : raptor_parser_parse_chunk(p, (const unsigned char *)doc.data, doc.len, 1);
+  ok(rc == 0, "raptor reads the RDF/XML back");
+  for (size_t i = 0; i < n; i++) {
+    cust_quad t = q[i];
+    if (t.s.kind == CUST_TERM_BLANK) {
+      t.s = cust_term_blank(t.s.value[0] == 'n' ? "bn_5F1.x" : "b9");
+    }
+    if (t.o.kind == CUST_TERM_BLANK) {
+      t.o = cust_term_blank("b9");
+    }
+    cust_term_write_nt(&want, &t.s);
+    cust_buf_puts(&want, " ");
+    cust_term_write_nt(&want, &t.p);
+    cust_buf_puts(&want, " ");
+    cust_term_write_nt(&want, &t.o);
+    cust_buf_puts(&want, " .\n");
+  }
+  is_str(got.data ? got.data : "", want.data, "the same triples in the same order");
+  raptor_free_uri(base);
+  raptor_free_parser(p);
+  raptor_free_world(rw);
+  cust_quad bad = { cust_term_iri("http://ex.org/a"),
+                    cust_term_iri("http://ex.org/p/"),
+                    cust_term_iri("http://ex.org/b"),
+                    { 0 } };
+  ok(!sq_rdfxml_check(&bad, 1, why, sizeof why) && strstr(why, "http://ex.org/p/") != NULL,
+     "a predicate ending in '/' is named as unwritable");
+  cust_quad li = { cust_term_iri("http://ex.org/a"),
+                   cust_term_iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#li"),
+                   cust_term_iri("http://ex.org/b"),
+                   { 0 } };
+  ok(!sq_rdfxml_check(&li, 1, why, sizeof why), "rdf:li (renumbered by readers) is unwritable");
+  cust_quad ctl = { cust_term_iri("http://ex.org/a"),
+                    cust_term_iri("http://ex.org/p"),
+                    cust_term_literal("bell\a", NULL, NULL),
+                    { 0 } };
+  ok(!sq_rdfxml_check(&ctl, 1, why, sizeof why) && strstr(why, "control") != NULL,
+     "a control character XML 1.0 lacks is unwritable, not replaced");
+  cust_buf_release(&doc);
+  cust_buf_release(&got);
+  cust_buf_release(&want);
+}
+
 static void test_formats(void) {
   q_opts csv = { .format = "csv" };
   is_int(runq(PFX "SELECT ?n ?u WHERE { ex:a ex:name ?n OPTIONAL { ex:a ex:none ?u } }", NULL), 200,
@@ -180,6 +265,15 @@ static void test_formats(void) {
   q_opts rx = { .format = "rdfxml" };
   runq(PFX "CONSTRUCT { ?s ex:q ?o } WHERE { ?s ex:name ?o }", &rx);
   ok(body_has("rdf:RDF") && body_has("bob"), "CONSTRUCT as RDF/XML");
+  test_rdfxml_round_trip();
+  is_int(runq(PFX "CONSTRUCT { ?s <http://ex.org/p/123> ?o } WHERE { ?s ex:name ?o }", &rx), 406,
+         "RDF/XML that cannot name a predicate is 406, not an empty document");
+  okb(body_has("http://ex.org/p/123") && body_has("text/turtle"),
+      "the 406 names the predicate and what to ask for instead");
+  q_opts wrap = { .format = "xml", .accept = "application/rdf+xml" };
+  is_int(runq(PFX "CONSTRUCT WHERE { ?s ex:name ?o }", &wrap), 200,
+         "CONSTRUCT with format=xml and Accept RDF/XML (SPARQLWrapper's default)");
+  ok(body_has("rdf:RDF"), "... answers RDF/XML");
 }
 
 static void test_negotiation(void) {
@@ -194,6 +288,13 @@ static void test_negotiation(void) {
   ok(sq_format_pick(NULL, "application/n-triples", 1) == SQ_FMT_NTRIPLES, "graph: N-Triples");
   ok(sq_format_pick("tsv", "text/csv", 0) == SQ_FMT_TSV, "format= wins over Accept");
   ok(sq_format_pick("turtle", NULL, 0) == SQ_FMT_NONE, "turtle is not a result format");
+  ok(sq_format_pick("xml", "application/rdf+xml", 1) == SQ_FMT_RDFXML,
+     "graph: format=xml (a client's one format for all forms) is RDF/XML");
+  ok(sq_format_pick("json", "application/n-triples", 1) == SQ_FMT_NTRIPLES,
+     "graph: a result-set format= does not override Accept");
+  ok(sq_format_pick("csv", NULL, 1) == SQ_FMT_TURTLE,
+     "graph: result-set format=, no Accept: Turtle");
+  ok(sq_format_pick("bogus", NULL, 1) == SQ_FMT_NONE, "an unknown format= is refused");
   q_opts h = { .accept = "text/html" };
   is_int(runq(PFX "SELECT * WHERE { ?s ?p ?o }", &h), 406, "406 when nothing is acceptable");
   ok(body_has("\"error\": \"not acceptable\""), "406 has a JSON error body");
@@ -509,8 +610,13 @@ static void test_describe(void) {
   runq(PFX "DESCRIBE <http://ex.org/none>", &nt);
   is_int(res.http_status, 200, "DESCRIBE of an unknown IRI is empty");
   is_int((int)res.body.len, 0, "and empty");
-  q_opts json = { .format = "json" };
-  is_int(runq(PFX "DESCRIBE ex:a", &json), 406, "DESCRIBE in a result format is 406");
+  q_opts json = { .format = "json", .accept = "application/n-triples" };
+  is_int(runq(PFX "DESCRIBE ex:a", &json), 200,
+         "DESCRIBE with a result-set format= and an RDF Accept: the Accept decides");
+  is_str(res.content_type, "application/n-triples", "... N-Triples");
+  q_opts json_only = { .format = "json", .accept = "application/sparql-results+json" };
+  is_int(runq(PFX "DESCRIBE ex:a", &json_only), 406,
+         "DESCRIBE with only result-set formats acceptable is 406");
 }
 
 static void test_bindings(void) {
@@ -686,12 +792,11 @@ static void test_sealed(void) {
 
 static cust_sparql *engine;
 
-static int erun(const char *q, uint64_t height, cust_sparql_result *r) {
+static int erun(const char *q, cust_sparql_result *r) {
   cust_sparql_request req;
   memset(&req, 0, sizeof req);
   req.query = q;
   req.format = "csv";
-  req.cache_key_height = height;
   cust_sparql_run(engine, &req, r);
   return r->http_status;
 }
@@ -703,7 +808,7 @@ static void *thread_main(void *ud) {
     cust_sparql_result_init(&r);
     char q[128];
     snprintf(q, sizeof q, PFX "SELECT ?n WHERE { ex:b ex:name ?n FILTER(%d >= 0) }", i);
-    if (erun(q, 0, &r) == 200 && r.body.data && strcmp(r.body.data, "n\r\nbob\r\n") == 0) {
+    if (erun(q, &r) == 200 && r.body.data && strcmp(r.body.data, "n\r\nbob\r\n") == 0) {
       (*ok_count)++;
     } else {
       tap_diag("a threaded query: %d %s", r.http_status, r.body.data ? r.body.data : "");
@@ -730,15 +835,15 @@ static void test_late_store(void) {
   cust_sparql_result r;
   cust_sparql_result_init(&r);
   uint64_t t0 = cust_now_ms();
-  is_int(erun("ASK {}", 0, &r), 503, "a missing store is 503");
+  is_int(erun("ASK {}", &r), 503, "a missing store is 503");
   ok(r.body.data && strstr(r.body.data, "store unavailable") && strstr(r.body.data, "no such file"),
      "which says what failed: %s", r.body.data ? r.body.data : "");
   ok(cust_now_ms() - t0 < 1000, "within the time limit (%llu ms)",
      (unsigned long long)(cust_now_ms() - t0));
-  is_int(erun("ASK {}", 0, &r), 503, "again 503 from a new worker, not a hang");
+  is_int(erun("ASK {}", &r), 503, "again 503 from a new worker, not a hang");
   /* the store appears: the next worker opens it */
   if (rename(db_path, late) == 0) {
-    is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 0, &r), 200,
+    is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r), 200,
            "the 503 ends once the store is there");
     is_str(r.body.data, "n\r\nbob\r\n", "with the right answer");
     ok(r.height == 0, "the height of a store that indexed no block is 0");
@@ -767,11 +872,11 @@ static void test_large_answers(void) {
   cust_sparql_result r;
   cust_sparql_result_init(&r);
   long long n = 0;
-  if (erun("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c }", 0, &r) == 200 && r.body.data) {
+  if (erun("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c }", &r) == 200 && r.body.data) {
     n = strtoll(r.body.data + 3, NULL, 10); /* "n\r\nN\r\n" */
   }
   ok(n > 10, "the default graph holds %lld triples", n);
-  is_int(erun(q, 0, &r), 200, "a cross product of 3 patterns");
+  is_int(erun(q, &r), 200, "a cross product of 3 patterns");
   ok(r.body_fd >= 0 && r.body.len == 0 && r.body_fd_len > INLINE_MAX,
      "comes in a file (%llu bytes), not in memory", (unsigned long long)r.body_fd_len);
   char *text = NULL;
@@ -799,10 +904,10 @@ static void test_large_answers(void) {
   }
   engine = e;
   cust_sparql_result_init(&r);
-  is_int(erun(q, 0, &r), 413, "an answer over the byte limit is 413");
+  is_int(erun(q, &r), 413, "an answer over the byte limit is 413");
   ok(r.body.data && strstr(r.body.data, "more than 100000 bytes"), "which names the limit: %s",
      r.body.data ? r.body.data : "");
-  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 0, &r), 200, "a small answer still runs");
+  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r), 200, "a small answer still runs");
   cust_sparql_result_release(&r);
   engine = keep;
   cust_sparql_free(e);
@@ -817,32 +922,29 @@ static void test_engine(void) {
   }
   cust_sparql_result r;
   cust_sparql_result_init(&r);
-  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 7, &r), 200, "a query through a worker");
+  is_int(erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r), 200, "a query through a worker");
   is_str(r.body.data, "n\r\nbob\r\n", "the right answer");
-  ok(!r.is_cached, "not cached the first time");
-  erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 7, &r);
-  ok(r.is_cached && strcmp(r.body.data, "n\r\nbob\r\n") == 0, "cached the second time");
-  int status = erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 8, &r);
-  ok(status == 200 && !r.is_cached, "a new height is a new answer (%d)", status);
-  status = erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", 0, &r);
-  ok(status == 200 && !r.is_cached, "height 0: no cache (%d)", status);
+  ok(!r.is_cached, "not cached");
+  int status = erun(PFX "SELECT ?n WHERE { ex:b ex:name ?n }", &r);
+  ok(status == 200 && !r.is_cached && strcmp(r.body.data, "n\r\nbob\r\n") == 0,
+     "asked again: run again (the one answer cache is the server's) (%d)", status);
 
   char big[5000];
   memset(big, ' ', sizeof big - 1);
   big[sizeof big - 1] = '\0';
   memcpy(big, "SELECT", 6);
-  is_int(erun(big, 0, &r), 413, "a query over the length limit is 413");
+  is_int(erun(big, &r), 413, "a query over the length limit is 413");
 
   /* a cartesian product that rasqal would sort for a long time */
   uint64_t t0 = cust_now_ms();
   is_int(erun("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o } "
               "ORDER BY ?o ?l ?i LIMIT 1",
-              0, &r),
+              &r),
          503, "a slow query times out");
   ok(r.body.data && strstr(r.body.data, "query timed out after 1500 ms"), "and says so");
   ok(cust_now_ms() - t0 < 5000, "close to the limit (%llu ms)",
      (unsigned long long)(cust_now_ms() - t0));
-  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", 0, &r), 200, "the next query runs (respawned)");
+  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", &r), 200, "the next query runs (respawned)");
 
   int counts[4] = { 0, 0, 0, 0 };
   pthread_t th[4];
@@ -863,9 +965,9 @@ static void test_engine(void) {
     }
   }
   usleep(300 * 1000);
-  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", 0, &r), 200,
+  is_int(erun(PFX "ASK { ex:a ex:knows ex:b }", &r), 200,
          "killed spawner and workers are replaced, and the query answered");
-  is_int(erun(PFX "ASK { ex:b ex:knows ex:a }", 0, &r), 200, "and the next one");
+  is_int(erun(PFX "ASK { ex:b ex:knows ex:a }", &r), 200, "and the next one");
   cust_sparql_result_release(&r);
   cust_sparql_free(engine);
   engine = NULL;

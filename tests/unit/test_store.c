@@ -767,6 +767,76 @@ static void test_batched_writes(void) {
   cust_store_close(s);
 }
 
+/* The definitions of the store's indexes, sorted, one string. */
+static char *index_sql(cust_store *s) {
+  sqlite3_stmt *q = NULL;
+  cust_buf b;
+  cust_buf_init(&b);
+  cust_buf_puts(&b, "");
+  sqlite3_prepare_v2(cust_store_db(s),
+                     "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                     "ORDER BY sql",
+                     -1, &q, NULL);
+  while (q != NULL && sqlite3_step(q) == SQLITE_ROW) {
+    cust_buf_printf(&b, "%s;\n", (const char *)sqlite3_column_text(q, 0));
+  }
+  sqlite3_finalize(q);
+  return cust_buf_steal(&b, NULL);
+}
+
+/* A large apply into an empty store builds the secondary indexes after the
+ * rows; the store ends with the same indexes and the same quads. */
+static void test_bulk_apply(void) {
+  enum { N = 120000 };
+  cust_store *s = NULL;
+  ok(cust_store_open(path_of("bulk.db"), CUST_STORE_CREATE, &quiet, &s) == CUST_OK, "open bulk.db");
+  if (s == NULL) {
+    return;
+  }
+  char *before = index_sql(s);
+  cust_changes c;
+  cust_changes_init(&c);
+  char subj[48], obj[48], lit[48];
+  for (int i = 0; i < N; i++) {
+    snprintf(subj, sizeof subj, "urn:bulk:%d", i / 3);
+    snprintf(obj, sizeof obj, "urn:bulk:o%d", i % 1000);
+    snprintf(lit, sizeof lit, "v%d", i);
+    cust_quad q = i % 2 ? quad(cust_term_iri(subj), "urn:p", cust_term_iri(obj), "urn:g")
+                        : quad(cust_term_iri(subj), "urn:q", cust_term_literal(lit, NULL, NULL),
+                               i % 4 ? "urn:g2" : NULL);
+    cust_changes_add(&c, &q);
+  }
+  cust_quad dup = quad(cust_term_iri("urn:bulk:1"), "urn:p", cust_term_iri("urn:bulk:o3"), "urn:g");
+  cust_changes_add(&c, &dup); /* already added: stored once */
+  ok(cust_store_begin(s) == CUST_OK && cust_store_apply(s, &c) == CUST_OK &&
+         cust_store_commit(s) == CUST_OK,
+     "%d changes applied to an empty store", N + 1);
+  char *after = index_sql(s);
+  ok(strcmp(before, after) == 0, "the same indexes afterwards");
+  is_int(count_of(s, "SELECT count(*) FROM triples"), N, "each quad once");
+  is_int(count_of(s, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1,
+         "the file passes the integrity check");
+  is_int(count_of(s, "SELECT count(*) FROM triples INDEXED BY cust_triples_ou WHERE objectUri = "
+                     "(SELECT id FROM uris WHERE uri = 'urn:bulk:o3')"),
+         N / 1000, "the object index finds its rows");
+  /* a second large apply, on a store that is not empty, keeps the indexes */
+  cust_changes_reset(&c);
+  for (int i = 0; i < N; i++) {
+    snprintf(subj, sizeof subj, "urn:bulk2:%d", i);
+    cust_quad q = quad(cust_term_iri(subj), "urn:p", cust_term_iri("urn:bulk:o1"), "urn:g");
+    cust_changes_add(&c, &q);
+  }
+  ok(cust_store_apply(s, &c) == CUST_OK, "a second large apply");
+  char *again = index_sql(s);
+  ok(strcmp(before, again) == 0, "the indexes are still the same");
+  is_int(count_of(s, "SELECT count(*) FROM triples"), 2 * N, "with every quad");
+  free(before);
+  free(after);
+  free(again);
+  cust_changes_release(&c);
+  cust_store_close(s);
+}
+
 static void test_cache_bound(void) {
   cust_store *a = NULL, *b = NULL;
   ok(cust_store_open(path_of("c-small.db"), CUST_STORE_CREATE, &quiet, &a) == CUST_OK &&
@@ -1176,6 +1246,7 @@ int main(void) {
   test_remove_sp();
   test_equivalence();
   test_batched_writes();
+  test_bulk_apply();
   test_cache_bound();
   test_checkpoint();
   test_chain_mismatch();
