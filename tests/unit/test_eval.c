@@ -361,11 +361,14 @@ static void test_deadline(void) {
 static cust_sparql_result res;
 static sq_exec *ex;
 
+static const char *accept; /* the Accept header of the next runx */
+
 static int runx(const char *query, const char *format, uint64_t max_results) {
   sq_request req;
   memset(&req, 0, sizeof req);
   req.query = query;
   req.format = format;
+  req.accept = accept;
   req.max_results = max_results ? max_results : 1000;
   req.timeout_ms = 10000;
   cust_sparql_result_release(&res);
@@ -419,6 +422,10 @@ static void test_exec(void) {
          "CONSTRUCT as Turtle");
   is_int(runx(PFX "SELECT * WHERE { ?x ex:knows ?y }", "turtle", 0), 406,
          "SELECT as Turtle is not acceptable");
+  accept = "text/csv";
+  is_int(runx(PFX "CONSTRUCT { ?x ex:p ?y } WHERE { ?x ex:knows ?y }", NULL, 0), 406,
+         "CONSTRUCT accepting only CSV is not acceptable");
+  accept = NULL;
   unsetenv("CUSTODIAN_SPARQL_ENGINE");
 }
 
