@@ -3,7 +3,7 @@
 # in-memory, through bench/oxigraph_w3c.mjs) with the same loading and
 # comparison (tests/w3c/run_w3c): pass / refused (400) / error / wrong per
 # directory, side by side, as a Markdown table. Run by "make bench" in a build
-# directory; CUSTODIAN_SPARQL_ENGINE picks Custodian's engine.
+# directory.
 set -u
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$bench_dir/.." && pwd)
@@ -20,7 +20,7 @@ fi
 t0=$(date +%s)
 srcdir=$top CUSTODIAN=$builddir/custodian "$runner" --known /dev/null >"$work/custodian.tap" 2>&1
 t1=$(date +%s)
-echo "custodian (${CUSTODIAN_SPARQL_ENGINE:-rasqal}): $((t1 - t0)) s"
+echo "custodian: $((t1 - t0)) s"
 
 oxi=0
 if command -v node >/dev/null 2>&1; then

@@ -1,6 +1,8 @@
 /* The engine: a pool of worker processes that run queries, and the time and
- * size limits (the answer cache is the server's: http/cache.c). rasqal cannot be interrupted, so
- * each query runs in a worker process that is killed (SIGKILL) when its time is up, and replaced.
+ * size limits (the answer cache is the server's: http/cache.c). A query
+ * stops itself at its deadline (eval.c checks it as it goes); its worker is
+ * killed (SIGKILL) and replaced all the same when it overruns, so that no
+ * query, however it spends its time or memory, holds the server.
  *
  * Processes. SQLite keeps per-process state (its open files and their
  * locks) that a fork() copies but cannot use: a worker forked from a process
@@ -290,8 +292,8 @@ static int send_frame_fd(int sock, const cust_buf *b, int fd) {
 
 /* ---- the worker ------------------------------------------------------------------------ */
 
-/* Forbids new sockets in this process: whatever rasqal or raptor might try to
- * fetch (SERVICE, a data graph, an XML entity) fails at the lowest level. */
+/* Forbids new sockets in this process: whatever a library might try to
+ * fetch (a data graph, an XML entity) fails at the lowest level. */
 static void seal_network(const cust_logger *log) {
 #if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
 #if defined(__x86_64__)
@@ -480,8 +482,8 @@ static cust_status open_store(const char *db_path, const cust_logger *log, log_t
 }
 
 /* Whether this worker's address space came close to its limit, where an
- * allocation inside rasqal may have failed (rasqal then leaves a value
- * unbound instead of failing the query). */
+ * allocation inside a library (SQLite, PCRE2) may have failed in a way it
+ * does not report as such. */
 static int is_near_memory_limit(size_t limit) {
 #if !defined(__SANITIZE_ADDRESS__)
   FILE *f = fopen("/proc/self/status", "r");
@@ -502,11 +504,9 @@ static int is_near_memory_limit(size_t limit) {
 #endif
 }
 
-/* Runs a request, again when the store logged an error meanwhile: librdf
- * logs a statement that failed (SQLITE_SCHEMA after the writer's ANALYZE,
- * a busy WAL) and ends its stream as if there were no more triples, so the
- * answer may be short. A failure that lasts is answered 503 with the
- * store's message. */
+/* Runs a request, again when the store logged an error meanwhile (a
+ * statement that failed: SQLITE_SCHEMA after the writer's ANALYZE, a busy
+ * WAL). A failure that lasts is answered 503 with the store's message. */
 static cust_status run_checked(sq_exec *x, const sq_request *req, cust_sparql_result *r,
                                log_tap *tap, const cust_logger *log) {
   enum { TRIES = 3 };

@@ -1,5 +1,5 @@
-/* Result formats, written here rather than by rasqal so that they follow the
- * W3C recommendations exactly: SPARQL 1.1 Query Results JSON (an unbound
+/* Result formats, written so that they follow the W3C recommendations
+ * exactly: SPARQL 1.1 Query Results JSON (an unbound
  * variable has no key), XML (no <binding>), CSV (CRLF, RFC 4180 quoting,
  * plain values) and TSV (terms in N-Triples syntax, empty when unbound); and
  * the RDF formats of CONSTRUCT and DESCRIBE (Turtle is written as N-Triples,
@@ -684,10 +684,8 @@ int sq_rdfxml_check(const cust_quad *q, size_t n, char *why, size_t whylen) {
   return ok;
 }
 
-cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n,
-                           raptor_world *rw) {
+cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n) {
   cust_status st = CUST_OK;
-  (void)rw;
   if (f == SQ_FMT_RDFXML) {
     return write_rdfxml(b, q, n);
   }

@@ -1,21 +1,11 @@
 /* What the files of the query module share: the request as a worker sees it,
- * the executor that runs one request inside a worker process, the lexer that
- * rewrites and diagnoses query text, and the result writers. */
+ * the executor that runs one request inside a worker process, and the result
+ * writers. */
 #ifndef CUST_SPARQL_INT_H
 #define CUST_SPARQL_INT_H
 
-#include <rasqal.h>
-#include <redland.h>
-
 #include "sparql/sparql.h"
-#include "store/store_rdf.h"
-
-/* A graph name no store holds (the store's graphs are http(s) IRIs): the
- * first graph every GRAPH ?var visits. rasqal sets the variable to it when
- * the GRAPH is set up, before the patterns ahead of the GRAPH run, so a
- * pattern outside that GRAPH reads the variable as unbound while it has this
- * value. */
-#define SQ_NO_GRAPH_IRI "urn:x-custodian:no-graph"
+#include "store/store.h"
 
 /* ---- result formats ------------------------------------------------------- */
 
@@ -64,35 +54,13 @@ cust_status sq_table_set(sq_table *t, cust_term *cell, const cust_term *v);
 cust_status sq_write_table(cust_buf *b, sq_format f, const sq_table *t);
 cust_status sq_write_boolean(cust_buf *b, sq_format f, int value);
 /* RDF formats for graph results: triples as cust_quad with g NONE. */
-cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n,
-                           raptor_world *rw);
+cust_status sq_write_graph(cust_buf *b, sq_format f, const cust_quad *q, size_t n);
 /* 1 when RDF/XML can write every triple of `q` (a predicate must end in an
  * XML name, and text may hold no control character XML 1.0 lacks); else 0
  * with the reason, naming the triple's predicate, in `why`. */
 int sq_rdfxml_check(const cust_quad *q, size_t n, char *why, size_t whylen);
 /* The JSON error body {"error": ..., "detail": ...}. */
 cust_status sq_error_body(cust_buf *b, const char *error, const char *detail);
-
-/* ---- query text ------------------------------------------------------------ */
-
-/* Rewrites what rasqal misreads but can be said otherwise, on tokens of the
- * query's own text (values are never pasted): the one-variable form
- * `VALUES ?x { a b }` becomes `VALUES (?x) { (a) (b) }`. *out is the new text
- * (malloc'd) or NULL when nothing changed. */
-cust_status sq_lex_rewrite(const char *query, char **out);
-/* The first keyword of the query after its prologue, uppercased into `kw`
- * (e.g. "SELECT", "INSERT"); "" when there is none. */
-void sq_lex_first_keyword(const char *query, char *kw, size_t kwlen);
-/* A DESCRIBE query as the SELECT of its variables: *out (malloc'd) is the
- * text with "DESCRIBE targets" replaced by "SELECT ?vars" (or "SELECT *"),
- * NULL when the query has no WHERE clause. */
-cust_status sq_lex_describe_as_select(const char *query, char **out);
-/* The WHERE clause of a SELECT (with its prologue and FROM clauses) as an
- * ASK, to learn whether it has solutions. */
-cust_status sq_lex_where_as_ask(const char *query, char **out);
-/* When rasqal refuses a query, names the construct it does not support when
- * the text uses one (EXISTS, property paths …); NULL otherwise. Static. */
-const char *sq_lex_diagnose(const char *query, const char *parser_message);
 
 /* ---- executing one request (inside a worker) ------------------------------- */
 
@@ -126,40 +94,5 @@ cust_status sq_exec_run(sq_exec *x, const sq_request *req, cust_sparql_result *r
 
 /* Sets r to an error answer. */
 cust_status sq_fail(cust_sparql_result *r, int status, const char *error, const char *detail);
-
-/* ---- the triples source ---------------------------------------------------- */
-
-/* What the triples source of one query matches against. */
-typedef struct sq_dataset {
-  cust_store *store; /* native lookups; NULL: librdf only */
-  librdf_world *lw;
-  librdf_model *model;
-  rasqal_world *rw;
-  raptor_world *raw;
-  librdf_node **defaults; /* the default graph: the merge of these, or NULL: all */
-  size_t ndefaults;
-  librdf_node **named; /* graphs GRAPH may visit, or NULL: every graph */
-  size_t nnamed;
-  int is_named_all; /* `named` is every graph of the store */
-  /* 0, or the cust_status of the first failure: the store's, or CUST_ERR_NOMEM */
-  int has_error;
-  struct sq_memo *memo; /* the source's answers kept for this query */
-} sq_dataset;
-
-/* Registers the triples source on a rasqal world; the dataset of each query
- * is its rasqal user data. */
-int sq_source_register(rasqal_world *rw);
-/* Frees what the source kept for the query of `d`; d stays usable. */
-void sq_source_release(sq_dataset *d);
-/* Conversions between librdf nodes and rasqal literals (new objects). */
-librdf_node *sq_node_from_literal(sq_dataset *d, rasqal_literal *l);
-rasqal_literal *sq_literal_from_node(sq_dataset *d, librdf_node *n);
-/* A term view of a rasqal value (kind NONE when it is none); strings
- * borrowed from the literal. */
-void sq_term_from_literal(rasqal_literal *l, cust_term *out);
-/* A new rasqal literal for an IRI, blank node or literal; NULL on OOM. */
-rasqal_literal *sq_literal_from_term(sq_dataset *d, const cust_term *t);
-/* A term view of a raptor term; strings borrowed from it. */
-void sq_term_from_raptor(const raptor_term *t, cust_term *out);
 
 #endif

@@ -34,7 +34,7 @@ serve shared --db "$TMP/f.db" --config "$TMP/ok.conf"
 "$CUSTODIAN" version >"$TMP/v.out" || fail "custodian version"
 grep -q -E '^custodian [0-9.]+ \(commit [0-9a-f]{7,}(-dirty)?|unknown\)' "$TMP/v.out" ||
   fail "version names the commit: $(cat "$TMP/v.out")"
-for lib in redland raptor2 rasqal sqlite3 libmicrohttpd libcurl jansson; do
+for lib in redland raptor2 sqlite3 libmicrohttpd libcurl jansson; do
   grep -q -E "$lib [0-9]" "$TMP/v.out" || fail "version names $lib: $(cat "$TMP/v.out")"
 done
 

@@ -389,7 +389,6 @@ static int lines(const char *s) {
 }
 
 static void test_exec(void) {
-  setenv("CUSTODIAN_SPARQL_ENGINE", "native", 1);
   is_int(runx(PFX "SELECT ?n WHERE { ?x ex:name ?n } ORDER BY ?n", "csv", 0), 200, "SELECT 200");
   is_str(res.body.data, "n\r\nalice\r\nbob\r\n", "SELECT as CSV");
   is_int(runx(PFX "ASK { ex:a ex:knows ex:b }", "json", 0), 200, "ASK 200");
@@ -426,7 +425,6 @@ static void test_exec(void) {
   is_int(runx(PFX "CONSTRUCT { ?x ex:p ?y } WHERE { ?x ex:knows ?y }", NULL, 0), 406,
          "CONSTRUCT accepting only CSV is not acceptable");
   accept = NULL;
-  unsetenv("CUSTODIAN_SPARQL_ENGINE");
 }
 
 int main(void) {
