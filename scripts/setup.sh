@@ -6,7 +6,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 packages="build-essential autoconf automake libtool pkg-config clang-format cppcheck prometheus gnutls-bin \
-librdf0-dev librdf-storage-sqlite libraptor2-dev librasqal3-dev libsqlite3-dev \
+librdf0-dev librdf-storage-sqlite libraptor2-dev libsqlite3-dev \
 libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev libgmp-dev zlib1g-dev nettle-dev libpcre2-dev \
 redland-utils sqlite3 curl jq chromium"
 # node and npm run the dashboard's end-to-end test; a machine that has them
