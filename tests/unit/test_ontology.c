@@ -120,8 +120,7 @@ static void test_queries(void) {
     }
     sq_query *q = NULL;
     sq_parse_error err;
-    cust_status st = b.data != NULL ? sq_parse(b.data, "http://localhost/", &q, &err)
-                                    : CUST_ERR_IO;
+    cust_status st = b.data != NULL ? sq_parse(b.data, "http://localhost/", &q, &err) : CUST_ERR_IO;
     if (!ok(st == CUST_OK, "queries/%s parses", e->d_name) && st == CUST_ERR_INVALID) {
       tap_diag("line %u, column %u: %s", err.line, err.col, err.message);
     }

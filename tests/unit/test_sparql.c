@@ -445,8 +445,7 @@ static void test_refusals(void) {
   is_str(res.body.data, "s\r\nhttp://ex.org/a\r\n", "a property path");
   runq(PFX "SELECT ?s WHERE { ?s ex:knows+ ?o }", &csv);
   is_str(res.body.data, "s\r\nhttp://ex.org/a\r\n", "path +");
-  runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER NOT EXISTS { ?s ex:knows ?x } } ORDER BY ?s",
-       &csv);
+  runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER NOT EXISTS { ?s ex:knows ?x } } ORDER BY ?s", &csv);
   is_str(res.body.data, "s\r\nhttp://ex.org/b\r\nhttp://ex.org/c\r\n", "FILTER NOT EXISTS");
   runq(PFX "SELECT ?s WHERE { ?s ex:p ?o FILTER EXISTS { ?s ex:knows ?x } }", &csv);
   is_str(res.body.data, "s\r\nhttp://ex.org/a\r\n", "FILTER EXISTS");
@@ -515,7 +514,6 @@ static void test_aggregates(void) {
   runq(PFX "SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE { ?s ex:p ?o OPTIONAL { ?s ex:knows ?k } }",
        &csv);
   is_str(res.body.data, "n\r\n1\r\n", "COUNT(DISTINCT) of a maybe-unbound variable");
-
 }
 
 static void test_rewrites(void) {
