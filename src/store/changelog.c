@@ -64,35 +64,6 @@ static int64_t one_int(cust_store *s, const char *sql, int64_t bind, int *rc) {
   return v;
 }
 
-static cust_status meta_text(cust_store *s, const char *key, char *out, size_t n) {
-  out[0] = '\0';
-  sqlite3_stmt *st = cust_store_stmt(s, STMT_META_GET);
-  if (st == NULL) {
-    return s->stmt_status;
-  }
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const char *v = (const char *)sqlite3_column_text(st, 0);
-    snprintf(out, n, "%s", v ? v : "");
-    rc = SQLITE_DONE;
-  }
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE ? CUST_OK : cust_store_fail(s, rc, "cannot read store");
-}
-
-static cust_status meta_set(cust_store *s, const char *key, const char *value) {
-  sqlite3_stmt *st = cust_store_stmt(s, STMT_META_PUT);
-  if (st == NULL) {
-    return s->stmt_status;
-  }
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE ? CUST_OK : cust_store_fail(s, rc, "cannot write store");
-}
-
 /* 32 hex digits from the system's random source. */
 static void random_id(char out[33]) {
   unsigned char r[16] = { 0 };
@@ -112,7 +83,7 @@ static void random_id(char out[33]) {
 
 cust_status cust_store_log_setup(cust_store *s, int is_new) {
   char id[64];
-  cust_status st = meta_text(s, "store_id", id, sizeof id);
+  cust_status st = cust_store_meta_get(s, "store_id", id, sizeof id);
   if (st != CUST_OK || id[0] != '\0') {
     return st; /* set up already */
   }
@@ -121,7 +92,7 @@ cust_status cust_store_log_setup(cust_store *s, int is_new) {
     return cust_store_fail(s, rc, "cannot add the change log to store");
   }
   /* Another process may have set it up meanwhile. */
-  st = meta_text(s, "store_id", id, sizeof id);
+  st = cust_store_meta_get(s, "store_id", id, sizeof id);
   if (st != CUST_OK || id[0] != '\0') {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
@@ -130,10 +101,10 @@ cust_status cust_store_log_setup(cust_store *s, int is_new) {
   st = rc == SQLITE_OK ? CUST_OK : cust_store_fail(s, rc, "cannot add the change log to store");
   random_id(id);
   if (st == CUST_OK) {
-    st = meta_set(s, "store_id", id);
+    st = cust_store_meta_put(s, "store_id", id);
   }
   if (st == CUST_OK) {
-    st = meta_set(s, "log_from", "0");
+    st = cust_store_meta_put(s, "log_from", "0");
   }
   if (st == CUST_OK) {
     /* A store that held quads before its log cannot be replayed from 0. */
@@ -143,7 +114,7 @@ cust_status cust_store_log_setup(cust_store *s, int is_new) {
       st = rc == SQLITE_OK ? CUST_OK : cust_store_fail(s, rc, "cannot read store");
     }
     if (st == CUST_OK) {
-      st = meta_set(s, "log_whole", n == 0 ? "1" : "0");
+      st = cust_store_meta_put(s, "log_whole", n == 0 ? "1" : "0");
     }
   }
   rc = sqlite3_exec(s->db, st == CUST_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
@@ -178,7 +149,7 @@ static cust_status trim(cust_store *s, uint64_t height) {
     cut = last - 1;
   }
   char from[32];
-  cust_status st = rc == SQLITE_OK ? meta_text(s, "log_from", from, sizeof from)
+  cust_status st = rc == SQLITE_OK ? cust_store_meta_get(s, "log_from", from, sizeof from)
                                    : cust_store_fail(s, rc, "cannot read store");
   if (st != CUST_OK || cut <= strtoll(from, NULL, 10)) {
     return st;
@@ -205,7 +176,7 @@ static cust_status trim(cust_store *s, uint64_t height) {
     return cust_store_fail(s, rc, "cannot trim the change log of store");
   }
   snprintf(from, sizeof from, "%lld", (long long)cut);
-  return meta_set(s, "log_from", from);
+  return cust_store_meta_put(s, "log_from", from);
 }
 
 cust_status cust_store_log_commit(cust_store *s) {
@@ -226,9 +197,9 @@ cust_status cust_store_log_commit(cust_store *s) {
     return CUST_OK; /* nothing changed in this transaction */
   }
   char height[32], hash[80];
-  cust_status st = meta_text(s, "height", height, sizeof height);
+  cust_status st = cust_store_meta_get(s, "height", height, sizeof height);
   if (st == CUST_OK) {
-    st = meta_text(s, "block_hash", hash, sizeof hash);
+    st = cust_store_meta_get(s, "block_hash", hash, sizeof hash);
   }
   sqlite3_stmt *put = NULL;
   if (st == CUST_OK) {
@@ -260,7 +231,7 @@ cust_status cust_store_log_commit(cust_store *s) {
 cust_status cust_store_log_state(cust_store *s, cust_store_log_info *out) {
   memset(out, 0, sizeof *out);
   char v[64];
-  cust_status st = meta_text(s, "store_id", out->store_id, sizeof out->store_id);
+  cust_status st = cust_store_meta_get(s, "store_id", out->store_id, sizeof out->store_id);
   if (st == CUST_OK && out->store_id[0] == '\0') {
     cust_log(s->log, CUST_LOG_ERROR,
              "store \"%s\" has no change log yet; open it once with custodian index or run "
@@ -269,11 +240,11 @@ cust_status cust_store_log_state(cust_store *s, cust_store_log_info *out) {
     return CUST_ERR_FORMAT;
   }
   if (st == CUST_OK) {
-    st = meta_text(s, "log_from", v, sizeof v);
+    st = cust_store_meta_get(s, "log_from", v, sizeof v);
     out->log_from = strtoll(v, NULL, 10);
   }
   if (st == CUST_OK) {
-    st = meta_text(s, "log_whole", v, sizeof v);
+    st = cust_store_meta_get(s, "log_whole", v, sizeof v);
     out->is_whole = strcmp(v, "1") == 0;
   }
   int rc = SQLITE_OK;

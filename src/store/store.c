@@ -202,7 +202,7 @@ sqlite3 *cust_store_db(cust_store *s) {
 
 /* ---- meta ------------------------------------------------------------------- */
 
-static cust_status meta_get(cust_store *s, const char *key, char *out, size_t outlen) {
+cust_status cust_store_meta_get(cust_store *s, const char *key, char *out, size_t outlen) {
   out[0] = '\0';
   sqlite3_stmt *st = cust_store_stmt(s, STMT_META_GET);
   if (st == NULL) {
@@ -219,7 +219,7 @@ static cust_status meta_get(cust_store *s, const char *key, char *out, size_t ou
   return rc == SQLITE_DONE ? CUST_OK : cust_store_fail(s, rc, "cannot read store");
 }
 
-static cust_status meta_put(cust_store *s, const char *key, const char *value) {
+cust_status cust_store_meta_put(cust_store *s, const char *key, const char *value) {
   sqlite3_stmt *st = cust_store_stmt(s, STMT_META_PUT);
   if (st == NULL) {
     return s->stmt_status;
@@ -536,7 +536,7 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
   }
   if (!s->is_readonly) {
     char is_new[8];
-    st = meta_get(s, "log_new", is_new, sizeof is_new);
+    st = cust_store_meta_get(s, "log_new", is_new, sizeof is_new);
     if (st == CUST_OK) {
       st = cust_store_log_setup(s, is_new[0] == '1');
     }
@@ -545,10 +545,10 @@ cust_status cust_store_open(const char *path, unsigned flags, const cust_logger 
     }
     start_checkpointer(s);
   }
-  st = meta_get(s, "chain_id", s->chain_id, sizeof s->chain_id);
+  st = cust_store_meta_get(s, "chain_id", s->chain_id, sizeof s->chain_id);
   if (st == CUST_OK && !s->is_readonly) {
     char v[32];
-    st = meta_get(s, "analyzed_triples", v, sizeof v);
+    st = cust_store_meta_get(s, "analyzed_triples", v, sizeof v);
     s->analyzed_triples = strtoll(v, NULL, 10);
   }
 
@@ -609,15 +609,15 @@ void cust_store_close(cust_store *s) {
 cust_status cust_store_checkpoint(cust_store *s, cust_checkpoint *out) {
   memset(out, 0, sizeof *out);
   char height[32];
-  cust_status st = meta_get(s, "height", height, sizeof height);
+  cust_status st = cust_store_meta_get(s, "height", height, sizeof height);
   if (st == CUST_OK) {
-    st = meta_get(s, "block_hash", out->block_hash, sizeof out->block_hash);
+    st = cust_store_meta_get(s, "block_hash", out->block_hash, sizeof out->block_hash);
   }
   if (st == CUST_OK) {
-    st = meta_get(s, "chain_id", out->chain_id, sizeof out->chain_id);
+    st = cust_store_meta_get(s, "chain_id", out->chain_id, sizeof out->chain_id);
   }
   if (st == CUST_OK) {
-    st = meta_get(s, "block_time", out->block_time, sizeof out->block_time);
+    st = cust_store_meta_get(s, "block_time", out->block_time, sizeof out->block_time);
   }
   if (st == CUST_OK) {
     out->height = strtoull(height, NULL, 10);
@@ -643,7 +643,7 @@ static cust_status check_chain(cust_store *s, const char *chain_id) {
 cust_status cust_store_bind_chain(cust_store *s, const char *chain_id) {
   char stored[sizeof s->chain_id];
   /* Another process may have bound it since we opened. */
-  cust_status st = meta_get(s, "chain_id", stored, sizeof stored);
+  cust_status st = cust_store_meta_get(s, "chain_id", stored, sizeof stored);
   if (st != CUST_OK) {
     return st;
   }
@@ -656,7 +656,7 @@ cust_status cust_store_bind_chain(cust_store *s, const char *chain_id) {
   if (own_tx && (st = cust_store_begin(s)) != CUST_OK) {
     return st;
   }
-  st = meta_put(s, "chain_id", chain_id);
+  st = cust_store_meta_put(s, "chain_id", chain_id);
   if (own_tx) {
     st = st == CUST_OK ? cust_store_commit(s) : (cust_store_rollback(s), st);
   }
@@ -718,16 +718,16 @@ cust_status cust_store_set_checkpoint(cust_store *s, const cust_checkpoint *cp) 
   char height[32];
   snprintf(height, sizeof height, "%llu", (unsigned long long)cp->height);
   if (s->chain_id[0] == '\0') {
-    st = meta_put(s, "chain_id", cp->chain_id);
+    st = cust_store_meta_put(s, "chain_id", cp->chain_id);
   }
   if (st == CUST_OK) {
-    st = meta_put(s, "height", height);
+    st = cust_store_meta_put(s, "height", height);
   }
   if (st == CUST_OK) {
-    st = meta_put(s, "block_hash", cp->block_hash);
+    st = cust_store_meta_put(s, "block_hash", cp->block_hash);
   }
   if (st == CUST_OK) {
-    st = meta_put(s, "block_time", cp->block_time);
+    st = cust_store_meta_put(s, "block_time", cp->block_time);
   }
   if (st == CUST_OK) {
     st = mirror_checkpoint(s, cp);
@@ -790,7 +790,7 @@ static cust_status maybe_analyze(cust_store *s) {
   if (st == CUST_OK) {
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)s->triples);
-    st = meta_put(s, "analyzed_triples", v);
+    st = cust_store_meta_put(s, "analyzed_triples", v);
   }
   if (st == CUST_OK) {
     s->analyzed_triples = s->triples;
@@ -851,11 +851,11 @@ void cust_store_rollback(cust_store *s) {
   memset(s->next_id, 0, sizeof s->next_id);
   cust_node_cache_clear(&s->cache);
   char chain[sizeof s->chain_id];
-  if (meta_get(s, "chain_id", chain, sizeof chain) == CUST_OK) {
+  if (cust_store_meta_get(s, "chain_id", chain, sizeof chain) == CUST_OK) {
     memcpy(s->chain_id, chain, sizeof chain);
   }
   char v[32];
-  if (meta_get(s, "analyzed_triples", v, sizeof v) == CUST_OK) {
+  if (cust_store_meta_get(s, "analyzed_triples", v, sizeof v) == CUST_OK) {
     s->analyzed_triples = strtoll(v, NULL, 10);
   }
 }

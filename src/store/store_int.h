@@ -178,6 +178,10 @@ cust_status cust_store_remove_sp(cust_store *s, const cust_term *subj, const cus
 cust_status cust_store_check_tx(cust_store *s);
 /* Finalizes the statements of id scans (on close). */
 void cust_store_scans_release(cust_store *s);
+/* The value of `key` in cust_meta into `out` ("" when absent); setting it. */
+cust_status cust_store_meta_get(cust_store *s, const char *key, char *out, size_t outlen);
+cust_status cust_store_meta_put(cust_store *s, const char *key, const char *value);
+
 /* changelog.c: the log's tables and triggers (SQL), and their set-up in a
  * writable handle on first open (is_new: the store was just created, so the
  * log holds its whole history); the commit mark of the open transaction,
