@@ -341,8 +341,8 @@ static int find_count(librdf_world *w, librdf_model *m, librdf_node *s, librdf_n
   return n;
 }
 
-/* The join ?s <p1> <o1> . ?s <p2> ?x as rasqal runs it: the first pattern,
- * then the second with ?s bound. */
+/* The join ?s <p1> <o1> . ?s <p2> ?x as a librdf program runs it: the first
+ * pattern, then the second with ?s bound. */
 static int join_count(librdf_world *w, librdf_model *m, librdf_node *p1, librdf_node *o1,
                       librdf_node *p2) {
   librdf_statement *pat = librdf_new_statement_from_nodes(
@@ -367,9 +367,10 @@ static int count_graph(void *ud, const char *iri, size_t len) {
   return 0;
 }
 
-/* Times librdf's lookups on a store: what SPARQL patterns cost once rasqal
- * has started (it also lists every graph of the store for each query, which
- * the last line times). Prints "name milliseconds rows" lines. */
+/* Times librdf's lookups on a store: what SPARQL patterns cost a librdf
+ * program (Redland's query engine also lists every graph of the store for
+ * each query, which the last line times). Prints "name milliseconds rows"
+ * lines. */
 static int cmd_find(const char *path) {
   librdf_world *w = librdf_new_world();
   librdf_world_open(w);

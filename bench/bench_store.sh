@@ -172,8 +172,8 @@ done
 echo "(\"no stats\": sqlite_stat1 dropped; \"librdf's\": only the indexes librdf makes, spindex and uriindex)"
 echo
 
-# The same lookups through librdf's API, without rasqal's start (which lists
-# every graph of the store for each query: the last line).
+# The same lookups through librdf's API, as librdf programs read the store
+# (Redland's query engine also lists every graph for each query: the last line).
 for d in custodian nostat noindex; do
   "$prog" find "$W/$d.db" >"$W/find-$d.txt" || exit 1
 done

@@ -1,4 +1,4 @@
-/* The native engine's form of a query: the SPARQL 1.1 algebra (section 18
+/* The query engine's form of a query: the SPARQL 1.1 algebra (section 18
  * of the recommendation) as the parser (parse.c) builds it and the evaluator
  * (eval.c) runs it. Everything of a query lives in its arena. */
 #ifndef CUST_SPARQL_ALGEBRA_H

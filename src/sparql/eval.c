@@ -1,4 +1,4 @@
-/* The evaluator of the native engine: the algebra of algebra.h run as a tree
+/* The evaluator of the query engine: the algebra of algebra.h run as a tree
  * of pull iterators over the store's term ids.
  *
  * Ids. A solution is an array of 64-bit ids, one per variable of the query

@@ -1,5 +1,5 @@
-/* The native engine's evaluator: runs the algebra of a parsed query over the
- * store's term ids (eval.c), for the native path of sq_exec_run and tests. */
+/* The query engine's evaluator: runs the algebra of a parsed query over the
+ * store's term ids (eval.c), for sq_exec_run and tests. */
 #ifndef CUST_SPARQL_EVAL_H
 #define CUST_SPARQL_EVAL_H
 

@@ -1,4 +1,4 @@
-/* What the files of the native parser share: the tokens of a query text
+/* What the files of the SPARQL parser share: the tokens of a query text
  * (parse_lex.c makes them all before parse.c reads them) and the small
  * helpers the grammar, the SSE writer and substitution have in common. */
 #ifndef CUST_SPARQL_PARSE_INT_H

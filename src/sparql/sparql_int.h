@@ -77,7 +77,7 @@ typedef struct sq_request {
   size_t nbind;
   uint64_t max_results;
   uint64_t max_bytes;  /* of the answer; 0: no limit */
-  uint64_t timeout_ms; /* the native engine stops after this long (0: never) */
+  uint64_t timeout_ms; /* the evaluation stops after this long (0: never) */
 } sq_request;
 
 typedef struct sq_exec sq_exec;

@@ -1,4 +1,4 @@
-/* The native engine's values: RDF terms seen as SPARQL values (numbers,
+/* The query engine's values: RDF terms seen as SPARQL values (numbers,
  * strings, booleans, dates ...), and the operators, functions and aggregates
  * of SPARQL 1.1 (sections 17 and 18.5) over them (value.c, func.c, agg.c).
  * The evaluator (eval.c) walks the expression trees of algebra.h and calls

@@ -1,7 +1,7 @@
-/* Unit tests of the native evaluator: queries (parsed from text) over a
+/* Unit tests of the evaluator: queries (parsed from text) over a
  * small store with their expected answers (joins, OPTIONAL, UNION, MINUS,
  * GRAPH, filters with errors, aggregates, ORDER BY with LIMIT, DISTINCT,
- * paths, EXISTS, VALUES, subqueries), and the native path of the executor:
+ * paths, EXISTS, VALUES, subqueries), and the executor:
  * CONSTRUCT, DESCRIBE, errors, the result limit and the deadline. */
 #include "config.h"
 
@@ -356,7 +356,7 @@ static void test_deadline(void) {
          A " | " B " | " C " | " E, "a deadline in the future does not");
 }
 
-/* ---- the native path of the executor ---------------------------------------------------- */
+/* ---- the executor ---------------------------------------------------- */
 
 static cust_sparql_result res;
 static sq_exec *ex;

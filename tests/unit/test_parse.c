@@ -1,4 +1,4 @@
-/* The native SPARQL parser: hand-checked translations as SSE strings, errors
+/* The SPARQL parser: hand-checked translations as SSE strings, errors
  * with their line and column, limits, substitution. */
 #include "config.h"
 

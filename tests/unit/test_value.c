@@ -1,4 +1,4 @@
-/* Unit tests of the native engine's values: lexical validity, EBV,
+/* Unit tests of the query engine's values: lexical validity, EBV,
  * comparisons, ORDER BY order, arithmetic, every built-in function and cast,
  * and the aggregates. Table-driven: terms are written as in Turtle
  * ("chat"@en, "1"^^xsd:integer, <http://x>, _:b, and the bare 1, 1.5, 1e0,
