@@ -1369,6 +1369,18 @@ int sq_func_find(const char *fn, size_t nargs, const char **why) {
   return -1;
 }
 
+const char *sq_func_arity(const char *name, int *min, int *max) {
+  for (size_t i = 0; name != NULL && i < NFUNCS; i++) {
+    const fdef *f = &FUNCS[i];
+    if (strchr(f->name, ':') == NULL && strcasecmp(name, f->name) == 0) {
+      *min = f->min;
+      *max = f->max;
+      return f->name;
+    }
+  }
+  return NULL;
+}
+
 sq_rc sq_func_call(sq_fctx *c, int id, const sq_value *const *args, size_t nargs, sq_value *out) {
   memset(out, 0, sizeof *out);
   if (id <= SQ_FUNC_UNKNOWN || (size_t)id > NFUNCS) {

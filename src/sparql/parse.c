@@ -33,6 +33,7 @@
 
 #include "core/vocab.h"
 #include "sparql/parse_int.h"
+#include "sparql/value.h"
 
 #define MAX_DEPTH 256
 
@@ -839,73 +840,35 @@ typedef struct builtin {
   int min, max; /* max -1: any number */
 } builtin;
 
-static const builtin builtins[] = {
-  { "STR", 1, 1 },
-  { "LANG", 1, 1 },
-  { "LANGMATCHES", 2, 2 },
-  { "DATATYPE", 1, 1 },
-  { "IRI", 1, 1 },
-  { "URI", 1, 1 },
-  { "BNODE", 0, 1 },
-  { "RAND", 0, 0 },
-  { "ABS", 1, 1 },
-  { "CEIL", 1, 1 },
-  { "FLOOR", 1, 1 },
-  { "ROUND", 1, 1 },
-  { "CONCAT", 0, -1 },
-  { "SUBSTR", 2, 3 },
-  { "STRLEN", 1, 1 },
-  { "REPLACE", 3, 4 },
-  { "UCASE", 1, 1 },
-  { "LCASE", 1, 1 },
-  { "ENCODE_FOR_URI", 1, 1 },
-  { "CONTAINS", 2, 2 },
-  { "STRSTARTS", 2, 2 },
-  { "STRENDS", 2, 2 },
-  { "STRBEFORE", 2, 2 },
-  { "STRAFTER", 2, 2 },
-  { "YEAR", 1, 1 },
-  { "MONTH", 1, 1 },
-  { "DAY", 1, 1 },
-  { "HOURS", 1, 1 },
-  { "MINUTES", 1, 1 },
-  { "SECONDS", 1, 1 },
-  { "TIMEZONE", 1, 1 },
-  { "TZ", 1, 1 },
-  { "NOW", 0, 0 },
-  { "UUID", 0, 0 },
-  { "STRUUID", 0, 0 },
-  { "MD5", 1, 1 },
-  { "SHA1", 1, 1 },
-  { "SHA256", 1, 1 },
-  { "SHA384", 1, 1 },
-  { "SHA512", 1, 1 },
+/* The built-ins that are special forms of the evaluator; the functions of
+ * 17.4 and their arities are func.c's (sq_func_arity). */
+static const builtin special_forms[] = {
   { "COALESCE", 0, -1 },
   { "IF", 3, 3 },
-  { "STRLANG", 2, 2 },
-  { "STRDT", 2, 2 },
-  { "SAMETERM", 2, 2 },
-  { "ISIRI", 1, 1 },
-  { "ISURI", 1, 1 },
-  { "ISBLANK", 1, 1 },
-  { "ISLITERAL", 1, 1 },
-  { "ISNUMERIC", 1, 1 },
-  { "REGEX", 2, 3 },
 };
 
 static const char *const agg_names[] = { "COUNT", "SUM",    "MIN",         "MAX",
                                          "AVG",   "SAMPLE", "GROUP_CONCAT" };
 
-static const builtin *find_builtin(const sq_tok *t) {
+/* Whether the token names a built-in call (not BOUND, EXISTS or an
+ * aggregate, which have forms of their own); fills `out` when it does. */
+static int find_builtin(const sq_tok *t, builtin *out) {
   if (t->kind != SQ_T_WORD) {
-    return NULL;
+    return 0;
   }
-  for (size_t k = 0; k < sizeof builtins / sizeof builtins[0]; k++) {
-    if (strcasecmp(t->text, builtins[k].name) == 0) {
-      return &builtins[k];
+  for (size_t k = 0; k < sizeof special_forms / sizeof special_forms[0]; k++) {
+    if (strcasecmp(t->text, special_forms[k].name) == 0) {
+      *out = special_forms[k];
+      return 1;
     }
   }
-  return NULL;
+  out->name = sq_func_arity(t->text, &out->min, &out->max);
+  return out->name != NULL;
+}
+
+static int is_builtin_tok(const sq_tok *t) {
+  builtin unused;
+  return find_builtin(t, &unused);
 }
 
 static int find_agg(const sq_tok *t) {
@@ -1034,7 +997,8 @@ static sq_expr *parse_exists(parser *p, sq_expr_kind kind, const sq_tok *at) {
  * when the token is no built-in. */
 static sq_expr *parse_builtin(parser *p, int *is_builtin) {
   const sq_tok *at = tk(p);
-  const builtin *b = find_builtin(at);
+  builtin bi;
+  const builtin *b = find_builtin(at, &bi) ? &bi : NULL;
   int agg = find_agg(at);
   sq_expr *e;
   *is_builtin = 1;
@@ -1295,7 +1259,7 @@ static sq_expr *parse_constraint(parser *p) {
   if (is_iri_tok(at) && is_p(tk_at(p, 1), "(")) {
     return parse_primary(p);
   }
-  if (find_builtin(at) != NULL || find_agg(at) >= 0 || is_kw(at, "EXISTS") || is_kw(at, "BOUND") ||
+  if (is_builtin_tok(at) || find_agg(at) >= 0 || is_kw(at, "EXISTS") || is_kw(at, "BOUND") ||
       (is_kw(at, "NOT") && is_kw(tk_at(p, 1), "EXISTS"))) {
     return parse_primary(p);
   }
@@ -2179,7 +2143,7 @@ static int parse_modifiers(parser *p, sel *s) {
       }
       *vs = v;
     } while (tk(p)->kind == SQ_T_VAR || is_p(tk(p), "(") || is_iri_tok(tk(p)) ||
-             find_builtin(tk(p)) != NULL || is_kw(tk(p), "BOUND") || is_kw(tk(p), "EXISTS") ||
+             is_builtin_tok(tk(p)) || is_kw(tk(p), "BOUND") || is_kw(tk(p), "EXISTS") ||
              (is_kw(tk(p), "NOT") && is_kw(tk_at(p, 1), "EXISTS")));
   }
   if (accept_kw(p, "HAVING")) {
@@ -2189,7 +2153,7 @@ static int parse_modifiers(parser *p, sel *s) {
       if (slot == NULL || (*slot = parse_constraint(p)) == NULL) {
         return 0;
       }
-    } while (is_p(tk(p), "(") || is_iri_tok(tk(p)) || find_builtin(tk(p)) != NULL ||
+    } while (is_p(tk(p), "(") || is_iri_tok(tk(p)) || is_builtin_tok(tk(p)) ||
              find_agg(tk(p)) >= 0 || is_kw(tk(p), "BOUND") || is_kw(tk(p), "EXISTS") ||
              (is_kw(tk(p), "NOT") && is_kw(tk_at(p, 1), "EXISTS")));
     p->agg_ok = 0;
@@ -2232,7 +2196,7 @@ static int parse_modifiers(parser *p, sel *s) {
       }
       *d = is_desc;
     } while (tk(p)->kind == SQ_T_VAR || is_p(tk(p), "(") || is_iri_tok(tk(p)) ||
-             is_kw(tk(p), "ASC") || is_kw(tk(p), "DESC") || find_builtin(tk(p)) != NULL ||
+             is_kw(tk(p), "ASC") || is_kw(tk(p), "DESC") || is_builtin_tok(tk(p)) ||
              find_agg(tk(p)) >= 0 || is_kw(tk(p), "BOUND") || is_kw(tk(p), "EXISTS") ||
              (is_kw(tk(p), "NOT") && is_kw(tk_at(p, 1), "EXISTS")));
     p->agg_ok = 0;

@@ -120,6 +120,11 @@ int sq_func_find(const char *fn, size_t nargs, const char **why);
  * (NOW, YEAR ... SECONDS, TIMEZONE, TZ), hashes (MD5, SHA1, SHA256, SHA384,
  * SHA512) and the casts. */
 sq_rc sq_func_call(sq_fctx *c, int id, const sq_value *const *args, size_t nargs, sq_value *out);
+/* The arity of the built-in function `name` (case-insensitive; not an IRI):
+ * its upper-case name (static) with *min and *max (-1: any number) set, or
+ * NULL when `name` is none of 17.4's functions (the special forms BOUND, IF,
+ * COALESCE, EXISTS and the aggregates are the parser's). */
+const char *sq_func_arity(const char *name, int *min, int *max);
 
 /* Aggregates (18.5), one state per group and aggregate. The evaluator steps
  * each solution's value of the aggregate's expression (NULL: the expression
