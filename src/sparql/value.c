@@ -560,35 +560,29 @@ size_t sqv_utf8_offset(const char *s, size_t n, size_t cp) {
 
 /* ---- making values ---------------------------------------------------------- */
 
-sq_rc sqv_literal(sq_fctx *c, const char *s, size_t n, const char *lang, const char *dt,
-                  sq_value *out) {
+/* A value of a term of `kind` whose text is a copy of (s, n) in the arena. */
+static sq_rc make_term(sq_fctx *c, cust_term_kind kind, const char *s, size_t n, const char *lang,
+                       const char *dt, sq_value *out) {
   char *copy = cust_arena_strndup(c->arena, s, n);
   if (copy == NULL) {
     return SQ_NOMEM;
   }
-  cust_term t = { CUST_TERM_LITERAL, copy, n, lang, dt };
+  cust_term t = { kind, copy, n, lang, dt };
   sq_value_of(&t, out);
   return SQ_OK;
+}
+
+sq_rc sqv_literal(sq_fctx *c, const char *s, size_t n, const char *lang, const char *dt,
+                  sq_value *out) {
+  return make_term(c, CUST_TERM_LITERAL, s, n, lang, dt, out);
 }
 
 sq_rc sqv_iri(sq_fctx *c, const char *s, size_t n, sq_value *out) {
-  char *copy = cust_arena_strndup(c->arena, s, n);
-  if (copy == NULL) {
-    return SQ_NOMEM;
-  }
-  cust_term t = { CUST_TERM_IRI, copy, n, NULL, NULL };
-  sq_value_of(&t, out);
-  return SQ_OK;
+  return make_term(c, CUST_TERM_IRI, s, n, NULL, NULL, out);
 }
 
 sq_rc sqv_blank(sq_fctx *c, const char *s, size_t n, sq_value *out) {
-  char *copy = cust_arena_strndup(c->arena, s, n);
-  if (copy == NULL) {
-    return SQ_NOMEM;
-  }
-  cust_term t = { CUST_TERM_BLANK, copy, n, NULL, NULL };
-  sq_value_of(&t, out);
-  return SQ_OK;
+  return make_term(c, CUST_TERM_BLANK, s, n, NULL, NULL, out);
 }
 
 sq_rc sqv_bool(sq_fctx *c, int b, sq_value *out) {
