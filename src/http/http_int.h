@@ -145,6 +145,7 @@ typedef struct http_metrics {
   uint64_t duration_us; /* sum of query durations */
   uint64_t duration_count;
   uint64_t requests;
+  uint64_t cache_hits;                       /* queries answered from the answer cache */
   uint64_t answers[HTTP_ROUTES][HTTP_CODES]; /* by route and status (read with atomics) */
 } http_metrics;
 /* Records one answer of `route` with HTTP status `status`. */

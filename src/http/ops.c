@@ -345,6 +345,11 @@ int http_ops_metrics(cust_http *h, cust_buf *b) {
                          (unsigned long long)m.queries[i]));
     }
   }
+  CK(cust_buf_printf(b,
+                     "# HELP custodian_query_cache_hits_total Queries answered from the answer "
+                     "cache.\n# TYPE custodian_query_cache_hits_total counter\n"
+                     "custodian_query_cache_hits_total %llu\n",
+                     (unsigned long long)m.cache_hits));
   CK(cust_buf_puts(b, "# HELP custodian_query_duration_seconds Time to answer a query.\n"
                       "# TYPE custodian_query_duration_seconds histogram\n"));
   uint64_t cum = 0;

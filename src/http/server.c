@@ -762,6 +762,15 @@ static int wait_height(cust_http *h, struct MHD_Connection *c, http_req *r, uint
   return 0;
 }
 
+/* Whether a request's Cache-Control (or HTTP/1.0 Pragma) names `directive`. */
+static int asks_cache(struct MHD_Connection *c, const char *directive) {
+  const char *cc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cache-Control");
+  const char *pragma = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Pragma");
+  return (cc != NULL && strcasestr(cc, directive) != NULL) ||
+         (pragma != NULL && strcmp(directive, "no-cache") == 0 &&
+          strcasestr(pragma, directive) != NULL);
+}
+
 static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_req *r,
                                  cust_sparql_request *q) {
   enum MHD_Result waited;
@@ -789,12 +798,16 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
   cust_buf key;
   cust_buf_init(&key);
   int use_cache = http_cache_key(q, &key) == CUST_OK;
+  /* no-cache: answer from the store (and keep that answer); no-store:
+   * neither read nor keep */
+  int is_stored = use_cache && !asks_cache(c, "no-store");
+  int is_read = is_stored && !asks_cache(c, "no-cache");
   cust_status st = CUST_OK;
   http_flight *lead = NULL;
-  if (!use_cache || (!http_cache_get(&h->cache, generation, &key, &res) &&
-                     !http_cache_join(&h->cache, generation, &key, &res, &lead))) {
+  if (!is_read || (!http_cache_get(&h->cache, generation, &key, &res) &&
+                   !http_cache_join(&h->cache, generation, &key, &res, &lead))) {
     st = cust_sparql_run(h->sparql, q, &res);
-    if (st == CUST_OK && use_cache) {
+    if (st == CUST_OK && is_stored) {
       http_cache_put(&h->cache, generation, &key, &res);
     }
     if (st != CUST_OK) {
@@ -806,6 +819,9 @@ static enum MHD_Result run_query(cust_http *h, struct MHD_Connection *c, http_re
     http_cache_land(&h->cache, lead, &res);
   }
   cust_buf_release(&key);
+  if (res.is_cached) {
+    __atomic_add_fetch(&h->metrics.cache_hits, 1, __ATOMIC_RELAXED);
+  }
   enum MHD_Result ret;
   if (st == CUST_OK && res.http_status == 200 && res.height < want) {
     /* Never hand an older graph to a client that has seen a newer one. */

@@ -446,6 +446,7 @@ void http_metrics_read(http_metrics *m, http_metrics *out) {
   out->duration_us = __atomic_load_n(&m->duration_us, __ATOMIC_RELAXED);
   out->duration_count = __atomic_load_n(&m->duration_count, __ATOMIC_RELAXED);
   out->requests = __atomic_load_n(&m->requests, __ATOMIC_RELAXED);
+  out->cache_hits = __atomic_load_n(&m->cache_hits, __ATOMIC_RELAXED);
 }
 
 /* ---- Forwarded parameters and tokens ------------------------------------------------ */

@@ -206,10 +206,21 @@ struct cust_store_scan {
   struct cust_store_scan *next; /* in the pool's free list */
 };
 
+/* A predicate's count as last measured, and the store's last triple row id
+ * then: the count stands while the store has grown little since. */
+typedef struct pcount_entry {
+  int64_t p; /* 0: a free slot */
+  uint64_t count, cap;
+  int64_t at;
+} pcount_entry;
+
 typedef struct cust_scan_pool {
   cust_store_scan *idle[SCAN_SHAPES];
   sqlite3_stmt *term[3]; /* uris, blanks, literals by id */
   sqlite3_stmt *pcount;
+  sqlite3_stmt *last_row;
+  pcount_entry *counts; /* open addressing, ncounts * 2 <= capcounts */
+  size_t ncounts, capcounts;
 } cust_scan_pool;
 
 void cust_store_scans_release(cust_store *s) {
@@ -229,6 +240,8 @@ void cust_store_scans_release(cust_store *s) {
     sqlite3_finalize(p->term[i]);
   }
   sqlite3_finalize(p->pcount);
+  sqlite3_finalize(p->last_row);
+  free(p->counts);
   free(p);
   s->scans = NULL;
 }
@@ -432,29 +445,90 @@ void cust_store_scan_close(cust_store_scan *sc) {
   pool->idle[sc->shape] = sc;
 }
 
+/* One statement of the pool, prepared on first use. */
+static cust_status pooled(cust_store *s, sqlite3_stmt **q, const char *sql) {
+  if (*q == NULL) {
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+    if (rc != SQLITE_OK) {
+      return cust_store_fail(s, rc, "cannot prepare a query of store");
+    }
+  }
+  sqlite3_reset(*q);
+  return CUST_OK;
+}
+
+/* The slot of predicate p in the count table (its entry, or the free slot
+ * where it goes); NULL when the table cannot grow. */
+static pcount_entry *count_slot(cust_scan_pool *pool, int64_t p) {
+  if ((pool->ncounts + 1) * 2 > pool->capcounts) {
+    size_t cap = pool->capcounts ? pool->capcounts * 2 : 64;
+    pcount_entry *t = calloc(cap, sizeof *t);
+    if (t == NULL) {
+      return NULL;
+    }
+    for (size_t i = 0; i < pool->capcounts; i++) {
+      if (pool->counts[i].p != 0) {
+        size_t j = (size_t)pool->counts[i].p & (cap - 1);
+        while (t[j].p != 0) {
+          j = (j + 1) & (cap - 1);
+        }
+        t[j] = pool->counts[i];
+      }
+    }
+    free(pool->counts);
+    pool->counts = t;
+    pool->capcounts = cap;
+  }
+  size_t i = (size_t)p & (pool->capcounts - 1);
+  while (pool->counts[i].p != 0 && pool->counts[i].p != p) {
+    i = (i + 1) & (pool->capcounts - 1);
+  }
+  return &pool->counts[i];
+}
+
 cust_status cust_store_predicate_count(cust_store *s, int64_t p, uint64_t cap, uint64_t *out) {
   *out = 0;
   cust_scan_pool *pool = pool_of(s);
   if (pool == NULL) {
     return CUST_ERR_NOMEM;
   }
-  if (pool->pcount == NULL) {
-    int rc = sqlite3_prepare_v3(s->db,
-                                "SELECT count(*) FROM (SELECT 1 FROM triples "
-                                "WHERE predicateUri = ?1 LIMIT ?2)",
-                                -1, SQLITE_PREPARE_PERSISTENT, &pool->pcount, NULL);
-    if (rc != SQLITE_OK) {
-      return cust_store_fail(s, rc, "cannot prepare a query of store");
-    }
+  if (p <= 0) {
+    return CUST_OK;
+  }
+  /* the last row id tells, in one seek, how much the store has grown */
+  cust_status st = pooled(s, &pool->last_row, "SELECT max(rowid) FROM triples");
+  if (st != CUST_OK) {
+    return st;
+  }
+  int rc = sqlite3_step(pool->last_row);
+  int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(pool->last_row, 0) : 0;
+  sqlite3_reset(pool->last_row);
+  if (rc != SQLITE_ROW) {
+    return cust_store_fail(s, rc, "cannot read store");
+  }
+  pcount_entry *e = count_slot(pool, p);
+  if (e == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  if (e->p == p && e->cap == cap && last >= e->at && last - e->at <= e->at / 16 + 1024) {
+    *out = e->count;
+    return CUST_OK;
+  }
+  st = pooled(s, &pool->pcount,
+              "SELECT count(*) FROM (SELECT 1 FROM triples WHERE predicateUri = ?1 LIMIT ?2)");
+  if (st != CUST_OK) {
+    return st;
   }
   sqlite3_stmt *q = pool->pcount;
-  sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, p);
   sqlite3_bind_int64(q, 2, (int64_t)(cap > INT64_MAX ? INT64_MAX : cap));
-  int rc = sqlite3_step(q);
-  cust_status st = CUST_OK;
+  rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) {
     *out = (uint64_t)sqlite3_column_int64(q, 0);
+    if (e->p == 0) {
+      pool->ncounts++;
+    }
+    *e = (pcount_entry){ p, *out, cap, last };
   } else {
     st = cust_store_fail(s, rc, "cannot read store");
   }
@@ -476,17 +550,13 @@ cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, c
   if (pool == NULL) {
     return CUST_ERR_NOMEM;
   }
-  if (pool->term[k] == NULL) {
-    int rc = sqlite3_prepare_v3(s->db, sql[k], -1, SQLITE_PREPARE_PERSISTENT, &pool->term[k], NULL);
-    if (rc != SQLITE_OK) {
-      return cust_store_fail(s, rc, "cannot prepare a query of store");
-    }
+  cust_status st = pooled(s, &pool->term[k], sql[k]);
+  if (st != CUST_OK) {
+    return st;
   }
   sqlite3_stmt *q = pool->term[k];
-  sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, id);
   int rc = sqlite3_step(q);
-  cust_status st = CUST_OK;
   if (rc == SQLITE_ROW) {
     const char *text = (const char *)sqlite3_column_text(q, 0);
     size_t len = (size_t)sqlite3_column_bytes(q, 0);

@@ -183,7 +183,9 @@ cust_status cust_store_scan_next(cust_store_scan *sc, cust_store_id_row *row, in
 void cust_store_scan_close(cust_store_scan *sc);
 
 /* The number of quads with predicate `p`, counting up to `cap` (for join
- * order: the count stops there). */
+ * order: the count stops there). A count is kept with the handle and given
+ * again while the store has grown by at most 1/16 (and 1,024 quads) since it
+ * was measured: an estimate, never a count to answer with. */
 cust_status cust_store_predicate_count(cust_store *s, int64_t p, uint64_t cap, uint64_t *out);
 
 /* The term of row id `id` in the table of `kind`, with its strings copied

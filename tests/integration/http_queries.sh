@@ -169,6 +169,19 @@ echo '<urn:x:s> <urn:x:p> "added" .' >"$TMP/extra.nt"
 sleep 0.1
 same "after the load" "$(csv "$cq")" "added"
 
+# ---- Cache-Control: no-cache answers from the store, and the metrics say so
+hits() { get /metrics >/dev/null; sed -n 's/^custodian_query_cache_hits_total //p' "$TMP/body"; }
+h0=$(hits)
+same "cached again" "$(csv "$cq")" "added"
+h1=$(hits)
+[ "${h1:-0}" -eq $((${h0:-0} + 1)) ] || fail "a repeated query is a cache hit ($h0 -> $h1)"
+get "$cq" -H 'Accept: text/csv' -H 'Cache-Control: no-cache' >/dev/null
+[ "$(status)" = 200 ] && grep -q added "$TMP/body" || fail "no-cache answers: $(status)"
+get "$cq" -H 'Accept: text/csv' -H 'Pragma: no-cache' >/dev/null
+[ "$(status)" = 200 ] || fail "Pragma: no-cache answers: $(status)"
+h2=$(hits)
+[ "$h2" = "$h1" ] || fail "Cache-Control and Pragma no-cache skip the cache ($h1 -> $h2)"
+
 # ---- the query metrics counted all this
 get /metrics >/dev/null
 n=$(sed -n 's/^custodian_queries_total{status="200"} //p' "$TMP/body")

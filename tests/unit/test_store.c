@@ -913,6 +913,34 @@ static cust_status write_block(cust_store *s, const char *chain, uint64_t h, int
   return st;
 }
 
+/* Predicate counts for join order are kept while the store grows little. */
+static void test_predicate_counts(void) {
+  cust_store *s = NULL, *r = NULL;
+  ok(cust_store_open(path_of("pcount.db"), CUST_STORE_CREATE, &quiet, &s) == CUST_OK &&
+         write_block(s, "pc-1", 1, 100) == CUST_OK &&
+         cust_store_open(path_of("pcount.db"), CUST_STORE_READONLY, &quiet, &r) == CUST_OK,
+     "a store of 100 values and a reader");
+  cust_term value = cust_term_iri("urn:p:value");
+  int64_t p = 0;
+  uint64_t n = 0, capped = 0;
+  ok(cust_store_term_id(r, &value, &p) == CUST_OK && p > 0, "the predicate's id");
+  cust_status st = cust_store_predicate_count(r, p, 5000, &n);
+  ok(st == CUST_OK && n == 100, "counted: %llu", (unsigned long long)n);
+  st = write_block(s, "pc-1", 2, 100);
+  st = st == CUST_OK ? cust_store_predicate_count(r, p, 5000, &n) : st;
+  ok(st == CUST_OK && n == 100, "100 more quads: the estimate stands (%llu)",
+     (unsigned long long)n);
+  st = write_block(s, "pc-1", 3, 1200);
+  st = st == CUST_OK ? cust_store_predicate_count(r, p, 5000, &n) : st;
+  ok(st == CUST_OK && n == 1400, "1,200 more: counted again (%llu)", (unsigned long long)n);
+  st = cust_store_predicate_count(r, p, 10, &capped);
+  ok(st == CUST_OK && capped == 10, "another cap counts again, up to it (%llu)",
+     (unsigned long long)capped);
+  ok(cust_store_predicate_count(r, 0, 5000, &n) == CUST_OK && n == 0, "no predicate: 0");
+  cust_store_close(r);
+  cust_store_close(s);
+}
+
 static void test_checkpoint(void) {
   cust_store *s = NULL, *r = NULL;
   ok(cust_store_open(path_of("cp.db"), CUST_STORE_CREATE, &quiet, &s) == CUST_OK, "open cp.db");
@@ -1390,6 +1418,7 @@ int main(void) {
   test_batched_writes();
   test_bulk_apply();
   test_cache_bound();
+  test_predicate_counts();
   test_checkpoint();
   test_chain_mismatch();
   test_readonly_file();
