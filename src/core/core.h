@@ -216,6 +216,18 @@ const char *cust_url_redact(const char *url, int is_all, char *out, size_t outle
 /* Whether a query parameter `name` (of n bytes) suggests a secret. */
 int cust_is_secret_name(const char *name, size_t n);
 
+/* ---- hashing ------------------------------------------------------------ */
+
+/* Mixes the bits of x (a 64-bit finaliser), for hash tables keyed by ids. */
+static inline uint64_t cust_mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
 /* ---- time -------------------------------------------------------------- */
 
 /* Monotonic milliseconds, for timeouts and rates. */

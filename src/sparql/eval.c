@@ -61,15 +61,6 @@ static int64_t id_row(uint64_t id) {
   return id == 0 || id_is_local(id) ? -1 : (int64_t)(id & ID_ROW_MASK);
 }
 
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 static uint64_t hash_bytes(uint64_t h, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
@@ -86,7 +77,7 @@ static uint64_t term_hash(const cust_term *t) {
   if (t->datatype) {
     h = hash_bytes(h ^ 2, t->datatype, strlen(t->datatype));
   }
-  return mix64(h);
+  return cust_mix64(h);
 }
 
 /* ---- a map of 64-bit keys (never 0) to 64-bit values ------------------------------- */
@@ -106,7 +97,7 @@ static uint64_t *u64map_find(const u64map *m, uint64_t key) {
   if (m->cap == 0) {
     return NULL;
   }
-  for (size_t i = mix64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+  for (size_t i = cust_mix64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
     if (m->keys[i] == key) {
       return &m->vals[i];
     }
@@ -128,7 +119,7 @@ static cust_status u64map_put(u64map *m, uint64_t key, uint64_t val, int *is_new
     }
     for (size_t i = 0; i < m->cap; i++) {
       if (m->keys[i] != 0) {
-        size_t j = mix64(m->keys[i]) & (cap - 1);
+        size_t j = cust_mix64(m->keys[i]) & (cap - 1);
         while (k[j] != 0) {
           j = (j + 1) & (cap - 1);
         }
@@ -142,7 +133,7 @@ static cust_status u64map_put(u64map *m, uint64_t key, uint64_t val, int *is_new
     m->vals = v;
     m->cap = cap;
   }
-  size_t i = mix64(key) & (m->cap - 1);
+  size_t i = cust_mix64(key) & (m->cap - 1);
   while (m->keys[i] != 0 && m->keys[i] != key) {
     i = (i + 1) & (m->cap - 1);
   }
@@ -201,7 +192,7 @@ static const uint64_t *tab_row(const tab *t, size_t i) {
 static uint64_t key_hash(const uint64_t *row, const int *keys, size_t nkeys) {
   uint64_t h = 0x9e3779b97f4a7c15ULL;
   for (size_t i = 0; i < nkeys; i++) {
-    h = mix64(h ^ row[keys[i]]);
+    h = cust_mix64(h ^ row[keys[i]]);
   }
   return h;
 }
@@ -868,12 +859,12 @@ static cust_status bgp_plan(it *t) {
   for (size_t i = 0; i < t->npats; i++) {
     for (int k = 0; k < 3; k++) {
       int v = t->pats[i].var[k];
-      sig =
-          mix64(sig ^ (uint64_t)(v >= 0 && t->row[v] != 0) ^ ((uint64_t)(i * 3 + (size_t)k) << 8));
+      sig = cust_mix64(sig ^ (uint64_t)(v >= 0 && t->row[v] != 0) ^
+                       ((uint64_t)(i * 3 + (size_t)k) << 8));
     }
   }
   if (t->g.var >= 0) {
-    sig = mix64(sig ^ (t->row[t->g.var] != 0));
+    sig = cust_mix64(sig ^ (t->row[t->g.var] != 0));
   }
   if (t->has_plan && sig == t->plan_sig) {
     return CUST_OK;
@@ -1475,7 +1466,7 @@ static cust_status seen_add(it *t, const uint64_t *row, int *is_new) {
   size_t w = t->e->nvars;
   uint64_t h = 0x51ed270b27ULL;
   for (size_t v = 0; v < w; v++) {
-    h = mix64(h ^ row[v]);
+    h = cust_mix64(h ^ row[v]);
   }
   *is_new = 0;
   for (uint64_t k = h | 1;; k++) {
@@ -1540,15 +1531,15 @@ static cust_status agg_value(it *t, const sq_agg *a, const tab *rows, const size
   cust_arena *saved = e->fctx.arena;
   sq_rc rc = sq_agg_new(a, &garena, &s);
   for (size_t i = 0; rc == SQ_OK && i < nm; i++) {
-    uint64_t vid = 0;
-    st = eval_to_id(e, t, tab_row(rows, members[i]), a->expr, &vid);
-    if (st != CUST_OK) {
-      break;
-    }
+    /* the value itself: no id is needed for what only the aggregate sees */
     sq_value v;
-    sq_rc vr = value_of_id(e, vid, &v);
+    sq_rc vr = eval_top(e, t, tab_row(rows, members[i]), a->expr, &v);
     if (e->failed != CUST_OK) {
       st = e->failed;
+      break;
+    }
+    if (vr == SQ_NOMEM) {
+      st = CUST_ERR_NOMEM;
       break;
     }
     e->fctx.arena = &garena;
@@ -1606,7 +1597,7 @@ static cust_status group_fill(it *t) {
     }
     uint64_t h = key_hash(k, (int[]){ 0 }, 0);
     for (size_t i = 0; i < nk; i++) {
-      h = mix64(h ^ k[i]);
+      h = cust_mix64(h ^ k[i]);
     }
     for (uint64_t p = h | 1;; p++) {
       uint64_t *at = u64map_find(&byhash, p ? p : 1);

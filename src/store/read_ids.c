@@ -198,13 +198,38 @@ void cust_store_read_end(cust_store *s, int began) {
 #define G_CODES (4 + CUST_SCAN_MAX_GRAPHS - 1)
 #define SCAN_SHAPES (3 * 2 * 4 * G_CODES)
 
+/* Scans over the merged graphs give each triple once. SQL's DISTINCT would
+ * build a temporary b-tree at every open, which costs more than the lookup
+ * itself when a scan has a row or two; the scan remembers the triples it
+ * gave instead, up to SEEN_MAX of them. Past that it goes on with the
+ * DISTINCT statement (SQLite's b-tree spills to disk: memory stays bounded),
+ * skipping the triples it has already given. */
+#define SEEN_MAX (1u << 16)
+
+typedef struct seen_key {
+  int64_t s, p, o;
+  uint64_t gen; /* the slot is taken when gen is the scan's */
+  int kinds;
+} seen_key;
+
 struct cust_store_scan {
   cust_store *store;
-  sqlite3_stmt *q; /* NULL: a scan that matches nothing */
+  sqlite3_stmt *q;   /* the shape's statement; NULL: a scan that matches nothing */
+  sqlite3_stmt *qd;  /* the same with DISTINCT, made when the seen rows overflow */
+  sqlite3_stmt *cur; /* the statement being stepped */
   int shape;
   int is_done;
+  int is_distinct;
+  int is_frozen; /* the seen rows are full: stepping qd */
+  int64_t binds[3 + CUST_SCAN_MAX_GRAPHS];
+  size_t ngbinds;
+  seen_key *seen; /* open addressing, a power of two */
+  size_t nseen, capseen;
+  uint64_t gen;
   struct cust_store_scan *next; /* in the pool's free list */
 };
+
+#define DATATYPES_KEPT 64
 
 /* A predicate's count as last measured, and the store's last triple row id
  * then: the count stands while the store has grown little since. */
@@ -221,6 +246,12 @@ typedef struct cust_scan_pool {
   sqlite3_stmt *last_row;
   pcount_entry *counts; /* open addressing, ncounts * 2 <= capcounts */
   size_t ncounts, capcounts;
+  /* datatype IRIs by id: a store has few, and each literal names one */
+  struct {
+    int64_t id;
+    char *iri;
+  } types[DATATYPES_KEPT];
+  size_t ntypes;
 } cust_scan_pool;
 
 void cust_store_scans_release(cust_store *s) {
@@ -233,6 +264,8 @@ void cust_store_scans_release(cust_store *s) {
       cust_store_scan *sc = p->idle[i];
       p->idle[i] = sc->next;
       sqlite3_finalize(sc->q);
+      sqlite3_finalize(sc->qd);
+      free(sc->seen);
       free(sc);
     }
   }
@@ -241,6 +274,9 @@ void cust_store_scans_release(cust_store *s) {
   }
   sqlite3_finalize(p->pcount);
   sqlite3_finalize(p->last_row);
+  for (size_t i = 0; i < p->ntypes; i++) {
+    free(p->types[i].iri);
+  }
   free(p->counts);
   free(p);
   s->scans = NULL;
@@ -266,7 +302,12 @@ static int kind_code(cust_term_kind k, int is_object) {
   }
 }
 
-static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
+static int is_distinct_shape(int shape) {
+  int g = shape % G_CODES;
+  return g == 0 || g >= 4;
+}
+
+static cust_status prepare_scan(cust_store *s, int shape, int with_distinct, sqlite3_stmt **out) {
   int g = shape % G_CODES;
   int o = (shape / G_CODES) % 4;
   int p = (shape / G_CODES / 4) % 2;
@@ -274,14 +315,14 @@ static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
   static const char *const subj[] = { NULL, "subjectUri = ?1", "subjectBlank = ?1" };
   static const char *const obj[] = { NULL, "objectUri = ?3", "objectBlank = ?3",
                                      "objectLiteral = ?3" };
-  int is_distinct = g == 0 || g >= 4;
+  int is_distinct = is_distinct_shape(shape);
   cust_buf sql;
   cust_buf_init(&sql);
   cust_status st =
       cust_buf_printf(&sql,
                       "SELECT %ssubjectUri, subjectBlank, predicateUri, objectUri, "
                       "objectBlank, objectLiteral, %s FROM triples WHERE 1",
-                      is_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
+                      with_distinct ? "DISTINCT " : "", is_distinct ? "0" : "contextUri");
   if (st == CUST_OK && subj[sj] != NULL) {
     st = cust_buf_printf(&sql, " AND %s", subj[sj]);
   }
@@ -312,6 +353,19 @@ static cust_status prepare_scan(cust_store *s, int shape, sqlite3_stmt **out) {
   }
   cust_buf_release(&sql);
   return st;
+}
+
+static void bind_scan(cust_store_scan *sc, sqlite3_stmt *q) {
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  for (int k = 0; k < 3; k++) {
+    if (sc->binds[k]) {
+      sqlite3_bind_int64(q, k + 1, sc->binds[k]);
+    }
+  }
+  for (size_t i = 0; i < sc->ngbinds; i++) {
+    sqlite3_bind_int64(q, 4 + (int)i, sc->binds[3 + i]);
+  }
 }
 
 cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat,
@@ -362,40 +416,79 @@ cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat
     }
     sc->store = s;
     sc->shape = shape;
+    sc->is_distinct = !is_empty && is_distinct_shape(shape);
   }
   sc->next = NULL;
   sc->is_done = is_empty;
   if (!is_empty && sc->q == NULL) {
-    cust_status st = prepare_scan(s, shape, &sc->q);
+    cust_status st = prepare_scan(s, shape, 0, &sc->q);
     if (st != CUST_OK) {
       free(sc);
       return st;
     }
   }
   if (!is_empty) {
-    sqlite3_reset(sc->q);
-    sqlite3_clear_bindings(sc->q);
-    if (pat->s) {
-      sqlite3_bind_int64(sc->q, 1, pat->s);
+    sc->binds[0] = pat->s;
+    sc->binds[1] = pat->p;
+    sc->binds[2] = pat->o;
+    sc->ngbinds = g == 1 || g >= 4 ? ng : 0;
+    for (size_t i = 0; i < sc->ngbinds; i++) {
+      sc->binds[3 + i] = pat->gids[i];
     }
-    if (pat->p) {
-      sqlite3_bind_int64(sc->q, 2, pat->p);
-    }
-    if (pat->o) {
-      sqlite3_bind_int64(sc->q, 3, pat->o);
-    }
-    for (size_t i = 0; (g == 1 || g >= 4) && i < ng; i++) {
-      sqlite3_bind_int64(sc->q, 4 + (int)i, pat->gids[i]);
-    }
+    sc->cur = sc->q;
+    sc->is_frozen = 0;
+    sc->nseen = 0;
+    sc->gen++;
+    bind_scan(sc, sc->q);
   }
   *out = sc;
   return CUST_OK;
 }
 
+/* Whether the scan gave the triple of `row` already; else remembers it
+ * (unless frozen). -1: out of memory. */
+static int seen_check(cust_store_scan *sc, const cust_store_id_row *row) {
+  if (!sc->is_frozen && (sc->nseen + 1) * 2 > sc->capseen) {
+    size_t cap = sc->capseen ? sc->capseen * 2 : 16;
+    seen_key *t = calloc(cap, sizeof *t);
+    if (t == NULL) {
+      return -1;
+    }
+    for (size_t i = 0; i < sc->capseen; i++) {
+      if (sc->seen[i].gen == sc->gen) {
+        const seen_key *k = &sc->seen[i];
+        size_t j = (size_t)cust_mix64((uint64_t)k->s * 31 + (uint64_t)k->p * 17 + (uint64_t)k->o) &
+                   (cap - 1);
+        while (t[j].gen == sc->gen) {
+          j = (j + 1) & (cap - 1);
+        }
+        t[j] = *k;
+      }
+    }
+    free(sc->seen);
+    sc->seen = t;
+    sc->capseen = cap;
+  }
+  int kinds = (int)row->s_kind * 8 + (int)row->o_kind;
+  size_t i = (size_t)cust_mix64((uint64_t)row->s * 31 + (uint64_t)row->p * 17 + (uint64_t)row->o) &
+             (sc->capseen - 1);
+  for (; sc->seen[i].gen == sc->gen; i = (i + 1) & (sc->capseen - 1)) {
+    const seen_key *k = &sc->seen[i];
+    if (k->s == row->s && k->p == row->p && k->o == row->o && k->kinds == kinds) {
+      return 1;
+    }
+  }
+  if (!sc->is_frozen) {
+    sc->seen[i] = (seen_key){ row->s, row->p, row->o, sc->gen, kinds };
+    sc->nseen++;
+  }
+  return 0;
+}
+
 cust_status cust_store_scan_next(cust_store_scan *sc, cust_store_id_row *row, int *has_row) {
   *has_row = 0;
   while (!sc->is_done) {
-    int rc = sqlite3_step(sc->q);
+    int rc = sqlite3_step(sc->cur);
     if (rc == SQLITE_DONE) {
       sc->is_done = 1;
       break;
@@ -404,7 +497,7 @@ cust_status cust_store_scan_next(cust_store_scan *sc, cust_store_id_row *row, in
       sc->is_done = 1;
       return cust_store_fail(sc->store, rc, "cannot read store");
     }
-    sqlite3_stmt *q = sc->q;
+    sqlite3_stmt *q = sc->cur;
     row->s_kind = sqlite3_column_type(q, 0) != SQLITE_NULL ? CUST_TERM_IRI : CUST_TERM_BLANK;
     row->s = sqlite3_column_int64(q, row->s_kind == CUST_TERM_IRI ? 0 : 1);
     row->p = sqlite3_column_int64(q, 2);
@@ -422,6 +515,32 @@ cust_status cust_store_scan_next(cust_store_scan *sc, cust_store_id_row *row, in
     if (row->s <= 0 || row->o <= 0 || row->p <= 0) {
       continue; /* a damaged row: skipped, as by find */
     }
+    if (sc->is_distinct) {
+      size_t most = sc->store->scan_seen_max ? sc->store->scan_seen_max : SEEN_MAX;
+      if (!sc->is_frozen && sc->nseen >= most) {
+        /* this row, not given yet, comes again from the DISTINCT statement */
+        if (sc->qd == NULL) {
+          cust_status st = prepare_scan(sc->store, sc->shape, 1, &sc->qd);
+          if (st != CUST_OK) {
+            sc->is_done = 1;
+            return st;
+          }
+        }
+        sqlite3_reset(sc->q);
+        bind_scan(sc, sc->qd);
+        sc->cur = sc->qd;
+        sc->is_frozen = 1;
+        continue;
+      }
+      int seen = seen_check(sc, row);
+      if (seen < 0) {
+        sc->is_done = 1;
+        return CUST_ERR_NOMEM;
+      }
+      if (seen) {
+        continue;
+      }
+    }
     *has_row = 1;
     break;
   }
@@ -436,8 +555,13 @@ void cust_store_scan_close(cust_store_scan *sc) {
   if (sc->q != NULL) {
     sqlite3_reset(sc->q);
   }
+  if (sc->qd != NULL) {
+    sqlite3_reset(sc->qd);
+  }
   if (pool == NULL || sc->q == NULL) {
     sqlite3_finalize(sc->q);
+    sqlite3_finalize(sc->qd);
+    free(sc->seen);
     free(sc);
     return;
   }
@@ -536,13 +660,52 @@ cust_status cust_store_predicate_count(cust_store *s, int64_t p, uint64_t cap, u
   return st;
 }
 
+/* The IRI of datatype id `dt`, from the pool's list or the store (then kept). */
+static cust_status datatype_iri(cust_store *s, cust_scan_pool *pool, int64_t dt, const char **out) {
+  *out = NULL;
+  for (size_t i = 0; i < pool->ntypes; i++) {
+    if (pool->types[i].id == dt) {
+      *out = pool->types[i].iri;
+      return CUST_OK;
+    }
+  }
+  cust_status st = pooled(s, &pool->term[0], "SELECT uri FROM uris WHERE id = ?1");
+  if (st != CUST_OK) {
+    return st;
+  }
+  sqlite3_stmt *q = pool->term[0];
+  sqlite3_bind_int64(q, 1, dt);
+  int rc = sqlite3_step(q);
+  char *iri = NULL;
+  if (rc == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(q, 0);
+    iri = strdup(text ? text : "");
+    st = iri == NULL ? CUST_ERR_NOMEM : CUST_OK;
+  } else if (rc != SQLITE_DONE) {
+    st = cust_store_fail(s, rc, "cannot read store");
+  }
+  sqlite3_reset(q);
+  if (iri != NULL && pool->ntypes < DATATYPES_KEPT) {
+    pool->types[pool->ntypes].id = dt;
+    pool->types[pool->ntypes++].iri = iri;
+    *out = iri;
+  } else if (iri != NULL) {
+    /* more datatypes than kept: the oldest makes room */
+    free(pool->types[0].iri);
+    memmove(&pool->types[0], &pool->types[1], (DATATYPES_KEPT - 1) * sizeof pool->types[0]);
+    pool->types[DATATYPES_KEPT - 1].id = dt;
+    pool->types[DATATYPES_KEPT - 1].iri = iri;
+    *out = iri;
+  }
+  return st;
+}
+
 cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, cust_arena *arena,
                                cust_term *out) {
   static const char *const sql[3] = {
     "SELECT uri FROM uris WHERE id = ?1",
     "SELECT blank FROM blanks WHERE id = ?1",
-    "SELECT l.text, l.language, u.uri FROM literals AS l LEFT JOIN uris AS u "
-    "ON u.id = l.datatype WHERE l.id = ?1",
+    "SELECT text, language, datatype FROM literals WHERE id = ?1",
   };
   memset(out, 0, sizeof *out);
   int k = kind == CUST_TERM_IRI ? 0 : kind == CUST_TERM_BLANK ? 1 : 2;
@@ -557,6 +720,7 @@ cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, c
   sqlite3_stmt *q = pool->term[k];
   sqlite3_bind_int64(q, 1, id);
   int rc = sqlite3_step(q);
+  int64_t dt = 0;
   if (rc == SQLITE_ROW) {
     const char *text = (const char *)sqlite3_column_text(q, 0);
     size_t len = (size_t)sqlite3_column_bytes(q, 0);
@@ -567,8 +731,7 @@ cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, c
       out->lang = cust_arena_strdup(arena, (const char *)sqlite3_column_text(q, 1));
       st = out->lang == NULL ? CUST_ERR_NOMEM : CUST_OK;
     } else if (k == 2 && sqlite3_column_type(q, 2) != SQLITE_NULL) {
-      out->datatype = cust_arena_strdup(arena, (const char *)sqlite3_column_text(q, 2));
-      st = out->datatype == NULL ? CUST_ERR_NOMEM : CUST_OK;
+      dt = sqlite3_column_int64(q, 2);
     }
     if (out->value == NULL) {
       st = CUST_ERR_NOMEM;
@@ -579,5 +742,13 @@ cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, c
     st = cust_store_fail(s, rc, "cannot read store");
   }
   sqlite3_reset(q);
+  if (st == CUST_OK && dt != 0) {
+    const char *iri = NULL;
+    st = datatype_iri(s, pool, dt, &iri);
+    if (st == CUST_OK && iri != NULL) {
+      out->datatype = cust_arena_strdup(arena, iri);
+      st = out->datatype == NULL ? CUST_ERR_NOMEM : CUST_OK;
+    }
+  }
   return st;
 }

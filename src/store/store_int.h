@@ -153,6 +153,7 @@ struct cust_store {
   pthread_cond_t ckpt_cond;
   int ckpt_running, ckpt_wanted, ckpt_stop;
   struct cust_scan_pool *scans; /* read_ids.c: statements of id scans, made on first use */
+  size_t scan_seen_max;         /* triples a merged scan remembers; 0: read_ids.c's default */
   /* The change log (changelog.c). */
   int64_t log_last;     /* the last seq with a commit mark; -1 until read */
   int64_t log_pin;      /* rows after it are kept for an in-process mirror; -1: none */

@@ -913,6 +913,76 @@ static cust_status write_block(cust_store *s, const char *chain, uint64_t h, int
   return st;
 }
 
+/* Rows of a scan over merged graphs: each triple once, whether the scan
+ * remembers them all or runs out of room and goes on with SQL's DISTINCT. */
+static size_t merged_rows(cust_store *s, const cust_store_id_pattern *pat, int *is_unique) {
+  cust_store_scan *sc = NULL;
+  int64_t seen[64];
+  size_t n = 0;
+  *is_unique = 1;
+  if (cust_store_scan_open(s, pat, &sc) != CUST_OK) {
+    return 0;
+  }
+  cust_store_id_row row;
+  int has = 0;
+  while (cust_store_scan_next(sc, &row, &has) == CUST_OK && has) {
+    for (size_t i = 0; i < n && i < 64; i++) {
+      *is_unique = *is_unique && seen[i] != row.o;
+    }
+    if (n < 64) {
+      seen[n] = row.o;
+    }
+    n++;
+  }
+  cust_store_scan_close(sc);
+  return n;
+}
+
+static void test_merged_scans(void) {
+  cust_store *s = NULL;
+  cust_status st = cust_store_open(path_of("merged.db"), CUST_STORE_CREATE, &quiet, &s);
+  st = st == CUST_OK ? cust_store_begin(s) : st;
+  for (int i = 0; i < 30 && st == CUST_OK; i++) {
+    char v[16];
+    snprintf(v, sizeof v, "v%d", i);
+    cust_quad q =
+        quad(cust_term_iri("urn:ms:s"), "urn:ms:p", cust_term_literal(v, NULL, NULL), "urn:ms:g1");
+    st = cust_store_add(s, &q);
+    if (st == CUST_OK && i % 2 == 0) {
+      q.g = cust_term_iri("urn:ms:g2");
+      st = cust_store_add(s, &q);
+    }
+  }
+  st = st == CUST_OK ? cust_store_commit(s) : st;
+  ok(st == CUST_OK, "30 triples, 15 of them in two graphs");
+  cust_term subj = cust_term_iri("urn:ms:s"), pred = cust_term_iri("urn:ms:p");
+  cust_term g1 = cust_term_iri("urn:ms:g1"), g2 = cust_term_iri("urn:ms:g2");
+  int64_t gids[2] = { 0, 0 };
+  cust_store_id_pattern pat;
+  memset(&pat, 0, sizeof pat);
+  pat.s_kind = CUST_TERM_IRI;
+  ok(cust_store_term_id(s, &subj, &pat.s) == CUST_OK &&
+         cust_store_term_id(s, &pred, &pat.p) == CUST_OK &&
+         cust_store_term_id(s, &g1, &gids[0]) == CUST_OK &&
+         cust_store_term_id(s, &g2, &gids[1]) == CUST_OK,
+     "the ids");
+  int is_unique = 0;
+  size_t n = merged_rows(s, &pat, &is_unique);
+  ok(n == 30 && is_unique, "the merged graphs: each triple once (%zu)", n);
+  s->scan_seen_max = 4;
+  n = merged_rows(s, &pat, &is_unique);
+  ok(n == 30 && is_unique, "past the remembered rows, DISTINCT: still each once (%zu)", n);
+  pat.graphs = CUST_SCAN_LIST;
+  pat.gids = gids;
+  pat.ngids = 2;
+  n = merged_rows(s, &pat, &is_unique);
+  ok(n == 30 && is_unique, "a list of two graphs, the same (%zu)", n);
+  pat.ngids = 1;
+  n = merged_rows(s, &pat, &is_unique);
+  ok(n == 30 && is_unique, "one graph of the list (%zu)", n);
+  cust_store_close(s);
+}
+
 /* Predicate counts for join order are kept while the store grows little. */
 static void test_predicate_counts(void) {
   cust_store *s = NULL, *r = NULL;
@@ -1419,6 +1489,7 @@ int main(void) {
   test_bulk_apply();
   test_cache_bound();
   test_predicate_counts();
+  test_merged_scans();
   test_checkpoint();
   test_chain_mismatch();
   test_readonly_file();
