@@ -89,6 +89,7 @@ typedef struct sq_expr {
   int var;        /* VAR, BOUND (the variable) */
   cust_term term; /* CONST */
   const char *fn; /* CALL */
+  int fn_id;      /* CALL: the function (sq_func_find), -1 when it cannot be called */
   struct sq_expr **args;
   size_t nargs;
   struct sq_node *pattern; /* EXISTS, NOT_EXISTS */

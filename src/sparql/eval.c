@@ -312,6 +312,7 @@ struct sq_eval {
   cust_term *dec;
   size_t ndec, capdec;
   u64map pcount; /* predicate row -> estimated quads */
+  u64map consts; /* a constant expression (its address) -> the id of its term */
   u64map links;  /* path LINK node -> its IRI's id */
   /* the dataset */
   cust_scan_graphs dgraphs;
@@ -717,8 +718,7 @@ static sq_rc eval_expr(sq_eval *e, const ectx *c, const sq_expr *x, sq_value *ou
       }
       return rc;
     case SQ_E_CALL: {
-      const char *why = NULL;
-      int id = sq_func_find(x->fn, x->nargs, &why);
+      int id = x->fn_id;
       if (id < 0) {
         return SQ_ERROR;
       }
@@ -760,6 +760,16 @@ static cust_status eval_to_id(sq_eval *e, it *owner, const uint64_t *row, const 
                               uint64_t *id) {
   sq_value v;
   *id = 0;
+  if (x->kind == SQ_E_CONST) {
+    /* BIND(1 AS ?x) and the like: the term is looked up once per query */
+    uint64_t *known = u64map_find(&e->consts, (uint64_t)(uintptr_t)x);
+    if (known != NULL) {
+      *id = *known;
+      return CUST_OK;
+    }
+    cust_status st = intern(e, &x->term, 1, id);
+    return st == CUST_OK ? u64map_put(&e->consts, (uint64_t)(uintptr_t)x, *id, NULL) : st;
+  }
   sq_rc rc = eval_top(e, owner, row, x, &v);
   if (e->failed != CUST_OK) {
     return e->failed;
@@ -1521,6 +1531,14 @@ static cust_status agg_value(it *t, const sq_agg *a, const tab *rows, const size
       if (st != CUST_OK) {
         return st;
       }
+    }
+    return int_id(e, count, id);
+  }
+  if (a->kind == SQ_AGG_COUNT && !a->distinct && a->expr->kind == SQ_E_VAR) {
+    /* COUNT(?x) counts where ?x is bound: no term is read */
+    uint64_t count = 0;
+    for (size_t i = 0; i < nm; i++) {
+      count += tab_row(rows, members[i])[a->expr->var] != 0;
     }
     return int_id(e, count, id);
   }
@@ -2431,6 +2449,7 @@ void sq_eval_free(sq_eval *e) {
   u64map_release(&e->local_by_hash);
   u64map_release(&e->decoded);
   u64map_release(&e->pcount);
+  u64map_release(&e->consts);
   u64map_release(&e->links);
   u64map_release(&e->named);
   cust_arena_release(&e->arena);

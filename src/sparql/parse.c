@@ -1055,6 +1055,10 @@ static sq_expr *parse_builtin(parser *p, int *is_builtin) {
   if (e == NULL || !parse_arglist(p, e, 0)) {
     return NULL;
   }
+  if (e->kind == SQ_E_CALL) {
+    const char *why = NULL;
+    e->fn_id = sq_func_find(e->fn, e->nargs, &why);
+  }
   if (e->nargs < (size_t)b->min || (b->max >= 0 && e->nargs > (size_t)b->max)) {
     if (b->min == b->max) {
       return fail_at(p, SQ_PARSE_SYNTAX, at, "%s takes %d argument%s, found %zu", b->name, b->min,
@@ -1102,6 +1106,10 @@ static sq_expr *parse_primary(parser *p) {
       }
       r = parse_arglist(p, e, 1);
       leave(p);
+      if (r) {
+        const char *why = NULL;
+        e->fn_id = sq_func_find(e->fn, e->nargs, &why);
+      }
       return r ? e : NULL;
     }
     e = expr_new(p, SQ_E_CONST, at);
