@@ -487,16 +487,21 @@ static cust_status open_store(const char *db_path, const cust_logger *log, log_t
  * does not report as such. */
 static int is_near_memory_limit(size_t limit) {
 #if !defined(__SANITIZE_ADDRESS__)
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
+  /* VmPeak (the peak of what RLIMIT_AS bounds), read without stdio: this
+   * runs after every query */
+  char text[4096];
   unsigned long long kb = 0;
-  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    if (sscanf(line, "VmPeak: %llu kB", &kb) == 1) {
-      break;
-    }
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+  if (fd >= 0) {
+    close(fd);
   }
-  if (f != NULL) {
-    fclose(f);
+  if (n > 0) {
+    text[n] = '\0';
+    const char *at = strstr(text, "\nVmPeak:");
+    if (at != NULL) {
+      kb = strtoull(at + 8, NULL, 10);
+    }
   }
   return kb * 1024 >= (unsigned long long)limit - limit / 4;
 #else

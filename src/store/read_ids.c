@@ -168,29 +168,6 @@ cust_status cust_store_id_texts(cust_store *s, cust_term_kind kind, const int64_
   return st;
 }
 
-cust_status cust_store_read_begin(cust_store *s, int *began) {
-  *began = 0;
-  if (s->in_tx || !sqlite3_get_autocommit(s->db)) {
-    return CUST_OK; /* the open transaction already pins what is read */
-  }
-  /* BEGIN alone takes no snapshot: the first read does */
-  int rc = sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM cust_meta", NULL, NULL, NULL);
-  if (rc != SQLITE_OK) {
-    if (!sqlite3_get_autocommit(s->db)) {
-      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    return cust_store_fail(s, rc, "cannot start a read of store");
-  }
-  *began = 1;
-  return CUST_OK;
-}
-
-void cust_store_read_end(cust_store *s, int began) {
-  if (s && began && !sqlite3_get_autocommit(s->db)) {
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-  }
-}
-
 /* ---- pattern scans by id ---------------------------------------------------------- */
 
 /* Shapes: subject (free, IRI, blank) x predicate (free, bound) x object
@@ -244,7 +221,8 @@ typedef struct cust_scan_pool {
   sqlite3_stmt *term[3]; /* uris, blanks, literals by id */
   sqlite3_stmt *pcount;
   sqlite3_stmt *last_row;
-  pcount_entry *counts; /* open addressing, ncounts * 2 <= capcounts */
+  sqlite3_stmt *begin, *snapshot, *commit; /* read transactions */
+  pcount_entry *counts;                    /* open addressing, ncounts * 2 <= capcounts */
   size_t ncounts, capcounts;
   /* datatype IRIs by id: a store has few, and each literal names one */
   struct {
@@ -274,6 +252,9 @@ void cust_store_scans_release(cust_store *s) {
   }
   sqlite3_finalize(p->pcount);
   sqlite3_finalize(p->last_row);
+  sqlite3_finalize(p->begin);
+  sqlite3_finalize(p->snapshot);
+  sqlite3_finalize(p->commit);
   for (size_t i = 0; i < p->ntypes; i++) {
     free(p->types[i].iri);
   }
@@ -751,4 +732,51 @@ cust_status cust_store_id_term(cust_store *s, cust_term_kind kind, int64_t id, c
     }
   }
   return st;
+}
+
+/* ---- read transactions ---------------------------------------------------------- */
+
+/* Steps a statement of the pool to its end. */
+static int run_pooled(cust_store *s, sqlite3_stmt **q, const char *sql) {
+  if (pooled(s, q, sql) != CUST_OK) {
+    return sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+  }
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) {
+  }
+  sqlite3_reset(*q);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+cust_status cust_store_read_begin(cust_store *s, int *began) {
+  *began = 0;
+  if (s->in_tx || !sqlite3_get_autocommit(s->db)) {
+    return CUST_OK; /* the open transaction already pins what is read */
+  }
+  cust_scan_pool *pool = pool_of(s);
+  if (pool == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  /* BEGIN alone takes no snapshot: the first read does */
+  int rc = run_pooled(s, &pool->begin, "BEGIN");
+  if (rc == SQLITE_OK) {
+    rc = run_pooled(s, &pool->snapshot, "SELECT count(*) FROM cust_meta");
+  }
+  if (rc != SQLITE_OK) {
+    if (!sqlite3_get_autocommit(s->db)) {
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return cust_store_fail(s, rc, "cannot start a read of store");
+  }
+  *began = 1;
+  return CUST_OK;
+}
+
+void cust_store_read_end(cust_store *s, int began) {
+  if (s && began && !sqlite3_get_autocommit(s->db)) {
+    cust_scan_pool *pool = s->scans;
+    if (pool == NULL || run_pooled(s, &pool->commit, "COMMIT") != SQLITE_OK) {
+      sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    }
+  }
 }
