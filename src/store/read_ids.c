@@ -397,9 +397,10 @@ cust_status cust_store_scan_open(cust_store *s, const cust_store_id_pattern *pat
     }
     sc->store = s;
     sc->shape = shape;
-    sc->is_distinct = !is_empty && is_distinct_shape(shape);
   }
   sc->next = NULL;
+  /* shape 0 serves the scans that match nothing too */
+  sc->is_distinct = !is_empty && is_distinct_shape(shape);
   sc->is_done = is_empty;
   if (!is_empty && sc->q == NULL) {
     cust_status st = prepare_scan(s, shape, 0, &sc->q);

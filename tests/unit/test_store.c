@@ -980,6 +980,17 @@ static void test_merged_scans(void) {
   pat.ngids = 1;
   n = merged_rows(s, &pat, &is_unique);
   ok(n == 30 && is_unique, "one graph of the list (%zu)", n);
+  /* a scan that matches nothing, then a scan of everything: the two share
+   * a shape, and the second still gives each triple once */
+  s->scan_seen_max = 0;
+  cust_store_id_pattern none, all;
+  memset(&none, 0, sizeof none);
+  memset(&all, 0, sizeof all);
+  none.s = -1;
+  none.s_kind = CUST_TERM_IRI;
+  n = merged_rows(s, &none, &is_unique);
+  size_t n_all = merged_rows(s, &all, &is_unique);
+  ok(n == 0 && n_all == 30 && is_unique, "nothing, then everything once (%zu, %zu)", n, n_all);
   cust_store_close(s);
 }
 
