@@ -182,6 +182,7 @@ cust_status cust_store_id_texts(cust_store *s, cust_term_kind kind, const int64_
  * DISTINCT statement (SQLite's b-tree spills to disk: memory stays bounded),
  * skipping the triples it has already given. */
 #define SEEN_MAX (1u << 16)
+#define SEEN_KEPT 1024 /* slots an idle scan keeps */
 
 typedef struct seen_key {
   int64_t s, p, o;
@@ -546,6 +547,12 @@ void cust_store_scan_close(cust_store_scan *sc) {
     free(sc->seen);
     free(sc);
     return;
+  }
+  if (sc->capseen > SEEN_KEPT) {
+    /* an idle scan keeps a small table only */
+    free(sc->seen);
+    sc->seen = NULL;
+    sc->capseen = 0;
   }
   sc->next = pool->idle[sc->shape];
   pool->idle[sc->shape] = sc;
