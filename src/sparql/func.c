@@ -1272,82 +1272,90 @@ typedef struct fdef {
   fn_impl impl;
   int which;
   int takes_errors; /* called even with a NULL argument */
-  const char *why;  /* the arity, for sq_func_find */
 } fdef;
 
-#define F(n, lo, hi, f, w, msg)                                                                    \
-  { .name = n, .min = lo, .max = hi, .impl = f, .which = w, .why = msg }
+#define F(n, lo, hi, f, w)                                                                         \
+  { .name = n, .min = lo, .max = hi, .impl = f, .which = w }
 
 static const fdef FUNCS[] = {
-  F("STR", 1, 1, fn_term, T_STR, "STR takes one argument"),
-  F("LANG", 1, 1, fn_term, T_LANG, "LANG takes one argument"),
-  F("DATATYPE", 1, 1, fn_term, T_DATATYPE, "DATATYPE takes one argument"),
-  F("ISIRI", 1, 1, fn_term, T_ISIRI, "isIRI takes one argument"),
-  F("ISURI", 1, 1, fn_term, T_ISIRI, "isURI takes one argument"),
-  F("ISBLANK", 1, 1, fn_term, T_ISBLANK, "isBLANK takes one argument"),
-  F("ISLITERAL", 1, 1, fn_term, T_ISLITERAL, "isLITERAL takes one argument"),
-  F("ISNUMERIC", 1, 1, fn_term, T_ISNUMERIC, "isNUMERIC takes one argument"),
-  F("SAMETERM", 2, 2, fn_term, T_SAMETERM, "sameTerm takes two arguments"),
-  F("IRI", 1, 1, fn_iri, 0, "IRI takes one argument"),
-  F("URI", 1, 1, fn_iri, 0, "URI takes one argument"),
-  { .name = "BNODE",
-    .min = 0,
-    .max = 1,
-    .impl = fn_bnode,
-    .takes_errors = 1,
-    .why = "BNODE takes no argument or one" },
-  F("STRDT", 2, 2, fn_strdt_lang, C_STRDT, "STRDT takes two arguments"),
-  F("STRLANG", 2, 2, fn_strdt_lang, C_STRLANG, "STRLANG takes two arguments"),
-  F("UUID", 0, 0, fn_uuid, U_UUID, "UUID takes no argument"),
-  F("STRUUID", 0, 0, fn_uuid, U_STRUUID, "STRUUID takes no argument"),
-  F("STRLEN", 1, 1, fn_strlen, 0, "STRLEN takes one argument"),
-  F("SUBSTR", 2, 3, fn_substr, 0, "SUBSTR takes two or three arguments"),
-  F("UCASE", 1, 1, fn_case, K_UPPER, "UCASE takes one argument"),
-  F("LCASE", 1, 1, fn_case, K_LOWER, "LCASE takes one argument"),
-  F("STRSTARTS", 2, 2, fn_strpair, S_STARTS, "STRSTARTS takes two arguments"),
-  F("STRENDS", 2, 2, fn_strpair, S_ENDS, "STRENDS takes two arguments"),
-  F("CONTAINS", 2, 2, fn_strpair, S_CONTAINS, "CONTAINS takes two arguments"),
-  F("STRBEFORE", 2, 2, fn_strpair, S_BEFORE, "STRBEFORE takes two arguments"),
-  F("STRAFTER", 2, 2, fn_strpair, S_AFTER, "STRAFTER takes two arguments"),
-  F("ENCODE_FOR_URI", 1, 1, fn_encode, 0, "ENCODE_FOR_URI takes one argument"),
-  F("CONCAT", 0, -1, fn_concat, 0, "CONCAT takes any number of arguments"),
-  F("LANGMATCHES", 2, 2, fn_langmatches, 0, "LANGMATCHES takes two arguments"),
-  F("REGEX", 2, 3, fn_regex, 0, "REGEX takes two or three arguments"),
-  F("REPLACE", 3, 4, fn_replace, 0, "REPLACE takes three or four arguments"),
-  F("ABS", 1, 1, fn_num, N_ABS, "ABS takes one argument"),
-  F("CEIL", 1, 1, fn_num, N_CEIL, "CEIL takes one argument"),
-  F("FLOOR", 1, 1, fn_num, N_FLOOR, "FLOOR takes one argument"),
-  F("ROUND", 1, 1, fn_num, N_ROUND, "ROUND takes one argument"),
-  F("RAND", 0, 0, fn_rand, 0, "RAND takes no argument"),
-  F("NOW", 0, 0, fn_now, 0, "NOW takes no argument"),
-  F("YEAR", 1, 1, fn_date, D_YEAR, "YEAR takes one argument"),
-  F("MONTH", 1, 1, fn_date, D_MONTH, "MONTH takes one argument"),
-  F("DAY", 1, 1, fn_date, D_DAY, "DAY takes one argument"),
-  F("HOURS", 1, 1, fn_date, D_HOURS, "HOURS takes one argument"),
-  F("MINUTES", 1, 1, fn_date, D_MINUTES, "MINUTES takes one argument"),
-  F("SECONDS", 1, 1, fn_date, D_SECONDS, "SECONDS takes one argument"),
-  F("TIMEZONE", 1, 1, fn_date, D_TIMEZONE, "TIMEZONE takes one argument"),
-  F("TZ", 1, 1, fn_date, D_TZ, "TZ takes one argument"),
-  F("MD5", 1, 1, fn_hash, 0, "MD5 takes one argument"),
-  F("SHA1", 1, 1, fn_hash, 1, "SHA1 takes one argument"),
-  F("SHA256", 1, 1, fn_hash, 2, "SHA256 takes one argument"),
-  F("SHA384", 1, 1, fn_hash, 3, "SHA384 takes one argument"),
-  F("SHA512", 1, 1, fn_hash, 4, "SHA512 takes one argument"),
-  F(SQV_XSD_STRING, 1, 1, fn_cast, X_STRING, "a cast takes one argument"),
-  F(SQV_XSD_BOOLEAN, 1, 1, fn_cast, X_BOOLEAN, "a cast takes one argument"),
-  F(SQV_XSD_INTEGER, 1, 1, fn_cast, X_INTEGER, "a cast takes one argument"),
-  F(SQV_XSD_DECIMAL, 1, 1, fn_cast, X_DECIMAL, "a cast takes one argument"),
-  F(SQV_XSD_FLOAT, 1, 1, fn_cast, X_FLOAT, "a cast takes one argument"),
-  F(SQV_XSD_DOUBLE, 1, 1, fn_cast, X_DOUBLE, "a cast takes one argument"),
-  F(SQV_XSD_DATETIME, 1, 1, fn_cast, X_DATETIME, "a cast takes one argument"),
+  F("STR", 1, 1, fn_term, T_STR),
+  F("LANG", 1, 1, fn_term, T_LANG),
+  F("DATATYPE", 1, 1, fn_term, T_DATATYPE),
+  F("ISIRI", 1, 1, fn_term, T_ISIRI),
+  F("ISURI", 1, 1, fn_term, T_ISIRI),
+  F("ISBLANK", 1, 1, fn_term, T_ISBLANK),
+  F("ISLITERAL", 1, 1, fn_term, T_ISLITERAL),
+  F("ISNUMERIC", 1, 1, fn_term, T_ISNUMERIC),
+  F("SAMETERM", 2, 2, fn_term, T_SAMETERM),
+  F("IRI", 1, 1, fn_iri, 0),
+  F("URI", 1, 1, fn_iri, 0),
+  { .name = "BNODE", .min = 0, .max = 1, .impl = fn_bnode, .takes_errors = 1 },
+  F("STRDT", 2, 2, fn_strdt_lang, C_STRDT),
+  F("STRLANG", 2, 2, fn_strdt_lang, C_STRLANG),
+  F("UUID", 0, 0, fn_uuid, U_UUID),
+  F("STRUUID", 0, 0, fn_uuid, U_STRUUID),
+  F("STRLEN", 1, 1, fn_strlen, 0),
+  F("SUBSTR", 2, 3, fn_substr, 0),
+  F("UCASE", 1, 1, fn_case, K_UPPER),
+  F("LCASE", 1, 1, fn_case, K_LOWER),
+  F("STRSTARTS", 2, 2, fn_strpair, S_STARTS),
+  F("STRENDS", 2, 2, fn_strpair, S_ENDS),
+  F("CONTAINS", 2, 2, fn_strpair, S_CONTAINS),
+  F("STRBEFORE", 2, 2, fn_strpair, S_BEFORE),
+  F("STRAFTER", 2, 2, fn_strpair, S_AFTER),
+  F("ENCODE_FOR_URI", 1, 1, fn_encode, 0),
+  F("CONCAT", 0, -1, fn_concat, 0),
+  F("LANGMATCHES", 2, 2, fn_langmatches, 0),
+  F("REGEX", 2, 3, fn_regex, 0),
+  F("REPLACE", 3, 4, fn_replace, 0),
+  F("ABS", 1, 1, fn_num, N_ABS),
+  F("CEIL", 1, 1, fn_num, N_CEIL),
+  F("FLOOR", 1, 1, fn_num, N_FLOOR),
+  F("ROUND", 1, 1, fn_num, N_ROUND),
+  F("RAND", 0, 0, fn_rand, 0),
+  F("NOW", 0, 0, fn_now, 0),
+  F("YEAR", 1, 1, fn_date, D_YEAR),
+  F("MONTH", 1, 1, fn_date, D_MONTH),
+  F("DAY", 1, 1, fn_date, D_DAY),
+  F("HOURS", 1, 1, fn_date, D_HOURS),
+  F("MINUTES", 1, 1, fn_date, D_MINUTES),
+  F("SECONDS", 1, 1, fn_date, D_SECONDS),
+  F("TIMEZONE", 1, 1, fn_date, D_TIMEZONE),
+  F("TZ", 1, 1, fn_date, D_TZ),
+  F("MD5", 1, 1, fn_hash, 0),
+  F("SHA1", 1, 1, fn_hash, 1),
+  F("SHA256", 1, 1, fn_hash, 2),
+  F("SHA384", 1, 1, fn_hash, 3),
+  F("SHA512", 1, 1, fn_hash, 4),
+  F(SQV_XSD_STRING, 1, 1, fn_cast, X_STRING),
+  F(SQV_XSD_BOOLEAN, 1, 1, fn_cast, X_BOOLEAN),
+  F(SQV_XSD_INTEGER, 1, 1, fn_cast, X_INTEGER),
+  F(SQV_XSD_DECIMAL, 1, 1, fn_cast, X_DECIMAL),
+  F(SQV_XSD_FLOAT, 1, 1, fn_cast, X_FLOAT),
+  F(SQV_XSD_DOUBLE, 1, 1, fn_cast, X_DOUBLE),
+  F(SQV_XSD_DATETIME, 1, 1, fn_cast, X_DATETIME),
 };
 
 #define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
 
-int sq_func_find(const char *fn, size_t nargs, const char **why) {
-  *why = NULL;
+void sq_func_arity_text(const char *name, int min, int max, char *buf, size_t len) {
+  if (max < 0) {
+    snprintf(buf, len, "%s takes %d or more arguments", name, min);
+  } else if (min == max) {
+    snprintf(buf, len, "%s takes %d argument%s", name, min, min == 1 ? "" : "s");
+  } else {
+    snprintf(buf, len, "%s takes %d to %d arguments", name, min, max);
+  }
+}
+
+int sq_func_find(const char *fn, size_t nargs, char *why, size_t whylen) {
+  if (why != NULL && whylen > 0) {
+    why[0] = '\0';
+  }
   if (fn == NULL) {
-    *why = "no function name";
+    if (why != NULL) {
+      snprintf(why, whylen, "no function name");
+    }
     return -1;
   }
   int is_iri = strchr(fn, ':') != NULL;
@@ -1357,7 +1365,9 @@ int sq_func_find(const char *fn, size_t nargs, const char **why) {
       continue;
     }
     if (nargs < (size_t)f->min || (f->max >= 0 && nargs > (size_t)f->max)) {
-      *why = f->why;
+      if (why != NULL) {
+        sq_func_arity_text(f->name, f->min, f->max, why, whylen);
+      }
       return -1;
     }
     return (int)i + 1;
@@ -1365,7 +1375,9 @@ int sq_func_find(const char *fn, size_t nargs, const char **why) {
   if (is_iri) {
     return SQ_FUNC_UNKNOWN;
   }
-  *why = "not a SPARQL built-in function";
+  if (why != NULL) {
+    snprintf(why, whylen, "%s is not a SPARQL built-in function", fn);
+  }
   return -1;
 }
 

@@ -1056,16 +1056,12 @@ static sq_expr *parse_builtin(parser *p, int *is_builtin) {
     return NULL;
   }
   if (e->kind == SQ_E_CALL) {
-    const char *why = NULL;
-    e->fn_id = sq_func_find(e->fn, e->nargs, &why);
+    e->fn_id = sq_func_find(e->fn, e->nargs, NULL, 0);
   }
   if (e->nargs < (size_t)b->min || (b->max >= 0 && e->nargs > (size_t)b->max)) {
-    if (b->min == b->max) {
-      return fail_at(p, SQ_PARSE_SYNTAX, at, "%s takes %d argument%s, found %zu", b->name, b->min,
-                     b->min == 1 ? "" : "s", e->nargs);
-    }
-    return fail_at(p, SQ_PARSE_SYNTAX, at, "%s takes %d to %d arguments, found %zu", b->name,
-                   b->min, b->max, e->nargs);
+    char arity[160];
+    sq_func_arity_text(b->name, b->min, b->max, arity, sizeof arity);
+    return fail_at(p, SQ_PARSE_SYNTAX, at, "%s, found %zu", arity, e->nargs);
   }
   return e;
 }
@@ -1107,8 +1103,7 @@ static sq_expr *parse_primary(parser *p) {
       r = parse_arglist(p, e, 1);
       leave(p);
       if (r) {
-        const char *why = NULL;
-        e->fn_id = sq_func_find(e->fn, e->nargs, &why);
+        e->fn_id = sq_func_find(e->fn, e->nargs, NULL, 0);
       }
       return r ? e : NULL;
     }

@@ -103,12 +103,15 @@ sq_rc sq_arith(sq_fctx *c, sq_expr_kind op, const sq_value *a, const sq_value *b
  * (upper-case built-in name, or a full IRI: the XSD casts xsd:string,
  * xsd:boolean, xsd:integer, xsd:decimal, xsd:float, xsd:double,
  * xsd:dateTime, and any other IRI, which is an unknown function) with its
- * number of arguments: a function id >= 0, or -1 with `why` set (static text)
- * when the name is not a function or the count is wrong ("STRLEN takes one
- * argument"). An unknown IRI function is id SQ_FUNC_UNKNOWN: calling it is
- * an error. */
+ * number of arguments: a function id >= 0, or -1 when the name is not a
+ * function or the count is wrong, with why (NULL: not wanted) set to the
+ * reason ("STRLEN takes 1 argument"). An unknown IRI function is id
+ * SQ_FUNC_UNKNOWN: calling it is an error. */
 #define SQ_FUNC_UNKNOWN 0
-int sq_func_find(const char *fn, size_t nargs, const char **why);
+int sq_func_find(const char *fn, size_t nargs, char *why, size_t whylen);
+/* "NAME takes 1 argument", "... 2 to 3 arguments", "... 0 or more
+ * arguments": the arity min..max (max -1: any number) in words. */
+void sq_func_arity_text(const char *name, int min, int max, char *buf, size_t len);
 /* Calls function `id` on evaluated arguments (every argument of a built-in
  * is evaluated first; NULL in `args` is an argument whose evaluation was an
  * error or unbound, which most functions answer with SQ_ERROR). Covers every

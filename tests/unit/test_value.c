@@ -1008,8 +1008,8 @@ static const fn_case FNS[] = {
 static void test_functions(void) {
   for (size_t i = 0; i < sizeof FNS / sizeof FNS[0]; i++) {
     const fn_case *k = &FNS[i];
-    const char *why;
-    int id = sq_func_find(k->fn, k->n, &why);
+    char why[160];
+    int id = sq_func_find(k->fn, k->n, why, sizeof why);
     sq_value slots[4], r;
     const sq_value *args[4] = { NULL, NULL, NULL, NULL };
     for (size_t j = 0; j < k->n; j++) {
@@ -1092,35 +1092,40 @@ static void test_func_find(void) {
     { XSD "dateTime", 1, 1 },
   };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    const char *why;
+    char why[160];
     int found = 1, refused = 1;
     for (int n = names[i].min; n <= names[i].max; n++) {
-      found &= sq_func_find(names[i].name, (size_t)n, &why) > 0;
+      found &= sq_func_find(names[i].name, (size_t)n, why, sizeof why) > 0;
     }
     if (names[i].min > 0) {
-      refused &= sq_func_find(names[i].name, (size_t)names[i].min - 1, &why) == -1 && why != NULL;
+      refused &= sq_func_find(names[i].name, (size_t)names[i].min - 1, why, sizeof why) == -1 &&
+                 why[0] != '\0';
     }
     if (names[i].max < 9) {
-      refused &= sq_func_find(names[i].name, (size_t)names[i].max + 1, &why) == -1 && why != NULL;
+      refused &= sq_func_find(names[i].name, (size_t)names[i].max + 1, why, sizeof why) == -1 &&
+                 why[0] != '\0';
     }
     ok(found && refused, "%s: found with %d to %d arguments, refused otherwise", names[i].name,
        names[i].min, names[i].max);
   }
-  const char *why = NULL;
-  ok(sq_func_find("STRLEN", 2, &why) == -1 && why && strcmp(why, "STRLEN takes one argument") == 0,
+  char why[160];
+  ok(sq_func_find("STRLEN", 2, why, sizeof why) == -1 &&
+         strcmp(why, "STRLEN takes 1 argument") == 0,
      "the arity error names the function");
-  ok(sq_func_find("NOSUCH", 1, &why) == -1 && why != NULL, "an unknown built-in name is refused");
-  ok(sq_func_find("http://example.org/f", 3, &why) == SQ_FUNC_UNKNOWN,
+  ok(sq_func_find("NOSUCH", 1, why, sizeof why) == -1 && why[0] != '\0',
+     "an unknown built-in name is refused");
+  ok(sq_func_find("http://example.org/f", 3, why, sizeof why) == SQ_FUNC_UNKNOWN,
      "an unknown IRI is the unknown function");
-  ok(sq_func_find("strlen", 1, &why) > 0, "built-in names are case-insensitive");
+  ok(sq_func_find("strlen", 1, why, sizeof why) > 0, "built-in names are case-insensitive");
 }
 
 /* The functions whose values are fresh: BNODE, UUID, STRUUID, RAND, NOW. */
 static void test_fresh(void) {
-  const char *why;
+  char why[160];
   sq_value s1, s2, b1, b2, b3, b4, r;
   const sq_value *arg[1];
-  int bnode = sq_func_find("BNODE", 1, &why), bnode0 = sq_func_find("BNODE", 0, &why);
+  int bnode = sq_func_find("BNODE", 1, why, sizeof why),
+      bnode0 = sq_func_find("BNODE", 0, why, sizeof why);
   ctx.solution = 1;
   arg[0] = val("\"x\"", &s1);
   ok(sq_func_call(&ctx, bnode, arg, 1, &b1) == SQ_OK && b1.type == SQ_V_BLANK,
@@ -1143,7 +1148,8 @@ static void test_fresh(void) {
   ok(sq_func_call(&ctx, bnode, arg, 1, &r) == SQ_ERROR, "BNODE(1) is an error");
 
   sq_value u1, u2;
-  int uuid = sq_func_find("UUID", 0, &why), struuid = sq_func_find("STRUUID", 0, &why);
+  int uuid = sq_func_find("UUID", 0, why, sizeof why),
+      struuid = sq_func_find("STRUUID", 0, why, sizeof why);
   sq_func_call(&ctx, uuid, NULL, 0, &u1);
   sq_func_call(&ctx, uuid, NULL, 0, &u2);
   const char *u = u1.term.value;
@@ -1159,7 +1165,7 @@ static void test_fresh(void) {
   ok(u1.type == SQ_V_STRING && u1.term.len == 36 && u1.term.datatype == NULL,
      "STRUUID(): a simple literal of 36 characters");
 
-  int rnd = sq_func_find("RAND", 0, &why), in_range = 1, differ = 0;
+  int rnd = sq_func_find("RAND", 0, why, sizeof why), in_range = 1, differ = 0;
   double prev = -1;
   for (int i = 0; i < 1000; i++) {
     sq_func_call(&ctx, rnd, NULL, 0, &r);
@@ -1169,7 +1175,7 @@ static void test_fresh(void) {
   }
   ok(in_range && differ > 990, "RAND(): doubles in [0, 1), not repeating");
 
-  int now = sq_func_find("NOW", 0, &why);
+  int now = sq_func_find("NOW", 0, why, sizeof why);
   sq_value n1, n2;
   sq_func_call(&ctx, now, NULL, 0, &n1);
   sq_func_call(&ctx, now, NULL, 0, &n2);
@@ -1213,8 +1219,9 @@ static void test_case_tables(void) {
     ok(0, "the C.UTF-8 locale is available");
     return;
   }
-  const char *why;
-  int up = sq_func_find("UCASE", 1, &why), low = sq_func_find("LCASE", 1, &why);
+  char why[160];
+  int up = sq_func_find("UCASE", 1, why, sizeof why),
+      low = sq_func_find("LCASE", 1, why, sizeof why);
   for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
     cust_buf in, want_up, want_low;
     cust_buf_init(&in);
@@ -1369,8 +1376,8 @@ static void test_oom(void) {
   int bad = 0, runs = 0;
   for (size_t i = 0; i < sizeof FNS / sizeof FNS[0]; i++) {
     const fn_case *k = &FNS[i];
-    const char *why;
-    int id = sq_func_find(k->fn, k->n, &why);
+    char why[160];
+    int id = sq_func_find(k->fn, k->n, why, sizeof why);
     if (id <= 0 || strcmp(k->fn, "BNODE") == 0) {
       continue;
     }
