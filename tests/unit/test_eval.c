@@ -10,6 +10,7 @@
 #include "sparql/eval.h"
 #include "sparql/sparql_int.h"
 #include "tap.h"
+#include "teststore.h"
 
 #define EX "http://ex.org/"
 #define G1 "http://ex.org/g1"
@@ -20,39 +21,28 @@
 static char db_path[512];
 static cust_store *store;
 
-static void add(cust_store *s, cust_term sj, const char *p, cust_term o, const char *g) {
-  cust_quad q = { sj, cust_term_iri(p), o, cust_term_iri(g) };
-  if (cust_store_add(s, &q) != CUST_OK) {
-    tap_diag("cannot add a quad");
-  }
-}
-
 /* a knows b knows c knows a (a cycle), d knows e; names, ages ("old" is not
  * a number), a's address a blank node; a knows b in both graphs. */
 static int make_store(void) {
-  cust_store *s = NULL;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(db_path, sizeof db_path, "%s/test_eval.%ld.db", tmp && *tmp ? tmp : "/tmp",
-           (long)getpid());
-  unlink(db_path);
-  if (cust_store_open(db_path, CUST_STORE_CREATE, NULL, &s) != CUST_OK) {
+  cust_store *s = teststore_new("test_eval", db_path, sizeof db_path);
+  if (s == NULL) {
     return 0;
   }
   cust_store_begin(s);
   cust_term a = cust_term_iri(EX "a"), b = cust_term_iri(EX "b"), c = cust_term_iri(EX "c");
   cust_term d = cust_term_iri(EX "d"), e = cust_term_iri(EX "e");
-  add(s, a, EX "knows", b, G1);
-  add(s, b, EX "knows", c, G1);
-  add(s, c, EX "knows", a, G1);
-  add(s, a, EX "knows", b, G2);
-  add(s, d, EX "knows", e, G2);
-  add(s, a, EX "name", cust_term_literal("alice", NULL, NULL), G1);
-  add(s, b, EX "name", cust_term_literal("bob", NULL, NULL), G2);
-  add(s, a, EX "age", cust_term_literal("30", NULL, XSDI), G1);
-  add(s, b, EX "age", cust_term_literal("20", NULL, XSDI), G1);
-  add(s, c, EX "age", cust_term_literal("old", NULL, NULL), G1);
-  add(s, a, EX "addr", cust_term_blank("x1"), G1);
-  add(s, cust_term_blank("x1"), EX "city", cust_term_literal("Paris", "fr", NULL), G1);
+  teststore_add(s, a, EX "knows", b, G1);
+  teststore_add(s, b, EX "knows", c, G1);
+  teststore_add(s, c, EX "knows", a, G1);
+  teststore_add(s, a, EX "knows", b, G2);
+  teststore_add(s, d, EX "knows", e, G2);
+  teststore_add(s, a, EX "name", cust_term_literal("alice", NULL, NULL), G1);
+  teststore_add(s, b, EX "name", cust_term_literal("bob", NULL, NULL), G2);
+  teststore_add(s, a, EX "age", cust_term_literal("30", NULL, XSDI), G1);
+  teststore_add(s, b, EX "age", cust_term_literal("20", NULL, XSDI), G1);
+  teststore_add(s, c, EX "age", cust_term_literal("old", NULL, NULL), G1);
+  teststore_add(s, a, EX "addr", cust_term_blank("x1"), G1);
+  teststore_add(s, cust_term_blank("x1"), EX "city", cust_term_literal("Paris", "fr", NULL), G1);
   cust_status st = cust_store_commit(s);
   cust_store_close(s);
   return st == CUST_OK;

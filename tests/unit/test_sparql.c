@@ -16,6 +16,7 @@
 #include "sparql/engine.c"
 #include "sparql/exec.c"
 #include "tap.h"
+#include "teststore.h"
 
 #define EX "http://ex.org/"
 #define G1 "http://ex.org/g1"
@@ -25,48 +26,37 @@
 
 static char db_path[512];
 
-static void add(cust_store *s, cust_term sj, const char *p, cust_term o, const char *g) {
-  cust_quad q = { sj, cust_term_iri(p), o, cust_term_iri(g) };
-  if (cust_store_add(s, &q) != CUST_OK) {
-    tap_diag("cannot add a quad");
-  }
-}
-
 static int make_store(void) {
-  cust_store *s = NULL;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(db_path, sizeof db_path, "%s/test_sparql.%ld.db", tmp && *tmp ? tmp : "/tmp",
-           (long)getpid());
-  unlink(db_path);
-  if (cust_store_open(db_path, CUST_STORE_CREATE, NULL, &s) != CUST_OK) {
+  cust_store *s = teststore_new("test_sparql", db_path, sizeof db_path);
+  if (s == NULL) {
     return 0;
   }
   cust_store_begin(s);
   cust_term a = cust_term_iri(EX "a"), b = cust_term_iri(EX "b"), c = cust_term_iri(EX "c");
-  add(s, a, EX "p", cust_term_literal("1", NULL, XSDI), G1);
-  add(s, a, EX "name", cust_term_literal("alice", "en", NULL), G1);
-  add(s, a, EX "knows", b, G1);
-  add(s, a, EX "addr", cust_term_blank("x1"), G1);
-  add(s, cust_term_blank("x1"), EX "city", cust_term_literal("Paris", NULL, NULL), G1);
-  add(s, cust_term_blank("x1"), EX "geo", cust_term_blank("x2"), G1);
-  add(s, cust_term_blank("x2"), EX "lat", cust_term_literal("48.8", NULL, NULL), G1);
-  add(s, a, EX "tag", cust_term_literal("x", NULL, NULL), G1);
-  add(s, a, EX "tag", cust_term_literal("y", NULL, NULL), G1);
-  add(s, b, EX "p", cust_term_literal("2", NULL, XSDI), G2);
-  add(s, b, EX "name", cust_term_literal("bob", NULL, NULL), G2);
-  add(s, b, EX "tag", cust_term_literal("x", NULL, NULL), G2);
-  add(s, a, EX "p", cust_term_literal("1", NULL, XSDI), G2); /* in both graphs */
-  add(s, c, EX "p", cust_term_literal("3", NULL, XSDI), G2);
-  add(s, c, EX "note", cust_term_literal("say \"hi\", ok", NULL, NULL), G2);
+  teststore_add(s, a, EX "p", cust_term_literal("1", NULL, XSDI), G1);
+  teststore_add(s, a, EX "name", cust_term_literal("alice", "en", NULL), G1);
+  teststore_add(s, a, EX "knows", b, G1);
+  teststore_add(s, a, EX "addr", cust_term_blank("x1"), G1);
+  teststore_add(s, cust_term_blank("x1"), EX "city", cust_term_literal("Paris", NULL, NULL), G1);
+  teststore_add(s, cust_term_blank("x1"), EX "geo", cust_term_blank("x2"), G1);
+  teststore_add(s, cust_term_blank("x2"), EX "lat", cust_term_literal("48.8", NULL, NULL), G1);
+  teststore_add(s, a, EX "tag", cust_term_literal("x", NULL, NULL), G1);
+  teststore_add(s, a, EX "tag", cust_term_literal("y", NULL, NULL), G1);
+  teststore_add(s, b, EX "p", cust_term_literal("2", NULL, XSDI), G2);
+  teststore_add(s, b, EX "name", cust_term_literal("bob", NULL, NULL), G2);
+  teststore_add(s, b, EX "tag", cust_term_literal("x", NULL, NULL), G2);
+  teststore_add(s, a, EX "p", cust_term_literal("1", NULL, XSDI), G2); /* in both graphs */
+  teststore_add(s, c, EX "p", cust_term_literal("3", NULL, XSDI), G2);
+  teststore_add(s, c, EX "note", cust_term_literal("say \"hi\", ok", NULL, NULL), G2);
   /* names of graphs as values, for GRAPH ?var with a value */
   cust_term r1 = cust_term_iri(EX "r1");
-  add(s, r1, EX "in", cust_term_iri(G1), G1);
-  add(s, r1, EX "lbl", cust_term_literal("u", NULL, NULL), G1);
-  add(s, r1, EX "lbl", cust_term_literal("v", NULL, NULL), G1);
-  add(s, cust_term_iri(EX "r2"), EX "in", cust_term_iri(G2), G1);
-  add(s, cust_term_iri(EX "r3"), EX "in", cust_term_iri(EX "nope"), G1);
-  add(s, cust_term_iri(G1), EX "kind", cust_term_literal("one", NULL, NULL), G1);
-  add(s, cust_term_iri(G2), EX "kind", cust_term_literal("two", NULL, NULL), G2);
+  teststore_add(s, r1, EX "in", cust_term_iri(G1), G1);
+  teststore_add(s, r1, EX "lbl", cust_term_literal("u", NULL, NULL), G1);
+  teststore_add(s, r1, EX "lbl", cust_term_literal("v", NULL, NULL), G1);
+  teststore_add(s, cust_term_iri(EX "r2"), EX "in", cust_term_iri(G2), G1);
+  teststore_add(s, cust_term_iri(EX "r3"), EX "in", cust_term_iri(EX "nope"), G1);
+  teststore_add(s, cust_term_iri(G1), EX "kind", cust_term_literal("one", NULL, NULL), G1);
+  teststore_add(s, cust_term_iri(G2), EX "kind", cust_term_literal("two", NULL, NULL), G2);
   cust_status st = cust_store_commit(s);
   cust_store_close(s);
   return st == CUST_OK;
