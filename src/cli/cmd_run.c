@@ -51,6 +51,7 @@ int cust_cmd_run(cust_ctx *ctx) {
     memset(&mc, 0, sizeof mc);
     mc.db_path = ix.db_path;
     mc.update_url = cust_opts_get(&ctx->opts, "mirror", NULL);
+    mc.graph_store = cust_opts_get(&ctx->opts, "mirror-graph-store", NULL);
     mc.auth = auth[0] ? auth : NULL;
     cust_status mst = cust_mirror_new(&mc, &shared, ix.store, &ctx->log, &mirror);
     if (mst != CUST_OK) {
