@@ -28,9 +28,9 @@
  * the target (SELECT on the query URL). A target without a position, whose
  * seq is older than the log keeps, that was mirrored from another store of
  * the same chain, or whose rebuild was cut short, is rebuilt from the
- * store's graphs: the first request drops each graph of the store (DROP
- * SILENT GRAPH) and marks the position cust:rebuilding; the next ones insert
- * every quad read in one read transaction; the last one clears the mark and
+ * store's graphs: the first request marks the position cust:rebuilding;
+ * the next ones drop each graph of the store (DROP SILENT GRAPH, 64 a
+ * request), then insert every quad read in one read transaction; the last one clears the mark and
  * sets the position at the seq of that read. A target on another chain,
  * ahead of the store (height or seq), or at another block hash for its
  * height, is refused.
@@ -471,19 +471,17 @@ static cust_status put_literal_pair(cust_buf *b, const char *name, const char *v
   return st == CUST_OK ? cust_buf_puts(b, last ? " .\n" : " ;\n") : st;
 }
 
-/* Assembles the request: the position's removal, `drop` (statements ending
- * in " ;\n", or empty), the deletions, then the insertions with the new
- * position. Without a position (`p` NULL: a part of a commit too large for
- * one request) only the deletions and insertions. */
-static cust_status assemble(cust_buf *b, const char *drop, part *del, part *ins,
-                            const position *p) {
+/* Assembles the request: the position's removal, the deletions, then the
+ * insertions with the new position. Without a position (`p` NULL: a part
+ * of a commit too large for one request) only the deletions and
+ * insertions. */
+static cust_status assemble(cust_buf *b, part *del, part *ins, const position *p) {
   cust_buf_reset(b);
   char num[32];
   cust_status st = CUST_OK;
   if (p != NULL) {
     st = cust_buf_puts(b, "DELETE WHERE { GRAPH <" CUST_MIRROR_GRAPH "> { " POS_SUBJECT
                           " ?p ?o } } ;\n");
-    st = st == CUST_OK ? cust_buf_puts(b, drop) : st;
   }
   if (st == CUST_OK && del->quads > 0) {
     st = part_close(del);
@@ -742,19 +740,46 @@ typedef struct rebuild_ctx {
   cust_status st;
 } rebuild_ctx;
 
+/* Graphs dropped per request: Virtuoso 7.2 refuses a request of some
+ * thousand DROPs ("SQ200: Query too large, variables in state over the
+ * limit"). */
+#define DROPS_PER_REQUEST 64
+
+typedef struct drop_ctx {
+  cust_mirror *m;
+  size_t n; /* DROPs in m->body */
+  cust_status st;
+} drop_ctx;
+
+static cust_status drop_flush(drop_ctx *d) {
+  if (d->n == 0) {
+    return CUST_OK;
+  }
+  d->n = 0;
+  return send_update(d->m);
+}
+
 static int rebuild_graph(void *ud, const char *iri, size_t len) {
-  cust_buf *b = ud;
+  drop_ctx *d = ud;
+  cust_buf *b = &d->m->body;
   cust_term g = cust_term_iri(iri);
   g.len = len;
-  cust_status st = cust_buf_puts(b, "DROP SILENT GRAPH ");
+  if (d->n == 0) {
+    cust_buf_reset(b);
+  }
+  cust_status st = cust_buf_puts(b, d->n > 0 ? " ;\nDROP SILENT GRAPH " : "DROP SILENT GRAPH ");
   st = st == CUST_OK ? cust_term_write_nt(b, &g) : st;
-  st = st == CUST_OK ? cust_buf_puts(b, " ;\n") : st;
+  d->n++;
+  if (st == CUST_OK && d->n >= DROPS_PER_REQUEST) {
+    st = drop_flush(d);
+  }
+  d->st = st;
   return st != CUST_OK;
 }
 
 static int rebuild_flush(rebuild_ctx *r) {
   cust_mirror *m = r->m;
-  r->st = assemble(&m->body, "", &r->none, &r->ins, &r->p);
+  r->st = assemble(&m->body, &r->none, &r->ins, &r->p);
   if (r->st == CUST_OK) {
     r->st = send_update(m);
   }
@@ -792,17 +817,18 @@ static cust_status rebuild(cust_mirror *m, const cust_store_log_info *info) {
   snprintf(r.p.block_hash, sizeof r.p.block_hash, "%s", info->cp.block_hash);
   snprintf(r.p.chain_id, sizeof r.p.chain_id, "%s", info->cp.chain_id);
   snprintf(r.p.store_id, sizeof r.p.store_id, "%s", info->store_id);
-  cust_buf drops;
-  cust_buf_init(&drops);
   int is_gsp = m->cfg.graph_store != NULL;
   size_t graphs = 0, quads = 0;
-  /* the graph store's PUT replaces each graph: no drops */
-  cust_status st = is_gsp ? CUST_OK : cust_store_graphs(m->store, rebuild_graph, &drops);
-  if (st == CUST_OK) {
-    st = assemble(&m->body, drops.data != NULL ? drops.data : "", &r.none, &r.ins, &r.p);
-  }
+  cust_status st = assemble(&m->body, &r.none, &r.ins, &r.p);
   if (st == CUST_OK) {
     st = send_update(m);
+  }
+  /* the graph store's PUT replaces each graph: no drops there */
+  if (st == CUST_OK && !is_gsp) {
+    drop_ctx d = { .m = m, .n = 0, .st = CUST_OK };
+    st = cust_store_graphs(m->store, rebuild_graph, &d);
+    st = st == CUST_OK ? d.st : st;
+    st = st == CUST_OK ? drop_flush(&d) : st;
   }
   if (st == CUST_OK && is_gsp) {
     st = upload_graphs(m, &graphs, &quads);
@@ -827,7 +853,6 @@ static cust_status rebuild(cust_mirror *m, const cust_store_log_info *info) {
                m->cfg.update_url, (unsigned long long)r.p.height);
     }
   }
-  cust_buf_release(&drops);
   part_release(&r.ins);
   part_release(&r.none);
   return st;
@@ -866,7 +891,7 @@ static int take_change(void *ud, int is_add, const cust_quad *q) {
       c->del.text.len + c->ins.text.len >= c->split->cfg.max_bytes) {
     /* Without the position: after a failure the whole commit is sent
      * again, and each quad's part leaves it in its final state. */
-    c->st = assemble(&c->split->body, "", &c->del, &c->ins, NULL);
+    c->st = assemble(&c->split->body, &c->del, &c->ins, NULL);
     c->st = c->st == CUST_OK ? send_update(c->split) : c->st;
     part_reset(&c->del);
     part_reset(&c->ins);
@@ -975,7 +1000,7 @@ static cust_status step(cust_mirror *m, const cust_store_log_info *info, int *se
     snprintf(np.chain_id, sizeof np.chain_id, "%s", info->cp.chain_id);
     snprintf(np.store_id, sizeof np.store_id, "%s", info->store_id);
     if (st == CUST_OK) {
-      st = assemble(&m->body, "", &c.del, &c.ins, &np);
+      st = assemble(&m->body, &c.del, &c.ins, &np);
     }
     size_t ndel = c.del.quads, nins = c.ins.quads;
     part_release(&c.del);
