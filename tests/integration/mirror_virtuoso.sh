@@ -158,8 +158,13 @@ echo "# canned queries equal on Virtuoso: $agree; same first column, other count
 
 # ---- custodian run --mirror: resumes the target, reports in /status and /metrics
 : >"$TMP/run.out"
+if "$CUSTODIAN" run --db "$TMP/a.db" --mirror-graph-store "http://127.0.0.1:$HPORT/sparql-graph-crud" \
+  2>"$TMP/run.gsp.err"; then
+  fail "run --mirror-graph-store without --mirror is refused"
+fi
+grep -q -- '--mirror-graph-store needs --mirror' "$TMP/run.gsp.err" || fail "the refusal says why"
 start_listening run "$CUSTODIAN" run --db "$TMP/a.db" --node "$DEVNET" --listen 127.0.0.1:0 \
-  --mirror "$SPARQL"
+  --mirror "$SPARQL" --mirror-graph-store "http://127.0.0.1:$HPORT/sparql-graph-crud"
 RUN=$URL
 w=0
 until curl -sf "$RUN/status" | jq -e '.mirror.height == 150 and .mirror.lag == 0 and .mirror.running' >/dev/null; do
