@@ -291,7 +291,11 @@ static cust_status request(cust_mirror *m, req_kind kind, const char *url, const
   }
   char line[200];
   first_line(&m->answer, line, sizeof line);
-  snprintf(why, whylen, "HTTP %ld: %s", code, line);
+  if (line[0] != '\0') {
+    snprintf(why, whylen, "HTTP %ld: %s", code, line);
+  } else {
+    snprintf(why, whylen, "HTTP %ld", code);
+  }
   return code == 408 || code == 429 || (code >= 500 && code != 501) ? CUST_ERR_NETWORK
                                                                     : CUST_ERR_REMOTE;
 }
