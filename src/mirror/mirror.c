@@ -30,8 +30,8 @@
  * the same chain, or whose rebuild was cut short, is rebuilt from the
  * store's graphs: the first request marks the position cust:rebuilding;
  * the next ones drop each graph of the store (DROP SILENT GRAPH, 64 a
- * request), then insert every quad read in one read transaction; the last one clears the mark and
- * sets the position at the seq of that read. A target on another chain,
+ * request), then insert every quad read in one read transaction; the last
+ * one clears the mark and sets the position at the seq of that read. A target on another chain,
  * ahead of the store (height or seq), or at another block hash for its
  * height, is refused.
  *
