@@ -1,6 +1,7 @@
 /* custodian mirror: pushes the store's commits to a SPARQL 1.1 Update
- * endpoint (mirror/), until SIGINT or SIGTERM, or with --once until the
- * target holds the store's last commit. */
+ * endpoint (and rebuilds through a Graph Store Protocol endpoint; mirror/),
+ * until SIGINT or SIGTERM, or with --once until the target holds the
+ * store's last commit. */
 #include "config.h"
 
 #include <errno.h>
@@ -56,6 +57,7 @@ int cust_cmd_mirror(cust_ctx *ctx) {
   cfg.db_path = cust_opts_get(o, "db", "./custodian.db");
   cfg.update_url = cust_opts_get(o, "to", NULL);
   cfg.query_url = cust_opts_get(o, "query-url", NULL);
+  cfg.graph_store = cust_opts_get(o, "graph-store", NULL);
   cfg.is_once = cust_opts_has(o, "once");
   if (cfg.update_url == NULL || cfg.update_url[0] == '\0') {
     cust_cli_error("--to is required: the target's SPARQL Update URL (e.g. "

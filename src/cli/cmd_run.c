@@ -42,6 +42,12 @@ int cust_cmd_run(cust_ctx *ctx) {
   if (rc != 0) {
     goto cleanup;
   }
+  if (cust_opts_get(&ctx->opts, "mirror-graph-store", NULL) != NULL &&
+      cust_opts_get(&ctx->opts, "mirror", NULL) == NULL) {
+    cust_cli_error("--mirror-graph-store needs --mirror (the target's SPARQL Update URL)");
+    rc = 2;
+    goto cleanup;
+  }
   rc = cust_cli_indexer_open(&ix, ctx, 0, &shared);
   if (rc != 0) {
     goto cleanup;
@@ -51,6 +57,7 @@ int cust_cmd_run(cust_ctx *ctx) {
     memset(&mc, 0, sizeof mc);
     mc.db_path = ix.db_path;
     mc.update_url = cust_opts_get(&ctx->opts, "mirror", NULL);
+    mc.graph_store = cust_opts_get(&ctx->opts, "mirror-graph-store", NULL);
     mc.auth = auth[0] ? auth : NULL;
     cust_status mst = cust_mirror_new(&mc, &shared, ix.store, &ctx->log, &mirror);
     if (mst != CUST_OK) {

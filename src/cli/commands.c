@@ -69,6 +69,7 @@ static const cust_optspec run_opts[] = {
   { "mirror", 1, 0, "URL  also mirror the store to this SPARQL Update endpoint (a thread)" },
   { "mirror-auth", 1, 0, "USER:PASSWORD  credentials of --mirror (HTTP basic or digest)" },
   { "mirror-auth-file", 1, 0, "FILE  read the --mirror credentials (user:password) from FILE" },
+  { "mirror-graph-store", 1, 0, "URL  the --mirror target's Graph Store endpoint, for rebuilds" },
   { "policy", 1, 1, "FILE.ttl  a reward policy (repeat)" },
   { "ontology", 1, 0, "DIR  the ontology files (default: the installed ontology/)" },
   OPT_DB,
@@ -190,6 +191,8 @@ static const cust_optspec load_opts[] = {
 static const cust_optspec mirror_opts[] = {
   { "to", 1, 0, "URL  the target's SPARQL Update endpoint (required)" },
   { "query-url", 1, 0, "URL  the target's SPARQL query endpoint (default: --to)" },
+  { "graph-store", 1, 0,
+    "URL  the target's Graph Store Protocol endpoint: rebuilds upload N-Triples there" },
   { "auth", 1, 0, "USER:PASSWORD  the target's credentials (HTTP basic or digest)" },
   { "auth-file", 1, 0, "FILE  read the credentials (user:password) from FILE's first line" },
   { "batch-bytes", 1, 0, "BYTES  size of one request (default 1048576)" },
@@ -251,7 +254,7 @@ const cust_command cust_commands[] = {
     .options = export_opts,
     .run = cust_cmd_export },
   { .name = "mirror",
-    .synopsis = "mirror [--db PATH] --to SPARQL-UPDATE-URL [--query-url URL] "
+    .synopsis = "mirror [--db PATH] --to SPARQL-UPDATE-URL [--query-url URL] [--graph-store URL] "
                 "[--auth USER:PASSWORD | --auth-file FILE] [--once]",
     .summary = "push the store's commits to a SPARQL 1.1 store, exactly once, in chain order",
     .options = mirror_opts,

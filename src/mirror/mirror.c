@@ -28,12 +28,28 @@
  * the target (SELECT on the query URL). A target without a position, whose
  * seq is older than the log keeps, that was mirrored from another store of
  * the same chain, or whose rebuild was cut short, is rebuilt from the
- * store's graphs: the first request drops each graph of the store (DROP
- * SILENT GRAPH) and marks the position cust:rebuilding; the next ones insert
- * every quad read in one read transaction; the last one clears the mark and
- * sets the position at the seq of that read. A target on another chain,
+ * store's graphs: the first request marks the position cust:rebuilding;
+ * the next ones drop each graph of the store (DROP SILENT GRAPH, 64 a
+ * request), then insert every quad read in one read transaction; the last
+ * one clears the mark and sets the position at the seq of that read. A target on another chain,
  * ahead of the store (height or seq), or at another block hash for its
- * height, is refused. */
+ * height, is refused.
+ *
+ * With a Graph Store Protocol endpoint (graph_store), a target without a
+ * position is rebuilt too (rather than sent the whole log), and a rebuild
+ * uploads the quads instead of inserting them: the first request (SPARQL
+ * Update) only marks the position cust:rebuilding; then a GET of
+ * <urn:custodian:mirror> from the graph store must show that position (else
+ * it is not the graph store of the same database); then each graph's quads
+ * go as N-Triples bodies (application/n-triples, blank nodes as the same
+ * skolem IRIs) to graph_store?graph=<percent-encoded IRI>: PUT for the
+ * graph's first part, which replaces whatever the graph held (an earlier
+ * state, or an interrupted rebuild's parts), POST for the next parts, each
+ * at most max_bytes (plus one quad). The store gives the quads grouped by
+ * graph, so each graph is PUT once. The last request (SPARQL Update) clears
+ * the mark. A failure anywhere leaves the mark, and the next start rebuilds
+ * again. Changes after the rebuild follow the log through SPARQL Update, as
+ * above: the position must move in the same request as the changes. */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -67,6 +83,10 @@ struct cust_mirror {
   CURL *curl;
   struct curl_slist *update_headers;
   struct curl_slist *query_headers;
+  struct curl_slist *upload_headers; /* graph store PUT and POST */
+  struct curl_slist *get_headers;    /* graph store GET */
+  cust_buf url;                      /* a graph store request's URL */
+  long last_code;                    /* HTTP status of the last request, 0: none */
   cust_buf answer;
   cust_buf body;
   uint64_t rnd;
@@ -119,6 +139,13 @@ cust_status cust_mirror_new(const cust_mirror_config *cfg, cust_index_shared *sh
              !is_http_url(cfg->update_url) ? (cfg->update_url ? cfg->update_url : "") : q);
     return CUST_ERR_INVALID;
   }
+  if (cfg->graph_store != NULL && !is_http_url(cfg->graph_store)) {
+    cust_log(log, CUST_LOG_ERROR,
+             "mirror graph store \"%s\": not an http(s) URL; pass the target's Graph Store "
+             "Protocol endpoint, e.g. http://127.0.0.1:8890/sparql-graph-crud",
+             cfg->graph_store);
+    return CUST_ERR_INVALID;
+  }
   if (cfg->auth != NULL && strchr(cfg->auth, ':') == NULL) {
     cust_log(log, CUST_LOG_ERROR, "mirror: --auth needs user:password");
     return CUST_ERR_INVALID;
@@ -140,10 +167,14 @@ cust_status cust_mirror_new(const cust_mirror_config *cfg, cust_index_shared *sh
   m->rnd = cust_now_ms() ^ ((uint64_t)(uintptr_t)m << 16) ^ 0x9E3779B97F4A7C15ull;
   cust_buf_init(&m->answer);
   cust_buf_init(&m->body);
+  cust_buf_init(&m->url);
   m->curl = curl_easy_init();
   m->update_headers = curl_slist_append(NULL, "Content-Type: application/sparql-update");
   m->query_headers = curl_slist_append(NULL, "Accept: application/sparql-results+json");
-  if (m->curl == NULL || m->update_headers == NULL || m->query_headers == NULL) {
+  m->upload_headers = curl_slist_append(NULL, "Content-Type: application/n-triples");
+  m->get_headers = curl_slist_append(NULL, "Accept: application/n-triples");
+  if (m->curl == NULL || m->update_headers == NULL || m->query_headers == NULL ||
+      m->upload_headers == NULL || m->get_headers == NULL) {
     cust_mirror_free(m);
     cust_log(log, CUST_LOG_ERROR, "mirror: libcurl could not start");
     return CUST_ERR_INTERNAL;
@@ -162,12 +193,15 @@ void cust_mirror_free(cust_mirror *m) {
   }
   curl_slist_free_all(m->update_headers);
   curl_slist_free_all(m->query_headers);
+  curl_slist_free_all(m->upload_headers);
+  curl_slist_free_all(m->get_headers);
   if (m->curl != NULL) {
     curl_easy_cleanup(m->curl);
   }
   cust_store_close(m->store);
   cust_buf_release(&m->answer);
   cust_buf_release(&m->body);
+  cust_buf_release(&m->url);
   free(m);
 }
 
@@ -195,20 +229,44 @@ static void first_line(const cust_buf *b, char *out, size_t n) {
   out[i] = '\0';
 }
 
-/* POSTs `body` (an update, or with is_query a form-encoded query). The
- * answer is in m->answer. CUST_ERR_NETWORK: worth retrying (no answer,
- * 408, 429, 5xx); CUST_ERR_REMOTE: refused (4xx); `why` says which. */
-static cust_status post(cust_mirror *m, int is_query, const char *body, size_t len, char *why,
-                        size_t whylen) {
+/* The kinds of request: to the update URL, the query URL, or the graph
+ * store (upload with PUT or POST, read with GET). */
+typedef enum req_kind { REQ_UPDATE, REQ_QUERY, REQ_PUT, REQ_POST, REQ_GET } req_kind;
+
+/* Sends one request: `body` (an update, a form-encoded query, or N-Triples)
+ * to the update or query URL, or to `url` (the graph store's, with the
+ * graph). The answer is in m->answer, its status in m->last_code.
+ * CUST_ERR_NETWORK: worth retrying (no answer, 408, 429, 5xx but 501);
+ * CUST_ERR_REMOTE: refused (4xx, 501: the server lacks the method);
+ * `why` says which. */
+static cust_status request(cust_mirror *m, req_kind kind, const char *url, const char *body,
+                           size_t len, char *why, size_t whylen) {
   why[0] = '\0';
+  m->last_code = 0;
   cust_buf_reset(&m->answer);
   CURL *c = m->curl;
   curl_easy_reset(c);
-  curl_easy_setopt(c, CURLOPT_URL, is_query ? m->cfg.query_url : m->cfg.update_url);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, is_query ? m->query_headers : m->update_headers);
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+  struct curl_slist *headers = m->update_headers;
+  if (kind == REQ_QUERY) {
+    url = m->cfg.query_url;
+    headers = m->query_headers;
+  } else if (kind == REQ_UPDATE) {
+    url = m->cfg.update_url;
+  } else {
+    headers = kind == REQ_GET ? m->get_headers : m->upload_headers;
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  if (kind == REQ_GET) {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    if (kind == REQ_PUT) {
+      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+    }
+  }
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &m->answer);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -227,13 +285,24 @@ static cust_status post(cust_mirror *m, int is_query, const char *body, size_t l
   }
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  m->last_code = code;
   if (code >= 200 && code < 300) {
     return CUST_OK;
   }
   char line[200];
   first_line(&m->answer, line, sizeof line);
-  snprintf(why, whylen, "HTTP %ld: %s", code, line);
-  return code == 408 || code == 429 || code >= 500 ? CUST_ERR_NETWORK : CUST_ERR_REMOTE;
+  if (line[0] != '\0') {
+    snprintf(why, whylen, "HTTP %ld: %s", code, line);
+  } else {
+    snprintf(why, whylen, "HTTP %ld", code);
+  }
+  return code == 408 || code == 429 || (code >= 500 && code != 501) ? CUST_ERR_NETWORK
+                                                                    : CUST_ERR_REMOTE;
+}
+
+static cust_status post(cust_mirror *m, int is_query, const char *body, size_t len, char *why,
+                        size_t whylen) {
+  return request(m, is_query ? REQ_QUERY : REQ_UPDATE, NULL, body, len, why, whylen);
 }
 
 /* Waits before the next retry; 0 when stopped meanwhile. */
@@ -406,19 +475,17 @@ static cust_status put_literal_pair(cust_buf *b, const char *name, const char *v
   return st == CUST_OK ? cust_buf_puts(b, last ? " .\n" : " ;\n") : st;
 }
 
-/* Assembles the request: the position's removal, `drop` (statements ending
- * in " ;\n", or empty), the deletions, then the insertions with the new
- * position. Without a position (`p` NULL: a part of a commit too large for
- * one request) only the deletions and insertions. */
-static cust_status assemble(cust_buf *b, const char *drop, part *del, part *ins,
-                            const position *p) {
+/* Assembles the request: the position's removal, the deletions, then the
+ * insertions with the new position. Without a position (`p` NULL: a part
+ * of a commit too large for one request) only the deletions and
+ * insertions. */
+static cust_status assemble(cust_buf *b, part *del, part *ins, const position *p) {
   cust_buf_reset(b);
   char num[32];
   cust_status st = CUST_OK;
   if (p != NULL) {
     st = cust_buf_puts(b, "DELETE WHERE { GRAPH <" CUST_MIRROR_GRAPH "> { " POS_SUBJECT
                           " ?p ?o } } ;\n");
-    st = st == CUST_OK ? cust_buf_puts(b, drop) : st;
   }
   if (st == CUST_OK && del->quads > 0) {
     st = part_close(del);
@@ -474,6 +541,200 @@ static cust_status send_update(cust_mirror *m) {
   return backoff(m, "an update", why) ? CUST_ERR_NETWORK : CUST_ERR_STOPPED;
 }
 
+/* ---- the Graph Store Protocol ------------------------------------------------------ */
+
+/* The URL of graph `iri` (`len` bytes) in the graph store `base` (indirect
+ * identification): base?graph=IRI, or base&graph=IRI when base has a query
+ * already; a base that ends in '=' (e.g. ".../crud?graph-uri=") is followed
+ * by the IRI alone, for a store that names the parameter otherwise. The IRI
+ * is percent-encoded but for RFC 3986's unreserved characters. */
+static cust_status graph_url(cust_buf *b, const char *base, const char *iri, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  cust_buf_reset(b);
+  size_t n = strlen(base);
+  cust_status st = cust_buf_append(b, base, n);
+  if (st == CUST_OK && (n == 0 || base[n - 1] != '=')) {
+    st = cust_buf_puts(b, strchr(base, '?') != NULL ? "&graph=" : "?graph=");
+  }
+  for (size_t i = 0; i < len && st == CUST_OK; i++) {
+    unsigned char ch = (unsigned char)iri[i];
+    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      st = cust_buf_putc(b, (char)ch);
+    } else {
+      char esc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+      st = cust_buf_append(b, esc, 3);
+    }
+  }
+  return st;
+}
+
+/* Why a graph store refused a request, and what to do, by its status
+ * (an upload's other refusals are about its N-Triples). */
+static const char *graph_store_hint(long code, int is_upload) {
+  if (code == 401 || code == 403) {
+    return "check --auth (Virtuoso's /sparql-graph-crud-auth wants the credentials of a user "
+           "with SPARQL_UPDATE)";
+  }
+  if (is_upload && code != 404 && code != 405 && code != 501) {
+    return "the target refused the graph's N-Triples";
+  }
+  return "this is not a Graph Store Protocol endpoint (Virtuoso's: "
+         "http://HOST:PORT/sparql-graph-crud)";
+}
+
+/* Sends one graph store request (m->url, m->body) once. Like send_update:
+ * CUST_ERR_NETWORK after a retryable failure (backed off), CUST_ERR_REMOTE
+ * after a refusal (logged). */
+static cust_status send_graph(cust_mirror *m, req_kind kind, const char *what) {
+  char why[300];
+  cust_status st = request(m, kind, m->url.data, m->body.data, m->body.len, why, sizeof why);
+  if (st == CUST_OK) {
+    m->failures = 0;
+    return CUST_OK;
+  }
+  if (st == CUST_ERR_REMOTE) {
+    char msg[600];
+    snprintf(msg, sizeof msg, "graph store refused %s: %s", what, why);
+    share(m, 0, msg);
+    cust_log(m->log, CUST_LOG_ERROR, "mirror graph store \"%s\": %s of %s refused (%s); %s",
+             m->cfg.graph_store,
+             kind == REQ_GET   ? "GET"
+             : kind == REQ_PUT ? "PUT"
+                               : "POST",
+             what, why, graph_store_hint(m->last_code, kind != REQ_GET));
+    return st;
+  }
+  return backoff(m, what, why) ? CUST_ERR_NETWORK : CUST_ERR_STOPPED;
+}
+
+/* Checks that the graph store shows the position that the update URL has
+ * just written: else it is not a graph store, or not the same database's. */
+static cust_status probe_graph_store(cust_mirror *m) {
+  cust_status st =
+      graph_url(&m->url, m->cfg.graph_store, CUST_MIRROR_GRAPH, strlen(CUST_MIRROR_GRAPH));
+  if (st != CUST_OK) {
+    return st;
+  }
+  cust_buf_reset(&m->body);
+  st = send_graph(m, REQ_GET, "the position graph <" CUST_MIRROR_GRAPH ">");
+  if (st != CUST_OK) {
+    return st;
+  }
+  const char *subject = "<" CUST_MIRROR_GRAPH ">";
+  if (m->answer.data == NULL ||
+      memmem(m->answer.data, m->answer.len, subject, strlen(subject)) == NULL) {
+    share(m, 0, "the graph store does not show the position");
+    cust_log(m->log, CUST_LOG_ERROR,
+             "mirror graph store \"%s\": GET of graph <" CUST_MIRROR_GRAPH "> answered HTTP %ld "
+             "without the position that \"%s\" has just written; pass the Graph Store "
+             "endpoint of the same database (Virtuoso's: http://HOST:PORT/sparql-graph-crud)",
+             m->cfg.graph_store, m->last_code, m->cfg.update_url);
+    return CUST_ERR_REMOTE;
+  }
+  return CUST_OK;
+}
+
+/* A rebuild's uploads: the N-Triples of the open part of one graph. */
+typedef struct upload_ctx {
+  cust_mirror *m;
+  cust_buf text;
+  char *graph;  /* the open part's graph, NULL before the first quad */
+  int is_first; /* the open part is its graph's first: PUT */
+  size_t quads; /* in the open part */
+  size_t total, graphs, requests;
+  cust_status st;
+} upload_ctx;
+
+static cust_status upload_flush(upload_ctx *u) {
+  cust_mirror *m = u->m;
+  if (u->graph == NULL || u->quads == 0) {
+    return CUST_OK;
+  }
+  cust_status st = graph_url(&m->url, m->cfg.graph_store, u->graph, strlen(u->graph));
+  if (st != CUST_OK) {
+    return st;
+  }
+  cust_buf_reset(&m->body);
+  st = cust_buf_append(&m->body, u->text.data, u->text.len);
+  if (st != CUST_OK) {
+    return st;
+  }
+  req_kind kind = u->is_first ? REQ_PUT : REQ_POST;
+  char what[300];
+  snprintf(what, sizeof what, "graph <%.250s>", u->graph);
+  uint64_t t0 = cust_now_ms();
+  st = send_graph(m, kind, what);
+  if (st != CUST_OK) {
+    return st;
+  }
+  cust_log(m->log, CUST_LOG_DEBUG, "graph store: %s <%s> (%zu quads, %zu bytes) in %llu ms",
+           kind == REQ_PUT ? "PUT" : "POST", u->graph, u->quads, m->body.len,
+           (unsigned long long)(cust_now_ms() - t0));
+  u->requests++;
+  u->is_first = 0;
+  u->quads = 0;
+  cust_buf_reset(&u->text);
+  return CUST_OK;
+}
+
+static int upload_quad(void *ud, int is_add, const cust_quad *q) {
+  (void)is_add;
+  upload_ctx *u = ud;
+  if (q->g.kind != CUST_TERM_IRI) {
+    return 0;
+  }
+  if (u->graph == NULL || strcmp(u->graph, q->g.value) != 0) {
+    u->st = upload_flush(u);
+    if (u->st != CUST_OK) {
+      return 1;
+    }
+    free(u->graph);
+    u->graph = strdup(q->g.value);
+    if (u->graph == NULL) {
+      u->st = CUST_ERR_NOMEM;
+      return 1;
+    }
+    u->is_first = 1;
+    u->graphs++;
+  }
+  cust_buf *b = &u->text;
+  cust_status st = put_term(b, &q->s);
+  st = st == CUST_OK ? cust_buf_putc(b, ' ') : st;
+  st = st == CUST_OK ? put_term(b, &q->p) : st;
+  st = st == CUST_OK ? cust_buf_putc(b, ' ') : st;
+  st = st == CUST_OK ? put_term(b, &q->o) : st;
+  st = st == CUST_OK ? cust_buf_puts(b, " .\n") : st;
+  u->quads++;
+  u->total++;
+  if (st == CUST_OK && b->len >= u->m->cfg.max_bytes) {
+    st = upload_flush(u);
+  }
+  u->st = st;
+  return st != CUST_OK;
+}
+
+/* The quads of the rebuild's read, uploaded graph by graph (see the top). */
+static cust_status upload_graphs(cust_mirror *m, size_t *graphs, size_t *quads) {
+  upload_ctx u;
+  memset(&u, 0, sizeof u);
+  u.m = m;
+  cust_buf_init(&u.text);
+  cust_status st = probe_graph_store(m);
+  if (st == CUST_OK) {
+    st = cust_store_quads(m->store, upload_quad, &u);
+    st = st == CUST_OK ? u.st : st;
+  }
+  if (st == CUST_OK) {
+    st = upload_flush(&u);
+  }
+  *graphs = u.graphs;
+  *quads = u.total;
+  free(u.graph);
+  cust_buf_release(&u.text);
+  return st;
+}
+
 /* ---- rebuilding from the graphs ------------------------------------------------- */
 
 typedef struct rebuild_ctx {
@@ -483,19 +744,46 @@ typedef struct rebuild_ctx {
   cust_status st;
 } rebuild_ctx;
 
+/* Graphs dropped per request: Virtuoso 7.2 refuses a request of some
+ * thousand DROPs ("SQ200: Query too large, variables in state over the
+ * limit"). */
+#define DROPS_PER_REQUEST 64
+
+typedef struct drop_ctx {
+  cust_mirror *m;
+  size_t n; /* DROPs in m->body */
+  cust_status st;
+} drop_ctx;
+
+static cust_status drop_flush(drop_ctx *d) {
+  if (d->n == 0) {
+    return CUST_OK;
+  }
+  d->n = 0;
+  return send_update(d->m);
+}
+
 static int rebuild_graph(void *ud, const char *iri, size_t len) {
-  cust_buf *b = ud;
+  drop_ctx *d = ud;
+  cust_buf *b = &d->m->body;
   cust_term g = cust_term_iri(iri);
   g.len = len;
-  cust_status st = cust_buf_puts(b, "DROP SILENT GRAPH ");
+  if (d->n == 0) {
+    cust_buf_reset(b);
+  }
+  cust_status st = cust_buf_puts(b, d->n > 0 ? " ;\nDROP SILENT GRAPH " : "DROP SILENT GRAPH ");
   st = st == CUST_OK ? cust_term_write_nt(b, &g) : st;
-  st = st == CUST_OK ? cust_buf_puts(b, " ;\n") : st;
+  d->n++;
+  if (st == CUST_OK && d->n >= DROPS_PER_REQUEST) {
+    st = drop_flush(d);
+  }
+  d->st = st;
   return st != CUST_OK;
 }
 
 static int rebuild_flush(rebuild_ctx *r) {
   cust_mirror *m = r->m;
-  r->st = assemble(&m->body, "", &r->none, &r->ins, &r->p);
+  r->st = assemble(&m->body, &r->none, &r->ins, &r->p);
   if (r->st == CUST_OK) {
     r->st = send_update(m);
   }
@@ -533,16 +821,22 @@ static cust_status rebuild(cust_mirror *m, const cust_store_log_info *info) {
   snprintf(r.p.block_hash, sizeof r.p.block_hash, "%s", info->cp.block_hash);
   snprintf(r.p.chain_id, sizeof r.p.chain_id, "%s", info->cp.chain_id);
   snprintf(r.p.store_id, sizeof r.p.store_id, "%s", info->store_id);
-  cust_buf drops;
-  cust_buf_init(&drops);
-  cust_status st = cust_store_graphs(m->store, rebuild_graph, &drops);
-  if (st == CUST_OK) {
-    st = assemble(&m->body, drops.data != NULL ? drops.data : "", &r.none, &r.ins, &r.p);
-  }
+  int is_gsp = m->cfg.graph_store != NULL;
+  size_t graphs = 0, quads = 0;
+  cust_status st = assemble(&m->body, &r.none, &r.ins, &r.p);
   if (st == CUST_OK) {
     st = send_update(m);
   }
-  if (st == CUST_OK) {
+  /* the graph store's PUT replaces each graph: no drops there */
+  if (st == CUST_OK && !is_gsp) {
+    drop_ctx d = { .m = m, .n = 0, .st = CUST_OK };
+    st = cust_store_graphs(m->store, rebuild_graph, &d);
+    st = st == CUST_OK ? d.st : st;
+    st = st == CUST_OK ? drop_flush(&d) : st;
+  }
+  if (st == CUST_OK && is_gsp) {
+    st = upload_graphs(m, &graphs, &quads);
+  } else if (st == CUST_OK) {
     st = cust_store_quads(m->store, rebuild_quad, &r);
     st = st == CUST_OK ? r.st : st;
   }
@@ -553,10 +847,16 @@ static cust_status rebuild(cust_mirror *m, const cust_store_log_info *info) {
   }
   if (st == CUST_OK) {
     m->pos = r.p;
-    cust_log(m->log, CUST_LOG_INFO, "mirror target \"%s\": rebuilt at height %llu",
-             m->cfg.update_url, (unsigned long long)r.p.height);
+    if (is_gsp) {
+      cust_log(m->log, CUST_LOG_INFO,
+               "mirror target \"%s\": rebuilt at height %llu (%zu graphs, %zu quads through the "
+               "graph store)",
+               m->cfg.update_url, (unsigned long long)r.p.height, graphs, quads);
+    } else {
+      cust_log(m->log, CUST_LOG_INFO, "mirror target \"%s\": rebuilt at height %llu",
+               m->cfg.update_url, (unsigned long long)r.p.height);
+    }
   }
-  cust_buf_release(&drops);
   part_release(&r.ins);
   part_release(&r.none);
   return st;
@@ -595,7 +895,7 @@ static int take_change(void *ud, int is_add, const cust_quad *q) {
       c->del.text.len + c->ins.text.len >= c->split->cfg.max_bytes) {
     /* Without the position: after a failure the whole commit is sent
      * again, and each quad's part leaves it in its final state. */
-    c->st = assemble(&c->split->body, "", &c->del, &c->ins, NULL);
+    c->st = assemble(&c->split->body, &c->del, &c->ins, NULL);
     c->st = c->st == CUST_OK ? send_update(c->split) : c->st;
     part_reset(&c->del);
     part_reset(&c->ins);
@@ -611,7 +911,8 @@ static cust_status decide(cust_mirror *m, const cust_store_log_info *info, int *
   const char *url = m->cfg.update_url;
   *is_rebuild = 0;
   if (!p->is_set) {
-    *is_rebuild = !(info->is_whole && info->log_from == 0);
+    /* with a graph store, uploading the graphs beats replaying the log */
+    *is_rebuild = m->cfg.graph_store != NULL || !(info->is_whole && info->log_from == 0);
     return CUST_OK;
   }
   if (info->cp.chain_id[0] != '\0' && p->chain_id[0] != '\0' &&
@@ -703,7 +1004,7 @@ static cust_status step(cust_mirror *m, const cust_store_log_info *info, int *se
     snprintf(np.chain_id, sizeof np.chain_id, "%s", info->cp.chain_id);
     snprintf(np.store_id, sizeof np.store_id, "%s", info->store_id);
     if (st == CUST_OK) {
-      st = assemble(&m->body, "", &c.del, &c.ins, &np);
+      st = assemble(&m->body, &c.del, &c.ins, &np);
     }
     size_t ndel = c.del.quads, nins = c.ins.quads;
     part_release(&c.del);

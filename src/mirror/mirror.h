@@ -1,7 +1,7 @@
 /* The mirror: pushes the store's committed changes, in commit order, to an
- * external SPARQL 1.1 store through the Update protocol, keeping its
- * position inside the target (the protocol is described at the top of
- * mirror.c). */
+ * external SPARQL 1.1 store through the Update protocol (and its rebuilds
+ * through the Graph Store Protocol when given one), keeping its position
+ * inside the target (the protocol is described at the top of mirror.c). */
 #ifndef CUST_MIRROR_H
 #define CUST_MIRROR_H
 
@@ -19,6 +19,7 @@ typedef struct cust_mirror_config {
   const char *db_path;     /* the store, opened read-only */
   const char *update_url;  /* SPARQL Update endpoint (POST application/sparql-update) */
   const char *query_url;   /* SPARQL query endpoint for the position; NULL: update_url */
+  const char *graph_store; /* Graph Store Protocol endpoint for rebuilds, or NULL */
   const char *auth;        /* "user:password" (HTTP basic or digest), or NULL */
   size_t max_bytes;        /* bytes of one request, 0: 1 MiB (a larger commit goes in parts) */
   size_t max_commits;      /* commits per request, 0: 256 */
@@ -46,7 +47,8 @@ void cust_mirror_free(cust_mirror *m);
  * re-reading the position from the target each time. Errors (logged, with
  * what to do): CUST_ERR_MISMATCH (the target is ahead of the store, on
  * another chain, or at another block hash), CUST_ERR_REMOTE (the target
- * refused an update or a query: 4xx), the store's errors, CUST_ERR_STOPPED
+ * refused an update, a query or an upload: 4xx, or 501; a graph store that
+ * does not show the position graph), the store's errors, CUST_ERR_STOPPED
  * is never returned: a stop returns CUST_OK. */
 cust_status cust_mirror_run(cust_mirror *m);
 /* Asks a running mirror to return; thread-safe. */

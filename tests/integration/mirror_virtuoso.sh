@@ -38,6 +38,7 @@ sleep 0.5
 # mirror_bg N: a mirror in the background, small requests (many
 # positions, and commits sent in parts), its log in $TMP/mirror.N.log
 mirror_bg() {
+  : >"$TMP/mirror.$1.log"
   "$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --batch-commits 2 --batch-bytes 20000 --verbose \
     >/dev/null 2>"$TMP/mirror.$1.log" &
   MPID=$!
@@ -157,8 +158,13 @@ echo "# canned queries equal on Virtuoso: $agree; same first column, other count
 
 # ---- custodian run --mirror: resumes the target, reports in /status and /metrics
 : >"$TMP/run.out"
+if "$CUSTODIAN" run --db "$TMP/a.db" --mirror-graph-store "http://127.0.0.1:$HPORT/sparql-graph-crud" \
+  2>"$TMP/run.gsp.err"; then
+  fail "run --mirror-graph-store without --mirror is refused"
+fi
+grep -q -- '--mirror-graph-store needs --mirror' "$TMP/run.gsp.err" || fail "the refusal says why"
 start_listening run "$CUSTODIAN" run --db "$TMP/a.db" --node "$DEVNET" --listen 127.0.0.1:0 \
-  --mirror "$SPARQL"
+  --mirror "$SPARQL" --mirror-graph-store "http://127.0.0.1:$HPORT/sparql-graph-crud"
 RUN=$URL
 w=0
 until curl -sf "$RUN/status" | jq -e '.mirror.height == 150 and .mirror.lag == 0 and .mirror.running' >/dev/null; do
@@ -187,4 +193,52 @@ index_to b.db 150 --node "$DEVNET" || fail "indexing the second store to 150"
 grep -q 'rebuilt at height 150' "$TMP/rebuild.log" || { cat "$TMP/rebuild.log" >&2; fail "by a rebuild"; }
 dump_virtuoso
 same a.norm v.norm "after the rebuild Virtuoso holds the same quads"
+
+# ---- the Graph Store Protocol. A wrong --graph-store: exit 1, one line
+# naming the URL, the status and what to do (the rebuild starts, a.db
+# being another store than the target's, and the graph store is checked
+# before any upload)
+GSP=http://127.0.0.1:$HPORT/sparql-graph-crud
+if "$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --graph-store "http://127.0.0.1:$HPORT/nothere" \
+  --once 2>"$TMP/gsp.bad.log"; then
+  fail "a wrong --graph-store is refused"
+fi
+grep -q "graph store \"http://127.0.0.1:$HPORT/nothere\": GET of .* refused (HTTP 404.*not a Graph Store Protocol endpoint" \
+  "$TMP/gsp.bad.log" || { cat "$TMP/gsp.bad.log" >&2; fail "the refusal names the URL, the status and the remedy"; }
+# a target without a position, one of the store's graphs gone and another
+# with a stray triple (as an interrupted load would leave them): with
+# --graph-store it is rebuilt by uploads, PUT replacing each graph
+g1=$(sed -n 5p "$TMP/graphs"); g2=$(sed -n 6p "$TMP/graphs")
+curl -sf --data-urlencode "update=DROP SILENT GRAPH <urn:custodian:mirror> ; DROP SILENT GRAPH $g1 ;
+  INSERT DATA { GRAPH $g2 { <urn:x:stray> <urn:x:p> \"stray\" } }" "$SPARQL" >/dev/null ||
+  fail "Virtuoso takes the disturbing update"
+# kill -9 in the middle of the uploads (small parts: many requests)
+"$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --graph-store "$GSP" --batch-bytes 4096 --verbose \
+  >/dev/null 2>"$TMP/gsp.1.log" &
+MPID=$!
+PIDS="$PIDS $MPID"
+w=0
+while [ "$(grep -c 'graph store: P' "$TMP/gsp.1.log")" -lt 20 ]; do
+  kill -0 $MPID 2>/dev/null || { cat "$TMP/gsp.1.log" >&2; fail "the graph store mirror exited"; }
+  w=$((w + 1)); [ $w -lt 600 ] || { cat "$TMP/gsp.1.log" >&2; fail "no upload to the graph store"; }
+  sleep 0.1
+done
+kill -9 $MPID; wait $MPID 2>/dev/null
+grep -q 'graph store: PUT' "$TMP/gsp.1.log" || fail "a graph's first part is a PUT"
+mark=$(vquery 'SELECT ?m WHERE { GRAPH <urn:custodian:mirror> { <urn:custodian:mirror> <https://w3id.org/custodian/ns#rebuilding> ?m } }' text/csv | sed -n 2p | tr -d '"\r')
+[ "$mark" = true ] || { cat "$TMP/gsp.1.log" >&2; fail "killed in mid-rebuild, the target is marked rebuilding (got \"$mark\")"; }
+"$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --graph-store "$GSP" --batch-bytes 20000 --once \
+  --verbose 2>"$TMP/gsp.2.log" || { cat "$TMP/gsp.2.log" >&2; fail "the restarted graph store mirror completes"; }
+grep -q 'its rebuild was cut short' "$TMP/gsp.2.log" || { cat "$TMP/gsp.2.log" >&2; fail "the restart sees the cut rebuild"; }
+grep -q 'rebuilt at height 150 (.* through the graph store)' "$TMP/gsp.2.log" ||
+  { cat "$TMP/gsp.2.log" >&2; fail "the restart rebuilds through the graph store"; }
+grep -q 'graph store: POST' "$TMP/gsp.2.log" || fail "a graph larger than --batch-bytes goes in several uploads"
+dump_virtuoso
+same a.norm v.norm "after a rebuild through the Graph Store Protocol Virtuoso holds the same quads"
+cp=$(vquery 'SELECT ?h WHERE { GRAPH <urn:custodian:mirror> { <urn:custodian:mirror> <https://w3id.org/custodian/ns#height> ?h } }' text/csv | sed -n 2p | tr -d '"\r')
+[ "$cp" = 150 ] || fail "the position after the graph store rebuild is height 150 (got \"$cp\")"
+# then, the log again through SPARQL Update
+"$CUSTODIAN" mirror --db "$TMP/a.db" --to "$SPARQL" --graph-store "$GSP" --once 2>"$TMP/gsp.3.log" ||
+  { cat "$TMP/gsp.3.log" >&2; fail "a mirror at the store's height with --graph-store"; }
+grep -q 'resuming after it' "$TMP/gsp.3.log" || { cat "$TMP/gsp.3.log" >&2; fail "no second rebuild"; }
 pass
