@@ -38,8 +38,12 @@ static void print_usage(FILE *out) {
 
 static void print_command_help(const cust_command *c) {
   printf("usage: custodian %s\n\n%s\n\noptions:\n", c->synopsis, c->summary);
+  int width = 16; /* the longest option name of the command sets the column */
   for (const cust_optspec *o = c->options; o->name != NULL; o++) {
-    printf("  --%-16s %s\n", o->name, o->help);
+    width = (int)strlen(o->name) > width ? (int)strlen(o->name) : width;
+  }
+  for (const cust_optspec *o = c->options; o->name != NULL; o++) {
+    printf("  --%-*s %s\n", width, o->name, o->help);
   }
 }
 
