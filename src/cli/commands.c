@@ -195,7 +195,7 @@ static const cust_optspec mirror_opts[] = {
     "URL  the target's Graph Store Protocol endpoint: rebuilds upload N-Triples there" },
   { "auth", 1, 0, "USER:PASSWORD  the target's credentials (HTTP basic or digest)" },
   { "auth-file", 1, 0, "FILE  read the credentials (user:password) from FILE's first line" },
-  { "batch-bytes", 1, 0, "BYTES  size of one request (default 1048576)" },
+  { "batch-bytes", 1, 0, "BYTES  size of one request (default 524288)" },
   { "batch-commits", 1, 0, "N  store commits in one catch-up request (default 256)" },
   { "once", 0, 0, "      stop once the target holds the store's last commit" },
   OPT_DB,

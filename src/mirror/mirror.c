@@ -156,7 +156,7 @@ cust_status cust_mirror_new(const cust_mirror_config *cfg, cust_index_shared *sh
   }
   m->cfg = *cfg;
   m->cfg.query_url = q;
-  m->cfg.max_bytes = cfg->max_bytes ? cfg->max_bytes : 1024u * 1024;
+  m->cfg.max_bytes = cfg->max_bytes ? cfg->max_bytes : 512u * 1024;
   m->cfg.max_commits = cfg->max_commits ? cfg->max_commits : 256;
   m->cfg.poll_ms = cfg->poll_ms ? cfg->poll_ms : 200;
   m->cfg.backoff_max_ms = cfg->backoff_max_ms ? cfg->backoff_max_ms : 10000;

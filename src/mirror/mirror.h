@@ -21,7 +21,7 @@ typedef struct cust_mirror_config {
   const char *query_url;   /* SPARQL query endpoint for the position; NULL: update_url */
   const char *graph_store; /* Graph Store Protocol endpoint for rebuilds, or NULL */
   const char *auth;        /* "user:password" (HTTP basic or digest), or NULL */
-  size_t max_bytes;        /* bytes of one request, 0: 1 MiB (a larger commit goes in parts) */
+  size_t max_bytes;        /* bytes of one request, 0: 512 KiB (a larger commit goes in parts) */
   size_t max_commits;      /* commits per request, 0: 256 */
   uint64_t poll_ms;        /* wait for new commits, 0: 200 */
   uint64_t backoff_max_ms; /* cap of the retry delay, 0: 10000 */
