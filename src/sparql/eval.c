@@ -2432,6 +2432,7 @@ void sq_eval_free(sq_eval *e) {
   if (e == NULL) {
     return;
   }
+  sq_fctx_release(&e->fctx);
   for (size_t i = 0; i < e->nall; i++) {
     it *t = e->all[i];
     for (size_t d = 0; t->scans != NULL && d < t->npats; d++) {

@@ -749,24 +749,112 @@ static pcre2_code *compile_regex(const sq_value *pat, const sq_value *flags, int
   return re;
 }
 
+/* The patterns a query compiled last, with their match data: a FILTER
+ * with REGEX compiles its pattern once, not once per solution. */
+#define REGEX_KEPT 8
+
+typedef struct regex_entry {
+  char *key; /* the pattern, then the flags */
+  size_t plen, flen;
+  int has_flags;
+  pcre2_code *re;
+  pcre2_match_data *md;
+} regex_entry;
+
+struct sq_regex_cache {
+  regex_entry e[REGEX_KEPT];
+  size_t n, next; /* next: the entry replaced when all are taken */
+};
+
+void sq_fctx_release(sq_fctx *c) {
+  if (c == NULL || c->regex == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < c->regex->n; i++) {
+    free(c->regex->e[i].key);
+    pcre2_match_data_free(c->regex->e[i].md);
+    pcre2_code_free(c->regex->e[i].re);
+  }
+  free(c->regex);
+  c->regex = NULL;
+}
+
+/* The compiled pattern of REGEX or REPLACE and its match data, from the
+ * context's kept patterns or compiled now (and kept). NULL as
+ * compile_regex. *is_owned: the caller frees both (they could not be kept). */
+static pcre2_code *regex_get(sq_fctx *c, const sq_value *pat, const sq_value *flags, int *nomem,
+                             pcre2_match_data **md, int *is_owned) {
+  *md = NULL;
+  *is_owned = 1;
+  *nomem = 0;
+  if (pat->type != SQ_V_STRING || (flags != NULL && flags->type != SQ_V_STRING)) {
+    return NULL;
+  }
+  size_t plen = pat->term.len, flen = flags != NULL ? flags->term.len : 0;
+  for (size_t i = 0; c->regex != NULL && i < c->regex->n; i++) {
+    const regex_entry *k = &c->regex->e[i];
+    if (k->plen == plen && k->flen == flen && k->has_flags == (flags != NULL) &&
+        memcmp(k->key, pat->term.value, plen) == 0 &&
+        (flen == 0 || memcmp(k->key + plen, flags->term.value, flen) == 0)) {
+      *md = k->md;
+      *is_owned = 0;
+      return k->re;
+    }
+  }
+  pcre2_code *re = compile_regex(pat, flags, nomem);
+  if (re == NULL) {
+    return NULL;
+  }
+  *md = pcre2_match_data_create_from_pattern(re, NULL);
+  if (*md == NULL) {
+    pcre2_code_free(re);
+    *nomem = 1;
+    return NULL;
+  }
+  if (c->regex == NULL) {
+    c->regex = calloc(1, sizeof *c->regex);
+  }
+  char *key = c->regex != NULL ? malloc(plen + flen + 1) : NULL;
+  if (key == NULL) {
+    return re; /* not kept: the caller frees it */
+  }
+  memcpy(key, pat->term.value, plen);
+  if (flen > 0) {
+    memcpy(key + plen, flags->term.value, flen);
+  }
+  sq_regex_cache *rc = c->regex;
+  regex_entry *slot;
+  if (rc->n < REGEX_KEPT) {
+    slot = &rc->e[rc->n++];
+  } else {
+    slot = &rc->e[rc->next];
+    rc->next = (rc->next + 1) % REGEX_KEPT;
+    free(slot->key);
+    pcre2_match_data_free(slot->md);
+    pcre2_code_free(slot->re);
+  }
+  *slot = (regex_entry){ key, plen, flen, flags != NULL, re, *md };
+  *is_owned = 0;
+  return re;
+}
+
 static sq_rc fn_regex(sq_fctx *c, sq_args a, size_t n, sq_value *out, int which) {
   (void)which;
   if (!sqv_is_stringy(a[0])) {
     return SQ_ERROR;
   }
-  int nomem;
-  pcre2_code *re = compile_regex(a[1], n == 3 ? a[2] : NULL, &nomem);
+  int nomem, is_owned;
+  pcre2_match_data *md;
+  pcre2_code *re = regex_get(c, a[1], n == 3 ? a[2] : NULL, &nomem, &md, &is_owned);
   if (re == NULL) {
     return nomem ? SQ_NOMEM : SQ_ERROR;
   }
-  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-  sq_rc rc = SQ_NOMEM;
-  if (md != NULL) {
-    int r = pcre2_match(re, (PCRE2_SPTR)a[0]->term.value, a[0]->term.len, 0, 0, md, NULL);
-    rc = r >= 0 || r == PCRE2_ERROR_NOMATCH ? sqv_bool(c, r >= 0, out) : SQ_ERROR;
+  int r = pcre2_match(re, (PCRE2_SPTR)a[0]->term.value, a[0]->term.len, 0, 0, md, NULL);
+  sq_rc rc = r >= 0 || r == PCRE2_ERROR_NOMATCH ? sqv_bool(c, r >= 0, out) : SQ_ERROR;
+  if (is_owned) {
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
   }
-  pcre2_match_data_free(md);
-  pcre2_code_free(re);
   return rc;
 }
 
@@ -812,8 +900,9 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
   if (!sqv_is_stringy(s) || a[2]->type != SQ_V_STRING) {
     return SQ_ERROR;
   }
-  int nomem;
-  pcre2_code *re = compile_regex(a[1], n == 4 ? a[3] : NULL, &nomem);
+  int nomem, is_owned;
+  pcre2_match_data *md;
+  pcre2_code *re = regex_get(c, a[1], n == 4 ? a[3] : NULL, &nomem, &md, &is_owned);
   if (re == NULL) {
     return nomem ? SQ_NOMEM : SQ_ERROR;
   }
@@ -821,10 +910,9 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
   pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
   pcre2_pattern_info(re, PCRE2_INFO_ARGOPTIONS, &opts);
   int is_literal = (opts & PCRE2_LITERAL) != 0;
-  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
   cust_buf b;
   cust_buf_init(&b);
-  sq_rc rc = md == NULL || cust_buf_reserve(&b, s->term.len + 1) != CUST_OK ? SQ_NOMEM : SQ_OK;
+  sq_rc rc = cust_buf_reserve(&b, s->term.len + 1) != CUST_OK ? SQ_NOMEM : SQ_OK;
   /* a pattern that matches the empty string is an error (XPath FORX0003) */
   if (rc == SQ_OK && pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) >= 0) {
     rc = SQ_ERROR;
@@ -869,8 +957,10 @@ static sq_rc fn_replace(sq_fctx *c, sq_args a, size_t n, sq_value *out, int whic
     rc = like(c, s, b.data ? b.data : "", b.len, out);
   }
   cust_buf_release(&b);
-  pcre2_match_data_free(md);
-  pcre2_code_free(re);
+  if (is_owned) {
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+  }
   return rc;
 }
 

@@ -55,6 +55,8 @@ typedef struct sq_value {
 
 /* The context of one query's evaluation: where results' strings go, and what
  * the recommendation fixes per query (NOW) or per solution (BNODE labels). */
+typedef struct sq_regex_cache sq_regex_cache;
+
 typedef struct sq_fctx {
   cust_arena *arena;     /* strings of values made by operations (borrowed) */
   int64_t now_ms;        /* NOW(): milliseconds since 1970, fixed for the query */
@@ -63,10 +65,13 @@ typedef struct sq_fctx {
   uint64_t solution;     /* ... and BNODE(str) gives the same label for the same str within
                           * one solution: the evaluator bumps this per solution */
   const char *base;      /* IRI(): resolves relative IRIs against it (NULL: none) */
+  sq_regex_cache *regex; /* REGEX and REPLACE: the last patterns compiled (func.c) */
 } sq_fctx;
 
 /* Sets NOW to the current time and seeds RAND. */
 void sq_fctx_init(sq_fctx *c, cust_arena *arena, const char *base);
+/* Frees what the context keeps between calls (compiled patterns). */
+void sq_fctx_release(sq_fctx *c);
 
 /* Classifies a term (kind IRI, BLANK or LITERAL) and parses a typed literal.
  * Never fails: an ill-typed literal is SQ_V_OTHER. `out->term` borrows `t`'s strings. */

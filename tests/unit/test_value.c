@@ -1119,6 +1119,33 @@ static void test_func_find(void) {
   ok(sq_func_find("strlen", 1, why, sizeof why) > 0, "built-in names are case-insensitive");
 }
 
+/* REGEX and REPLACE keep the last patterns they compiled: the answers stay
+ * right when patterns come back, with other flags, and past the kept ones. */
+static void test_regex_kept(void) {
+  char why[160];
+  int regex = sq_func_find("REGEX", 3, why, sizeof why);
+  int replace = sq_func_find("REPLACE", 3, why, sizeof why);
+  int bad = 0;
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 20; i++) {
+      char subj[32], pat[32];
+      snprintf(subj, sizeof subj, "\"Key%d\"", i);
+      snprintf(pat, sizeof pat, "\"^key%d$\"", i);
+      sq_value s1, s2, s3, s4, r;
+      const sq_value *plain[2] = { val(subj, &s1), val(pat, &s2) };
+      const sq_value *caseless[3] = { plain[0], plain[1], val("\"i\"", &s3) };
+      bad += sq_func_call(&ctx, regex, plain, 2, &r) != SQ_OK ||
+             strcmp(show(&r), "\"false\"^^xsd:boolean") != 0;
+      bad += sq_func_call(&ctx, regex, caseless, 3, &r) != SQ_OK ||
+             strcmp(show(&r), "\"true\"^^xsd:boolean") != 0;
+      const sq_value *rep[3] = { val("\"key\"", &s1), val("\"e\"", &s2), val("\"E\"", &s4) };
+      bad += sq_func_call(&ctx, replace, rep, 3, &r) != SQ_OK || strcmp(show(&r), "\"kEy\"") != 0;
+    }
+  }
+  ok(regex > 0 && replace > 0 && bad == 0,
+     "60 patterns, kept or not, with and without flags: every answer right (%d wrong)", bad);
+}
+
 /* The functions whose values are fresh: BNODE, UUID, STRUUID, RAND, NOW. */
 static void test_fresh(void) {
   char why[160];
@@ -1368,6 +1395,7 @@ static int oom_one(const fn_case *k, int id, int is_persistent, unsigned long nt
   sq_rc rc = sq_func_call(&c, id, args, k->n, &r);
   *hit = cust_fault_disarm(NULL);
   int good = rc == SQ_NOMEM ? *hit : strcmp(show_rc(rc, &r), k->want) == 0;
+  sq_fctx_release(&c);
   cust_arena_release(&small);
   return good;
 }
@@ -1454,9 +1482,11 @@ int main(void) {
   test_functions();
   test_func_find();
   test_fresh();
+  test_regex_kept();
   test_case_tables();
   test_aggregates();
   test_oom();
+  sq_fctx_release(&ctx);
   cust_arena_release(&arena);
   return done_testing();
 }
