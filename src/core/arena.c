@@ -138,6 +138,30 @@ void cust_buf_reset(cust_buf *b) {
   }
 }
 
+cust_status cust_grow(void *items, size_t n, size_t *cap, size_t size, size_t first) {
+  if (n < *cap) {
+    return CUST_OK;
+  }
+  size_t c = *cap ? *cap : first;
+  while (c <= n) {
+    if (c > SIZE_MAX / 2) {
+      return CUST_ERR_NOMEM;
+    }
+    c *= 2;
+  }
+  if (size == 0 || c > SIZE_MAX / size) {
+    return CUST_ERR_NOMEM;
+  }
+  void **p = items;
+  void *grown = realloc(*p, c * size);
+  if (grown == NULL) {
+    return CUST_ERR_NOMEM;
+  }
+  *p = grown;
+  *cap = c;
+  return CUST_OK;
+}
+
 cust_status cust_buf_reserve(cust_buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) {
     return CUST_OK;

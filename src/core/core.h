@@ -137,6 +137,13 @@ char *cust_arena_strndup(cust_arena *a, const char *s, size_t n);
 char *cust_arena_strdup(cust_arena *a, const char *s);
 char *cust_arena_printf(cust_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- growable arrays ---------------------------------------------------- */
+
+/* Makes room for element n of the heap array *items (void ** passed as
+ * void *; *cap elements of `size` bytes), doubling its capacity from
+ * `first`. CUST_ERR_NOMEM (the array unchanged) when it cannot grow. */
+cust_status cust_grow(void *items, size_t n, size_t *cap, size_t size, size_t first);
+
 /* ---- growable buffer --------------------------------------------------- */
 
 /* Bytes, always NUL-terminated after `len` once anything was appended.

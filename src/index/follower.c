@@ -1221,14 +1221,8 @@ static cust_status copy_term_to(cust_arena *a, cust_term *dst, const cust_term *
 /* Adds q to the read's results (copied when `copy`: rows of the reader
  * live only until its next step). */
 static cust_status result_add(cust_index *c, const cust_quad *q, int copy) {
-  if (c->ov_nres == c->ov_capres) {
-    size_t cap = c->ov_capres ? 2 * c->ov_capres : 16;
-    cust_quad *res = realloc(c->ov_res, cap * sizeof *res);
-    if (res == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    c->ov_res = res;
-    c->ov_capres = cap;
+  if (cust_grow(&c->ov_res, c->ov_nres, &c->ov_capres, sizeof *c->ov_res, 16) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   cust_quad *r = &c->ov_res[c->ov_nres];
   if (!copy) {

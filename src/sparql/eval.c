@@ -171,14 +171,9 @@ static void tab_release(tab *t) {
 }
 
 static cust_status tab_add(tab *t, const uint64_t *row) {
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 16;
-    uint64_t *c = realloc(t->cells, cap * t->w * sizeof *c + 1);
-    if (c == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    t->cells = c;
-    t->cap = cap;
+  /* a row of no variable still takes a cell, so that the table is not empty */
+  if (cust_grow(&t->cells, t->n, &t->cap, (t->w ? t->w : 1) * sizeof *t->cells, 16) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   memcpy(t->cells + t->n * t->w, row, t->w * sizeof *row);
   t->n++;
@@ -437,14 +432,9 @@ static cust_status intern(sq_eval *e, const cust_term *t, int is_add, uint64_t *
   if (!is_add) {
     return CUST_OK;
   }
-  if (e->nlocal == e->caplocal) {
-    size_t cap = e->caplocal ? e->caplocal * 2 : 64;
-    cust_term *l = realloc(e->local, cap * sizeof *l);
-    if (l == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    e->local = l;
-    e->caplocal = cap;
+  st = cust_grow(&e->local, e->nlocal, &e->caplocal, sizeof *e->local, 64);
+  if (st != CUST_OK) {
+    return st;
   }
   st = copy_term(&e->arena, t, &e->local[e->nlocal]);
   if (st != CUST_OK) {
@@ -481,14 +471,8 @@ cust_status sq_eval_term(sq_eval *e, uint64_t id, cust_term *out) {
     *out = e->dec[*at];
     return CUST_OK;
   }
-  if (e->ndec == e->capdec) {
-    size_t cap = e->capdec ? e->capdec * 2 : 64;
-    cust_term *d = realloc(e->dec, cap * sizeof *d);
-    if (d == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    e->dec = d;
-    e->capdec = cap;
+  if (cust_grow(&e->dec, e->ndec, &e->capdec, sizeof *e->dec, 64) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   cust_status st =
       cust_store_id_term(e->store, id_kind(id), id_row(id), &e->arena, &e->dec[e->ndec]);
@@ -1054,14 +1038,8 @@ typedef struct idvec {
 } idvec;
 
 static cust_status idvec_add(idvec *a, uint64_t id) {
-  if (a->n == a->cap) {
-    size_t cap = a->cap ? a->cap * 2 : 16;
-    uint64_t *v = realloc(a->v, cap * sizeof *v);
-    if (v == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    a->v = v;
-    a->cap = cap;
+  if (cust_grow(&a->v, a->n, &a->cap, sizeof *a->v, 16) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   a->v[a->n++] = id;
   return CUST_OK;
@@ -2241,14 +2219,8 @@ static cust_status compile(sq_eval *e, const sq_node *n, gctx g, it **out) {
   if (t->row == NULL || t->ctx == NULL) {
     return CUST_ERR_NOMEM;
   }
-  if (e->nall == e->capall) {
-    size_t cap = e->capall ? e->capall * 2 : 32;
-    it **all = realloc(e->all, cap * sizeof *all);
-    if (all == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    e->all = all;
-    e->capall = cap;
+  if (cust_grow(&e->all, e->nall, &e->capall, sizeof *e->all, 32) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   e->all[e->nall++] = t;
   t->group = group_below(n->kind == SQ_N_GROUP ? NULL : n->sub[0]);

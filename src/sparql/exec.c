@@ -91,18 +91,9 @@ typedef struct run {
 
 static int add_graph(void *ud, const char *iri, size_t len) {
   sq_exec *x = ud;
-  if (x->ngraphs == x->capgraphs) {
-    size_t cap = x->capgraphs ? x->capgraphs * 2 : 64;
-    char **g = realloc(x->graphs, cap * sizeof *g);
-    if (g == NULL) {
-      x->graphs_oom = 1;
-      return 1;
-    }
-    x->graphs = g;
-    x->capgraphs = cap;
-  }
-  char *c = malloc(len + 1);
-  if (c == NULL) {
+  char *c = NULL;
+  if (cust_grow(&x->graphs, x->ngraphs, &x->capgraphs, sizeof *x->graphs, 64) != CUST_OK ||
+      (c = malloc(len + 1)) == NULL) {
     x->graphs_oom = 1;
     return 1;
   }
@@ -193,14 +184,8 @@ typedef struct graph_out {
 } graph_out;
 
 static cust_status graph_add(graph_out *g, const cust_term t[3]) {
-  if (g->n == g->cap) {
-    size_t cap = g->cap ? g->cap * 2 : 64;
-    cust_quad *q = realloc(g->q, cap * sizeof *q);
-    if (q == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    g->q = q;
-    g->cap = cap;
+  if (cust_grow(&g->q, g->n, &g->cap, sizeof *g->q, 64) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   cust_quad *q = &g->q[g->n];
   memset(q, 0, sizeof *q);
@@ -301,14 +286,8 @@ static cust_status triple_set_add(triple_set *s, const uint64_t *t, int *is_new)
       return CUST_OK;
     }
   }
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    uint64_t *v = realloc(s->t, cap * 3 * sizeof *v);
-    if (v == NULL) {
-      return CUST_ERR_NOMEM;
-    }
-    s->t = v;
-    s->cap = cap;
+  if (cust_grow(&s->t, s->n, &s->cap, 3 * sizeof *s->t, 64) != CUST_OK) {
+    return CUST_ERR_NOMEM;
   }
   memcpy(s->t + 3 * s->n, t, 3 * sizeof *t);
   s->slot[j] = ++s->n;
@@ -529,11 +508,8 @@ static cust_status run_query(run *u) {
       if (q->describe[i].var < 0) {
         uint64_t id = 0;
         st = sq_eval_intern(ev, &q->describe[i].term, &id);
-        if (st == CUST_OK && ntargets == captargets) {
-          captargets = captargets ? captargets * 2 : 16;
-          uint64_t *v = realloc(targets, captargets * sizeof *v);
-          st = v == NULL ? CUST_ERR_NOMEM : CUST_OK;
-          targets = v != NULL ? v : targets;
+        if (st == CUST_OK) {
+          st = cust_grow(&targets, ntargets, &captargets, sizeof *targets, 16);
         }
         if (st == CUST_OK) {
           targets[ntargets++] = id;
@@ -546,14 +522,9 @@ static cust_status run_query(run *u) {
         if (id == 0) {
           continue;
         }
-        if (ntargets == captargets) {
-          captargets = captargets ? captargets * 2 : 16;
-          uint64_t *v = realloc(targets, captargets * sizeof *v);
-          if (v == NULL) {
-            st = CUST_ERR_NOMEM;
-            break;
-          }
-          targets = v;
+        st = cust_grow(&targets, ntargets, &captargets, sizeof *targets, 16);
+        if (st != CUST_OK) {
+          break;
         }
         targets[ntargets++] = id;
       }

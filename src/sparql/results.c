@@ -227,14 +227,8 @@ cust_status sq_table_add_var(sq_table *t, const char *name) {
 
 cust_term *sq_table_add_row(sq_table *t) {
   size_t width = t->nvars ? t->nvars : 1;
-  if (t->nrows == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    cust_term *c = realloc(t->cells, cap * width * sizeof *c);
-    if (c == NULL) {
-      return NULL;
-    }
-    t->cells = c;
-    t->cap = cap;
+  if (cust_grow(&t->cells, t->nrows, &t->cap, width * sizeof *t->cells, 64) != CUST_OK) {
+    return NULL;
   }
   cust_term *row = t->cells + t->nrows * width;
   memset(row, 0, width * sizeof *row);

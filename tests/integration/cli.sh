@@ -12,4 +12,7 @@ err=$("$CUSTODIAN" export --nope 2>&1); [ $? -eq 2 ] || fail "unknown option exi
 echo "$err" | grep -q -- '--nope' || fail "unknown option is named: $err"
 [ "$(echo "$err" | wc -l)" -eq 1 ] || fail "a usage error is one line"
 "$CUSTODIAN" export --help | grep -q -- "--graph" || fail "command help lists options"
+# the option column fits the command's longest option name
+"$CUSTODIAN" run --help | grep -q -- '^  --mirror-graph-store URL' || fail "run --help: long names keep a column"
+"$CUSTODIAN" run --help | grep -q -- '^  --mirror             URL' || fail "run --help: the column is the same for all"
 pass

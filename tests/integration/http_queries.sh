@@ -181,6 +181,15 @@ get "$cq" -H 'Accept: text/csv' -H 'Pragma: no-cache' >/dev/null
 [ "$(status)" = 200 ] || fail "Pragma: no-cache answers: $(status)"
 h2=$(hits)
 [ "$h2" = "$h1" ] || fail "Cache-Control and Pragma no-cache skip the cache ($h1 -> $h2)"
+get "$cq" -H 'Accept: text/csv' >/dev/null
+h3=$(hits)
+[ "$h3" = "$((h2 + 1))" ] || fail "the no-cache answer was kept ($h2 -> $h3)"
+ns='/sparql?query=ASK%20%7B%20%3Curn%3Ax%3As%3E%20%3Fp%20%3Fo%20%7D'
+get "$ns" -H 'Accept: text/csv' -H 'Cache-Control: no-store' >/dev/null
+[ "$(status)" = 200 ] || fail "no-store answers: $(status)"
+get "$ns" -H 'Accept: text/csv' >/dev/null
+h4=$(hits)
+[ "$h4" = "$h3" ] || fail "a no-store answer is not kept ($h3 -> $h4)"
 
 # ---- the query metrics counted all this
 get /metrics >/dev/null

@@ -108,6 +108,27 @@ static void test_arena(void) {
   cust_arena_release(&a);
 }
 
+static void test_grow(void) {
+  int *v = NULL;
+  size_t cap = 0;
+  int ok_all = 1;
+  for (size_t i = 0; i < 100 && ok_all; i++) {
+    ok_all = cust_grow(&v, i, &cap, sizeof *v, 4) == CUST_OK && cap > i;
+    if (ok_all) {
+      v[i] = (int)i;
+    }
+  }
+  ok(ok_all && cap == 128 && v[99] == 99, "an array grows by doubling from its first size (%zu)",
+     cap);
+  int *before = v;
+  ok(cust_grow(&v, 100, &cap, sizeof *v, 4) == CUST_OK && v == before && cap == 128,
+     "room already there: nothing moves");
+  size_t big = cap;
+  ok(cust_grow(&v, 128, &big, SIZE_MAX / 64, 4) == CUST_ERR_NOMEM && v == before && big == 128,
+     "a size that overflows is out of memory, the array unchanged");
+  free(v);
+}
+
 static void test_terms(void) {
   cust_buf b;
   cust_buf_init(&b);
@@ -273,6 +294,7 @@ int main(void) {
   test_bech32();
   test_json();
   test_arena();
+  test_grow();
   test_terms();
   test_changes();
   test_redact();

@@ -12,12 +12,6 @@
 #include "tap.h"
 #include "teststore.h"
 
-#define EX "http://ex.org/"
-#define G1 "http://ex.org/g1"
-#define G2 "http://ex.org/g2"
-#define XSDI "http://www.w3.org/2001/XMLSchema#integer"
-#define PFX "PREFIX ex: <http://ex.org/> "
-
 static char db_path[512];
 static cust_store *store;
 

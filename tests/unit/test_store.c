@@ -994,6 +994,39 @@ static void test_merged_scans(void) {
   cust_store_close(s);
 }
 
+/* Literals read by id name their datatype, beyond the datatypes the handle
+ * keeps (64): the oldest ones make room and are read again. */
+static void test_datatypes_by_id(void) {
+  cust_store *s = NULL;
+  cust_status st = cust_store_open(path_of("types.db"), CUST_STORE_CREATE, &quiet, &s);
+  st = st == CUST_OK ? cust_store_begin(s) : st;
+  for (int i = 0; i < 80 && st == CUST_OK; i++) {
+    char dt[48];
+    snprintf(dt, sizeof dt, "urn:dt:%d", i);
+    cust_quad q =
+        quad(cust_term_iri("urn:t:s"), "urn:t:p", cust_term_literal("v", NULL, dt), "urn:t:g");
+    st = cust_store_add(s, &q);
+  }
+  st = st == CUST_OK ? cust_store_commit(s) : st;
+  int bad = 0;
+  cust_arena a;
+  cust_arena_init(&a, 4096);
+  for (int round = 0; round < 2 && st == CUST_OK; round++) {
+    for (int i = 0; i < 80 && st == CUST_OK; i++) {
+      char dt[48];
+      snprintf(dt, sizeof dt, "urn:dt:%d", i);
+      cust_term lit = cust_term_literal("v", NULL, dt), back;
+      int64_t id = 0;
+      st = cust_store_term_id(s, &lit, &id);
+      st = st == CUST_OK ? cust_store_id_term(s, CUST_TERM_LITERAL, id, &a, &back) : st;
+      bad += st != CUST_OK || back.datatype == NULL || strcmp(back.datatype, dt) != 0;
+    }
+  }
+  ok(st == CUST_OK && bad == 0, "80 datatypes read twice by id: each right (%d wrong)", bad);
+  cust_arena_release(&a);
+  cust_store_close(s);
+}
+
 /* Predicate counts for join order are kept while the store grows little. */
 static void test_predicate_counts(void) {
   cust_store *s = NULL, *r = NULL;
@@ -1500,6 +1533,7 @@ int main(void) {
   test_bulk_apply();
   test_cache_bound();
   test_predicate_counts();
+  test_datatypes_by_id();
   test_merged_scans();
   test_checkpoint();
   test_chain_mismatch();

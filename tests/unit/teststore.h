@@ -11,6 +11,13 @@
 #include "store/store.h"
 #include "tap.h"
 
+/* The terms the query tests' stores are made of. */
+#define EX "http://ex.org/"
+#define G1 "http://ex.org/g1"
+#define G2 "http://ex.org/g2"
+#define XSDI "http://www.w3.org/2001/XMLSchema#integer"
+#define PFX "PREFIX ex: <http://ex.org/> "
+
 /* Opens a new, empty store named `name` and this process's id; its path in
  * path[len]. NULL when it cannot be made. */
 static inline cust_store *teststore_new(const char *name, char *path, size_t len) {
